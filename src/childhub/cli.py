@@ -1,0 +1,209 @@
+"""The ``childhub`` command line.
+
+Commands call childhub's own public functions; heavy libraries are imported inside
+commands so ``childhub --help`` starts fast. Errors meant for users (``ChildhubError``)
+print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from childhub import __version__
+from childhub.errors import ChildhubError
+
+app = typer.Typer(
+    name="childhub",
+    help="A live, multi-agency children's data hub for English local authorities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class Size(str, Enum):
+    tiny = "tiny"
+    small = "small"
+    medium = "medium"
+    large = "large"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (default: $CHILDHUB_DATA_DIR or ./childhub-data)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"childhub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback when something fails.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """A live, multi-agency children's data hub for English local authorities."""
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ChildhubError(f"{option} must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+def _store(data_dir: Path | None):
+    from childhub.settings import get_settings
+    from childhub.store import Store
+
+    return Store(data_dir or get_settings().data_dir)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the extracts into.")],
+    size: Annotated[
+        Size,
+        typer.Option("--size", help="tiny ≈2,000 children; small ≈20,000; medium ≈80,000; large ≈300,000."),
+    ] = Size.small,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same authority.")] = 1,
+    as_at: Annotated[str, typer.Option("--as-at", help="The authority's 'today', YYYY-MM-DD (default: today).")] = "",
+    noise: Annotated[float, typer.Option("--noise", help="Data-entry noise rate between systems (0-0.5).")] = 0.05,
+    dq_errors: Annotated[
+        int,
+        typer.Option("--dq-errors", help="Inject this many listed data-quality errors (see dq_errors.csv)."),
+    ] = 0,
+    report: Annotated[bool, typer.Option("--report", help="Print the authority's figures beside England's.")] = False,
+) -> None:
+    """Generate a synthetic local authority: every source system's extract and truth.csv."""
+    from childhub.synth import generate
+
+    day = _parse_date(as_at, "--as-at") if as_at else date.today()
+    result = _with_progress(
+        "Generating",
+        lambda say: generate(size.value, seed, day, out, noise=noise, dq_errors=dq_errors, progress=say),
+    )
+    typer.echo(
+        f"Wrote a {size.value} synthetic authority ({result.children_0_17:,} children aged 0-17, "
+        f"as at {day.isoformat()}, seed {seed}) to {out} in {result.seconds:.1f}s: "
+        f"{len(result.files)} files, {sum(result.files.values()):,} records."
+    )
+    if report:
+        _print_realism(size.value, seed, day)
+
+
+def _print_realism(size: str, seed: int, day: date) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from childhub.synth import build_authority
+    from childhub.synth.realism import measure
+
+    table = Table(title="Synthetic authority beside England")
+    for column in ("measure", "this authority", "England", "unit", "source"):
+        table.add_column(column)
+    for figure in measure(build_authority(size, seed, day)).values():
+        table.add_row(figure.name, f"{figure.value:g}", f"{figure.england:g}", figure.unit, figure.source)
+    Console().print(table)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One read-only SELECT statement.")],
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Answer a read-only query over the store (it cannot write, read files or reach the network)."""
+    from childhub.settings import get_settings
+
+    settings = get_settings()
+    result = _store(data_dir).query(
+        query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit
+    )
+    typer.echo(result.to_text(output.value), nl=False)
+    if result.truncated:
+        typer.echo(f"(only the first {settings.query_row_limit:,} rows are shown)", err=True)
+
+
+@app.command()
+def status(data_dir: DataDirOption = None) -> None:
+    """Show the store: where it is, its schema version and how many rows each table holds."""
+    store = _store(data_dir)
+    store.migrate()
+    typer.echo(f"store: {store.database_path}")
+    typer.echo(f"schema version: {store.schema_version()}")
+    with store.reader() as conn:
+        tables = conn.execute("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
+    for table, rows in tables:
+        typer.echo(f"  {table:32s} {rows:>10,}")
+
+
+@app.command()
+def demo(
+    size: Annotated[Size, typer.Option("--size", help="Size of the synthetic authority.")] = Size.small,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    as_at: Annotated[str, typer.Option("--as-at", help="YYYY-MM-DD (default: today).")] = "",
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after preparing (for scripts).")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Generate a synthetic authority into the data folder and prepare the store for it."""
+    from childhub.demo import run_demo
+
+    day = _parse_date(as_at, "--as-at") if as_at else date.today()
+    store = _store(data_dir)
+    steps = _with_progress("Demo", lambda say: run_demo(store, size.value, seed, day, progress=say))
+    for line in steps:
+        typer.echo(line)
+    if not no_serve:
+        typer.echo("Serving is not built yet (the web app is issue 6); nothing to serve, stopping here.")
+
+
+def _with_progress(label: str, work):
+    """Run ``work(say)`` behind a Rich spinner that shows each step it announces."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return work(lambda message: None)
+    with console.status(f"{label}…") as spinner:
+        return work(lambda message: spinner.update(f"{label}: {message}…"))
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(prog_name="childhub")
+    except ChildhubError as error:
+        if debug:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: no traceback without --debug
+        if debug:
+            raise
+        typer.echo(
+            f"error: unexpected {type(error).__name__}: {error} (run again with --debug to see the traceback)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,28 @@
+"""The one root error type, and its family.
+
+Every error childhub raises on purpose is a ``ChildhubError``: it carries a plain
+sentence for the user, and the command-line and web edges translate it into one
+line (or one error page) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ChildhubError(Exception):
+    """An error with a message fit to show a user as it stands."""
+
+
+class SettingsError(ChildhubError):
+    """A setting is missing or has a value childhub cannot use."""
+
+
+class StoreError(ChildhubError):
+    """The store could not be opened, migrated or queried."""
+
+
+class QueryError(StoreError):
+    """An analyst's query was refused or failed; the message names the SQL."""
+
+
+class SynthError(ChildhubError):
+    """The synthetic authority could not be generated as asked."""

@@ -1,0 +1,41 @@
+"""Typed settings in one place.
+
+Each setting can be given as an environment variable (``CHILDHUB_`` + the name in
+capitals) or in a ``childhub.toml``-free ``.env`` file; command-line options win over
+both. ``docs/settings.md`` documents every field, and a test checks it does.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings for one childhub installation (one authority's hub)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHILDHUB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("childhub-data"),
+        description="Folder holding the store (childhub.duckdb), archived inputs and outputs.",
+    )
+    query_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest an analyst's read-only query may run before it is stopped.",
+    )
+    query_row_limit: int = Field(
+        default=10_000,
+        gt=0,
+        description="Most rows an analyst's read-only query returns to a screen.",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings read from the environment, once per process."""
+    return Settings()

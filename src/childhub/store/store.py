@@ -1,0 +1,124 @@
+"""The store: childhub's DuckDB database, and the one owner of every connection to it.
+
+One writer at a time, guarded by an OS file lock; any number of read-only readers.
+Nothing else in childhub calls ``duckdb.connect``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from childhub.errors import StoreError
+from childhub.store import schema
+from childhub.store.query import QueryResult, run_query
+
+if TYPE_CHECKING:
+    import duckdb
+
+DATABASE_FILE = "childhub.duckdb"
+WRITER_LOCK_FILE = ".writer.lock"
+
+# No extension is ever downloaded or loaded behind childhub's back: only those built into
+# the duckdb wheel (core_functions, icu, json, parquet) are there to use.
+_WRITER_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+# Readers read the store and nothing else: no files, no network.
+_READER_CONFIG = {**_WRITER_CONFIG, "enable_external_access": False}
+
+
+class Store:
+    """The store in ``data_dir``: the database file ``childhub.duckdb`` and its writer lock."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.database_path = self.data_dir / DATABASE_FILE
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.data_dir)!r})"
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The read-write connection, with the schema brought up to date first.
+
+        Raises StoreError if another process holds the writer lock.
+        """
+        with self._write_connection() as conn:
+            schema.migrate(conn)
+            yield conn
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection that can reach the store and nothing else."""
+        if not self.database_path.exists():
+            raise StoreError(f"there is no childhub store in {self.data_dir} yet")
+        with self._connect(read_only=True) as conn:
+            yield conn
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; return the files applied, oldest first."""
+        with self._write_connection() as conn:
+            return [migration.file_name for migration in schema.migrate(conn)]
+
+    def schema_version(self) -> int:
+        """The newest migration applied to the store (0 for none, or no store yet)."""
+        if not self.database_path.exists():
+            return 0
+        with self.reader() as conn:
+            return max(schema.applied_versions(conn), default=0)
+
+    def query(self, sql: str, *, timeout_seconds: float, row_limit: int) -> QueryResult:
+        """Run an analyst's single SELECT, sandboxed and limited; raise QueryError if refused."""
+        with self.reader() as conn:
+            return run_query(conn, sql, timeout_seconds=timeout_seconds, row_limit=row_limit)
+
+    @contextmanager
+    def _write_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / WRITER_LOCK_FILE, "a") as lock_file:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(
+                    f"another childhub process is writing to {self.data_dir}; try again when it has finished"
+                ) from None
+            with self._connect(read_only=False) as conn:
+                yield conn
+
+    @contextmanager
+    def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
+        config = _READER_CONFIG if read_only else _WRITER_CONFIG
+        try:
+            conn = duckdb.connect(str(self.database_path), read_only=read_only, config=config)
+        except duckdb.Error as exc:
+            raise StoreError(self._why_not_opened(exc, read_only)) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def _why_not_opened(self, exc: Exception, read_only: bool) -> str:
+        message = str(exc)
+        if "Could not set lock" in message:
+            return f"another childhub process is using the store in {self.data_dir}; try again when it has finished"
+        if "different configuration" in message:
+            other = "writing" if read_only else "reading"
+            return (
+                f"the store in {self.data_dir} is already open for {other} in this process; close that connection first"
+            )
+        return f"could not open the store {self.database_path}: {message.splitlines()[0]}"
+
+
+def open_store(data_dir: Path | None = None) -> Store:
+    """The store in ``data_dir``, or in the configured data directory."""
+    from childhub.settings import get_settings
+
+    return Store(data_dir if data_dir is not None else get_settings().data_dir)

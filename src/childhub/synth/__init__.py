@@ -1,0 +1,196 @@
+"""The synthetic local authority: realistic children's data with known truth.
+
+``generate(...)`` builds an authority (households, children, service histories),
+then writes each source system's extract in its real format, and ``truth.csv``
+which says which source records belong to the same person and household. The same
+seed, size, date and noise always give the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from childhub.calendar import age_on
+from childhub.errors import SynthError
+
+SIZES = {"tiny": 2_000, "small": 20_000, "medium": 80_000, "large": 300_000}
+AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
+# DfE's pseudo LA code 001 keeps UPNs well-formed without posing as a real authority.
+LA_NUMBER = 1
+DEFAULT_NOISE = 0.05
+GENERATOR_VERSION = 1
+
+
+@dataclass
+class SynthResult:
+    out: Path
+    size: str
+    seed: int
+    as_at: date
+    children_0_17: int
+    files: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def history_start_for(as_at: date) -> date:
+    """1 April three full reporting years before the last 31 March on or before ``as_at``."""
+    last_march = date(as_at.year if as_at >= date(as_at.year, 3, 31) else as_at.year - 1, 3, 31)
+    return date(last_march.year - 3, 4, 1)
+
+
+def build_authority(size: str | int, seed: int, as_at: date):
+    """The in-memory authority (ground truth), before any extract is written."""
+    from childhub.synth.model import Authority
+    from childhub.synth.population import build_households
+    from childhub.synth.services import Schools, ServicesSimulator
+    from childhub.synth.social_care import (
+        UASC_ARRIVALS_PER_10K_CHILDREN_YEAR,
+        SocialCareSimulator,
+        Workforce,
+        unaccompanied_arrival,
+    )
+
+    children_target = SIZES[size] if isinstance(size, str) else int(size)
+    history_start = history_start_for(as_at)
+    builder, households = build_households(
+        random.Random(f"{seed}:population"), children_target, as_at, LA_NUMBER, history_start
+    )
+    workforce = Workforce(random.Random(f"{seed}:workforce"), children_target)
+    simulator = SocialCareSimulator(random.Random(f"{seed}:social-care"), as_at, history_start, workforce)
+    simulator.population = builder
+    simulator.households_by_id = {h.household_id: h for h in households}
+    for household in households:
+        simulator.simulate(household)
+    # unaccompanied asylum-seeking children arrive alone over the simulated years
+    arrivals_rng = random.Random(f"{seed}:uasc")
+    years = (as_at - simulator.sim_start).days / 365.25
+    expected = UASC_ARRIVALS_PER_10K_CHILDREN_YEAR * children_target / 10_000 * years
+    for _ in range(round(expected)):
+        day = simulator.sim_start + timedelta(days=arrivals_rng.randint(0, (as_at - simulator.sim_start).days))
+        household = builder.unaccompanied_child(day)
+        simulator.households_by_id[household.household_id] = household
+        households.append(household)
+        unaccompanied_arrival(simulator, household.children[0], day)
+    schools = Schools(random.Random(f"{seed}:schools"), LA_NUMBER, children_target)
+    services = ServicesSimulator(random.Random(f"{seed}:services"), as_at, history_start, schools)
+    for household in households:
+        services.simulate(household)
+    return Authority(
+        name=AUTHORITY_NAME,
+        la_number=LA_NUMBER,
+        as_at=as_at,
+        history_start=history_start,
+        households=households,
+        teams=workforce.teams,
+        workers=workforce.workers,
+        schools=schools.all,
+    )
+
+
+def generate(
+    size: str | int,
+    seed: int,
+    as_at: date,
+    out: Path,
+    *,
+    noise: float = DEFAULT_NOISE,
+    dq_errors: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> SynthResult:
+    """Generate an authority and write every source system's extract into ``out``."""
+    import time
+
+    from childhub.synth.extracts.partners import (
+        write_education,
+        write_neet,
+        write_police,
+        write_sen,
+        write_youth_justice,
+    )
+    from childhub.synth.extracts.records import SourceRegistry
+    from childhub.synth.extracts.social_care import SocialCareExtracts, collection_years
+
+    if isinstance(size, str) and size not in SIZES:
+        raise SynthError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
+    if not 0 <= noise <= 0.5:
+        raise SynthError(f"noise must be between 0 and 0.5, not {noise}")
+    if as_at < date(2018, 3, 31):
+        raise SynthError(
+            "the as-at date must be on or after 31 March 2018 (SSDA903 and CIN formats before that are not generated)"
+        )
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        if not (out / "manifest.json").exists():
+            raise SynthError(f"{out} is not empty and is not a childhub synthetic authority; choose another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    say("building households and service histories")
+    authority = build_authority(size, seed, as_at)
+    registry = SourceRegistry(authority, random.Random(f"{seed}:noise"), noise)
+    files: dict[str, int] = {}
+
+    def record(folder: str, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            files[f"{folder}/{name}"] = count
+
+    say("writing social-care extracts")
+    social = SocialCareExtracts(authority, registry, random.Random(f"{seed}:social-care-extracts"))
+    record(
+        "social_care/case_management",
+        social.write_case_management(out / "social_care" / "case_management"),
+    )
+    for year in collection_years(authority.history_start, as_at):
+        record(
+            f"social_care/ssda903/{year}",
+            social.write_ssda903(out / "social_care" / "ssda903" / str(year), year),
+        )
+        name = f"social_care/cin_census/CIN_Census_{year}.xml"
+        files[name] = social.write_cin_census(out / name, year)
+    say("writing partner extracts")
+    record("education", write_education(authority, registry, out / "education"))
+    record("sen", write_sen(authority, registry, out / "sen"))
+    record("youth_justice", write_youth_justice(authority, registry, out / "youth_justice"))
+    record("police", write_police(authority, registry, out / "police"))
+    record("neet", write_neet(authority, registry, out / "neet"))
+    if dq_errors:
+        from childhub.synth.dq_errors import inject_dq_errors
+
+        say("injecting data-quality errors")
+        files["dq_errors.csv"] = inject_dq_errors(out, dq_errors, random.Random(f"{seed}:dq"))
+    registry.write_truth(out / "truth.csv")
+    files["truth.csv"] = len(registry.truth)
+    children_0_17 = sum(1 for c in authority.children() if c.dob <= as_at and age_on(c.dob, as_at) <= 17)
+    result = SynthResult(
+        out=out,
+        size=str(size),
+        seed=seed,
+        as_at=as_at,
+        children_0_17=children_0_17,
+        files=files,
+        seconds=time.perf_counter() - started,
+    )
+    manifest = {
+        "generator": "childhub synth",
+        "generator_version": GENERATOR_VERSION,
+        "authority": AUTHORITY_NAME,
+        "la_number": LA_NUMBER,
+        "size": str(size),
+        "seed": seed,
+        "as_at": as_at.isoformat(),
+        "history_start": authority.history_start.isoformat(),
+        "noise": noise,
+        "dq_errors": dq_errors,
+        "children_0_17": children_0_17,
+        "files": files,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return result

@@ -1,0 +1,356 @@
+"""Periods of care: episodes, placements, legal statuses, reviews, missing, adoption, leaving care.
+
+Codes are the SSDA903 ones in force for 2025/26 (placement codes changed in 2023/24:
+supported accommodation K3 replaced H5 and P2), shaped by published figures: care
+orders the commonest legal status, foster care about 70% of placements, a tenth of
+children with three or more placements in a year, about a tenth going missing with
+about seven incidents each, adoption and special guardianship for the youngest,
+and the 18th birthday the commonest way out.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from childhub.calendar import add_years, age_on
+from childhub.synth.events import event_dates
+from childhub.synth.model import (
+    Adoption,
+    CareLeaverStatus,
+    Child,
+    Episode,
+    LookedAfterPeriod,
+    Missing,
+)
+from childhub.synth.names import WeightedChoice
+
+if TYPE_CHECKING:
+    from childhub.synth.social_care import SocialCareSimulator
+
+SUPPORTED_ACCOMMODATION_FROM = date(2023, 10, 28)
+CHANGE_REASONS = WeightedChoice(
+    ["CARPL", "CREQB", "CREQO", "CHILD", "LAREQ", "ALLEG", "STAND", "CLOSE", "OTHER"],
+    [40, 15, 10, 8, 10, 3, 4, 4, 6],
+)
+PARTICIPATION = WeightedChoice(["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], [40, 6, 14, 20, 8, 8, 4])
+SW_REASONS = WeightedChoice(
+    ["MANAGE", "FCONTA", "LEFTRL", "ORGRST", "CHCHAN", "PCCHAN", "OTHERS"],
+    [20, 5, 35, 10, 10, 10, 10],
+)
+ACTIVITY = WeightedChoice(
+    ["F1", "F2", "F4", "F5", "P1", "P2", "P4", "P5", "G4", "G5", "G6"],
+    [7, 22, 14, 2, 2, 3, 4, 1, 8, 31, 6],
+)
+ACCOMMODATION_SUITABLE = WeightedChoice(
+    ["B1", "C1", "D1", "E1", "K1", "T1", "U1", "V1", "Y1", "Z1"], [12, 3, 22, 8, 2, 4, 30, 2, 3, 14]
+)
+
+
+def _placement(rng: random.Random, age: int, on: date, uasc: bool, legal: str = "C2") -> tuple[str, str]:
+    """A placement code and provider for a child of ``age`` starting a placement on ``on``."""
+    supported = "K3" if on >= SUPPORTED_ACCOMMODATION_FROM else "U6"
+    if age < 10:
+        place = WeightedChoice(["U6", "U4", "U3", "U1", "P1", "R3"], [50, 12, 18, 8, 10, 2]).draw(rng)
+    elif age < 16:
+        place = WeightedChoice(["U6", "U4", "U3", "K2", "P1", "S1"], [45, 12, 14, 22, 4, 3]).draw(rng)
+    else:
+        place = WeightedChoice(["U6", "U3", "K2", supported], [35, 8, 17, 40]).draw(rng)
+    if uasc and age >= 16:
+        place = supported if rng.random() < 0.7 else "U6"
+    if place == "P1" and legal not in ("C1", "C2"):  # placed with parents needs a care order
+        place = "U6"
+    if place.startswith("U"):
+        provider = "PR1" if place in ("U1", "U3") or rng.random() < 0.6 else "PR4"
+    elif place == "P1":
+        provider = "PR0"
+    elif place in ("K2", "K3", "H5", "S1"):
+        provider = "PR4" if rng.random() < 0.85 else "PR1"
+    else:
+        provider = "PR3"
+    return place, provider
+
+
+URN_PLACEMENTS = {"K1", "K2", "K3", "R3", "S1"}  # Ofsted-registered: a URN is required
+
+
+def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, need: str) -> LookedAfterPeriod:
+    rng = sim.rng
+    as_at = sim.as_at
+    eighteen = add_years(child.dob, 18)
+    age = age_on(child.dob, entry)
+    category = need if need in {"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"} else "N1"
+    if child.uasc:
+        category = "N8"
+
+    # legal route and how the period ends
+    if child.uasc:
+        statuses = [("V2", 0)]
+    elif age < 10 and rng.random() < 0.8 or age >= 10 and rng.random() < 0.5:
+        to_full = rng.randint(150, 330)
+        statuses = [("C1", 0), ("C2", to_full)]
+        if rng.random() < 0.08:
+            statuses.insert(0, ("L1" if rng.random() < 0.6 else "L2", 0))
+            statuses[1] = ("C1", rng.randint(1, 2))  # police protection lasts at most 72 hours
+    else:
+        statuses = [("V2", 0)]
+        if rng.random() < 0.25:
+            statuses.append(("C1", rng.randint(30, 200)))
+            statuses.append(("C2", statuses[-1][1] + rng.randint(150, 300)))
+    adoption: Adoption | None = None
+    if child.uasc:
+        exit_after, exit_reason = (eighteen - entry).days, "E17"
+    elif age < 5 and statuses[-1][0] == "C2" and rng.random() < 0.45:
+        decision = statuses[-1][1] - rng.randint(0, 60)
+        placement_order = statuses[-1][1] + rng.randint(0, 30)
+        matched = placement_order + rng.randint(60, 200)
+        placed = matched + rng.randint(14, 60)
+        adopted = placed + rng.randint(120, 300)
+        adoption = Adoption(
+            decision=entry + timedelta(days=decision),
+            placement_order=entry + timedelta(days=placement_order),
+            matched=entry + timedelta(days=matched),
+            placed=entry + timedelta(days=placed),
+            adopted=entry + timedelta(days=adopted),
+            adopters=2 if rng.random() < 0.85 else 1,
+            foster_carer=rng.random() < 0.15,
+        )
+        adoption.adopter_sex = (
+            rng.choice(["MF", "MF", "MF", "MF", "MM", "FF"])
+            if adoption.adopters == 2
+            else rng.choice(["F1", "F1", "M1"])
+        )
+        if adoption.adopters == 1:
+            adoption.adopter_legal_status = "L0"
+        elif adoption.adopter_sex == "MF":
+            adoption.adopter_legal_status = rng.choice(["L11", "L11", "L2"])
+        else:
+            adoption.adopter_legal_status = rng.choice(["L12", "L12", "L2"])
+        statuses.append(("E1", placement_order))
+        if rng.random() < 0.08:  # decision reversed
+            adoption.reversed = entry + timedelta(days=matched - rng.randint(10, 40))
+            adoption.reversed_reason = rng.choice(["RD1", "RD2", "RD3", "RD4"])
+            adoption.matched = adoption.placed = adoption.adopted = None
+            exit_after, exit_reason = (
+                matched + rng.randint(100, 300),
+                rng.choice(["E45", "E46", "E41"]),
+            )
+        else:
+            exit_after, exit_reason = adopted, rng.choice(["E11", "E12"])
+    else:
+        roll = rng.random()
+        if age >= 15 or roll < 0.35:
+            exit_after, exit_reason = (eighteen - entry).days, None
+        elif roll < 0.50:
+            exit_after, exit_reason = rng.randint(300, 900), rng.choice(["E45", "E46"])
+        elif roll < 0.53:
+            exit_after, exit_reason = rng.randint(60, 700), "E41"
+        else:
+            exit_after, exit_reason = round(rng.lognormvariate(5.4, 0.8)) + 7, "E4A"
+    end = entry + timedelta(days=exit_after)
+    if end >= eighteen or exit_reason is None:
+        end = eighteen
+        exit_reason = rng.choice(["E17", "E5", "E5", "E6", "E8"]) if not child.uasc else "E5"
+        if exit_reason == "E17" and not child.uasc:
+            exit_reason = "E17"
+    statuses = [(code, offset) for code, offset in statuses if entry + timedelta(days=offset) < end]
+
+    # placement changes
+    move_rate = 0.35 if age < 10 else 0.7
+    changes: list[tuple[int, str]] = []
+    day = 0
+    while True:
+        day += max(14, round(rng.expovariate(move_rate) * 365.25))
+        if entry + timedelta(days=day) >= end:
+            break
+        changes.append((day, CHANGE_REASONS.draw(rng)))
+    if adoption and adoption.placed and adoption.placed < end:
+        changes = [(d, r) for d, r in changes if entry + timedelta(days=d) < adoption.placed]
+        changes.append(((adoption.placed - entry).days, "CARPL"))
+
+    # merge legal status changes and placement changes into episodes
+    boundaries: dict[int, set[str]] = {0: {"S"}}
+    for _code, offset in statuses[1:]:
+        boundaries.setdefault(offset, set()).add("L")
+    for offset, _reason in changes:
+        boundaries.setdefault(offset, set()).add("P")
+    reasons = dict(changes)
+    status_at = sorted(statuses, key=lambda pair: pair[1])
+    home = child_home_postcode(sim, child, entry)
+    episodes: list[Episode] = []
+    place = provider = postcode = urn = ""
+    for offset in sorted(boundaries):
+        start = entry + timedelta(days=offset)
+        if start > as_at:
+            break
+        kinds = boundaries[offset]
+        legal = [code for code, at in status_at if at <= offset][-1]
+        if episodes and legal == episodes[-1].legal_status:
+            kinds = kinds - {"L"}
+        if not kinds:
+            continue
+        if offset == 0 or "P" in kinds:
+            if adoption and adoption.placed == start:
+                place, provider = ("A5" if adoption.foster_carer else "A6"), "PR1"
+            else:
+                place, provider = _placement(rng, age_on(child.dob, start), start, child.uasc, legal)
+            postcode = placement_postcode(sim, child, place, provider, start)
+            urn = placement_urn(rng, place)
+        elif place == "P1" and legal not in ("C1", "C2"):
+            continue  # a legal status that cannot go with being placed with parents waits for a move
+        if offset == 0:
+            rne = "S"
+        elif kinds == {"L"}:
+            rne = "L"
+        elif kinds == {"P"}:
+            rne = "U" if place == "A5" else "P"
+        else:
+            rne = "T"
+        if episodes:
+            episodes[-1].end = start
+            episodes[-1].reason_ceased = "X1"
+            if "P" in kinds and not episodes[-1].placement.startswith("T"):
+                episodes[-1].reason_place_change = reasons.get(offset, "CARPL")
+        episodes.append(
+            Episode(
+                start=start,
+                reason_new=rne,
+                legal_status=legal,
+                category_of_need=category,
+                placement=place,
+                provider=provider,
+                placement_postcode=postcode,
+                home_postcode=home,
+                urn=urn,
+            )
+        )
+    if end <= as_at:
+        if exit_reason in ("E45", "E46") and not episodes[-1].placement.startswith("U"):
+            exit_reason = "E41"  # special guardianship by former foster carers needs a foster placement
+        episodes[-1].end = end
+        episodes[-1].reason_ceased = exit_reason
+
+    period = LookedAfterPeriod(episodes=episodes, adoption=adoption)
+    period.previous_permanence = "Z1"  # no earlier permanence order is modelled
+    _period_activity(sim, child, period)
+    return period
+
+
+def child_home_postcode(sim: SocialCareSimulator, child: Child, on: date) -> str | None:
+    household = sim.households_by_id.get(child.household_id)
+    return household.address_on(on).postcode if household else None
+
+
+def placement_postcode(sim: SocialCareSimulator, child: Child, place: str, provider: str, on: date) -> str | None:
+    if place == "P1":
+        return child_home_postcode(sim, child, on)
+    # about a fifth of placements are outside the authority, never the authority's own provision
+    outside = provider != "PR1" and sim.rng.random() < 0.25
+    home = child_home_postcode(sim, child, on)
+    while True:
+        postcode = sim.population.address(neighbouring=outside).postcode
+        if postcode != home:  # only a child placed with parents is placed at home
+            return postcode
+
+
+def placement_urn(rng: random.Random, place: str) -> str:
+    """Ofsted URN for regulated homes and schools; XXXXXXX for foster and adoptive placements."""
+    if place in URN_PLACEMENTS:
+        return f"SC{rng.randint(100000, 999999)}"
+    if place[0] in "AU":
+        return "XXXXXXX"
+    return ""
+
+
+def _period_activity(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod) -> None:
+    rng = sim.rng
+    start = period.start
+    last = period.end or sim.as_at
+    # reviews: within 20 working days, then 3 months, then every 6 months
+    review = start + timedelta(days=rng.randint(14, 27))
+    gaps = [rng.randint(70, 90)] + [rng.randint(150, 180) for _ in range(40)]
+    for gap in gaps:
+        if review >= last:
+            break
+        code = "PN0" if age_on(child.dob, review) < 4 else PARTICIPATION.draw(rng)
+        period.reviews.append((review, code))
+        review = review + timedelta(days=gap)
+    visit = start + timedelta(days=rng.randint(3, 7))
+    while visit < last:
+        period.visits.append(visit)
+        visit = visit + timedelta(days=rng.randint(28, 45))
+    check = start + timedelta(days=rng.randint(10, 28))
+    while check < last:
+        period.health_checks.append(check)
+        if rng.random() < 0.85:
+            period.dental_checks.append(check + timedelta(days=rng.randint(-30, 60)))
+        check = check + timedelta(
+            days=rng.randint(330, 380) if age_on(child.dob, check) >= 5 else rng.randint(160, 190)
+        )
+    _missing_episodes(sim, child, period, start, last)
+    period.social_workers = sim.workforce.allocate("children_in_care", start, period.end, may_wait=False)
+    _care_leaver(sim, child, period)
+
+
+def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod, start: date, last: date):
+    """Missing from care: a few teenagers account for most incidents."""
+    rng = sim.rng
+    teenager = age_on(child.dob, start) >= 11 or (period.end is None and age_on(child.dob, sim.as_at) >= 12)
+    if not teenager or rng.random() >= 0.22:
+        return
+    rate = rng.uniform(3, 11)
+    moment = max(start, add_years(child.dob, 11))
+    while True:
+        upcoming = event_dates(rng, rate, moment, last - timedelta(days=1), min_gap_days=2)
+        if not upcoming:
+            return
+        moment = upcoming[0]
+        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), last)
+        offered = rng.random() < 0.8
+        period.missing.append(
+            Missing(
+                start=moment,
+                end=back,
+                kind="M",
+                return_interview_offered=offered,
+                return_interview_accepted=offered and rng.random() < 0.6,
+            )
+        )
+        moment = back
+
+
+def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod) -> None:
+    """Statuses around the 17th-21st birthdays of a child who left care at 18."""
+    rng = sim.rng
+    end = period.end
+    eighteen = add_years(child.dob, 18)
+    if end is None or end != eighteen:
+        return
+    fourteen = add_years(child.dob, 14)
+    if (end - max(period.start, fourteen)).days < 91:
+        return
+    for years in (19, 20, 21):
+        birthday = add_years(child.dob, years)
+        if birthday > sim.as_at:
+            break
+        in_touch = WeightedChoice(["YES", "NO", "REFU", "NREQ"], [91, 5, 2, 2]).draw(rng)
+        if in_touch == "YES":
+            activity = ACTIVITY.draw(rng)
+            accommodation = ACCOMMODATION_SUITABLE.draw(rng)
+            suitable = rng.random() < 0.88
+            if not suitable:
+                accommodation = accommodation[0] + "2"
+        else:
+            activity, accommodation, suitable = "0", "0", False
+        child.care_leaver.append(
+            CareLeaverStatus(
+                on=birthday,
+                in_touch=in_touch,
+                activity=activity,
+                accommodation=accommodation,
+                suitable=suitable,
+                pathway_plan_review=birthday - timedelta(days=rng.randint(10, 170)),
+                latest_contact=birthday - timedelta(days=rng.randint(1, 60)) if in_touch == "YES" else None,
+            )
+        )
