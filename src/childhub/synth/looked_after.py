@@ -35,10 +35,8 @@ CHANGE_REASONS = WeightedChoice(
     [40, 15, 10, 8, 10, 3, 4, 4, 6],
 )
 PARTICIPATION = WeightedChoice(["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], [40, 6, 14, 20, 8, 8, 4])
-SW_REASONS = WeightedChoice(
-    ["MANAGE", "FCONTA", "LEFTRL", "ORGRST", "CHCHAN", "PCCHAN", "OTHERS"],
-    [20, 5, 35, 10, 10, 10, 10],
-)
+# Reasons a child's social worker changed (FCONTA, first contact, only opens the first episode).
+SW_REASONS = WeightedChoice(["MANAGE", "LEFTRL", "ORGRST", "CHCHAN", "PCCHAN", "OTHERS"], [20, 35, 10, 10, 10, 10])
 ACTIVITY = WeightedChoice(
     ["F1", "F2", "F4", "F5", "P1", "P2", "P4", "P5", "G4", "G5", "G6"],
     [7, 22, 14, 2, 2, 3, 4, 1, 8, 31, 6],
@@ -107,6 +105,11 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         matched = placement_order + rng.randint(60, 200)
         placed = matched + rng.randint(14, 60)
         adopted = placed + rng.randint(120, 300)
+        foster_carer = rng.random() < 0.15
+        if foster_carer:
+            # placed for adoption with the current foster carers (A5) when the placement order is made
+            matched = statuses[-1][1] + rng.randint(20, 120)
+            placement_order = placed = matched + rng.randint(1, 30)
         adoption = Adoption(
             decision=entry + timedelta(days=decision),
             placement_order=entry + timedelta(days=placement_order),
@@ -114,7 +117,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             placed=entry + timedelta(days=placed),
             adopted=entry + timedelta(days=adopted),
             adopters=2 if rng.random() < 0.85 else 1,
-            foster_carer=rng.random() < 0.15,
+            foster_carer=foster_carer,
         )
         adoption.adopter_sex = (
             rng.choice(["MF", "MF", "MF", "MF", "MM", "FF"])
@@ -129,7 +132,9 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             adoption.adopter_legal_status = rng.choice(["L12", "L12", "L2"])
         statuses.append(("E1", placement_order))
         if rng.random() < 0.08:  # decision reversed
-            adoption.reversed = entry + timedelta(days=matched - rng.randint(10, 40))
+            reversal = matched - rng.randint(10, 40)
+            adoption.reversed = entry + timedelta(days=reversal)
+            statuses.append(("C2", reversal))  # the placement order is revoked
             adoption.reversed_reason = rng.choice(["RD1", "RD2", "RD3", "RD4"])
             adoption.matched = adoption.placed = adoption.adopted = None
             exit_after, exit_reason = (
@@ -184,33 +189,36 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         start = entry + timedelta(days=offset)
         if start > as_at:
             break
-        kinds = boundaries[offset]
         legal = [code for code, at in status_at if at <= offset][-1]
-        if episodes and legal == episodes[-1].legal_status:
-            kinds = kinds - {"L"}
-        if not kinds:
+        legal_changed = bool(episodes) and legal != episodes[-1].legal_status
+        moved = offset == 0 or "P" in boundaries[offset]
+        if not legal_changed and not moved:
             continue
-        if offset == 0 or "P" in kinds:
-            if adoption and adoption.placed == start:
-                place, provider = ("A5" if adoption.foster_carer else "A6"), "PR1"
-            else:
-                place, provider = _placement(rng, age_on(child.dob, start), start, child.uasc, legal)
-            postcode = placement_postcode(sim, child, place, provider, start)
+        if moved:
+            previous = (episodes[-1].placement, episodes[-1].placement_postcode) if episodes else None
+            while True:  # a move is to another placement somewhere else
+                if adoption and adoption.placed == start:
+                    place, provider = ("A5" if adoption.foster_carer else "A6"), "PR1"
+                else:
+                    place, provider = _placement(rng, age_on(child.dob, start), start, child.uasc, legal)
+                postcode = placement_postcode(sim, child, place, provider, start)
+                if (place, postcode) != previous and not (previous and place == previous[0] == "P1"):
+                    break
             urn = placement_urn(rng, place)
         elif place == "P1" and legal not in ("C1", "C2"):
             continue  # a legal status that cannot go with being placed with parents waits for a move
         if offset == 0:
             rne = "S"
-        elif kinds == {"L"}:
+        elif legal_changed and moved:
+            rne = "U" if place == "A5" else "T"  # U: legal status and placement change, same carers
+        elif legal_changed:
             rne = "L"
-        elif kinds == {"P"}:
-            rne = "U" if place == "A5" else "P"
         else:
-            rne = "T"
+            rne = "P"
         if episodes:
             episodes[-1].end = start
             episodes[-1].reason_ceased = "X1"
-            if "P" in kinds and not episodes[-1].placement.startswith("T"):
+            if moved and not episodes[-1].placement.startswith("T"):
                 episodes[-1].reason_place_change = reasons.get(offset, "CARPL")
         episodes.append(
             Episode(
@@ -230,6 +238,8 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             exit_reason = "E41"  # special guardianship by former foster carers needs a foster placement
         episodes[-1].end = end
         episodes[-1].reason_ceased = exit_reason
+        if adoption and exit_reason not in ("E11", "E12") and adoption.reversed is None and adoption.decision < end:
+            adoption.reversed, adoption.reversed_reason = end, "RD1"  # left care some other way
 
     period = LookedAfterPeriod(episodes=episodes, adoption=adoption)
     period.previous_permanence = "Z1"  # no earlier permanence order is modelled
@@ -306,7 +316,11 @@ def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfte
         if not upcoming:
             return
         moment = upcoming[0]
-        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), last)
+        # a child is found before the placement they went missing from ends
+        episode_end = next(
+            (e.end for e in period.episodes if e.start <= moment and (e.end is None or e.end > moment)), None
+        )
+        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), episode_end or last)
         offered = rng.random() < 0.8
         period.missing.append(
             Missing(

@@ -93,12 +93,33 @@ REFERRAL_SOURCE = WeightedChoice(
 PRIMARY_NEED = WeightedChoice(
     ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"], [50.6, 6.0, 4.0, 9.0, 17.4, 3.5, 0.6, 2.4, 6.5]
 )
-# Factors at assessment (CIN census codes), shaped by the 2016 shares: domestic abuse
-# (3B), parental mental health (4B), drugs (2B), emotional abuse (17A), alcohol (1B),
-# neglect (16A), physical (19A) and sexual abuse (18A), self-harm, CSE, missing, gangs.
+# Factors at assessment (CIN census codes, 2021 onwards), shaped by the 2016 shares: domestic
+# abuse (3B), parental mental health (4B), drugs (2B), emotional abuse (17A), alcohol (1B),
+# neglect (16A), physical abuse (18B by an adult, 18C by a child), sexual abuse (19B, 19C),
+# self-harm, CSE, missing, gangs, criminal exploitation (24A).
 ASSESSMENT_FACTORS = WeightedChoice(
-    ["3B", "4B", "2B", "17A", "1B", "16A", "19A", "18A", "15A", "11A", "10A", "13A", "24A", "6B", "5B", "4A", "3A"],
-    [49.6, 36.6, 19.3, 19.3, 18.4, 17.5, 14.0, 6.4, 4.3, 3.9, 2.7, 1.2, 3.0, 3.0, 2.0, 5.0, 4.0],
+    [
+        "3B",
+        "4B",
+        "2B",
+        "17A",
+        "1B",
+        "16A",
+        "18B",
+        "18C",
+        "19B",
+        "19C",
+        "15A",
+        "11A",
+        "10A",
+        "13A",
+        "24A",
+        "6B",
+        "5B",
+        "4A",
+        "3A",
+    ],
+    [49.6, 36.6, 19.3, 19.3, 18.4, 17.5, 12.0, 2.0, 5.4, 1.0, 4.3, 3.9, 2.7, 1.2, 3.0, 3.0, 2.0, 5.0, 4.0],
 )
 CP_CATEGORY = WeightedChoice(["NEG", "EMO", "PHY", "SAB", "MUL"], [50.5, 35.7, 7.4, 3.8, 2.6])
 # CP plan lengths of plans ending (2025): bins in days with their shares.
@@ -223,8 +244,11 @@ class Workforce:
                 return [Allocation(worker_id=None, team_id=team_id, start=start, end=end)]
             allocations.append(Allocation(worker_id=None, team_id=team_id, start=moment, end=wait))
             moment = wait
+        worker = None
         while True:
-            worker = rng.choice(workers)
+            previous = worker
+            while worker is previous:  # a change of worker is a change to another worker
+                worker = rng.choice(workers)
             change = moment + timedelta(days=round(rng.expovariate(1 / 300)) + 30)
             if end is not None and change >= end:
                 allocations.append(Allocation(worker.worker_id, worker.team_id, moment, end))
@@ -357,8 +381,22 @@ class SocialCareSimulator:
                 into_care,
                 factors,
             )
-            results.append((child, closure))
+            results.append((child, self._settle_closure(referral) if closure else closure))
         return results
+
+    @staticmethod
+    def _settle_closure(referral: Referral) -> date | None:
+        """An episode closes no earlier than its last activity, and not while any is open."""
+        spans = [(a.start, a.authorised) for a in referral.assessments]
+        spans += [(s.start, s.icpc_date or s.end) for s in referral.section47s]
+        spans += [(p.start, p.end) for p in referral.cp_plans + referral.cin_plans]
+        if any(end is None for _start, end in spans):
+            referral.closure = referral.closure_reason = None
+            return None
+        last = max((end for _start, end in spans), default=referral.date)
+        if referral.closure is not None and last > referral.closure:
+            referral.closure = last
+        return referral.closure
 
     def _assessed(
         self,

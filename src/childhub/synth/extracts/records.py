@@ -82,8 +82,9 @@ class SourceRegistry:
             upn=child.upn if child.upn and noise.keep(upn_share) else None,
             address=noise.address(household, on),
         )
-        if copy:  # a duplicate typed afresh: details differ more often
+        if copy:  # a duplicate typed afresh, made because nobody found the UPN: details differ more
             record.forename = noise.forename(record.forename)
+            record.upn = None
             record.nhs_number = None if self.rng.random() < 0.5 else record.nhs_number
         self._records[key] = record
         self.truth.append((system, record_id, child.person_id, child.household_id))

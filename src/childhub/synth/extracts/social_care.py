@@ -343,8 +343,10 @@ class SocialCareExtracts:
 
         def oc2_rows():
             for child, periods in in_care:
+                # continuously looked after for the 12 months to 31 March, as DfE counts it: in care
+                # on 1 April and not leaving before 31 March
                 period = periods[-1]
-                if _as_of(period.end, cutoff) is not None or (last - period.start).days < 365 or cutoff != last:
+                if cutoff != last or period.start > first or (period.end is not None and period.end < last):
                     continue
                 age = age_on(child.dob, last)
                 checks = [d for d in period.health_checks if first <= d <= last]
@@ -431,11 +433,8 @@ class SocialCareExtracts:
             for child, periods in in_care:
                 for period in periods:
                     adoption = period.adoption
-                    if (
-                        adoption
-                        and adoption.decision <= cutoff
-                        and (adoption.reversed is None or adoption.reversed >= first)
-                    ):
+                    reversed_before = adoption and adoption.reversed and adoption.reversed < first
+                    if adoption and adoption.decision <= cutoff and not reversed_before:
                         reversed_on = _as_of(adoption.reversed, cutoff)
                         yield [
                             self.person_id(child),
@@ -465,7 +464,7 @@ class SocialCareExtracts:
             for child, periods in in_care:
                 for period in periods:
                     for missing in period.missing:
-                        if first <= missing.start <= cutoff:
+                        if missing.start <= cutoff and _overlaps(missing.start, missing.end, first, cutoff):
                             yield [
                                 self.person_id(child),
                                 ddmmyyyy(child.dob),
@@ -543,7 +542,7 @@ class SocialCareExtracts:
         _text(source, "LEA", f"{self.authority.la_number:03d}")
         _text(source, "SoftwareCode", "childhub synthetic authority")
         _text(source, "Release", "1")
-        _text(source, "SerialNo", "1")
+        _text(source, "SerialNo", "001")
         _text(
             source,
             "DateTime",
@@ -574,8 +573,10 @@ class SocialCareExtracts:
                     _text(identifiers, "FormerUPN", child.former_upn)
             else:
                 all_nfa = all(r.nfa for r in by_record[pid])
-                age = age_on(child.dob, cutoff) if not unborn else -1
-                _text(identifiers, "UPNunknown", "UN7" if all_nfa else "UN1" if age < 6 else "UN5")
+                # DfE counts a child as of school age when born on or before 31 August six
+                # years before the census year's end (the 1 September after the 4th birthday).
+                school_age = child.dob <= date(last.year - 6, 8, 31)
+                _text(identifiers, "UPNunknown", "UN7" if all_nfa else "UN5" if school_age else "UN1")
             if unborn:
                 _text(identifiers, "ExpectedPersonBirthDate", child.dob.isoformat())
                 _text(identifiers, sex_element, "U" if year >= 2025 else "0")
@@ -588,24 +589,24 @@ class SocialCareExtracts:
             for code in child.disabilities or ("NONE",):
                 _text(disabilities, "Disability", code)
             for referral in sorted(by_record[pid], key=lambda r: r.date):
-                self._cin_details(element, referral, first, cutoff)
+                self._cin_details(element, child, referral, year, first, cutoff)
             count += 1
         path.parent.mkdir(parents=True, exist_ok=True)
         etree.ElementTree(message).write(str(path), xml_declaration=True, encoding="utf-8", pretty_print=True)
         return count
 
-    def _cin_details(self, parent, referral: Referral, first: date, cutoff: date) -> None:
+    def _cin_details(self, parent, child: Child, referral: Referral, year: int, first: date, cutoff: date) -> None:
+        """One CINdetails group, children in the order the schema requires."""
         from lxml import etree
 
         element = etree.SubElement(parent, "CINdetails")
         _text(element, "CINreferralDate", referral.date.isoformat())
-        _text(element, "ReferralSource", referral.source)
+        _text(element, "ReferralSource", cin_code_for_year(referral.source, year))
         _text(element, "PrimaryNeedCode", referral.primary_need)
         closure = _as_of(referral.closure, cutoff)
         if closure:
             _text(element, "CINclosureDate", closure.isoformat())
-            _text(element, "ReasonForClosure", referral.closure_reason)
-        _text(element, "ReferralNFA", "true" if referral.nfa else "false")
+            _text(element, "ReasonForClosure", cin_code_for_year(referral.closure_reason, year))
         for assessment in referral.assessments:
             authorised = _as_of(assessment.authorised, cutoff)
             if assessment.start > cutoff or not _overlaps(assessment.start, authorised, first, cutoff):
@@ -615,16 +616,18 @@ class SocialCareExtracts:
             if authorised:
                 _text(module, "AssessmentAuthorisationDate", authorised.isoformat())
                 factors = etree.SubElement(module, "FactorsIdentifiedAtAssessment")
-                for code in assessment.factors or ("21",):
+                codes = dict.fromkeys(c for c in map(lambda f: factor_for_year(f, year), assessment.factors) if c)
+                for code in codes or ("21",):
                     _text(factors, "AssessmentFactors", code)
-        for plan in referral.cin_plans:
-            end = _as_of(plan.end, cutoff)
-            if plan.start > cutoff or not _overlaps(plan.start, end, first, cutoff):
-                continue
-            module = etree.SubElement(element, "CINPlanDates")
-            _text(module, "CINPlanStartDate", plan.start.isoformat())
-            if end:
-                _text(module, "CINPlanEndDate", end.isoformat())
+        if year >= CIN_PLAN_DATES_FROM:
+            for plan in referral.cin_plans:
+                end = _as_of(plan.end, cutoff)
+                if plan.start > cutoff or not _overlaps(plan.start, end, first, cutoff):
+                    continue
+                module = etree.SubElement(element, "CINPlanDates")
+                _text(module, "CINPlanStartDate", plan.start.isoformat())
+                if end:
+                    _text(module, "CINPlanEndDate", end.isoformat())
         for s47 in referral.section47s:
             end = _as_of(s47.icpc_date or s47.end, cutoff)
             if s47.start > cutoff or not _overlaps(s47.start, end, first, cutoff):
@@ -635,16 +638,13 @@ class SocialCareExtracts:
             icpc = _as_of(s47.icpc_date, cutoff)
             if icpc:
                 _text(module, "DateOfInitialCPC", icpc.isoformat())
-            _text(
-                module,
-                "ICPCnotRequired",
-                "true" if s47.icpc_not_required and _as_of(s47.end, cutoff) else "false",
-            )
-        previous_plans = 0
+            not_required = s47.icpc_not_required and _as_of(s47.end, cutoff)
+            _text(module, "ICPCnotRequired", "true" if not_required else "false")
+        _text(element, "ReferralNFA", "true" if referral.nfa else "false")
+        all_plans = sorted(p.start for r in child.referrals for p in r.cp_plans)
         for plan in referral.cp_plans:
             end = _as_of(plan.end, cutoff)
             if plan.start > cutoff or not _overlaps(plan.start, end, first, cutoff):
-                previous_plans += 1
                 continue
             module = etree.SubElement(element, "ChildProtectionPlans")
             _text(module, "CPPstartDate", plan.start.isoformat())
@@ -652,12 +652,32 @@ class SocialCareExtracts:
                 _text(module, "CPPendDate", end.isoformat())
             _text(module, "InitialCategoryOfAbuse", plan.initial_category)
             _text(module, "LatestCategoryOfAbuse", plan.latest_category)
-            _text(module, "NumberOfPreviousCPP", str(previous_plans))
-            reviews = etree.SubElement(module, "Reviews")
-            for review in plan.reviews:
-                if first <= review <= cutoff:
-                    _text(reviews, "CPPreviewDate", review.isoformat())
-            previous_plans += 1
+            _text(module, "NumberOfPreviousCPP", str(sum(1 for start in all_plans if start < plan.start)))
+            reviews = [review for review in plan.reviews if first <= review <= cutoff]
+            if reviews:
+                reviews_element = etree.SubElement(module, "Reviews")
+                for review in reviews:
+                    _text(reviews_element, "CPPreviewDate", review.isoformat())
+
+
+# Codes the CIN census added over the years, and what an earlier year's return used instead.
+CIN_PLAN_DATES_FROM = 2022
+_CODES_ADDED = {"5D": (2023, "5B"), "RC9": (2023, "RC8")}
+
+
+def cin_code_for_year(code: str, year: int) -> str:
+    """A referral source or closure reason as the return of ``year`` could code it."""
+    added = _CODES_ADDED.get(code)
+    return added[1] if added and year < added[0] else code
+
+
+def factor_for_year(code: str, year: int) -> str | None:
+    """An assessment factor as the return of ``year`` could code it (None: no code existed)."""
+    if year < 2021 and code[:2] in ("18", "19"):
+        return code[:2] + "A"  # physical (18) and sexual (19) abuse were split by abuser in 2021
+    if code == "24A" and year < 2022:
+        return None
+    return code
 
 
 def sex_code(sex: str, year: int) -> str:
