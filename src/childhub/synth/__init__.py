@@ -165,7 +165,8 @@ def generate(
         from childhub.synth.dq_errors import inject_dq_errors
 
         say("injecting data-quality errors")
-        files["dq_errors.csv"] = inject_dq_errors(out, dq_errors, random.Random(f"{seed}:dq"))
+        latest_year = as_at.year if as_at >= date(as_at.year, 3, 31) else as_at.year - 1
+        files["dq_errors.csv"] = inject_dq_errors(out, dq_errors, latest_year, random.Random(f"{seed}:dq"))
     registry.write_truth(out / "truth.csv")
     files["truth.csv"] = len(registry.truth)
     children_0_17 = sum(1 for c in authority.children() if c.dob <= as_at and age_on(c.dob, as_at) <= 17)
