@@ -177,14 +177,21 @@ def demo(
 
 
 def _with_progress(label: str, work):
-    """Run ``work(say)`` behind a Rich spinner that shows each step it announces."""
+    """Run ``work(say)`` behind a Rich progress bar showing each step it announces."""
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return work(lambda message: None)
-    with console.status(f"{label}…") as spinner:
-        return work(lambda message: spinner.update(f"{label}: {message}…"))
+        return work(lambda step, done=None, total=None: None)
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def say(step: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=f"{label}: {step}", completed=done or 0, total=total)
+
+        return work(say)
 
 
 def main() -> None:

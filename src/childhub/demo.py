@@ -9,11 +9,11 @@ join here as they land.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from childhub.store import Store
+from childhub.synth import Progress
 
 PENDING = "ingest, linkage, indicators and the web app are not built yet (issues 3-6)"
 
@@ -40,13 +40,11 @@ def _same_authority(folder: Path, size: str, seed: int, as_at: date) -> bool:
     return all(manifest.get(key) == value for key, value in wanted.items())
 
 
-def run_demo(
-    store: Store, size: str, seed: int, as_at: date, progress: Callable[[str], None] | None = None
-) -> list[str]:
+def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress | None = None) -> list[str]:
     """Prepare the demo authority; return one line per step saying what was done."""
-    from childhub.synth import generate
+    from childhub.synth import _quiet, generate
 
-    say = progress or (lambda _message: None)
+    say = progress or _quiet
     lines = []
     folder = synthetic_folder(store, size, seed)
     if _same_authority(folder, size, seed, as_at):

@@ -1,8 +1,9 @@
 """Typed settings in one place.
 
 Each setting can be given as an environment variable (``CHILDHUB_`` + the name in
-capitals) or in a ``childhub.toml``-free ``.env`` file; command-line options win over
-both. ``docs/settings.md`` documents every field, and a test checks it does.
+capitals) or in a ``.env`` file in the working folder; a command-line option (such as
+``--data-dir``) wins over both. ``docs/settings.md`` documents every field, and a test
+checks that it does.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from childhub.calendar import age_on
 from childhub.errors import SynthError
@@ -25,6 +25,16 @@ AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
 LA_NUMBER = 1
 DEFAULT_NOISE = 0.05
 GENERATOR_VERSION = 1
+
+
+class Progress(Protocol):
+    """Told what a long job is doing: a step, and how far through it (when that is known)."""
+
+    def __call__(self, step: str, done: int | None = None, total: int | None = None) -> None: ...
+
+
+def _quiet(step: str, done: int | None = None, total: int | None = None) -> None:
+    return None
 
 
 @dataclass
@@ -44,7 +54,7 @@ def history_start_for(as_at: date) -> date:
     return date(last_march.year - 3, 4, 1)
 
 
-def build_authority(size: str | int, seed: int, as_at: date):
+def build_authority(size: str | int, seed: int, as_at: date, progress: Progress | None = None):
     """The in-memory authority (ground truth), before any extract is written."""
     from childhub.synth.model import Authority
     from childhub.synth.population import build_households
@@ -65,8 +75,11 @@ def build_authority(size: str | int, seed: int, as_at: date):
     simulator = SocialCareSimulator(random.Random(f"{seed}:social-care"), as_at, history_start, workforce)
     simulator.population = builder
     simulator.households_by_id = {h.household_id: h for h in households}
-    for household in households:
+    say = progress or _quiet
+    for done, household in enumerate(households):
         simulator.simulate(household)
+        if done % 2000 == 0:
+            say("simulating social care", done, len(households))
     # unaccompanied asylum-seeking children arrive alone over the simulated years
     arrivals_rng = random.Random(f"{seed}:uasc")
     years = (as_at - simulator.sim_start).days / 365.25
@@ -79,8 +92,10 @@ def build_authority(size: str | int, seed: int, as_at: date):
         unaccompanied_arrival(simulator, household.children[0], day)
     schools = Schools(random.Random(f"{seed}:schools"), LA_NUMBER, children_target)
     services = ServicesSimulator(random.Random(f"{seed}:services"), as_at, history_start, schools)
-    for household in households:
+    for done, household in enumerate(households):
         services.simulate(household)
+        if done % 2000 == 0:
+            say("simulating schools and partner services", done, len(households))
     return Authority(
         name=AUTHORITY_NAME,
         la_number=LA_NUMBER,
@@ -101,7 +116,7 @@ def generate(
     *,
     noise: float = DEFAULT_NOISE,
     dq_errors: int = 0,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> SynthResult:
     """Generate an authority and write every source system's extract into ``out``."""
     import time
@@ -125,7 +140,7 @@ def generate(
             "the as-at date must be on or after 31 March 2018 (SSDA903 and CIN formats before that are not generated)"
         )
     started = time.perf_counter()
-    say = progress or (lambda _message: None)
+    say = progress or _quiet
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         if not (out / "manifest.json").exists():
@@ -134,8 +149,8 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
 
     say("building households and service histories")
-    authority = build_authority(size, seed, as_at)
-    registry = SourceRegistry(authority, random.Random(f"{seed}:noise"), noise)
+    authority = build_authority(size, seed, as_at, progress)
+    registry = SourceRegistry(authority, seed, noise)
     files: dict[str, int] = {}
 
     def record(folder: str, counts: dict[str, int]) -> None:

@@ -46,10 +46,12 @@ class SourceRecord:
 
 
 class SourceRegistry:
-    def __init__(self, authority: Authority, rng: random.Random, noise_rate: float):
+    def __init__(self, authority: Authority, seed: int, noise_rate: float):
+        """Record keys come from one random stream and noise from another, so the noise
+        rate changes the details a system holds but never which records exist."""
         self.authority = authority
-        self.rng = rng
-        self.noise = Noise(rng, noise_rate)
+        self.rng = rng = random.Random(f"{seed}:record-keys")
+        self.noise = Noise(random.Random(f"{seed}:noise"), noise_rate)
         self.households: dict[str, Household] = {h.household_id: h for h in authority.households}
         self._records: dict[tuple[str, str, int], SourceRecord] = {}
         self._counters: dict[str, int] = {name: 0 for name in SYSTEMS}
@@ -85,7 +87,7 @@ class SourceRegistry:
         if copy:  # a duplicate typed afresh, made because nobody found the UPN: details differ more
             record.forename = noise.forename(record.forename)
             record.upn = None
-            record.nhs_number = None if self.rng.random() < 0.5 else record.nhs_number
+            record.nhs_number = record.nhs_number if noise.keep(0.5) else None
         self._records[key] = record
         self.truth.append((system, record_id, child.person_id, child.household_id))
         return record

@@ -1,0 +1,96 @@
+"""The command line: fast start, one-line errors, --debug tracebacks, sql, synth and demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHILDHUB = [sys.executable, "-m", "childhub"]
+
+
+def run(*args: str, data_dir: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    if data_dir is not None:
+        env["CHILDHUB_DATA_DIR"] = str(data_dir)
+    return subprocess.run([*CHILDHUB, *args], capture_output=True, text=True, env=env, check=check)
+
+
+def test_help_lists_the_commands_without_heavy_imports():
+    result = run("--help", check=True)
+    for command in ("synth", "sql", "demo", "status"):
+        assert command in result.stdout
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, childhub.cli; print(sorted(m for m in ('duckdb', 'lxml', 'holidays') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == "[]"
+
+
+def test_version():
+    assert run("--version", check=True).stdout.startswith("childhub ")
+
+
+def test_a_user_error_is_one_plain_line(tmp_path):
+    result = run("synth", "--out", str(tmp_path / "x"), "--as-at", "2026-13-01")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --as-at must be a date written YYYY-MM-DD, not '2026-13-01'"
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run("--debug", "synth", "--out", str(tmp_path / "x"), "--as-at", "2026-13-01")
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "ChildhubError" in result.stderr
+
+
+def test_sql_on_a_missing_store_is_one_line(tmp_path):
+    result = run("sql", "SELECT 1", data_dir=tmp_path / "nowhere")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=data_dir, check=True)
+    assert "Generated a tiny synthetic authority" in result.stdout
+    return data_dir
+
+
+def test_demo_twice_duplicates_nothing(demo_dir):
+    files = {p: p.stat().st_mtime_ns for p in demo_dir.rglob("*") if p.is_file() and p.suffix != ".lock"}
+    second = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=demo_dir, check=True)
+    assert "reused" in second.stdout and "already up to date" in second.stdout
+    after = {p: p.stat().st_mtime_ns for p in demo_dir.rglob("*") if p.is_file() and p.suffix != ".lock"}
+    assert set(after) == set(files)
+    synthetic = [p for p in files if "synthetic" in p.parts]
+    assert synthetic and all(after[p] == files[p] for p in synthetic)
+
+
+def test_sql_formats_and_refusals(demo_dir):
+    table = run("sql", "SELECT 1 AS one, 'a' AS letter", data_dir=demo_dir, check=True).stdout
+    assert "one" in table and "letter" in table
+    as_csv = run("sql", "SELECT 1 AS one, 'a' AS letter", "--format", "csv", data_dir=demo_dir, check=True)
+    assert as_csv.stdout.splitlines() == ["one,letter", "1,a"]
+    as_json = run("sql", "SELECT 1 AS one", "--format", "json", data_dir=demo_dir, check=True)
+    assert json.loads(as_json.stdout) == [{"one": 1}]
+    refused = run("sql", "DELETE FROM person", data_dir=demo_dir)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: query refused")
+    no_files = run("sql", "SELECT * FROM read_csv('/etc/passwd')", data_dir=demo_dir)
+    assert no_files.returncode == 1 and "Traceback" not in no_files.stderr
+
+
+def test_status_shows_schema_and_tables(demo_dir):
+    result = run("status", data_dir=demo_dir, check=True)
+    assert "schema version: 1" in result.stdout and "cin_episodes" in result.stdout
