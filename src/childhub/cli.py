@@ -157,6 +157,128 @@ def status(data_dir: DataDirOption = None) -> None:
 
 
 @app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of extracts.")],
+    source: Annotated[str | None, typer.Option("--source", help="Read every file as this kind.")] = None,
+    mapping: Annotated[
+        list[Path] | None, typer.Option("--mapping", help="A mapping file for another CSV layout (repeatable).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Reject a whole file if any row has a problem.")] = False,
+    extract_date: Annotated[str, typer.Option("--extract-date", help="The date the extract was taken.")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Load extracts into the store: one batch per file, all or nothing, with history."""
+    from childhub.ingest import ingest as run_ingest
+
+    day = _parse_date(extract_date, "--extract-date") if extract_date else None
+    reports = _with_progress(
+        "Ingesting",
+        lambda say: run_ingest(
+            _store(data_dir),
+            paths,
+            source=source,
+            mapping_files=mapping or [],
+            strict=strict,
+            extract_date=day,
+            progress=say,
+        ),
+    )
+    failed = 0
+    for report in reports:
+        where = f"batch {report.batch_id}" if report.batch_id else report.status
+        kind = f" as {report.kind}" if report.kind else ""
+        line = f"{where}: {report.file}{kind}: {report.message}"
+        if report.ok:
+            typer.echo(line)
+        else:
+            failed += 1
+            typer.echo(f"error: {line}", err=True)
+            for problem in report.problems[:5]:
+                typer.echo(f"  {problem}", err=True)
+    loaded = sum(1 for r in reports if r.status == "loaded")
+    typer.echo(
+        f"{loaded} file(s) loaded, {sum(1 for r in reports if r.status == 'unchanged')} unchanged, {failed} failed."
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def batches(data_dir: DataDirOption = None) -> None:
+    """List ingested batches, newest first."""
+    from childhub.ingest import list_batches
+
+    rows = list_batches(_store(data_dir))
+    if not rows:
+        typer.echo("No batches yet: childhub ingest loads extracts.")
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['batch_id']:>5}  {row['status']:8s} {row['source_kind']:30s} {str(row['extract_date'] or ''):10s} "
+            f"{row['rows_loaded'] or 0:>9,} loaded {row['rows_rejected'] or 0:>6,} quarantined  {row['file_name']}"
+        )
+
+
+@app.command()
+def batch(
+    batch_id: Annotated[int, typer.Argument(help="The batch number (childhub batches lists them).")],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json (problems).")
+    ] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Show one batch: its file, counts, rows per table and every problem found."""
+    import csv
+    import io
+    import json
+
+    from childhub.ingest import batch_detail
+
+    detail = batch_detail(_store(data_dir), batch_id, problem_limit=1_000_000)
+    if output is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "batch": detail.batch,
+                    "rows_by_table": detail.rows_by_table,
+                    "problems": [_problem_dict(p) for p in detail.problems],
+                },
+                default=str,
+                indent=2,
+            )
+        )
+        return
+    if output is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["file", "row", "column", "value", "message", "severity"])
+        for p in detail.problems:
+            writer.writerow([p.file, p.row, p.column, p.value, p.message, p.severity])
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    for key, value in detail.batch.items():
+        typer.echo(f"{key:14s} {value}")
+    for table, count in detail.rows_by_table.items():
+        typer.echo(f"  {table:30s} {count:>9,} rows")
+    typer.echo(f"{detail.total_problems:,} problem(s)")
+    for problem in detail.problems[:200]:
+        typer.echo(f"  {problem.severity:7s} {problem}")
+    if detail.total_problems > 200:
+        typer.echo(f"  ... and {detail.total_problems - 200:,} more (--format csv lists them all)")
+
+
+def _problem_dict(problem) -> dict:
+    return {
+        "file": problem.file,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "message": problem.message,
+        "severity": problem.severity,
+    }
+
+
+@app.command()
 def demo(
     size: Annotated[Size, typer.Option("--size", help="Size of the synthetic authority.")] = Size.small,
     seed: Annotated[int, typer.Option("--seed")] = 1,

@@ -15,7 +15,7 @@ from pathlib import Path
 from childhub.store import Store
 from childhub.synth import Progress
 
-PENDING = "ingest, linkage, indicators and the web app are not built yet (issues 3-6)"
+PENDING = "ingest, linkage, indicators and the web app (issues 3-6)"
 
 
 def synthetic_folder(store: Store, size: str, seed: int) -> Path:
@@ -63,5 +63,5 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
         f"Store {store.database_path}: schema version {version}"
         + (f" (applied {', '.join(applied)})." if applied else " (already up to date).")
     )
-    lines.append(f"Not yet: {PENDING}.")
+    lines.append(f"Still to come: {PENDING}.")
     return lines

@@ -26,3 +26,11 @@ class QueryError(StoreError):
 
 class SynthError(ChildhubError):
     """The synthetic authority could not be generated as asked."""
+
+
+class IngestError(ChildhubError):
+    """A file could not be ingested at all (malformed, hostile, unrecognised); nothing was written."""
+
+
+class MappingError(ChildhubError):
+    """A mapping file is invalid; the message lists every problem found in it."""

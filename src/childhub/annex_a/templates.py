@@ -1,0 +1,457 @@
+"""Ofsted's Annex A templates, one per version, loaded from YAML into frozen models.
+
+The data lives beside this module in ``templates/``:
+
+- ``annex_a_YYYY.yml``: one file per template version, listing Lists 1 to 11 with their sheet
+  names and, in order, each column's stable id and Ofsted's exact header for that version;
+- ``columns.yml``: what each column id holds (type, code set, header aliases), shared by all
+  versions;
+- ``code_sets.yml``: the code sets (code -> label, with the spellings authorities use).
+
+Everything is checked when it loads: a missing list, a duplicate column, an unknown column or
+code set id, two codes or two columns that could not be told apart. Every problem found is
+reported at once, in one ``AnnexATemplateError`` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from childhub.errors import ChildhubError
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+CODE_SETS_FILE = "code_sets.yml"
+COLUMNS_FILE = "columns.yml"
+LIST_NUMBERS = tuple(range(1, 12))
+
+ColumnType = Literal["text", "date", "integer", "code", "yes_no"]
+
+
+class AnnexATemplateError(ChildhubError):
+    """The Annex A template data is broken, or a version or date has no template."""
+
+
+# --- matching keys -------------------------------------------------------------------------
+
+
+def compact_key(text: str) -> str:
+    """``text`` with case, spacing and punctuation gone: "Referral NFA?" -> "referralnfa"."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("&", "and")
+    return "".join(char for char in text if char.isalnum())
+
+
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def reduced_key(text: str) -> str:
+    """Like ``compact_key`` with bracketed parts dropped: "Age of Child (Years)" -> "ageofchild"."""
+    return compact_key(_BRACKETED.sub(" ", text))
+
+
+def spaced_key(text: str) -> str:
+    """Case and punctuation gone but word breaks kept, for fuzzy comparison."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ")
+    return " ".join("".join(char if char.isalnum() else " " for char in text).split())
+
+
+# --- models --------------------------------------------------------------------------------
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Code(_Frozen):
+    """One code of a code set."""
+
+    code: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    template_value: str | None = None  # the text of Ofsted's drop-down, where known
+    aliases: tuple[str, ...] = ()
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every way of writing this code that a reader accepts outright."""
+        extra = (self.template_value,) if self.template_value else ()
+        return (self.code, self.label, *extra, *self.aliases)
+
+
+class CodeSet(_Frozen):
+    """A set of codes, code -> label, with the other spellings of each."""
+
+    id: str
+    title: str
+    codes: tuple[Code, ...] = Field(min_length=1)
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return {code.code: code.label for code in self.codes}
+
+    @cached_property
+    def _index(self) -> dict[str, str]:
+        return {compact_key(text): code.code for code in self.codes for text in code.spellings()}
+
+    def lookup(self, text: str) -> str | None:
+        """The code ``text`` names (as a code, label, drop-down text or alias), or None."""
+        return self._index.get(compact_key(text))
+
+
+class AnnexAColumn(_Frozen):
+    """One column of one list in one template version."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    header: str = Field(min_length=1)  # Ofsted's exact header text in this version
+    type: ColumnType
+    code_set: str | None = None
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def header_spellings(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+class AnnexAList(_Frozen):
+    """One of Lists 1 to 11 in one template version."""
+
+    number: int = Field(ge=1, le=11)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    sheet_name: str
+    columns: tuple[AnnexAColumn, ...] = Field(min_length=1)
+
+    @property
+    def column_ids(self) -> tuple[str, ...]:
+        return tuple(column.id for column in self.columns)
+
+    def column(self, column_id: str) -> AnnexAColumn:
+        for column in self.columns:
+            if column.id == column_id:
+                return column
+        raise KeyError(f"List {self.number} has no column {column_id!r}")
+
+
+class AnnexATemplate(_Frozen):
+    """One version of Ofsted's Annex A template."""
+
+    version: str
+    title: str
+    applies_from: date
+    lists: tuple[AnnexAList, ...]
+    code_sets: dict[str, CodeSet]
+
+    def get_list(self, number: int) -> AnnexAList:
+        for annex_list in self.lists:
+            if annex_list.number == number:
+                return annex_list
+        raise KeyError(f"Annex A {self.version} has no List {number}")
+
+    def code_set(self, code_set_id: str) -> CodeSet:
+        return self.code_sets[code_set_id]
+
+
+# --- the files as written ------------------------------------------------------------------
+
+
+class _CodeSetFile(_Frozen):
+    title: str
+    codes: tuple[Code, ...] = Field(min_length=1)
+
+
+class _ColumnDefinition(_Frozen):
+    type: ColumnType
+    code_set: str | None = None
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+class _ColumnEntry(_Frozen):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    header: str = Field(min_length=1)
+
+
+class _ListEntry(_Frozen):
+    number: int = Field(ge=1, le=11)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    sheet_name: str
+    columns: tuple[_ColumnEntry, ...] = Field(min_length=1)
+
+
+class _TemplateFile(_Frozen):
+    version: str = Field(pattern=r"^\d{4}$")
+    title: str
+    applies_from: date
+    lists: tuple[_ListEntry, ...]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+class _Problems:
+    """Every problem found while loading, each naming its file and field."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, file: str, field: str, message: str) -> None:
+        self.lines.append(f"{file}: {field}: {message}" if field else f"{file}: {message}")
+
+    def add_validation(self, file: str, prefix: str, error: ValidationError) -> None:
+        for item in error.errors():
+            field = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
+            self.add(file, field, item["msg"])
+
+
+def _read_yaml(path: Path, problems: _Problems) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except OSError as error:
+        problems.add(path.name, "", f"cannot be read ({error.strerror or error})")
+    except yaml.YAMLError as error:
+        problems.add(path.name, "", f"is not valid YAML ({error})")
+    return None
+
+
+def _load_code_sets(path: Path, problems: _Problems) -> dict[str, CodeSet]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.add(path.name, "", "should map code set ids to code sets")
+        return {}
+    code_sets: dict[str, CodeSet] = {}
+    for set_id, body in data.items():
+        try:
+            parsed = _CodeSetFile.model_validate(body)
+        except ValidationError as error:
+            problems.add_validation(path.name, str(set_id), error)
+            continue
+        code_set = CodeSet(id=str(set_id), title=parsed.title, codes=parsed.codes)
+        _check_code_set(path.name, code_set, problems)
+        code_sets[code_set.id] = code_set
+    return code_sets
+
+
+def _check_code_set(file: str, code_set: CodeSet, problems: _Problems) -> None:
+    seen_codes: set[str] = set()
+    owner: dict[str, tuple[str, str]] = {}  # spelling key -> (code, spelling)
+    for position, code in enumerate(code_set.codes):
+        field = f"{code_set.id}.codes.{position}"
+        if code.code in seen_codes:
+            problems.add(file, f"{field}.code", f"duplicate code {code.code!r}")
+        seen_codes.add(code.code)
+        for spelling in code.spellings():
+            key = compact_key(spelling)
+            if not key:
+                problems.add(file, field, f"spelling {spelling!r} has no letters or digits")
+                continue
+            if key in owner and owner[key][0] != code.code:
+                other_code, other_spelling = owner[key]
+                problems.add(
+                    file,
+                    field,
+                    f"{spelling!r} cannot be told apart from {other_spelling!r} of code {other_code!r}",
+                )
+            owner.setdefault(key, (code.code, spelling))
+
+
+def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: _Problems) -> dict[str, _ColumnDefinition]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.add(path.name, "", "should map column ids to column definitions")
+        return {}
+    columns: dict[str, _ColumnDefinition] = {}
+    for column_id, body in data.items():
+        column_id = str(column_id)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", column_id):
+            problems.add(path.name, column_id, "a column id should be snake_case")
+        try:
+            definition = _ColumnDefinition.model_validate(body)
+        except ValidationError as error:
+            problems.add_validation(path.name, column_id, error)
+            continue
+        if definition.type == "code":
+            if definition.code_set is None:
+                problems.add(path.name, f"{column_id}.code_set", "a code column needs a code set")
+            elif definition.code_set not in code_sets:
+                problems.add(path.name, f"{column_id}.code_set", f"unknown code set id {definition.code_set!r}")
+        elif definition.code_set is not None:
+            problems.add(
+                path.name, f"{column_id}.code_set", f"only a code column has a code set, not {definition.type}"
+            )
+        columns[column_id] = definition
+    return columns
+
+
+def _load_template(
+    path: Path,
+    columns: dict[str, _ColumnDefinition],
+    code_sets: dict[str, CodeSet],
+    problems: _Problems,
+) -> AnnexATemplate | None:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return None
+    try:
+        parsed = _TemplateFile.model_validate(data)
+    except ValidationError as error:
+        problems.add_validation(path.name, "", error)
+        return None
+
+    ok = True
+    numbers = [entry.number for entry in parsed.lists]
+    for number in LIST_NUMBERS:
+        if number not in numbers:
+            problems.add(path.name, "lists", f"List {number} is missing")
+            ok = False
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.add(path.name, "lists", f"List {number} appears more than once")
+        ok = False
+
+    lists: list[AnnexAList] = []
+    for position, entry in enumerate(parsed.lists):
+        built: list[AnnexAColumn] = []
+        seen: set[str] = set()
+        for column_position, column in enumerate(entry.columns):
+            field = f"lists.{position}.columns.{column_position}.id"
+            if column.id in seen:
+                problems.add(path.name, field, f"duplicate column id {column.id!r} in List {entry.number}")
+                ok = False
+                continue
+            seen.add(column.id)
+            definition = columns.get(column.id)
+            if definition is None:
+                problems.add(path.name, field, f"unknown column id {column.id!r} (not in {COLUMNS_FILE})")
+                ok = False
+                continue
+            built.append(
+                AnnexAColumn(
+                    id=column.id,
+                    header=column.header,
+                    type=definition.type,
+                    code_set=definition.code_set,
+                    required=definition.required,
+                    aliases=definition.aliases,
+                )
+            )
+        if built:
+            lists.append(
+                AnnexAList(
+                    number=entry.number,
+                    id=entry.id,
+                    title=entry.title,
+                    sheet_name=entry.sheet_name,
+                    columns=tuple(built),
+                )
+            )
+    if not ok:
+        return None
+    lists.sort(key=lambda annex_list: annex_list.number)
+    return AnnexATemplate(
+        version=parsed.version,
+        title=parsed.title,
+        applies_from=parsed.applies_from,
+        lists=tuple(lists),
+        code_sets=code_sets,
+    )
+
+
+def _check_headers_distinct(templates: list[AnnexATemplate], problems: _Problems) -> None:
+    """Within each list, no header or alias of any version may point at two columns."""
+    for number in LIST_NUMBERS:
+        owner: dict[str, tuple[str, str, str]] = {}  # key -> (column id, spelling, version)
+        for template in templates:
+            annex_list = next((item for item in template.lists if item.number == number), None)
+            if annex_list is None:
+                continue
+            for column in annex_list.columns:
+                for spelling in column.header_spellings():
+                    for key in {compact_key(spelling), reduced_key(spelling)} - {""}:
+                        other = owner.setdefault(key, (column.id, spelling, template.version))
+                        if other[0] != column.id:
+                            problems.add(
+                                f"annex_a_{template.version}.yml",
+                                f"List {number}.{column.id}",
+                                f"header {spelling!r} cannot be told apart from {other[1]!r} "
+                                f"of column {other[0]!r} (annex_a_{other[2]}.yml)",
+                            )
+
+
+def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
+    """Every template version in ``directory``, checked; raises one error listing every problem."""
+    problems = _Problems()
+    code_sets = _load_code_sets(directory / CODE_SETS_FILE, problems)
+    columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
+    paths = sorted(directory.glob("annex_a_*.yml"))
+    if not paths:
+        problems.add(str(directory), "", "holds no annex_a_*.yml template")
+    templates: list[AnnexATemplate] = []
+    for path in paths:
+        template = _load_template(path, columns, code_sets, problems)
+        if template is None:
+            continue
+        expected = path.stem.removeprefix("annex_a_")
+        if template.version != expected:
+            problems.add(path.name, "version", f"is {template.version!r}, but the file name says {expected!r}")
+        templates.append(template)
+    for first, second in zip(templates, templates[1:], strict=False):
+        if second.applies_from <= first.applies_from:
+            problems.add(
+                f"annex_a_{second.version}.yml",
+                "applies_from",
+                f"should be later than {first.version}'s {first.applies_from.isoformat()}",
+            )
+    _check_headers_distinct(templates, problems)
+    if problems.lines:
+        raise AnnexATemplateError(
+            f"The Annex A templates in {directory} have {len(problems.lines)} problem(s):\n"
+            + "\n".join(f"- {line}" for line in problems.lines)
+        )
+    return {template.version: template for template in templates}
+
+
+@cache
+def _templates() -> dict[str, AnnexATemplate]:
+    return load_templates()
+
+
+# --- the public surface --------------------------------------------------------------------
+
+
+def versions() -> list[str]:
+    """The template versions, oldest first."""
+    return sorted(_templates())
+
+
+def template(version: str | None = None) -> AnnexATemplate:
+    """The template of ``version`` ("2020", "2023", "2026"), or the latest."""
+    templates = _templates()
+    if version is None:
+        return templates[max(templates)]
+    try:
+        return templates[str(version)]
+    except KeyError:
+        known = ", ".join(sorted(templates))
+        raise AnnexATemplateError(f"There is no Annex A template {version!r}; the versions are {known}.") from None
+
+
+def version_for(on: date) -> str:
+    """The version of the template that applies on the date ``on``."""
+    applicable = [item for item in _templates().values() if item.applies_from <= on]
+    if not applicable:
+        earliest = min(_templates().values(), key=lambda item: item.applies_from)
+        raise AnnexATemplateError(
+            f"No Annex A template is modelled for {on.isoformat()}; "
+            f"the earliest applies from {earliest.applies_from.isoformat()}."
+        )
+    return max(applicable, key=lambda item: item.applies_from).version

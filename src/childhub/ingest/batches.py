@@ -1,0 +1,76 @@
+"""Batches: what was ingested, when, from which file, and what was wrong with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from childhub.errors import ChildhubError
+from childhub.ingest.model import Problem
+from childhub.store import Store
+
+BATCH_COLUMNS = (
+    "batch_id",
+    "source_system",
+    "source_kind",
+    "scope",
+    "mode",
+    "file_name",
+    "extract_date",
+    "finished_at",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "problems",
+)
+
+
+@dataclass
+class BatchDetail:
+    batch: dict
+    problems: list[Problem]
+    total_problems: int
+    rows_by_table: dict[str, int]
+
+
+def list_batches(store: Store) -> list[dict]:
+    """Every batch, newest first."""
+    if store.schema_version() < 2:
+        return []
+    with store.reader() as conn:
+        rows = conn.execute(f"SELECT {', '.join(BATCH_COLUMNS)} FROM ingest_batch ORDER BY batch_id DESC").fetchall()
+    return [dict(zip(BATCH_COLUMNS, row, strict=True)) for row in rows]
+
+
+def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> BatchDetail:
+    """One batch with its problems (the first ``problem_limit``) and the rows it loaded per table."""
+    with store.reader() as conn:
+        row = conn.execute(
+            f"SELECT {', '.join(BATCH_COLUMNS)}, archive_path, file_sha256 FROM ingest_batch WHERE batch_id = ?",
+            [batch_id],
+        ).fetchone()
+        if row is None:
+            raise ChildhubError(f"there is no batch {batch_id}; childhub batches lists them")
+        batch = dict(zip((*BATCH_COLUMNS, "archive_path", "file_sha256"), row, strict=True))
+        problems = [
+            Problem(*found)
+            for found in conn.execute(
+                "SELECT file_name, row_ref, column_name, value, message, severity FROM ingest_problem "
+                "WHERE batch_id = ? ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, row_ref LIMIT ?",
+                [batch_id, problem_limit],
+            ).fetchall()
+        ]
+        total = conn.execute("SELECT count(*) FROM ingest_problem WHERE batch_id = ?", [batch_id]).fetchone()[0]
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
+                "AND table_name NOT IN ('ingest_batch', 'ingest_problem', 'ingest_quarantine') ORDER BY table_name"
+            ).fetchall()
+        ]
+        counts = {}
+        for table in tables:
+            count = conn.execute(f'SELECT count(*) FROM "{table}" WHERE batch_id = ?', [batch_id]).fetchone()[0]
+            if count:
+                counts[table] = count
+    return BatchDetail(batch=batch, problems=problems, total_problems=total, rows_by_table=counts)

@@ -1,0 +1,451 @@
+"""Ingesting files: one batch per file, all or nothing, with history and nothing lost.
+
+For each file: inspect it safely, detect its kind, date it, and then, in one write
+transaction, record the batch, stage the content, check every value, quarantine bad rows
+with their raw values, load the rest into the canonical tables with provenance, and keep
+the problems. The original is archived by content hash before the transaction commits, so
+a file killed half-way leaves the store exactly as it was (an archived copy without a
+batch is harmless and is reused next time). The same file ingested twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from childhub.calendar import reporting_year_end
+from childhub.errors import ChildhubError, IngestError
+from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
+from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
+from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mapping
+from childhub.ingest.model import Problem
+from childhub.ingest.tabular import apply_mapping, read_csv_header, stage_csv
+from childhub.store import Store
+
+# Files an authority folder may hold that are not source data.
+NOT_SOURCE_FILES = {"manifest.json", "dq_errors.csv", "README.md", "NOTICE.md"}
+TRUTH_HEADER = ["source", "source_record_id", "person_id", "household_id"]
+SSD_TABLES = (
+    "person",
+    "address",
+    "disability",
+    "immigration_status",
+    "mother",
+    "family",
+    "linked_identifiers",
+    "contacts",
+    "cin_episodes",
+    "cin_assessments",
+    "assessment_factors",
+    "s47_enquiry",
+    "initial_cp_conference",
+    "cp_plans",
+    "cp_reviews",
+    "cp_visits",
+    "cin_plans",
+    "cin_visits",
+    "cla_episodes",
+    "cla_placement",
+    "legal_status",
+    "cla_reviews",
+    "cla_visits",
+    "cla_health",
+    "cla_immunisations",
+    "cla_substance_misuse",
+    "cla_convictions",
+    "cla_previous_permanence",
+    "cla_care_plan",
+    "sdq_scores",
+    "missing",
+    "care_leavers",
+    "permanence",
+    "pre_proceedings",
+    "voice_of_child",
+    "early_help_episodes",
+    "professionals",
+    "department",
+    "involvements",
+    "send",
+    "ehcp_requests",
+    "ehcp_assessment",
+    "ehcp_named_plan",
+    "ehcp_active_plans",
+    "sen_need",
+)
+SSD_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%Y %H:%M")
+PROVENANCE = ("source_system", "batch_id", "source_record_key")
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    file: str
+    status: str  # loaded, unchanged, rejected, failed, skipped
+    message: str
+    kind: str | None = None
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("loaded", "unchanged", "skipped")
+
+
+@dataclass
+class _Plan:
+    facts: FileFacts
+    detected: Detected
+    extract_date: date | None
+    header: list[str] | None = None
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise IngestError(f"{path}: no such file or folder")
+    return files
+
+
+def ingest(
+    store: Store,
+    paths: list[Path],
+    *,
+    source: str | None = None,
+    mapping_files: list[Path] = (),
+    strict: bool = False,
+    extract_date: date | None = None,
+    progress: Callable[..., None] | None = None,
+) -> list[FileReport]:
+    """Ingest every file under ``paths``; one batch per file; a report for each."""
+    say = progress or (lambda *args, **kwargs: None)
+    with store.writer() as conn:
+        known = _known_tables(conn)
+        user_mappings = tuple(load_mapping(p, known_tables=known) for p in mapping_files)
+        mappings = user_mappings + builtin_mappings()
+        ssd = {t: {c: k for c, k in known[t].items() if c not in PROVENANCE} for t in SSD_TABLES if t in known}
+        files = expand(paths)
+        plans: dict[Path, _Plan] = {}
+        reports: dict[Path, FileReport] = {}
+        for path in files:
+            if path.name in NOT_SOURCE_FILES:
+                reports[path] = FileReport(str(path), "skipped", "not a source file")
+                continue
+            try:
+                plans[path] = _plan(path, mappings, ssd, source, extract_date)
+            except ChildhubError as error:
+                reports[path] = FileReport(str(path), "failed", str(error))
+        _share_collection_years(plans)
+        for done, path in enumerate(files):
+            say("ingesting", done, len(files))
+            if path in plans:
+                reports[path] = _ingest_one(conn, store, plans[path], strict)
+        return [reports[path] for path in files]
+
+
+def _known_tables(conn) -> dict[str, dict[str, str]]:
+    """Every canonical table's columns and their types, in order."""
+    rows = conn.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall()
+    tables: dict[str, dict[str, str]] = {}
+    for table, column, data_type, nullable in rows:
+        tables.setdefault(table, {})[column] = data_type if nullable == "YES" else f"{data_type} NOT NULL"
+    return tables
+
+
+def _plan(path: Path, mappings, ssd, source: str | None, extract_date: date | None) -> _Plan:
+    facts = inspect_file(path)
+    if facts.format == "csv":
+        header = read_csv_header(path, facts.encoding or "utf-8")
+        if header == TRUTH_HEADER:
+            raise IngestError(
+                f"{path.name}: a synthetic authority's truth file is for evaluating linkage, not for ingesting"
+            )
+        detected = detect_csv(facts, header, mappings, ssd, source)
+        if detected.ssd_table:
+            detected = Detected(
+                detected.kind, mapping=_ssd_mapping(detected.ssd_table, header, ssd), ssd_table=detected.ssd_table
+            )
+        dated = extract_date or _latest_date(path, facts.encoding or "utf-8", header, detected.mapping)
+        return _Plan(facts, detected, dated, header)
+    if facts.format == "xml":
+        tree = parse_xml(path)
+        root = tree.getroot()
+        kind = detect_xml_root(facts, root.tag, root.findtext("Header/CollectionDetails/Collection"))
+        if source and source != kind:
+            raise IngestError(f"{path.name}: this is a {kind} file, not {source}")
+        return _Plan(facts, Detected(kind), extract_date)
+    if facts.format == "xlsx":
+        return _Plan(facts, Detected("annex_a"), extract_date)
+    raise IngestError(f"{path.name}: not a CSV, XML or Excel (.xlsx) file, so childhub cannot read it")
+
+
+def _ssd_mapping(table: str, header: list[str], ssd) -> Mapping:
+    """A mapping for an SSD table exported as CSV: its columns, typed from the schema."""
+    from childhub.ingest.mapping import normalise_header
+
+    types = ssd[table]
+    present = {normalise_header(h): h for h in header}
+    columns = {}
+    for column in ssd[table]:
+        source = present.get(normalise_header(column))
+        if source is None:
+            continue
+        kind = {
+            "DATE": "date",
+            "INTEGER": "integer",
+            "BIGINT": "integer",
+            "DOUBLE": "decimal",
+            "BOOLEAN": "boolean",
+        }.get(types[column], "text")
+        rule = {"from": source, "type": kind, "required": types[column].endswith("NOT NULL")}
+        if kind == "date":
+            rule["formats"] = SSD_DATE_FORMATS
+        columns[column] = ColumnRule.model_validate(rule)
+    key_column = present[normalise_header(next(iter(ssd[table])))]
+    return Mapping(
+        kind=f"ssd_{table}",
+        description=f"Standard Safeguarding Dataset table ssd_{table}",
+        source_system="social_care",
+        mode="snapshot",
+        detect=Detect(columns=tuple(header)),
+        key=(key_column,),
+        tables={table: TableRule(columns=columns)},
+    )
+
+
+def _latest_date(path: Path, encoding: str, header: list[str], mapping: Mapping | None) -> date | None:
+    """The latest date in the mapping's dating columns, read without loading the file."""
+    if mapping is None or not mapping.extract_date_from:
+        return None
+    from childhub.ingest.mapping import normalise_header
+
+    wanted = {normalise_header(c) for c in mapping.extract_date_from}
+    indexes = [i for i, h in enumerate(header) if normalise_header(h) in wanted]
+    formats = ("%d/%m/%Y", "%Y-%m-%d")
+    latest = None
+    with path.open(newline="", encoding=encoding, errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for record in reader:
+            for index in indexes:
+                if index < len(record) and record[index]:
+                    value = _parse_date(record[index].strip(), formats)
+                    if value and (latest is None or value > latest):
+                        latest = value
+    return latest
+
+
+def _parse_date(text: str, formats) -> date | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _share_collection_years(plans: dict[Path, _Plan]) -> None:
+    """Files of one return in one folder (e.g. SSDA903 tables) share their collection year."""
+    groups: dict[tuple[Path, str], list[_Plan]] = {}
+    for path, plan in plans.items():
+        mapping = plan.detected.mapping
+        if mapping is not None and mapping.family:
+            groups.setdefault((path.parent, mapping.family), []).append(plan)
+    for members in groups.values():
+        years = [reporting_year_end(p.extract_date) for p in members if p.extract_date]
+        if years:
+            year_end = max(years)
+            for plan in members:
+                plan.extract_date = year_end
+        else:
+            for plan in members:
+                plan.extract_date = None
+
+
+def _scope(plan: _Plan) -> str:
+    mapping = plan.detected.mapping
+    if mapping is not None and mapping.scope_by == "collection_year":
+        if plan.extract_date is None:
+            raise IngestError(
+                f"{plan.facts.path.name}: cannot tell which collection year this {mapping.kind} file is for; "
+                "ingest it with the return's episodes file, or give --extract-date"
+            )
+        return f"{plan.detected.kind}:{reporting_year_end(plan.extract_date).year}"
+    return plan.detected.kind
+
+
+def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
+    path = plan.facts.path
+    label = path.name
+    kind = plan.detected.kind
+    try:
+        scope = _scope(plan)
+    except IngestError as error:
+        return FileReport(str(path), "failed", str(error), kind=kind)
+    previous = conn.execute(
+        "SELECT batch_id FROM ingest_batch WHERE file_sha256 = ? AND source_kind = ? AND status = 'loaded' "
+        "AND (scope = ? OR source_kind IN ('cin_census', 'ssda903_xml'))",
+        [plan.facts.sha256, kind, scope],
+    ).fetchone()
+    if previous:
+        return FileReport(
+            str(path),
+            "unchanged",
+            f"already ingested as batch {previous[0]}; nothing changed",
+            kind=kind,
+            batch_id=previous[0],
+        )
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = conn.execute(
+            "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, extract_date, "
+            "started_at, status, mode, scope, feed) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) "
+            "RETURNING batch_id",
+            [
+                _source_system(plan),
+                kind,
+                str(path),
+                plan.facts.sha256,
+                plan.extract_date,
+                datetime.now(),
+                _mode(plan),
+                scope,
+                _feed(plan),
+            ],
+        ).fetchone()[0]
+        rows_read, loaded, rejected, problems = _load(conn, plan, batch_id, label)
+        if strict and problems:
+            sample = _problems(conn, batch_id)  # read before the rollback takes them away
+            conn.execute("ROLLBACK")
+            return FileReport(
+                str(path),
+                "rejected",
+                f"--strict: {problems} problem(s), so nothing was loaded",
+                kind=kind,
+                rows_read=rows_read,
+                rows_rejected=rejected,
+                problems=sample,
+            )
+        archive = _archive(store, path, plan.facts.sha256)
+        conn.execute(
+            "UPDATE ingest_batch SET status = 'loaded', finished_at = ?, rows_read = ?, rows_loaded = ?, "
+            "rows_rejected = ?, problems = ?, archive_path = ? WHERE batch_id = ?",
+            [datetime.now(), rows_read, loaded, rejected, problems, archive, batch_id],
+        )
+        conn.execute("COMMIT")
+    except ChildhubError as error:
+        conn.execute("ROLLBACK")
+        return FileReport(str(path), "failed", str(error), kind=kind)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    found = _problems(conn, batch_id)
+    message = f"{rows_read:,} rows read, {loaded:,} canonical rows loaded" + (
+        f", {rejected:,} quarantined" if rejected else ""
+    )
+    if problems:
+        message += f", {problems:,} problem(s) (childhub batch {batch_id})"
+    return FileReport(
+        str(path),
+        "loaded",
+        message,
+        kind=kind,
+        batch_id=batch_id,
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_rejected=rejected,
+        problems=found,
+    )
+
+
+def _source_system(plan: _Plan) -> str:
+    return plan.detected.mapping.source_system if plan.detected.mapping else "social_care"
+
+
+def _feed(plan: _Plan) -> str:
+    mapping = plan.detected.mapping
+    if plan.detected.kind == "ssda903_xml":
+        return "ssda903"
+    return (mapping.family or mapping.kind) if mapping else plan.detected.kind
+
+
+def _mode(plan: _Plan) -> str:
+    return plan.detected.mapping.mode if plan.detected.mapping else "snapshot"
+
+
+def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, int]:
+    """Stage and load one file inside the open transaction: (read, loaded, rejected, problems)."""
+    kind = plan.detected.kind
+    constants = {
+        "collection_year_end": (
+            reporting_year_end(plan.extract_date) if plan.extract_date else date.today()
+        ).isoformat()
+    }
+    if plan.detected.mapping is not None:
+        staged = stage_csv(conn, plan.facts.path, plan.facts.encoding or "utf-8", f"_stage_{batch_id}", label)
+        outcome = apply_mapping(
+            conn, plan.detected.mapping, staged, batch_id=batch_id, file_label=label, constants=constants
+        )
+        conn.execute(f'DROP TABLE "_stage_{batch_id}"')
+        read = staged.rows + len(staged.quarantined)
+        return read, sum(outcome.rows_loaded.values()), outcome.rows_rejected, outcome.problems
+    if kind == "ssda903_xml":
+        from childhub.ingest.ssda903_xml import load_ssda903_xml
+
+        return load_ssda903_xml(conn, plan.facts.path, batch_id, label)
+    if kind == "cin_census":
+        return _load_read_result(conn, plan, batch_id, label)
+    if kind == "annex_a":
+        raise IngestError(f"{label}: Annex A workbooks are not read yet")
+    raise IngestError(f"{label}: no reader for {kind}")
+
+
+def _load_read_result(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, int]:
+    from childhub.ingest.cin_census import read_cin_census
+    from childhub.ingest.rows import load_read_result
+
+    result = read_cin_census(plan.facts.path, label)
+    conn.execute(
+        "UPDATE ingest_batch SET scope = ?, extract_date = ? WHERE batch_id = ?",
+        [result.scope, result.extract_date, batch_id],
+    )
+    return load_read_result(conn, result, batch_id, label)
+
+
+def _problems(conn, batch_id: int, limit: int = 20) -> list[Problem]:
+    rows = conn.execute(
+        "SELECT file_name, row_ref, column_name, value, message, severity FROM ingest_problem WHERE batch_id = ? "
+        "ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, row_ref LIMIT ?",
+        [batch_id, limit],
+    ).fetchall()
+    return [Problem(*row) for row in rows]
+
+
+def _archive(store: Store, path: Path, sha256: str) -> str:
+    """Keep the original, named by its content hash, so any output can be traced to it."""
+    folder = store.data_dir / "archive" / sha256[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        partial = target.with_suffix(target.suffix + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+    return str(target.relative_to(store.data_dir))
+
+
+__all__ = ["FileReport", "ingest", "expand"]

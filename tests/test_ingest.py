@@ -1,0 +1,332 @@
+"""Ingest: every reader round-trips the synthetic authority; bad input is reported, never loaded
+half-way; the same file twice changes nothing; history stays queryable."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from childhub.errors import IngestError
+from childhub.ingest import batch_detail, current_sql, ingest, list_batches
+from childhub.store import Store
+from childhub.synth import build_authority, generate
+
+AS_AT = date(2026, 3, 31)
+SEED = 8
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+CSV_FOLDERS = [
+    "social_care/ssda903",
+    "social_care/case_management",
+    "education",
+    "sen",
+    "youth_justice",
+    "police",
+    "neet",
+]
+
+
+def rows_in(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def counts(store: Store) -> dict[str, int]:
+    with store.reader() as conn:
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
+            ).fetchall()
+        ]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("authority") / "ashmere"
+    generate("tiny", SEED, AS_AT, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(authority, tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("store"))
+    reports = ingest(store, [authority / folder for folder in CSV_FOLDERS])
+    assert all(r.status == "loaded" for r in reports), [r for r in reports if r.status != "loaded"]
+    return store
+
+
+def test_every_csv_row_is_loaded_or_accounted_for(authority, loaded):
+    for report in list_batches(loaded):
+        path = Path(report["file_name"])
+        assert report["rows_read"] == rows_in(path), path
+        assert report["rows_rejected"] == 0 and report["problems"] == 0, (
+            path,
+            batch_detail(loaded, report["batch_id"]).problems[:3],
+        )
+
+
+def test_round_trip_matches_the_generators_own_records(authority, loaded):
+    truth = build_authority("tiny", SEED, AS_AT)
+    children = list(truth.children())
+    with loaded.reader() as conn:
+        sql, params = current_sql("school_attendance")
+        attendance = conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        assert attendance == sum(len(c.attendance) for c in children)
+        sql, params = current_sql("school_exclusions")
+        permanent = conn.execute(f"SELECT count(*) FROM ({sql}) WHERE excl_category = 'PERM'", params).fetchone()[0]
+        assert permanent == sum(1 for c in children for e in c.exclusions if e.category == "PERM")
+        # every episode of care in the window, once, however many yearly returns carried it
+        sql, params = current_sql("cla_episodes")
+        episodes = conn.execute(
+            f"SELECT clae_cla_episode_start_date, clae_cla_episode_ceased_date, clae_cla_episode_ceased_reason FROM ({sql})",
+            params,
+        ).fetchall()
+        start = date(AS_AT.year - 3, 4, 1)
+        expected = [e for c in children for p in c.care_periods for e in p.episodes if e.end is None or e.end >= start]
+        assert len(episodes) == len(expected)
+        assert sorted(e[0] for e in episodes) == sorted(e.start for e in expected)
+        closed = sorted((e[1], e[2]) for e in episodes if e[1])
+        assert closed == sorted((e.end, e.reason_ceased) for e in expected if e.end)
+        sql, params = current_sql("contacts")
+        contacts = conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        assert contacts == sum(len(c.contacts) for c in children)
+        sql, params = current_sql("person")
+        dobs = dict(
+            conn.execute(
+                f"SELECT pers_person_id, pers_dob FROM ({sql}) WHERE source_system = 'social_care'", params
+            ).fetchall()
+        )
+    persons = {
+        row["person_id"]: row["date_of_birth"]
+        for row in csv.DictReader((authority / "social_care/case_management/persons.csv").open(encoding="utf-8"))
+    }
+    assert {k: v.isoformat() for k, v in dobs.items() if k in persons} == persons
+
+
+def test_the_same_files_again_change_nothing(authority, loaded):
+    before = counts(loaded)
+    batches = len(list_batches(loaded))
+    reports = ingest(loaded, [authority / folder for folder in CSV_FOLDERS])
+    assert {r.status for r in reports} == {"unchanged"}
+    assert counts(loaded) == before and len(list_batches(loaded)) == batches
+
+
+def test_planted_errors_are_reported_where_they_are(tmp_path):
+    out = tmp_path / "dq"
+    generate("tiny", SEED, AS_AT, out, dq_errors=15)
+    store = Store(tmp_path / "store")
+    ingest(store, [out / folder for folder in CSV_FOLDERS])
+    planted = [row for row in csv.DictReader((out / "dq_errors.csv").open()) if row["file"].endswith(".csv")]
+    with store.reader() as conn:
+        found = set(
+            conn.execute(
+                "SELECT b.file_name, p.row_ref, p.column_name FROM ingest_problem p JOIN ingest_batch b USING (batch_id)"
+            ).fetchall()
+        )
+        quarantined = conn.execute("SELECT count(*) FROM ingest_quarantine").fetchone()[0]
+    located = {(Path(f).name, r, c) for f, r, c in found}
+    missing = [p for p in planted if (Path(p["file"]).name, p["row"], p["field"]) not in located]
+    assert not missing, missing
+    # a malformed identifier or postcode is a warning (the row loads without it); the rest quarantine
+    warnings = {"903_upn_check_letter", "pupil_upn_check_letter", "person_bad_postcode"}
+    assert quarantined == len({(p["file"], p["row"]) for p in planted if p["kind"] not in warnings})
+
+
+def test_strict_rejects_the_whole_file(tmp_path, authority):
+    bad = tmp_path / "contacts.csv"
+    lines = (authority / "social_care/case_management/contacts.csv").read_text().splitlines()
+    fields = lines[2].split(",")
+    fields[2] = "31/31/2025"
+    lines[2] = ",".join(fields)
+    bad.write_text("\n".join(lines) + "\n")
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [bad], strict=True)
+    assert report.status == "rejected"
+    assert any(p.row == "3" and p.column == "contact_date" for p in report.problems)
+    assert list_batches(store) == [] and counts(store)["contacts"] == 0
+    [lenient] = ingest(store, [bad])
+    assert lenient.status == "loaded" and lenient.rows_rejected == 1
+    assert lenient.rows_loaded == len(lines) - 2
+
+
+def test_ragged_rows_are_quarantined_not_fatal(tmp_path):
+    path = tmp_path / "teams.csv"
+    path.write_text("team_id,team_name,service\nT1,Front door,front_door\nT2,Broken\nT3,Safeguarding,safeguarding\n")
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.status == "loaded" and report.rows_loaded == 2 and report.rows_rejected == 1
+    assert report.problems[0].row == "3" and "2 fields" in report.problems[0].message
+    with store.reader() as conn:
+        raw = conn.execute("SELECT raw_json FROM ingest_quarantine").fetchone()[0]
+    assert "T2,Broken" in raw
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("unknown.csv", "colour,shape\nred,round\n", "not a kind of CSV childhub recognises"),
+        ("truncated.xml", "<Message><Header><CollectionDetails><Collection>CIN", "not well-formed XML"),
+        ("binary.csv", b"\x00\x01\x02\x03" * 100, None),
+        ("truth.csv", "source,source_record_id,person_id,household_id\nneet,YP1,P1,H1\n", "truth file"),
+    ],
+)
+def test_malformed_files_fail_alone_and_change_nothing(tmp_path, loaded, name, content, expected):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    before = counts(loaded)
+    [report] = ingest(loaded, [path])
+    assert report.status == "failed" and "\n" not in report.message
+    assert name in report.message
+    if expected:
+        assert expected in report.message
+    assert counts(loaded) == before
+
+
+def test_a_missing_path_is_one_clear_error(tmp_path):
+    with pytest.raises(IngestError, match="no such file or folder"):
+        ingest(Store(tmp_path / "store"), [tmp_path / "nowhere.csv"])
+
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+import childhub.ingest.tabular as tabular
+from childhub.ingest import ingest
+from childhub.store import Store
+
+original = tabular.apply_mapping
+def apply_then_die(conn, *args, **kwargs):
+    original(conn, *args, **kwargs)          # rows are written inside the open transaction...
+    os.kill(os.getpid(), signal.SIGKILL)      # ...and the process dies before it commits
+tabular.apply_mapping = apply_then_die
+import childhub.ingest.run as run
+run.apply_mapping = apply_then_die
+ingest(Store(Path(sys.argv[1])), [Path(sys.argv[2])])
+"""
+
+
+def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path, authority):
+    store = Store(tmp_path / "store")
+    ingest(store, [authority / "social_care/case_management/teams.csv"])
+    before = counts(store)
+    batches = list_batches(store)
+    target = authority / "education" / "attendance.csv"
+    killed = subprocess.run([sys.executable, "-c", KILLER, str(store.data_dir), str(target)], check=False)
+    assert killed.returncode == -9
+    assert counts(store) == before and list_batches(store) == batches
+    [report] = ingest(store, [target])
+    assert report.status == "loaded" and report.rows_loaded == rows_in(target)
+
+
+def test_history_as_it_stood(tmp_path):
+    header = "team_id,team_name,service\n"
+    first, second = tmp_path / "v1" / "teams.csv", tmp_path / "v2" / "teams.csv"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text(header + "T1,Front door,front_door\nT2,Assessment,assessment\n")
+    second.write_text(header + "T1,MASH and front door,front_door\nT3,Edge of care,safeguarding\n")
+    store = Store(tmp_path / "store")
+    ingest(store, [first], extract_date=date(2025, 1, 31))
+    ingest(store, [second], extract_date=date(2025, 6, 30))
+
+    def teams(as_of):
+        with store.reader() as conn:
+            sql, params = current_sql("department", as_of)
+            return dict(conn.execute(f"SELECT dept_team_id, dept_team_name FROM ({sql})", params).fetchall())
+
+    assert teams(None) == {"T1": "MASH and front door", "T3": "Edge of care"}
+    assert teams(date(2025, 3, 1)) == {"T1": "Front door", "T2": "Assessment"}
+    assert teams(date(2024, 12, 1)) == {}
+
+
+def test_an_ssd_table_exported_as_csv(tmp_path):
+    path = tmp_path / "ssd_cin_episodes.csv"
+    path.write_text(
+        "cine_referral_id,cine_person_id,cine_referral_date,cine_cin_primary_need_code,cine_referral_source_code,"
+        "cine_referral_nfa,cine_close_reason,cine_close_date\n"
+        "R1,P1,2025-04-03 00:00:00.000,N1,6,N,RC7,2025-09-01 00:00:00.000\n"
+        "R2,P2,03/05/2025,N5,2A,N,,\n"
+        "R3,,2025-06-01,N1,6,N,,\n"
+    )
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.kind == "ssd_cin_episodes" and report.rows_loaded == 2 and report.rows_rejected == 1
+    assert report.problems[0].column == "cine_person_id"
+    with store.reader() as conn:
+        rows = conn.execute(
+            "SELECT cine_referral_id, cine_referral_date, cine_close_date FROM cin_episodes ORDER BY 1"
+        ).fetchall()
+    assert rows == [("R1", date(2025, 4, 3), date(2025, 9, 1)), ("R2", date(2025, 5, 3), None)]
+
+
+def test_any_csv_through_a_mapping_file(tmp_path):
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    path = tmp_path / "fsm.csv"
+    path.write_text(
+        "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"
+        "S1,V201200123001,Okafor,Ada,14/02/2015,Girl,qx12 4ab,01/09/2024,\n"
+        "S2,X201200123001,Smith,Jo,2014-01-01,Male,QX1 1AA,01/09/2024,31/03/2025\n"
+    )
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path], mapping_files=[mapping])
+    # a wrong check letter is a warning: the row loads without the UPN, the report keeps it
+    assert report.kind == "fsm_list" and report.rows_rejected == 0
+    assert {(p.row, p.column, p.value, p.severity) for p in report.problems} == {
+        ("3", "UPN", "X201200123001", "warning")
+    }
+    with store.reader() as conn:
+        person = conn.execute(
+            "SELECT pers_person_id, pers_sex, pers_dob, pers_upn, source_system FROM person ORDER BY 1"
+        ).fetchall()
+    assert person == [
+        ("S1", "F", date(2015, 2, 14), "V201200123001", "education"),
+        ("S2", "M", date(2014, 1, 1), None, "education"),
+    ]
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/samples is not beside this checkout")
+def test_real_format_ssda903_samples_are_read_and_their_faults_reported(tmp_path):
+    store = Store(tmp_path / "store")
+    reports = ingest(store, [SAMPLES / "ssda903"], extract_date=date(2018, 3, 31))
+    by_name = {Path(r.file).name: r for r in reports}
+    assert by_name["episodes.csv"].status == "loaded" and by_name["episodes.csv"].rows_loaded > 0
+    assert by_name["header.csv"].rows_read == 2675
+    assert by_name["fake_903.xml"].status == "loaded" and by_name["fake_903.xml"].rows_loaded > 0
+    assert any(r.problems for r in reports), "the samples hold deliberately invalid rows"
+    for report in reports:
+        assert report.status in ("loaded", "unchanged"), (report.file, report.message)
+
+
+def test_cli_ingest_reports_and_exit_codes(tmp_path, authority):
+    env = {**os.environ, "CHILDHUB_DATA_DIR": str(tmp_path / "store")}
+    ok = subprocess.run(
+        [sys.executable, "-m", "childhub", "ingest", str(authority / "police")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert ok.returncode == 0 and "1 file(s) loaded" in ok.stdout
+    (tmp_path / "odd.csv").write_text("a,b\n1,2\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "childhub", "ingest", str(tmp_path / "odd.csv")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 1 and "odd.csv: not a kind of CSV" in bad.stderr and "Traceback" not in bad.stderr
+    listing = subprocess.run(
+        [sys.executable, "-m", "childhub", "batches"], capture_output=True, text=True, env=env, check=True
+    )
+    assert "police_notifications" in listing.stdout
