@@ -85,7 +85,8 @@ def test_round_trip_matches_the_generators_own_records(authority, loaded):
         # every episode of care in the window, once, however many yearly returns carried it
         sql, params = current_sql("cla_episodes")
         episodes = conn.execute(
-            f"SELECT clae_cla_episode_start_date, clae_cla_episode_ceased_date, clae_cla_episode_ceased_reason FROM ({sql})",
+            "SELECT clae_cla_episode_start_date, clae_cla_episode_ceased_date, clae_cla_episode_ceased_reason "
+            f"FROM ({sql})",
             params,
         ).fetchall()
         start = date(AS_AT.year - 3, 4, 1)
@@ -127,7 +128,8 @@ def test_planted_errors_are_reported_where_they_are(tmp_path):
     with store.reader() as conn:
         found = set(
             conn.execute(
-                "SELECT b.file_name, p.row_ref, p.column_name FROM ingest_problem p JOIN ingest_batch b USING (batch_id)"
+                "SELECT b.file_name, p.row_ref, p.column_name "
+                "FROM ingest_problem p JOIN ingest_batch b USING (batch_id)"
             ).fetchall()
         )
         quarantined = conn.execute("SELECT count(*) FROM ingest_quarantine").fetchone()[0]
