@@ -56,16 +56,20 @@ def authority(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def loaded(authority, tmp_path_factory) -> Store:
+    """The whole synthetic authority, every file of every system, ingested from its folder."""
     store = Store(tmp_path_factory.mktemp("store"))
-    reports = ingest(store, [authority / folder for folder in CSV_FOLDERS])
-    assert all(r.status == "loaded" for r in reports), [r for r in reports if r.status != "loaded"]
+    reports = {Path(r.file).name: r for r in ingest(store, [authority])}
+    assert reports.pop("truth.csv").status == "skipped"
+    assert reports.pop("manifest.json").status == "skipped"
+    assert all(r.status == "loaded" for r in reports.values()), [r for r in reports.values() if r.status != "loaded"]
     return store
 
 
-def test_every_csv_row_is_loaded_or_accounted_for(authority, loaded):
+def test_every_row_is_loaded_or_accounted_for(authority, loaded):
     for report in list_batches(loaded):
         path = Path(report["file_name"])
-        assert report["rows_read"] == rows_in(path), path
+        if path.suffix == ".csv":
+            assert report["rows_read"] == rows_in(path), path
         assert report["rows_rejected"] == 0 and report["problems"] == 0, (
             path,
             batch_detail(loaded, report["batch_id"]).problems[:3],
@@ -114,8 +118,8 @@ def test_round_trip_matches_the_generators_own_records(authority, loaded):
 def test_the_same_files_again_change_nothing(authority, loaded):
     before = counts(loaded)
     batches = len(list_batches(loaded))
-    reports = ingest(loaded, [authority / folder for folder in CSV_FOLDERS])
-    assert {r.status for r in reports} == {"unchanged"}
+    reports = ingest(loaded, [authority])
+    assert {r.status for r in reports} == {"unchanged", "skipped"}
     assert counts(loaded) == before and len(list_batches(loaded)) == batches
 
 
@@ -176,7 +180,6 @@ def test_ragged_rows_are_quarantined_not_fatal(tmp_path):
         ("unknown.csv", "colour,shape\nred,round\n", "not a kind of CSV childhub recognises"),
         ("truncated.xml", "<Message><Header><CollectionDetails><Collection>CIN", "not well-formed XML"),
         ("binary.csv", b"\x00\x01\x02\x03" * 100, None),
-        ("truth.csv", "source,source_record_id,person_id,household_id\nneet,YP1,P1,H1\n", "truth file"),
     ],
 )
 def test_malformed_files_fail_alone_and_change_nothing(tmp_path, loaded, name, content, expected):
@@ -332,3 +335,142 @@ def test_cli_ingest_reports_and_exit_codes(tmp_path, authority):
         [sys.executable, "-m", "childhub", "batches"], capture_output=True, text=True, env=env, check=True
     )
     assert "police_notifications" in listing.stdout
+
+
+def test_an_annex_a_workbook_loads_list_by_list(tmp_path):
+    from test_annex_a import messy_workbook
+
+    path = messy_workbook(tmp_path / "annex_a.xlsx")
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.status == "loaded" and report.kind == "annex_a", report.message
+    assert report.rows_loaded > 0 and report.problems
+    with store.reader() as conn:
+        referrals = conn.execute("SELECT count(*) FROM cin_episodes").fetchone()[0]
+        people = conn.execute("SELECT count(DISTINCT pers_person_id) FROM person").fetchone()[0]
+    assert referrals > 0 and people > 0
+    [again] = ingest(store, [path])
+    assert again.status == "unchanged"
+
+
+def test_the_truth_file_is_never_ingested(tmp_path):
+    path = tmp_path / "truth.csv"
+    path.write_text("source,source_record_id,person_id,household_id\nneet,YP1,P1,H1\n")
+    [report] = ingest(Store(tmp_path / "store"), [path])
+    assert report.status == "skipped" and "truth file" in report.message
+
+
+def test_cin_census_round_trip(authority, loaded):
+    truth = build_authority("tiny", SEED, AS_AT)
+    start = date(AS_AT.year - 3, 4, 1)
+    expected = [
+        p.start
+        for c in truth.children()
+        for r in c.referrals
+        for p in r.cp_plans
+        if (r.closure is None or r.closure >= start) and (p.end is None or p.end >= start)
+    ]
+    with loaded.reader() as conn:
+        sql, params = current_sql("cp_plans")
+        found = conn.execute(
+            f"SELECT cppl_cp_plan_start_date FROM ({sql}) WHERE source_system = 'social_care'", params
+        ).fetchall()
+    assert sorted(d for (d,) in found) == sorted(expected)
+
+
+def test_an_excel_sheet_through_a_mapping_file(tmp_path):
+    import openpyxl
+
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Notes"
+    workbook.active.append(["This workbook lists FSM eligibility"])
+    sheet = workbook.create_sheet("FSM")
+    sheet.append(["Free school meals, spring term"])
+    sheet.append(
+        [
+            "Pupil Ref",
+            "UPN",
+            "Legal Surname",
+            "Forename",
+            "Date of Birth",
+            "Gender",
+            "Postcode",
+            "Eligible From",
+            "Eligible To",
+        ]
+    )
+    sheet.append(
+        ["S1", "V201200123001", "Okafor", "Ada", date(2015, 2, 14), "Girl", "QX12 4AB", date(2024, 9, 1), None]
+    )
+    sheet.append(["S2", None, "Smith", "Jo", "not a date", "Male", "QX1 1AA", date(2024, 9, 1), None])
+    path = tmp_path / "fsm.xlsx"
+    workbook.save(path)
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path], mapping_files=[mapping])
+    assert report.kind == "fsm_list" and report.rows_read == 2 and report.rows_rejected == 1
+    assert (report.problems[0].row, report.problems[0].column) == ("4", "Date of Birth")
+    with store.reader() as conn:
+        assert conn.execute("SELECT pers_person_id, pers_dob FROM person").fetchall() == [("S1", date(2015, 2, 14))]
+
+
+def test_episodes_across_returns_are_merged_and_repaired(tmp_path):
+    from childhub.ingest.history import episodes_sql
+
+    header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    last_year = tmp_path / "2025" / "episodes.csv"
+    this_year = tmp_path / "2026" / "episodes.csv"
+    last_year.parent.mkdir()
+    this_year.parent.mkdir()
+    # 2024/25: A's first episode open at 31 March; B's first episode ends after B's second starts;
+    # C's episode open and then closed in the next return (the same episode, restated).
+    last_year.write_text(
+        header
+        + (
+            "A,01/05/2024,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n"
+            "B,01/06/2024,S,C2,N1,U6,PR1,20/03/2025,X1,CARPL,,,XXXXXXX\n"
+            "B,10/03/2025,P,C2,N1,U4,PR1,,,,,,XXXXXXX\n"
+            "C,01/02/2025,S,V2,N4,U6,PR1,,,,,,XXXXXXX\n"
+            "D,01/01/2025,S,V2,N4,U6,PR1,01/02/2025,X1,CARPL,,,XXXXXXX\n"
+        )
+    )
+    # 2025/26: A's first episode is not restated, a new one starts; C's is closed; D resumes after a gap
+    this_year.write_text(
+        header
+        + (
+            "A,01/09/2025,P,C2,N1,U4,PR1,,,,,,XXXXXXX\n"
+            "B,10/03/2025,P,C2,N1,U4,PR1,,,,,,XXXXXXX\n"
+            "C,01/02/2025,S,V2,N4,U6,PR1,01/06/2025,E4A,,,,XXXXXXX\n"
+            "D,15/02/2025,P,V2,N4,U4,PR1,,,,,,XXXXXXX\n"
+        )
+    )
+    store = Store(tmp_path / "store")
+    ingest(store, [last_year])
+    ingest(store, [this_year])
+    with store.reader() as conn:
+        sql, params = episodes_sql()
+        rows = conn.execute(
+            f"SELECT child, start_date, ceased, reason_ceased, repair FROM ({sql}) ORDER BY child, start_date",
+            params,
+        ).fetchall()
+    assert rows == [
+        (
+            "A",
+            date(2024, 5, 1),
+            date(2025, 9, 1),
+            "X1",
+            "closed when the next episode starts: left open in an earlier return",
+        ),
+        ("A", date(2025, 9, 1), None, None, None),
+        (
+            "B",
+            date(2024, 6, 1),
+            date(2025, 3, 10),
+            "X1",
+            "ended when the next episode starts: it overlapped the next episode",
+        ),
+        ("B", date(2025, 3, 10), None, None, None),
+        ("C", date(2025, 2, 1), date(2025, 6, 1), "E4A", None),
+        ("D", date(2025, 1, 1), date(2025, 2, 1), "X1", "gap of 14 days before the next episode"),
+        ("D", date(2025, 2, 15), None, None, None),
+    ]

@@ -23,7 +23,7 @@ from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
 from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
 from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mapping
 from childhub.ingest.model import Problem
-from childhub.ingest.tabular import apply_mapping, read_csv_header, stage_csv
+from childhub.ingest.tabular import apply_mapping, latest_date, read_csv_header, stage_csv
 from childhub.store import Store
 
 # Files an authority folder may hold that are not source data.
@@ -80,6 +80,10 @@ SSD_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M
 PROVENANCE = ("source_system", "batch_id", "source_record_key")
 
 
+class _Skip(Exception):
+    """A file that is deliberately not ingested (said in the report, not an error)."""
+
+
 @dataclass
 class FileReport:
     """What happened to one file."""
@@ -105,6 +109,7 @@ class _Plan:
     detected: Detected
     extract_date: date | None
     header: list[str] | None = None
+    sheet: str | None = None  # the sheet a mapping reads, for a workbook
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -144,7 +149,9 @@ def ingest(
                 reports[path] = FileReport(str(path), "skipped", "not a source file")
                 continue
             try:
-                plans[path] = _plan(path, mappings, ssd, source, extract_date)
+                plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
+            except _Skip as skip:
+                reports[path] = FileReport(str(path), "skipped", str(skip))
             except ChildhubError as error:
                 reports[path] = FileReport(str(path), "failed", str(error))
         _share_collection_years(plans)
@@ -167,20 +174,22 @@ def _known_tables(conn) -> dict[str, dict[str, str]]:
     return tables
 
 
-def _plan(path: Path, mappings, ssd, source: str | None, extract_date: date | None) -> _Plan:
+def _plan(path: Path, mappings, ssd, source: str | None, extract_date: date | None, user_mappings=()) -> _Plan:
     facts = inspect_file(path)
     if facts.format == "csv":
         header = read_csv_header(path, facts.encoding or "utf-8")
         if header == TRUTH_HEADER:
-            raise IngestError(
-                f"{path.name}: a synthetic authority's truth file is for evaluating linkage, not for ingesting"
-            )
+            raise _Skip("a synthetic authority's truth file: kept for evaluating linkage, not ingested")
         detected = detect_csv(facts, header, mappings, ssd, source)
         if detected.ssd_table:
             detected = Detected(
                 detected.kind, mapping=_ssd_mapping(detected.ssd_table, header, ssd), ssd_table=detected.ssd_table
             )
-        dated = extract_date or _latest_date(path, facts.encoding or "utf-8", header, detected.mapping)
+        # a return's files share the year their dated tables give; other files are dated in SQL once staged
+        needs_now = detected.mapping is not None and detected.mapping.family is not None
+        dated = extract_date or (
+            _latest_date(path, facts.encoding or "utf-8", header, detected.mapping) if needs_now else None
+        )
         return _Plan(facts, detected, dated, header)
     if facts.format == "xml":
         tree = parse_xml(path)
@@ -190,6 +199,14 @@ def _plan(path: Path, mappings, ssd, source: str | None, extract_date: date | No
             raise IngestError(f"{path.name}: this is a {kind} file, not {source}")
         return _Plan(facts, Detected(kind), extract_date)
     if facts.format == "xlsx":
+        from childhub.ingest.sheets import sheet_for_mapping
+
+        found = sheet_for_mapping(path, user_mappings)
+        if found is not None:
+            mapping, sheet = found
+            return _Plan(facts, Detected(mapping.kind, mapping=mapping), extract_date, sheet=sheet)
+        if source and source != "annex_a":
+            raise IngestError(f"{path.name}: no sheet has the columns of {source}")
         return _Plan(facts, Detected("annex_a"), extract_date)
     raise IngestError(f"{path.name}: not a CSV, XML or Excel (.xlsx) file, so childhub cannot read it")
 
@@ -397,7 +414,17 @@ def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, 
         ).isoformat()
     }
     if plan.detected.mapping is not None:
-        staged = stage_csv(conn, plan.facts.path, plan.facts.encoding or "utf-8", f"_stage_{batch_id}", label)
+        if plan.sheet is not None:
+            from childhub.ingest.sheets import stage_sheet
+
+            staged = stage_sheet(conn, plan.facts.path, plan.sheet, f"_stage_{batch_id}", label)
+        else:
+            staged = stage_csv(conn, plan.facts.path, plan.facts.encoding or "utf-8", f"_stage_{batch_id}", label)
+        mapping = plan.detected.mapping
+        if plan.extract_date is None and mapping.extract_date_from:
+            dated = latest_date(conn, staged, mapping.extract_date_from, ("%d/%m/%Y", "%Y-%m-%d"))
+            if dated is not None:
+                conn.execute("UPDATE ingest_batch SET extract_date = ? WHERE batch_id = ?", [dated, batch_id])
         outcome = apply_mapping(
             conn, plan.detected.mapping, staged, batch_id=batch_id, file_label=label, constants=constants
         )
@@ -411,7 +438,9 @@ def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, 
     if kind == "cin_census":
         return _load_read_result(conn, plan, batch_id, label)
     if kind == "annex_a":
-        raise IngestError(f"{label}: Annex A workbooks are not read yet")
+        from childhub.ingest.annex_a_load import load_annex_a
+
+        return load_annex_a(conn, plan.facts.path, batch_id, label, plan.extract_date)
     raise IngestError(f"{label}: no reader for {kind}")
 
 

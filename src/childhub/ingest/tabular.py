@@ -69,8 +69,46 @@ def read_csv_header(path: Path, encoding: str) -> list[str]:
 
 
 def stage_csv(conn, path: Path, encoding: str, table: str, file_label: str) -> Staged:
-    """Stage a CSV file: rows with the wrong number of fields become problems, not failures."""
+    """Stage a CSV file: rows with the wrong number of fields become problems, not failures.
+
+    A clean UTF-8 file (every record as wide as the header, no blank lines) is read by DuckDB
+    directly, numbering records in file order; anything else is first rewritten record by
+    record, so that every row keeps the number a person would look for.
+    """
     csv.field_size_limit(MAX_FIELD_CHARS)
+    if encoding == "utf-8":
+        width, records = _clean_shape(path, file_label)
+        if width is not None:
+            columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+            conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT row_number() OVER () + 1 AS _row, * "
+                f"FROM read_csv(?, header = true, columns = {{{columns}}}, quote = '\"', escape = '\"', "
+                f"delim = ',', strict_mode = true, parallel = false)",
+                [str(path)],
+            )
+            return Staged(table=table, headers=read_csv_header(path, encoding), rows=records)
+    return _stage_by_record(conn, path, encoding, table, file_label)
+
+
+def _clean_shape(path: Path, file_label: str) -> tuple[int | None, int]:
+    """(header width, records) when every record has the header's width and none is blank."""
+    with path.open(newline="", encoding="utf-8") as source:
+        reader = csv.reader(source)
+        try:
+            width = len(next(reader))
+            records = 0
+            for record in reader:
+                if len(record) != width:
+                    return None, 0
+                records += 1
+        except StopIteration:
+            raise IngestError(f"{file_label}: the file is empty") from None
+        except (csv.Error, UnicodeDecodeError):
+            return None, 0  # the record-by-record path says where
+    return width, records
+
+
+def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: str) -> Staged:
     problems: list[Problem] = []
     quarantined: list[tuple[str, str]] = []
     handle, temp_name = tempfile.mkstemp(suffix=".csv", prefix="childhub-stage-")

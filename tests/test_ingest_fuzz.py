@@ -1,0 +1,136 @@
+"""Property tests: whatever a file holds, ingest never raises an unexpected error, never writes
+half a batch, and accounts for every row it read."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from childhub.errors import ChildhubError
+from childhub.ingest import ingest
+from childhub.store import Store
+
+CONTACT_HEADER = ["contact_id", "person_id", "contact_date", "source_code", "outcome"]
+EPISODE_HEADER = [
+    "CHILD",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+]
+
+cells = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "01/04/2025",
+            "2025-04-01",
+            "31/02/2025",
+            "6",
+            "2A",
+            "N1",
+            "C2",
+            "U6",
+            "PR1",
+            "X1",
+            "QX12 4AB",
+            "=cmd|' /C calc'!A0",
+            '"',
+            ",",
+            "\n",
+            "NULL",
+            "9" * 40,
+        ]
+    ),
+)
+
+
+def table(header: list[str]):
+    return st.lists(st.lists(cells, min_size=len(header) - 1, max_size=len(header) + 1), max_size=12)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    with store.reader() as conn:
+        names = [
+            t
+            for (t,) in conn.execute(
+                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
+            ).fetchall()
+        ]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    store = Store(tmp_path_factory.mktemp("fuzz"))
+    store.migrate()
+    return store
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from([CONTACT_HEADER, EPISODE_HEADER]), data=st.data())
+def test_any_csv_content(store, tmp_path, header, data):
+    rows = data.draw(table(header))
+    path = tmp_path / f"fuzz-{abs(hash(str(rows))) % 10**9}.csv"
+    write_csv(path, header, rows)
+    before = table_counts(store)
+    try:
+        reports = ingest(store, [path], extract_date=None if header is CONTACT_HEADER else None)
+    except ChildhubError:
+        assert table_counts(store) == before
+        return
+    [report] = reports
+    after = table_counts(store)
+    if report.status != "loaded":
+        assert after == before, report
+        return
+    assert report.rows_read == sum(1 for row in rows if row)
+    assert report.rows_rejected <= report.rows_read
+    assert sum(after.values()) - sum(before.values()) >= report.rows_loaded
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(max_size=20), min_size=8, max_size=8), drop=st.sets(st.integers(0, 7)))
+def test_any_ssda903_xml_content(store, tmp_path, texts, drop):
+    from xml.sax.saxutils import escape
+
+    fields = ["CHILDID", "SEX", "DOB", "DECOM", "RNE", "LS", "PL", "DEC"]
+    values = {f: escape(t) for f, t in zip(fields, texts, strict=True)}
+    header = "".join(f"<{f}>{values[f]}</{f}>" for i, f in enumerate(fields[:3]) if i not in drop)
+    episode = "".join(f"<{f}>{values[f]}</{f}>" for i, f in enumerate(fields) if i >= 3 and i not in drop)
+    path = tmp_path / f"fuzz-{abs(hash(str(texts))) % 10**9}.xml"
+    path.write_text(
+        f"<EXPSSDA903><CHILD><HEADER>{header}</HEADER><EPISODE>{episode}</EPISODE></CHILD></EXPSSDA903>",
+        encoding="utf-8",
+    )
+    before = table_counts(store)
+    try:
+        [report] = ingest(store, [path])
+    except ChildhubError:
+        assert table_counts(store) == before
+        return
+    if report.status != "loaded":
+        assert table_counts(store) == before, report
