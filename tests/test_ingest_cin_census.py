@@ -40,7 +40,8 @@ from childhub.synth import generate
 from childhub.synth.dq_errors import KINDS
 
 ROOT = Path(__file__).parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples" / "cin"
+# Data to Insight's fake real-format samples, copied with their notice (fixtures/samples/NOTICE.md)
+SAMPLES = Path(__file__).parent / "fixtures" / "samples" / "cin"
 SCHEMAS = Path(__file__).parent / "fixtures" / "cin_schemas"
 UPN = make_upn(1, 2000, 15, 1)
 
@@ -640,7 +641,7 @@ def test_census_dates(text, expected):
 # ------------------------------------------------------------------ DfE-format samples
 def sample(name: str) -> Path:
     path = SAMPLES / name
-    assert path.exists(), f"the shared samples are missing: {path}"
+    assert path.exists(), f"the sample is missing: {path}"
     return path
 
 
