@@ -474,3 +474,84 @@ def test_episodes_across_returns_are_merged_and_repaired(tmp_path):
         ("D", date(2025, 1, 1), date(2025, 2, 1), "X1", "gap of 14 days before the next episode"),
         ("D", date(2025, 2, 15), None, None, None),
     ]
+
+
+# Regressions found in review: each was a way to lose, double or mangle a row.
+
+
+def test_one_episode_written_two_ways_in_two_returns_is_one_episode(tmp_path):
+    from childhub.ingest.history import episodes_sql
+
+    header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    (tmp_path / "2023").mkdir()
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2023" / "episodes.csv").write_text(header + "1,01/06/2022,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n")
+    (tmp_path / "2024" / "episodes.csv").write_text(header + "1,2022-06-01,S,C2,N1,U6,PR1,2023-09-01,E11,,,,XXXXXXX\n")
+    store = Store(tmp_path / "store")
+    ingest(store, [tmp_path / "2023"])
+    ingest(store, [tmp_path / "2024"])
+    with store.reader() as conn:
+        sql, params = episodes_sql()
+        rows = conn.execute(f"SELECT start_date, ceased, reason_ceased FROM ({sql})", params).fetchall()
+    assert rows == [(date(2022, 6, 1), date(2023, 9, 1), "E11")]
+
+
+def test_odd_values_are_problems_not_crashes(tmp_path):
+    path = tmp_path / "episodes.csv"
+    path.write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        "1,01/06/2024,S,C2,N1,U6,PR1,31/12/9999,E11,,,,XXXXXXX\n"
+        "2,01/02/10,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n"
+        "3,01/06/2024,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n"
+    )
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path], extract_date=date(2025, 3, 31))
+    assert report.status == "loaded" and report.rows_loaded == 3 and report.rows_rejected == 2
+    assert {(p.row, p.column) for p in report.problems} == {("2", "DEC"), ("3", "DECOM")}
+
+
+def test_a_whole_number_is_a_whole_number(tmp_path):
+    path = tmp_path / "oc2.csv"
+    path.write_text(
+        "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED,HEALTH_CHECK,IMMUNISATIONS,TEETH_CHECK,HEALTH_ASSESSMENT,"
+        "SUBSTANCE_MISUSE,INTERVENTION_RECEIVED,INTERVENTION_OFFERED\n"
+        "1,01/01/2012,12.7,,0,,1,1,1,0,,\n2,01/01/2012,0x1F,,0,,1,1,1,0,,\n3,01/01/2012,17,,0,,1,1,1,0,,\n"
+    )
+    [report] = ingest(Store(tmp_path / "store"), [path], extract_date=date(2025, 3, 31))
+    assert {p.row for p in report.problems if p.column == "SDQ_SCORE"} == {"2", "3"}
+
+
+def test_a_file_that_breaks_a_library_fails_alone(tmp_path, authority):
+    odd = tmp_path / "teams.csv"
+    odd.write_text('team_id,team_name,service\nT1,"Front" door,front_door\n')
+    good = tmp_path / "police.csv"
+    good.write_bytes((authority / "police" / "police_notifications.csv").read_bytes())
+    reports = {Path(r.file).name: r for r in ingest(Store(tmp_path / "store"), [odd, good])}
+    assert reports["police.csv"].status == "loaded"
+    assert reports["teams.csv"].status in ("loaded", "failed") and "\n" not in reports["teams.csv"].message
+
+
+def test_sending_an_older_snapshot_again_makes_it_current(tmp_path):
+    first, second = tmp_path / "a" / "teams.csv", tmp_path / "b" / "teams.csv"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("team_id,team_name,service\nT1,Old name,front_door\n")
+    second.write_text("team_id,team_name,service\nT1,New name,front_door\n")
+    store = Store(tmp_path / "store")
+    for path in (first, second, first):
+        ingest(store, [path], extract_date=date(2025, 1, 1))
+    with store.reader() as conn:
+        sql, params = current_sql("department")
+        assert conn.execute(f"SELECT dept_team_name FROM ({sql})", params).fetchall() == [("Old name",)]
+
+
+def test_ssda903_xml_episodes_without_a_header_are_quarantined_not_lost(tmp_path):
+    path = tmp_path / "903.xml"
+    path.write_text(
+        "<EXPSSDA903><CHILD><EPISODE><DECOM>01/06/2024</DECOM><RNE>S</RNE><LS>C2</LS><CIN>N1</CIN><PL>U6</PL>"
+        "<PLACE_PROVIDER>PR1</PLACE_PROVIDER></EPISODE></CHILD></EXPSSDA903>"
+    )
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.rows_read == 1 and report.rows_rejected == 1
+    assert any(p.column == "CHILD" for p in report.problems)

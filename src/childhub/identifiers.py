@@ -50,7 +50,7 @@ def is_valid_upn(value: str | None) -> bool:
 
 def nhs_check_digit(first_nine: str) -> int | None:
     """The modulus-11 check digit, or None when the nine digits admit none."""
-    if len(first_nine) != 9 or not first_nine.isdigit():
+    if not re.fullmatch(r"[0-9]{9}", first_nine):
         raise ValueError(f"not the first nine digits of an NHS number: {first_nine!r}")
     total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True))
     check = 11 - total % 11
@@ -66,7 +66,7 @@ def is_valid_nhs_number(value: str | None) -> bool:
     if not value:
         return False
     digits = value.replace(" ", "")
-    if len(digits) != 10 or not digits.isdigit():
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     return nhs_check_digit(digits[:9]) == int(digits[9])
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from childhub.errors import ChildhubError
 from childhub.ingest.model import Problem
+from childhub.ingest.tabular import quote
 from childhub.store import Store
 
 BATCH_COLUMNS = (
@@ -70,7 +71,7 @@ def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> Batch
         ]
         counts = {}
         for table in tables:
-            count = conn.execute(f'SELECT count(*) FROM "{table}" WHERE batch_id = ?', [batch_id]).fetchone()[0]
+            count = conn.execute(f"SELECT count(*) FROM {quote(table)} WHERE batch_id = ?", [batch_id]).fetchone()[0]
             if count:
                 counts[table] = count
     return BatchDetail(batch=batch, problems=problems, total_problems=total, rows_by_table=counts)

@@ -75,6 +75,16 @@ class ColumnRule(Frozen):
 
     @model_validator(mode="after")
     def _one_origin(self):
+        if self.value is not None:
+            try:
+                self.value.format(collection_year_end="2000-03-31")
+            except (KeyError, IndexError, ValueError):
+                raise ValueError(
+                    "a constant may only use {collection_year_end}; write other braces as {{ and }}"
+                ) from None
+        for fmt in self.formats:
+            if re.sub(r"%[dmYHMSf]|[-/ .:T]", "", fmt):
+                raise ValueError(f"date format {fmt!r}: use only %d %m %Y %H %M %S %f and - / . : T or spaces")
         if (self.source is None) == (self.value is None):
             raise ValueError("give exactly one of 'from' (a source column) or 'value' (a constant)")
         if self.type == "code" and not self.codes:
@@ -99,7 +109,7 @@ class TableRule(Frozen):
 
 
 class Detect(Frozen):
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = Field(min_length=1)
     exact: bool = False  # the header must be exactly these columns, no more
 
 
@@ -111,9 +121,10 @@ class Mapping(Frozen):
     mode: Literal["snapshot", "changes"] = "snapshot"
     scope_by: Literal["none", "collection_year"] = "none"
     extract_date_from: tuple[str, ...] = ()  # the latest date in these columns dates the extract
+    yearly: bool = False  # rows are observations of one collection year: the year joins the key
     detect: Detect
-    key: tuple[str, ...]
-    tables: dict[str, TableRule]
+    key: tuple[str, ...] = Field(min_length=1)
+    tables: dict[str, TableRule] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _target_names(self):

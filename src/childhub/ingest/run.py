@@ -26,6 +26,8 @@ from childhub.ingest.model import Problem
 from childhub.ingest.tabular import apply_mapping, latest_date, read_csv_header, stage_csv
 from childhub.store import Store
 
+# Errors a hostile or odd file can raise from the libraries beneath: reported for that file.
+UNEXPECTED = (ValueError, KeyError, IndexError, UnicodeError, csv.Error, OSError)
 # Files an authority folder may hold that are not source data.
 NOT_SOURCE_FILES = {"manifest.json", "dq_errors.csv", "README.md", "NOTICE.md"}
 TRUTH_HEADER = ["source", "source_record_id", "person_id", "household_id"]
@@ -78,6 +80,11 @@ SSD_TABLES = (
 )
 SSD_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%Y %H:%M")
 PROVENANCE = ("source_system", "batch_id", "source_record_key")
+
+
+def _unexpected(path: Path, error: Exception) -> str:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"{path.name}: could not be read ({first[:200]})"
 
 
 class _Skip(Exception):
@@ -154,6 +161,8 @@ def ingest(
                 reports[path] = FileReport(str(path), "skipped", str(skip))
             except ChildhubError as error:
                 reports[path] = FileReport(str(path), "failed", str(error))
+            except UNEXPECTED as error:  # one bad file never stops the others
+                reports[path] = FileReport(str(path), "failed", _unexpected(path, error))
         _share_collection_years(plans)
         for done, path in enumerate(files):
             say("ingesting", done, len(files))
@@ -233,6 +242,11 @@ def _ssd_mapping(table: str, header: list[str], ssd) -> Mapping:
         if kind == "date":
             rule["formats"] = SSD_DATE_FORMATS
         columns[column] = ColumnRule.model_validate(rule)
+    missing = [c for c, t in types.items() if t.endswith("NOT NULL") and c not in columns]
+    if missing:
+        raise IngestError(
+            f"this looks like the SSD table ssd_{table} but lacks {', '.join(missing)}, which may not be empty"
+        )
     key_column = present[normalise_header(next(iter(ssd[table])))]
     return Mapping(
         kind=f"ssd_{table}",
@@ -262,7 +276,7 @@ def _latest_date(path: Path, encoding: str, header: list[str], mapping: Mapping 
             for index in indexes:
                 if index < len(record) and record[index]:
                     value = _parse_date(record[index].strip(), formats)
-                    if value and (latest is None or value > latest):
+                    if value and value.year >= 1900 and value <= date.today() and (latest is None or value > latest):
                         latest = value
     return latest
 
@@ -284,14 +298,12 @@ def _share_collection_years(plans: dict[Path, _Plan]) -> None:
         if mapping is not None and mapping.family:
             groups.setdefault((path.parent, mapping.family), []).append(plan)
     for members in groups.values():
-        years = [reporting_year_end(p.extract_date) for p in members if p.extract_date]
-        if years:
-            year_end = max(years)
-            for plan in members:
-                plan.extract_date = year_end
-        else:
-            for plan in members:
-                plan.extract_date = None
+        years = {reporting_year_end(p.extract_date) for p in members if p.extract_date}
+        for plan in members:
+            if plan.extract_date is not None:
+                plan.extract_date = reporting_year_end(plan.extract_date)
+            elif len(years) == 1:
+                plan.extract_date = next(iter(years))  # an undated table takes its return's year
 
 
 def _scope(plan: _Plan) -> str:
@@ -315,8 +327,9 @@ def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
     except IngestError as error:
         return FileReport(str(path), "failed", str(error), kind=kind)
     previous = conn.execute(
-        "SELECT batch_id FROM ingest_batch WHERE file_sha256 = ? AND source_kind = ? AND status = 'loaded' "
-        "AND (scope = ? OR source_kind IN ('cin_census', 'ssda903_xml'))",
+        "SELECT batch_id FROM ingest_batch b WHERE file_sha256 = ? AND source_kind = ? AND status = 'loaded' "
+        "AND (scope = ? OR source_kind IN ('cin_census', 'ssda903_xml')) "
+        "AND batch_id = (SELECT max(batch_id) FROM ingest_batch o WHERE o.scope = b.scope AND o.status = 'loaded')",
         [plan.facts.sha256, kind, scope],
     ).fetchone()
     if previous:
@@ -368,6 +381,9 @@ def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
     except ChildhubError as error:
         conn.execute("ROLLBACK")
         return FileReport(str(path), "failed", str(error), kind=kind)
+    except (*UNEXPECTED, _duckdb_error()) as error:
+        conn.execute("ROLLBACK")
+        return FileReport(str(path), "failed", _unexpected(path, error), kind=kind)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -388,6 +404,12 @@ def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
         rows_rejected=rejected,
         problems=found,
     )
+
+
+def _duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
 
 
 def _source_system(plan: _Plan) -> str:
@@ -423,6 +445,7 @@ def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, 
         mapping = plan.detected.mapping
         if plan.extract_date is None and mapping.extract_date_from:
             dated = latest_date(conn, staged, mapping.extract_date_from, ("%d/%m/%Y", "%Y-%m-%d"))
+            dated = min(dated, date.today()) if dated else None  # a planned future date is not the extract's
             if dated is not None:
                 conn.execute("UPDATE ingest_batch SET extract_date = ? WHERE batch_id = ?", [dated, batch_id])
         outcome = apply_mapping(

@@ -66,10 +66,10 @@ def flatten(path: Path) -> dict[str, tuple[list[str], list[tuple[str, list[str |
 
 
 def _elements(child, header, where: str):
+    if where == "EPISODE":  # episodes stand beside the header, so a missing header does not hide them
+        return child.findall("EPISODE")
     if header is None:
         return []
-    if where == "EPISODE":
-        return child.findall("EPISODE")
     if where == "HEADER":
         return [header]
     if where.startswith("HEADER["):

@@ -33,6 +33,8 @@ TRUE_WORDS = ("Y", "YES", "TRUE", "T", "1")
 FALSE_WORDS = ("N", "NO", "FALSE", "F", "0")
 POSTCODE_PATTERN = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}"
 MAX_FIELD_CHARS = 100_000
+# Dates outside these years are mistakes (a two-digit year, a 31/12/9999 placeholder), not dates.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 
 
 def quote(identifier: str) -> str:
@@ -79,14 +81,19 @@ def stage_csv(conn, path: Path, encoding: str, table: str, file_label: str) -> S
     if encoding == "utf-8":
         width, records = _clean_shape(path, file_label)
         if width is not None:
+            import duckdb
+
             columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-            conn.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT row_number() OVER () + 1 AS _row, * "
-                f"FROM read_csv(?, header = true, columns = {{{columns}}}, quote = '\"', escape = '\"', "
-                f"delim = ',', strict_mode = true, parallel = false)",
-                [str(path)],
-            )
-            return Staged(table=table, headers=read_csv_header(path, encoding), rows=records)
+            try:
+                conn.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT row_number() OVER () + 1 AS _row, * "
+                    f"FROM read_csv(?, header = true, columns = {{{columns}}}, quote = '\"', escape = '\"', "
+                    f"delim = ',', strict_mode = true, parallel = false)",
+                    [str(path)],
+                )
+                return Staged(table=table, headers=read_csv_header(path, encoding), rows=records)
+            except duckdb.Error:
+                pass  # quoting DuckDB reads differently from Python's csv: go record by record
     return _stage_by_record(conn, path, encoding, table, file_label)
 
 
@@ -114,7 +121,10 @@ def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: st
     handle, temp_name = tempfile.mkstemp(suffix=".csv", prefix="childhub-stage-")
     count = 0
     try:
-        with path.open(newline="", encoding=encoding) as source, os.fdopen(handle, "w", newline="") as staged:
+        with (
+            path.open(newline="", encoding=encoding) as source,
+            os.fdopen(handle, "w", newline="", encoding="utf-8") as staged,
+        ):
             reader = csv.reader(source)
             writer = csv.writer(staged)
             try:
@@ -229,7 +239,30 @@ class _Compiler:
         return f"NULLIF(TRIM({quote(column)}), '')"
 
     def joined(self, headers: tuple[str, ...]) -> str:
-        return "concat_ws('|', " + ", ".join(f"coalesce({self.raw(c)}, '')" for c in headers) + ")"
+        """A key from columns' values as the mapping reads them (a date in any format is one key)."""
+        return "concat_ws('|', " + ", ".join(f"coalesce({self.key_part(c)}, '')" for c in headers) + ")"
+
+    def key(self) -> str:
+        """The row's source key; a yearly observation's key carries its collection year."""
+        key = self.joined(self.mapping.key)
+        if self.mapping.yearly:
+            year = date.fromisoformat(self.constants["collection_year_end"]).year  # ours: safe to embed
+            key = f"({key} || '|{year}')"
+        return key
+
+    def key_part(self, header: str) -> str:
+        raw = self.raw(header)
+        for table in self.mapping.tables.values():
+            for rule in table.columns.values():
+                if rule.source and normalise_header(rule.source) == normalise_header(header):
+                    if rule.type == "date":
+                        attempts = ", ".join(
+                            f"TRY_STRPTIME({raw}, '{fmt}')" for fmt in dict.fromkeys([*rule.formats, "%Y-%m-%d"])
+                        )
+                        return f"coalesce(strftime(CAST(COALESCE({attempts}) AS DATE), '%Y-%m-%d'), {raw})"
+                    if rule.type == "code":
+                        return f"upper({raw})"
+        return raw
 
     def raw_of(self, rule: ColumnRule, params: list, split: str | None = None) -> str:
         if split is not None and rule.source is not None and normalise_header(rule.source) == normalise_header(split):
@@ -238,7 +271,7 @@ class _Compiler:
             params.append(rule.value.format(**self.constants))
             return "CAST(? AS VARCHAR)"
         if rule.source == "_key":
-            return self.joined(self.mapping.key)
+            return self.key()
         if rule.source == "_row":
             return "CAST(_row AS VARCHAR)"
         return self.raw(rule.source)
@@ -254,11 +287,15 @@ class _Compiler:
         if kind == "text":
             return raw
         if kind == "date":
-            params.extend(rule.formats)
-            attempts = ", ".join(f"TRY_STRPTIME({raw}, ?)" for _ in rule.formats)
-            return f"CAST(COALESCE({attempts}) AS DATE)"
+            # ISO forms are always accepted too (a spreadsheet's real dates are staged as ISO)
+            # formats are checked when the mapping loads (only strptime fields and separators), so
+            # they can stand in the SQL as literals
+            formats = list(dict.fromkeys([*rule.formats, "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"]))
+            attempts = ", ".join(f"TRY_STRPTIME({raw}, '{fmt}')" for fmt in formats)
+            parsed = f"CAST(COALESCE({attempts}) AS DATE)"
+            return f"CASE WHEN year({parsed}) BETWEEN {FIRST_YEAR} AND {LAST_YEAR} THEN {parsed} END"
         if kind == "integer":
-            return f"TRY_CAST({raw} AS BIGINT)"
+            return f"CASE WHEN regexp_full_match({raw}, '[+-]?[0-9]{{1,18}}') THEN CAST({raw} AS BIGINT) END"
         if kind == "decimal":
             return f"TRY_CAST({raw} AS DOUBLE)"
         if kind == "boolean":
@@ -292,7 +329,8 @@ class _Compiler:
         if check is None:
             return None
         if rule.type == "date":
-            return "is not a date (" + " or ".join(_human_format(f) for f in rule.formats) + ")"
+            shown = " or ".join(_human_format(f) for f in rule.formats)
+            return f"is not a date ({shown}) between {FIRST_YEAR} and {LAST_YEAR}"
         if rule.type == "code":
             return f"is not a code in {rule.codes}"
         return check[1]
@@ -343,7 +381,7 @@ def apply_mapping(
             "INSERT INTO _problems VALUES (?, ?, ?, ?, ?)",
             [problem.row, problem.column, problem.value, problem.message, problem.severity],
         )
-    key = compiler.joined(mapping.key)
+    key = compiler.key()
     typed_tables = []
     for number, (target, table) in enumerate(mapping.tables.items()):
         # 1. one typed table per target: each column's raw text (inner) and canonical value (outer),
@@ -383,6 +421,8 @@ def apply_mapping(
             message = compiler.message(rule)
             if message:
                 condition, _text, severity = CHECKS[rule.type]
+                if rule.required:  # a value that may not be empty cannot be left out either
+                    severity = "error"
                 condition = Template(condition).substitute(r=f"r{index}", v=f"v{index}")
                 failing.append((condition, message, severity))
             if rule.required and rule.source not in (None, "_key", "_row"):
@@ -394,14 +434,13 @@ def apply_mapping(
                     f"WHERE _when IS NOT NULL AND ({condition})",
                     [header, f"{header} {text}", severity],
                 )
-    # 3. the same source key twice: every later row is an error (unless rows may repeat per key)
-    if not any(table.one_per for table in mapping.tables.values()):
-        conn.execute(
-            f"INSERT INTO _problems SELECT CAST(_row AS VARCHAR), ?, key, "
-            f"'the same ' || ? || ' as row ' || first, 'error' FROM (SELECT _row, {key} AS key, "
-            f"first_value(_row) OVER (PARTITION BY {key} ORDER BY _row) AS first FROM {stg}) WHERE _row <> first",
-            [", ".join(mapping.key), ", ".join(mapping.key)],
-        )
+    # 3. the same source key twice: every later row is an error
+    conn.execute(
+        f"INSERT INTO _problems SELECT CAST(_row AS VARCHAR), ?, key, "
+        f"'the same ' || ? || ' as row ' || first, 'error' FROM (SELECT _row, {key} AS key, "
+        f"first_value(_row) OVER (PARTITION BY {key} ORDER BY _row) AS first FROM {stg}) WHERE _row <> first",
+        [", ".join(mapping.key), ", ".join(mapping.key)],
+    )
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _rejected AS SELECT DISTINCT row_ref FROM _problems WHERE severity = 'error'"
     )
@@ -430,7 +469,9 @@ def apply_mapping(
         inserted = conn.execute(
             f"INSERT INTO {quote(table_name)} ({', '.join(quote(n) for n in names)}) "
             f"SELECT {', '.join(values)}, ?, ?, {record_key} FROM {typed} "
-            f"WHERE _when IS NOT NULL AND CAST(_row AS VARCHAR) NOT IN (SELECT row_ref FROM _rejected){qualify}",
+            "WHERE _when IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM _rejected j WHERE j.row_ref = CAST(_row AS VARCHAR))"
+            f"{qualify}",
             [mapping.source_system, batch_id],
         ).fetchone()[0]
         loaded[table_name] = loaded.get(table_name, 0) + inserted

@@ -52,13 +52,15 @@ CREATE MACRO nhs_number_is_valid(nhs) AS coalesce(
 ALTER TABLE ingest_batch ADD COLUMN feed VARCHAR;
 
 -- The batches whose rows stand on a date (NULL: today): for each snapshot scope its latest
--- batch extracted by then, and every changes batch extracted by then.
+-- batch extracted by then, and every changes batch extracted by then. A batch the file did not
+-- date counts as extracted on the day it was ingested; ties go to the later batch.
 CREATE MACRO visible_batches(as_of) AS TABLE
     SELECT batch_id, feed, extract_date
     FROM (
-        SELECT batch_id, feed, mode, extract_date,
-               row_number() OVER (PARTITION BY scope ORDER BY extract_date DESC NULLS LAST, batch_id DESC) AS rank
+        SELECT batch_id, feed, mode, coalesce(extract_date, CAST(started_at AS DATE)) AS extract_date,
+               row_number() OVER (PARTITION BY scope
+                                  ORDER BY coalesce(extract_date, CAST(started_at AS DATE)) DESC, batch_id DESC) AS rank
         FROM ingest_batch
-        WHERE status = 'loaded' AND (as_of IS NULL OR extract_date IS NULL OR extract_date <= as_of)
+        WHERE status = 'loaded' AND (as_of IS NULL OR coalesce(extract_date, CAST(started_at AS DATE)) <= as_of)
     )
     WHERE mode = 'changes' OR rank = 1;
