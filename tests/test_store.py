@@ -37,6 +37,8 @@ NOT_FROM_A_SOURCE = {
     "ingest_batch",
     "ingest_problem",
     "ingest_quarantine",
+    "link_run",
+    "link_review",
     "child",
     "child_link",
     "identity_decision",

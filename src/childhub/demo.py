@@ -15,7 +15,7 @@ from pathlib import Path
 from childhub.store import Store
 from childhub.synth import Progress
 
-PENDING = "linkage, indicators and the web app (issues 4-6)"
+PENDING = "indicators and Annex A export, and the web app (issues 5-6)"
 
 
 def synthetic_folder(store: Store, size: str, seed: int) -> Path:
@@ -75,5 +75,13 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
     )
     for report in failed:
         lines.append(f"Could not ingest {report.file}: {report.message}")
+    from childhub.link import link
+
+    say("linking records of the same child")
+    result = link(store, progress=say)
+    lines.append(
+        f"Linked {result.records:,} source records into {result.children:,} children in {result.families:,} "
+        f"families ({result.queued:,} pairs await review: childhub review)."
+    )
     lines.append(f"Still to come: {PENDING}.")
     return lines

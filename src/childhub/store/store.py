@@ -28,6 +28,7 @@ _WRITER_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
+    "enable_progress_bar": False,  # long queries (linkage) must not draw on the user's terminal
 }
 # Readers read the store and nothing else: no files, no network.
 _READER_CONFIG = {**_WRITER_CONFIG, "enable_external_access": False}

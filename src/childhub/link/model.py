@@ -1,0 +1,199 @@
+"""Scoring pairs of source records with Splink 5 (Fellegi-Sunter, trained without labels).
+
+Splink runs on the store's own connection, but in an in-memory catalogue attached for the run
+(``USE``), so its working tables never land in the store file. Comparisons are made for
+children's records: first names with nicknames and typos, surnames with changes and hyphens,
+dates of birth with day/month swaps and mistyped digits, sex, postcode, and the shared
+identifiers (UPN, NHS number), whose disagreement is fixed as near-impossible for one child
+(systems drop identifiers, they rarely mistype them) rather than learnt from pairs that
+include twins. u comes from random sampling; m from EM on blocks of shared identifiers and of
+date of birth.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+WORK = "childhub_link_work"
+ID_DISAGREEMENT_M = 0.001
+# Blocking rules: which pairs are compared at all. Each is counted before predicting.
+BLOCKING = (
+    ("date of birth", ("dob",)),
+    ("surname and first initial", ("surname", "substr(first_name, 1, 1)")),
+    ("postcode and surname", ("postcode", "surname")),
+    ("first name and postcode", ("first_name", "postcode")),
+    ("UPN", ("upn",)),
+    ("NHS number", ("nhs_number",)),
+)
+
+
+@lru_cache(maxsize=1)
+def nickname_pairs() -> frozenset[tuple[str, str]]:
+    """Name and nickname pairs, both ways, from the ``nicknames`` package."""
+    from nicknames import name_triplets
+
+    pairs = set()
+    for triplet in name_triplets():
+        a, b = triplet.name1.lower(), triplet.name2.lower()
+        if a != b:
+            pairs.add((a, b))
+            pairs.add((b, a))
+    return frozenset(pairs)
+
+
+@dataclass
+class Scored:
+    pairs: list[tuple]  # (record_l, record_r, match_probability, match_weight, evidence_json)
+    comparisons_by_rule: dict[str, int]
+    model_json: str
+    records: int
+
+
+def _comparisons():
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def identifier(column: str):
+        return cl.CustomComparison(
+            output_column_name=column,
+            comparison_levels=[
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column),
+                cll.ElseLevel().configure(m_probability=ID_DISAGREEMENT_M, fix_m_probability=True),
+            ],
+        )
+
+    return [
+        cl.CustomComparison(
+            output_column_name="first_name",
+            comparison_levels=[
+                cll.NullLevel("first_name"),
+                cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+                cll.CustomLevel("list_contains(first_name_nicknames_l, first_name_r)", label_for_charts="Nickname"),
+                cll.JaroWinklerLevel("first_name", 0.92),
+                cll.JaroWinklerLevel("first_name", 0.80),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="surname",
+            comparison_levels=[
+                cll.NullLevel("surname"),
+                cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+                cll.CustomLevel(
+                    "list_has_any(string_split(surname_l, '-'), string_split(surname_r, '-'))",
+                    label_for_charts="Shares a hyphenated part",
+                ),
+                cll.JaroWinklerLevel("surname", 0.92),
+                cll.JaroWinklerLevel("surname", 0.80),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="dob",
+            comparison_levels=[
+                cll.NullLevel("dob"),
+                cll.ExactMatchLevel("dob"),
+                cll.CustomLevel(
+                    "day(dob_l) = month(dob_r) AND month(dob_l) = day(dob_r) AND year(dob_l) = year(dob_r)",
+                    label_for_charts="Day and month swapped",
+                ),
+                cll.CustomLevel(
+                    "levenshtein(strftime(dob_l, '%Y-%m-%d'), strftime(dob_r, '%Y-%m-%d')) <= 1",
+                    label_for_charts="One digit different",
+                ),
+                cll.AbsoluteDateDifferenceLevel("dob", input_is_string=False, threshold=1, metric="year"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.ExactMatch("sex"),
+        cl.CustomComparison(
+            output_column_name="postcode",
+            comparison_levels=[
+                cll.NullLevel("postcode"),
+                cll.ExactMatchLevel("postcode"),
+                cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same postcode district"),
+                cll.ElseLevel(),
+            ],
+        ),
+        identifier("upn"),
+        identifier("nhs_number"),
+    ]
+
+
+def _blocking_rules():
+    from splink import block_on
+
+    return [block_on(*columns) for _name, columns in BLOCKING]
+
+
+def score_pairs(conn, *, threshold: float = 0.01) -> Scored:
+    """Train on the store's source records and score every blocked pair above ``threshold``."""
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    store_catalog = conn.execute("SELECT current_database()").fetchall()[0][0]
+    conn.execute(f"ATTACH ':memory:' AS {WORK}")
+    try:
+        conn.execute(f"USE {WORK}")
+        conn.execute("CREATE TABLE nickname_pairs (name1 VARCHAR, name2 VARCHAR)")
+        conn.executemany("INSERT INTO nickname_pairs VALUES (?, ?)", sorted(nickname_pairs()))
+        conn.execute(
+            f"""
+            CREATE TABLE records AS
+            SELECT r.source_system || ':' || r.source_record_id AS unique_id,
+                   r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
+                   regexp_extract(r.postcode, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?') AS postcode_district,
+                   r.upn, r.nhs_number, n.nicknames AS first_name_nicknames
+            FROM {store_catalog}.main.source_record r
+            LEFT JOIN (SELECT name1, list(name2 ORDER BY name2) AS nicknames FROM nickname_pairs GROUP BY 1) n
+                   ON n.name1 = r.forename
+            """
+        )
+        records = conn.execute("SELECT count(*) FROM records").fetchall()[0][0]
+        if records < 2:
+            return Scored([], {}, "{}", records)
+        api = DuckDBAPI(connection=conn)
+        table = api.register("records", dataset_display_name="records")
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            unique_id_column_name="unique_id",
+            comparisons=_comparisons(),
+            blocking_rules_to_generate_predictions=_blocking_rules(),
+            retain_intermediate_calculation_columns=True,
+        )
+        linker = Linker(table, settings, log_level=logging.ERROR)
+        counts = count_comparisons_from_blocking_rules(
+            table, blocking_rules=_blocking_rules(), link_type="dedupe_only", record_sample_proportion=1.0
+        )
+        by_rule = {
+            name: int(count["marginal_comparison_count"]) for (name, _), count in zip(BLOCKING, counts, strict=True)
+        }
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("nhs_number"), block_on("upn")], recall=0.7
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e7, seed=1)
+        for column in ("nhs_number", "upn", "dob"):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(column), max_pairs=None, record_sample_proportion=1.0
+            )
+        model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        fields = ("first_name", "surname", "dob", "sex", "postcode", "upn", "nhs_number")
+        columns = {row[0] for row in conn.execute(f"DESCRIBE {predictions.physical_name}").fetchall()}
+        evidence = ", ".join(
+            f"{field} := struct_pack(level := gamma_{field}, "
+            f"weight := round({f'mw_{field}' if f'mw_{field}' in columns else 'NULL'}, 2))"
+            for field in fields
+        )
+        pairs = conn.execute(
+            f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
+            f"to_json(struct_pack({evidence})) FROM {predictions.physical_name}"
+        ).fetchall()
+        return Scored(pairs, by_rule, model_json, records)
+    finally:
+        conn.execute(f"USE {store_catalog}")
+        conn.execute(f"DETACH {WORK}")

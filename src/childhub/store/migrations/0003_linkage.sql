@@ -1,0 +1,34 @@
+-- Linkage: each run, and the review queue of pairs the model could not decide alone.
+
+CREATE SEQUENCE link_run_id_sequence START 1;
+
+-- One row per `childhub link` run: what it saw and what it made.
+CREATE TABLE link_run (
+    run_id        BIGINT PRIMARY KEY DEFAULT nextval('link_run_id_sequence'),
+    started_at    TIMESTAMP NOT NULL,
+    finished_at   TIMESTAMP,
+    records       BIGINT,
+    pairs_scored  BIGINT,
+    children      BIGINT,
+    families      BIGINT,
+    threshold     DOUBLE,
+    model_json    VARCHAR -- the trained Splink model, so a run can be explained later
+);
+
+CREATE SEQUENCE link_review_id_sequence START 1;
+
+-- Pairs of source records for a person to decide: same child or different children. A
+-- decision is respected by every later run (same: always linked; different: never).
+CREATE TABLE link_review (
+    pair_id           BIGINT PRIMARY KEY DEFAULT nextval('link_review_id_sequence'),
+    record_l          VARCHAR NOT NULL, -- source_system:source_record_id
+    record_r          VARCHAR NOT NULL,
+    match_probability DOUBLE,
+    match_weight      DOUBLE,
+    evidence_json     VARCHAR, -- per-field comparison level and match weight
+    reason            VARCHAR, -- why it needs a person: uncertain score, refused merge
+    status            VARCHAR NOT NULL, -- open, same, different
+    run_id            BIGINT,
+    decided_by        VARCHAR,
+    decided_at        TIMESTAMP
+);

@@ -1,0 +1,117 @@
+"""Linkage on a synthetic authority: accuracy against truth, stable IDs, reviews respected."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from childhub.ingest import ingest
+from childhub.link import decide, evaluate, export_identities, link, review_queue
+from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
+from childhub.store import Store
+from childhub.synth import generate
+
+AS_AT = date(2026, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory):
+    root = tmp_path_factory.mktemp("link")
+    generate("tiny", 12, AS_AT, root / "authority")
+    store = Store(root / "store")
+    ingest(store, [root / "authority"])
+    result = link(store)
+    return store, root / "authority" / "truth.csv", result
+
+
+def identities(store: Store, tmp_path: Path) -> dict[str, tuple[str, str]]:
+    out = tmp_path / "identities.csv"
+    export_identities(store, out)
+    with out.open(newline="") as handle:
+        return {
+            f"{r['source']}:{r['source_record_id']}": (r["child_id"], r["family_id"]) for r in csv.DictReader(handle)
+        }
+
+
+def test_accuracy_against_truth(linked):
+    store, truth, result = linked
+    assert result.records > 3000 and result.children < result.records
+    assert all(count >= 0 for count in result.comparisons_by_rule.values())
+    scores = evaluate(store, truth)
+    children, families, exact = scores["children"], scores["families"], scores["children, exact name and date of birth"]
+    assert children.precision >= 0.998 and children.f1 >= 0.995, children
+    assert families.f1 >= 0.97, families
+    assert children.f1 > exact.f1 + 0.05  # far better than matching on name and date of birth
+
+
+def test_every_record_has_one_child_and_a_family(linked, tmp_path):
+    store, truth, _ = linked
+    found = identities(store, tmp_path)
+    with Path(truth).open(newline="") as handle:
+        records = {f"{r['source']}:{r['source_record_id']}" for r in csv.DictReader(handle)}
+    assert set(found) == records
+    assert all(child and family for child, family in found.values())
+
+
+def test_a_second_run_keeps_every_id(linked, tmp_path):
+    store, _truth, _ = linked
+    before = identities(store, tmp_path)
+    link(store)
+    assert identities(store, tmp_path) == before
+
+
+def test_review_decisions_bind_later_runs(linked, tmp_path):
+    store, _truth, _ = linked
+    queue = review_queue(store, limit=5)
+    assert queue, "a tiny authority still leaves a few pairs for review"
+    pair = queue[0]
+    left = f"{pair['left']['source_system']}:{pair['left']['source_record_id']}"
+    right = f"{pair['right']['source_system']}:{pair['right']['source_record_id']}"
+    decide(store, pair["pair_id"], "same", "a test")
+    link(store)
+    after = identities(store, tmp_path)
+    assert after[left][0] == after[right][0]
+    decide(store, pair["pair_id"], "different", "a test")
+    link(store)
+    again = identities(store, tmp_path)
+    assert again[left][0] != again[right][0]
+    with store.reader() as conn:
+        decisions = [d for (d,) in conn.execute("SELECT decision FROM identity_decision").fetchall()]
+    assert "review: same" in decisions and "review: different" in decisions
+
+
+def test_new_records_join_the_children_they_belong_to(linked, tmp_path):
+    store, _truth, _ = linked
+    before = identities(store, tmp_path)
+    with store.reader() as conn:
+        forename, surname, dob, upn = conn.execute(
+            "SELECT forename, surname, date_of_birth, upn FROM source_record "
+            "WHERE source_system = 'education' AND upn IS NOT NULL ORDER BY source_record_id LIMIT 1"
+        ).fetchall()[0]
+        [(child,)] = conn.execute(
+            "SELECT child_id FROM child_link WHERE valid_to IS NULL AND source_record_id = "
+            "(SELECT source_record_id FROM source_record WHERE upn = ? AND source_system = 'education')",
+            [upn],
+        ).fetchall()
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    path = tmp_path / "fsm.csv"
+    path.write_text(
+        "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"
+        f"NEW1,{upn},{surname.title()},{forename.title()},{dob:%d/%m/%Y},,,01/09/2025,\n"
+    )
+    ingest(store, [path], mapping_files=[mapping])
+    link(store)
+    after = identities(store, tmp_path)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert after["education:NEW1"][0] == str(child)
+
+
+def test_name_helpers():
+    assert jaro_winkler("martha", "marhta") == pytest.approx(0.961, abs=0.001)
+    assert edit_distance("kai", "kzi") == 1 and edit_distance("leo", "loe") == 1
+    assert clearly_different("liam", "emmanuel")
+    assert not clearly_different("william", "bill")  # a nickname
+    assert not clearly_different("max", "mqx")  # a typo
