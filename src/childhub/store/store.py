@@ -28,7 +28,6 @@ _WRITER_CONFIG = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
-    "enable_progress_bar": False,  # long queries (linkage) must not draw on the user's terminal
 }
 # Readers read the store and nothing else: no files, no network.
 _READER_CONFIG = {**_WRITER_CONFIG, "enable_external_access": False}
@@ -90,6 +89,7 @@ class Store:
                     f"another childhub process is writing to {self.data_dir}; try again when it has finished"
                 ) from None
             with self._connect(read_only=False) as conn:
+                conn.execute("SET enable_progress_bar = false")  # long work must not draw on the terminal
                 yield conn
 
     @contextmanager
