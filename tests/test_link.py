@@ -115,3 +115,33 @@ def test_name_helpers():
     assert clearly_different("liam", "emmanuel")
     assert not clearly_different("william", "bill")  # a nickname
     assert not clearly_different("max", "mqx")  # a typo
+
+
+def test_link_lists_links_rows_of_any_lists(tmp_path):
+    from childhub.link.lists import link_lists
+
+    header = "Forename,Surname,Date of Birth,Gender,Postcode,UPN,NHS Number\n"
+    (tmp_path / "fsm.csv").write_text(header + (
+        "Olivia,Okafor,14/02/2015,Girl,QX12 4AB,V201200123001,\n"
+        "Amelia,Okafor,14/02/2015,Girl,QX12 4AB,,\n"          # Olivia's twin
+        "Harry,Smith,01/09/2012,Boy,QX1 1AA,,\n"
+        "Noah,Jones,05/05/2010,Boy,QX3 2BD,,\n"
+    ))
+    (tmp_path / "partner.csv").write_text(header + (
+        "Olivia,Okafor,2015-02-14,Female,QX12 4AB,,\n"         # the same Olivia
+        "Harrry,Smith,01/09/2012,Male,QX1 1AA,,\n"             # the same Harry, with a typo
+        "Noah,Jones,05/05/2010,Male,QX3 2BD,,943 476 5919\n"   # the same Noah
+    ))
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "link_lists.yml"
+    out = tmp_path / "linked.csv"
+    rows, people = link_lists([tmp_path / "fsm.csv", tmp_path / "partner.csv"], mapping, out)
+    assert rows == 7 and people == 4
+    with out.open(newline="") as handle:
+        linked = {(r["source_file"], r["source_row"]): r for r in csv.DictReader(handle)}
+    group = {key: row["cluster_id"] for key, row in linked.items()}
+    assert group[("fsm.csv", "2")] == group[("partner.csv", "2")]      # Olivia
+    assert group[("fsm.csv", "3")] != group[("fsm.csv", "2")]          # her twin is not her
+    assert group[("fsm.csv", "4")] == group[("partner.csv", "3")]      # Harry
+    assert group[("fsm.csv", "5")] == group[("partner.csv", "4")]      # Noah
+    assert linked[("fsm.csv", "3")]["match_probability"] == ""         # Amelia links to nobody
+    assert float(linked[("partner.csv", "2")]["match_probability"]) >= 0.9

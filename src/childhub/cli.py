@@ -357,6 +357,20 @@ def review_decide(
     typer.echo(f"Pair {pair_id} recorded as {decision}; the next childhub link applies it.")
 
 
+@app.command("link-lists")
+def link_lists_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV files of people.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Which columns hold names, birth dates, identifiers.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: every input row with its cluster.")],
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability at which rows link.")] = 0.9,
+) -> None:
+    """Link rows of any lists of people to each other (no store is touched)."""
+    from childhub.link.lists import link_lists
+
+    rows, groups = _with_progress("Linking lists", lambda say: link_lists(files, mapping, out, threshold))
+    typer.echo(f"Linked {rows:,} rows into {groups:,} people; wrote {out}.")
+
+
 @app.command("evaluate-linkage")
 def evaluate_linkage(
     truth: Annotated[Path, typer.Option("--truth", help="A synthetic authority's truth.csv.")],

@@ -124,14 +124,56 @@ def _comparisons():
     ]
 
 
+def _trained(table, settings, block_on):
+    """A model trained on these records, or None when they cannot train one."""
+    from splink import Linker
+    from splink.internals.exceptions import EMTrainingException
+
+    linker = Linker(table, settings, log_level=logging.ERROR)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("nhs_number"), block_on("upn")], recall=0.7
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e7, seed=1)
+        for column in ("nhs_number", "upn", "dob"):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(column), max_pairs=None, record_sample_proportion=1.0
+            )
+    except (EMTrainingException, ValueError, ZeroDivisionError):
+        return None
+    return linker
+
+
 def _blocking_rules():
     from splink import block_on
 
     return [block_on(*columns) for _name, columns in BLOCKING]
 
 
-def score_pairs(conn, *, threshold: float = 0.01) -> Scored:
-    """Train on the store's source records and score every blocked pair above ``threshold``."""
+STORE_RECORDS = """
+    SELECT source_system || ':' || source_record_id AS unique_id, forename, surname, date_of_birth, sex, postcode,
+           upn, nhs_number
+    FROM {catalog}.main.source_record
+"""
+
+
+def reference_model() -> dict:
+    """A model trained on childhub's synthetic authority (small, seed 1): for data too small or
+    too thin to train on (a short list, a store with no shared identifiers)."""
+    from importlib import resources
+
+    return json.loads(resources.files("childhub.link").joinpath("reference_model.json").read_text("utf-8"))
+
+
+def score_pairs(
+    conn, *, threshold: float = 0.01, records_sql: str = STORE_RECORDS, model: dict | None = None
+) -> Scored:
+    """Train on source records (or use ``model``) and score every blocked pair above ``threshold``.
+
+    ``records_sql`` selects unique_id, forename, surname, date_of_birth, sex, postcode, upn and
+    nhs_number; ``{catalog}`` in it names the connection's own catalogue (the store's, by default).
+    When the records cannot train a model (no pairs share an identifier), the reference model is used.
+    """
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
@@ -144,11 +186,10 @@ def score_pairs(conn, *, threshold: float = 0.01) -> Scored:
         conn.execute(
             f"""
             CREATE TABLE records AS
-            SELECT r.source_system || ':' || r.source_record_id AS unique_id,
-                   r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
+            SELECT r.unique_id, r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
                    regexp_extract(r.postcode, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?') AS postcode_district,
                    r.upn, r.nhs_number, n.nicknames AS first_name_nicknames
-            FROM {store_catalog}.main.source_record r
+            FROM ({records_sql.format(catalog=store_catalog)}) r
             LEFT JOIN (SELECT name1, list(name2 ORDER BY name2) AS nicknames FROM nickname_pairs GROUP BY 1) n
                    ON n.name1 = r.forename
             """
@@ -165,21 +206,15 @@ def score_pairs(conn, *, threshold: float = 0.01) -> Scored:
             blocking_rules_to_generate_predictions=_blocking_rules(),
             retain_intermediate_calculation_columns=True,
         )
-        linker = Linker(table, settings, log_level=logging.ERROR)
         counts = count_comparisons_from_blocking_rules(
             table, blocking_rules=_blocking_rules(), link_type="dedupe_only", record_sample_proportion=1.0
         )
         by_rule = {
             name: int(count["marginal_comparison_count"]) for (name, _), count in zip(BLOCKING, counts, strict=True)
         }
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("nhs_number"), block_on("upn")], recall=0.7
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e7, seed=1)
-        for column in ("nhs_number", "upn", "dob"):
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(column), max_pairs=None, record_sample_proportion=1.0
-            )
+        linker = _trained(table, settings, block_on) if model is None else None
+        if linker is None:  # given a model, or the records cannot train one
+            linker = Linker(table, model or reference_model(), log_level=logging.ERROR)
         model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         fields = ("first_name", "surname", "dob", "sex", "postcode", "upn", "nhs_number")

@@ -5,6 +5,6 @@ migrations in ``migrations/`` and runs analysts' sandboxed read-only queries.
 """
 
 from childhub.store.query import QueryResult
-from childhub.store.store import Store, open_store
+from childhub.store.store import Store, open_store, scratch_connection
 
-__all__ = ["QueryResult", "Store", "open_store"]
+__all__ = ["QueryResult", "Store", "open_store", "scratch_connection"]

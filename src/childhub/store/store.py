@@ -118,6 +118,19 @@ class Store:
         return f"could not open the store {self.database_path}: {message.splitlines()[0]}"
 
 
+@contextmanager
+def scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory database for work that touches no store (e.g. linking lists of people)."""
+    import duckdb
+
+    conn = duckdb.connect(":memory:", config=_WRITER_CONFIG)
+    try:
+        conn.execute("SET enable_progress_bar = false")
+        yield conn
+    finally:
+        conn.close()
+
+
 def open_store(data_dir: Path | None = None) -> Store:
     """The store in ``data_dir``, or in the configured data directory."""
     from childhub.settings import get_settings

@@ -484,6 +484,8 @@ class SocialCareExtracts:
                 for child, _periods in in_care:
                     allocations = [a for p in child.care_periods for a in p.social_workers if a.worker_id]
                     allocations = [a for a in allocations if a.start <= cutoff]
+                    # each period's first social worker is a first contact (FCONTA), also on re-entry
+                    opening = {id(p.social_workers[0]) for p in child.care_periods if p.social_workers}
                     for index, allocation in enumerate(allocations):
                         end = _as_of(allocation.end, cutoff)
                         if index == len(allocations) - 1:
@@ -492,7 +494,7 @@ class SocialCareExtracts:
                             end = allocations[index + 1].start
                         if not _overlaps(allocation.start, end, first, cutoff):
                             continue
-                        reason = "FCONTA" if index == 0 else self._sw_reason(child, index)
+                        reason = "FCONTA" if id(allocation) in opening else self._sw_reason(child, index)
                         yield [
                             self.person_id(child),
                             ddmmyyyy(child.dob),
