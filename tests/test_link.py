@@ -121,17 +121,23 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
     from childhub.link.lists import link_lists
 
     header = "Forename,Surname,Date of Birth,Gender,Postcode,UPN,NHS Number\n"
-    (tmp_path / "fsm.csv").write_text(header + (
-        "Olivia,Okafor,14/02/2015,Girl,QX12 4AB,V201200123001,\n"
-        "Amelia,Okafor,14/02/2015,Girl,QX12 4AB,,\n"          # Olivia's twin
-        "Harry,Smith,01/09/2012,Boy,QX1 1AA,,\n"
-        "Noah,Jones,05/05/2010,Boy,QX3 2BD,,\n"
-    ))
-    (tmp_path / "partner.csv").write_text(header + (
-        "Olivia,Okafor,2015-02-14,Female,QX12 4AB,,\n"         # the same Olivia
-        "Harrry,Smith,01/09/2012,Male,QX1 1AA,,\n"             # the same Harry, with a typo
-        "Noah,Jones,05/05/2010,Male,QX3 2BD,,943 476 5919\n"   # the same Noah
-    ))
+    (tmp_path / "fsm.csv").write_text(
+        header
+        + (
+            "Olivia,Okafor,14/02/2015,Girl,QX12 4AB,V201200123001,\n"
+            "Amelia,Okafor,14/02/2015,Girl,QX12 4AB,,\n"  # Olivia's twin
+            "Harry,Smith,01/09/2012,Boy,QX1 1AA,,\n"
+            "Noah,Jones,05/05/2010,Boy,QX3 2BD,,\n"
+        )
+    )
+    (tmp_path / "partner.csv").write_text(
+        header
+        + (
+            "Olivia,Okafor,2015-02-14,Female,QX12 4AB,,\n"  # the same Olivia
+            "Harrry,Smith,01/09/2012,Male,QX1 1AA,,\n"  # the same Harry, with a typo
+            "Noah,Jones,05/05/2010,Male,QX3 2BD,,943 476 5919\n"  # the same Noah
+        )
+    )
     mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "link_lists.yml"
     out = tmp_path / "linked.csv"
     rows, people = link_lists([tmp_path / "fsm.csv", tmp_path / "partner.csv"], mapping, out)
@@ -139,9 +145,40 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
     with out.open(newline="") as handle:
         linked = {(r["source_file"], r["source_row"]): r for r in csv.DictReader(handle)}
     group = {key: row["cluster_id"] for key, row in linked.items()}
-    assert group[("fsm.csv", "2")] == group[("partner.csv", "2")]      # Olivia
-    assert group[("fsm.csv", "3")] != group[("fsm.csv", "2")]          # her twin is not her
-    assert group[("fsm.csv", "4")] == group[("partner.csv", "3")]      # Harry
-    assert group[("fsm.csv", "5")] == group[("partner.csv", "4")]      # Noah
-    assert linked[("fsm.csv", "3")]["match_probability"] == ""         # Amelia links to nobody
+    assert group[("fsm.csv", "2")] == group[("partner.csv", "2")]  # Olivia
+    assert group[("fsm.csv", "3")] != group[("fsm.csv", "2")]  # her twin is not her
+    assert group[("fsm.csv", "4")] == group[("partner.csv", "3")]  # Harry
+    assert group[("fsm.csv", "5")] == group[("partner.csv", "4")]  # Noah
+    assert linked[("fsm.csv", "3")]["match_probability"] == ""  # Amelia links to nobody
     assert float(linked[("partner.csv", "2")]["match_probability"]) >= 0.9
+
+
+def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
+    from childhub.link import link_new_records
+
+    root = tmp_path
+    generate("tiny", 14, AS_AT, root / "authority")
+    store = Store(root / "store")
+    ingest(store, [root / "authority"])
+    link(store)
+    before = identities(store, tmp_path)
+    with store.reader() as conn:
+        forename, surname, dob, upn, postcode = conn.execute(
+            "SELECT forename, surname, date_of_birth, upn, postcode FROM source_record "
+            "WHERE source_system = 'education' AND upn IS NOT NULL ORDER BY source_record_id LIMIT 1"
+        ).fetchall()[0]
+    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    path = tmp_path / "fsm.csv"
+    path.write_text(
+        "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"
+        f"NEW1,,{surname.title()},{forename.title()},{dob:%d/%m/%Y},,{postcode},01/09/2025,\n"  # no UPN: by the model
+        "NEW2,,Zzyzx,Quentin,01/01/2011,,QX9 9ZZ,01/09/2025,\n"  # nobody known
+    )
+    ingest(store, [path], mapping_files=[mapping])
+    matches = {m.record: m for m in link_new_records(store)}
+    assert set(matches) == {"education:NEW1", "education:NEW2"}
+    after = identities(store, tmp_path)
+    assert {k: v[0] for k, v in after.items() if k in before} == {k: v[0] for k, v in before.items()}
+    assert matches["education:NEW1"].outcome == "joined"
+    assert matches["education:NEW2"].outcome == "new"
+    assert after["education:NEW2"][0] not in {v[0] for v in before.values()}

@@ -283,13 +283,24 @@ def link_command(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Match probability at which a scored pair links (0.5-0.9999).")
     ] = 0.9,
+    new_only: Annotated[
+        bool, typer.Option("--new-only", help="Match only records that arrived since the last run, at once.")
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Give every source record a stable child ID, and group children into families."""
-    from childhub.link import link
+    from childhub.link import link, link_new_records
 
     if not 0.5 <= threshold < 1:
         raise ChildhubError("--threshold must be at least 0.5 and below 1")
+    if new_only:
+        matches = link_new_records(_store(data_dir), threshold=threshold)
+        outcomes = {kind: sum(1 for m in matches if m.outcome == kind) for kind in ("joined", "new", "review")}
+        typer.echo(
+            f"Matched {len(matches):,} new records: {outcomes['joined']:,} joined existing children, "
+            f"{outcomes['new']:,} became new children, {outcomes['review']:,} went to review."
+        )
+        return
     result = _with_progress("Linking", lambda say: link(_store(data_dir), threshold=threshold, progress=say))
     typer.echo(
         f"Linked {result.records:,} source records into {result.children:,} children in {result.families:,} "

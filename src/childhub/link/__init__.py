@@ -7,6 +7,6 @@ truth) and ``export_identities``.
 """
 
 from childhub.link.evaluate import evaluate
-from childhub.link.run import LinkResult, decide, export_identities, link, review_queue
+from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_queue
 
-__all__ = ["LinkResult", "decide", "evaluate", "export_identities", "link", "review_queue"]
+__all__ = ["LinkResult", "decide", "evaluate", "export_identities", "link", "link_new_records", "review_queue"]

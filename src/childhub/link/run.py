@@ -97,6 +97,23 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -
     )
 
 
+def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> list:
+    """Match only the records that arrived since the last run, at once, without re-linking the rest."""
+    from childhub.link.instant import match_new_records
+
+    now = datetime.now()
+    with store.writer() as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            build_source_records(conn)
+            matches = match_new_records(conn, threshold, now)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return matches
+
+
 def _queue_for_review(conn, pairs, result, record_child, threshold: float, run_id: int) -> int:
     """Uncertain pairs left apart, and refused merges, that nobody has decided yet."""
     known = {
