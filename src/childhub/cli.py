@@ -325,22 +325,13 @@ def review(
     if ctx.invoked_subcommand is not None:
         return
     from childhub.link import review_queue
+    from childhub.link.run import REVIEW_FIELDS
 
     pairs = review_queue(_store(data_dir), limit)
     if not pairs:
         typer.echo("No pairs await review.")
         return
-    fields = (
-        "source_system",
-        "source_record_id",
-        "forename",
-        "surname",
-        "date_of_birth",
-        "sex",
-        "postcode",
-        "upn",
-        "nhs_number",
-    )
+    fields = REVIEW_FIELDS
     for pair in pairs:
         typer.echo(f"pair {pair['pair_id']}: probability {pair['match_probability']:.3f}; {pair['reason']}")
         for name in fields:

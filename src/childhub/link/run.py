@@ -17,6 +17,18 @@ from childhub.link.records import build_source_records
 from childhub.store import Store
 
 DEFAULT_THRESHOLD = 0.9
+# what the review queue shows of each record, side by side
+REVIEW_FIELDS = (
+    "source_system",
+    "source_record_id",
+    "forename",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "upn",
+    "nhs_number",
+)
 REVIEW_FROM = 0.5
 
 
@@ -164,17 +176,7 @@ def review_queue(store: Store, limit: int = 50) -> list[dict]:
             """,
             [limit],
         ).fetchall()
-    fields = (
-        "source_system",
-        "source_record_id",
-        "forename",
-        "surname",
-        "date_of_birth",
-        "sex",
-        "postcode",
-        "upn",
-        "nhs_number",
-    )
+    fields = REVIEW_FIELDS
     return [
         {
             "pair_id": row[0],
