@@ -182,3 +182,31 @@ def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
     assert matches["education:NEW1"].outcome == "joined"
     assert matches["education:NEW2"].outcome == "new"
     assert after["education:NEW2"][0] not in {v[0] for v in before.values()}
+
+
+def test_records_of_one_system_merge_only_on_strong_evidence():
+    from childhub.link.cluster import Record, cluster
+
+    def record(uid, upn=None):
+        return Record(uid, "ava", date(2015, 1, 1), upn, None, None)
+
+    records = {u: record(u) for u in ("education:1", "education:2", "sen:9")}
+    apart = cluster(records, [("education:1", "education:2", 0.95)], 0.9)
+    assert apart.cluster_of["education:1"] != apart.cluster_of["education:2"]
+    together = cluster(records, [("education:1", "sen:9", 0.95)], 0.9)
+    assert together.cluster_of["education:1"] == together.cluster_of["sen:9"]
+    sure = cluster(records, [("education:1", "education:2", 0.9995)], 0.9)
+    assert sure.cluster_of["education:1"] == sure.cluster_of["education:2"]
+    shared = {
+        "education:1": record("education:1", "V201200123001"),
+        "education:2": record("education:2", "V201200123001"),
+    }
+    assert len(set(cluster(shared, [], 0.9).cluster_of.values())) == 1
+
+
+def test_family_services_lists_what_each_child_is_known_to(linked):
+    store, _truth, _ = linked
+    with store.reader() as conn:
+        rows = conn.execute("SELECT family_id, child_id, services FROM family_services").fetchall()
+    assert rows and all(services for _f, _c, services in rows)
+    assert any(len(services) >= 2 for _f, _c, services in rows)

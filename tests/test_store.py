@@ -39,6 +39,7 @@ NOT_FROM_A_SOURCE = {
     "ingest_quarantine",
     "link_run",
     "link_review",
+    "family_services",
     "child",
     "child_link",
     "identity_decision",

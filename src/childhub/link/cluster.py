@@ -89,7 +89,12 @@ def cluster(
     same: set[frozenset[str]] = frozenset(),
     different: set[frozenset[str]] = frozenset(),
 ) -> Clustering:
-    """Group records into children. ``pairs``: (record, record, match probability)."""
+    """Group records into children. ``pairs``: (record, record, match probability).
+
+    Two records of one source system were kept apart by that system under different keys, so
+    they merge only on strong evidence: a shared identifier, or a probability of at least
+    ``SAME_SYSTEM_THRESHOLD`` (higher than ``threshold``).
+    """
     parent = {u: u for u in records}
     members = {u: [u] for u in records}
     upns = {u: {r.upn} - {None} for u, r in records.items()}
@@ -140,7 +145,11 @@ def cluster(
             merge(find(a), find(b))
     # 2. shared identifiers, then the model's pairs, most certain first
     edges = [(1.0, a, b) for a, b in _identifier_pairs(records)]
-    edges += [(p, a, b) for a, b, p in pairs if p >= threshold and a in parent and b in parent]
+    edges += [
+        (p, a, b)
+        for a, b, p in pairs
+        if a in parent and b in parent and p >= (SAME_SYSTEM_THRESHOLD if _system(a) == _system(b) else threshold)
+    ]
     edges.sort(key=lambda edge: -edge[0])
     for probability, a, b in edges:
         ra, rb = find(a), find(b)
@@ -153,6 +162,13 @@ def cluster(
         merge(ra, rb)
     result.cluster_of = {u: find(u) for u in records}
     return result
+
+
+SAME_SYSTEM_THRESHOLD = 0.999
+
+
+def _system(unique_id: str) -> str:
+    return unique_id.split(":", 1)[0]
 
 
 def _identifier_pairs(records: dict[str, Record]) -> list[tuple[str, str]]:

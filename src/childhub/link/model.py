@@ -17,7 +17,11 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
+from childhub.errors import ChildhubError
+
 WORK = "childhub_link_work"
+# Loose blocking is the commonest way to make linkage slow or exhaust memory: counted first, then bounded.
+MAX_COMPARISONS = 200_000_000
 ID_DISAGREEMENT_M = 0.001
 # Blocking rules: which pairs are compared at all. Each is counted before predicting.
 BLOCKING = (
@@ -212,6 +216,12 @@ def score_pairs(
         by_rule = {
             name: int(count["marginal_comparison_count"]) for (name, _), count in zip(BLOCKING, counts, strict=True)
         }
+        if sum(by_rule.values()) > MAX_COMPARISONS:
+            raise ChildhubError(
+                f"the blocking rules would compare {sum(by_rule.values()):,} pairs, more than the "
+                f"{MAX_COMPARISONS:,} childhub allows: "
+                + ", ".join(f"{name} {count:,}" for name, count in by_rule.items())
+            )
         linker = _trained(table, settings, block_on) if model is None else None
         if linker is None:  # given a model, or the records cannot train one
             linker = Linker(table, model or reference_model(), log_level=logging.ERROR)

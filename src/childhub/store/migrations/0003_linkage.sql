@@ -32,3 +32,11 @@ CREATE TABLE link_review (
     decided_by        VARCHAR,
     decided_at        TIMESTAMP
 );
+
+-- Each family's children as they stand, with the services (source systems) each is known to.
+CREATE VIEW family_services AS
+SELECT m.family_id, m.child_id, list(DISTINCT l.source_system ORDER BY l.source_system) AS services
+FROM family_member m
+JOIN child_link l ON l.child_id = m.child_id AND l.valid_to IS NULL
+WHERE m.valid_to IS NULL
+GROUP BY m.family_id, m.child_id;
