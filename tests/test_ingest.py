@@ -555,3 +555,27 @@ def test_ssda903_xml_episodes_without_a_header_are_quarantined_not_lost(tmp_path
     [report] = ingest(store, [path])
     assert report.rows_read == 1 and report.rows_rejected == 1
     assert any(p.column == "CHILD" for p in report.problems)
+
+
+def test_a_return_in_progress_takes_its_episodes_year(tmp_path):
+    # as at November the current year's return is part-way; its AD1 and adoption decisions
+    # carry earlier dates, yet every table of the folder belongs to the year of its episodes
+    out = tmp_path / "authority"
+    generate("tiny", SEED, date(2026, 11, 23), out)
+    store = Store(tmp_path / "store")
+    reports = [r for r in ingest(store, [out / "social_care" / "ssda903"]) if r.status != "skipped"]
+    assert all(r.status == "loaded" for r in reports), [r.message for r in reports if r.status != "loaded"]
+    with store.reader() as conn:
+        scopes = {s for (s,) in conn.execute("SELECT DISTINCT scope FROM ingest_batch").fetchall()}
+    assert {"ssda903_ad1:2027", "ssda903_header:2027", "ssda903_episodes:2027"} <= scopes
+
+
+def test_two_returns_in_one_folder_keep_their_own_years(tmp_path):
+    header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    (tmp_path / "episodes_2023.csv").write_text(header + "1,01/06/2022,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n")
+    (tmp_path / "episodes_2024.csv").write_text(header + "2,01/06/2023,S,C2,N1,U6,PR1,,,,,,XXXXXXX\n")
+    store = Store(tmp_path / "store")
+    ingest(store, [tmp_path])
+    with store.reader() as conn:
+        scopes = sorted(s for (s,) in conn.execute("SELECT scope FROM ingest_batch").fetchall())
+    assert scopes == ["ssda903_episodes:2023", "ssda903_episodes:2024"]

@@ -298,12 +298,21 @@ def _share_collection_years(plans: dict[Path, _Plan]) -> None:
         if mapping is not None and mapping.family:
             groups.setdefault((path.parent, mapping.family), []).append(plan)
     for members in groups.values():
+        # The episodes table dates the return (other tables carry older decision dates, or none);
+        # with one episodes file in the folder, every table of the return takes its year.
+        episodes = {
+            reporting_year_end(p.extract_date)
+            for p in members
+            if p.extract_date and p.detected.kind == "ssda903_episodes"
+        }
         years = {reporting_year_end(p.extract_date) for p in members if p.extract_date}
         for plan in members:
-            if plan.extract_date is not None:
+            if len(episodes) == 1:
+                plan.extract_date = next(iter(episodes))
+            elif plan.extract_date is not None:  # several returns in one folder: each by its own dates
                 plan.extract_date = reporting_year_end(plan.extract_date)
             elif len(years) == 1:
-                plan.extract_date = next(iter(years))  # an undated table takes its return's year
+                plan.extract_date = next(iter(years))
 
 
 def _scope(plan: _Plan) -> str:
