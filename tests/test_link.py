@@ -210,3 +210,12 @@ def test_family_services_lists_what_each_child_is_known_to(linked):
         rows = conn.execute("SELECT family_id, child_id, services FROM family_services").fetchall()
     assert rows and all(services for _f, _c, services in rows)
     assert any(len(services) >= 2 for _f, _c, services in rows)
+
+
+def test_families_come_from_homes_over_time_and_shared_parents(linked):
+    store, truth, _ = linked
+    with store.reader() as conn:
+        carers = conn.execute("SELECT count(*) FROM carer").fetchall()[0][0]
+        dated = conn.execute("SELECT count(*) FROM address WHERE addr_address_start_date IS NOT NULL").fetchall()[0][0]
+    assert carers > 0 and dated > 0
+    assert evaluate(store, truth)["families"].f1 >= 0.98

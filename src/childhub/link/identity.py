@@ -11,7 +11,7 @@ Families are handled the same way.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 
 def bulk(conn, sql: str, rows: list[list], columns: list[str]) -> None:
@@ -122,11 +122,10 @@ def assign_children(conn, clusters: dict[str, list[str]], run_id: int, now: date
 
 
 def assign_families(conn, record_child: dict[str, int], now: datetime) -> int:
-    """Group children who share a home address (house and postcode) into families."""
-    rows = conn.execute(
-        "SELECT source_system || ':' || source_record_id, postcode, address FROM source_record "
-        "WHERE postcode IS NOT NULL AND address IS NOT NULL AND lower(address) <> lower(postcode)"
-    ).fetchall()
+    """Group children into families: those who lived in one home at the same time, and those
+    with a parent or step-parent in common (same name and date of birth)."""
+    from childhub.ingest.history import current_sql
+
     parent: dict[int, int] = {c: c for c in set(record_child.values())}
 
     def find(x: int) -> int:
@@ -135,18 +134,48 @@ def assign_families(conn, record_child: dict[str, int], now: datetime) -> int:
             x = parent[x]
         return x
 
-    first_at: dict[str, int] = {}
-    for unique_id, postcode, address in rows:
+    def union(a: int, b: int) -> None:
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    address, address_params = current_sql("address")
+    homes: dict[str, list[tuple[int, date, date]]] = defaultdict(list)
+    for unique_id, postcode, line, start, end in conn.execute(
+        f"SELECT source_system || ':' || addr_person_id, addr_address_postcode, addr_address_json, "
+        f"addr_address_start_date, addr_address_end_date FROM ({address}) "
+        "WHERE addr_address_postcode IS NOT NULL AND addr_address_json IS NOT NULL "
+        "AND lower(addr_address_json) <> lower(addr_address_postcode)",
+        address_params,
+    ).fetchall():
+        child = record_child.get(unique_id)
+        if child is not None:
+            home = f"{postcode}|{' '.join(line.lower().split())}"
+            homes[home].append((child, start or date.min, end or date.max))
+    for residents in homes.values():  # together at the same time (a date not known counts as open)
+        residents.sort(key=lambda r: r[1])
+        for i, (child, start, end) in enumerate(residents):
+            for other, other_start, other_end in residents[i + 1 :]:
+                if other_start > end:
+                    break
+                if other_end >= start:
+                    union(child, other)
+    carer, carer_params = current_sql("carer")
+    first_with: dict[str, int] = {}
+    for unique_id, forename, surname, dob in conn.execute(
+        f"SELECT source_system || ':' || care_person_id, lower(care_forename), lower(care_surname), care_dob "
+        f"FROM ({carer}) WHERE care_forename IS NOT NULL AND care_surname IS NOT NULL AND care_dob IS NOT NULL "
+        "AND care_relationship IN ('Mother', 'Father', 'Stepfather', 'Stepmother')",
+        carer_params,
+    ).fetchall():
         child = record_child.get(unique_id)
         if child is None:
             continue
-        home = f"{postcode}|{' '.join(address.lower().split())}"
-        if home in first_at:
-            a, b = find(first_at[home]), find(child)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+        key = f"{forename}|{surname}|{dob}"
+        if key in first_with:
+            union(first_with[key], child)
         else:
-            first_at[home] = child
+            first_with[key] = child
     groups: dict[int, list[int]] = defaultdict(list)
     for child in parent:
         groups[find(child)].append(child)

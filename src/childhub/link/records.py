@@ -15,6 +15,11 @@ def _first(expression: str) -> str:
     return f"first({expression} ORDER BY batch_id DESC) FILTER (WHERE {expression} IS NOT NULL)"
 
 
+def _current(expression: str) -> str:
+    order = "addr_address_end_date IS NULL DESC, addr_address_start_date DESC NULLS FIRST, batch_id DESC"
+    return f"first({expression} ORDER BY {order}) FILTER (WHERE {expression} IS NOT NULL)"
+
+
 def build_source_records(conn) -> int:
     person, person_params = current_sql("person")
     address, address_params = current_sql("address")
@@ -36,10 +41,10 @@ def build_source_records(conn) -> int:
                    NULLIF(regexp_replace(coalesce(pers_nhs_number, ''), '[^0-9]', '', 'g'), '') AS nhs_number
             FROM ({person})
         ),
-        a AS (
+        a AS (  -- the home a record holds now: no end date, the latest start (undated rows first)
             SELECT source_system, addr_person_id,
-                   {_first("upper(NULLIF(trim(addr_address_postcode), ''))")} AS postcode,
-                   {_first("lower(NULLIF(trim(addr_address_json), ''))")} AS address
+                   {_current("upper(NULLIF(trim(addr_address_postcode), ''))")} AS postcode,
+                   {_current("lower(NULLIF(trim(addr_address_json), ''))")} AS address
             FROM ({address}) GROUP BY ALL
         )
         SELECT p.pers_person_id, {_first("forename")}, {_first("middle_names")}, {_first("surname")},

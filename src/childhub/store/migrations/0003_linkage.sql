@@ -40,3 +40,16 @@ FROM family_member m
 JOIN child_link l ON l.child_id = m.child_id AND l.valid_to IS NULL
 WHERE m.valid_to IS NULL
 GROUP BY m.family_id, m.child_id;
+
+-- A child's parents and carers as a source records them: names and dates of birth, with no ID
+-- of their own. Children who share a parent are one family. No SSD object (the SSD is thin here).
+CREATE TABLE carer (
+    care_person_id    VARCHAR NOT NULL, -- the child
+    care_forename     VARCHAR,
+    care_surname      VARCHAR,
+    care_dob          DATE,
+    care_relationship VARCHAR,          -- Mother, Father, Stepfather, Carer ...
+    source_system     VARCHAR NOT NULL,
+    batch_id          BIGINT NOT NULL,
+    source_record_key VARCHAR NOT NULL
+);

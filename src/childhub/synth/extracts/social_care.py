@@ -14,6 +14,7 @@ from pathlib import Path
 from childhub.calendar import add_years, age_on
 from childhub.synth.extracts.records import SourceRegistry, ddmmyyyy, iso, write_csv
 from childhub.synth.model import Authority, Child, LookedAfterPeriod, Referral
+from childhub.synth.noise import typo
 
 DUPLICATE_RECORD_RATE = 0.03
 SDQ_REASONS = ["SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"]
@@ -116,6 +117,17 @@ class SocialCareExtracts:
                 ]
                 for r in sorted(records.values(), key=lambda r: int(r.record_id))
             ),
+        )
+
+        counts["carers.csv"] = write_csv(
+            folder / "carers.csv",
+            ["person_id", "carer_forename", "carer_surname", "carer_date_of_birth", "relationship"],
+            self._carer_rows(),
+        )
+        counts["addresses.csv"] = write_csv(
+            folder / "addresses.csv",
+            ["person_id", "address_line1", "locality", "postcode", "start_date", "end_date"],
+            self._address_rows(),
         )
 
         def contacts():
@@ -512,6 +524,39 @@ class SocialCareExtracts:
         if year >= 2027:
             counts["dolo.csv"] = write_csv(folder / "dolo.csv", ["CHILD", "DOB", "DOLO_START", "DOLO_END"], [])
         return counts
+
+    def _carer_rows(self):
+        """Each child's parents and step-parents as the case record holds them (a few typos)."""
+        relationship = {"mother": "Mother", "father": "Father", "stepfather": "Stepfather"}
+        for child in self.children:
+            household = self.registry.households.get(child.household_id)
+            if household is None:
+                continue
+            for adult in household.adults:
+                rng = random.Random(f"carer:{child.person_id}:{adult.person_id}")
+                forename = adult.forename if rng.random() > 0.03 else typo(rng, adult.forename)
+                yield [
+                    self.person_id(child),
+                    forename,
+                    adult.surname,
+                    iso(adult.dob),
+                    relationship.get(adult.role, "Carer"),
+                ]
+
+    def _address_rows(self):
+        """Each child's homes over time, as the case record holds them."""
+        for child in self.children:
+            household = self.registry.households.get(child.household_id)
+            if household is None:
+                continue
+            residences = household.residences
+            for index, residence in enumerate(residences):
+                end = residences[index + 1].start if index + 1 < len(residences) else None
+                if end is not None and end <= child.dob:  # moved out before the child was born
+                    continue
+                start = max(residence.start, child.dob)
+                address = residence.address
+                yield [self.person_id(child), address.line1, address.locality, address.postcode, iso(start), iso(end)]
 
     def _intervention(self, misuse: bool) -> tuple[str, str]:
         """INTERVENTION_RECEIVED, and INTERVENTION_OFFERED only where none was received."""
