@@ -34,6 +34,16 @@ class BatchDetail:
     rows_by_table: dict[str, int]
 
 
+def batch_problems(conn, batch_id: int, limit: int) -> list[Problem]:
+    """A batch's problems in row order, the first ``limit`` of them."""
+    rows = conn.execute(
+        "SELECT file_name, row_ref, column_name, value, message, severity FROM ingest_problem "
+        "WHERE batch_id = ? ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, row_ref LIMIT ?",
+        [batch_id, limit],
+    ).fetchall()
+    return [Problem(*row) for row in rows]
+
+
 def list_batches(store: Store) -> list[dict]:
     """Every batch, newest first."""
     if store.schema_version() < 2:
@@ -53,14 +63,7 @@ def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> Batch
         if row is None:
             raise ChildhubError(f"there is no batch {batch_id}; childhub batches lists them")
         batch = dict(zip((*BATCH_COLUMNS, "archive_path", "file_sha256"), row, strict=True))
-        problems = [
-            Problem(*found)
-            for found in conn.execute(
-                "SELECT file_name, row_ref, column_name, value, message, severity FROM ingest_problem "
-                "WHERE batch_id = ? ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, row_ref LIMIT ?",
-                [batch_id, problem_limit],
-            ).fetchall()
-        ]
+        problems = batch_problems(conn, batch_id, problem_limit)
         total = conn.execute("SELECT count(*) FROM ingest_problem WHERE batch_id = ?", [batch_id]).fetchone()[0]
         tables = [
             name

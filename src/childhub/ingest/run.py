@@ -19,6 +19,7 @@ from pathlib import Path
 
 from childhub.calendar import reporting_year_end
 from childhub.errors import ChildhubError, IngestError
+from childhub.ingest.batches import batch_problems
 from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
 from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
 from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mapping
@@ -80,6 +81,7 @@ SSD_TABLES = (
 )
 SSD_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%Y %H:%M")
 PROVENANCE = ("source_system", "batch_id", "source_record_key")
+REPORTED_PROBLEMS = 20  # a file's report carries its first problems; childhub batch N lists them all
 
 
 def _unexpected(path: Path, error: Exception) -> str:
@@ -488,13 +490,9 @@ def _load_read_result(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int
     return load_read_result(conn, result, batch_id, label)
 
 
-def _problems(conn, batch_id: int, limit: int = 20) -> list[Problem]:
-    rows = conn.execute(
-        "SELECT file_name, row_ref, column_name, value, message, severity FROM ingest_problem WHERE batch_id = ? "
-        "ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, row_ref LIMIT ?",
-        [batch_id, limit],
-    ).fetchall()
-    return [Problem(*row) for row in rows]
+def _problems(conn, batch_id: int) -> list[Problem]:
+    """The first problems of a batch, for its report."""
+    return batch_problems(conn, batch_id, REPORTED_PROBLEMS)
 
 
 def _archive(store: Store, path: Path, sha256: str) -> str:

@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+# A pair links at DEFAULT_THRESHOLD; below it, from REVIEW_FROM, a person is asked.
+DEFAULT_THRESHOLD = 0.9
+REVIEW_FROM = 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class Record:

@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
+from childhub.link.cluster import REVIEW_FROM, clearly_different, edit_distance, jaro_winkler
 from childhub.link.model import nickname_pairs, reference_model
-
-REVIEW_FROM = 0.5
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from childhub.errors import ChildhubError, MappingError
 from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_postcode
 from childhub.ingest.guard import inspect_file
-from childhub.link.cluster import Record, cluster
+from childhub.link.cluster import DEFAULT_THRESHOLD, Record, cluster
 from childhub.link.model import reference_model, score_pairs
 
 FIELDS = ("first_name", "surname", "full_name", "date_of_birth", "sex", "postcode", "upn", "nhs_number")
@@ -76,7 +76,9 @@ def _date(text: str, formats) -> date | None:
     return None
 
 
-def link_lists(files: list[Path], mapping_path: Path, out: Path, threshold: float = 0.9) -> tuple[int, int]:
+def link_lists(
+    files: list[Path], mapping_path: Path, out: Path, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[int, int]:
     """Link the rows of ``files``; write them to ``out`` with group IDs. Returns (rows, groups)."""
     from childhub.store import scratch_connection
 

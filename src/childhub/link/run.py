@@ -10,13 +10,12 @@ from datetime import datetime
 from pathlib import Path
 
 from childhub.errors import ChildhubError
-from childhub.link.cluster import Record, cluster
+from childhub.link.cluster import DEFAULT_THRESHOLD, REVIEW_FROM, Record, cluster
 from childhub.link.identity import assign_children, assign_families, bulk
 from childhub.link.model import score_pairs
 from childhub.link.records import build_source_records
 from childhub.store import Store
 
-DEFAULT_THRESHOLD = 0.9
 # what the review queue shows of each record, side by side
 REVIEW_FIELDS = (
     "source_system",
@@ -29,7 +28,6 @@ REVIEW_FIELDS = (
     "upn",
     "nhs_number",
 )
-REVIEW_FROM = 0.5
 
 
 @dataclass
