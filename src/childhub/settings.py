@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         default=Path("childhub-data"),
         description="Folder holding the store (childhub.duckdb), archived inputs and outputs.",
     )
+    authority_file: Path | None = Field(
+        default=None,
+        description="The authority's settings file (population, targets, early warnings); "
+        "default: authority.yml in the data folder.",
+    )
     query_timeout_seconds: float = Field(
         default=30.0,
         gt=0,

@@ -1,0 +1,20 @@
+"""Facts: the canonical model as it stands, one clean relation per kind of event.
+
+Indicators and Annex A are written over these relations, never over the raw tables: each
+fact is one SQL file in ``sql/`` (``fact_<name>``), a SELECT over the current rows of the
+canonical tables (``@current(table)``, see ``childhub.ingest.current_sql``), the merged
+SSDA903 episodes (``@episodes``) and other facts. Every fact that names a child carries
+``person_id`` (the source system's own ID), ``child_id`` (childhub's linked ID, NULL until
+linkage has run) and ``child_key`` (``child_id`` where there is one, else the source ID:
+what distinct children are counted by).
+
+``prepare(conn, names)`` builds the named facts and those they read, as temporary tables on
+that connection (a read-only reader is enough), once per connection. ``working_days_between``
+and ``age_on`` are SQL macros there too, with England and Wales bank holidays.
+
+Public surface: ``prepare``, ``fact_names``, ``describe``.
+"""
+
+from childhub.facts.build import describe, fact_names, prepare
+
+__all__ = ["describe", "fact_names", "prepare"]

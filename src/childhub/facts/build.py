@@ -1,0 +1,216 @@
+"""Loading the fact definitions, ordering them by what they read, and building them on a connection."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from childhub.errors import ChildhubError
+
+if TYPE_CHECKING:
+    import duckdb
+
+FACT_DIR = Path(__file__).parent / "sql"
+_FACT_REFERENCE = re.compile(r"\bfact_([a-z][a-z0-9_]*)\b")
+_CURRENT = re.compile(r"@current\(\s*([a-z][a-z0-9_]*)\s*\)")
+_EPISODES = "@episodes"
+# Bank holidays are known to the calendar for these years; dates outside them count weekdays only.
+_HOLIDAY_YEARS = range(1990, 2046)
+_EPOCH = "DATE '1900-01-01'"  # a Monday
+
+
+class FactError(ChildhubError):
+    """A fact definition is broken, or could not be built; the message names the fact's file."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact: its table name, what a row is, its SQL as written and the facts it reads."""
+
+    name: str
+    description: str
+    sql: str
+    reads: tuple[str, ...]
+    file: str
+
+    @property
+    def table(self) -> str:
+        return f"fact_{self.name}"
+
+    def compile(self, known_on: date | None) -> str:
+        """The SQL with ``@current(table)`` and ``@episodes`` expanded for data as known on ``known_on``."""
+        from childhub.ingest.history import current_sql, episodes_sql
+
+        as_of = "CAST(NULL AS DATE)" if known_on is None else f"DATE '{known_on.isoformat()}'"
+
+        def current(match: re.Match) -> str:
+            sql, _ = current_sql(match.group(1), None)
+            return f"({sql.replace('CAST(? AS DATE)', as_of)})"
+
+        sql = _CURRENT.sub(current, self.sql)
+        if _EPISODES in sql:
+            episodes, _ = episodes_sql(None)
+            episodes = _CURRENT.sub(current, episodes)
+            episodes = episodes.replace("CAST(? AS DATE)", as_of)
+            sql = sql.replace(_EPISODES, f"({episodes})")
+        return sql
+
+
+def _description(sql: str, file: str) -> str:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    text = " ".join(lines)
+    prefix = f"fact_{Path(file).stem}:"
+    return text.removeprefix(prefix).strip()
+
+
+@cache
+def _facts() -> dict[str, Fact]:
+    problems: list[str] = []
+    facts: dict[str, Fact] = {}
+    for path in sorted(FACT_DIR.glob("*.sql")):
+        name = path.stem
+        sql = path.read_text("utf-8")
+        description = _description(sql, path.name)
+        if not sql.startswith(f"-- fact_{name}:"):
+            problems.append(f"{path.name}: the first line should be '-- fact_{name}: what one row is'")
+        reads = tuple(sorted({ref for ref in _FACT_REFERENCE.findall(sql) if ref != name}))
+        facts[name] = Fact(name, description, sql, reads, path.name)
+    for fact in facts.values():
+        for ref in fact.reads:
+            if ref not in facts:
+                problems.append(f"{fact.file}: reads fact_{ref}, which has no file {ref}.sql")
+    if not problems:
+        for name in facts:
+            try:
+                _order_from(facts, [name])
+            except FactError as error:
+                problems.append(str(error))
+                break
+    if problems:
+        raise FactError(
+            f"The fact definitions in {FACT_DIR} have {len(problems)} problem(s):\n- " + "\n- ".join(problems)
+        )
+    return facts
+
+
+def _order_from(facts: dict[str, Fact], names: list[str]) -> list[Fact]:
+    ordered: list[Fact] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            raise FactError(f"facts read each other in a circle: {' -> '.join((*path, name))}")
+        state[name] = "visiting"
+        for ref in facts[name].reads:
+            visit(ref, (*path, name))
+        state[name] = "done"
+        ordered.append(facts[name])
+
+    for name in names:
+        visit(name, ())
+    return ordered
+
+
+def fact_names() -> list[str]:
+    """Every fact's name (its table is ``fact_<name>``)."""
+    return sorted(_facts())
+
+
+def describe() -> dict[str, str]:
+    """Each fact's table name and what one of its rows is."""
+    return {fact.table: fact.description for fact in _facts().values()}
+
+
+def referenced_facts(sql: str) -> list[str]:
+    """The facts a piece of SQL reads (by ``fact_<name>``), known ones only, for ``prepare``."""
+    known = _facts()
+    return sorted({ref for ref in _FACT_REFERENCE.findall(sql) if ref in known})
+
+
+@cache
+def _bank_holidays() -> tuple[date, ...]:
+    from childhub.calendar import _bank_holidays as holidays_of
+
+    return tuple(sorted(day for year in _HOLIDAY_YEARS for day in holidays_of(year) if day.weekday() < 5))
+
+
+def _install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    holidays = ", ".join(f"DATE '{day.isoformat()}'" for day in _bank_holidays())
+    conn.execute(f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]")
+    # Working days from the epoch up to and including x: weekdays, less the bank holidays on weekdays.
+    conn.execute(
+        "CREATE OR REPLACE TEMP MACRO working_day_number(x) AS "
+        f"5 * ((x - {_EPOCH}) // 7) + least((x - {_EPOCH}) % 7 + 1, 5) "
+        "- len(list_filter(bank_holidays(), lambda h: h <= x))"
+    )
+    # The DfE rule: working days after a up to and including b (same day 0; NULL if either is NULL).
+    conn.execute(
+        "CREATE OR REPLACE TEMP MACRO working_days_between(a, b) AS "
+        "CAST(working_day_number(CAST(b AS DATE)) - working_day_number(CAST(a AS DATE)) AS INTEGER)"
+    )
+    # Age in whole years on a date; a 29 February birthday turns on 1 March.
+    conn.execute(
+        "CREATE OR REPLACE TEMP MACRO age_on(birth, on_day) AS "
+        "year(on_day) - year(birth) - CASE WHEN month(on_day) * 100 + day(on_day) "
+        "< month(birth) * 100 + day(birth) THEN 1 ELSE 0 END"
+    )
+
+
+def _prepared_state(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], str | None]:
+    rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    tables = {row[0] for row in rows}
+    known_on = None
+    if "fact_state" in tables:
+        known_on = conn.execute("SELECT known_on FROM fact_state").fetchone()[0]
+    return tables, known_on
+
+
+def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, known_on: date | None = None) -> None:
+    """Build the named facts (all when ``names`` is None) and those they read, as temp tables on ``conn``.
+
+    A fact already built on this connection for the same ``known_on`` is reused; facts built for
+    another ``known_on`` are dropped first. ``known_on`` None means the data as it stands now.
+    """
+    import duckdb
+
+    facts = _facts()
+    unknown = sorted(set(names or ()) - set(facts))
+    if unknown:
+        raise FactError(f"there is no fact {', '.join(unknown)}; the facts are {', '.join(sorted(facts))}")
+    tables, built_for = _prepared_state(conn)
+    wanted = "now" if known_on is None else known_on.isoformat()
+    if "fact_state" in tables and built_for != wanted:
+        for table in sorted(tables):
+            if table.startswith("fact_"):
+                conn.execute(f'DROP TABLE "{table}"')
+        tables = set()
+    if "fact_state" not in tables:
+        _install_macros(conn)
+        conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST(? AS VARCHAR) AS known_on", [wanted])
+    for fact in _order_from(facts, list(names) if names is not None else list(facts)):
+        if fact.table in tables:
+            continue
+        try:
+            conn.execute(f'CREATE TEMP TABLE "{fact.table}" AS {fact.compile(known_on)}')
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
+        tables.add(fact.table)
+
+
+def drop(conn: duckdb.DuckDBPyConnection) -> None:
+    """Forget every fact built on ``conn`` (after new data arrives), so the next ``prepare`` rebuilds."""
+    tables, _ = _prepared_state(conn)
+    for table in sorted(tables):
+        if table.startswith("fact_"):
+            conn.execute(f'DROP TABLE "{table}"')

@@ -1,0 +1,10 @@
+-- fact_cla_period: one row per period of care (a run of episodes from RNE S to a reason ceased other than X1),
+-- with its end (NULL while it lasts), how it ended, and whether every episode in it was a short break.
+SELECT person_id, any_value(child_id) AS child_id, any_value(child_key) AS child_key, period_number,
+       min(start_date) AS start_date,
+       CASE WHEN bool_and(ceased IS NOT NULL) THEN max(ceased) END AS end_date,
+       arg_max(reason_ceased, start_date) AS reason_ceased,
+       bool_and(short_break) AS short_breaks_only,
+       arg_min(category_of_need, start_date) AS category_of_need
+FROM fact_cla_episode
+GROUP BY person_id, period_number

@@ -1,0 +1,46 @@
+-- fact_person: one row per person in each source system, their latest values merged across feeds, with their child ID.
+-- sex is M, F, U (not stated or unborn) or I (indeterminate); disability is Y, N or NULL (nothing recorded).
+WITH field AS (
+    SELECT source_system, pers_person_id AS person_id,
+           arg_max(pers_forename, batch_id) FILTER (WHERE pers_forename IS NOT NULL) AS forename,
+           arg_max(pers_surname, batch_id) FILTER (WHERE pers_surname IS NOT NULL) AS surname,
+           arg_max(upper(trim(coalesce(pers_sex, pers_gender))), batch_id)
+               FILTER (WHERE coalesce(pers_sex, pers_gender) IS NOT NULL) AS sex_code,
+           arg_max(upper(trim(pers_ethnicity)), batch_id) FILTER (WHERE pers_ethnicity IS NOT NULL) AS ethnicity,
+           arg_max(pers_dob, batch_id) FILTER (WHERE pers_dob IS NOT NULL) AS date_of_birth,
+           arg_max(pers_expected_dob, batch_id) FILTER (WHERE pers_expected_dob IS NOT NULL) AS expected_date_of_birth,
+           arg_max(pers_death_date, batch_id) FILTER (WHERE pers_death_date IS NOT NULL) AS date_of_death,
+           arg_max(pers_upn, batch_id) FILTER (WHERE pers_upn IS NOT NULL) AS upn
+    FROM @current(person)
+    GROUP BY ALL
+),
+disability AS (
+    SELECT source_system, disa_person_id AS person_id,
+           CASE WHEN bool_or(upper(disa_disability_code) <> 'NONE') THEN 'Y' ELSE 'N' END AS disability
+    FROM @current(disability)
+    GROUP BY ALL
+),
+home AS (
+    SELECT source_system, addr_person_id AS person_id,
+           arg_max(upper(trim(addr_address_postcode)), coalesce(addr_address_start_date, DATE '1900-01-01'))
+               FILTER (WHERE addr_address_end_date IS NULL AND addr_address_postcode IS NOT NULL) AS postcode
+    FROM @current(address)
+    GROUP BY ALL
+),
+link AS (
+    SELECT source_system, source_record_id AS person_id, child_id FROM child_link WHERE valid_to IS NULL
+)
+SELECT f.source_system, f.person_id, l.child_id,
+       coalesce('C' || l.child_id, f.source_system || ':' || f.person_id) AS child_key,
+       f.forename, f.surname,
+       CASE WHEN f.sex_code IN ('M', '1', 'MALE', 'A') THEN 'M'
+            WHEN f.sex_code IN ('F', '2', 'FEMALE', 'B') THEN 'F'
+            WHEN f.sex_code IN ('I', 'D', 'NEITHER', 'INDETERMINATE') THEN 'I'
+            ELSE 'U' END AS sex,
+       f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn,
+       d.disability, h.postcode,
+       nullif(split_part(h.postcode, ' ', 1), '') AS area
+FROM field f
+LEFT JOIN disability d USING (source_system, person_id)
+LEFT JOIN home h USING (source_system, person_id)
+LEFT JOIN link l USING (source_system, person_id)

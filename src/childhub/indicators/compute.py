@@ -1,0 +1,381 @@
+"""Counting: an indicator's SQL run for one or many periods, its figures, trend, breakdowns and children.
+
+Every figure is computed from the event history in the store as it stands, for any as-at date:
+the periods are passed to the indicator's SQL as the relation ``period``, so 24 monthly points
+are one query, not 24, and the children behind a figure come from the same rows as the figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from childhub.indicators.definitions import (
+    STANDARD_BREAKDOWNS,
+    Comparator,
+    Indicator,
+    IndicatorError,
+    PeriodType,
+    indicator,
+    library,
+)
+from childhub.indicators.periods import Frequency, Period, period_ending, series_ends
+from childhub.indicators.targets import (
+    AuthoritySettings,
+    ControlLimits,
+    Rag,
+    Target,
+    early_warnings,
+    rag_status,
+    xmr_limits,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from childhub.store import Store
+
+AGE_BANDS = ("unborn", "under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator's value for one period, with what it is compared against."""
+
+    indicator: Indicator
+    period: Period
+    value: float | None
+    numerator: float
+    denominator: float | None
+    children: int  # distinct children in the numerator
+    target: Target | None = None
+    rag: Rag | None = None
+    note: str | None = None  # why there is no value, if there is none
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def comparator(self) -> Comparator | None:
+        return self.indicator.comparator
+
+    def formatted(self) -> str:
+        """The value as a person reads it: '22.6%', '512.3 per 10,000', '33 working days'."""
+        return format_value(self.indicator, self.value)
+
+    def as_dict(self) -> dict[str, Any]:
+        ind = self.indicator
+        return {
+            "id": ind.id,
+            "name": ind.name,
+            "group": ind.group,
+            "unit": ind.unit,
+            "polarity": ind.polarity,
+            "period_type": self.period.type,
+            "period_start": self.period.start.isoformat(),
+            "period_end": self.period.end.isoformat(),
+            "value": None if self.value is None else round(self.value, ind.decimals + 1),
+            "formatted": self.formatted(),
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "children": self.children,
+            "england": None if ind.comparator is None else ind.comparator.value,
+            "england_label": None if ind.comparator is None else ind.comparator.label,
+            "target": None if self.target is None else self.target.target,
+            "tolerance": None if self.target is None else self.target.tolerance,
+            "rag": self.rag,
+            "warnings": list(self.warnings),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's figures at a series of dates, with control limits and early warnings."""
+
+    indicator: Indicator
+    frequency: str
+    figures: tuple[Figure, ...]
+    limits: ControlLimits | None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def format_value(ind: Indicator, value: float | None) -> str:
+    if value is None:
+        return "-"
+    number = f"{value:,.{ind.decimals}f}"
+    if ind.unit == "percent":
+        return f"{number}%"
+    if ind.unit == "rate_per_10k":
+        return f"{number} per 10,000"
+    if ind.unit == "count":
+        return f"{value:,.0f}"
+    return f"{number} {ind.value_label}" if ind.value_label else number
+
+
+def _periods_cte(periods: list[Period]) -> str:
+    rows = ", ".join(
+        f"({index}, DATE '{period.start.isoformat()}', DATE '{period.end.isoformat()}')"
+        for index, period in enumerate(periods)
+    )
+    return f"period AS (SELECT * FROM (VALUES {rows}) AS p(period_id, start_date, end_date))"
+
+
+class Calculator:
+    """Indicators counted on one connection to the store, for the authority's settings."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, authority: AuthoritySettings) -> None:
+        self.conn = conn
+        self.authority = authority
+        self._columns: dict[str, tuple[str, ...]] = {}
+
+    # --- the SQL --------------------------------------------------------------------------
+
+    def _prepare(self, ind: Indicator) -> None:
+        from childhub.facts.build import prepare, referenced_facts
+
+        prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team"])
+
+    def _counted_sql(self, ind: Indicator, periods: list[Period]) -> str:
+        return f"WITH {_periods_cte(periods)}, counted AS (SELECT * FROM ({ind.sql}))"
+
+    def _run(self, ind: Indicator, sql: str) -> list[tuple]:
+        import duckdb
+
+        try:
+            return self.conn.execute(sql).fetchall()
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be counted: {message}") from error
+
+    def columns(self, ind: Indicator) -> tuple[str, ...]:
+        """The columns the indicator's SQL returns."""
+        if ind.id not in self._columns:
+            self._prepare(ind)
+            sql = (
+                f"{self._counted_sql(ind, [period_ending('snapshot', date(2000, 1, 1))])} SELECT * FROM counted LIMIT 0"
+            )
+            import duckdb
+
+            try:
+                description = self.conn.execute(sql).description
+            except duckdb.Error as error:
+                message = str(error).splitlines()[0]
+                raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be compiled: {message}") from error
+            self._columns[ind.id] = tuple(column[0] for column in description)
+        return self._columns[ind.id]
+
+    def _with_attributes(self, ind: Indicator, periods: list[Period]) -> str:
+        """The counted rows with the child's breakdown attributes at the period's end."""
+        columns = self.columns(ind)
+        replaced = (*STANDARD_BREAKDOWNS, "child_id", "la_child_id", "age")
+        own = ", ".join(f"counted.{c}" for c in columns if c not in replaced)
+        team = "coalesce(counted.team_id, alloc.team_id)" if "team_id" in columns else "alloc.team_id"
+        worker = "coalesce(counted.worker_id, alloc.worker_id)" if "worker_id" in columns else "alloc.worker_id"
+        return f"""{self._counted_sql(ind, periods)},
+        alloc AS (
+            SELECT p.period_id, a.child_key, arg_max(a.team_id, a.start_date) AS team_id,
+                   arg_max(a.worker_id, a.start_date) AS worker_id
+            FROM period p JOIN fact_allocation a
+              ON a.start_date <= p.end_date AND (a.end_date IS NULL OR a.end_date >= p.end_date)
+            GROUP BY ALL
+        ),
+        attributed AS (
+            SELECT {own},
+                   CASE WHEN ch.date_of_birth IS NULL OR ch.date_of_birth > p.end_date THEN
+                            CASE WHEN ch.expected_date_of_birth IS NOT NULL THEN 'unborn' ELSE 'unknown' END
+                        WHEN age_on(ch.date_of_birth, p.end_date) < 1 THEN 'under 1'
+                        WHEN age_on(ch.date_of_birth, p.end_date) < 5 THEN '1 to 4'
+                        WHEN age_on(ch.date_of_birth, p.end_date) < 10 THEN '5 to 9'
+                        WHEN age_on(ch.date_of_birth, p.end_date) < 16 THEN '10 to 15'
+                        ELSE '16 and over' END AS age_band,
+                   CASE WHEN ch.date_of_birth IS NULL OR ch.date_of_birth > p.end_date THEN NULL
+                        ELSE age_on(ch.date_of_birth, p.end_date) END AS age,
+                   coalesce(ch.sex, 'U') AS sex, coalesce(ch.ethnicity, 'NOBT') AS ethnicity,
+                   coalesce(ch.area, 'unknown') AS area, ch.child_id, ch.la_child_id,
+                   coalesce({team}, 'unallocated') AS team,
+                   coalesce({worker}, 'unallocated') AS worker,
+                   coalesce(t.service_area, 'unallocated') AS service_area
+            FROM counted
+            JOIN period p USING (period_id)
+            LEFT JOIN fact_child ch ON ch.child_key = counted.child_key
+            LEFT JOIN alloc ON alloc.period_id = counted.period_id AND alloc.child_key = counted.child_key
+            LEFT JOIN fact_team t ON t.team_id = {team}
+        )"""
+
+    def _aggregates(self, ind: Indicator) -> str:
+        columns = self.columns(ind)
+        numerator = "CAST(numerator AS DOUBLE)"
+        denominator = "sum(CAST(denominator AS DOUBLE))" if "denominator" in columns else "CAST(NULL AS DOUBLE)"
+        if ind.unit == "median":
+            value = f"median(CAST(value AS DOUBLE)) FILTER (WHERE {numerator} > 0)"
+        elif ind.unit == "mean":
+            value = f"avg(CAST(value AS DOUBLE)) FILTER (WHERE {numerator} > 0)"
+        else:
+            value = "CAST(NULL AS DOUBLE)"
+        children = f"count(DISTINCT child_key) FILTER (WHERE {numerator} > 0)"
+        return f"coalesce(sum({numerator}), 0), {denominator}, {value}, {children}"
+
+    # --- figures --------------------------------------------------------------------------
+
+    def _figure(self, ind: Indicator, period: Period, row: tuple | None) -> Figure:
+        numerator, denominator, measured, children = row if row is not None else (0.0, None, None, 0)
+        value, note = self._value(ind, numerator, denominator, measured)
+        target = self.authority.targets.get(ind.id)
+        return Figure(
+            indicator=ind,
+            period=period,
+            value=value,
+            numerator=numerator,
+            denominator=denominator,
+            children=children,
+            target=target,
+            rag=rag_status(value, target, ind.polarity),
+            note=note,
+        )
+
+    def _value(self, ind: Indicator, numerator: float, denominator: float | None, measured: float | None):
+        if ind.unit == "count":
+            return numerator, None
+        if ind.unit == "rate_per_10k":
+            population = self.authority.population_0_17
+            if population is None:
+                return None, "set population_0_17 in the authority settings to get a rate"
+            return numerator / population * 10_000, None
+        if ind.unit in ("median", "mean"):
+            return measured, None if measured is not None else "nothing to measure in the period"
+        if not denominator:
+            return None, "the denominator is zero in the period"
+        scale = 100.0 if ind.unit == "percent" else 1.0
+        return scale * numerator / denominator, None
+
+    def calculate(self, ind: Indicator, periods: list[Period]) -> list[Figure]:
+        """The indicator for each period, in the order given."""
+        if not periods:
+            return []
+        for period in periods:
+            if period.type not in ind.allowed_periods:
+                allowed = ", ".join(ind.allowed_periods)
+                raise IndicatorError(f"{ind.id} is counted {allowed}, not by {period.type}")
+        self._prepare(ind)
+        sql = f"{self._counted_sql(ind, periods)} SELECT period_id, {self._aggregates(ind)} FROM counted GROUP BY period_id"
+        by_period = {row[0]: row[1:] for row in self._run(ind, sql)}
+        return [self._figure(ind, period, by_period.get(index)) for index, period in enumerate(periods)]
+
+    def figures(self, as_at: date, ids: list[str] | None = None, period: PeriodType | None = None) -> list[Figure]:
+        """Every indicator (or those named) on ``as_at``, over its own period or ``period`` where allowed."""
+        chosen = [indicator(i) for i in ids] if ids else list(library().values())
+        figures = []
+        for ind in chosen:
+            period_type = period if period in ind.allowed_periods else ind.period
+            figures.extend(self.calculate(ind, [period_ending(period_type, as_at)]))
+        return figures
+
+    def trend(
+        self,
+        indicator_id: str,
+        as_at: date,
+        frequency: Frequency = "monthly",
+        points: int | None = None,
+        period: PeriodType | None = None,
+    ) -> Trend:
+        """The indicator at ``points`` dates ending ``as_at``, with XmR limits and early warnings.
+
+        Each point is counted over ``period`` (default: the month for event indicators, so the
+        points do not overlap; the date itself for snapshots).
+        """
+        ind = indicator(indicator_id)
+        points = points or self.authority.early_warning.points
+        if period is None:
+            period = "snapshot" if ind.period == "snapshot" else "month"
+            if period not in ind.allowed_periods:
+                period = ind.period
+        ends = series_ends(as_at, frequency, points)
+        figures = self.calculate(ind, [period_ending(period, end) for end in ends])
+        values = [figure.value for figure in figures]
+        limits = xmr_limits([value for value in values if value is not None])
+        warnings = early_warnings(values, ind.polarity, self.authority.early_warning.run_length)
+        return Trend(ind, frequency, tuple(figures), limits, tuple(warnings))
+
+    # --- behind the figure ----------------------------------------------------------------
+
+    def children(
+        self, indicator_id: str, as_at: date, period: PeriodType | None = None, part: str = "numerator"
+    ) -> list[dict[str, Any]]:
+        """The rows behind a figure: each thing counted in the numerator (or denominator), with its child."""
+        ind = indicator(indicator_id)
+        if part not in ("numerator", "denominator"):
+            raise IndicatorError("part is numerator or denominator")
+        if part == "denominator" and not ind.has_denominator_children:
+            raise IndicatorError(
+                f"{ind.id} is a {ind.unit.replace('_', ' ')}: its denominator is not children in the data"
+            )
+        chosen = period_ending(period or ind.period, as_at)
+        if chosen.type not in ind.allowed_periods:
+            raise IndicatorError(f"{ind.id} is counted {', '.join(ind.allowed_periods)}, not by {chosen.type}")
+        self._prepare(ind)
+        columns = self.columns(ind)
+        extra = [c for c in ("item_id", "event_date", "value") if c in columns]
+        own = [b for b in ind.breakdowns if b not in STANDARD_BREAKDOWNS]
+        shown = ["child_key", "child_id", "la_child_id", *extra, "numerator"]
+        if "denominator" in columns:
+            shown.append("denominator")
+        shown += ["age", "age_band", "sex", "ethnicity", "area", "team", "worker", *own]
+        sql = (
+            f"{self._with_attributes(ind, [chosen])} SELECT {', '.join(shown)} FROM attributed "
+            f"WHERE CAST({part} AS DOUBLE) > 0 ORDER BY {'event_date, ' if 'event_date' in columns else ''}child_key"
+        )
+        return [dict(zip(shown, row, strict=True)) for row in self._run(ind, sql)]
+
+    def breakdown(
+        self, indicator_id: str, as_at: date, by: str, period: PeriodType | None = None
+    ) -> list[dict[str, Any]]:
+        """The figure split by ``by`` (age band, sex, ethnicity, team, worker, area, or the indicator's own)."""
+        ind = indicator(indicator_id)
+        if by not in ind.breakdowns:
+            raise IndicatorError(f"{ind.id} breaks down by {', '.join(ind.breakdowns)}, not by {by}")
+        chosen = period_ending(period or ind.period, as_at)
+        self._prepare(ind)
+        sql = (
+            f"{self._with_attributes(ind, [chosen])} SELECT {by} AS grp, {self._aggregates(ind)} "
+            f"FROM attributed GROUP BY grp ORDER BY grp"
+        )
+        rows = []
+        for group, numerator, denominator, measured, children in self._run(ind, sql):
+            if ind.unit == "rate_per_10k":  # no population per group: show the count
+                value, note = None, "no population for the group; see the count"
+            else:
+                value, note = self._value(ind, numerator, denominator, measured)
+            rows.append(
+                {
+                    by: group,
+                    "value": value,
+                    "formatted": format_value(ind, value),
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "children": children,
+                    "note": note,
+                }
+            )
+        if by == "age_band":
+            order = {band: i for i, band in enumerate((*AGE_BANDS, "unknown"))}
+            rows.sort(key=lambda row: order.get(row[by], 99))
+        return rows
+
+
+def authority_settings(store: Store) -> AuthoritySettings:
+    """The authority settings file for ``store``: ``$CHILDHUB_AUTHORITY_FILE`` or ``authority.yml`` in its folder."""
+    from childhub.indicators.targets import AUTHORITY_FILE, load_authority
+    from childhub.settings import get_settings
+
+    configured = get_settings().authority_file
+    return load_authority(configured if configured is not None else store.data_dir / AUTHORITY_FILE)
+
+
+@contextmanager
+def calculator(store: Store, authority: AuthoritySettings | None = None) -> Iterator[Calculator]:
+    """A Calculator on a read-only connection to ``store``."""
+    settings = authority if authority is not None else authority_settings(store)
+    with store.reader() as conn:
+        yield Calculator(conn, settings)

@@ -1,0 +1,137 @@
+"""The authority's own settings file: population, targets and tolerances, early-warning rules; RAG and SPC.
+
+``authority.yml`` lives in the data folder (or wherever ``CHILDHUB_AUTHORITY_FILE`` points)::
+
+    name: Ashmere Borough Council (synthetic)
+    population_0_17: 20000          # ONS mid-year estimate of 0-17s: rates per 10,000 use it
+    caseload_threshold: 18          # cases per worker above which a caseload is flagged
+    early_warning:
+      run_length: 6                 # this many periods in a row moving the wrong way warns
+      points: 24                    # monthly points the control limits are drawn from
+    targets:
+      re_referrals_12m: {target: 20, tolerance: 2}
+
+RAG for an indicator where higher is better: green at or above the target, amber within the
+tolerance below it, red further below (mirrored where lower is better). A neutral indicator is
+green within the tolerance either side of its target, amber within twice the tolerance, red
+beyond. No target, no RAG.
+
+Statistical process control (XmR): the centre line is the mean of the points; the moving
+range is the mean absolute difference between consecutive points; the limits are the centre
+line plus and minus 2.66 moving ranges. A warning is raised when the latest point lies beyond
+a limit in the worse direction (either, for a neutral indicator), or when the last ``run_length`` moves were all in the wrong direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from childhub.errors import SettingsError
+
+AUTHORITY_FILE = "authority.yml"
+Rag = Literal["green", "amber", "red"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Target(_Frozen):
+    """The value an indicator should reach, and how far from it is amber rather than red."""
+
+    target: float
+    tolerance: float = Field(default=0.0, ge=0)
+
+
+class EarlyWarning(_Frozen):
+    run_length: int = Field(default=6, ge=2, le=24)
+    points: int = Field(default=24, ge=6, le=120)
+
+
+class AuthoritySettings(_Frozen):
+    """What an authority says about itself that its data cannot."""
+
+    name: str = "Local authority"
+    population_0_17: int | None = Field(default=None, gt=0)
+    caseload_threshold: float = Field(default=18.0, gt=0)
+    early_warning: EarlyWarning = EarlyWarning()
+    targets: dict[str, Target] = {}
+
+
+def load_authority(path: Path) -> AuthoritySettings:
+    """The settings in ``path``; defaults (no population, no targets) if there is no such file."""
+    if not path.exists():
+        return AuthoritySettings()
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise SettingsError(f"{path}: cannot be read as YAML ({error})") from None
+    try:
+        settings = AuthoritySettings.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or '(file)'}: {item['msg']}" for item in error.errors()
+        )
+        raise SettingsError(f"{path}: {problems}") from None
+    from childhub.indicators.definitions import library
+
+    unknown = sorted(set(settings.targets) - set(library()))
+    if unknown:
+        raise SettingsError(f"{path}: targets: no indicator is called {', '.join(unknown)}")
+    return settings
+
+
+def rag_status(value: float | None, target: Target | None, polarity: str) -> Rag | None:
+    """Green, amber or red for ``value`` against ``target`` (None without either)."""
+    if value is None or target is None:
+        return None
+    if polarity == "neutral":
+        distance = abs(value - target.target)
+        if distance <= target.tolerance:
+            return "green"
+        return "amber" if distance <= 2 * target.tolerance else "red"
+    shortfall = target.target - value if polarity == "higher_is_better" else value - target.target
+    if shortfall <= 0:
+        return "green"
+    return "amber" if shortfall <= target.tolerance else "red"
+
+
+@dataclass(frozen=True)
+class ControlLimits:
+    centre: float
+    lower: float
+    upper: float
+
+
+def xmr_limits(values: list[float]) -> ControlLimits | None:
+    """XmR control limits of a series (None with fewer than two points)."""
+    if len(values) < 2:
+        return None
+    centre = sum(values) / len(values)
+    moving_range = sum(abs(b - a) for a, b in zip(values, values[1:], strict=False)) / (len(values) - 1)
+    return ControlLimits(centre, centre - 2.66 * moving_range, centre + 2.66 * moving_range)
+
+
+def early_warnings(values: list[float | None], polarity: str, run_length: int) -> list[str]:
+    """Why a series warns, in plain words (empty when it does not)."""
+    points = [value for value in values if value is not None]
+    warnings = []
+    limits = xmr_limits(points)
+    if limits is not None and limits.upper > limits.lower:
+        latest = points[-1]
+        # A special cause in the better direction is good news, not a warning.
+        if latest > limits.upper and polarity != "higher_is_better":
+            warnings.append(f"latest point {latest:g} is above the upper control limit {limits.upper:.1f}")
+        elif latest < limits.lower and polarity != "lower_is_better":
+            warnings.append(f"latest point {latest:g} is below the lower control limit {limits.lower:.1f}")
+    if polarity != "neutral" and len(points) > run_length:
+        moves = [b - a for a, b in zip(points[-run_length - 1 :], points[-run_length:], strict=False)]
+        wrong = all(move > 0 for move in moves) if polarity == "lower_is_better" else all(move < 0 for move in moves)
+        if wrong:
+            warnings.append(f"moved the wrong way {run_length} periods in a row")
+    return warnings

@@ -1,0 +1,125 @@
+"""Shared fixtures: ``history``, a small hand-built history of children written straight into a store.
+
+Indicator and Annex A tests describe a few children's events as rows of the canonical tables
+and check figures worked out by hand against them::
+
+    def test_something(history):
+        history.child("P1", dob=date(2015, 5, 1), sex="F")
+        history.add("cin_episodes", cine_person_id="P1", cine_referral_date=date(2025, 4, 2))
+        store = history.store()   # written on first use; add() after that writes again
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from childhub.store import Store
+
+
+class History:
+    """Rows for the canonical tables, each table loaded as one batch, as an ingest would."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._store = Store(data_dir)
+        self._pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._links: list[tuple[str, str, int]] = []
+        self._keys = itertools.count(1)
+        self._child_ids = itertools.count(1001)  # explicit child_ids stay below this
+
+    def add(self, table: str, source_system: str = "social_care", **values: Any) -> dict[str, Any]:
+        """Queue one row of ``table``; NOT NULL text columns left out get a unique made-up value."""
+        row = dict(values)
+        self._pending.setdefault((table, source_system), []).append(row)
+        return row
+
+    def child(
+        self,
+        person_id: str,
+        *,
+        dob: date | None,
+        sex: str = "F",
+        ethnicity: str = "WBRI",
+        child_id: int | None = None,
+        source_system: str = "social_care",
+        **person: Any,
+    ) -> None:
+        """A person record, linked to ``child_id`` (default: a new child ID per person)."""
+        self.add(
+            "person",
+            source_system,
+            pers_person_id=person_id,
+            pers_dob=dob,
+            pers_sex=sex,
+            pers_ethnicity=ethnicity,
+            **person,
+        )
+        self._links.append((source_system, person_id, child_id if child_id is not None else next(self._child_ids)))
+
+    def store(self) -> Store:
+        """The store, with everything queued so far written into it."""
+        if self._pending or self._links:
+            self._write()
+        return self._store
+
+    def _write(self) -> None:
+        now = datetime(2026, 1, 1)
+        with self._store.writer() as conn:
+            for (table, source_system), rows in self._pending.items():
+                batch_id = conn.execute(
+                    "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, started_at, "
+                    "finished_at, status, rows_read, rows_loaded, rows_rejected, mode, scope, feed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, 0, 'changes', ?, ?) RETURNING batch_id",
+                    [
+                        source_system,
+                        f"test_{table}",
+                        f"{table}.csv",
+                        f"sha-{table}-{next(self._keys)}",
+                        now,
+                        now,
+                        len(rows),
+                        len(rows),
+                        f"test:{table}",
+                        f"test:{source_system}:{table}",
+                    ],
+                ).fetchone()[0]
+                required = [
+                    name
+                    for name, data_type, nullable in conn.execute(
+                        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                        "WHERE table_name = ? ORDER BY ordinal_position",
+                        [table],
+                    ).fetchall()
+                    if nullable == "NO" and data_type == "VARCHAR"
+                ]
+                for row in rows:
+                    key = f"{table}-{next(self._keys)}"
+                    full = {name: key for name in required}
+                    full.update(row)
+                    full.update(source_system=source_system, batch_id=batch_id, source_record_key=key)
+                    columns = ", ".join(f'"{name}"' for name in full)
+                    marks = ", ".join("?" for _ in full)
+                    conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', list(full.values()))
+            for source_system, person_id, child_id in self._links:
+                conn.execute(
+                    "INSERT INTO child (child_id, created_at, status) SELECT ?, ?, 'active' "
+                    "WHERE NOT EXISTS (SELECT 1 FROM child WHERE child_id = ?)",
+                    [child_id, now, child_id],
+                )
+                conn.execute(
+                    "INSERT INTO child_link (source_system, source_record_id, child_id, valid_from, decided_by) "
+                    "VALUES (?, ?, ?, ?, 'test')",
+                    [source_system, person_id, child_id, now],
+                )
+        self._pending.clear()
+        self._links.clear()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    """An empty store in a temporary folder, and a way to write a hand-built history into it."""
+    return History(tmp_path / "store")
