@@ -259,7 +259,10 @@ class Calculator:
                 allowed = ", ".join(ind.allowed_periods)
                 raise IndicatorError(f"{ind.id} is counted {allowed}, not by {period.type}")
         self._prepare(ind)
-        sql = f"{self._counted_sql(ind, periods)} SELECT period_id, {self._aggregates(ind)} FROM counted GROUP BY period_id"
+        sql = (
+            f"{self._counted_sql(ind, periods)} SELECT period_id, {self._aggregates(ind)} "
+            "FROM counted GROUP BY period_id"
+        )
         by_period = {row[0]: row[1:] for row in self._run(ind, sql)}
         return [self._figure(ind, period, by_period.get(index)) for index, period in enumerate(periods)]
 

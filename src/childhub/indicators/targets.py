@@ -19,7 +19,8 @@ beyond. No target, no RAG.
 Statistical process control (XmR): the centre line is the mean of the points; the moving
 range is the mean absolute difference between consecutive points; the limits are the centre
 line plus and minus 2.66 moving ranges. A warning is raised when the latest point lies beyond
-a limit in the worse direction (either, for a neutral indicator), or when the last ``run_length`` moves were all in the wrong direction.
+a limit in the worse direction (either, for a neutral indicator), or when the last
+``run_length`` moves were all in the wrong direction.
 """
 
 from __future__ import annotations
