@@ -138,7 +138,13 @@ class Calculator:
         prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team"])
 
     def _counted_sql(self, ind: Indicator, periods: list[Period]) -> str:
-        return f"WITH {_periods_cte(periods)}, counted AS (SELECT * FROM ({ind.sql}))"
+        authority = self.authority
+        population = "NULL" if authority.population_0_17 is None else str(int(authority.population_0_17))
+        settings = (
+            f"authority AS (SELECT CAST({float(authority.caseload_threshold)!r} AS DOUBLE) AS caseload_threshold, "
+            f"CAST({population} AS BIGINT) AS population_0_17)"
+        )
+        return f"WITH {_periods_cte(periods)}, {settings}, counted AS (SELECT * FROM ({ind.sql}))"
 
     def _run(self, ind: Indicator, sql: str) -> list[tuple]:
         import duckdb

@@ -2,7 +2,8 @@
 
 A definition says what the indicator is in plain English and how it is counted, in SQL over
 the facts (``childhub.facts``) and a relation ``period`` (``period_id``, ``start_date``,
-``end_date``: one row per period being calculated). The SQL returns one row per thing counted
+``end_date``: one row per period being calculated); the one-row relation ``authority``
+(``caseload_threshold``, ``population_0_17``) holds the authority's settings. The SQL returns one row per thing counted
 (a referral, a child, a plan, a worker) and period:
 
 =================  ===========================================================================
