@@ -64,6 +64,8 @@ class History:
         """The store, with everything queued so far written into it."""
         if self._pending or self._links:
             self._write()
+        elif not self._store.database_path.exists():
+            self._store.migrate()  # an empty history is an empty store
         return self._store
 
     def _write(self) -> None:

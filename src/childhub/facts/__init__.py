@@ -12,9 +12,13 @@ what distinct children are counted by).
 that connection (a read-only reader is enough), once per connection. ``working_days_between``
 and ``age_on`` are SQL macros there too, with England and Wales bank holidays.
 
-Public surface: ``prepare``, ``fact_names``, ``describe``.
+The writer keeps a copy of every fact in the store's ``facts`` schema, rebuilt by ``refresh``
+after every ingest and link; ``prepare`` uses those (as views) when they were built from the data
+as it is now, and builds its own otherwise (or for data as known on an earlier date).
+
+Public surface: ``prepare``, ``refresh``, ``fact_names``, ``describe``.
 """
 
-from childhub.facts.build import describe, fact_names, prepare
+from childhub.facts.build import describe, fact_names, prepare, refresh
 
-__all__ = ["describe", "fact_names", "prepare"]
+__all__ = ["describe", "fact_names", "prepare", "refresh"]

@@ -41,14 +41,24 @@ class Fact:
     def table(self) -> str:
         return f"fact_{self.name}"
 
-    def compile(self, known_on: date | None) -> str:
-        """The SQL with ``@current(table)`` and ``@episodes`` expanded for data as known on ``known_on``."""
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The canonical tables it reads through ``@current``."""
+        return tuple(sorted(set(_CURRENT.findall(self.sql))))
+
+    def compile(self, known_on: date | None, one_version: frozenset[str] = frozenset()) -> str:
+        """The SQL with ``@current(table)`` and ``@episodes`` expanded for data as known on ``known_on``.
+
+        Tables in ``one_version`` have a single visible batch per feed, so their rows need no
+        search for the latest version.
+        """
         from childhub.ingest.history import current_sql, episodes_sql
 
         as_of = "CAST(NULL AS DATE)" if known_on is None else f"DATE '{known_on.isoformat()}'"
 
         def current(match: re.Match) -> str:
-            sql, _ = current_sql(match.group(1), None)
+            table = match.group(1)
+            sql, _ = current_sql(table, None, one_version=table in one_version)
             return f"({sql.replace('CAST(? AS DATE)', as_of)})"
 
         sql = _CURRENT.sub(current, self.sql)
@@ -167,12 +177,80 @@ def _install_macros(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _prepared_state(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], str | None]:
-    rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    rows = conn.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary"
+    ).fetchall()
     tables = {row[0] for row in rows}
     known_on = None
     if "fact_state" in tables:
         known_on = conn.execute("SELECT known_on FROM fact_state").fetchone()[0]
     return tables, known_on
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """What the facts depend on, in one string: batches loaded, links and family memberships made."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch WHERE status = 'loaded'), "
+        "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
+        "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM child_link), "
+        "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
+        "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM family_member)"
+    ).fetchone()
+    return "|".join(str(part) for part in row)
+
+
+def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now."""
+    state = conn.execute("SELECT data_version FROM facts.refresh_state").fetchall()
+    if len(state) != 1 or state[0][0] != data_version(conn):
+        return set()
+    rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
+    return {row[0] for row in rows} - {"refresh_state"}
+
+
+def refresh(conn: duckdb.DuckDBPyConnection) -> float:
+    """Rebuild every fact into the store's ``facts`` schema (on the writer), in one transaction; seconds taken.
+
+    Called after every ingest and link, so readers use the stored facts instead of building them.
+    """
+    import time
+
+    import duckdb
+
+    started = time.perf_counter()
+    _install_macros(conn)
+    facts = _facts()
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall():
+            if table != "refresh_state":
+                conn.execute(f'DROP TABLE facts."{table}"')
+        checked: dict[str, bool] = {}
+        for fact in _order_from(facts, list(facts)):
+            from childhub.ingest.history import has_one_version
+
+            for table in fact.tables:
+                if table not in checked:
+                    checked[table] = has_one_version(conn, table, None)
+            one_version = frozenset(table for table, single in checked.items() if single)
+            sql = _FACT_REFERENCE.sub(
+                lambda m: f"facts.fact_{m.group(1)}" if m.group(1) in facts else m.group(0),
+                fact.compile(None, one_version),
+            )
+            try:
+                conn.execute(f'CREATE TABLE facts."{fact.table}" AS {sql}')
+            except duckdb.Error as error:
+                message = str(error).splitlines()[0]
+                raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
+        conn.execute("DELETE FROM facts.refresh_state")
+        seconds = time.perf_counter() - started
+        conn.execute("INSERT INTO facts.refresh_state VALUES (?, now()::TIMESTAMP, ?)", [data_version(conn), seconds])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return seconds
 
 
 def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, known_on: date | None = None) -> None:
@@ -190,27 +268,42 @@ def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, 
     tables, built_for = _prepared_state(conn)
     wanted = "now" if known_on is None else known_on.isoformat()
     if "fact_state" in tables and built_for != wanted:
-        for table in sorted(tables):
-            if table.startswith("fact_"):
-                conn.execute(f'DROP TABLE "{table}"')
+        _drop_all(conn, tables)
         tables = set()
     if "fact_state" not in tables:
         _install_macros(conn)
         conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST(? AS VARCHAR) AS known_on", [wanted])
+        if known_on is None:
+            # Facts the store keeps, built from the data as it is now, stand in as views.
+            for table in sorted(_persisted_fresh(conn)):
+                conn.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM facts."{table}"')
+                tables.add(table)
+    from childhub.ingest.history import has_one_version
+
+    checked: dict[str, bool] = {}
     for fact in _order_from(facts, list(names) if names is not None else list(facts)):
         if fact.table in tables:
             continue
+        for table in fact.tables:
+            if table not in checked:
+                checked[table] = has_one_version(conn, table, known_on)
+        one_version = frozenset(table for table, single in checked.items() if single)
         try:
-            conn.execute(f'CREATE TEMP TABLE "{fact.table}" AS {fact.compile(known_on)}')
+            conn.execute(f'CREATE TEMP TABLE "{fact.table}" AS {fact.compile(known_on, one_version)}')
         except duckdb.Error as error:
             message = str(error).splitlines()[0]
             raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
         tables.add(fact.table)
 
 
+def _drop_all(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    views = {row[0] for row in conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+    for table in sorted(tables):
+        if table.startswith("fact_"):
+            conn.execute(f'DROP {"VIEW" if table in views else "TABLE"} "{table}"')
+
+
 def drop(conn: duckdb.DuckDBPyConnection) -> None:
     """Forget every fact built on ``conn`` (after new data arrives), so the next ``prepare`` rebuilds."""
     tables, _ = _prepared_state(conn)
-    for table in sorted(tables):
-        if table.startswith("fact_"):
-            conn.execute(f'DROP TABLE "{table}"')
+    _drop_all(conn, tables)

@@ -60,8 +60,7 @@ def period_ending(period_type: PeriodType, end: date) -> Period:
     elif period_type == "month":
         start = end.replace(day=1)
     elif period_type == "quarter":
-        first_month = ((end.month - 4) % 12) // 3 * 3 + 4
-        start = date(end.year if first_month <= end.month else end.year - 1, (first_month - 1) % 12 + 1, 1)
+        start = date(end.year, (end.month - 1) // 3 * 3 + 1, 1)  # financial quarters are calendar quarters
     elif period_type == "year":
         start = date(end.year if end.month >= 4 else end.year - 1, 4, 1)
     elif period_type in ("rolling_6", "rolling_12"):

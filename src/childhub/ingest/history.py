@@ -14,14 +14,30 @@ from datetime import date
 from childhub.ingest.tabular import quote
 
 
-def current_sql(table: str, as_of: date | None = None) -> tuple[str, list]:
-    """SQL (and its parameters) selecting ``table``'s rows as they stood on ``as_of`` (None: now)."""
+def current_sql(table: str, as_of: date | None = None, *, one_version: bool = False) -> tuple[str, list]:
+    """SQL (and its parameters) selecting ``table``'s rows as they stood on ``as_of`` (None: now).
+
+    ``one_version`` says that no feed has two visible batches of the table (``has_one_version``),
+    so every visible row is the current one and the latest-version search can be skipped.
+    """
+    if one_version:
+        return f"SELECT t.* FROM {quote(table)} t JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id)", [as_of]
     sql = (
         f"SELECT t.* FROM {quote(table)} t JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id) "
         "QUALIFY row_number() OVER (PARTITION BY b.feed, t.source_system, t.source_record_key "
         "ORDER BY b.extract_date DESC NULLS LAST, t.batch_id DESC) = 1"
     )
     return sql, [as_of]
+
+
+def has_one_version(conn, table: str, as_of: date | None = None) -> bool:
+    """True when each feed has at most one visible batch holding rows of ``table`` (a cheap check)."""
+    most = conn.execute(
+        f"SELECT max(batches) FROM (SELECT count(DISTINCT t.batch_id) AS batches FROM {quote(table)} t "
+        "JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id) GROUP BY b.feed)",
+        [as_of],
+    ).fetchone()[0]
+    return most is None or most <= 1
 
 
 def episodes_sql(as_of: date | None = None) -> tuple[str, list]:

@@ -170,6 +170,11 @@ def ingest(
             say("ingesting", done, len(files))
             if path in plans:
                 reports[path] = _ingest_one(conn, store, plans[path], strict)
+        if any(report.status == "loaded" for report in reports.values()):
+            from childhub.facts import refresh
+
+            say("refreshing the facts")
+            refresh(conn)
         return [reports[path] for path in files]
 
 

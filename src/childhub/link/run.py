@@ -43,6 +43,12 @@ class LinkResult:
     seconds: float = 0.0
 
 
+def refresh_facts(conn) -> None:
+    from childhub.facts import refresh
+
+    refresh(conn)
+
+
 def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -> LinkResult:
     """Link every source record in the store to a child, and children to families."""
     say = progress or (lambda *args, **kwargs: None)
@@ -94,6 +100,8 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        say("refreshing the facts")
+        refresh_facts(conn)
     return LinkResult(
         run_id,
         records_count,
@@ -121,6 +129,8 @@ def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> l
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if matches:
+            refresh_facts(conn)
     return matches
 
 
