@@ -60,6 +60,37 @@ class History:
         )
         self._links.append((source_system, person_id, child_id if child_id is not None else next(self._child_ids)))
 
+    def episode(
+        self,
+        person: str,
+        start: date,
+        reason_new: str,
+        legal_status: str,
+        placement: str = "U4",
+        provider: str = "PR1",
+        ceased: date | None = None,
+        reason_ceased: str | None = None,
+    ) -> None:
+        """One SSDA903 episode of care: its episode row, legal status and placement, all starting on ``start``."""
+        self.add(
+            "cla_episodes",
+            clae_person_id=person,
+            clae_cla_episode_start_date=start,
+            clae_cla_episode_start_reason=reason_new,
+            clae_cla_episode_ceased_date=ceased,
+            clae_cla_episode_ceased_reason=reason_ceased,
+        )
+        self.add(
+            "legal_status", lega_person_id=person, lega_legal_status=legal_status, lega_legal_status_start_date=start
+        )
+        self.add(
+            "cla_placement",
+            clap_person_id=person,
+            clap_cla_placement_start_date=start,
+            clap_cla_placement_type=placement,
+            clap_cla_placement_provider=provider,
+        )
+
     def store(self) -> Store:
         """The store, with everything queued so far written into it."""
         if self._pending or self._links:

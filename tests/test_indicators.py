@@ -75,6 +75,25 @@ def test_a_broken_definition_fails_at_load_naming_every_file_and_field(tmp_path)
     assert "not_yaml.yml: cannot be read as YAML" in message
 
 
+def test_every_indicator_counts_on_an_empty_store(history):
+    # Every indicator in the library, over every period it allows, every breakdown and its children:
+    # an SQL mistake in any definition fails here. Nothing in the store: zero, or no value and a reason.
+    as_at = date(2026, 3, 31)
+    with calculator(history.store(), AUTHORITY) as calc:
+        for ind in library().values():
+            figures = calc.calculate(ind, [period_ending(p, as_at) for p in ind.allowed_periods])
+            for figure in figures:
+                assert (figure.numerator, figure.children) == (0, 0), ind.id
+                if ind.unit in ("count", "rate_per_10k"):
+                    assert figure.value == 0, ind.id
+                else:
+                    assert figure.value is None and figure.note, ind.id
+            for by in ind.breakdowns:
+                assert calc.breakdown(ind.id, as_at, by) == [], (ind.id, by)
+            assert calc.children(ind.id, as_at) == [], ind.id
+            assert len(calc.trend(ind.id, as_at, "monthly", 3).figures) == 3, ind.id
+
+
 def test_a_snapshot_indicator_cannot_have_periods(tmp_path):
     text = (
         (LIBRARY_DIR / "cp_plan_rate.yml")

@@ -405,6 +405,171 @@ def export_identities_command(
     typer.echo(f"Wrote {rows:,} source records with their child and family IDs to {out}.")
 
 
+class PeriodChoice(str, Enum):
+    snapshot = "snapshot"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    rolling_6 = "rolling_6"
+    rolling_12 = "rolling_12"
+
+
+class Frequency(str, Enum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+class Part(str, Enum):
+    numerator = "numerator"
+    denominator = "denominator"
+
+
+AsAtOption = Annotated[str, typer.Option("--as-at", help="The date to count on, YYYY-MM-DD (default: today).")]
+PeriodOption = Annotated[
+    PeriodChoice | None,
+    typer.Option("--period", help="Count over this period ending on the date, where the indicator allows it."),
+]
+
+
+def _rows_out(rows: list[dict], output: OutputFormat, title: str = "") -> None:
+    """Rows of dicts as a Rich table, CSV (formula-safe) or JSON."""
+    import csv
+    import io
+    import json
+
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(rows, default=str, indent=2, ensure_ascii=False))
+        return
+    columns = list(rows[0]) if rows else []
+    if output is OutputFormat.csv:
+        from childhub.exports import neutralise
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else neutralise(row[c]) for c in columns])
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+    Console(width=200).print(table)
+
+
+def _target_text(target) -> str:
+    return "" if target is None else f"{target.target:g} ± {target.tolerance:g}"
+
+
+@app.command("indicators")
+def indicators_command(
+    as_at: AsAtOption = "",
+    period: PeriodOption = None,
+    warnings: Annotated[
+        bool, typer.Option("--warnings", help="Also draw each indicator's monthly trend and flag early warnings.")
+    ] = False,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The indicator table for a date: value, England comparator, target and RAG for every indicator."""
+    from childhub.indicators import calculator
+
+    day = _parse_date(as_at, "--as-at") if as_at else date.today()
+    with calculator(_store(data_dir)) as calc:
+        figures = calc.figures(day, period=period.value if period else None)
+        if warnings:
+            flags = {f.indicator.id: calc.trend(f.indicator.id, day).warnings for f in figures}
+    rows = []
+    for figure in figures:
+        item = figure.as_dict()
+        if output is OutputFormat.table:
+            england = figure.comparator
+            rows.append(
+                {
+                    "indicator": f"{figure.indicator.name} ({figure.indicator.id})",
+                    "period": figure.period.label,
+                    "value": figure.formatted() if figure.value is not None else f"- ({figure.note})",
+                    "count": f"{figure.numerator:,.0f}"
+                    + (f" / {figure.denominator:,.0f}" if figure.denominator is not None else ""),
+                    "England": "" if england is None else f"{england.value:g} ({england.label})",
+                    "target": _target_text(figure.target),
+                    "RAG": figure.rag or "",
+                    **({"warnings": "; ".join(flags[figure.indicator.id])} if warnings else {}),
+                }
+            )
+        else:
+            if warnings:
+                item["warnings"] = list(flags[figure.indicator.id])
+            rows.append(item)
+    _rows_out(rows, output, title=f"Indicators on {day.isoformat()}")
+
+
+@app.command("indicator")
+def indicator_command(
+    indicator_id: Annotated[str, typer.Argument(help="The indicator's id (childhub indicators lists them).")],
+    as_at: AsAtOption = "",
+    period: PeriodOption = None,
+    children: Annotated[
+        Part | None, typer.Option("--children", help="List the children behind the numerator or denominator.")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break the figure down: age_band, sex, ethnicity, team, area...")
+    ] = None,
+    trend: Annotated[
+        Frequency | None, typer.Option("--trend", help="Draw the trend: daily, weekly or monthly.")
+    ] = None,
+    points: Annotated[int, typer.Option("--points", help="How many points the trend has.")] = 24,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One indicator: its definition and figure, its children, a breakdown or its trend with SPC limits."""
+    from childhub.audit import command_line_user, record
+    from childhub.indicators import calculator, indicator
+
+    ind = indicator(indicator_id)
+    day = _parse_date(as_at, "--as-at") if as_at else date.today()
+    chosen = period.value if period else None
+    store = _store(data_dir)
+    with calculator(store) as calc:
+        if children is not None:
+            rows = calc.children(ind.id, day, chosen, part=children.value)
+        elif by is not None:
+            rows = calc.breakdown(ind.id, day, by, chosen)
+        elif trend is not None:
+            series = calc.trend(ind.id, day, trend.value, points, chosen)
+            rows = [
+                {"period": f.period.label, "value": f.formatted(), "count": f.numerator, "of": f.denominator}
+                for f in series.figures
+            ]
+        else:
+            (figure,) = calc.figures(day, ids=[ind.id], period=chosen)
+            rows = [figure.as_dict()]
+    if children is not None:
+        record(
+            store,
+            actor=command_line_user(),
+            channel="cli",
+            action="view_children",
+            subject=ind.id,
+            child_count=len({row["child_key"] for row in rows}),
+            details={"as_at": day, "period": chosen, "part": children.value},
+        )
+    if output is OutputFormat.table and children is None and by is None and trend is None:
+        typer.echo(f"{ind.name} ({ind.id})\n{ind.definition}\nsource: {ind.source}; owner: {ind.owner}")
+    _rows_out(rows, output, title=f"{ind.name} on {day.isoformat()}")
+    if trend is not None and output is OutputFormat.table:
+        limits = series.limits
+        if limits is not None:
+            typer.echo(f"control limits (XmR): {limits.lower:.1f} to {limits.upper:.1f}, centre {limits.centre:.1f}")
+        typer.echo("early warnings: " + ("; ".join(series.warnings) if series.warnings else "none"))
+
+
 @app.command()
 def demo(
     size: Annotated[Size, typer.Option("--size", help="Size of the synthetic authority.")] = Size.small,
@@ -423,6 +588,50 @@ def demo(
         typer.echo(line)
     if not no_serve:
         typer.echo("Serving is not built yet (the web app is issue 6); nothing to serve, stopping here.")
+
+
+class AnnexAFormat(str, Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command("annex-a")
+def annex_a_command(
+    as_at: Annotated[str, typer.Option("--as-at", help="The inspection date, YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="Workbook to write (a folder for --format csv).")],
+    output: Annotated[
+        AnnexAFormat, typer.Option("--format", help="xlsx (one sheet per list) or csv (one file per list).")
+    ] = AnnexAFormat.xlsx,
+    version: Annotated[
+        str | None, typer.Option("--template", help="Ofsted template version (default: the one for --as-at).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store."""
+    from childhub.annex_a import template
+    from childhub.annex_a.export import write_annex_a
+    from childhub.audit import command_line_user, record
+
+    day = _parse_date(as_at, "--as-at")
+    store = _store(data_dir)
+    report = _with_progress("Annex A", lambda say: write_annex_a(store, day, out, fmt=output.value, version=version))
+    record(
+        store,
+        actor=command_line_user(),
+        channel="cli",
+        action="export_annex_a",
+        subject=str(report.path),
+        child_count=report.children,
+        details={"as_at": day, "format": output.value, "version": report.version},
+    )
+    annex = template(report.version)
+    for number, rows in report.rows.items():
+        typer.echo(f"{annex.get_list(number).sheet_name}: {rows:,} rows")
+    unavailable = len(report.unavailable)
+    typer.echo(
+        f"Wrote Annex A as at {day.isoformat()} (template {report.version}) to {report.path} in "
+        f"{report.seconds:.1f}s; {unavailable} field(s) unavailable, listed in the summary."
+    )
 
 
 def _with_progress(label: str, work):

@@ -189,7 +189,8 @@ def _prepared_state(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], str | No
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """What the facts depend on, in one string: batches loaded, links and family memberships made."""
+    """What the facts depend on, in one string: batches loaded, links and family memberships made, and
+    the fact definitions themselves."""
     row = conn.execute(
         "SELECT (SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch WHERE status = 'loaded'), "
         "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
@@ -197,11 +198,27 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
         "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
         "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM family_member)"
     ).fetchone()
-    return "|".join(str(part) for part in row)
+    return "|".join((*(str(part) for part in row), _definitions_hash()))
+
+
+@cache
+def _definitions_hash() -> str:
+    """A hash of every fact's SQL, so facts built by an earlier childhub are not taken for current ones."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for fact in _facts().values():
+        digest.update(fact.file.encode() + b"\0" + fact.sql.encode() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
     """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now."""
+    exists = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'facts' AND table_name = 'refresh_state'"
+    ).fetchone()[0]
+    if not exists:  # a store not yet migrated to keep facts
+        return set()
     state = conn.execute("SELECT data_version FROM facts.refresh_state").fetchall()
     if len(state) != 1 or state[0][0] != data_version(conn):
         return set()

@@ -184,7 +184,7 @@ class Calculator:
             SELECT p.period_id, a.child_key, arg_max(a.team_id, a.start_date) AS team_id,
                    arg_max(a.worker_id, a.start_date) AS worker_id
             FROM period p JOIN fact_allocation a
-              ON a.start_date <= p.end_date AND (a.end_date IS NULL OR a.end_date >= p.end_date)
+              ON a.start_date <= p.end_date AND (a.end_date IS NULL OR a.end_date > p.end_date)
             GROUP BY ALL
         ),
         attributed AS (

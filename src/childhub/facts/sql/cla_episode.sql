@@ -30,7 +30,7 @@ marked AS (
 numbered AS (
     SELECT *, sum(starts_period) OVER (PARTITION BY person_id ORDER BY start_date) AS period_number FROM marked
 )
-SELECT n.person_id, p.child_id, p.child_key, n.start_date, n.ceased, n.reason_ceased, n.reason_new,
+SELECT n.person_id, p.child_id, coalesce(p.child_key, 'social_care:' || n.person_id) AS child_key, n.start_date, n.ceased, n.reason_ceased, n.reason_new,
        n.category_of_need, n.legal_status, coalesce(n.legal_status IN ('V3', 'V4'), false) AS short_break,
        n.placement_type, n.placement_provider, n.placement_postcode, n.placement_urn, n.placement_distance,
        n.reason_new IN ('S', 'P', 'B', 'T', 'U') AS new_placement,

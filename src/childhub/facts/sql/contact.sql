@@ -1,8 +1,11 @@
--- fact_contact: one row per contact to children's social care.
-SELECT c.cont_contact_id AS contact_id, c.cont_person_id AS person_id, p.child_id, p.child_key,
+-- fact_contact: one row per contact to children's social care; led_to_referral when its outcome was a referral.
+SELECT c.cont_contact_id AS contact_id, c.cont_person_id AS person_id, p.child_id, coalesce(p.child_key, c.source_system || ':' || c.cont_person_id) AS child_key,
        c.cont_contact_date AS contact_date, upper(trim(c.cont_contact_source_code)) AS contact_source,
        c.cont_contact_outcome_json AS outcome,
-       coalesce(c.cont_contact_outcome_json ILIKE '%referral%', false) AS led_to_referral
+       -- a referral outcome names the referral ("Referral to children's social care", "Referred to CSC");
+       -- "No referral required" does not count
+       coalesce(regexp_matches(c.cont_contact_outcome_json, '(?i)^\s*(referral|referred)\b')
+                AND NOT regexp_matches(c.cont_contact_outcome_json, '(?i)\bno referral\b'), false) AS led_to_referral
 FROM @current(contacts) c
 LEFT JOIN fact_person p ON p.source_system = c.source_system AND p.person_id = c.cont_person_id
 WHERE c.cont_contact_date IS NOT NULL

@@ -1,0 +1,511 @@
+"""Annex A for an inspection date, from the facts: rows per list, an Excel workbook or CSV files.
+
+Each list's query is a data file in ``lists/`` (``list_NN_<id>.sql``), written over the facts
+with the as-at date bound as ``$as_at``; its header comment says which children and rows the
+list holds, the window it counts over and, under ``Sources:``, where each column comes from
+(``NONE - why`` for a column nothing in the canonical model can fill). ``lists/_macros.sql``
+holds what the queries share (windows, age, allocation).
+
+``annex_a_rows(conn, as_at, version)`` gives every list's rows, ready to show (codes written
+as the template's drop-down text); ``write_annex_a(store, as_at, out)`` streams them into a
+workbook, one sheet per list and a summary sheet last, or into one CSV per list and
+``summary.csv``. The summary says, per list, how many rows it has and which columns are
+unavailable: no source in the canonical model, or no value in any row.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
+from childhub.errors import ChildhubError
+from childhub.exports import neutralise
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from childhub.store import Store
+
+LIST_DIR = Path(__file__).parent / "lists"
+MACROS_FILE = "_macros.sql"
+SUMMARY_SHEET = "Summary"
+SUMMARY_HEADERS = ("List", "Sheet", "Rows", "Unavailable field", "Why unavailable", "Source")
+NO_SOURCE = "no source in the canonical model"
+NO_VALUE = "no value in any row"
+_FETCH_ROWS = 10_000
+_FILE_NAME = re.compile(r"^list_(\d{2})_([a-z][a-z0-9_]*)\.sql$")
+_SOURCE_LINE = re.compile(r"^--\s+([a-z][a-z0-9_]*):\s+(.+)$")
+
+# Where the columns every child list shares come from (a list's own file names the rest).
+COMMON_SOURCES = {
+    "child_unique_id": "fact_child.la_child_id (else the record's person_id)",
+    "gender": "fact_child.sex",
+    "ethnicity": "fact_child.ethnicity",
+    "date_of_birth": "fact_child.date_of_birth (expected_date_of_birth for an unborn child)",
+    "age_of_child": "fact_child.date_of_birth",
+    "disability": "fact_child.disability (Unknown where nothing is recorded)",
+    "allocated_team": "fact_allocation.team_id, fact_team.team_name",
+    "allocated_worker": "fact_allocation.worker_id, fact_worker.worker_name",
+}
+
+Format = Literal["xlsx", "csv"]
+
+
+class AnnexAExportError(ChildhubError):
+    """Annex A could not be produced: a list's query is broken or failed, or the output cannot be written."""
+
+
+# --- the list queries, as data -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One list's query file: its SQL and, per column, where the value comes from."""
+
+    number: int
+    file: str
+    sql: str
+    sources: dict[str, str]  # column id -> source ("fact_x.column")
+    no_source: dict[str, str]  # column id -> why nothing can fill it
+
+    def source_of(self, column_id: str) -> str:
+        return self.sources.get(column_id) or COMMON_SOURCES.get(column_id, "")
+
+
+def _read_query(path: Path, number: int) -> ListQuery:
+    sql = path.read_text("utf-8")
+    sources: dict[str, str] = {}
+    no_source: dict[str, str] = {}
+    in_sources = False
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        if line.strip() == "-- Sources:":
+            in_sources = True
+            continue
+        match = _SOURCE_LINE.match(line) if in_sources else None
+        if match:
+            column_id, source = match.groups()
+            if source.startswith("NONE"):
+                no_source[column_id] = source.removeprefix("NONE").strip(" -")
+            else:
+                sources[column_id] = source
+    return ListQuery(number, path.name, sql, sources, no_source)
+
+
+@cache
+def list_queries() -> dict[int, ListQuery]:
+    """Every list's query, by list number; raises one error naming every broken file."""
+    problems: list[str] = []
+    queries: dict[int, ListQuery] = {}
+    known_columns = {
+        number: {column.id for version in _all_versions() for column in version.get_list(number).columns}
+        for number in range(1, 12)
+    }
+    for path in sorted(LIST_DIR.glob("list_*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if not match:
+            problems.append(f"{path.name}: a list's file should be named list_NN_<id>.sql")
+            continue
+        number = int(match.group(1))
+        if number in queries:
+            problems.append(f"{path.name}: List {number} already has {queries[number].file}")
+            continue
+        if number not in known_columns:
+            problems.append(f"{path.name}: there is no List {number}")
+            continue
+        query = _read_query(path, number)
+        if not query.sql.startswith(f"-- {path.stem}:"):
+            problems.append(f"{path.name}: the first line should be '-- {path.stem}: what one row is'")
+        for column_id in sorted((set(query.sources) | set(query.no_source)) - known_columns[number]):
+            problems.append(f"{path.name}: Sources names {column_id!r}, which List {number} has in no template")
+        queries[number] = query
+    for number in sorted(set(range(1, 12)) - set(queries)):
+        problems.append(f"{LIST_DIR}: List {number} has no list_{number:02d}_<id>.sql")
+    if problems:
+        raise AnnexAExportError(
+            f"The Annex A list queries have {len(problems)} problem(s):\n- " + "\n- ".join(problems)
+        )
+    return queries
+
+
+def _all_versions() -> list[AnnexATemplate]:
+    from childhub.annex_a.templates import versions
+
+    return [template(version) for version in versions()]
+
+
+def _macros_sql() -> str:
+    return (LIST_DIR / MACROS_FILE).read_text("utf-8")
+
+
+# --- turning database values into cells ----------------------------------------------------
+
+
+def _code_cell(code_set: CodeSet) -> Callable[[Any], Any]:
+    written = {code.code: code.template_value or code.code for code in code_set.codes}
+    seen: dict[Any, Any] = {}
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return None
+        if value not in seen:
+            text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value).strip()
+            code = code_set.lookup(text)
+            seen[value] = written[code] if code is not None else (text or None)
+        return seen[value]
+
+    return cell
+
+
+def _yes_no_cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    text = str(value).strip().upper()
+    if text in {"Y", "YES", "TRUE", "T", "1"}:
+        return "Y"
+    if text in {"N", "NO", "FALSE", "F", "0"}:
+        return "N"
+    return str(value).strip() or None
+
+
+def _date_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.date()
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _integer_cell(value: Any) -> Any:
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _text_cell(value: Any) -> Any:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _cell_converter(column: AnnexAColumn, annex: AnnexATemplate) -> Callable[[Any], Any]:
+    if column.type == "code":
+        return _code_cell(annex.code_set(column.code_set))
+    return {"yes_no": _yes_no_cell, "date": _date_cell, "integer": _integer_cell}.get(column.type, _text_cell)
+
+
+# --- running the lists ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnavailableField:
+    """A column of a list childhub could not fill: no source, or no value in any row."""
+
+    list_number: int
+    column_id: str
+    header: str
+    reason: str  # NO_SOURCE or NO_VALUE
+    source: str  # for NO_SOURCE why nothing can fill it; for NO_VALUE where it would come from
+
+
+@dataclass(frozen=True)
+class AnnexAListRows:
+    """One list's rows, each a tuple in the template's column order, ready to show or write."""
+
+    annex_list: AnnexAList
+    rows: tuple[tuple[Any, ...], ...]
+    unavailable: tuple[UnavailableField, ...]
+
+
+@dataclass(frozen=True)
+class AnnexAReport:
+    """What ``write_annex_a`` wrote."""
+
+    paths: tuple[Path, ...]
+    rows: dict[int, int]  # list number -> rows
+    children: int  # distinct children across Lists 1 to 10
+    version: str
+    unavailable: tuple[UnavailableField, ...]
+    seconds: float
+
+    @property
+    def path(self) -> Path:
+        """The workbook, or the folder of CSV files."""
+        return self.paths[0] if len(self.paths) == 1 else self.paths[0].parent
+
+
+class _ListRun:
+    """One list's query running: its rows as cells, batch by batch, and which columns had values."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, annex: AnnexATemplate, annex_list: AnnexAList, as_at: date):
+        import duckdb
+
+        from childhub.ingest.tabular import quote
+
+        self.annex_list = annex_list
+        self.query = list_queries()[annex_list.number]
+        self.converters = [_cell_converter(column, annex) for column in annex_list.columns]
+        self.filled = [False] * len(annex_list.columns)
+        self.count = 0
+        ids = annex_list.column_ids
+        self._id_position = ids.index("child_unique_id") if "child_unique_id" in ids else None
+        self.children: set[Any] = set()  # the children whose records the list holds, for the audit log
+        columns = ", ".join(quote(column.id) for column in annex_list.columns)
+        sql = f"SELECT {columns} FROM ({self.query.sql.rstrip().rstrip(';')}) AS annex_a_list"
+        parameters = {"as_at": as_at} if "$as_at" in self.query.sql else {}
+        try:
+            self.cursor = conn.execute(sql, parameters)
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            raise AnnexAExportError(
+                f"List {annex_list.number}'s query ({self.query.file}) failed: {message}"
+            ) from error
+
+    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        converters = self.converters
+        filled = self.filled
+        while True:
+            fetched = self.cursor.fetchmany(_FETCH_ROWS)
+            if not fetched:
+                return
+            batch = []
+            for raw in fetched:
+                row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
+                for position, value in enumerate(row):
+                    if value is not None:
+                        filled[position] = True
+                batch.append(row)
+            self.count += len(batch)
+            if self._id_position is not None:
+                self.children.update(row[self._id_position] for row in batch)
+            yield batch
+
+    def unavailable(self) -> tuple[UnavailableField, ...]:
+        """Columns with no source, then (when the list has rows) columns no row gave a value."""
+        fields = []
+        for position, column in enumerate(self.annex_list.columns):
+            number = self.annex_list.number
+            if column.id in self.query.no_source:
+                fields.append(
+                    UnavailableField(number, column.id, column.header, NO_SOURCE, self.query.no_source[column.id])
+                )
+            elif self.count and not self.filled[position]:
+                fields.append(
+                    UnavailableField(number, column.id, column.header, NO_VALUE, self.query.source_of(column.id))
+                )
+        return tuple(fields)
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
+    import duckdb
+
+    from childhub.facts.build import prepare, referenced_facts
+
+    sql = _macros_sql() + "\n".join(query.sql for query in list_queries().values())
+    prepare(conn, referenced_facts(sql))
+    try:
+        conn.execute(_macros_sql())
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0]
+        raise AnnexAExportError(f"The Annex A macros ({MACROS_FILE}) could not be created: {message}") from error
+
+
+def _runs(
+    conn: duckdb.DuckDBPyConnection, as_at: date, annex: AnnexATemplate, started: list[_ListRun] | None = None
+) -> Iterator[_ListRun]:
+    """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next."""
+    _prepare(conn)
+    for annex_list in annex.lists:
+        run = _ListRun(conn, annex, annex_list, as_at)
+        if started is not None:
+            started.append(run)
+        yield run
+
+
+def annex_a_rows(conn: duckdb.DuckDBPyConnection, as_at: date, version: str | None = None) -> list[AnnexAListRows]:
+    """Every list's rows for the as-at date, on a connection to the store (a reader is enough)."""
+    annex = template(version or version_for(as_at))
+    results = []
+    for run in _runs(conn, as_at, annex):
+        rows = tuple(row for batch in run.batches() for row in batch)
+        results.append(AnnexAListRows(run.annex_list, rows, run.unavailable()))
+    return results
+
+
+def write_annex_a(
+    store: Store,
+    as_at: date,
+    out: Path,
+    *,
+    fmt: Format = "xlsx",
+    version: str | None = None,
+) -> AnnexAReport:
+    """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``."""
+    if fmt not in ("xlsx", "csv"):
+        raise AnnexAExportError(f"Annex A can be written as xlsx or csv, not {fmt!r}")
+    started = time.perf_counter()
+    annex = template(version or version_for(as_at))
+    out = Path(out)
+    started_runs: list[_ListRun] = []
+    with store.reader() as conn:
+        runs = _runs(conn, as_at, annex, started_runs)
+        try:
+            if fmt == "xlsx":
+                paths, results = _write_workbook(runs, out, as_at, annex)
+            else:
+                paths, results = _write_csv_files(runs, out, annex)
+        except OSError as error:
+            raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
+    return AnnexAReport(
+        paths=paths,
+        rows={number: count for number, count, _ in results},
+        children=len(set().union(*(run.children for run in started_runs))),
+        version=annex.version,
+        unavailable=tuple(field for _, _, fields in results for field in fields),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _summary_rows(results: list[tuple[int, int, tuple[UnavailableField, ...]]], annex: AnnexATemplate) -> list[tuple]:
+    rows = []
+    for number, count, fields in results:
+        sheet = annex.get_list(number).sheet_name
+        if not fields:
+            rows.append((number, sheet, count, None, None, None))
+        for field in fields:
+            rows.append((number, sheet, count, field.header, field.reason, field.source))
+    return rows
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: AnnexATemplate):
+    import xlsxwriter
+
+    from childhub import __version__
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(
+        str(out),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    header_format = workbook.add_format(
+        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E1F2", "border": 1}
+    )
+    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    results = []
+    try:
+        for run in runs:
+            sheet = workbook.add_worksheet(run.annex_list.sheet_name)
+            columns = run.annex_list.columns
+            _write_header(sheet, [column.header for column in columns], header_format, [c.type for c in columns])
+            writers = [_cell_writer(sheet, column.type, date_format) for column in columns]
+            row_number = 1
+            for batch in run.batches():
+                for row in batch:
+                    for position, value in enumerate(row):
+                        if value is not None:
+                            writers[position](row_number, position, value)
+                    row_number += 1
+            results.append((run.annex_list.number, run.count, run.unavailable()))
+        summary = workbook.add_worksheet(SUMMARY_SHEET)
+        summary.write_string(
+            0,
+            0,
+            f"Ofsted ILACS Annex A as at {as_at:%d/%m/%Y}, template {annex.version}, "
+            f"written by childhub {__version__}. "
+            "'6 months before' runs from the same day 6 months earlier up to the as-at date, both days included.",
+        )
+        _write_header(summary, list(SUMMARY_HEADERS), header_format, ["integer", "text", "integer", "text"], row=2)
+        for offset, row in enumerate(_summary_rows(results, annex), start=3):
+            for position, value in enumerate(row):
+                if isinstance(value, int):
+                    summary.write_number(offset, position, value)
+                elif value is not None:
+                    summary.write_string(offset, position, neutralise(value))
+    finally:
+        workbook.close()
+    return (out,), results
+
+
+def _write_header(sheet, headers: list[str], header_format, types: list[str], row: int = 0) -> None:
+    for position, header in enumerate(headers):
+        width = 12 if position < len(types) and types[position] == "date" else 14
+        sheet.set_column(position, position, max(width, min(40, len(header) * 0.5 + 4)))
+        sheet.write_string(row, position, header, header_format)
+    sheet.set_row(row, 60)
+    sheet.freeze_panes(row + 1, 0)
+
+
+def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, Any], Any]:
+    def write_date(row: int, position: int, value: Any) -> None:
+        if isinstance(value, date):
+            sheet.write_datetime(row, position, datetime(value.year, value.month, value.day), date_format)
+        else:
+            sheet.write_string(row, position, neutralise(str(value)))
+
+    def write_integer(row: int, position: int, value: Any) -> None:
+        if isinstance(value, int):
+            sheet.write_number(row, position, value)
+        else:
+            sheet.write_string(row, position, neutralise(str(value)))
+
+    def write_text(row: int, position: int, value: Any) -> None:
+        sheet.write_string(row, position, neutralise(str(value)))
+
+    return {"date": write_date, "integer": write_integer}.get(column_type, write_text)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))
+
+
+def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate):
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    results = []
+    for run in runs:
+        annex_list = run.annex_list
+        path = out / f"list_{annex_list.number:02d}_{annex_list.id}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([neutralise(column.header) for column in annex_list.columns])
+            for batch in run.batches():
+                writer.writerows([_csv_value(value) for value in row] for row in batch)
+        paths.append(path)
+        results.append((annex_list.number, run.count, run.unavailable()))
+    summary = out / "summary.csv"
+    with summary.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SUMMARY_HEADERS)
+        writer.writerows([_csv_value(value) for value in row] for row in _summary_rows(results, annex))
+    return (*paths, summary), results

@@ -1,0 +1,158 @@
+-- list_08_children_in_care: one row per period of care in which the child was looked after on the as-at date,
+-- or which ceased in the 6 months before it. Periods of short breaks only (legal status V3 or V4 throughout)
+-- are left out.
+-- Window: the period started on or before the as-at date and had not ceased before the as-at date 6 months
+-- earlier (ceasing on that day is in). The "last 12 months" run likewise from 12 months before the as-at date.
+-- The current episode is the period's latest episode that started on or before the as-at date: it gives the
+-- legal status (and the start of the run of episodes with that status) and the placement.
+-- Number of placements in the last 12 months: episodes in effect at any time in the 12 months that started a
+-- placement, and the first such episode, which was a placement already. Second or subsequent period: another
+-- period of the child's care ended in the 12 months before this one started. UASC: a UASC record that had
+-- not ceased 12 months before the as-at date.
+-- Sources:
+--   uasc_in_last_12_months: fact_uasc.ceased_date
+--   date_started_looked_after: fact_cla_period.start_date
+--   category_of_need: fact_cla_period.category_of_need
+--   second_period_looked_after_in_last_12_months: fact_cla_period (earlier periods)
+--   legal_status_start_date: fact_cla_episode.start_date
+--   legal_status: fact_cla_episode.legal_status
+--   date_of_latest_statutory_review: fact_cla_review.review_date
+--   date_of_last_social_work_visit: fact_cla_visit.visit_date
+--   permanence_plan: NONE - no fact gives a looked-after child's permanence plan (the canonical table cla_care_plan is read by none)
+--   date_of_last_iro_contact: NONE - no fact carries the IRO's last contact (cla_episodes.clae_cla_last_iro_contact_date is read by none)
+--   date_of_last_health_assessment: fact_health_check.check_date (health_assessment)
+--   date_of_last_dental_check: fact_health_check.check_date (dental)
+--   placements_in_last_12_months: fact_cla_episode (counted)
+--   date_ceased_looked_after: fact_cla_period.end_date
+--   reason_ceased: fact_cla_period.reason_ceased
+--   placement_start_date: fact_cla_episode.start_date
+--   placement_type: fact_cla_episode.placement_type
+--   placement_provider: fact_cla_episode.placement_provider
+--   placement_postcode: fact_cla_episode.placement_postcode
+--   placement_urn: fact_cla_episode.placement_urn
+--   placement_location: NONE - the canonical model does not record whether a placement is inside the authority's area
+--   placement_la: NONE - the canonical model does not record the authority a placement is in
+--   missing_episodes_in_last_12_months: fact_missing (type M, counted)
+--   absent_episodes_in_last_12_months: fact_missing (type A, counted)
+--   return_interview_offered: fact_missing.return_interview_offered
+--   return_interview_accepted: fact_missing.return_interview_accepted
+WITH period AS (
+    SELECT p.*, annex_a_by(p.end_date, $as_at) AS ceased,
+           annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at), NULL, NULL)
+               AS allocation
+    FROM fact_cla_period p
+    WHERE NOT p.short_breaks_only
+      AND p.start_date <= $as_at
+      AND (p.end_date IS NULL OR p.end_date >= annex_a_months_before($as_at, 6))
+),
+episode AS (
+    SELECT e.*,
+           sum(CASE WHEN e.legal_status IS DISTINCT FROM e.previous_status THEN 1 ELSE 0 END)
+               OVER (PARTITION BY e.person_id, e.period_number ORDER BY e.start_date) AS status_run
+    FROM (SELECT e.*, lag(e.legal_status) OVER (PARTITION BY e.person_id, e.period_number ORDER BY e.start_date)
+                          AS previous_status
+          FROM fact_cla_episode e
+          WHERE e.start_date <= $as_at) e
+),
+current_episode AS (
+    SELECT e.person_id, e.period_number,
+           arg_max(e.legal_status, e.start_date) AS legal_status,
+           arg_max(e.status_run, e.start_date) AS status_run,
+           max(e.start_date) FILTER (WHERE e.new_placement OR e.start_date = e.period_start) AS placement_start_date,
+           arg_max(e.placement_type, e.start_date) FILTER (WHERE e.placement_type IS NOT NULL) AS placement_type,
+           arg_max(e.placement_provider, e.start_date) FILTER (WHERE e.placement_provider IS NOT NULL)
+               AS placement_provider,
+           arg_max(e.placement_postcode, e.start_date) FILTER (WHERE e.placement_postcode IS NOT NULL)
+               AS placement_postcode,
+           arg_max(e.placement_urn, e.start_date) FILTER (WHERE e.placement_urn IS NOT NULL) AS placement_urn
+    FROM episode e
+    GROUP BY e.person_id, e.period_number
+),
+status_start AS (
+    SELECT e.person_id, e.period_number, e.status_run, min(e.start_date) AS legal_status_start_date
+    FROM episode e
+    GROUP BY ALL
+),
+placements AS (
+    SELECT child_key, count(*) FILTER (WHERE new_placement OR first_in_window) AS placements
+    FROM (SELECT e.child_key, coalesce(e.new_placement, false) AS new_placement,
+                 e.start_date = min(e.start_date) OVER (PARTITION BY e.child_key) AS first_in_window
+          FROM fact_cla_episode e
+          WHERE NOT e.short_break AND e.start_date <= $as_at
+            AND (e.ceased IS NULL OR e.ceased >= annex_a_months_before($as_at, 12)))
+    GROUP BY child_key
+),
+missing AS (
+    SELECT m.child_key,
+           count(*) FILTER (WHERE m.missing_type = 'M' AND m.start_date >= annex_a_months_before($as_at, 12))
+               AS missing_episodes,
+           count(*) FILTER (WHERE m.missing_type = 'A' AND m.start_date >= annex_a_months_before($as_at, 12))
+               AS absent_episodes,
+           arg_max({'offered': m.return_interview_offered, 'accepted': m.return_interview_accepted}, m.start_date)
+               FILTER (WHERE m.missing_type = 'M') AS last_missing
+    FROM fact_missing m
+    WHERE m.start_date <= $as_at
+    GROUP BY m.child_key
+),
+health AS (
+    SELECT h.child_key,
+           max(h.check_date) FILTER (WHERE h.check_type = 'health_assessment') AS health_assessment,
+           max(h.check_date) FILTER (WHERE h.check_type = 'dental') AS dental_check
+    FROM fact_health_check h
+    WHERE h.done AND h.check_date <= $as_at
+    GROUP BY h.child_key
+)
+SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
+       c.sex AS gender,
+       c.ethnicity,
+       coalesce(c.date_of_birth, c.expected_date_of_birth) AS date_of_birth,
+       annex_a_age(c.date_of_birth, c.expected_date_of_birth, $as_at) AS age_of_child,
+       EXISTS (SELECT 1 FROM fact_uasc u
+               WHERE u.child_key = p.child_key
+                 AND (u.ceased_date IS NULL OR u.ceased_date >= annex_a_months_before($as_at, 12)))
+           AS uasc_in_last_12_months,
+       coalesce(c.disability, 'U') AS disability,
+       p.start_date AS date_started_looked_after,
+       p.category_of_need,
+       EXISTS (SELECT 1 FROM fact_cla_period earlier
+               WHERE earlier.person_id = p.person_id AND earlier.period_number < p.period_number
+                 AND NOT earlier.short_breaks_only
+                 AND earlier.end_date >= annex_a_months_before(p.start_date, 12))
+           AS second_period_looked_after_in_last_12_months,
+       s.legal_status_start_date,
+       e.legal_status,
+       (SELECT max(r.review_date) FROM fact_cla_review r
+        WHERE r.child_key = p.child_key AND r.review_date BETWEEN p.start_date AND coalesce(p.ceased, $as_at))
+           AS date_of_latest_statutory_review,
+       (SELECT max(v.visit_date) FROM fact_cla_visit v
+        WHERE v.child_key = p.child_key AND v.visit_date BETWEEN p.start_date AND coalesce(p.ceased, $as_at))
+           AS date_of_last_social_work_visit,
+       CAST(NULL AS VARCHAR) AS permanence_plan,
+       CAST(NULL AS DATE) AS date_of_last_iro_contact,
+       h.health_assessment AS date_of_last_health_assessment,
+       h.dental_check AS date_of_last_dental_check,
+       coalesce(n.placements, 0) AS placements_in_last_12_months,
+       p.ceased AS date_ceased_looked_after,
+       CASE WHEN p.ceased IS NOT NULL THEN p.reason_ceased END AS reason_ceased,
+       e.placement_start_date,
+       e.placement_type,
+       e.placement_provider,
+       e.placement_postcode,
+       e.placement_urn,
+       CAST(NULL AS VARCHAR) AS placement_location,
+       CAST(NULL AS VARCHAR) AS placement_la,
+       coalesce(m.missing_episodes, 0) AS missing_episodes_in_last_12_months,
+       coalesce(m.absent_episodes, 0) AS absent_episodes_in_last_12_months,
+       m.last_missing.offered AS return_interview_offered,
+       m.last_missing.accepted AS return_interview_accepted,
+       p.allocation.team AS allocated_team,
+       p.allocation.worker AS allocated_worker
+FROM period p
+LEFT JOIN fact_child c ON c.child_key = p.child_key
+LEFT JOIN current_episode e ON e.person_id = p.person_id AND e.period_number = p.period_number
+LEFT JOIN status_start s
+       ON s.person_id = p.person_id AND s.period_number = p.period_number AND s.status_run = e.status_run
+LEFT JOIN placements n ON n.child_key = p.child_key
+LEFT JOIN missing m ON m.child_key = p.child_key
+LEFT JOIN health h ON h.child_key = p.child_key
+ORDER BY p.start_date, child_unique_id, p.period_number
