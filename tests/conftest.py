@@ -156,3 +156,88 @@ class History:
 def history(tmp_path: Path) -> History:
     """An empty store in a temporary folder, and a way to write a hand-built history into it."""
     return History(tmp_path / "store")
+
+
+# --- the web app ---------------------------------------------------------------------------------
+
+WEB_PASSWORD = "correct horse battery staple"
+WEB_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+
+
+class WebHub:
+    """A tiny synthetic authority, ingested, linked and published, with one account per role."""
+
+    def __init__(self, data_dir: Path, as_at: date) -> None:
+        self.data_dir = data_dir
+        self.as_at = as_at
+        self.store = Store(data_dir)
+
+    def app(self):
+        from childhub.web import create_app
+
+        return create_app(self.data_dir)
+
+    def client(self, role: str | None = None):
+        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given."""
+        from fastapi.testclient import TestClient
+
+        client = TestClient(self.app(), base_url="https://testserver", follow_redirects=False)
+        if role is not None:
+            sign_in(client, role, WEB_PASSWORD)
+        return client
+
+
+def sign_in(client, username: str, password: str):
+    """Sign ``client`` in through the real form (with its CSRF cookie); the response to the post."""
+    form = client.get("/login")
+    token = form.cookies.get("childhub_login_csrf") or client.cookies.get("childhub_login_csrf")
+    return client.post(
+        "/login", data={"username": username, "password": password, "next_path": "/", "login_csrf": token}
+    )
+
+
+def csrf_of(client) -> str:
+    """The CSRF token of ``client``'s session, read from a page's form."""
+    import re
+
+    page = client.get("/")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, "no CSRF token on the overview page"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def web_hub(tmp_path_factory) -> WebHub:
+    """One tiny authority for every web test (as at today, so cases open today exist)."""
+    from childhub.accounts import Accounts
+    from childhub.ingest import ingest
+    from childhub.link import link
+    from childhub.synth import generate
+
+    folder = tmp_path_factory.mktemp("web")
+    as_at = date.today()
+    generate("tiny", 11, as_at, folder / "authority")
+    hub = WebHub(folder / "store", as_at)
+    ingest(hub.store, [folder / "authority"])
+    link(hub.store)
+    (hub.data_dir / "authority.yml").write_text(
+        "name: Ashmere (test)\npopulation_0_17: 2000\ntargets:\n  re_referrals_12m: {target: 20, tolerance: 3}\n",
+        "utf-8",
+    )
+    with hub.store.reader() as conn:
+        from childhub.facts import prepare
+
+        prepare(conn, ["allocation"])
+        worker, team = conn.execute(
+            "SELECT worker_id, any_value(team_id) FROM fact_allocation "
+            "WHERE start_date <= current_date AND (end_date IS NULL OR end_date > current_date) "
+            "AND worker_id IS NOT NULL GROUP BY worker_id ORDER BY count(*) DESC, worker_id LIMIT 1"
+        ).fetchone()
+    accounts = Accounts(hub.data_dir)
+    accounts.add("admin", "admin", WEB_PASSWORD, display_name="Ada Admin")
+    accounts.add("analyst", "analyst", WEB_PASSWORD, display_name="Ann Analyst")
+    accounts.add("manager", "manager", WEB_PASSWORD, display_name="Mo Manager", teams=(team,))
+    accounts.add("practitioner", "practitioner", WEB_PASSWORD, display_name="Pat Practitioner", worker_id=worker)
+    accounts.add("scrutiny", "scrutiny", WEB_PASSWORD, display_name="Councillor Sam")
+    hub.practitioner_worker, hub.manager_team = worker, team
+    return hub

@@ -60,17 +60,12 @@ def test_the_children_behind_a_figure_are_listed_and_audited(data_dir):
     )
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert sorted(row["la_child_id"] for row in rows) == ["P1", "P1", "P2"]
-    audit = run(
-        "sql",
-        "SELECT actor, channel, action, subject, child_count FROM audit_log",
-        "--format",
-        "json",
-        data_dir=data_dir,
-        check=True,
-    )
-    (event,) = json.loads(audit.stdout)
-    assert event["channel"] == "cli" and event["action"] == "view_children"
-    assert event["subject"] == "re_referrals_12m" and event["child_count"] == 2
+    from childhub.audit import events
+
+    (event,) = events(data_dir)
+    assert event.channel == "cli" and event.action == "view_children"
+    assert event.subject == "re_referrals_12m" and event.child_count == 2
+    assert event.details["part"] == "denominator" and event.details["as_at"] == "2026-03-31"
 
 
 def test_a_breakdown_and_a_trend(data_dir):

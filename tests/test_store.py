@@ -34,7 +34,6 @@ PROVENANCE = [
 # columns. Tables of childhub's own bookkeeping and identity decisions hold no source rows.
 NOT_FROM_A_SOURCE = {
     "schema_migrations",
-    "audit_log",
     "ingest_batch",
     "ingest_problem",
     "ingest_quarantine",

@@ -1,38 +1,53 @@
-"""The audit log: every view and export of children's data is recorded, append-only, in the store.
+"""The audit log: every view, search, export and query of children's data, append-only.
 
-``record(store, actor=..., channel=..., action=..., subject=..., child_count=..., details=...)``
-adds one row to ``audit_log`` (migration ``0004_audit.sql``) in its own write transaction.
-Nothing in childhub updates or deletes audit rows.
+``record(data_dir, actor=..., channel=..., action=..., ...)`` adds one row to ``audit_log`` in the
+hub database (``childhub.store.hub``), whatever the analytical store is doing; ``events(...)``
+reads them back for admins. Triggers in the database refuse any update or delete.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from childhub.store import Store
+from childhub.store.hub import HubDatabase, utc_now
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    event_id: int
+    occurred_at: str
+    actor: str
+    role: str | None
+    channel: str
+    action: str
+    subject: str | None
+    child_count: int | None
+    details: dict[str, Any]
 
 
 def record(
-    store: Store,
+    data_dir: Path,
     *,
     actor: str,
     channel: str,
     action: str,
     subject: str | None = None,
     child_count: int | None = None,
+    role: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event to the store's audit log."""
-    with store.writer() as conn:
+    """Append one event to the audit log of the hub in ``data_dir``."""
+    with HubDatabase(data_dir).connect() as conn:
         conn.execute(
-            "INSERT INTO audit_log (occurred_at, actor, channel, action, subject, child_count, details_json) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (occurred_at, actor, role, channel, action, subject, child_count, details_json) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                datetime.now(UTC).replace(tzinfo=None),
+                utc_now(),
                 actor,
+                role,
                 channel,
                 action,
                 subject,
@@ -40,6 +55,36 @@ def record(
                 json.dumps(details or {}, default=str, sort_keys=True),
             ],
         )
+
+
+def events(
+    data_dir: Path, *, limit: int = 200, actor: str | None = None, action: str | None = None, subject: str | None = None
+) -> list[AuditEvent]:
+    """The newest events first, optionally only one actor's, action's or subject's."""
+    clauses, values = [], []
+    for column, value in (("actor", actor), ("action", action), ("subject", subject)):
+        if value:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    with HubDatabase(data_dir).connect() as conn:
+        rows = conn.execute(
+            f"SELECT * FROM audit_log {where} ORDER BY event_id DESC LIMIT ?", [*values, limit]
+        ).fetchall()
+    return [
+        AuditEvent(
+            row["event_id"],
+            row["occurred_at"],
+            row["actor"],
+            row["role"],
+            row["channel"],
+            row["action"],
+            row["subject"],
+            row["child_count"],
+            json.loads(row["details_json"]),
+        )
+        for row in rows
+    ]
 
 
 def command_line_user() -> str:

@@ -552,7 +552,7 @@ def indicator_command(
             rows = [figure.as_dict()]
     if children is not None:
         record(
-            store,
+            store.data_dir,
             actor=command_line_user(),
             channel="cli",
             action="view_children",
@@ -616,7 +616,7 @@ def annex_a_command(
     store = _store(data_dir)
     report = _with_progress("Annex A", lambda say: write_annex_a(store, day, out, fmt=output.value, version=version))
     record(
-        store,
+        store.data_dir,
         actor=command_line_user(),
         channel="cli",
         action="export_annex_a",
@@ -632,6 +632,144 @@ def annex_a_command(
         f"Wrote Annex A as at {day.isoformat()} (template {report.version}) to {report.path} in "
         f"{report.seconds:.1f}s; {unavailable} field(s) unavailable, listed in the summary."
     )
+
+
+users_app = typer.Typer(help="Accounts that can sign in to the web app and the API.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="The name they sign in with.")],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst, manager, practitioner or scrutiny.")],
+    name: Annotated[str | None, typer.Option("--name", help="Their name as pages show it.")] = None,
+    team: Annotated[list[str] | None, typer.Option("--team", help="A team ID they work in (repeatable).")] = None,
+    service_area: Annotated[
+        list[str] | None, typer.Option("--service-area", help="A service area a manager runs (repeatable).")
+    ] = None,
+    worker: Annotated[
+        str | None, typer.Option("--worker", help="A practitioner's worker ID in the case system.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input (else one is made).")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Add an account; prints the password made for it unless --password-stdin gives one."""
+    from childhub.accounts import Accounts, new_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else new_password()
+    account = Accounts(_store(data_dir).data_dir).add(
+        username,
+        role,
+        password,
+        display_name=name,
+        worker_id=worker,
+        teams=tuple(team or ()),
+        service_areas=tuple(service_area or ()),
+    )
+    typer.echo(f"Added {account.username} ({account.role}).")
+    if not password_stdin:
+        typer.echo(f"Password: {password}  (shown once; they can be given a new one with childhub users password)")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
+    """Stop an account signing in; its sessions and API tokens end at once."""
+    from childhub.accounts import Accounts
+
+    Accounts(_store(data_dir).data_dir).disable(username)
+    typer.echo(f"Disabled {username}; their sessions and API tokens no longer work.")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Argument(help="admin, analyst, manager, practitioner or scrutiny.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Change an account's role; they sign in again to use it."""
+    from childhub.accounts import Accounts
+
+    account = Accounts(_store(data_dir).data_dir).set_role(username, role)
+    typer.echo(f"{account.username} is now {account.role}.")
+
+
+@users_app.command("password")
+def users_password(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
+    """Give an account a new password, read from standard input."""
+    from childhub.accounts import Accounts
+
+    Accounts(_store(data_dir).data_dir).set_password(username, sys.stdin.readline().rstrip("\n"))
+    typer.echo(f"Changed the password of {username}.")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDirOption = None) -> None:
+    """Every account, its role and what it works in."""
+    from childhub.accounts import Accounts
+
+    for account in Accounts(_store(data_dir).data_dir).list():
+        scope = ", ".join([*account.teams, *account.service_areas, *([account.worker_id] if account.worker_id else [])])
+        state = " (disabled)" if account.disabled else ""
+        typer.echo(f"{account.username:24s} {account.role:13s} {scope}{state}")
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument()],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "api",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Issue an API token for another system to call /api/v1/ as this account (shown once)."""
+    from childhub.accounts import Accounts
+
+    token = Accounts(_store(data_dir).data_dir).issue_token(username, label)
+    typer.echo(token)
+
+
+@app.command("audit")
+def audit_command(
+    limit: Annotated[int, typer.Option("--limit", help="How many events, newest first.")] = 50,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only this account's (or user's) events.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action, e.g. view_child.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The audit log: who saw or exported which children's data, when and how."""
+    from dataclasses import asdict
+
+    from childhub.audit import events
+
+    rows = [asdict(event) for event in events(_store(data_dir).data_dir, limit=limit, actor=actor, action=action)]
+    _rows_out(rows, output, title="Audit log")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the web app and the REST API (/api/v1/) over the store's latest published snapshot."""
+    _serve(_store(data_dir), host, port)
+
+
+def _serve(store, host: str, port: int) -> None:
+    import uvicorn
+
+    from childhub.errors import StoreError
+    from childhub.store import publish_snapshot
+    from childhub.web import create_app
+
+    try:  # publish the store as it is now, unless a writer is busy (then the last snapshot serves)
+        with store.writer() as conn:
+            publish_snapshot(store, conn)
+    except StoreError as busy:
+        typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
+    app_ = create_app(store.data_dir)
+    typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 def _with_progress(label: str, work):

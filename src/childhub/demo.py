@@ -154,7 +154,7 @@ def _measure(store: Store, folder: Path, as_at: date, say) -> list[str]:
     out = store.data_dir / "annex-a" / f"annex_a_{as_at.isoformat()}.xlsx"
     report = write_annex_a(store, as_at, out)
     record(
-        store,
+        store.data_dir,
         actor=command_line_user(),
         channel="cli",
         action="export_annex_a",

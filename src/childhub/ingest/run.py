@@ -172,9 +172,11 @@ def ingest(
                 reports[path] = _ingest_one(conn, store, plans[path], strict)
         if any(report.status == "loaded" for report in reports.values()):
             from childhub.facts import refresh
+            from childhub.store import publish_snapshot
 
             say("refreshing the facts")
             refresh(conn)
+            publish_snapshot(store, conn)
         return [reports[path] for path in files]
 
 

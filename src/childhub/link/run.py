@@ -43,10 +43,13 @@ class LinkResult:
     seconds: float = 0.0
 
 
-def refresh_facts(conn) -> None:
+def _refresh_and_publish(store: Store, conn) -> None:
+    """Rebuild the facts the change touched and publish the store for the web app."""
     from childhub.facts import refresh
+    from childhub.store import publish_snapshot
 
     refresh(conn)
+    publish_snapshot(store, conn)
 
 
 def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -> LinkResult:
@@ -101,7 +104,7 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -
             conn.execute("ROLLBACK")
             raise
         say("refreshing the facts")
-        refresh_facts(conn)
+        _refresh_and_publish(store, conn)
     return LinkResult(
         run_id,
         records_count,
@@ -130,7 +133,7 @@ def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> l
             conn.execute("ROLLBACK")
             raise
         if matches:
-            refresh_facts(conn)
+            _refresh_and_publish(store, conn)
     return matches
 
 
@@ -215,6 +218,9 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
             "INSERT INTO identity_decision (decided_at, decision, decided_by, reason) VALUES (?, ?, ?, ?)",
             [now, f"review: {decision}", decided_by, f"pair {pair_id}; applied at the next childhub link"],
         )
+        from childhub.store import publish_snapshot
+
+        publish_snapshot(store, conn)  # the review queue the web app shows moves on at once
 
 
 def export_identities(store: Store, out: Path) -> int:

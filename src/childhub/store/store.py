@@ -131,6 +131,68 @@ def scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
         conn.close()
 
 
+SERVE_DIR = "serve"
+CURRENT_FILE = "CURRENT"
+_SNAPSHOTS_KEPT = 2
+
+
+def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
+    """Publish the store as it stands as a read-only snapshot for the web app; called on the writer.
+
+    The writer checkpoints, copies the database file into ``<data_dir>/serve/`` under a new name and
+    then points ``serve/CURRENT`` at it (each step an atomic rename), so a reader sees either the
+    last snapshot or this one, never half of one. The two newest snapshots are kept: the web app may
+    still be reading the one before.
+    """
+    import os
+    import shutil
+    import time
+
+    conn.execute("CHECKPOINT")
+    serve = store.data_dir / SERVE_DIR
+    serve.mkdir(parents=True, exist_ok=True)
+    name = f"snapshot-{time.time_ns()}.duckdb"
+    partial = serve / f".{name}.partial"
+    shutil.copyfile(store.database_path, partial)
+    os.replace(partial, serve / name)
+    pointer = serve / f".{CURRENT_FILE}.partial"
+    pointer.write_text(name, "utf-8")
+    os.replace(pointer, serve / CURRENT_FILE)
+    for old in sorted(serve.glob("snapshot-*.duckdb"))[:-_SNAPSHOTS_KEPT]:
+        old.unlink(missing_ok=True)
+    return serve / name
+
+
+def current_snapshot(data_dir: Path) -> Path | None:
+    """The snapshot the web app should read now, if one has been published."""
+    pointer = Path(data_dir) / SERVE_DIR / CURRENT_FILE
+    try:
+        name = pointer.read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = pointer.parent / name
+    return path if path.exists() else None
+
+
+def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published snapshot, cut off from files and network, settings locked.
+
+    Cursors of it (``conn.cursor()``) serve concurrent requests; close it when a newer snapshot
+    takes over.
+    """
+    import duckdb
+
+    try:
+        conn = duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
+    except duckdb.Error as exc:
+        raise StoreError(f"could not open the published snapshot {path}: {str(exc).splitlines()[0]}") from exc
+    if not conn.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+        # (a second connection to the same file in this process shares the instance, already locked)
+        conn.execute("SET enable_progress_bar = false")
+        conn.execute("SET lock_configuration = true")
+    return conn
+
+
 def open_store(data_dir: Path | None = None) -> Store:
     """The store in ``data_dir``, or in the configured data directory."""
     from childhub.settings import get_settings

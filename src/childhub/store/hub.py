@@ -1,0 +1,103 @@
+"""The hub database: accounts, sessions, API tokens, sign-in attempts and the audit log, in SQLite.
+
+The analytical store (DuckDB) has one writer at a time, and an ingest can hold it for a minute;
+the web app must record every view at once, whatever else is running, and ``childhub users``
+must work while the app is serving. So this small, write-often state lives beside the store in
+``<data_dir>/hub.sqlite`` (write-ahead log, many processes), with its own versioned migrations in
+``store/hub_migrations/``. ``HubDatabase`` is the only code that opens it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from childhub.errors import StoreError
+
+HUB_FILE = "hub.sqlite"
+MIGRATIONS = Path(__file__).parent / "hub_migrations"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def utc_now() -> str:
+    """Now, in UTC, as ISO 8601 text (how the hub database keeps times)."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class HubDatabase:
+    """``<data_dir>/hub.sqlite``, created and migrated on first use."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / HUB_FILE
+        self._migrated = False
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction: committed when the block ends, rolled back if it raises."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreError(f"could not open the hub database {self.path}: {error}") from error
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            if not self._migrated:
+                self._migrate(conn)
+                self._migrated = True
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS hub_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)"
+        )
+        applied = {row[0] for row in conn.execute("SELECT version FROM hub_migrations")}
+        files = sorted(MIGRATIONS.glob("*.sql"))
+        newest = max((int(_NAME.match(f.name).group(1)) for f in files), default=0)
+        if applied and max(applied) > newest:
+            raise StoreError(f"the hub database {self.path} is newer than this childhub knows; upgrade childhub")
+        for file in files:
+            match = _NAME.match(file.name)
+            if match is None:
+                raise StoreError(f"hub migration {file.name} is not named NNNN_name.sql")
+            version = int(match.group(1))
+            if version in applied:
+                continue
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _statements(file.read_text("utf-8")):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO hub_migrations VALUES (?, ?, ?)", [version, file.name, utc_now()])
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                conn.execute("ROLLBACK")
+                raise StoreError(f"hub migration {file.name} failed: {error}") from error
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration file, split where sqlite3 says a statement is complete."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not current and line.strip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

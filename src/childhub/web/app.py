@@ -1,0 +1,158 @@
+"""The web app: ``create_app(data_dir)`` builds the FastAPI application ``childhub serve`` runs.
+
+Server-rendered pages (Jinja2) and a REST API under ``/api/v1/`` over the same functions.
+Every script and style is served by childhub itself: its own files in ``static/`` and Plotly's
+``plotly.min.js`` from the installed ``plotly`` package. Each router checks its roles; errors
+become one error page (or one JSON shape under ``/api/``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from childhub import __version__
+from childhub.accounts import Accounts
+from childhub.errors import ChildhubError
+from childhub.web.deps import Forbidden, NotFound, NotSignedIn, WebContext, render, wants_json
+from childhub.web.served import Served
+
+HERE = Path(__file__).parent
+# One module per resource in routes/, each with a ``router``; the order is the order of the menus.
+ROUTERS = (
+    "auth",
+    "overview",
+    "indicators",
+    "children",
+    "families",
+    "search",
+    "caseloads",
+    "cohorts",
+    "sql",
+    "annex_a",
+    "review",
+    "audit",
+    "api",
+)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+log = logging.getLogger("childhub.web")
+
+
+def plotly_script() -> Path:
+    """plotly.min.js as the installed plotly package ships it."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def create_app(data_dir: Path, *, secure_cookies: bool = True, small_number: int = 5) -> FastAPI:
+    """The app for the hub in ``data_dir`` (its published snapshot, accounts and audit log)."""
+    from childhub.indicators.targets import AUTHORITY_FILE, load_authority
+
+    data_dir = Path(data_dir)
+    app = FastAPI(
+        title="childhub",
+        version=__version__,
+        description="A live, multi-agency children's data hub. The REST API lives under /api/v1/.",
+        docs_url=None,  # the interactive docs would load scripts from a CDN; the schema is at /api/v1/openapi.json
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    authority = load_authority(data_dir / AUTHORITY_FILE)
+    app.state.childhub = WebContext(
+        data_dir=data_dir,
+        accounts=Accounts(data_dir),
+        served=Served(data_dir),
+        templates=Jinja2Templates(directory=str(HERE / "templates")),
+        secure_cookies=secure_cookies,
+        small_number=small_number,
+        authority_name=authority.name,
+    )
+    app.state.childhub.templates.env.globals["version"] = __version__
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(plotly_script(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith(("/static/", "/vendor/")):
+            response.headers["Cache-Control"] = "no-store"  # pages hold children's data
+        return response
+
+    _error_handlers(app)
+    for name in ROUTERS:
+        module = importlib.import_module(f"childhub.web.routes.{name}")
+        app.include_router(module.router)
+    return app
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    from childhub.web.deps import signed_in
+
+    try:
+        signed = signed_in(request)
+    except ChildhubError:
+        signed = None
+    return render(request, "error.html", signed, status_code=status, status=status, message=message)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": {"status": 401, "message": str(error)}}, status_code=401)
+        from urllib.parse import quote
+
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, error: Forbidden) -> Response:
+        return _error(request, 403, str(error))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound) -> Response:
+        return _error(request, 404, str(error))
+
+    @app.exception_handler(ChildhubError)
+    async def childhub_error(request: Request, error: ChildhubError) -> Response:
+        return _error(request, 400, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'][1:]) or 'request'}: {item['msg']}" for item in error.errors()
+        )
+        return _error(request, 422, f"the request was not understood: {problems}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        message = "there is no such page" if error.status_code == 404 else str(error.detail)
+        return _error(request, error.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(request, 500, "something went wrong on the server; it has been logged")

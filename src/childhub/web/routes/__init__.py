@@ -1,0 +1,1 @@
+"""One router per resource; ``childhub.web.app.ROUTERS`` lists them in order."""

@@ -1,0 +1,82 @@
+"""Signing in and out. The sign-in form is protected by a double-submit CSRF cookie of its own."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from childhub.accounts import SESSION_HOURS, SignInRefused
+from childhub.web.deps import SESSION_COOKIE, Signed, context, csrf_protected, render
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "childhub_login_csrf"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no '//' (an open redirect otherwise)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _login_page(request: Request, next_path: str, message: str | None = None, status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(
+        request, "login.html", None, status_code=status_code, next_path=next_path, login_csrf=token, message=message
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        secure=context(request).secure_cookies,
+        samesite="strict",
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
+    return _login_page(request, _safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(..., max_length=64),
+    password: str = Form(..., max_length=1024),
+    next_path: str = Form("/", max_length=2048),
+    login_csrf: str = Form("", max_length=128),
+) -> Response:
+    ctx = context(request)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+        return _login_page(request, _safe_next(next_path), "The form was out of date; please sign in again.", 400)
+    client = request.client.host if request.client else "unknown"
+    try:
+        token, _session = ctx.accounts.sign_in(username.strip(), password, client)
+    except SignInRefused as refused:
+        return _login_page(request, _safe_next(next_path), str(refused).capitalize() + ".", 401)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        secure=ctx.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, signed: Signed = Depends(csrf_protected)) -> Response:
+    context(request).accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,63 @@
+"""Which children a signed-in person may see, as SQL; and small numbers suppressed for scrutiny.
+
+- admin, analyst: every child.
+- manager: children with a case open today (an allocation that has started and not ended) in one
+  of their teams, or in a team of one of their service areas.
+- practitioner: children with a case open today allocated to them (their worker ID) or to one of
+  their teams.
+- scrutiny: no child, ever.
+
+``child_filter(signed)`` gives a predicate over a ``child_key`` column, with its values bound as
+parameters; use it in every query that lists children. ``can_see(cursor, signed, child_key)``
+checks one child. Aggregates shown to scrutiny pass through ``suppress``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from childhub.web.deps import Signed
+
+if TYPE_CHECKING:
+    import duckdb
+
+SUPPRESSED = "[c]"  # the convention for a suppressed count: confidential
+
+
+def child_filter(signed: Signed, column: str = "child_key") -> tuple[str, list[Any]]:
+    """A SQL predicate on ``column`` (a child_key) true only for children ``signed`` may see."""
+    account = signed.account
+    if account.role in ("admin", "analyst"):
+        return "TRUE", []
+    if account.role == "scrutiny":
+        return "FALSE", []
+    open_case = (
+        "SELECT a.child_key FROM fact_allocation a LEFT JOIN fact_team t ON t.team_id = a.team_id "
+        "WHERE a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date) AND "
+    )
+    if account.role == "manager":
+        return (
+            f"{column} IN ({open_case}(list_contains(?, a.team_id) OR list_contains(?, t.service_area)))",
+            [list(account.teams), list(account.service_areas)],
+        )
+    return (
+        f"{column} IN ({open_case}(a.worker_id = ? OR list_contains(?, a.team_id)))",
+        [account.worker_id or "", list(account.teams)],
+    )
+
+
+def can_see(cursor: duckdb.DuckDBPyConnection, signed: Signed, child_key: str) -> bool:
+    """Whether ``signed`` may see the child ``child_key``."""
+    predicate, values = child_filter(signed, "CAST(? AS VARCHAR)")
+    if not values:
+        return predicate == "TRUE"
+    return bool(cursor.execute(f"SELECT {predicate}", [child_key, *values]).fetchone()[0])
+
+
+def suppress(count: float | int | None, threshold: int) -> str | float | int | None:
+    """A count below ``threshold`` (but above zero) is shown as [c], so no child can be picked out."""
+    if count is None:
+        return None
+    if 0 < count < threshold:
+        return SUPPRESSED
+    return count

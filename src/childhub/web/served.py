@@ -1,0 +1,91 @@
+"""What the web app reads: the newest published snapshot of the store, and work cached per snapshot.
+
+Writers (ingest, link, review decisions) publish a read-only copy of the store after every change
+(``childhub.store.publish_snapshot``). The app opens the newest copy read-only, cut off from
+files and the network, and gives each worker thread its own cursor with the facts prepared once.
+When a newer snapshot appears the next request switches to it; requests already running finish
+on the one they started with. So pages never wait for an ingest, and never see half of one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from childhub.errors import StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+
+T = TypeVar("T")
+_CHECK_EVERY_SECONDS = 1.0
+
+
+class Snapshot:
+    """One published snapshot: a read-only connection, per-thread cursors, and a cache of results."""
+
+    def __init__(self, path: Path) -> None:
+        from childhub.store import open_snapshot
+
+        self.path = path
+        self.version = path.name
+        self.conn = open_snapshot(path)
+        self._local = threading.local()
+        self._cache: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor, with every fact prepared (views of the snapshot's stored facts)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            from childhub.facts import prepare
+
+            cursor = self.conn.cursor()
+            prepare(cursor)
+            self._local.cursor = cursor
+        return cursor
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` once per snapshot and key; concurrent callers of one key wait for the first."""
+        if key in self._cache:
+            return self._cache[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]
+
+
+class Served:
+    """The snapshots of the hub in ``data_dir``, switching to the newest as they are published."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot:
+        now = time.monotonic()
+        snapshot = self._snapshot
+        if snapshot is not None and now - self._checked_at < _CHECK_EVERY_SECONDS:
+            return snapshot
+        from childhub.store import current_snapshot
+
+        with self._lock:
+            self._checked_at = now
+            path = current_snapshot(self.data_dir)
+            if path is None:
+                if self._snapshot is not None:
+                    return self._snapshot
+                raise StoreError(
+                    f"nothing has been published in {self.data_dir} yet: run childhub ingest (or childhub demo)"
+                )
+            if self._snapshot is None or self._snapshot.path != path:
+                self._snapshot = Snapshot(path)  # the old one closes when its last request lets go
+            return self._snapshot

@@ -1,0 +1,136 @@
+"""Signing in and out, sessions, CSRF, throttling, roles, security headers: the web app's doors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from childhub.accounts import MAX_FAILURES, AccountError, Accounts
+from conftest import WEB_PASSWORD, WEB_ROLES, csrf_of, sign_in
+
+
+def test_pages_need_a_session_and_send_you_to_sign_in(web_hub):
+    client = web_hub.client()
+    response = client.get("/?as_at=2026-03-31")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2F%3Fas_at%3D2026-03-31"
+
+
+def test_the_api_answers_401_without_a_session_or_token(web_hub):
+    response = web_hub.client().get("/api/v1/indicators")
+    assert response.status_code == 401
+    assert response.json()["error"]["status"] == 401
+
+
+@pytest.mark.parametrize("role", WEB_ROLES)
+def test_every_role_signs_in_with_a_secure_session_cookie(web_hub, role):
+    client = web_hub.client()
+    response = sign_in(client, role, WEB_PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "childhub_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie
+    assert "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(web_hub):
+    client = web_hub.client()
+    response = sign_in(client, "analyst", "not the password at all")
+    assert response.status_code == 401
+    assert "the name or password is not right" in response.text.lower()
+    unknown = sign_in(client, "nobody-at-all", "not the password at all")
+    assert unknown.status_code == 401 and "the name or password is not right" in unknown.text.lower()
+
+
+def test_sign_in_is_throttled_after_repeated_failures(web_hub):
+    Accounts(web_hub.data_dir).add("throttled", "analyst", WEB_PASSWORD)
+    client = web_hub.client()
+    for _ in range(MAX_FAILURES):
+        assert sign_in(client, "throttled", "wrong password!!").status_code == 401
+    # The right password is refused too while the window lasts.
+    refused = sign_in(client, "throttled", WEB_PASSWORD)
+    assert refused.status_code == 401 and "too many failed sign-ins" in refused.text.lower()
+
+
+def test_the_sign_in_form_needs_its_own_csrf_cookie(web_hub):
+    client = web_hub.client()
+    response = client.post(
+        "/login", data={"username": "admin", "password": WEB_PASSWORD, "next_path": "/", "login_csrf": "forged"}
+    )
+    assert response.status_code == 400 and "childhub_session" not in response.headers.get("set-cookie", "")
+
+
+def test_next_never_leaves_the_site(web_hub):
+    client = web_hub.client()
+    form = client.get("/login?next=//evil.example/x")
+    assert 'name="next_path" value="/"' in form.text
+    token = client.cookies.get("childhub_login_csrf")
+    response = client.post(
+        "/login",
+        data={"username": "admin", "password": WEB_PASSWORD, "next_path": "https://evil.example/", "login_csrf": token},
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_signing_out_needs_the_csrf_token_and_ends_the_session(web_hub):
+    client = web_hub.client("analyst")
+    assert client.post("/logout").status_code == 403  # no token: refused
+    token = csrf_of(client)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/").status_code == 303  # signed out: back to sign in
+
+
+def test_a_disabled_account_loses_its_session_at_once(web_hub):
+    Accounts(web_hub.data_dir).add("leaver", "analyst", WEB_PASSWORD)
+    client = web_hub.client("leaver")
+    assert client.get("/").status_code == 200
+    Accounts(web_hub.data_dir).disable("leaver")
+    assert client.get("/").status_code == 303
+    assert sign_in(web_hub.client(), "leaver", WEB_PASSWORD).status_code == 401
+
+
+def test_api_tokens_authenticate_other_systems(web_hub):
+    accounts = Accounts(web_hub.data_dir)
+    accounts.add("feed", "analyst", WEB_PASSWORD)
+    token = accounts.issue_token("feed", "test feed")
+    client = web_hub.client()
+    assert client.get("/api/v1/indicators", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/indicators", headers={"Authorization": "Bearer chub_forged"}).status_code == 401
+
+
+def test_pages_carry_security_headers_and_load_nothing_from_elsewhere(web_hub):
+    client = web_hub.client("admin")
+    page = client.get("/")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["cache-control"] == "no-store" and page.headers["x-frame-options"] == "DENY"
+    for source in re.findall(r'(?:src|href)="([^"]+)"', page.text):
+        assert not source.startswith(("http:", "https:", "//")), source
+    assert client.get("/vendor/plotly.min.js").status_code == 200
+    assert client.get("/static/childhub.css").status_code == 200
+
+
+def test_account_rules(web_hub):
+    accounts = Accounts(web_hub.data_dir)
+    with pytest.raises(AccountError, match="at least 12 characters"):
+        accounts.add("shorty", "analyst", "short")
+    with pytest.raises(AccountError, match="role must be one of"):
+        accounts.add("boss", "superuser", WEB_PASSWORD)
+    with pytest.raises(AccountError, match="practitioner needs"):
+        accounts.add("nocases", "practitioner", WEB_PASSWORD)
+    with pytest.raises(AccountError, match="already an account"):
+        accounts.add("ADMIN", "analyst", WEB_PASSWORD)  # names are not case-sensitive
+
+
+def test_the_audit_log_refuses_changes(web_hub):
+    import sqlite3
+
+    from childhub.audit import record
+
+    record(web_hub.data_dir, actor="t", channel="cli", action="test")
+    with sqlite3.connect(web_hub.data_dir / "hub.sqlite") as conn:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("UPDATE audit_log SET actor = 'someone else'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("DELETE FROM audit_log")
