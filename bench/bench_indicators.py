@@ -75,7 +75,7 @@ result = {{"seconds": time.perf_counter() - started, "indicators": len(figures)}
 REFRESH = """
 from childhub.facts import refresh
 with store.writer() as conn:
-    seconds = refresh(conn)
+    seconds = refresh(conn, force=True)
 result = {{"seconds": seconds}}
 """
 

@@ -68,12 +68,24 @@ def demo_dir(tmp_path_factory) -> Path:
     return data_dir
 
 
+def _kept_files(folder: Path) -> dict[Path, int]:
+    # The published snapshots for the web app are replaced, not added to (at most two are kept).
+    return {
+        p: p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".lock" and "serve" not in p.relative_to(folder).parts
+    }
+
+
 def test_demo_twice_duplicates_nothing(demo_dir):
-    files = {p: p.stat().st_mtime_ns for p in demo_dir.rglob("*") if p.is_file() and p.suffix != ".lock"}
+    files = _kept_files(demo_dir)
     second = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=demo_dir, check=True)
     assert "reused" in second.stdout and "already up to date" in second.stdout
-    after = {p: p.stat().st_mtime_ns for p in demo_dir.rglob("*") if p.is_file() and p.suffix != ".lock"}
+    after = _kept_files(demo_dir)
     assert set(after) == set(files)
+    snapshots = list((demo_dir / "serve").glob("snapshot-*.duckdb"))
+    assert 1 <= len(snapshots) <= 2
+    assert (demo_dir / "serve" / (demo_dir / "serve" / "CURRENT").read_text()).exists()
     synthetic = [p for p in files if "synthetic" in p.parts]
     assert synthetic and all(after[p] == files[p] for p in synthetic)
 

@@ -134,3 +134,33 @@ def test_the_audit_log_refuses_changes(web_hub):
             conn.execute("UPDATE audit_log SET actor = 'someone else'")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             conn.execute("DELETE FROM audit_log")
+
+
+@pytest.mark.parametrize("path", ["/", "/annex-a", "/sql", "/review", "/cohorts"])
+def test_every_form_carries_the_sessions_csrf_token(web_hub, path):
+    # A form whose hidden token is empty is refused (403) when a real browser posts it.
+    client = web_hub.client("admin")
+    page = client.get(path)
+    assert page.status_code == 200
+    tokens = re.findall(r'name="csrf_token" value="([^"]*)"', page.text)
+    assert tokens and set(tokens) == {csrf_of(client)}, path
+
+
+def test_an_unexpected_error_is_one_error_page_without_a_traceback(web_hub):
+    from fastapi.testclient import TestClient
+
+    app = web_hub.app()
+
+    @app.get("/api/v1/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    sign_in(client, "admin", WEB_PASSWORD)
+    response = client.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"status": 500, "message": "something went wrong on the server; it has been logged"}
+    }
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")

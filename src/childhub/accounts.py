@@ -145,14 +145,14 @@ class Accounts:
         return self.get(username)
 
     def get(self, username: str) -> Account:
-        with self.db.connect() as conn:
+        with self.db.connect(write=False) as conn:
             row = conn.execute("SELECT * FROM account WHERE username = ?", [username]).fetchone()
         if row is None:
             raise AccountError(f"there is no account called {username!r}")
         return _account(row)
 
     def list(self) -> list[Account]:
-        with self.db.connect() as conn:
+        with self.db.connect(write=False) as conn:
             return [_account(row) for row in conn.execute("SELECT * FROM account ORDER BY username")]
 
     def set_role(self, username: str, role: str) -> Account:
@@ -244,15 +244,18 @@ class Accounts:
         """The live session of a cookie's token (None if unknown, expired or the account is disabled)."""
         if not token:
             return None
-        with self.db.connect() as conn:
+        with self.db.connect(write=False) as conn:
             row = conn.execute(
-                "SELECT a.*, s.csrf_token, s.expires_at FROM web_session s JOIN account a USING (account_id) "
-                "WHERE s.token_hash = ?",
+                "SELECT a.*, s.csrf_token, s.expires_at, s.last_seen_at FROM web_session s "
+                "JOIN account a USING (account_id) WHERE s.token_hash = ?",
                 [_digest(token)],
             ).fetchone()
-            if row is None or row["disabled"] or row["expires_at"] < utc_now():
-                return None
-            conn.execute("UPDATE web_session SET last_seen_at = ? WHERE token_hash = ?", [utc_now(), _digest(token)])
+        now = utc_now()
+        if row is None or row["disabled"] or row["expires_at"] < now:
+            return None
+        if row["last_seen_at"][:16] != now[:16]:  # note activity at most once a minute, not on every request
+            with self.db.connect() as conn:
+                conn.execute("UPDATE web_session SET last_seen_at = ? WHERE token_hash = ?", [now, _digest(token)])
         return Session(_account(row), row["csrf_token"], row["expires_at"])
 
     def sign_out(self, token: str) -> None:
@@ -275,7 +278,7 @@ class Accounts:
         return token
 
     def token_account(self, token: str) -> Account | None:
-        with self.db.connect() as conn:
+        with self.db.connect(write=False) as conn:
             row = conn.execute(
                 "SELECT a.* FROM api_token t JOIN account a USING (account_id) "
                 "WHERE t.token_hash = ? AND t.revoked_at IS NULL",

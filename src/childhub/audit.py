@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,18 +59,34 @@ def record(
 
 
 def events(
-    data_dir: Path, *, limit: int = 200, actor: str | None = None, action: str | None = None, subject: str | None = None
+    data_dir: Path,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+    actor: str | None = None,
+    action: str | None = None,
+    subject: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[AuditEvent]:
-    """The newest events first, optionally only one actor's, action's or subject's."""
+    """The newest events first, skipping ``offset``; optionally only one actor's, action's, subject's or
+    channel's, and only those on or after ``since`` and on or before ``until`` (UTC days)."""
     clauses, values = [], []
-    for column, value in (("actor", actor), ("action", action), ("subject", subject)):
+    for column, value in (("actor", actor), ("action", action), ("subject", subject), ("channel", channel)):
         if value:
             clauses.append(f"{column} = ?")
             values.append(value)
+    if since is not None:
+        clauses.append("occurred_at >= ?")
+        values.append(since.isoformat())
+    if until is not None:
+        clauses.append("occurred_at < ?")
+        values.append((until + timedelta(days=1)).isoformat())
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    with HubDatabase(data_dir).connect() as conn:
+    with HubDatabase(data_dir).connect(write=False) as conn:
         rows = conn.execute(
-            f"SELECT * FROM audit_log {where} ORDER BY event_id DESC LIMIT ?", [*values, limit]
+            f"SELECT * FROM audit_log {where} ORDER BY event_id DESC LIMIT ? OFFSET ?", [*values, limit, offset]
         ).fetchall()
     return [
         AuditEvent(

@@ -576,18 +576,26 @@ def demo(
     seed: Annotated[int, typer.Option("--seed")] = 1,
     as_at: Annotated[str, typer.Option("--as-at", help="YYYY-MM-DD (default: today).")] = "",
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after preparing (for scripts).")] = False,
+    host: Annotated[str, typer.Option("--host", help="The address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to serve on.")] = 8000,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Generate a synthetic authority into the data folder and prepare the store for it."""
-    from childhub.demo import run_demo
+    """Generate a synthetic authority into the data folder, prepare the store for it, and serve the web app."""
+    from childhub.demo import ACCOUNTS_FILE, demo_accounts, run_demo
 
     day = _parse_date(as_at, "--as-at") if as_at else date.today()
     store = _store(data_dir)
     steps = _with_progress("Demo", lambda say: run_demo(store, size.value, seed, day, progress=say))
     for line in steps:
         typer.echo(line)
-    if not no_serve:
-        typer.echo("Serving is not built yet (the web app is issue 6); nothing to serve, stopping here.")
+    accounts = demo_accounts(store)
+    typer.echo(f"Demo accounts, one per role (also in {store.data_dir / ACCOUNTS_FILE}, readable by you only):")
+    for account in accounts:
+        typer.echo(f"  {account.line()}")
+    if no_serve:
+        typer.echo(f"Not serving (--no-serve): childhub serve --data-dir {store.data_dir} serves it.")
+        return
+    _serve(store, host, port)
 
 
 class AnnexAFormat(str, Enum):
@@ -767,7 +775,16 @@ def _serve(store, host: str, port: int) -> None:
             publish_snapshot(store, conn)
     except StoreError as busy:
         typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
-    app_ = create_app(store.data_dir)
+    from childhub.settings import get_settings
+
+    settings = get_settings()
+    typer.echo("Counting what the overview and indicator pages show...")
+    app_ = create_app(
+        store.data_dir,
+        secure_cookies=settings.secure_cookies,
+        small_number=settings.small_number_threshold,
+        warm_first=True,
+    )
     typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 

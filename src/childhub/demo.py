@@ -4,19 +4,24 @@ It does what exists today and says what it did: generate the synthetic authority
 (reused when the same one is already there, so running twice duplicates nothing), bring
 the store's schema up to date, ingest every extract, link the records, write the
 authority settings file (population and example targets) if there is none, count every
-indicator and write Annex A for the as-at date. Serving joins here when it lands.
+indicator and write Annex A for the as-at date. Then ``demo_accounts`` gives one account per
+role (made once, with random passwords kept in ``demo-accounts.txt``, readable by the owner
+only) and ``childhub demo`` serves the web app until stopped.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from childhub.store import Store
 from childhub.synth import Progress
 
-PENDING = "the web app (issue 6)"
+ACCOUNTS_FILE = "demo-accounts.txt"
 
 
 def synthetic_folder(store: Store, size: str, seed: int) -> Path:
@@ -85,7 +90,6 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
         f"families ({result.queued:,} pairs await review: childhub review)."
     )
     lines.extend(_measure(store, folder, as_at, say))
-    lines.append(f"Still to come: {PENDING}.")
     return lines
 
 
@@ -167,3 +171,97 @@ def _measure(store: Store, folder: Path, as_at: date, say) -> list[str]:
         f"in {report.seconds:.1f}s."
     )
     return lines
+
+
+# --- one account per role, to sign in to the demo -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    scope: str  # what the role's account works in, as a person reads it
+
+    def line(self) -> str:
+        return f"{self.role:13s} {self.username:19s} {self.password}  {self.scope}".rstrip()
+
+
+DEMO_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+
+
+def demo_accounts(store: Store) -> list[DemoAccount]:
+    """One account per role (``demo-<role>``), made once and reused; passwords in ``demo-accounts.txt``.
+
+    The manager runs the team with the most open cases, the practitioner is the worker with the
+    most. An account already there keeps its password if the file has it, and gets a new random one
+    (written to the file) if not, so the file always says how to sign in.
+    """
+    from childhub.accounts import AccountError, Accounts
+
+    path = store.data_dir / ACCOUNTS_FILE
+    known = _read_accounts_file(path)
+    accounts = Accounts(store.data_dir)
+    existing = {account.username: account for account in accounts.list()}
+    team, worker = _busiest_team_and_worker(store)
+    made = []
+    for role in DEMO_ROLES:
+        username = f"demo-{role}"
+        account = existing.get(username)
+        password = known.get(username)
+        if account is None:
+            password = secrets.token_urlsafe(12)
+            scope = {"teams": (team,)} if role == "manager" else {"worker_id": worker} if role == "practitioner" else {}
+            if role in ("manager", "practitioner") and not (team if role == "manager" else worker):
+                raise AccountError(f"the demo store has no open cases to give the {role} account a caseload")
+            account = accounts.add(username, role, password, display_name=f"Demo {role}", **scope)
+        elif password is None:
+            password = secrets.token_urlsafe(12)
+            accounts.set_password(username, password)
+        where = ", ".join([*account.teams, *account.service_areas, *([account.worker_id] if account.worker_id else [])])
+        label = {"manager": f"team {where}", "practitioner": f"worker {where}"}.get(role, "")
+        made.append(DemoAccount(role, username, password, label))
+    _write_accounts_file(path, made)
+    return made
+
+
+def _busiest_team_and_worker(store: Store) -> tuple[str | None, str | None]:
+    """The team and the worker with the most cases open today."""
+    from childhub.facts import prepare
+
+    open_today = (
+        "FROM fact_allocation WHERE start_date <= current_date AND (end_date IS NULL OR end_date > current_date) "
+    )
+    with store.reader() as conn:
+        prepare(conn, ["allocation"])
+        team = conn.execute(
+            f"SELECT team_id {open_today} AND team_id IS NOT NULL GROUP BY team_id ORDER BY count(*) DESC, team_id "
+            "LIMIT 1"
+        ).fetchone()
+        worker = conn.execute(
+            f"SELECT worker_id {open_today} AND worker_id IS NOT NULL GROUP BY worker_id "
+            "ORDER BY count(*) DESC, worker_id LIMIT 1"
+        ).fetchone()
+    return (team[0] if team else None), (worker[0] if worker else None)
+
+
+def _read_accounts_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    passwords = {}
+    for line in path.read_text("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and not line.startswith("#"):
+            passwords[parts[1]] = parts[2]
+    return passwords
+
+
+def _write_accounts_file(path: Path, accounts: list[DemoAccount]) -> None:
+    text = (
+        "# childhub demo accounts: role, username, password (synthetic data only; readable by you alone)\n"
+        + "".join(account.line() + "\n" for account in accounts)
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)  # also when the file was there before with wider permissions

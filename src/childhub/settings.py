@@ -29,6 +29,17 @@ class Settings(BaseSettings):
         description="The authority's settings file (population, targets, early warnings); "
         "default: authority.yml in the data folder.",
     )
+    small_number_threshold: int = Field(
+        default=5,
+        ge=1,
+        description="Counts from 1 up to one below this are shown as [c] wherever aggregates are shown to "
+        "the scrutiny role, so no child can be picked out.",
+    )
+    secure_cookies: bool = Field(
+        default=True,
+        description="Mark the web app's session cookie Secure (sent over HTTPS, and to 127.0.0.1 or localhost "
+        "only over plain HTTP). Turn off only behind a proxy that cannot forward HTTPS.",
+    )
     query_timeout_seconds: float = Field(
         default=30.0,
         gt=0,

@@ -358,21 +358,33 @@ def write_annex_a(
     version: str | None = None,
 ) -> AnnexAReport:
     """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``."""
+    with store.reader() as conn:
+        return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version)
+
+
+def write_annex_a_from(
+    conn: duckdb.DuckDBPyConnection,
+    as_at: date,
+    out: Path,
+    *,
+    fmt: Format = "xlsx",
+    version: str | None = None,
+) -> AnnexAReport:
+    """``write_annex_a`` on a connection the caller holds (a reader, or a cursor on a published snapshot)."""
     if fmt not in ("xlsx", "csv"):
         raise AnnexAExportError(f"Annex A can be written as xlsx or csv, not {fmt!r}")
     started = time.perf_counter()
     annex = template(version or version_for(as_at))
     out = Path(out)
     started_runs: list[_ListRun] = []
-    with store.reader() as conn:
-        runs = _runs(conn, as_at, annex, started_runs)
-        try:
-            if fmt == "xlsx":
-                paths, results = _write_workbook(runs, out, as_at, annex)
-            else:
-                paths, results = _write_csv_files(runs, out, annex)
-        except OSError as error:
-            raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
+    runs = _runs(conn, as_at, annex, started_runs)
+    try:
+        if fmt == "xlsx":
+            paths, results = _write_workbook(runs, out, as_at, annex)
+        else:
+            paths, results = _write_csv_files(runs, out, annex)
+    except OSError as error:
+        raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
     return AnnexAReport(
         paths=paths,
         rows={number: count for number, count, _ in results},

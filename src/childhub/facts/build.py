@@ -226,16 +226,19 @@ def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in rows} - {"refresh_state"}
 
 
-def refresh(conn: duckdb.DuckDBPyConnection) -> float:
+def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
     """Rebuild every fact into the store's ``facts`` schema (on the writer), in one transaction; seconds taken.
 
     Called after every ingest and link, so readers use the stored facts instead of building them.
+    Facts already built from the data as it is now are kept (0 seconds) unless ``force``.
     """
     import time
 
     import duckdb
 
     started = time.perf_counter()
+    if not force and _persisted_fresh(conn):
+        return 0.0  # built from the data as it is now already
     _install_macros(conn)
     facts = _facts()
     conn.execute("BEGIN TRANSACTION")

@@ -135,7 +135,7 @@ class Calculator:
     def _prepare(self, ind: Indicator) -> None:
         from childhub.facts.build import prepare, referenced_facts
 
-        prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team"])
+        prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team", "worker"])
 
     def _counted_sql(self, ind: Indicator, periods: list[Period]) -> str:
         authority = self.authority
@@ -175,7 +175,7 @@ class Calculator:
     def _with_attributes(self, ind: Indicator, periods: list[Period]) -> str:
         """The counted rows with the child's breakdown attributes at the period's end."""
         columns = self.columns(ind)
-        replaced = (*STANDARD_BREAKDOWNS, "child_id", "la_child_id", "age")
+        replaced = (*STANDARD_BREAKDOWNS, "child_id", "la_child_id", "age", "team_name", "worker_name")
         own = ", ".join(f"counted.{c}" for c in columns if c not in replaced)
         team = "coalesce(counted.team_id, alloc.team_id)" if "team_id" in columns else "alloc.team_id"
         worker = "coalesce(counted.worker_id, alloc.worker_id)" if "worker_id" in columns else "alloc.worker_id"
@@ -202,12 +202,15 @@ class Calculator:
                    coalesce(ch.area, 'unknown') AS area, ch.child_id, ch.la_child_id,
                    coalesce({team}, 'unallocated') AS team,
                    coalesce({worker}, 'unallocated') AS worker,
+                   coalesce(t.team_name, {team}, 'unallocated') AS team_name,
+                   coalesce(w.worker_name, {worker}, 'unallocated') AS worker_name,
                    coalesce(t.service_area, 'unallocated') AS service_area
             FROM counted
             JOIN period p USING (period_id)
             LEFT JOIN fact_child ch ON ch.child_key = counted.child_key
             LEFT JOIN alloc ON alloc.period_id = counted.period_id AND alloc.child_key = counted.child_key
             LEFT JOIN fact_team t ON t.team_id = {team}
+            LEFT JOIN fact_worker w ON w.worker_id = {worker}
         )"""
 
     def _aggregates(self, ind: Indicator) -> str:
@@ -330,7 +333,7 @@ class Calculator:
         shown = ["child_key", "child_id", "la_child_id", *extra, "numerator"]
         if "denominator" in columns:
             shown.append("denominator")
-        shown += ["age", "age_band", "sex", "ethnicity", "area", "team", "worker", *own]
+        shown += ["age", "age_band", "sex", "ethnicity", "area", "team", "team_name", "worker", "worker_name", *own]
         sql = (
             f"{self._with_attributes(ind, [chosen])} SELECT {', '.join(shown)} FROM attributed "
             f"WHERE CAST({part} AS DOUBLE) > 0 ORDER BY {'event_date, ' if 'event_date' in columns else ''}child_key"
@@ -346,12 +349,13 @@ class Calculator:
             raise IndicatorError(f"{ind.id} breaks down by {', '.join(ind.breakdowns)}, not by {by}")
         chosen = period_ending(period or ind.period, as_at)
         self._prepare(ind)
+        label = {"team": "team_name", "worker": "worker_name"}.get(by, by)
         sql = (
-            f"{self._with_attributes(ind, [chosen])} SELECT {by} AS grp, {self._aggregates(ind)} "
-            f"FROM attributed GROUP BY grp ORDER BY grp"
+            f"{self._with_attributes(ind, [chosen])} SELECT {by} AS grp, any_value({label}) AS label, "
+            f"{self._aggregates(ind)} FROM attributed GROUP BY grp ORDER BY grp"
         )
         rows = []
-        for group, numerator, denominator, measured, children in self._run(ind, sql):
+        for group, name, numerator, denominator, measured, children in self._run(ind, sql):
             if ind.unit == "rate_per_10k":  # no population per group: show the count
                 value, note = None, "no population for the group; see the count"
             else:
@@ -359,6 +363,7 @@ class Calculator:
             rows.append(
                 {
                     by: group,
+                    "label": name,  # the team's or worker's name where the case system gives one
                     "value": value,
                     "formatted": format_value(ind, value),
                     "numerator": numerator,

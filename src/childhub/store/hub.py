@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,38 +29,52 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
+_MIGRATED: set[Path] = set()  # hub databases brought up to date by this process
+_LOCAL = threading.local()
+
+
 class HubDatabase:
     """``<data_dir>/hub.sqlite``, created and migrated on first use."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / HUB_FILE
-        self._migrated = False
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in one transaction: committed when the block ends, rolled back if it raises."""
+    def connect(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction: committed when the block ends, rolled back if it raises.
+
+        ``write=False`` starts a read transaction, which never waits for writers (write-ahead log).
+        """
+        conn = self._thread_connection()
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        """This thread's connection to the file (kept open: a web server asks on every request)."""
+        connections = _LOCAL.__dict__.setdefault("connections", {})
+        conn = connections.get(self.path)
+        if conn is not None and self.path.exists():
+            return conn
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        except sqlite3.Error as error:
-            raise StoreError(f"could not open the hub database {self.path}: {error}") from error
-        conn.row_factory = sqlite3.Row
-        try:
+            conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 10000")
-            if not self._migrated:
+            conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a crash of childhub
+            if self.path not in _MIGRATED:
                 self._migrate(conn)
-                self._migrated = True
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+                _MIGRATED.add(self.path)
+        except sqlite3.Error as error:
+            raise StoreError(f"could not open the hub database {self.path}: {error}") from error
+        connections[self.path] = conn
+        return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute(

@@ -146,21 +146,40 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     """
     import os
     import shutil
-    import time
 
-    conn.execute("CHECKPOINT")
     serve = store.data_dir / SERVE_DIR
+    name = f"snapshot-{_snapshot_version(conn)}.duckdb"
+    current = current_snapshot(store.data_dir)
+    if current is not None and current.name == name:
+        return current  # nothing the web app shows has changed since the last one
+    conn.execute("CHECKPOINT")
     serve.mkdir(parents=True, exist_ok=True)
-    name = f"snapshot-{time.time_ns()}.duckdb"
     partial = serve / f".{name}.partial"
     shutil.copyfile(store.database_path, partial)
     os.replace(partial, serve / name)
     pointer = serve / f".{CURRENT_FILE}.partial"
     pointer.write_text(name, "utf-8")
     os.replace(pointer, serve / CURRENT_FILE)
-    for old in sorted(serve.glob("snapshot-*.duckdb"))[:-_SNAPSHOTS_KEPT]:
+    snapshots = sorted(serve.glob("snapshot-*.duckdb"), key=lambda path: path.stat().st_mtime_ns)
+    for old in snapshots[:-_SNAPSHOTS_KEPT]:
         old.unlink(missing_ok=True)
     return serve / name
+
+
+def _snapshot_version(conn: duckdb.DuckDBPyConnection) -> str:
+    """A name for the state of everything the web app shows: the facts' data, the batches, the review queue."""
+    import hashlib
+
+    from childhub.facts.build import data_version
+
+    extra = conn.execute(
+        "SELECT (SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch), "
+        "(SELECT count(*) || ':' || count(decided_at) || ':' || coalesce(max(pair_id), 0) || ':' "
+        "        || coalesce(max(decided_at), TIMESTAMP '1900-01-01') FROM link_review), "
+        "(SELECT count(*) FROM schema_migrations)"
+    ).fetchone()
+    text = data_version(conn) + "|" + "|".join(str(part) for part in extra)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def current_snapshot(data_dir: Path) -> Path | None:

@@ -20,11 +20,12 @@ from fastapi.templating import Jinja2Templates
 from childhub import __version__
 from childhub.accounts import Accounts
 from childhub.errors import ChildhubError
-from childhub.web.deps import Forbidden, NotFound, NotSignedIn, WebContext, render, wants_json
+from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, render, wants_json
 from childhub.web.served import Served
 
 HERE = Path(__file__).parent
-# One module per resource in routes/, each with a ``router``; the order is the order of the menus.
+# One module per resource in routes/, each with a ``router`` (its pages) and, where it has JSON for
+# other systems, an ``api_router`` under /api/v1/.
 ROUTERS = (
     "auth",
     "overview",
@@ -55,9 +56,16 @@ def plotly_script() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def create_app(data_dir: Path, *, secure_cookies: bool = True, small_number: int = 5) -> FastAPI:
-    """The app for the hub in ``data_dir`` (its published snapshot, accounts and audit log)."""
+def create_app(
+    data_dir: Path, *, secure_cookies: bool = True, small_number: int = 5, warm_first: bool = False
+) -> FastAPI:
+    """The app for the hub in ``data_dir`` (its published snapshot, accounts and audit log).
+
+    ``warm_first`` counts what the overview and indicator pages show on the published snapshot
+    before the app is returned (``childhub serve`` does), so the first visitors do not wait.
+    """
     from childhub.indicators.targets import AUTHORITY_FILE, load_authority
+    from childhub.web.measures import warm
 
     data_dir = Path(data_dir)
     app = FastAPI(
@@ -72,13 +80,18 @@ def create_app(data_dir: Path, *, secure_cookies: bool = True, small_number: int
     app.state.childhub = WebContext(
         data_dir=data_dir,
         accounts=Accounts(data_dir),
-        served=Served(data_dir),
+        served=Served(data_dir, warm=warm),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         secure_cookies=secure_cookies,
         small_number=small_number,
         authority_name=authority.name,
     )
     app.state.childhub.templates.env.globals["version"] = __version__
+    if warm_first:
+        from childhub.store import current_snapshot
+
+        if current_snapshot(data_dir) is not None:
+            warm(app.state.childhub.served.current())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
@@ -87,7 +100,11 @@ def create_app(data_dir: Path, *, secure_cookies: bool = True, small_number: int
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # the last line of defence: one error page, and the connection stays open
+            log.exception("unexpected error on %s", request.url.path)
+            response = _error(request, 500, "something went wrong on the server; it has been logged")
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -100,6 +117,8 @@ def create_app(data_dir: Path, *, secure_cookies: bool = True, small_number: int
     for name in ROUTERS:
         module = importlib.import_module(f"childhub.web.routes.{name}")
         app.include_router(module.router)
+        if hasattr(module, "api_router"):  # the resource's JSON under /api/v1/, beside its pages
+            app.include_router(module.api_router)
     return app
 
 
@@ -132,6 +151,10 @@ def _error_handlers(app: FastAPI) -> None:
     async def forbidden(request: Request, error: Forbidden) -> Response:
         return _error(request, 403, str(error))
 
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, error: Conflict) -> Response:
+        return _error(request, 409, str(error))
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, error: NotFound) -> Response:
         return _error(request, 404, str(error))
@@ -151,8 +174,3 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException) -> Response:
         message = "there is no such page" if error.status_code == 404 else str(error.detail)
         return _error(request, error.status_code, message)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> Response:
-        log.exception("unexpected error on %s", request.url.path)
-        return _error(request, 500, "something went wrong on the server; it has been logged")

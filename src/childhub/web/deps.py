@@ -30,9 +30,10 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Caseloads", "/caseloads", ("admin", "analyst", "manager")),
     ("Cohorts", "/cohorts", ("admin", "analyst")),
     ("SQL", "/sql", ("admin", "analyst")),
-    ("Annex A", "/annex-a", ("admin", "analyst", "manager")),
+    ("Annex A", "/annex-a", ("admin", "analyst")),
     ("Review", "/review", ("admin", "analyst")),
     ("Audit log", "/audit", ("admin",)),
+    ("API", "/api", ("admin", "analyst", "manager", "practitioner", "scrutiny")),
 )
 
 
@@ -42,6 +43,10 @@ class NotSignedIn(ChildhubError):
 
 class Forbidden(ChildhubError):
     """Signed in, but the role does not allow this: 403."""
+
+
+class Conflict(ChildhubError):
+    """The store is busy with another writer (an ingest): 409, try again shortly."""
 
 
 class NotFound(ChildhubError):

@@ -3,32 +3,58 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from childhub.indicators import Calculator, Figure, Trend, load_authority
+from childhub.indicators import Calculator, Figure, Indicator, Trend, load_authority
 from childhub.indicators.targets import AUTHORITY_FILE
-from childhub.web.deps import context
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
 
 
-def calculator(snapshot: Snapshot, request: Request) -> Calculator:
+def calculator(snapshot: Snapshot, request: Request | None = None) -> Calculator:
     """A Calculator on this thread's cursor of the snapshot, with the authority's settings."""
-    authority = snapshot.memo(("authority",), lambda: load_authority(context(request).data_dir / AUTHORITY_FILE))
+    authority = snapshot.memo(("authority",), lambda: load_authority(snapshot.data_dir / AUTHORITY_FILE))
     return Calculator(snapshot.cursor(), authority)
 
 
-def figures_on(snapshot: Snapshot, request: Request, as_at: date) -> list[Figure]:
+def warm(snapshot: Snapshot) -> None:
+    """Count what the overview and each indicator's page show today, before the snapshot serves:
+    every figure, monthly trend and breakdown."""
+    today = date.today()
+    for figure in figures_on(snapshot, None, today):
+        trend_of(snapshot, None, figure.indicator.id, today, "monthly")
+        figure_of(snapshot, None, figure.indicator, today)
+        breakdowns_of(snapshot, None, figure.indicator, today)
+
+
+def figure_of(snapshot: Snapshot, request: Request | None, ind: Indicator, as_at: date) -> Figure:
+    """One indicator on ``as_at`` over its own period (cached per snapshot)."""
+    return snapshot.memo(("figure", ind.id, as_at), lambda: calculator(snapshot, request).figures(as_at, [ind.id])[0])
+
+
+def breakdowns_of(
+    snapshot: Snapshot, request: Request | None, ind: Indicator, as_at: date
+) -> dict[str, list[dict[str, Any]]]:
+    """Every breakdown of one indicator on ``as_at`` (cached per snapshot)."""
+
+    def count() -> dict[str, list[dict[str, Any]]]:
+        calc = calculator(snapshot, request)
+        return {by: calc.breakdown(ind.id, as_at, by) for by in ind.breakdowns}
+
+    return snapshot.memo(("breakdowns", ind.id, as_at), count)
+
+
+def figures_on(snapshot: Snapshot, request: Request | None, as_at: date) -> list[Figure]:
     """Every indicator on ``as_at``, over its own period (counted once per snapshot)."""
     return snapshot.memo(("figures", as_at), lambda: calculator(snapshot, request).figures(as_at))
 
 
 def trend_of(
     snapshot: Snapshot,
-    request: Request,
+    request: Request | None,
     indicator_id: str,
     as_at: date,
     frequency: str = "monthly",

@@ -27,10 +27,11 @@ _CHECK_EVERY_SECONDS = 1.0
 class Snapshot:
     """One published snapshot: a read-only connection, per-thread cursors, and a cache of results."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data_dir: Path) -> None:
         from childhub.store import open_snapshot
 
         self.path = path
+        self.data_dir = data_dir  # the hub's folder (its authority settings)
         self.version = path.name
         self.conn = open_snapshot(path)
         self._local = threading.local()
@@ -62,13 +63,27 @@ class Snapshot:
 
 
 class Served:
-    """The snapshots of the hub in ``data_dir``, switching to the newest as they are published."""
+    """The snapshots of the hub in ``data_dir``, switching to the newest as they are published.
 
-    def __init__(self, data_dir: Path) -> None:
+    ``warm(snapshot)``, if given, is run on a newly published snapshot in a background thread
+    before requests switch to it (the overview's figures and trends, say), so no visitor waits
+    for the first count after an ingest; until it finishes, the previous snapshot serves.
+    """
+
+    def __init__(self, data_dir: Path, warm: Callable[[Snapshot], None] | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.warm = warm
         self._snapshot: Snapshot | None = None
+        self._warming: Path | None = None
+        self._switch_now = False
         self._checked_at = 0.0
         self._lock = threading.Lock()
+
+    def look_now(self) -> None:
+        """Switch to a newer snapshot at the next request, without warming it first (after this process
+        published one itself, so the person who made the change sees it at once)."""
+        self._checked_at = 0.0
+        self._switch_now = True
 
     def current(self) -> Snapshot:
         now = time.monotonic()
@@ -86,6 +101,29 @@ class Served:
                 raise StoreError(
                     f"nothing has been published in {self.data_dir} yet: run childhub ingest (or childhub demo)"
                 )
-            if self._snapshot is None or self._snapshot.path != path:
-                self._snapshot = Snapshot(path)  # the old one closes when its last request lets go
+            if self._snapshot is None:
+                self._snapshot = Snapshot(path, self.data_dir)
+            elif self._snapshot.path != path and (self._switch_now or self._warming != path):
+                if self.warm is None or self._switch_now:
+                    self._switch_now = False
+                    self._snapshot = Snapshot(path, self.data_dir)  # the old one closes when its last request ends
+                else:
+                    self._warming = path
+                    threading.Thread(target=self._warm_then_switch, args=(path,), daemon=True).start()
             return self._snapshot
+
+    def _warm_then_switch(self, path: Path) -> None:
+        snapshot = Snapshot(path, self.data_dir)
+        try:
+            self.warm(snapshot)
+        except Exception:  # a failed warm-up must not keep the new data from being served
+            import logging
+
+            logging.getLogger("childhub.web").exception("warming snapshot %s failed", path.name)
+        from childhub.store import current_snapshot
+
+        with self._lock:
+            if self._warming == path:
+                self._warming = None
+            if current_snapshot(self.data_dir) == path:  # still the newest: never step back to an older one
+                self._snapshot = snapshot

@@ -1,5 +1,135 @@
-"""(To be written.)"""
+"""The cohort builder: a population over a period, filtered and counted by one or two groupings.
 
-from fastapi import APIRouter
+Every choice is a GET parameter, so a cohort is a link. The page shows the counts as a table and a
+bar chart, links to the list of the cohort's children, and downloads either as CSV or Excel. Every
+count, list and download is audited. For admins and analysts only.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from childhub.web.cohorts import (
+    FILTERS,
+    GROUPINGS,
+    PERIODS,
+    POPULATIONS,
+    CohortQuery,
+    cohort_children,
+    count_cohort,
+    filter_choices,
+)
+from childhub.web.deps import Signed, audit, context, render, require, signed_in
+from childhub.web.exports import download
+
+ROLES = ("admin", "analyst")
+CHILDREN_SHOWN = 500  # the children listed on a page; the download has them all
+CHILDREN_DOWNLOADED = 1_000_000
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["cohorts"], dependencies=[Depends(require(*ROLES))])
+Cohort = Annotated[CohortQuery, Query()]
+
+
+def _count(request: Request, query: CohortQuery):
+    # Not cached: a count takes well under a second even on a large authority, and cohorts are many.
+    return count_cohort(context(request).served.current().cursor(), query)
+
+
+def _link(path: str, query: CohortQuery, **extra: str) -> str:
+    return f"{path}?{urlencode({**query.parameters(), **extra})}"
+
+
+@router.get("/cohorts", response_class=HTMLResponse)
+def cohorts(request: Request, query: Cohort, signed: Signed = Depends(signed_in)):
+    snapshot = context(request).served.current()
+    result = _count(request, query)
+    audit(request, signed, "cohort", subject=query.describe(), cohort=query.parameters(), children=result.children)
+    choices = snapshot.memo("cohort_filter_choices", lambda: filter_choices(snapshot.cursor()))
+    columns, rows = result.table()
+    chart_rows = [[" / ".join(row.groups) or "All", row.children, result.share(row)] for row in result.rows]
+    return render(
+        request,
+        "cohorts.html",
+        signed,
+        query=query,
+        result=result,
+        columns=columns,
+        rows=rows,
+        chart_rows=chart_rows,
+        populations=POPULATIONS,
+        periods=PERIODS,
+        filters=FILTERS,
+        groupings=GROUPINGS,
+        choices=choices,
+        children_link=_link("/cohorts/children", query),
+        csv_link=_link("/cohorts/export", query, format="csv"),
+        xlsx_link=_link("/cohorts/export", query, format="xlsx"),
+        children_csv_link=_link("/cohorts/export", query, format="csv", rows="children"),
+    )
+
+
+@router.get("/cohorts/children", response_class=HTMLResponse)
+def children(request: Request, query: Cohort, signed: Signed = Depends(signed_in)):
+    listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_SHOWN)
+    audit(
+        request,
+        signed,
+        "view_children",
+        subject=query.describe(),
+        child_count=len(listed.rows),
+        cohort=query.parameters(),
+        children=listed.total,
+    )
+    return render(
+        request,
+        "cohorts.html",
+        signed,
+        query=query,
+        listed=listed,
+        shown=CHILDREN_SHOWN,
+        back_link=_link("/cohorts", query),
+        children_csv_link=_link("/cohorts/export", query, format="csv", rows="children"),
+        children_xlsx_link=_link("/cohorts/export", query, format="xlsx", rows="children"),
+    )
+
+
+@router.get("/cohorts/export")
+def export(
+    request: Request,
+    query: Cohort,
+    format: Literal["csv", "xlsx"] = "csv",
+    rows: Literal["table", "children"] = "table",
+    signed: Signed = Depends(signed_in),
+) -> Response:
+    """The cohort's counts (``rows=table``) or its children (``rows=children``) as CSV or Excel."""
+    if rows == "children":
+        listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_DOWNLOADED)
+        columns, lines, child_count = list(listed.columns), listed.rows, len(listed.rows)
+    else:
+        result = _count(request, query)
+        columns, lines = result.table()
+        child_count = None
+    audit(
+        request,
+        signed,
+        "export_cohort",
+        subject=query.describe(),
+        child_count=child_count,
+        cohort=query.parameters(),
+        format=format,
+        rows=rows,
+    )
+    name = f"cohort-{query.population}-{query.as_at.isoformat()}{'-children' if rows == 'children' else ''}"
+    return download(format, name, columns, lines)
+
+
+@api_router.get("/cohorts", summary="Count a cohort")
+def cohorts_json(request: Request, query: Cohort, signed: Signed = Depends(signed_in)) -> dict:
+    """A cohort's counts by its groupings (the same parameters as the cohort builder page), as JSON."""
+    result = _count(request, query)
+    audit(request, signed, "cohort", subject=query.describe(), cohort=query.parameters(), children=result.children)
+    return result.as_dict()

@@ -1,5 +1,263 @@
-"""(To be written.)"""
+"""One indicator: its definition, figure, trend with control limits, breakdowns, and the children behind it.
 
-from fastapi import APIRouter
+Every role sees the aggregates (scrutiny with small numbers suppressed). The children behind the
+number are for roles that may see children, limited to those in the user's scope; each such view
+is written to the audit log.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from childhub.web.charts import (
+    figure_view,
+    is_suppressed,
+    limits_view,
+    suppression_threshold,
+    trend_figure,
+    trend_points,
+)
+from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
+from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
+from childhub.web.scope import child_filter, suppress
+
+if TYPE_CHECKING:
+    from childhub.indicators import Indicator
+
+ALL_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+SEES_CHILDREN = ("admin", "analyst", "manager", "practitioner")
+ROWS_SHOWN = 2000  # children listed on the page at most (the API gives them all)
+Frequency = Literal["daily", "weekly", "monthly"]
+Part = Literal["numerator", "denominator"]
+BREAKDOWN_LABELS = {
+    "age_band": "Age band",
+    "sex": "Sex",
+    "ethnicity": "Ethnicity",
+    "team": "Team",
+    "worker": "Worker",
+    "area": "Area",
+    "service_area": "Service area",
+}
+
+router = APIRouter(dependencies=[Depends(require(*ALL_ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ALL_ROLES))])
+# The children behind a figure: not for scrutiny (included into the routers above, below).
+children_pages = APIRouter(dependencies=[Depends(require(*SEES_CHILDREN))])
+children_api = APIRouter(dependencies=[Depends(require(*SEES_CHILDREN))])
+
+
+def known_indicator(indicator_id: str) -> Indicator:
+    """The indicator, or NotFound (an unknown ID is a missing page, not a bad request)."""
+    from childhub.indicators import IndicatorError, indicator
+
+    try:
+        return indicator(indicator_id)
+    except IndicatorError as error:
+        raise NotFound(str(error)) from None
+
+
+def _breakdown_view(rows: list[dict[str, Any]], by: str, threshold: int) -> list[dict[str, Any]]:
+    shown = []
+    for row in rows:
+        suppressed = is_suppressed(row["numerator"], row["denominator"], threshold)
+        shown.append(
+            {
+                "group": row[by],
+                "label": row.get("label") or row[by],
+                "value": None if suppressed else row["value"],
+                "formatted": "[c]" if suppressed else row["formatted"],
+                "numerator": suppress(row["numerator"], threshold),
+                "denominator": suppress(row["denominator"], threshold),
+                "children": suppress(row["children"], threshold),
+                "note": None if suppressed else row["note"],
+            }
+        )
+    return shown
+
+
+def indicator_report(
+    request: Request, signed: Signed, indicator_id: str, as_at: date, frequency: str
+) -> tuple[Indicator, dict[str, Any]]:
+    """What the page and the API show about one indicator, as ``signed`` may see it."""
+    ind = known_indicator(indicator_id)
+    ctx = context(request)
+    snapshot = ctx.served.current()
+    threshold = suppression_threshold(signed.role, ctx.small_number)
+    trend = trend_of(snapshot, request, ind.id, as_at, frequency)
+    points = trend_points(trend, threshold)
+    any_suppressed = any(point["formatted"] == "[c]" for point in points)
+    report = {
+        "indicator": {
+            "id": ind.id,
+            "name": ind.name,
+            "definition": ind.definition,
+            "group": ind.group,
+            "unit": ind.unit,
+            "polarity": ind.polarity,
+            "period": ind.period,
+            "counts": ind.counts,
+            "owner": ind.owner,
+            "source": ind.source,
+            "breakdowns": list(ind.breakdowns),
+            "comparator": None if ind.comparator is None else ind.comparator.model_dump(),
+        },
+        "as_at": as_at.isoformat(),
+        "figure": figure_view(figure_of(snapshot, request, ind, as_at), threshold),
+        "trend": {
+            "frequency": frequency,
+            "points": points,
+            # Limits and warnings are drawn from every point's value: not given when some are suppressed.
+            "limits": None if any_suppressed else limits_view(trend.limits),
+            "warnings": [] if any_suppressed else list(trend.warnings),
+        },
+        "breakdowns": {
+            by: _breakdown_view(rows, by, threshold)
+            for by, rows in breakdowns_of(snapshot, request, ind, as_at).items()
+        },
+    }
+    return ind, report
+
+
+@router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
+def indicator_page(
+    request: Request,
+    indicator_id: str,
+    as_at: date | None = None,
+    frequency: Frequency = "monthly",
+    signed: Signed = Depends(signed_in),
+):
+    """The indicator's definition, figure, trend chart (with control limits) and breakdowns."""
+    day = as_at or date.today()
+    ind, report = indicator_report(request, signed, indicator_id, day, frequency)
+    points = report["trend"]["points"]
+    figure = report["figure"]
+    chart = trend_figure(
+        points, report["trend"]["limits"], ind.value_label or ind.unit.replace("_", " "), figure["target"]
+    )
+    return render(
+        request,
+        "indicator.html",
+        signed,
+        ind=ind,
+        report=report,
+        figure=figure,
+        as_at=day,
+        frequency=frequency,
+        chart=chart,
+        chart_rows=[(p["as_at"], p["formatted"], p["numerator"], p["denominator"]) for p in points],
+        breakdown_labels=BREAKDOWN_LABELS,
+        sees_children=signed.account.sees_children,
+    )
+
+
+@api_router.get("/indicators/{indicator_id}", summary="One indicator: figure, trend, limits, breakdowns")
+def indicator_json(
+    request: Request,
+    indicator_id: str,
+    as_at: date | None = None,
+    frequency: Frequency = "monthly",
+    signed: Signed = Depends(signed_in),
+) -> dict:
+    """One indicator on a date: its figure, trend points, control limits, warnings and breakdowns."""
+    _, report = indicator_report(request, signed, indicator_id, as_at or date.today(), frequency)
+    return report
+
+
+# --- the children behind the number ---------------------------------------------------------
+
+
+def children_behind(request: Request, signed: Signed, indicator_id: str, as_at: date, part: str) -> dict[str, Any]:
+    """The rows behind a figure that ``signed`` may see, how many are hidden, audited as a view of children."""
+    ind = known_indicator(indicator_id)
+    snapshot = context(request).served.current()
+    rows = snapshot.memo(
+        ("children", ind.id, as_at, part), lambda: calculator(snapshot, request).children(ind.id, as_at, part=part)
+    )
+    predicate, values = child_filter(signed, "child_key")
+    if predicate == "TRUE":
+        visible = rows
+    else:
+        keys = {row["child_key"] for row in rows if row["child_key"] is not None}
+        allowed: set[str] = set()
+        if keys:
+            found = (
+                snapshot.cursor()
+                .execute(
+                    f"SELECT child_key FROM unnest(?) AS k(child_key) WHERE {predicate}",
+                    [sorted(keys), *values],
+                )
+                .fetchall()
+            )
+            allowed = {key for (key,) in found}
+        visible = [row for row in rows if row["child_key"] in allowed]
+    children = len({row["child_key"] for row in visible if row["child_key"] is not None})
+    audit(
+        request,
+        signed,
+        "view_children",
+        subject=ind.id,
+        child_count=children,
+        part=part,
+        as_at=as_at.isoformat(),
+        rows=len(visible),
+        hidden=len(rows) - len(visible),
+    )
+    return {
+        "indicator": ind,
+        "as_at": as_at,
+        "part": part,
+        "rows": visible,
+        "children": children,
+        "hidden": len(rows) - len(visible),
+        "total": len(rows),
+    }
+
+
+@children_pages.get("/indicators/{indicator_id}/children", response_class=HTMLResponse)
+def children_page(
+    request: Request,
+    indicator_id: str,
+    part: Part = "numerator",
+    as_at: date | None = None,
+    signed: Signed = Depends(signed_in),
+):
+    """The children behind the figure, in the user's scope, each linking to their record."""
+    found = children_behind(request, signed, indicator_id, as_at or date.today(), part)
+    columns = [c for c in found["rows"][0] if c not in ("child_key", "child_id")] if found["rows"] else []
+    return render(
+        request,
+        "indicator_children.html",
+        signed,
+        **found,
+        columns=columns,
+        shown=found["rows"][:ROWS_SHOWN],
+        rows_shown=ROWS_SHOWN,
+    )
+
+
+@children_api.get("/indicators/{indicator_id}/children", summary="The children behind a figure (audited)")
+def children_json(
+    request: Request,
+    indicator_id: str,
+    part: Part = "numerator",
+    as_at: date | None = None,
+    signed: Signed = Depends(signed_in),
+) -> dict:
+    """The rows behind a figure in the caller's scope (audited), and how many are outside it."""
+    found = children_behind(request, signed, indicator_id, as_at or date.today(), part)
+    return {
+        "indicator": found["indicator"].id,
+        "as_at": found["as_at"].isoformat(),
+        "part": part,
+        "children": found["children"],
+        "hidden": found["hidden"],
+        "rows": found["rows"],
+    }
+
+
+router.include_router(children_pages)
+api_router.include_router(children_api)

@@ -1,20 +1,102 @@
-"""The overview: every indicator with its value, target, RAG and England comparator."""
+"""The overview: every indicator by group, with value, target, RAG, England, a sparkline and warnings.
+
+Counted once per snapshot and date (``Snapshot.memo``), so many people opening the overview do
+not count again; suppression for scrutiny is applied to the cached figures as each page is drawn.
+Also says when each source was last refreshed, from the snapshot's ``ingest_batch``.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from childhub.web.charts import figure_view, sparkline_svg, suppression_threshold, trend_points
 from childhub.web.deps import Signed, context, render, require, signed_in
-from childhub.web.measures import figures_on
+from childhub.web.measures import figures_on, trend_of
 
-router = APIRouter(dependencies=[Depends(require("admin", "analyst", "manager", "practitioner", "scrutiny"))])
+if TYPE_CHECKING:
+    from childhub.web.served import Snapshot
+
+ALL_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+SPARKLINE_POINTS = 24  # monthly points drawn (the trend's own length, at most this)
+router = APIRouter(dependencies=[Depends(require(*ALL_ROLES))])
+
+
+def source_refreshes(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Per source system and kind: the latest loaded batch's finish time and extract date."""
+
+    def count() -> list[dict[str, Any]]:
+        rows = (
+            snapshot.cursor()
+            .execute(
+                "SELECT source_system, source_kind, arg_max(finished_at, (finished_at, batch_id)), "
+                "arg_max(extract_date, (finished_at, batch_id)), count(*) "
+                "FROM ingest_batch WHERE status = ? AND finished_at IS NOT NULL "
+                "GROUP BY source_system, source_kind ORDER BY source_system, source_kind",
+                ["loaded"],
+            )
+            .fetchall()
+        )
+        return [
+            {"source_system": s, "source_kind": k, "finished_at": f, "extract_date": e, "batches": n}
+            for s, k, f, e, n in rows
+        ]
+
+    return snapshot.memo(("source_refreshes",), count)
+
+
+def overview_figures(snapshot: Snapshot, request: Request, as_at: date) -> list[tuple[Any, Any]]:
+    """Each indicator's figure on ``as_at`` with its monthly trend (both cached per snapshot)."""
+
+    def count() -> list[tuple[Any, Any]]:
+        return [
+            (figure, trend_of(snapshot, request, figure.indicator.id, as_at, "monthly"))
+            for figure in figures_on(snapshot, request, as_at)
+        ]
+
+    return snapshot.memo(("overview", as_at), count)
+
+
+def overview_groups(snapshot: Snapshot, request: Request, as_at: date, threshold: int) -> list[dict[str, Any]]:
+    """The overview's groups, each with its indicators as shown to someone under ``threshold``."""
+    from childhub.indicators.definitions import GROUPS
+
+    def build() -> list[dict[str, Any]]:
+        groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUPS}
+        for figure, trend in overview_figures(snapshot, request, as_at):
+            shown = figure_view(figure, threshold)
+            points = trend_points(trend, threshold)[-SPARKLINE_POINTS:]
+            shown["sparkline"] = sparkline_svg(
+                [point["value"] for point in points],
+                f"{figure.indicator.name}, monthly",
+                formatted=[point["formatted"] for point in points],
+            )
+            shown["sparkline_from"] = points[0]["as_at"] if points else None
+            # Warnings come from the trend's values, which a scrutiny viewer may not see in part.
+            suppressed_points = any(point["value"] is None and point["formatted"] == "[c]" for point in points)
+            shown["warnings"] = [] if suppressed_points else list(trend.warnings)
+            groups[figure.indicator.group].append(shown)
+        return [{"key": key, "name": GROUPS[key], "indicators": items} for key, items in groups.items() if items]
+
+    return snapshot.memo(("overview_groups", as_at, threshold), build)
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, signed: Signed = Depends(signed_in)):
-    as_at = date.today()
-    snapshot = context(request).served.current()
-    return render(request, "overview.html", signed, as_at=as_at, figures=figures_on(snapshot, request, as_at))
+def overview(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
+    """Every indicator on the date (default today), grouped, with when each source was refreshed."""
+    day = as_at or date.today()
+    ctx = context(request)
+    snapshot = ctx.served.current()
+    threshold = suppression_threshold(signed.role, ctx.small_number)
+    return render(
+        request,
+        "overview.html",
+        signed,
+        as_at=day,
+        groups=overview_groups(snapshot, request, day, threshold),
+        refreshes=source_refreshes(snapshot),
+        suppressing=bool(threshold),
+    )

@@ -1,5 +1,84 @@
-"""(To be written.)"""
+"""The linkage review queue: uncertain pairs of source records, side by side, for a person to decide."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
+
+from childhub.errors import StoreError
+from childhub.web import records
+from childhub.web.deps import Conflict, NotFound, Signed, audit, context, csrf_protected, render, require, signed_in
+
+ROLES = ("admin", "analyst")
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["review"], dependencies=[Depends(require(*ROLES))])
+QUEUE_LENGTH = 50
+RECENT = 20
+
+
+class Decision(BaseModel):
+    decision: Literal["same", "different"]
+
+
+def queue_for(request: Request, signed: Signed) -> dict:
+    """Open pairs (least certain first) and the latest decisions; audited as a view of children's records."""
+    snapshot = context(request).served.current()
+    cursor = snapshot.cursor()
+    labels = snapshot.memo(("review", "labels"), lambda: records.review_labels(cursor))
+    pairs = records.review_pairs(cursor, "open", QUEUE_LENGTH, labels)
+    decided = records.review_pairs(cursor, "decided", RECENT, labels)
+    audit(request, signed, "view_review_queue", child_count=2 * len(pairs), pairs=len(pairs))
+    return {"pairs": pairs, "decided": decided}
+
+
+def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:
+    """Record the decision in the store (which publishes a new snapshot); StoreError if another process writes."""
+    from childhub.link import decide
+    from childhub.store import Store
+
+    ctx = context(request)
+    if records.review_pair_status(ctx.served.current().cursor(), pair_id) is None:
+        raise NotFound(f"there is no pair {pair_id} in the review queue")
+    try:
+        decide(Store(ctx.data_dir), pair_id, decision, signed.account.username)
+    except StoreError as busy:
+        raise Conflict(str(busy)) from busy
+    audit(request, signed, "review_decision", subject=str(pair_id), child_count=2, decision=decision)
+    ctx.served.look_now()  # so the next page shows the decision
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, signed: Signed = Depends(signed_in)):
+    return render(request, "review.html", signed, **queue_for(request, signed))
+
+
+@router.post("/review/{pair_id}")
+def review_decision(
+    request: Request,
+    pair_id: int,
+    decision: Literal["same", "different"] = Form(...),
+    signed: Signed = Depends(csrf_protected),
+):
+    try:
+        decide_pair(request, signed, pair_id, decision)
+    except Conflict as busy:
+        return render(request, "review.html", signed, status_code=409, error=str(busy), **queue_for(request, signed))
+    return RedirectResponse(f"/review?decided={pair_id}#decided", status_code=303)
+
+
+@api_router.get("/review")
+def review_json(request: Request, signed: Signed = Depends(signed_in)) -> dict:
+    """Open pairs with both records and the per-field evidence; the latest decisions."""
+    return queue_for(request, signed)
+
+
+@api_router.post("/review/{pair_id}")
+def review_decision_json(
+    request: Request, pair_id: int, body: Decision, signed: Signed = Depends(csrf_protected)
+) -> dict:
+    """Decide a pair: ``{"decision": "same"}`` or ``"different"``; the next linkage run applies it."""
+    decide_pair(request, signed, pair_id, body.decision)
+    return {"pair_id": pair_id, "status": body.decision, "decided_by": signed.account.username}

@@ -1,0 +1,203 @@
+"""What the pages draw: figures as people may see them, Plotly figure dicts, and inline SVG sparklines.
+
+Charts are data: each builder returns the JSON figure ``/static/childhub.js`` hands to Plotly
+(placed in the page by the ``ui.chart`` macro, always beside a table of the same numbers).
+Sparklines are drawn on the server as a small inline SVG, so the overview needs no script.
+
+Scrutiny sees aggregates only: ``figure_view`` with a ``threshold`` (the small-number setting)
+shows a count below it as ``[c]`` and then gives no value, so no child can be picked out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup, escape
+
+from childhub.web.scope import SUPPRESSED, suppress
+
+if TYPE_CHECKING:
+    from childhub.indicators import Figure, Trend
+    from childhub.indicators.targets import ControlLimits
+
+BLUE = "#1d70b8"
+GREY = "#505a5f"
+RED = "#d4351c"
+GREEN = "#00703c"
+NO_SUPPRESSION = 0  # a threshold that suppresses nothing (roles that may see children)
+
+
+def suppression_threshold(role: str, small_number: int) -> int:
+    """Below which count a figure is suppressed for ``role``: scrutiny sees no small numbers."""
+    return small_number if role == "scrutiny" else NO_SUPPRESSION
+
+
+def is_suppressed(numerator: float | None, denominator: float | None, threshold: int) -> bool:
+    """Whether a figure made of these counts must not be shown to someone under ``threshold``."""
+    return any(suppress(count, threshold) == SUPPRESSED for count in (numerator, denominator))
+
+
+def _count(count: float | None, threshold: int) -> Any:
+    shown = suppress(count, threshold)
+    if isinstance(shown, float) and shown.is_integer():
+        return int(shown)
+    return shown
+
+
+def figure_view(figure: Figure, threshold: int = NO_SUPPRESSION) -> dict[str, Any]:
+    """A figure as a page or the API shows it (``figure.as_dict()``), with small counts suppressed."""
+    shown = figure.as_dict()
+    shown["period_label"] = figure.period.label
+    shown["suppressed"] = is_suppressed(figure.numerator, figure.denominator, threshold)
+    shown["numerator"] = _count(figure.numerator, threshold)
+    shown["denominator"] = _count(figure.denominator, threshold)
+    shown["children"] = _count(figure.children, threshold)
+    if shown["suppressed"]:
+        shown.update(value=None, formatted=SUPPRESSED, rag=None, note="suppressed: a count in it is small")
+    return shown
+
+
+def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str, Any]]:
+    """Each point of a trend: its date, value and counts (a suppressed point has no value)."""
+    points = []
+    for figure in trend.figures:
+        shown = figure_view(figure, threshold)
+        points.append(
+            {
+                "as_at": figure.period.end.isoformat(),
+                "period_start": figure.period.start.isoformat(),
+                "value": shown["value"],
+                "formatted": shown["formatted"],
+                "numerator": shown["numerator"],
+                "denominator": shown["denominator"],
+            }
+        )
+    return points
+
+
+def limits_view(limits: ControlLimits | None) -> dict[str, float] | None:
+    if limits is None:
+        return None
+    return {"centre": round(limits.centre, 3), "lower": round(limits.lower, 3), "upper": round(limits.upper, 3)}
+
+
+# --- sparklines ----------------------------------------------------------------------------
+
+
+def sparkline_svg(
+    values: Sequence[float | None], label: str, width: int = 160, height: int = 36, formatted: Sequence[str] = ()
+) -> Markup:
+    """A small inline SVG line of ``values`` (gaps where None), labelled with the first and last value."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not known:
+        description = f"{label}: no values to draw"
+        return Markup(
+            f'<svg class="sparkline" role="img" aria-label="{escape(description)}" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}"><title>{escape(description)}</title></svg>'
+        )
+    text = list(formatted) if len(formatted) == len(values) else [f"{v:g}" if v is not None else "" for v in values]
+    first_index, _ = known[0]
+    last_index, _ = known[-1]
+    description = (
+        f"{label}: {text[first_index]} at the first point, {text[last_index]} at the last, {len(values)} points"
+    )
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    span = (high - low) or 1.0
+    pad = 3
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def x(i: int) -> float:
+        return pad + i * step
+
+    def y(v: float) -> float:
+        return height - pad - (v - low) / span * (height - 2 * pad) if high != low else height / 2
+
+    segments: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(f"{x(i):.1f},{y(v):.1f}")
+    lines = "".join(
+        f'<polyline fill="none" stroke="{BLUE}" stroke-width="2" points="{" ".join(s)}"/>' for s in segments if s
+    )
+    last_value = values[last_index]
+    dot = f'<circle cx="{x(last_index):.1f}" cy="{y(last_value):.1f}" r="3" fill="{BLUE}"/>'
+    return Markup(
+        f'<svg class="sparkline" role="img" aria-label="{escape(description)}" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="none" width="{width}" height="{height}"><title>{escape(description)}</title>'
+        f"{lines}{dot}</svg>"
+    )
+
+
+# --- Plotly figures ------------------------------------------------------------------------
+
+
+def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "xaxis": {"title": {"text": x_title}, "automargin": True},
+        "yaxis": {"title": {"text": y_title}, "automargin": True, "rangemode": "tozero"},
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.25},
+        "height": 360,
+        **extra,
+    }
+
+
+def trend_figure(
+    points: list[dict[str, Any]], limits: dict[str, float] | None, y_title: str, target: float | None = None
+) -> dict[str, Any]:
+    """An indicator's trend: the points, the XmR centre line and control limits, and the target."""
+    dates = [point["as_at"] for point in points]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Value",
+            "x": dates,
+            "y": [point["value"] for point in points],
+            "line": {"color": BLUE, "width": 3},
+        }
+    ]
+    if limits is not None and dates:
+        for name, key, dash, colour in (
+            ("Centre line (mean)", "centre", "solid", GREY),
+            ("Upper control limit", "upper", "dash", RED),
+            ("Lower control limit", "lower", "dash", RED),
+        ):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": name,
+                    "x": [dates[0], dates[-1]],
+                    "y": [limits[key], limits[key]],
+                    "line": {"color": colour, "dash": dash, "width": 1.5},
+                    "hoverinfo": "name+y",
+                }
+            )
+    if target is not None and dates:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Target",
+                "x": [dates[0], dates[-1]],
+                "y": [target, target],
+                "line": {"color": GREEN, "dash": "dot", "width": 2},
+            }
+        )
+    return {"data": data, "layout": _layout("As at", y_title)}
+
+
+def bar_figure(labels: Sequence[str], values: Sequence[float | None], x_title: str, y_title: str) -> dict[str, Any]:
+    """A bar chart of ``values`` by ``labels``."""
+    return {
+        "data": [
+            {"type": "bar", "name": y_title, "x": list(labels), "y": list(values), "marker": {"color": BLUE}},
+        ],
+        "layout": _layout(x_title, y_title, showlegend=False),
+    }

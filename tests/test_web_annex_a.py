@@ -1,0 +1,108 @@
+"""The Annex A page: the workbook or CSV files for a date (CSRF, audited), and charts list by list."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date
+
+import pytest
+
+from childhub.audit import events
+from conftest import csrf_of
+
+
+def test_the_annex_a_page_has_a_download_form(web_hub):
+    page = web_hub.client("analyst").get("/annex-a")
+    assert page.status_code == 200
+    assert '<form method="post" action="/annex-a">' in page.text and 'name="csrf_token"' in page.text
+    assert '<label class="label" for="download_as_at">Inspection date</label>' in page.text
+    assert "List 1 - Contacts" not in page.text  # charts only once a date is chosen
+
+
+def test_the_charts_count_each_list_for_the_date(web_hub):
+    from childhub.annex_a.export import annex_a_rows
+
+    today = date.today()
+    with web_hub.store.reader() as conn:
+        lists = {listed.annex_list.number: listed for listed in annex_a_rows(conn, today)}
+    page = web_hub.client("admin").get(f"/annex-a?as_at={today.isoformat()}")
+    assert page.status_code == 200
+    text = page.text
+    for number in range(1, 12):
+        assert f'id="list-{number}">{lists[number].annex_list.sheet_name}</h3>' in text
+        assert f"({len(lists[number].rows)} rows)" in text
+    for caption in (
+        "Contacts per month",
+        "Referrals by source",
+        "Assessment duration (start to authorisation)",
+        "Strategy discussion to initial child protection conference",
+        "Children in need: how long the episode has lasted",
+        "Child protection plans by category of abuse",
+        "Children in care by legal status",
+        "Children in care by placement type",
+        "Care leavers by activity",
+    ):
+        assert f'<figcaption class="chart__caption">{caption}</figcaption>' in text
+    # The contacts-per-month table adds up to List 1
+    chart = text.split("Contacts per month</figcaption>")[1].split("</figure>")[0]
+    counts = [int(n) for n in re.findall(r"<tr><td>\d{4}-\d\d</td><td>(\d+)</td></tr>", chart)]
+    assert sum(counts) == len(lists[1].rows)
+    # Assessment duration bins cover every assessment
+    chart = text.split("Assessment duration (start to authorisation)</figcaption>")[1].split("</figure>")[0]
+    assert "Same day" in chart and "61+ working days" in chart
+    counts = [int(n) for n in re.findall(r"<tr><td>[^<]+</td><td>(\d+)</td></tr>", chart)]
+    assert sum(counts) == len(lists[4].rows)
+    event = events(web_hub.data_dir, actor="admin", action="view_annex_a_charts", limit=1)[0]
+    assert event.subject == today.isoformat()
+
+
+def test_downloading_the_workbook_needs_the_csrf_token_and_is_audited(web_hub, tmp_path):
+    import openpyxl
+
+    from childhub.annex_a.export import write_annex_a
+
+    client = web_hub.client("analyst")
+    today = date.today().isoformat()
+    assert client.post("/annex-a", data={"as_at": today}).status_code == 403
+    response = client.post("/annex-a", data={"as_at": today, "csrf_token": csrf_of(client)})
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert f"annex_a_{today}.xlsx" in response.headers["content-disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert "List 1 - Contacts" in workbook.sheetnames and "Summary" in workbook.sheetnames
+    expected = write_annex_a(web_hub.store, date.today(), tmp_path / "annex.xlsx")
+    event = events(web_hub.data_dir, actor="analyst", action="export_annex_a", limit=1)[0]
+    assert event.child_count == expected.children and event.details["format"] == "xlsx"
+
+
+def test_the_csv_option_gives_a_zip_of_the_lists(web_hub):
+    client = web_hub.client("admin")
+    token = csrf_of(client)
+    response = client.post("/annex-a?format=csv", data={"as_at": "2026-03-31", "csrf_token": token})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "list_01_contacts.csv" in names and "summary.csv" in names and len(names) == 12
+    from_form = client.post("/annex-a", data={"as_at": "2026-03-31", "format": "csv", "csrf_token": token})
+    assert from_form.headers["content-type"] == "application/zip"
+
+
+def test_the_api_gives_the_workbook(web_hub):
+    client = web_hub.client("admin")
+    response = client.post("/api/v1/annex-a?as_at=2026-03-31", headers={"x-csrf-token": csrf_of(client)})
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert "annex_a_2026-03-31.xlsx" in response.headers["content-disposition"]
+    assert events(web_hub.data_dir, actor="admin", action="export_annex_a", limit=1)[0].subject == "2026-03-31"
+
+
+@pytest.mark.parametrize("role", ["manager", "practitioner", "scrutiny"])
+def test_other_roles_are_refused(web_hub, role):
+    client = web_hub.client(role)
+    assert client.get("/annex-a").status_code == 403
+    assert client.get("/annex-a?as_at=2026-03-31").status_code == 403
+    token = csrf_of(client)
+    assert client.post("/annex-a", data={"as_at": "2026-03-31", "csrf_token": token}).status_code == 403
+    refused = client.post("/api/v1/annex-a?as_at=2026-03-31", headers={"x-csrf-token": token})
+    assert refused.status_code == 403 and refused.json()["error"]["status"] == 403
+    assert web_hub.client().get("/annex-a").status_code == 303

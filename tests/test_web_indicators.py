@@ -1,0 +1,163 @@
+"""The indicator page, its API, and the children behind the number (scoped, audited, not for scrutiny)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from childhub.audit import events
+from childhub.indicators import calculator
+
+
+def _figure(web_hub, indicator_id, as_at=None):
+    with calculator(web_hub.store) as calc:
+        return calc.figures(as_at or date.today(), [indicator_id])[0]
+
+
+def _chart(page: str, chart_id: str) -> dict:
+    match = re.search(rf'<script type="application/json" id="{chart_id}">(.*?)</script>', page, re.S)
+    assert match, f"no chart {chart_id}"
+    return json.loads(match.group(1))
+
+
+def test_the_indicator_page_shows_definition_figure_trend_and_breakdowns(web_hub):
+    figure = _figure(web_hub, "re_referrals_12m")
+    page = web_hub.client("analyst").get("/indicators/re_referrals_12m")
+    assert page.status_code == 200
+    text = page.text
+    ind = figure.indicator
+    assert f'<h1 class="heading-xl">{ind.name}</h1>' in text
+    assert ind.owner in text and "DfE, Children in need census guidance" in text
+    assert "The counting rule (SQL)" in text and "fact_referral" in text
+    assert f"<dd>{figure.formatted()}</dd>" in text
+    assert "Target</dt><dd>20.0 (tolerance 3.0)" in text
+    assert "England 2024-25" in text
+    chart = _chart(text, "trend-chart")
+    names = [trace["name"] for trace in chart["data"]]
+    assert names[:4] == ["Value", "Centre line (mean)", "Upper control limit", "Lower control limit"]
+    assert "Target" in names
+    assert len(chart["data"][0]["x"]) == 24 and chart["data"][0]["x"][-1] == date.today().isoformat()
+    assert "Show the figures as a table" in text  # the chart's table alternative
+    for caption in ("By age band", "By sex", "By team", "By referral source"):
+        assert f"<caption>{caption}</caption>" in text
+    assert "/indicators/re_referrals_12m/children?part=numerator" in text
+    assert "/indicators/re_referrals_12m/children?part=denominator" in text
+    assert '<script src="/vendor/plotly.min.js" defer></script>' in text
+
+
+def test_the_trend_can_be_weekly_or_daily(web_hub):
+    client = web_hub.client("manager")
+    weekly = _chart(client.get("/indicators/cla_count?frequency=weekly").text, "trend-chart")["data"][0]["x"]
+    assert date.fromisoformat(weekly[-1]) - date.fromisoformat(weekly[-2]) == timedelta(days=7)
+    daily = _chart(client.get("/indicators/cla_count?frequency=daily").text, "trend-chart")["data"][0]["x"]
+    assert date.fromisoformat(daily[-1]) - date.fromisoformat(daily[-2]) == timedelta(days=1)
+    assert client.get("/indicators/cla_count?frequency=hourly").status_code == 422
+
+
+def test_an_unknown_indicator_is_not_found(web_hub):
+    client = web_hub.client("analyst")
+    page = client.get("/indicators/no_such_thing")
+    assert page.status_code == 404 and "there is no indicator" in page.text
+    assert client.get("/api/v1/indicators/no_such_thing").json()["error"]["status"] == 404
+    assert client.get("/indicators/no_such_thing/children").status_code == 404
+
+
+def test_the_api_gives_figure_trend_limits_warnings_and_breakdowns(web_hub):
+    figure = _figure(web_hub, "re_referrals_12m")
+    body = web_hub.client("analyst").get("/api/v1/indicators/re_referrals_12m?frequency=monthly").json()
+    assert body["indicator"]["id"] == "re_referrals_12m" and body["indicator"]["owner"] == figure.indicator.owner
+    assert body["figure"]["numerator"] == figure.numerator and body["figure"]["formatted"] == figure.formatted()
+    assert len(body["trend"]["points"]) == 24 and body["trend"]["frequency"] == "monthly"
+    limits = body["trend"]["limits"]
+    assert limits["lower"] <= limits["centre"] <= limits["upper"]
+    assert isinstance(body["trend"]["warnings"], list)
+    assert set(body["breakdowns"]) == set(figure.indicator.breakdowns)
+    by_sex = body["breakdowns"]["sex"]
+    assert sum(row["numerator"] for row in by_sex) == figure.numerator
+
+
+def test_scrutiny_sees_the_indicator_with_small_numbers_suppressed_and_no_children(web_hub):
+    with calculator(web_hub.store) as calc:
+        small = next(f for f in calc.figures(date.today()) if 0 < f.numerator < 5)
+    client = web_hub.client("scrutiny")
+    page = client.get(f"/indicators/{small.indicator.id}").text
+    assert '<p class="lead">[c]' in page and "so it is suppressed" in page
+    assert "/children?part=" not in page  # no link to the children
+    body = client.get(f"/api/v1/indicators/{small.indicator.id}").json()
+    assert body["figure"]["value"] is None and body["figure"]["numerator"] == "[c]"
+    assert body["figure"]["suppressed"] is True
+    for rows in body["breakdowns"].values():
+        for row in rows:
+            if row["numerator"] == "[c]":
+                assert row["value"] is None and row["formatted"] == "[c]"
+    refused = client.get(f"/indicators/{small.indicator.id}/children")
+    assert refused.status_code == 403
+    assert client.get(f"/api/v1/indicators/{small.indicator.id}/children").status_code == 403
+
+
+def test_the_indicator_page_needs_a_session(web_hub):
+    assert web_hub.client().get("/indicators/cla_count").status_code == 303
+    assert web_hub.client().get("/api/v1/indicators/cla_count").status_code == 401
+    assert web_hub.client().get("/indicators/cla_count/children").status_code == 303
+
+
+def test_the_children_behind_the_number_link_to_each_child_and_are_audited(web_hub):
+    with calculator(web_hub.store) as calc:
+        rows = calc.children("re_referrals_12m", date.today())
+    assert rows
+    page = web_hub.client("analyst").get("/indicators/re_referrals_12m/children?part=numerator")
+    assert page.status_code == 200
+    for row in rows:
+        assert f'href="/children/{row["child_key"]}"' in page.text
+    assert "hidden because" not in page.text
+    event = events(web_hub.data_dir, actor="analyst", action="view_children", limit=1)[0]
+    assert event.subject == "re_referrals_12m" and event.child_count == len({r["child_key"] for r in rows})
+    assert event.details["part"] == "numerator" and event.details["hidden"] == 0
+
+
+def test_the_denominator_behind_a_percentage(web_hub):
+    with calculator(web_hub.store) as calc:
+        rows = calc.children("re_referrals_12m", date.today(), part="denominator")
+    body = web_hub.client("admin").get("/api/v1/indicators/re_referrals_12m/children?part=denominator").json()
+    assert body["part"] == "denominator" and len(body["rows"]) == len(rows) and body["hidden"] == 0
+    # A rate's denominator is the population setting, not children: a plain refusal
+    assert web_hub.client("admin").get("/indicators/cin_rate/children?part=denominator").status_code == 400
+
+
+@pytest.mark.parametrize("role", ["manager", "practitioner"])
+def test_a_manager_or_practitioner_sees_only_the_children_in_their_scope(web_hub, role):
+    with calculator(web_hub.store) as calc:
+        rows = calc.children("cin_rate", date.today())
+    client = web_hub.client(role)
+    body = client.get("/api/v1/indicators/cin_rate/children").json()
+    # Who the scope allows, worked out from the allocations directly
+    with web_hub.store.reader() as conn:
+        from childhub.facts import prepare
+
+        prepare(conn, ["allocation", "team"])
+        today = "a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date)"
+        if role == "manager":
+            sql, values = (
+                f"SELECT DISTINCT child_key FROM fact_allocation a WHERE {today} AND team_id = ?",
+                [web_hub.manager_team],
+            )
+        else:
+            sql, values = (
+                f"SELECT DISTINCT child_key FROM fact_allocation a WHERE {today} AND worker_id = ?",
+                [web_hub.practitioner_worker],
+            )
+        allowed = {key for (key,) in conn.execute(sql, values).fetchall()}
+    expected = [row for row in rows if row["child_key"] in allowed]
+    assert expected and len(expected) < len(rows), "the scope should show some children and hide others"
+    assert sorted(r["child_key"] for r in body["rows"]) == sorted(r["child_key"] for r in expected)
+    assert body["hidden"] == len(rows) - len(expected)
+    page = client.get("/indicators/cin_rate/children").text
+    assert f"{len(rows) - len(expected)} more rows of the {len(rows)} counted are hidden" in page
+    for row in rows:
+        shown = f'href="/children/{row["child_key"]}"' in page
+        assert shown == (row["child_key"] in allowed)
+    event = events(web_hub.data_dir, actor=role, action="view_children", limit=1)[0]
+    assert event.child_count == len(expected) and event.details["hidden"] == len(rows) - len(expected)

@@ -1,0 +1,73 @@
+"""The overview page: every indicator by group, sparklines, warnings, source refreshes, suppression."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import WEB_ROLES
+
+
+def test_the_overview_shows_every_indicator_by_group_with_a_sparkline(web_hub):
+    from childhub.indicators import library
+    from childhub.indicators.definitions import GROUPS
+
+    page = web_hub.client("analyst").get("/")
+    assert page.status_code == 200
+    for ind in library().values():
+        assert f'href="/indicators/{ind.id}?as_at=' in page.text
+    for group in {ind.group for ind in library().values()}:
+        assert f'<h2 class="heading-l" id="{group}">{GROUPS[group]}</h2>' in page.text
+    sparklines = re.findall(r'<svg class="sparkline" role="img" aria-label="([^"]+)"', page.text)
+    assert len(sparklines) == len(library())
+    assert any("at the first point" in label and "at the last" in label for label in sparklines)
+    assert "<script" not in page.text.split("<footer")[0].replace('<script type="application/json"', "")
+
+
+def test_the_overview_shows_targets_rag_and_england_comparators(web_hub):
+    page = web_hub.client("manager").get("/").text
+    # re_referrals_12m has a target in the test authority's settings
+    card = page.split('href="/indicators/re_referrals_12m')[1].split('<div class="card')[0]
+    assert "Target 20" in card and re.search(r"tag--(red|amber|green)", card)
+    assert "England 20" in page  # comparators name their year
+    assert "(derived)" in page or "(unverified)" in page or "England" in page
+
+
+def test_the_overview_says_when_each_source_was_last_refreshed(web_hub):
+    page = web_hub.client("practitioner").get("/").text
+    assert "When each source was last refreshed" in page
+    section = page.split('id="refreshed"')[1]
+    assert "social_care" in section and "case management allocations" in section
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", section)
+
+
+def test_the_overview_takes_a_date(web_hub):
+    page = web_hub.client("analyst").get("/?as_at=2025-03-31")
+    assert page.status_code == 200 and "As at 2025-03-31" in page.text
+    assert "on 2025-03-31" in page.text or "to 2025-03-31" in page.text
+    assert web_hub.client("analyst").get("/?as_at=yesterday").status_code == 422
+
+
+def test_scrutiny_sees_small_numbers_suppressed(web_hub):
+    from datetime import date
+
+    from childhub.indicators import calculator
+
+    with calculator(web_hub.store) as calc:
+        figures = {f.indicator.id: f for f in calc.figures(date.today())}
+    small = [f for f in figures.values() if 0 < f.numerator < 5]
+    assert small, "the tiny authority should have some small counts"
+    scrutiny = web_hub.client("scrutiny").get("/").text
+    analyst = web_hub.client("analyst").get("/").text
+    assert "are suppressed and shown as [c]" in scrutiny and "are suppressed" not in analyst
+    for figure in small:
+        card = scrutiny.split(f'href="/indicators/{figure.indicator.id}?')[1].split('<div class="card')[0]
+        assert '<p class="card__value">[c]</p>' in card
+        own = analyst.split(f'href="/indicators/{figure.indicator.id}?')[1].split('<div class="card')[0]
+        assert f'<p class="card__value">{figure.formatted()}</p>' in own
+
+
+def test_every_role_may_open_the_overview_but_not_without_signing_in(web_hub):
+    for role in WEB_ROLES:
+        assert web_hub.client(role).get("/").status_code == 200
+    response = web_hub.client().get("/")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
