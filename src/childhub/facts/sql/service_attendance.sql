@@ -11,18 +11,25 @@ WITH term AS (
     FROM fact_attendance
     WHERE child_key IS NOT NULL
 ),
-reached AS (
-    SELECT y.child_key, y.academic_year, y.academic_year_start, t.term_number
-    FROM (SELECT DISTINCT child_key, academic_year, academic_year_start FROM term) y
-    CROSS JOIN (VALUES (1), (2), (3)) AS t(term_number)
+by_year AS (  -- one row per pupil and academic year, each term's sessions side by side
+    SELECT child_key, academic_year, academic_year_start,
+           sum(possible_sessions) FILTER (WHERE term_number = 1) AS possible_1,
+           sum(sessions_missed) FILTER (WHERE term_number = 1) AS missed_1,
+           sum(possible_sessions) FILTER (WHERE term_number = 2) AS possible_2,
+           sum(sessions_missed) FILTER (WHERE term_number = 2) AS missed_2,
+           sum(possible_sessions) FILTER (WHERE term_number = 3) AS possible_3,
+           sum(sessions_missed) FILTER (WHERE term_number = 3) AS missed_3
+    FROM term
+    GROUP BY child_key, academic_year, academic_year_start
 ),
-to_date AS (
-    SELECT r.child_key, r.academic_year, r.academic_year_start, r.term_number,
-           sum(t.possible_sessions) AS possible_sessions, sum(t.sessions_missed) AS sessions_missed
-    FROM reached r
-    JOIN term t
-      ON t.child_key = r.child_key AND t.academic_year = r.academic_year AND t.term_number <= r.term_number
-    GROUP BY r.child_key, r.academic_year, r.academic_year_start, r.term_number
+to_date AS (  -- the year to date at each of its three terms: the terms up to and including it
+    SELECT y.child_key, y.academic_year, y.academic_year_start, t.term_number,
+           coalesce(possible_1, 0) + CASE WHEN t.term_number >= 2 THEN coalesce(possible_2, 0) ELSE 0 END
+               + CASE WHEN t.term_number = 3 THEN coalesce(possible_3, 0) ELSE 0 END AS possible_sessions,
+           coalesce(missed_1, 0) + CASE WHEN t.term_number >= 2 THEN coalesce(missed_2, 0) ELSE 0 END
+               + CASE WHEN t.term_number = 3 THEN coalesce(missed_3, 0) ELSE 0 END AS sessions_missed
+    FROM by_year y
+    CROSS JOIN (VALUES (1), (2), (3)) AS t(term_number)
 )
 SELECT child_key, academic_year, academic_year_start,
        CASE term_number WHEN 1 THEN 'autumn' WHEN 2 THEN 'spring' ELSE 'summer' END AS term,
