@@ -841,3 +841,19 @@ def test_cli_errors_are_one_line(store, tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr == "error: There is no Annex A template '1999'; the versions are 2020, 2023, 2026.\n"
+
+
+def test_list_9_keeps_a_care_leaver_whose_record_has_no_contact_date(history):
+    # The SSD leaves the contact date blank when the LA is not in touch: exactly the young people an
+    # inspector asks about. P1's only record has no date; it is listed, not dropped.
+    history.child("P1", dob=date(2006, 5, 1))
+    history.add(
+        "care_leavers",
+        clea_table_id="L1",
+        clea_person_id="P1",
+        clea_care_leaver_in_touch="NO",
+        clea_care_leaver_latest_contact=None,
+        clea_care_leaver_activity="G5",
+    )
+    rows = rows_by_list(history.store())[9].rows
+    assert len(rows) == 1 and rows[0][0] == "P1"

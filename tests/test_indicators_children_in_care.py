@@ -377,3 +377,34 @@ def test_health_checks_of_children_looked_after_twelve_months(history):
         assert (immunised.numerator, immunised.denominator) == (1, 3)
         development = figure(calc, "development_assessment_under5")
         assert (development.numerator, development.denominator, development.value) == (1, 2, 50.0)
+
+
+# --- found in review -------------------------------------------------------------------------------
+
+
+def test_one_episode_sent_twice_is_one_episode_not_a_break_in_care(history):
+    # The same SSDA903 episode arrives in two batches (a return and an Annex A workbook, say). It
+    # must stay one open episode: had the second copy counted as "the next episode", the first would
+    # end on its own start date with X1 and the child would drop out of care on paper.
+    history.child("P1", dob=date(2015, 1, 1))
+    history.episode("P1", date(2025, 6, 1), "S", "C2")
+    history.store()
+    history.episode("P1", date(2025, 6, 1), "S", "C2")
+    with calculator(history.store(), AUTHORITY) as calc:
+        assert figure(calc, "cla_count").numerator == 1
+        assert figure(calc, "cla_ceased").numerator == 0
+        episodes = calc.conn.execute("SELECT count(*), count(ceased) FROM fact_cla_episode").fetchone()
+        assert episodes == (1, 0)
+
+
+def test_a_period_whose_last_episode_ended_x1_has_not_ceased(history):
+    # P1's episode ended 2025-09-01 with X1 (care goes on) and nothing followed (a gap in the data):
+    # not a child who ceased to be looked after. P2's ended E4A: ceased. One ceased in the year.
+    history.child("P1", dob=date(2015, 1, 1))
+    history.child("P2", dob=date(2014, 1, 1))
+    history.episode("P1", date(2025, 5, 1), "S", "C2", ceased=date(2025, 9, 1), reason_ceased="X1")
+    history.episode("P2", date(2025, 5, 1), "S", "C2", ceased=date(2025, 9, 1), reason_ceased="E4A")
+    with calculator(history.store(), AUTHORITY) as calc:
+        ceased = figure(calc, "cla_ceased")
+        assert ceased.numerator == 1
+        assert [row["la_child_id"] for row in calc.children("cla_ceased", AS_AT)] == ["P2"]

@@ -164,3 +164,29 @@ def test_an_unexpected_error_is_one_error_page_without_a_traceback(web_hub):
     }
     assert "secret internals" not in response.text and "Traceback" not in response.text
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_a_new_role_or_password_ends_sessions_and_tokens(web_hub):
+    accounts = Accounts(web_hub.data_dir)
+    accounts.add("mover", "analyst", WEB_PASSWORD)
+    token = accounts.issue_token("mover", "bot")
+    client = web_hub.client("mover")
+    accounts.set_role("mover", "admin")  # a token must not quietly gain (or keep) the new role's rights
+    assert accounts.token_account(token) is None
+    assert client.get("/").status_code == 303
+    client = web_hub.client("mover")
+    accounts.set_password("mover", "another long password")
+    assert client.get("/").status_code == 303  # whoever knew the old password is signed out
+
+
+def test_scrutiny_gets_small_numbers_suppressed_in_the_api_too(web_hub):
+    rows = web_hub.client("scrutiny").get("/api/v1/indicators").json()["indicators"]
+    assert rows
+    for row in rows:
+        for count in (row["numerator"], row["denominator"]):
+            assert count in (None, "[c]") or count == 0 or count >= 5, row["id"]
+        if row["suppressed"]:
+            assert row["value"] is None and row["formatted"] == "[c]"
+    assert any(row["suppressed"] for row in rows)  # the tiny authority has small counts to hide
+    analyst = web_hub.client("analyst").get("/api/v1/indicators").json()["indicators"]
+    assert not any(row.get("suppressed") for row in analyst)

@@ -75,7 +75,8 @@ def test_a_manager_sees_members_outside_their_scope_without_name_or_link(web_hub
     body = client.get(f"/api/v1/families/{family}").json()
     hidden_rows = [m for m in body["members"] if not m["visible"]]
     assert hidden_rows and all(m["name"] is None and m["child_key"] is None for m in hidden_rows)
-    assert all(m["services"] for m in hidden_rows)  # their services are still shown
+    # Nothing about them but that they exist: not their role, nor the services they are known to.
+    assert all(m["services"] == [] and m["open_services"] == [] and m["role"] is None for m in hidden_rows)
     assert events(web_hub.data_dir, action="view_family", subject=str(family), limit=1)[0].child_count == (
         len(body["members"]) - len(hidden_rows)
     )

@@ -161,3 +161,28 @@ def test_a_manager_or_practitioner_sees_only_the_children_in_their_scope(web_hub
         assert shown == (row["child_key"] in allowed)
     event = events(web_hub.data_dir, actor=role, action="view_children", limit=1)[0]
     assert event.child_count == len(expected) and event.details["hidden"] == len(rows) - len(expected)
+
+
+def test_a_lone_small_group_is_hidden_with_the_next_smallest():
+    # Teams A (2 children), B (7) and C (30) for a figure of 39: hiding only A would let anyone work it
+    # out as 39 - 7 - 30. So B is hidden too; C stays. With two small groups nothing more is needed.
+    from childhub.web.routes.indicators import _breakdown_view
+
+    def row(team, n):
+        return {
+            "team": team,
+            "label": team,
+            "value": float(n),
+            "formatted": str(n),
+            "numerator": n,
+            "denominator": None,
+            "children": n,
+            "note": None,
+        }
+
+    shown = _breakdown_view([row("A", 2), row("B", 7), row("C", 30)], "team", 5)
+    assert [r["numerator"] for r in shown] == ["[c]", "[c]", 30]
+    shown = _breakdown_view([row("A", 2), row("B", 3), row("C", 30)], "team", 5)
+    assert [r["numerator"] for r in shown] == ["[c]", "[c]", 30]
+    unsuppressed = _breakdown_view([row("A", 2), row("B", 7)], "team", 0)
+    assert [r["numerator"] for r in unsuppressed] == [2, 7]

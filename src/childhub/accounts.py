@@ -160,22 +160,14 @@ class Accounts:
         self.get(username)
         with self.db.connect() as conn:
             conn.execute("UPDATE account SET role = ?, updated_at = ? WHERE username = ?", [role, utc_now(), username])
-            conn.execute(  # a new role starts a new session
-                "DELETE FROM web_session WHERE account_id = (SELECT account_id FROM account WHERE username = ?)",
-                [username],
-            )
+            _end_access(conn, username)  # a new role starts with a new sign-in and new tokens
         return self.get(username)
 
     def disable(self, username: str) -> Account:
         self.get(username)
         with self.db.connect() as conn:
             conn.execute("UPDATE account SET disabled = 1, updated_at = ? WHERE username = ?", [utc_now(), username])
-            account_id = conn.execute("SELECT account_id FROM account WHERE username = ?", [username]).fetchone()[0]
-            conn.execute("DELETE FROM web_session WHERE account_id = ?", [account_id])
-            conn.execute(
-                "UPDATE api_token SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
-                [utc_now(), account_id],
-            )
+            _end_access(conn, username)
         return self.get(username)
 
     def set_password(self, username: str, password: str) -> None:
@@ -186,6 +178,7 @@ class Accounts:
                 "UPDATE account SET password_hash = ?, updated_at = ? WHERE username = ?",
                 [_hasher().hash(password), utc_now(), username],
             )
+            _end_access(conn, username)  # whoever knew the old password is signed out
 
     # --- signing in -------------------------------------------------------------------------
 
@@ -203,8 +196,11 @@ class Accounts:
                 [username, since, client, since],
             ).fetchone()
             throttled = by_account >= MAX_FAILURES or by_client >= MAX_CLIENT_FAILURES
-            if throttled:
-                conn.execute("INSERT INTO login_attempt VALUES (?, ?, ?, 0)", [utc_now(), username, client])
+            # Counted and recorded as a failure in one transaction, so parallel guesses cannot all slip
+            # under the limit; a right password turns it into a success below.
+            attempt = conn.execute(
+                "INSERT INTO login_attempt VALUES (?, ?, ?, 0) RETURNING rowid", [utc_now(), username, client]
+            ).fetchone()[0]
             row = conn.execute("SELECT * FROM account WHERE username = ?", [username]).fetchone()
         if throttled:
             raise SignInRefused(f"too many failed sign-ins; try again in {THROTTLE_MINUTES} minutes")
@@ -221,11 +217,9 @@ class Accounts:
                 hasher.verify(_DUMMY_HASH(), password)
         ok = ok and not row["disabled"]
         if not ok:
-            with self.db.connect() as conn:  # recorded (committed) before the refusal
-                conn.execute("INSERT INTO login_attempt VALUES (?, ?, ?, 0)", [utc_now(), username, client])
             raise SignInRefused("the name or password is not right, or the account is disabled")
         with self.db.connect() as conn:
-            conn.execute("INSERT INTO login_attempt VALUES (?, ?, ?, 1)", [utc_now(), username, client])
+            conn.execute("UPDATE login_attempt SET succeeded = 1 WHERE rowid = ?", [attempt])
             if hasher.check_needs_rehash(row["password_hash"]):
                 conn.execute(
                     "UPDATE account SET password_hash = ? WHERE account_id = ?",
@@ -287,6 +281,15 @@ class Accounts:
         if row is None or row["disabled"]:
             return None
         return _account(row)
+
+
+def _end_access(conn, username: str) -> None:
+    """End the account's sessions and revoke its API tokens (inside the caller's transaction)."""
+    account_id = conn.execute("SELECT account_id FROM account WHERE username = ?", [username]).fetchone()[0]
+    conn.execute("DELETE FROM web_session WHERE account_id = ?", [account_id])
+    conn.execute(
+        "UPDATE api_token SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL", [utc_now(), account_id]
+    )
 
 
 _dummy: list[str] = []

@@ -154,26 +154,28 @@ def _bank_holidays() -> tuple[date, ...]:
     return tuple(sorted(day for year in _HOLIDAY_YEARS for day in holidays_of(year) if day.weekday() < 5))
 
 
-def _install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+@cache
+def _macro_statements() -> tuple[str, ...]:
     holidays = ", ".join(f"DATE '{day.isoformat()}'" for day in _bank_holidays())
-    conn.execute(f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]")
-    # Working days from the epoch up to and including x: weekdays, less the bank holidays on weekdays.
-    conn.execute(
+    return (
+        f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]",
+        # Working days from the epoch up to and including x: weekdays, less the bank holidays on weekdays.
         "CREATE OR REPLACE TEMP MACRO working_day_number(x) AS "
         f"5 * ((x - {_EPOCH}) // 7) + least((x - {_EPOCH}) % 7 + 1, 5) "
-        "- len(list_filter(bank_holidays(), lambda h: h <= x))"
-    )
-    # The DfE rule: working days after a up to and including b (same day 0; NULL if either is NULL).
-    conn.execute(
+        "- len(list_filter(bank_holidays(), lambda h: h <= x))",
+        # The DfE rule: working days after a up to and including b (same day 0; NULL if either is NULL).
         "CREATE OR REPLACE TEMP MACRO working_days_between(a, b) AS "
-        "CAST(working_day_number(CAST(b AS DATE)) - working_day_number(CAST(a AS DATE)) AS INTEGER)"
-    )
-    # Age in whole years on a date; a 29 February birthday turns on 1 March.
-    conn.execute(
+        "CAST(working_day_number(CAST(b AS DATE)) - working_day_number(CAST(a AS DATE)) AS INTEGER)",
+        # Age in whole years on a date; a 29 February birthday turns on 1 March.
         "CREATE OR REPLACE TEMP MACRO age_on(birth, on_day) AS "
         "year(on_day) - year(birth) - CASE WHEN month(on_day) * 100 + day(on_day) "
-        "< month(birth) * 100 + day(birth) THEN 1 ELSE 0 END"
+        "< month(birth) * 100 + day(birth) THEN 1 ELSE 0 END",
     )
+
+
+def _install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    for statement in _macro_statements():
+        conn.execute(statement)
 
 
 def _prepared_state(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], str | None]:
@@ -196,19 +198,23 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
         "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
         "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM child_link), "
         "(SELECT count(*) || ':' || coalesce(max(valid_from), TIMESTAMP '1900-01-01') || ':' "
-        "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM family_member)"
+        "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM family_member), "
+        "(SELECT max(version) FROM schema_migrations)"
     ).fetchone()
     return "|".join((*(str(part) for part in row), _definitions_hash()))
 
 
 @cache
 def _definitions_hash() -> str:
-    """A hash of every fact's SQL, so facts built by an earlier childhub are not taken for current ones."""
+    """A hash of every fact's compiled SQL and the macros (bank holidays included), so facts built by
+    an earlier childhub are not taken for current ones."""
     import hashlib
 
     digest = hashlib.sha256()
-    for fact in _facts().values():
-        digest.update(fact.file.encode() + b"\0" + fact.sql.encode() + b"\0")
+    for fact in _facts().values():  # as compiled: the history rules they expand to count too
+        digest.update(fact.file.encode() + b"\0" + fact.compile(None).encode() + b"\0")
+    for statement in _macro_statements():
+        digest.update(statement.encode() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -44,7 +44,7 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, list]:
     """SSDA903 episodes of care merged across yearly returns, with the repairs documented.
 
     Rules, applied to the episodes that stand on ``as_of`` (one per child and start date, the
-    latest return's version winning):
+    latest batch's version winning, whichever feed sent it):
 
     1. An episode left open (no date ceased) in an earlier return, when a later episode of the
        same child starts after it, ends when the next one starts: with reason X1 when the next
@@ -62,7 +62,10 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, list]:
                    clae_cla_episode_ceased_date AS ceased, clae_cla_episode_ceased_reason AS reason,
                    clae_cla_episode_start_reason AS reason_new, clae_cla_primary_need_code AS category_of_need,
                    source_record_key, batch_id
-            FROM ({inner}) WHERE source_system = 'social_care'
+            FROM ({inner}) AS current_episode WHERE source_system = 'social_care'
+            -- one episode per child and start date, whichever feeds sent it (an SSDA903 return and an
+            -- Annex A workbook, say): the latest batch's version
+            QUALIFY row_number() OVER (PARTITION BY child, start_date ORDER BY batch_id DESC) = 1
         ),
         ordered AS (
             SELECT *, lead(start_date) OVER (PARTITION BY child ORDER BY start_date) AS next_start,

@@ -134,6 +134,8 @@ def scratch_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 SERVE_DIR = "serve"
 CURRENT_FILE = "CURRENT"
 _SNAPSHOTS_KEPT = 2
+# What the app's queries (an analyst's SQL among them) may use in memory, so none can starve the machine.
+_SERVE_MEMORY = "6GB"
 
 
 def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
@@ -202,7 +204,7 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     try:
-        conn = duckdb.connect(str(path), read_only=True, config=_READER_CONFIG)
+        conn = duckdb.connect(str(path), read_only=True, config={**_READER_CONFIG, "memory_limit": _SERVE_MEMORY})
     except duckdb.Error as exc:
         raise StoreError(f"could not open the published snapshot {path}: {str(exc).splitlines()[0]}") from exc
     if not conn.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:

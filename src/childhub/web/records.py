@@ -549,8 +549,19 @@ def family(cursor, family_id: int, scope: tuple[str, list[Any]], today: date | N
         if m["visible"]:
             m["name"] = names.get(m["child_key"]) or "(no name recorded)"
             m["age"] = _age(m["date_of_birth"], today)
-        else:  # someone the user may not see: their services only, never who they are
-            m.update(name=None, child_key=None, child_id=None, date_of_birth=None, sex=None, age=None, valid_from=None)
+        else:  # someone the user may not see: that there is another child known to services, nothing more
+            m.update(
+                name=None,
+                child_key=None,
+                child_id=None,
+                date_of_birth=None,
+                sex=None,
+                age=None,
+                valid_from=None,
+                role=None,
+                services=[],
+                open_services=[],
+            )
         label[keys[number - 1]] = m["name"] or f"another child known to services ({number})"
     # The parents and carers named, each once, with the (visible) children they are recorded for.
     parents: dict[tuple, dict[str, Any]] = {}
@@ -701,10 +712,10 @@ def search(cursor, scorer, query: Query, scope: tuple[str, list[Any]], limit: in
         upper = identifier.upper()
         digits = re.sub(r"[^0-9]", "", identifier)
         clauses.append(
-            "(s.upn = ? OR s.former_upn = ? OR s.nhs_number = ? OR s.source_record_id = ? OR p.child_key = ? "
-            "OR CAST(p.child_id AS VARCHAR) = ?)"
+            "(s.upn = ? OR s.former_upn = ? OR s.nhs_number = ? OR s.source_record_id = ? "
+            "OR lower(p.child_key) = lower(?) OR CAST(p.child_id AS VARCHAR) = ?)"
         )
-        params += [upper, upper, digits or upper, identifier, upper, identifier.lstrip("Cc")]
+        params += [upper, upper, digits or upper, identifier, identifier, identifier.lstrip("Cc")]
     if not clauses:
         return []
     predicate, scope_values = scope

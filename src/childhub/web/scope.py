@@ -2,7 +2,8 @@
 
 - admin, analyst: every child.
 - manager: children with a case open today (an allocation that has started and not ended) in one
-  of their teams, or in a team of one of their service areas.
+  of their teams, or in a team of one of their service areas; and children open to social care
+  with no allocation yet whose episode belongs to one of those teams.
 - practitioner: children with a case open today allocated to them (their worker ID) or to one of
   their teams.
 - scrutiny: no child, ever.
@@ -36,9 +37,19 @@ def child_filter(signed: Signed, column: str = "child_key") -> tuple[str, list[A
         "WHERE a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date) AND "
     )
     if account.role == "manager":
+        # ...and children open to social care with no allocation yet whose episode belongs to their teams
+        # (the unallocated cases their caseloads page lists, so they can allocate them).
+        unallocated = (
+            "SELECT r.child_key FROM fact_referral r LEFT JOIN fact_team t ON t.team_id = r.team_id "
+            "WHERE NOT r.nfa AND r.referral_date <= current_date "
+            "AND (r.close_date IS NULL OR r.close_date > current_date) "
+            "AND (list_contains(?, r.team_id) OR list_contains(?, t.service_area))"
+        )
+        teams, areas = list(account.teams), list(account.service_areas)
         return (
-            f"{column} IN ({open_case}(list_contains(?, a.team_id) OR list_contains(?, t.service_area)))",
-            [list(account.teams), list(account.service_areas)],
+            f"({column} IN ({open_case}(list_contains(?, a.team_id) OR list_contains(?, t.service_area))) "
+            f"OR {column} IN ({unallocated}))",
+            [teams, areas, teams, areas],
         )
     return (
         f"{column} IN ({open_case}(a.worker_id = ? OR list_contains(?, a.team_id)))",
@@ -48,10 +59,12 @@ def child_filter(signed: Signed, column: str = "child_key") -> tuple[str, list[A
 
 def can_see(cursor: duckdb.DuckDBPyConnection, signed: Signed, child_key: str) -> bool:
     """Whether ``signed`` may see the child ``child_key``."""
-    predicate, values = child_filter(signed, "CAST(? AS VARCHAR)")
+    predicate, values = child_filter(signed, "k")
     if not values:
         return predicate == "TRUE"
-    return bool(cursor.execute(f"SELECT {predicate}", [child_key, *values]).fetchone()[0])
+    # (the predicate's parameters come first in the text, the child's key last)
+    row = cursor.execute(f"SELECT {predicate} FROM (SELECT CAST(? AS VARCHAR) AS k)", [*values, child_key]).fetchone()
+    return bool(row[0])
 
 
 def suppress(count: float | int | None, threshold: int) -> str | float | int | None:

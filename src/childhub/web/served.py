@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _CHECK_EVERY_SECONDS = 1.0
+MEMO_ENTRIES = 2_000  # results kept per snapshot (figures, trends, breakdowns for the dates asked for)
 
 
 class Snapshot:
@@ -35,7 +37,7 @@ class Snapshot:
         self.version = path.name
         self.conn = open_snapshot(path)
         self._local = threading.local()
-        self._cache: dict[Any, Any] = {}
+        self._cache: OrderedDict[Any, Any] = OrderedDict()  # the newest last; at most MEMO_ENTRIES
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -52,13 +54,20 @@ class Snapshot:
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per snapshot and key; concurrent callers of one key wait for the first."""
-        if key in self._cache:
+        try:
             return self._cache[key]
+        except KeyError:
+            pass
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._cache:
-                self._cache[key] = compute()
+                value = compute()
+                with self._guard:
+                    self._cache[key] = value
+                    while len(self._cache) > MEMO_ENTRIES:  # any date can be asked for: keep memory bounded
+                        oldest, _ = self._cache.popitem(last=False)
+                        self._locks.pop(oldest, None)
             return self._cache[key]
 
 
@@ -98,9 +107,7 @@ class Served:
             if path is None:
                 if self._snapshot is not None:
                     return self._snapshot
-                raise StoreError(
-                    f"nothing has been published in {self.data_dir} yet: run childhub ingest (or childhub demo)"
-                )
+                raise StoreError("no data has been published to the app yet: run childhub ingest (or childhub demo)")
             if self._snapshot is None:
                 self._snapshot = Snapshot(path, self.data_dir)
             elif self._snapshot.path != path and (self._switch_now or self._warming != path):

@@ -32,7 +32,7 @@
 --   placement_urn: fact_cla_episode.placement_urn
 --   placement_location: NONE - the canonical model does not record whether a placement is inside the authority's area
 --   placement_la: NONE - the canonical model does not record the authority a placement is in
---   missing_episodes_in_last_12_months: fact_missing (type M, counted)
+--   missing_episodes_in_last_12_months: fact_missing (type M or no type recorded, counted)
 --   absent_episodes_in_last_12_months: fact_missing (type A, counted)
 --   return_interview_offered: fact_missing.return_interview_offered
 --   return_interview_accepted: fact_missing.return_interview_accepted
@@ -84,12 +84,12 @@ placements AS (
 ),
 missing AS (
     SELECT m.child_key,
-           count(*) FILTER (WHERE m.missing_type = 'M' AND m.start_date >= annex_a_months_before($as_at, 12))
+           count(*) FILTER (WHERE m.missing_type IS DISTINCT FROM 'A' AND m.start_date >= annex_a_months_before($as_at, 12))
                AS missing_episodes,
            count(*) FILTER (WHERE m.missing_type = 'A' AND m.start_date >= annex_a_months_before($as_at, 12))
                AS absent_episodes,
            arg_max({'offered': m.return_interview_offered, 'accepted': m.return_interview_accepted}, m.start_date)
-               FILTER (WHERE m.missing_type = 'M') AS last_missing
+               FILTER (WHERE m.missing_type IS DISTINCT FROM 'A') AS last_missing
     FROM fact_missing m
     WHERE m.start_date <= $as_at
     GROUP BY m.child_key

@@ -19,8 +19,11 @@
 WITH latest AS (
     SELECT l.*
     FROM fact_care_leaver l
-    WHERE l.latest_contact <= $as_at
-    QUALIFY row_number() OVER (PARTITION BY l.child_key ORDER BY l.latest_contact DESC, l.care_leaver_id DESC) = 1
+    -- a record with no contact date (the SSD leaves it blank when the LA is not in touch) stays in
+    WHERE l.latest_contact IS NULL OR l.latest_contact <= $as_at
+    QUALIFY row_number() OVER (
+        PARTITION BY l.child_key ORDER BY l.latest_contact DESC NULLS LAST, l.care_leaver_id DESC
+    ) = 1
 ),
 listed AS (
     SELECT l.*, c.la_child_id, c.sex, c.ethnicity, c.date_of_birth, c.expected_date_of_birth, c.disability,

@@ -27,13 +27,15 @@ WITH spell AS (
     UNION ALL
     SELECT child_key, 'sen', CASE provision WHEN 'E' THEN 'ehc_plan' ELSE 'sen_support' END,
            person_id || ':' || census_date, census_date, until_date, NULL
-    FROM (
+    FROM (  -- one record per child and census (an EHC plan over SEN support), then each until the next
         SELECT *, lead(census_date) OVER (PARTITION BY child_key ORDER BY census_date) AS until_date
-        FROM fact_sen
-        WHERE child_key IS NOT NULL
-        QUALIFY row_number() OVER (
-            PARTITION BY child_key, census_date ORDER BY CASE provision WHEN 'E' THEN 0 WHEN 'K' THEN 1 ELSE 2 END
-        ) = 1
+        FROM (
+            SELECT * FROM fact_sen
+            WHERE child_key IS NOT NULL
+            QUALIFY row_number() OVER (
+                PARTITION BY child_key, census_date ORDER BY CASE provision WHEN 'E' THEN 0 WHEN 'K' THEN 1 ELSE 2 END
+            ) = 1
+        )
     )
     WHERE provision IN ('K', 'E')
     UNION ALL

@@ -12,6 +12,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from childhub.web.charts import figure_view, suppression_threshold
 from childhub.web.deps import Signed, context, render, require, signed_in
 from childhub.web.measures import figures_on
 
@@ -54,7 +55,9 @@ def indicators(request: Request, as_at: date | None = None, signed: Signed = Dep
     """Every indicator on a date (default today): value, counts, England comparator, target, RAG."""
     day = as_at or date.today()
     snapshot = context(request).served.current()
-    return {"as_at": day.isoformat(), "indicators": [f.as_dict() for f in figures_on(snapshot, request, day)]}
+    threshold = suppression_threshold(signed.role, context(request).small_number)
+    figures = figures_on(snapshot, request, day)
+    return {"as_at": day.isoformat(), "indicators": [figure_view(f, threshold) for f in figures]}
 
 
 @api_router.get("/", summary="The API's endpoints")

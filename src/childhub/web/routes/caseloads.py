@@ -52,6 +52,18 @@ def _counted(request: Request, as_at: date) -> dict[str, Any]:
     return snapshot.memo(("caseloads", as_at), count)
 
 
+def _visible(request: Request, signed: Signed, keys: list[str]) -> set[str]:
+    """Which of ``keys`` the person may see (the same rule as every other list of children)."""
+    from childhub.web.scope import child_filter
+
+    if not keys:
+        return set()
+    predicate, values = child_filter(signed, "k")
+    cursor = context(request).served.current().cursor()
+    rows = cursor.execute(f"SELECT k FROM unnest(CAST(? AS VARCHAR[])) AS u(k) WHERE {predicate}", [keys, *values])
+    return {row[0] for row in rows.fetchall()}
+
+
 def _in_scope(signed: Signed, team_id: str | None, teams: dict[str, tuple[str, str]]) -> bool:
     account = signed.account
     if account.role in ("admin", "analyst"):
@@ -101,9 +113,10 @@ def caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
         team["fte"] += worker["fte"]
         team["workers_over_threshold"] += worker["over_threshold"]
     unallocated = []
+    visible = _visible(request, signed, [row["child_key"] for row in counted["unallocated"]])
     for row in counted["unallocated"]:
         team_id = None if row["team"] == "unallocated" else row["team"]
-        if not _in_scope(signed, team_id, teams):
+        if not _in_scope(signed, team_id, teams) or row["child_key"] not in visible:
             continue
         unallocated.append(
             {

@@ -23,7 +23,7 @@ from childhub.web.charts import (
 )
 from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
-from childhub.web.scope import child_filter, suppress
+from childhub.web.scope import SUPPRESSED, child_filter, suppress
 
 if TYPE_CHECKING:
     from childhub.indicators import Indicator
@@ -61,18 +61,25 @@ def known_indicator(indicator_id: str) -> Indicator:
 
 
 def _breakdown_view(rows: list[dict[str, Any]], by: str, threshold: int) -> list[dict[str, Any]]:
+    """A breakdown as ``threshold`` allows: small groups suppressed, and where that hides only one group,
+    the next smallest too (secondary suppression), so no hidden count can be worked out from the total."""
+    hidden = {i for i, row in enumerate(rows) if is_suppressed(row["numerator"], row["denominator"], threshold)}
+    if len(hidden) == 1:
+        others = [i for i in range(len(rows)) if i not in hidden and (rows[i]["numerator"] or 0) > 0]
+        if others:
+            hidden.add(min(others, key=lambda i: rows[i]["numerator"]))
     shown = []
-    for row in rows:
-        suppressed = is_suppressed(row["numerator"], row["denominator"], threshold)
+    for position, row in enumerate(rows):
+        suppressed = position in hidden
         shown.append(
             {
                 "group": row[by],
                 "label": row.get("label") or row[by],
                 "value": None if suppressed else row["value"],
-                "formatted": "[c]" if suppressed else row["formatted"],
-                "numerator": suppress(row["numerator"], threshold),
-                "denominator": suppress(row["denominator"], threshold),
-                "children": suppress(row["children"], threshold),
+                "formatted": SUPPRESSED if suppressed else row["formatted"],
+                "numerator": SUPPRESSED if suppressed else suppress(row["numerator"], threshold),
+                "denominator": SUPPRESSED if suppressed else suppress(row["denominator"], threshold),
+                "children": SUPPRESSED if suppressed else suppress(row["children"], threshold),
                 "note": None if suppressed else row["note"],
             }
         )

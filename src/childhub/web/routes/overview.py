@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from childhub.web.charts import figure_view, sparkline_svg, suppression_threshold, trend_points
 from childhub.web.deps import Signed, context, render, require, signed_in
 from childhub.web.measures import figures_on, trend_of
+from childhub.web.scope import SUPPRESSED
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
@@ -75,8 +76,8 @@ def overview_groups(snapshot: Snapshot, request: Request, as_at: date, threshold
                 formatted=[point["formatted"] for point in points],
             )
             shown["sparkline_from"] = points[0]["as_at"] if points else None
-            # Warnings come from the trend's values, which a scrutiny viewer may not see in part.
-            suppressed_points = any(point["value"] is None and point["formatted"] == "[c]" for point in points)
+            # Warnings come from every value of the trend, which a scrutiny viewer may not see in part.
+            suppressed_points = any(point["formatted"] == SUPPRESSED for point in trend_points(trend, threshold))
             shown["warnings"] = [] if suppressed_points else list(trend.warnings)
             groups[figure.indicator.group].append(shown)
         return [{"key": key, "name": GROUPS[key], "indicators": items} for key, items in groups.items() if items]
