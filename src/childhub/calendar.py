@@ -21,6 +21,11 @@ def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
+def bank_holidays(year: int) -> frozenset[date]:
+    """England and Wales bank holidays in ``year``."""
+    return _bank_holidays(year)
+
+
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not an England and Wales bank holiday."""
     return day.weekday() < 5 and day not in _bank_holidays(day.year)

@@ -149,7 +149,7 @@ def referenced_facts(sql: str) -> list[str]:
 
 @cache
 def _bank_holidays() -> tuple[date, ...]:
-    from childhub.calendar import _bank_holidays as holidays_of
+    from childhub.calendar import bank_holidays as holidays_of
 
     return tuple(sorted(day for year in _HOLIDAY_YEARS for day in holidays_of(year) if day.weekday() < 5))
 

@@ -35,7 +35,7 @@ def _district(postcode: str | None) -> str | None:
     return found.group(0) if found else None
 
 
-def _levels(field: str, left, right) -> int:
+def comparison_level(field: str, left, right) -> int:
     """Index of the first comparison level the pair meets (0 is the null level)."""
     if left is None or right is None:
         return 0
@@ -85,7 +85,7 @@ class Scorer:
     def probability(self, left: dict, right: dict) -> float:
         weight = math.log2(self.prior / (1 - self.prior))
         for field in FIELDS:
-            weight += self.weights[field][_levels(field, left[field], right[field])]
+            weight += self.weights[field][comparison_level(field, left[field], right[field])]
         return 1 / (1 + 2 ** (-weight))
 
 

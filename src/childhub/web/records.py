@@ -47,9 +47,9 @@ def _rows(cursor, sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 
 def _age(born: date | None, on: date) -> int | None:
-    if born is None:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    from childhub.calendar import age_on
+
+    return None if born is None else age_on(born, on)
 
 
 def _pct(missed, possible) -> float | None:
@@ -686,7 +686,7 @@ def search(cursor, scorer, query: Query, scope: tuple[str, list[Any]], limit: in
     comparison levels and weights (``childhub.link.instant``).
     """
     from childhub.link.cluster import jaro_winkler
-    from childhub.link.instant import _levels
+    from childhub.link.instant import comparison_level
 
     clauses, params = [], []
     names = query.names
@@ -739,7 +739,7 @@ def search(cursor, scorer, query: Query, scope: tuple[str, list[Any]], limit: in
                 ("first_name", first, forename, "first name"),
                 ("surname", last, surname, "surname"),
             ):
-                level = _levels(field_name, wanted, got)
+                level = comparison_level(field_name, wanted, got)
                 if level in NAME_LEVEL:
                     score += weights[field_name][level]
                     why.append(f"{label} {got} ({NAME_LEVEL[level].format(wanted=wanted)})")
@@ -748,7 +748,7 @@ def search(cursor, scorer, query: Query, scope: tuple[str, list[Any]], limit: in
         elif first:
             options = []
             for field_name, got, label in (("first_name", forename, "first name"), ("surname", surname, "surname")):
-                level = _levels(field_name, first, got)
+                level = comparison_level(field_name, first, got)
                 if level == 5 and got and jaro_winkler(first, got) >= 0.85:
                     level = 4
                 if level in NAME_LEVEL:
@@ -762,7 +762,7 @@ def search(cursor, scorer, query: Query, scope: tuple[str, list[Any]], limit: in
             elif not query.identifiers and not query.dates:
                 ok = False
         for day in query.dates:
-            level = _levels("dob", day, born)
+            level = comparison_level("dob", day, born)
             if level in DOB_LEVEL:
                 score += weights["dob"][level]
                 why.append(f"date of birth {born.isoformat()} ({DOB_LEVEL[level]})")

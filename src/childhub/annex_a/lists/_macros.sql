@@ -23,7 +23,7 @@ CREATE OR REPLACE TEMP MACRO annex_a_allocation(key, on_day) AS (
     FROM fact_allocation a
     LEFT JOIN fact_team t ON t.team_id = a.team_id
     LEFT JOIN fact_worker w ON w.worker_id = a.worker_id
-    WHERE a.child_key = key AND a.start_date <= on_day AND (a.end_date IS NULL OR a.end_date >= on_day)
+    WHERE a.child_key = key AND a.start_date <= on_day AND (a.end_date IS NULL OR a.end_date > on_day)
 );
 
 -- A team and worker named on the event itself, by name where known (NULL when neither is named).

@@ -96,7 +96,7 @@ def indicator_report(
     threshold = suppression_threshold(signed.role, ctx.small_number)
     trend = trend_of(snapshot, request, ind.id, as_at, frequency)
     points = trend_points(trend, threshold)
-    any_suppressed = any(point["formatted"] == "[c]" for point in points)
+    any_suppressed = any(point["formatted"] == SUPPRESSED for point in points)
     report = {
         "indicator": {
             "id": ind.id,
