@@ -69,3 +69,16 @@ def test_publishing_the_same_state_twice_copies_nothing(history):
     with store.writer() as conn:
         assert publish_snapshot(store, conn) == before
     assert sorted(p.name for p in (store.data_dir / "serve").glob("snapshot-*.duckdb")) == [before.name]
+
+
+def test_results_kept_per_snapshot_are_bounded(history, monkeypatch):
+    # Any date can be asked for: the cache keeps the newest MEMO_ENTRIES results and forgets the oldest.
+    monkeypatch.setattr(served_module, "MEMO_ENTRIES", 3)
+    _publish_with_a_new_child(history, "P1")
+    snapshot = Served(history.store().data_dir).current()
+    counted = []
+    for day in range(5):
+        snapshot.memo(("figures", day), lambda day=day: counted.append(day) or day)
+    assert counted == [0, 1, 2, 3, 4] and len(snapshot._cache) == 3
+    assert snapshot.memo(("figures", 4), lambda: "recounted") == 4  # still kept
+    assert snapshot.memo(("figures", 0), lambda: "recounted") == "recounted"  # forgotten, counted again
