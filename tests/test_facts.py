@@ -74,3 +74,32 @@ def test_a_store_changed_since_the_refresh_builds_its_own(linked_store, tmp_path
     with copy.reader() as conn:
         prepare(conn, ["referral"])
         assert "fact_referral" in _temporary(conn, "view")
+
+
+def test_an_event_sent_by_two_feeds_counts_once(history):
+    # The same assessment arrives in the CIN census feed and, later, in an Annex A workbook (another
+    # feed, its own row key): one assessment, the later feed's version. Two assessments of one child
+    # on different days in one feed both stand.
+    from datetime import datetime
+
+    history.child("P1", dob=date(2015, 1, 1))
+    history.add("cin_assessments", cina_person_id="P1", cina_assessment_start_date=date(2025, 5, 1))
+    history.add("cin_assessments", cina_person_id="P1", cina_assessment_start_date=date(2025, 9, 1))
+    store = history.store()
+    with store.writer() as conn:
+        batch = conn.execute(
+            "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, started_at, status, "
+            "mode, scope, feed) VALUES ('social_care', 'annex_a', 'annex_a.xlsx', 'a', ?, 'loaded', 'snapshot', "
+            "'annex_a', 'annex_a') RETURNING batch_id",
+            [datetime(2026, 1, 2)],
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO cin_assessments (cina_assessment_id, cina_person_id, cina_assessment_start_date, "
+            "cina_assessment_auth_date, source_system, batch_id, source_record_key) "
+            "VALUES ('AA1', 'P1', DATE '2025-05-01', DATE '2025-06-10', 'social_care', ?, 'List 4 row 2')",
+            [batch],
+        )
+    with store.reader() as conn:
+        prepare(conn, ["assessment"])
+        rows = conn.execute("SELECT start_date, authorised_date FROM fact_assessment ORDER BY start_date").fetchall()
+    assert rows == [(date(2025, 5, 1), date(2025, 6, 10)), (date(2025, 9, 1), None)]

@@ -8,8 +8,13 @@ SELECT s.s47e_s47_enquiry_id AS s47_id, s.s47e_referral_id AS referral_id, s.s47
        working_days_between(s.s47e_s47_start_date, i.icpc_icpc_date) AS icpc_working_days,
        s.s47e_s47_completed_by_team AS team_id, s.s47e_s47_completed_by_worker_id AS worker_id
 FROM @current(s47_enquiry) s
+JOIN ingest_batch feed_batch ON feed_batch.batch_id = s.batch_id
 LEFT JOIN fact_person p ON p.source_system = s.source_system AND p.person_id = s.s47e_person_id
 LEFT JOIN @current(initial_cp_conference) i
        ON i.icpc_s47_enquiry_id = s.s47e_s47_enquiry_id AND i.source_system = s.source_system
 WHERE s.s47e_s47_start_date IS NOT NULL
+-- Where two feeds hold the same event (a CIN census and an Annex A workbook of the same period, say),
+-- only the rows of the feed that sent it last count for that child and date, so nothing counts twice.
 QUALIFY row_number() OVER (PARTITION BY s.s47e_s47_enquiry_id ORDER BY i.icpc_icpc_date NULLS LAST) = 1
+    AND max(s.batch_id) OVER (PARTITION BY s.s47e_person_id, s.s47e_s47_start_date, feed_batch.feed)
+      = max(s.batch_id) OVER (PARTITION BY s.s47e_person_id, s.s47e_s47_start_date)
