@@ -99,13 +99,18 @@ def _as_person(row) -> dict:
     return dict(zip(("id", *FIELDS), row, strict=True))
 
 
-def match_new_records(conn, threshold: float, now: datetime) -> list[Match]:
-    """Match every source record that has no current child link (inside the caller's transaction)."""
+def latest_scorer(conn) -> Scorer:
+    """The last linkage run's model as a ``Scorer`` (childhub's reference model before any run)."""
     saved = conn.execute(
         "SELECT model_json FROM link_run WHERE model_json IS NOT NULL AND model_json <> '{}' "
         "ORDER BY run_id DESC LIMIT 1"
     ).fetchall()
-    scorer = Scorer(json.loads(saved[0][0]) if saved else reference_model())
+    return Scorer(json.loads(saved[0][0]) if saved else reference_model())
+
+
+def match_new_records(conn, threshold: float, now: datetime) -> list[Match]:
+    """Match every source record that has no current child link (inside the caller's transaction)."""
+    scorer = latest_scorer(conn)
     new = [
         _as_person(row)
         for row in conn.execute(

@@ -132,7 +132,7 @@ def _unique_names(names: list[str]) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def _plain(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """A value as text for a table cell or a CSV field; NULL is empty."""
     if value is None:
         return ""
@@ -166,16 +166,14 @@ def _as_csv(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_plain(value) for value in row] for row in rows)
+    writer.writerows([plain_text(value) for value in row] for row in rows)
     return out.getvalue()
 
 
 def _as_table(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> str:
-    cells = [[_plain(value).replace("\n", "\\n") for value in row] for row in rows]
+    cells = [[plain_text(value).replace("\n", "\\n") for value in row] for row in rows]
     widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
-    numeric = [
-        bool(rows) and all(_is_number(row[i]) for row in rows if row[i] is not None) for i in range(len(columns))
-    ]
+    numeric = [bool(rows) and all(is_number(row[i]) for row in rows if row[i] is not None) for i in range(len(columns))]
 
     def line(values: list[str]) -> str:
         padded = (
@@ -189,5 +187,5 @@ def _as_table(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> st
     return "\n".join([header, rule, *(line(row) for row in cells)]) + "\n"
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)

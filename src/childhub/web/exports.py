@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi.responses import Response
 
 from childhub.errors import ChildhubError
 from childhub.exports import neutralise
+from childhub.store.query import is_number, plain_text
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -28,19 +27,7 @@ FORMATS = {
 
 def cell_text(value: Any) -> str:
     """A value as text for a page's table cell (not neutralised: HTML escaping protects the page)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple | dict):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    return plain_text(value)
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -49,7 +36,7 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(str(column)) for column in columns])
     for row in rows:
-        writer.writerow([str(value) if _is_number(value) else neutralise(cell_text(value)) for value in row])
+        writer.writerow([str(value) if is_number(value) else neutralise(cell_text(value)) for value in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the byte-order mark tells Excel it is UTF-8
 
 
@@ -78,7 +65,7 @@ def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_name
         for position, value in enumerate(row):
             if value is None:
                 continue
-            if _is_number(value):
+            if is_number(value):
                 sheet.write_number(number, position, float(value))
             elif isinstance(value, datetime):
                 sheet.write_datetime(number, position, value, day)

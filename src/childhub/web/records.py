@@ -663,14 +663,9 @@ def _nicknames() -> dict[str, frozenset[str]]:
 
 def scorer_for(cursor):
     """The last linkage run's model as a ``Scorer`` (childhub's reference model before any run)."""
-    from childhub.link.instant import Scorer
-    from childhub.link.model import reference_model
+    from childhub.link.instant import latest_scorer
 
-    saved = cursor.execute(
-        "SELECT model_json FROM link_run WHERE model_json IS NOT NULL AND model_json <> '{}' "
-        "ORDER BY run_id DESC LIMIT 1"
-    ).fetchall()
-    return Scorer(json.loads(saved[0][0]) if saved else reference_model())
+    return latest_scorer(cursor)
 
 
 NAME_LEVEL = {1: "exactly", 2: "a nickname of {wanted}", 3: "spelt almost like {wanted}", 4: "spelt like {wanted}"}
