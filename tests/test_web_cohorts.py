@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from childhub.audit import events
-from childhub.web.cohorts import POPULATIONS, CohortQuery, cohort_query, compile_cohort
+from childhub.cohorts import POPULATIONS, CohortQuery, cohort_query, compile_cohort
 
 
 def _direct(web_hub, sql: str, params: list | None = None):
