@@ -17,6 +17,11 @@ CREATE OR REPLACE TEMP MACRO age_on(birth, on_day) AS
     year(on_day) - year(birth) - CASE WHEN month(on_day) * 100 + day(on_day)
                                            < month(birth) * 100 + day(birth) THEN 1 ELSE 0 END;
 
+-- A source record's child key: the linked child's key (fact_person.child_key, 'C' and the child ID), or, for
+-- a person not linked or with no person record, the source system and the person ID ('system:person').
+CREATE OR REPLACE TEMP MACRO child_key_of(linked_key, source_system, person_id) AS
+    coalesce(linked_key, source_system || ':' || person_id);
+
 -- A spell from start_day until end_day (the end not included; NULL while it lasts) that overlaps the
 -- days first_day to last_day: it started on or before the last and had not ended on or before the first.
 CREATE OR REPLACE TEMP MACRO open_during(start_day, end_day, first_day, last_day) AS
@@ -59,6 +64,16 @@ CREATE OR REPLACE TEMP MACRO cp_plan_on(plan, day) AS open_on(plan.start_date, p
 -- before the day and not ended on or before it (an allocation ending on the day is no longer held).
 CREATE OR REPLACE TEMP MACRO allocation_on(allocation, day) AS
     open_on(allocation.start_date, allocation.end_date, day);
+
+-- The attendance a child's school reported for the academic year to date, as it stood on a day: the row of
+-- fact_service_attendance from its term's start (from_date) until the next term's (until_date, not included).
+CREATE OR REPLACE TEMP MACRO attendance_on(attendance, day) AS
+    attendance.from_date <= day AND attendance.until_date > day;
+
+-- Of compulsory school age in an academic year (starting 1 September): aged 5 to 15 on the 31 August
+-- before it, as the DfE's absence and exclusion figures count pupils.
+CREATE OR REPLACE TEMP MACRO compulsory_school_age(birth, academic_year_start) AS
+    age_on(birth, make_date(year(academic_year_start), 8, 31)) BETWEEN 5 AND 15;
 
 -- The DfE's age bands on a day, as the indicators break figures down: 'unborn' (expected date of birth
 -- only, or born after the day), 'unknown' (no date of birth), then under 1, 1 to 4, 5 to 9, 10 to 15,
