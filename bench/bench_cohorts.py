@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
 
+    from childhub.cohorts import cohort_children, cohort_query, count_cohort
     from childhub.facts import prepare
-    from childhub.web.cohorts import cohort_children, cohort_query, count_cohort
 
     with read_only(args.store) as conn:
         cursor = conn.cursor()

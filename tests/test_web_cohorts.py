@@ -6,11 +6,14 @@ import io
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
 from childhub.audit import events
-from childhub.web.cohorts import POPULATIONS, CohortQuery, cohort_query, compile_cohort
+from childhub.cohorts import POPULATIONS, CohortError, CohortQuery, cohort_query, compile_cohort, load_definitions
+from childhub.cohorts.definitions import DEFINITIONS_FILE
 
 
 def _direct(web_hub, sql: str, params: list | None = None):
@@ -196,3 +199,51 @@ def test_without_a_session_the_page_sends_you_to_sign_in_and_the_api_answers_401
 def test_a_cohort_is_a_link_that_comes_back_the_same():
     query = CohortQuery(population="pupils", period="quarter", sen="any", group_by="area", as_at=date(2026, 3, 31))
     assert cohort_query(query.parameters()) == query
+
+
+def _declarations(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(DEFINITIONS_FILE.read_text("utf-8"))
+    change(data)
+    path = tmp_path / "definitions.yml"
+    path.write_text(yaml.safe_dump(data), "utf-8")
+    return path
+
+
+def test_the_built_in_cohort_declarations_load():
+    declared = load_definitions()
+    assert set(declared.populations) == set(POPULATIONS)
+    assert declared.groupings["age_band"].order[-3:] == ("16 to 17", "18 and over", "unknown")
+    assert dict(declared.filters["sex"].choices) == {"F": "Female", "M": "Male", "U": "Not known"}
+
+
+def test_malformed_cohort_declarations_are_reported_together_by_field(tmp_path):
+    def change(data):
+        del data["populations"]["all"]["sql"]
+        data["groupings"]["sex"]["colour"] = "red"
+
+    with pytest.raises(CohortError) as error:
+        load_definitions(_declarations(tmp_path, change))
+    message = str(error.value)
+    assert "2 problem(s)" in message
+    assert "definitions.yml: populations.all.sql: Field required" in message
+    assert "definitions.yml: groupings.sex.colour: Extra inputs are not permitted" in message
+
+
+def test_cohort_declarations_naming_what_is_not_declared_are_reported_together(tmp_path):
+    def change(data):
+        data["groupings"]["sex"]["column"] = "gender"
+        data["filters"]["area"]["uses"] = ["postcode_area"]
+        data["attributes"]["team"]["reads"] = ["allocations"]
+        data["child_columns"]["shoe_size"] = "Shoe size"
+
+    with pytest.raises(CohortError) as error:
+        load_definitions(_declarations(tmp_path, change))
+    message = str(error.value)
+    assert "4 problem(s)" in message
+    for problem in (
+        "groupings.sex.column: no attribute gender",
+        "filters.area.uses: no attribute postcode_area",
+        "attributes.team.reads: no source allocations",
+        "child_columns.shoe_size: no attribute shoe_size",
+    ):
+        assert f"definitions.yml: {problem}" in message

@@ -20,7 +20,7 @@ _CURRENT = re.compile(r"@current\(\s*([a-z][a-z0-9_]*)\s*\)")
 _EPISODES = "@episodes"
 # Bank holidays are known to the calendar for these years; dates outside them count weekdays only.
 _HOLIDAY_YEARS = range(1990, 2046)
-_EPOCH = "DATE '1900-01-01'"  # a Monday
+MACROS_FILE = "_macros.sql"  # the shared macros; every other .sql file is one fact
 
 
 class FactError(ChildhubError):
@@ -86,6 +86,8 @@ def _facts() -> dict[str, Fact]:
     problems: list[str] = []
     facts: dict[str, Fact] = {}
     for path in sorted(FACT_DIR.glob("*.sql")):
+        if path.name == MACROS_FILE:
+            continue
         name = path.stem
         sql = path.read_text("utf-8")
         description = _description(sql, path.name)
@@ -156,20 +158,11 @@ def _bank_holidays() -> tuple[date, ...]:
 
 @cache
 def _macro_statements() -> tuple[str, ...]:
+    """The bank holidays (generated from the calendar), then every macro in ``sql/_macros.sql``."""
     holidays = ", ".join(f"DATE '{day.isoformat()}'" for day in _bank_holidays())
     return (
         f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]",
-        # Working days from the epoch up to and including x: weekdays, less the bank holidays on weekdays.
-        "CREATE OR REPLACE TEMP MACRO working_day_number(x) AS "
-        f"5 * ((x - {_EPOCH}) // 7) + least((x - {_EPOCH}) % 7 + 1, 5) "
-        "- len(list_filter(bank_holidays(), lambda h: h <= x))",
-        # The DfE rule: working days after a up to and including b (same day 0; NULL if either is NULL).
-        "CREATE OR REPLACE TEMP MACRO working_days_between(a, b) AS "
-        "CAST(working_day_number(CAST(b AS DATE)) - working_day_number(CAST(a AS DATE)) AS INTEGER)",
-        # Age in whole years on a date; a 29 February birthday turns on 1 March.
-        "CREATE OR REPLACE TEMP MACRO age_on(birth, on_day) AS "
-        "year(on_day) - year(birth) - CASE WHEN month(on_day) * 100 + day(on_day) "
-        "< month(birth) * 100 + day(birth) THEN 1 ELSE 0 END",
+        (FACT_DIR / MACROS_FILE).read_text("utf-8"),
     )
 
 

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
     from childhub.store import Store
 
-AGE_BANDS = ("unborn", "under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over")
+# The labels of the facts macro dfe_age_band (facts/sql/_macros.sql), in the order they are shown.
+DFE_AGE_BANDS = ("unborn", "under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "unknown")
 
 
 @dataclass(frozen=True)
@@ -183,19 +184,12 @@ class Calculator:
         alloc AS (
             SELECT p.period_id, a.child_key, arg_max(a.team_id, a.start_date) AS team_id,
                    arg_max(a.worker_id, a.start_date) AS worker_id
-            FROM period p JOIN fact_allocation a
-              ON a.start_date <= p.end_date AND (a.end_date IS NULL OR a.end_date > p.end_date)
+            FROM period p JOIN fact_allocation a ON allocation_on(a, p.end_date)
             GROUP BY ALL
         ),
         attributed AS (
             SELECT {own},
-                   CASE WHEN ch.date_of_birth IS NULL OR ch.date_of_birth > p.end_date THEN
-                            CASE WHEN ch.expected_date_of_birth IS NOT NULL THEN 'unborn' ELSE 'unknown' END
-                        WHEN age_on(ch.date_of_birth, p.end_date) < 1 THEN 'under 1'
-                        WHEN age_on(ch.date_of_birth, p.end_date) < 5 THEN '1 to 4'
-                        WHEN age_on(ch.date_of_birth, p.end_date) < 10 THEN '5 to 9'
-                        WHEN age_on(ch.date_of_birth, p.end_date) < 16 THEN '10 to 15'
-                        ELSE '16 and over' END AS age_band,
+                   dfe_age_band(ch.date_of_birth, ch.expected_date_of_birth, p.end_date) AS age_band,
                    CASE WHEN ch.date_of_birth IS NULL OR ch.date_of_birth > p.end_date THEN NULL
                         ELSE age_on(ch.date_of_birth, p.end_date) END AS age,
                    coalesce(ch.sex, 'U') AS sex, coalesce(ch.ethnicity, 'NOBT') AS ethnicity,
@@ -373,7 +367,7 @@ class Calculator:
                 }
             )
         if by == "age_band":
-            order = {band: i for i, band in enumerate((*AGE_BANDS, "unknown"))}
+            order = {band: i for i, band in enumerate(DFE_AGE_BANDS)}
             rows.sort(key=lambda row: order.get(row[by], 99))
         return rows
 

@@ -308,27 +308,17 @@ def _neet_spells(cursor, child_key: str) -> list[dict[str, Any]]:
 
 def current_status(cursor, child_key: str, today: date) -> list[dict[str, Any]]:
     """Where the child stands today in each service: label, what is open (or latest), and whether it is open."""
-    k = [child_key, today, today]
+    k = [child_key, today]
     status = []
 
     def open_count(sql: str, params=None) -> int:
         return cursor.execute(sql, params or k).fetchone()[0]
 
-    cin = open_count(
-        "SELECT count(*) FROM fact_referral WHERE child_key = ? AND referral_date <= ? AND NOT nfa "
-        "AND (close_date IS NULL OR close_date > ?)"
-    )
-    cp = open_count(
-        "SELECT count(*) FROM fact_cp_plan WHERE child_key = ? AND start_date <= ? "
-        "AND (end_date IS NULL OR end_date > ?)"
-    )
-    cla = open_count(
-        "SELECT count(*) FROM fact_cla_episode WHERE child_key = ? AND start_date <= ? AND NOT short_break "
-        "AND (ceased IS NULL OR ceased > ?)"
-    )
+    cin = open_count("SELECT count(*) FROM fact_referral r WHERE r.child_key = ? AND cin_open_on(r, ?)")
+    cp = open_count("SELECT count(*) FROM fact_cp_plan p WHERE p.child_key = ? AND cp_plan_on(p, ?)")
+    cla = open_count("SELECT count(*) FROM fact_cla_episode e WHERE e.child_key = ? AND looked_after_on(e, ?)")
     eh = open_count(
-        "SELECT count(*) FROM fact_early_help WHERE child_key = ? AND start_date <= ? "
-        "AND (end_date IS NULL OR end_date > ?)"
+        "SELECT count(*) FROM fact_early_help e WHERE e.child_key = ? AND open_on(e.start_date, e.end_date, ?)"
     )
     status.append({"service": "Child in need", "open": bool(cin), "detail": "Open CIN episode" if cin else "None open"})
     status.append(
@@ -377,7 +367,8 @@ def current_status(cursor, child_key: str, today: date) -> list[dict[str, Any]]:
         )
     yj = open_count(
         "SELECT count(*) FROM fact_youth_justice WHERE child_key = ? AND outcome_date <= ? "
-        "AND outcome_date > ? - INTERVAL 12 MONTH"
+        "AND outcome_date > ? - INTERVAL 12 MONTH",
+        [child_key, today, today],
     )
     status.append(
         {
@@ -388,7 +379,8 @@ def current_status(cursor, child_key: str, today: date) -> list[dict[str, Any]]:
     )
     police = open_count(
         "SELECT count(*) FROM fact_police_notification WHERE child_key = ? AND notification_date <= ? "
-        "AND notification_date > ? - INTERVAL 12 MONTH"
+        "AND notification_date > ? - INTERVAL 12 MONTH",
+        [child_key, today, today],
     )
     if police:
         status.append({"service": "Police notifications", "open": True, "detail": f"{police} in the last 12 months"})
@@ -426,10 +418,10 @@ def allocation(cursor, child_key: str, today: date) -> list[dict[str, Any]]:
         FROM fact_allocation a
         LEFT JOIN fact_worker w ON w.worker_id = a.worker_id
         LEFT JOIN fact_team t ON t.team_id = a.team_id
-        WHERE a.child_key = ? AND a.start_date <= ? AND (a.end_date IS NULL OR a.end_date > ?)
+        WHERE a.child_key = ? AND allocation_on(a, ?)
         ORDER BY a.start_date DESC
         """,
-        [child_key, today, today],
+        [child_key, today],
     )
 
 

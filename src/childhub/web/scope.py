@@ -34,16 +34,14 @@ def child_filter(signed: Signed, column: str = "child_key") -> tuple[str, list[A
         return "FALSE", []
     open_case = (
         "SELECT a.child_key FROM fact_allocation a LEFT JOIN fact_team t ON t.team_id = a.team_id "
-        "WHERE a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date) AND "
+        "WHERE allocation_on(a, current_date) AND "
     )
     if account.role == "manager":
         # ...and children open to social care with no allocation yet whose episode belongs to their teams
         # (the unallocated cases their caseloads page lists, so they can allocate them).
         unallocated = (
             "SELECT r.child_key FROM fact_referral r LEFT JOIN fact_team t ON t.team_id = r.team_id "
-            "WHERE NOT r.nfa AND r.referral_date <= current_date "
-            "AND (r.close_date IS NULL OR r.close_date > current_date) "
-            "AND (list_contains(?, r.team_id) OR list_contains(?, t.service_area))"
+            "WHERE cin_open_on(r, current_date) AND (list_contains(?, r.team_id) OR list_contains(?, t.service_area))"
         )
         teams, areas = list(account.teams), list(account.service_areas)
         return (

@@ -1,4 +1,5 @@
--- Macros the Annex A list queries share, created on the connection before the lists run.
+-- Macros the Annex A list queries share, created on the connection before the lists run (after the
+-- facts' own macros, facts/sql/_macros.sql, which they use).
 -- Windows: "N months before the as-at date" runs from the same day N months earlier (or that
 -- month's last day when it has no such day) up to and including the as-at date, both ends in.
 
@@ -23,7 +24,7 @@ CREATE OR REPLACE TEMP MACRO annex_a_allocation(key, on_day) AS (
     FROM fact_allocation a
     LEFT JOIN fact_team t ON t.team_id = a.team_id
     LEFT JOIN fact_worker w ON w.worker_id = a.worker_id
-    WHERE a.child_key = key AND a.start_date <= on_day AND (a.end_date IS NULL OR a.end_date > on_day)
+    WHERE a.child_key = key AND allocation_on(a, on_day)
 );
 
 -- A team and worker named on the event itself, by name where known (NULL when neither is named).

@@ -49,17 +49,12 @@ SELECT coalesce(c.la_child_id, r.person_id) AS child_unique_id,
        CASE WHEN r.closed IS NOT NULL THEN r.close_reason END AS reason_for_closure,
        CASE WHEN r.closed IS NOT NULL THEN 'e'
             WHEN EXISTS (SELECT 1 FROM fact_cla_period p
-                         WHERE p.child_key = r.child_key AND NOT p.short_breaks_only
-                           AND p.start_date <= $as_at AND (p.end_date IS NULL OR p.end_date > $as_at)) THEN 'a'
-            WHEN EXISTS (SELECT 1 FROM fact_cp_plan p
-                         WHERE p.child_key = r.child_key
-                           AND p.start_date <= $as_at AND (p.end_date IS NULL OR p.end_date > $as_at)) THEN 'b'
+                         WHERE p.child_key = r.child_key AND care_period_on(p, $as_at)) THEN 'a'
+            WHEN EXISTS (SELECT 1 FROM fact_cp_plan p WHERE p.child_key = r.child_key AND cp_plan_on(p, $as_at)) THEN 'b'
             WHEN EXISTS (SELECT 1 FROM fact_cin_plan p
-                         WHERE p.child_key = r.child_key
-                           AND p.start_date <= $as_at AND (p.end_date IS NULL OR p.end_date > $as_at)) THEN 'c'
+                         WHERE p.child_key = r.child_key AND open_on(p.start_date, p.end_date, $as_at)) THEN 'c'
             WHEN EXISTS (SELECT 1 FROM fact_assessment a
-                         WHERE a.child_key = r.child_key AND a.start_date <= $as_at
-                           AND (a.authorised_date IS NULL OR a.authorised_date > $as_at)) THEN 'd'
+                         WHERE a.child_key = r.child_key AND open_on(a.start_date, a.authorised_date, $as_at)) THEN 'd'
        END AS case_status,
        r.allocation.team AS allocated_team,
        r.allocation.worker AS allocated_worker

@@ -78,8 +78,7 @@ placements AS (
     FROM (SELECT e.child_key, coalesce(e.new_placement, false) AS new_placement,
                  e.start_date = min(e.start_date) OVER (PARTITION BY e.child_key) AS first_in_window
           FROM fact_cla_episode e
-          WHERE NOT e.short_break AND e.start_date <= $as_at
-            AND (e.ceased IS NULL OR e.ceased >= annex_a_months_before($as_at, 12)))
+          WHERE looked_after_during(e, annex_a_months_before($as_at, 12), $as_at))
     GROUP BY child_key
 ),
 missing AS (

@@ -45,8 +45,7 @@ SELECT coalesce(l.la_child_id, l.person_id) AS child_unique_id,
            AS allocated_personal_advisor,
        coalesce(l.eligibility,
                 CASE WHEN EXISTS (SELECT 1 FROM fact_cla_period p
-                                  WHERE p.child_key = l.child_key AND NOT p.short_breaks_only
-                                    AND p.start_date <= $as_at AND (p.end_date IS NULL OR p.end_date > $as_at))
+                                  WHERE p.child_key = l.child_key AND care_period_on(p, $as_at))
                          THEN 'd'
                      WHEN l.age < 18 THEN 'a'
                      WHEN l.age >= 18 THEN 'b' END) AS eligibility_category,

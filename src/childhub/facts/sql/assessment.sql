@@ -1,6 +1,6 @@
 -- fact_assessment: one row per social care (continuous) assessment, with its length in working days.
 SELECT a.cina_assessment_id AS assessment_id, a.cina_referral_id AS referral_id, a.cina_person_id AS person_id,
-       p.child_id, coalesce(p.child_key, a.source_system || ':' || a.cina_person_id) AS child_key,
+       p.child_id, child_key_of(p.child_key, a.source_system, a.cina_person_id) AS child_key,
        a.cina_assessment_start_date AS start_date, a.cina_assessment_auth_date AS authorised_date,
        upper(trim(a.cina_assessment_child_seen)) AS child_seen,
        upper(trim(a.cina_assessment_outcome_nfa)) AS outcome_nfa,

@@ -1,6 +1,6 @@
 -- fact_care_leaver: one row per care leaver record (SSDA903 OC3 or the SSD care leaver table): in touch,
 -- accommodation, its suitability and activity, as at latest_contact (the return's year end or the contact).
-SELECT c.clea_table_id AS care_leaver_id, c.clea_person_id AS person_id, p.child_id, coalesce(p.child_key, c.source_system || ':' || c.clea_person_id) AS child_key,
+SELECT c.clea_table_id AS care_leaver_id, c.clea_person_id AS person_id, p.child_id, child_key_of(p.child_key, c.source_system, c.clea_person_id) AS child_key,
        upper(trim(c.clea_care_leaver_eligibility)) AS eligibility,
        upper(trim(c.clea_care_leaver_in_touch)) AS in_touch,
        c.clea_care_leaver_latest_contact AS latest_contact,

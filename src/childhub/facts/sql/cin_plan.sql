@@ -1,6 +1,6 @@
 -- fact_cin_plan: one row per child-in-need plan.
 SELECT c.cinp_cin_plan_id AS cin_plan_id, c.cinp_referral_id AS referral_id, c.cinp_person_id AS person_id,
-       p.child_id, coalesce(p.child_key, c.source_system || ':' || c.cinp_person_id) AS child_key, c.cinp_cin_plan_start_date AS start_date, c.cinp_cin_plan_end_date AS end_date,
+       p.child_id, child_key_of(p.child_key, c.source_system, c.cinp_person_id) AS child_key, c.cinp_cin_plan_start_date AS start_date, c.cinp_cin_plan_end_date AS end_date,
        c.cinp_cin_plan_team AS team_id, c.cinp_cin_plan_worker_id AS worker_id
 FROM @current(cin_plans) c
 JOIN ingest_batch feed_batch ON feed_batch.batch_id = c.batch_id

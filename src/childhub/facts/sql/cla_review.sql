@@ -1,5 +1,5 @@
 -- fact_cla_review: one row per statutory review of a looked-after child.
-SELECT r.clar_cla_review_id AS review_id, r.clar_person_id AS person_id, p.child_id, coalesce(p.child_key, r.source_system || ':' || r.clar_person_id) AS child_key,
+SELECT r.clar_cla_review_id AS review_id, r.clar_person_id AS person_id, p.child_id, child_key_of(p.child_key, r.source_system, r.clar_person_id) AS child_key,
        r.clar_cla_review_date AS review_date, r.clar_cla_review_due_date AS due_date,
        upper(trim(r.clar_cla_review_participation)) AS participation
 FROM @current(cla_reviews) r

@@ -1,5 +1,5 @@
 -- fact_contact: one row per contact to children's social care; led_to_referral when its outcome was a referral.
-SELECT c.cont_contact_id AS contact_id, c.cont_person_id AS person_id, p.child_id, coalesce(p.child_key, c.source_system || ':' || c.cont_person_id) AS child_key,
+SELECT c.cont_contact_id AS contact_id, c.cont_person_id AS person_id, p.child_id, child_key_of(p.child_key, c.source_system, c.cont_person_id) AS child_key,
        c.cont_contact_date AS contact_date, upper(trim(c.cont_contact_source_code)) AS contact_source,
        c.cont_contact_outcome_json AS outcome,
        -- a referral outcome names the referral ("Referral to children's social care", "Referred to CSC");

@@ -31,7 +31,7 @@ link AS (
     SELECT source_system, source_record_id AS person_id, child_id FROM child_link WHERE valid_to IS NULL
 )
 SELECT f.source_system, f.person_id, l.child_id,
-       coalesce('C' || l.child_id, f.source_system || ':' || f.person_id) AS child_key,
+       child_key_of('C' || l.child_id, f.source_system, f.person_id) AS child_key,
        f.forename, f.surname,
        CASE WHEN f.sex_code IN ('M', '1', 'MALE', 'A') THEN 'M'
             WHEN f.sex_code IN ('F', '2', 'FEMALE', 'B') THEN 'F'

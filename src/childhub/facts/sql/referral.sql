@@ -1,5 +1,5 @@
 -- fact_referral: one row per referral to children's social care and the CIN episode that follows it.
-SELECT r.cine_referral_id AS referral_id, r.cine_person_id AS person_id, p.child_id, coalesce(p.child_key, r.source_system || ':' || r.cine_person_id) AS child_key,
+SELECT r.cine_referral_id AS referral_id, r.cine_person_id AS person_id, p.child_id, child_key_of(p.child_key, r.source_system, r.cine_person_id) AS child_key,
        r.cine_referral_date AS referral_date, upper(trim(r.cine_referral_source_code)) AS referral_source,
        coalesce(upper(trim(r.cine_referral_nfa)) IN ('Y', 'YES', '1', 'TRUE'), false) AS nfa,
        upper(trim(r.cine_cin_primary_need_code)) AS primary_need,

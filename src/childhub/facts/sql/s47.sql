@@ -1,6 +1,6 @@
 -- fact_s47: one row per section 47 enquiry, with the ICPC that followed it (if any) and its timeliness.
 SELECT s.s47e_s47_enquiry_id AS s47_id, s.s47e_referral_id AS referral_id, s.s47e_person_id AS person_id,
-       p.child_id, coalesce(p.child_key, s.source_system || ':' || s.s47e_person_id) AS child_key,
+       p.child_id, child_key_of(p.child_key, s.source_system, s.s47e_person_id) AS child_key,
        s.s47e_s47_start_date AS start_date, s.s47e_s47_end_date AS end_date,
        coalesce(upper(trim(s.s47e_s47_nfa)) IN ('Y', 'YES', '1', 'TRUE'), false) AS icpc_not_required,
        i.icpc_icpc_id AS icpc_id, i.icpc_icpc_date AS icpc_date,

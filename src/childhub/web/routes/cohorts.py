@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from childhub.web.cohorts import (
+from childhub.cohorts import (
     FILTERS,
     GROUPINGS,
     PERIODS,
