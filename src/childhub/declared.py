@@ -51,9 +51,10 @@ class Problems:
             self.add(file, field or "(file)", item["msg"].removeprefix("Value error, "))
 
     def lines(self, omit_file: str | None = None) -> list[str]:
-        """``file: field: message`` each (without the file where it is ``omit_file``)."""
+        """``file: field: message`` each (without the file where ``omit_file`` names it)."""
+        omit = {omit_file, Path(omit_file).name} if omit_file else set()
         return [
-            ": ".join(part for part in (file if file != omit_file else "", field, message) if part)
+            ": ".join(part for part in ("" if file in omit else file, field, message) if part)
             for file, field, message in self.found
         ]
 

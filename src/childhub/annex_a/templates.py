@@ -20,11 +20,11 @@ import unicodedata
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
+from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import ChildhubError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -65,11 +65,7 @@ def spaced_key(text: str) -> str:
 # --- models --------------------------------------------------------------------------------
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Code(_Frozen):
+class Code(Frozen):
     """One code of a code set."""
 
     code: str = Field(min_length=1)
@@ -83,7 +79,7 @@ class Code(_Frozen):
         return (self.code, self.label, *extra, *self.aliases)
 
 
-class CodeSet(_Frozen):
+class CodeSet(Frozen):
     """A set of codes, code -> label, with the other spellings of each."""
 
     id: str
@@ -103,7 +99,7 @@ class CodeSet(_Frozen):
         return self._index.get(compact_key(text))
 
 
-class AnnexAColumn(_Frozen):
+class AnnexAColumn(Frozen):
     """One column of one list in one template version."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -117,7 +113,7 @@ class AnnexAColumn(_Frozen):
         return (self.header, *self.aliases)
 
 
-class AnnexAList(_Frozen):
+class AnnexAList(Frozen):
     """One of Lists 1 to 11 in one template version."""
 
     number: int = Field(ge=1, le=11)
@@ -137,7 +133,7 @@ class AnnexAList(_Frozen):
         raise KeyError(f"List {self.number} has no column {column_id!r}")
 
 
-class AnnexATemplate(_Frozen):
+class AnnexATemplate(Frozen):
     """One version of Ofsted's Annex A template."""
 
     version: str
@@ -159,24 +155,24 @@ class AnnexATemplate(_Frozen):
 # --- the files as written ------------------------------------------------------------------
 
 
-class _CodeSetFile(_Frozen):
+class _CodeSetFile(Frozen):
     title: str
     codes: tuple[Code, ...] = Field(min_length=1)
 
 
-class _ColumnDefinition(_Frozen):
+class _ColumnDefinition(Frozen):
     type: ColumnType
     code_set: str | None = None
     required: bool = False
     aliases: tuple[str, ...] = ()
 
 
-class _ColumnEntry(_Frozen):
+class _ColumnEntry(Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     header: str = Field(min_length=1)
 
 
-class _ListEntry(_Frozen):
+class _ListEntry(Frozen):
     number: int = Field(ge=1, le=11)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -184,7 +180,7 @@ class _ListEntry(_Frozen):
     columns: tuple[_ColumnEntry, ...] = Field(min_length=1)
 
 
-class _TemplateFile(_Frozen):
+class _TemplateFile(Frozen):
     version: str = Field(pattern=r"^\d{4}$")
     title: str
     applies_from: date
@@ -194,34 +190,8 @@ class _TemplateFile(_Frozen):
 # --- loading -------------------------------------------------------------------------------
 
 
-class _Problems:
-    """Every problem found while loading, each naming its file and field."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, file: str, field: str, message: str) -> None:
-        self.lines.append(f"{file}: {field}: {message}" if field else f"{file}: {message}")
-
-    def add_validation(self, file: str, prefix: str, error: ValidationError) -> None:
-        for item in error.errors():
-            field = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-            self.add(file, field, item["msg"])
-
-
-def _read_yaml(path: Path, problems: _Problems) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except OSError as error:
-        problems.add(path.name, "", f"cannot be read ({error.strerror or error})")
-    except yaml.YAMLError as error:
-        problems.add(path.name, "", f"is not valid YAML ({error})")
-    return None
-
-
-def _load_code_sets(path: Path, problems: _Problems) -> dict[str, CodeSet]:
-    data = _read_yaml(path, problems)
+def _load_code_sets(path: Path, problems: Problems) -> dict[str, CodeSet]:
+    data = read_yaml(path, problems)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -229,10 +199,8 @@ def _load_code_sets(path: Path, problems: _Problems) -> dict[str, CodeSet]:
         return {}
     code_sets: dict[str, CodeSet] = {}
     for set_id, body in data.items():
-        try:
-            parsed = _CodeSetFile.model_validate(body)
-        except ValidationError as error:
-            problems.add_validation(path.name, str(set_id), error)
+        parsed = validate(body, _CodeSetFile, path.name, problems, prefix=str(set_id))
+        if parsed is None:
             continue
         code_set = CodeSet(id=str(set_id), title=parsed.title, codes=parsed.codes)
         _check_code_set(path.name, code_set, problems)
@@ -240,7 +208,7 @@ def _load_code_sets(path: Path, problems: _Problems) -> dict[str, CodeSet]:
     return code_sets
 
 
-def _check_code_set(file: str, code_set: CodeSet, problems: _Problems) -> None:
+def _check_code_set(file: str, code_set: CodeSet, problems: Problems) -> None:
     seen_codes: set[str] = set()
     owner: dict[str, tuple[str, str]] = {}  # spelling key -> (code, spelling)
     for position, code in enumerate(code_set.codes):
@@ -263,8 +231,8 @@ def _check_code_set(file: str, code_set: CodeSet, problems: _Problems) -> None:
             owner.setdefault(key, (code.code, spelling))
 
 
-def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: _Problems) -> dict[str, _ColumnDefinition]:
-    data = _read_yaml(path, problems)
+def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: Problems) -> dict[str, _ColumnDefinition]:
+    data = read_yaml(path, problems)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -275,10 +243,8 @@ def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: _Problems
         column_id = str(column_id)
         if not re.fullmatch(r"[a-z][a-z0-9_]*", column_id):
             problems.add(path.name, column_id, "a column id should be snake_case")
-        try:
-            definition = _ColumnDefinition.model_validate(body)
-        except ValidationError as error:
-            problems.add_validation(path.name, column_id, error)
+        definition = validate(body, _ColumnDefinition, path.name, problems, prefix=column_id)
+        if definition is None:
             continue
         if definition.type == "code":
             if definition.code_set is None:
@@ -297,15 +263,13 @@ def _load_template(
     path: Path,
     columns: dict[str, _ColumnDefinition],
     code_sets: dict[str, CodeSet],
-    problems: _Problems,
+    problems: Problems,
 ) -> AnnexATemplate | None:
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return None
-    try:
-        parsed = _TemplateFile.model_validate(data)
-    except ValidationError as error:
-        problems.add_validation(path.name, "", error)
+    parsed = validate(data, _TemplateFile, path.name, problems)
+    if parsed is None:
         return None
 
     ok = True
@@ -366,7 +330,7 @@ def _load_template(
     )
 
 
-def _check_headers_distinct(templates: list[AnnexATemplate], problems: _Problems) -> None:
+def _check_headers_distinct(templates: list[AnnexATemplate], problems: Problems) -> None:
     """Within each list, no header or alias of any version may point at two columns."""
     for number in LIST_NUMBERS:
         owner: dict[str, tuple[str, str, str]] = {}  # key -> (column id, spelling, version)
@@ -389,7 +353,7 @@ def _check_headers_distinct(templates: list[AnnexATemplate], problems: _Problems
 
 def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
     """Every template version in ``directory``, checked; raises one error listing every problem."""
-    problems = _Problems()
+    problems = Problems()
     code_sets = _load_code_sets(directory / CODE_SETS_FILE, problems)
     columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
     paths = sorted(directory.glob("annex_a_*.yml"))
@@ -412,11 +376,7 @@ def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
                 f"should be later than {first.version}'s {first.applies_from.isoformat()}",
             )
     _check_headers_distinct(templates, problems)
-    if problems.lines:
-        raise AnnexATemplateError(
-            f"The Annex A templates in {directory} have {len(problems.lines)} problem(s):\n"
-            + "\n".join(f"- {line}" for line in problems.lines)
-        )
+    raise_if_any(problems, f"The Annex A templates in {directory}", AnnexATemplateError)
     return {template.version: template for template in templates}
 
 
