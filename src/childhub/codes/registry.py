@@ -25,6 +25,7 @@ from __future__ import annotations
 import unicodedata
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -131,7 +132,7 @@ def _valid_codes(code_set: CodeSet, year: int | None, within: str | None) -> fro
 
 class _CodeSetEntry(Frozen):
     title: str = Field(min_length=1)
-    codes: tuple[Code, ...] = Field(min_length=1)
+    codes: tuple[dict[str, Any], ...] = Field(min_length=1)  # each checked as a Code on its own
 
 
 def _years_overlap(first: Code, second: Code) -> bool:
@@ -140,12 +141,12 @@ def _years_overlap(first: Code, second: Code) -> bool:
     return start <= end
 
 
-def _check_code_set(file: str, code_set: CodeSet, problems: Problems) -> None:
+def _check_codes(file: str, set_id: str, codes: dict[int, Code], problems: Problems) -> None:
     """No code twice; no spelling shared by two codes valid in the same year."""
     seen: set[str] = set()
     owners: dict[str, list[tuple[Code, str]]] = {}  # spelling key -> (code, spelling) using it
-    for position, code in enumerate(code_set.codes):
-        field = f"{code_set.id}.codes.{position}"
+    for position, code in codes.items():
+        field = f"{set_id}.codes.{position}"
         if code.code in seen:
             problems.add(file, f"{field}.code", f"duplicate code {code.code!r}")
         seen.add(code.code)
@@ -187,8 +188,15 @@ def load_registry(directory: Path = SETS_DIR) -> dict[str, CodeSet]:
             entry = validate(body, _CodeSetEntry, path.name, problems, prefix=str(set_id))
             if entry is None:
                 continue
-            code_set = CodeSet(id=str(set_id), title=entry.title, codes=entry.codes)
-            _check_code_set(path.name, code_set, problems)
+            codes = {
+                position: code
+                for position, body in enumerate(entry.codes)
+                if (code := validate(body, Code, path.name, problems, prefix=f"{set_id}.codes.{position}"))
+            }
+            _check_codes(path.name, str(set_id), codes, problems)
+            if not codes:
+                continue
+            code_set = CodeSet(id=str(set_id), title=entry.title, codes=tuple(codes.values()))
             if code_set.id in found:
                 problems.add(path.name, code_set.id, f"code set id already used in {found[code_set.id][1]}")
                 continue
