@@ -24,10 +24,10 @@ CIN_TYPES = {
     "disabilitytype": "disability",
     "unknownupntype": "upn_unknown",
     "gendertype": "cin_sex",
-    "referralsourcetype": "cin_referral_source",
-    "primaryneedcodetype": "cin_primary_need",
-    "reasonforclosuretype": "cin_reason_for_closure",
-    "categoryofabuse": "cp_category",
+    "referralsourcetype": "referral_source",
+    "primaryneedcodetype": "primary_need",
+    "reasonforclosuretype": "reason_for_closure",
+    "categoryofabuse": "category_of_abuse",
     "assessmentfactorstype": "cin_assessment_factors",
 }
 
@@ -60,7 +60,7 @@ def test_upn_reasons_are_un1_to_un7_in_the_cin_census_and_un1_to_un10_in_any_ret
 def test_codes_carry_labels_people_read():
     assert label("sex", "M") == "Male"
     assert label("cin_sex", "9") == "Indeterminate"
-    assert label("cin_reason_for_closure", "RC9") == "Case closed after assessment, referred to early help"
+    assert label("reason_for_closure", "RC9") == "Case closed after assessment, referred to early help"
     assert label("sex", "X") is None and label("sex", None) is None
     for code_set_ in registry().values():
         for code in code_set_.codes:
@@ -68,7 +68,7 @@ def test_codes_carry_labels_people_read():
 
 
 def test_a_code_used_before_its_year_says_when_it_is_used():
-    problem = code_set("cin_reason_for_closure").check("RC9", 2022, "ReasonForClosure", within="cin_census")
+    problem = code_set("reason_for_closure").check("RC9", 2022, "ReasonForClosure", within="cin_census")
     assert problem == "not one of the 2022 CIN census's ReasonForClosure codes (it is used from 2023)"
     problem = code_set("cin_assessment_factors").check("18A", 2021, "AssessmentFactors", within="cin_census")
     assert problem is not None and "(it is used until 2020)" in problem
@@ -77,10 +77,10 @@ def test_a_code_used_before_its_year_says_when_it_is_used():
 @pytest.mark.parametrize(
     ("set_id", "choice"),
     [
-        ("cin_referral_source", REFERRAL_SOURCE),
-        ("cin_primary_need", PRIMARY_NEED),
+        ("referral_source", REFERRAL_SOURCE),
+        ("primary_need", PRIMARY_NEED),
         ("cin_assessment_factors", ASSESSMENT_FACTORS),
-        ("cp_category", CP_CATEGORY),
+        ("category_of_abuse", CP_CATEGORY),
         ("ethnicity", ETHNICITY),
     ],
 )
@@ -131,3 +131,20 @@ number:
 
 def test_the_shipped_registry_loads():
     assert {"sex", "ethnicity", "upn_unknown", "cin_sex", "cin_assessment_factors"} <= set(registry())
+
+
+def test_annex_a_drop_downs_come_from_the_registry():
+    from childhub.annex_a import template, versions
+    from childhub.annex_a.export import _cell_converter
+
+    for version in versions():
+        annex = template(version)
+        for annex_list in annex.lists:
+            for column in annex_list.columns:
+                if column.type != "code":
+                    continue
+                assert annex.code_set(column.code_set) is code_set(column.code_set), column.id
+                write = _cell_converter(column, annex)
+                for code in code_set(column.code_set).codes:
+                    drop_down = code.template_value or code.code
+                    assert write(code.code) == drop_down and write(code.label) == drop_down, (column.id, code)

@@ -6,7 +6,8 @@ The data lives beside this module in ``templates/``:
   names and, in order, each column's stable id and Ofsted's exact header for that version;
 - ``columns.yml``: what each column id holds (type, code set, header aliases), shared by all
   versions;
-- ``code_sets.yml``: the code sets (code -> label, with the spellings authorities use).
+- the code sets (code -> label, with Ofsted's drop-down text and the spellings authorities use)
+  are those of the code registry, ``childhub.codes``, which ingest and the web read too.
 
 Everything is checked when it loads: a missing list, a duplicate column, an unknown column or
 code set id, two codes or two columns that could not be told apart. Every problem found is
@@ -18,17 +19,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
+from childhub.codes import CodeSet, compact_key, registry
 from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import ChildhubError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-CODE_SETS_FILE = "code_sets.yml"
 COLUMNS_FILE = "columns.yml"
 LIST_NUMBERS = tuple(range(1, 12))
 
@@ -40,12 +41,6 @@ class AnnexATemplateError(ChildhubError):
 
 
 # --- matching keys -------------------------------------------------------------------------
-
-
-def compact_key(text: str) -> str:
-    """``text`` with case, spacing and punctuation gone: "Referral NFA?" -> "referralnfa"."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("&", "and")
-    return "".join(char for char in text if char.isalnum())
 
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -63,40 +58,6 @@ def spaced_key(text: str) -> str:
 
 
 # --- models --------------------------------------------------------------------------------
-
-
-class Code(Frozen):
-    """One code of a code set."""
-
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    template_value: str | None = None  # the text of Ofsted's drop-down, where known
-    aliases: tuple[str, ...] = ()
-
-    def spellings(self) -> tuple[str, ...]:
-        """Every way of writing this code that a reader accepts outright."""
-        extra = (self.template_value,) if self.template_value else ()
-        return (self.code, self.label, *extra, *self.aliases)
-
-
-class CodeSet(Frozen):
-    """A set of codes, code -> label, with the other spellings of each."""
-
-    id: str
-    title: str
-    codes: tuple[Code, ...] = Field(min_length=1)
-
-    @cached_property
-    def labels(self) -> dict[str, str]:
-        return {code.code: code.label for code in self.codes}
-
-    @cached_property
-    def _index(self) -> dict[str, str]:
-        return {compact_key(text): code.code for code in self.codes for text in code.spellings()}
-
-    def lookup(self, text: str) -> str | None:
-        """The code ``text`` names (as a code, label, drop-down text or alias), or None."""
-        return self._index.get(compact_key(text))
 
 
 class AnnexAColumn(Frozen):
@@ -155,11 +116,6 @@ class AnnexATemplate(Frozen):
 # --- the files as written ------------------------------------------------------------------
 
 
-class _CodeSetFile(Frozen):
-    title: str
-    codes: tuple[Code, ...] = Field(min_length=1)
-
-
 class _ColumnDefinition(Frozen):
     type: ColumnType
     code_set: str | None = None
@@ -188,47 +144,6 @@ class _TemplateFile(Frozen):
 
 
 # --- loading -------------------------------------------------------------------------------
-
-
-def _load_code_sets(path: Path, problems: Problems) -> dict[str, CodeSet]:
-    data = read_yaml(path, problems)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.add(path.name, "", "should map code set ids to code sets")
-        return {}
-    code_sets: dict[str, CodeSet] = {}
-    for set_id, body in data.items():
-        parsed = validate(body, _CodeSetFile, path.name, problems, prefix=str(set_id))
-        if parsed is None:
-            continue
-        code_set = CodeSet(id=str(set_id), title=parsed.title, codes=parsed.codes)
-        _check_code_set(path.name, code_set, problems)
-        code_sets[code_set.id] = code_set
-    return code_sets
-
-
-def _check_code_set(file: str, code_set: CodeSet, problems: Problems) -> None:
-    seen_codes: set[str] = set()
-    owner: dict[str, tuple[str, str]] = {}  # spelling key -> (code, spelling)
-    for position, code in enumerate(code_set.codes):
-        field = f"{code_set.id}.codes.{position}"
-        if code.code in seen_codes:
-            problems.add(file, f"{field}.code", f"duplicate code {code.code!r}")
-        seen_codes.add(code.code)
-        for spelling in code.spellings():
-            key = compact_key(spelling)
-            if not key:
-                problems.add(file, field, f"spelling {spelling!r} has no letters or digits")
-                continue
-            if key in owner and owner[key][0] != code.code:
-                other_code, other_spelling = owner[key]
-                problems.add(
-                    file,
-                    field,
-                    f"{spelling!r} cannot be told apart from {other_spelling!r} of code {other_code!r}",
-                )
-            owner.setdefault(key, (code.code, spelling))
 
 
 def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: Problems) -> dict[str, _ColumnDefinition]:
@@ -354,7 +269,7 @@ def _check_headers_distinct(templates: list[AnnexATemplate], problems: Problems)
 def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
     """Every template version in ``directory``, checked; raises one error listing every problem."""
     problems = Problems()
-    code_sets = _load_code_sets(directory / CODE_SETS_FILE, problems)
+    code_sets = registry()
     columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
     paths = sorted(directory.glob("annex_a_*.yml"))
     if not paths:

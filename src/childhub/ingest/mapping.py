@@ -34,6 +34,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, model_validator
 
+from childhub.codes import registry
 from childhub.declared import Frozen, Problems, raise_if_any, validate
 from childhub.errors import MappingError
 
@@ -63,7 +64,7 @@ class ColumnRule(Frozen):
     type: ColumnType = "text"
     required: bool = False
     formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
-    codes: str | None = None  # a code set in codes.yml
+    codes: str | None = None  # a code set of the code registry (childhub.codes)
     translate: dict[str, str] = Field(default_factory=dict)
     # checks against another column of the same table (by canonical name), or "today"
     not_before: str | None = None
@@ -154,12 +155,8 @@ def normalise_header(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def code_sets() -> dict[str, frozenset[str]]:
-    text = resources.files("childhub.ingest").joinpath("codes.yml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    for name, codes in data.items():  # YAML reads a bare YES or NO as a boolean: codes must be quoted
-        if not all(isinstance(code, str | int) and not isinstance(code, bool) for code in codes):
-            raise MappingError(f"codes.yml: code set {name} has a value YAML did not read as text; quote it")
-    return {name: frozenset(str(code) for code in codes) for name, codes in data.items()}
+    """Every code set of the code registry (childhub.codes), as the codes a mapped column may hold."""
+    return {set_id: code_set.valid_codes() for set_id, code_set in registry().items()}
 
 
 def load_mapping(path: Path, *, known_tables: dict[str, dict[str, str]] | None = None) -> Mapping:

@@ -712,7 +712,7 @@ class SocialCareExtracts:
 # lists the reader checks against; here only what a return used before a code existed.
 CIN_PLAN_DATES_FROM = 2022
 CIN_CENSUS, CIN_SEX, ASSESSMENT_FACTORS = "cin_census", "cin_sex", "cin_assessment_factors"
-REFERRAL_SOURCE, REASON_FOR_CLOSURE = "cin_referral_source", "cin_reason_for_closure"
+REFERRAL_SOURCE, REASON_FOR_CLOSURE = "referral_source", "reason_for_closure"
 _USED_BEFORE = {"5D": "5B", "RC9": "RC8"}  # early help had no referral source or closure reason
 
 
