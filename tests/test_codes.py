@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from childhub.codes import CodeRegistryError, code_set, label, load_registry, registry, valid_codes
+from childhub.ingest import cin_census as cin
 from childhub.synth.population import DISABILITIES, ETHNICITY
 from childhub.synth.social_care import ASSESSMENT_FACTORS, CP_CATEGORY, PRIMARY_NEED, REFERRAL_SOURCE
 
@@ -20,16 +21,11 @@ SCHEMAS = Path(__file__).parent / "fixtures" / "cin_schemas"
 SCHEMA_YEARS = sorted(int(path.stem.rsplit("_", 1)[1]) for path in SCHEMAS.glob("CIN_schema_*.xsd"))
 # Each enumerated type of the CIN census schema, and the registry set the reader checks it with.
 CIN_TYPES = {
-    "ethnicitytype": "ethnicity",
-    "disabilitytype": "disability",
-    "unknownupntype": "upn_unknown",
-    "gendertype": "cin_sex",
-    "referralsourcetype": "referral_source",
-    "primaryneedcodetype": "primary_need",
-    "reasonforclosuretype": "reason_for_closure",
-    "categoryofabuse": "category_of_abuse",
-    "assessmentfactorstype": "cin_assessment_factors",
-}
+    "ethnicitytype": cin.ETHNICITY, "disabilitytype": cin.DISABILITY, "unknownupntype": cin.UPN_UNKNOWN,
+    "gendertype": cin.SEX, "referralsourcetype": cin.REFERRAL_SOURCE, "primaryneedcodetype": cin.PRIMARY_NEED,
+    "reasonforclosuretype": cin.REASON_FOR_CLOSURE, "categoryofabuse": cin.CATEGORY_OF_ABUSE,
+    "assessmentfactorstype": cin.ASSESSMENT_FACTORS,
+}  # fmt: skip
 
 
 def schema_codes(year: int) -> dict[str, set[str]]:
@@ -45,7 +41,7 @@ def schema_codes(year: int) -> dict[str, set[str]]:
 def test_the_registry_allows_what_each_years_schema_allows_and_nothing_else(year):
     schema = schema_codes(year)
     for type_name, set_id in CIN_TYPES.items():
-        allowed = valid_codes(set_id, year, within="cin_census")
+        allowed = valid_codes(set_id, year, within=cin.CIN_CENSUS)
         assert allowed - schema[type_name] == set(), f"{set_id} allows codes the {year} schema does not"
         assert schema[type_name] - allowed == set(), f"the {year} schema allows {set_id} codes the registry does not"
 

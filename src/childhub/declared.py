@@ -59,6 +59,14 @@ class Problems:
         ]
 
 
+def declared_files(directory: Path, pattern: str, what: str, problems: Problems) -> list[Path]:
+    """The files in ``directory`` matching ``pattern``, in name order; a problem if there are none."""
+    paths = sorted(directory.glob(pattern))
+    if not paths:
+        problems.add(str(directory), "", f"holds no {what} ({pattern})")
+    return paths
+
+
 def read_yaml(path: Path, problems: Problems) -> Any:
     """The YAML in ``path``, or None with a problem added when it cannot be read."""
     try:

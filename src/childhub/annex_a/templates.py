@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field
 
 from childhub.codes import CodeSet, compact_key, registry
-from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
+from childhub.declared import Frozen, Problems, declared_files, raise_if_any, read_yaml, validate
 from childhub.errors import ChildhubError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -271,11 +271,8 @@ def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
     problems = Problems()
     code_sets = registry()
     columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
-    paths = sorted(directory.glob("annex_a_*.yml"))
-    if not paths:
-        problems.add(str(directory), "", "holds no annex_a_*.yml template")
     templates: list[AnnexATemplate] = []
-    for path in paths:
+    for path in declared_files(directory, "annex_a_*.yml", "template", problems):
         template = _load_template(path, columns, code_sets, problems)
         if template is None:
             continue

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
+from childhub.declared import Frozen, Problems, declared_files, raise_if_any, read_yaml, validate
 from childhub.errors import ChildhubError
 
 SETS_DIR = Path(__file__).parent / "sets"
@@ -174,10 +174,7 @@ def load_registry(directory: Path = SETS_DIR) -> dict[str, CodeSet]:
     """Every code set in ``directory``'s ``*.yml``, checked; one CodeRegistryError lists every problem."""
     problems = Problems()
     found: dict[str, tuple[CodeSet, str]] = {}
-    paths = sorted(directory.glob("*.yml"))
-    if not paths:
-        problems.add(str(directory), "", "holds no code sets (*.yml)")
-    for path in paths:
+    for path in declared_files(directory, "*.yml", "code sets", problems):
         data = read_yaml(path, problems)
         if data is None:
             continue

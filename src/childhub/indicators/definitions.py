@@ -33,7 +33,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from childhub.declared import Frozen, Problems, load_yaml, raise_if_any
+from childhub.declared import Frozen, Problems, declared_files, load_yaml, raise_if_any
 from childhub.errors import ChildhubError
 
 LIBRARY_DIR = Path(__file__).parent / "library"
@@ -149,10 +149,7 @@ def load_library(directory: Path = LIBRARY_DIR) -> dict[str, Indicator]:
     problems = Problems()
     indicators: dict[str, Indicator] = {}
     known_facts = set(fact_names())
-    paths = sorted(directory.glob("*.yml"))
-    if not paths:
-        problems.add(str(directory), "", "holds no indicator (*.yml)")
-    for path in paths:
+    for path in declared_files(directory, "*.yml", "indicator", problems):
         indicator = _load_file(path, problems)
         if indicator is None:
             continue
