@@ -55,6 +55,7 @@ def test_upn_reasons_are_un1_to_un7_in_the_cin_census_and_un1_to_un10_in_any_ret
 
 def test_codes_carry_labels_people_read():
     assert label("sex", "M") == "Male"
+    assert label("person_sex", "I") == "Indeterminate"  # the child page's words for the facts' codes
     assert label("cin_sex", "9") == "Indeterminate"
     assert label("reason_for_closure", "RC9") == "Case closed after assessment, referred to early help"
     assert label("sex", "X") is None and label("sex", None) is None

@@ -30,7 +30,7 @@ SERVICE_NAMES = {
     "persistent_absence": "Persistent absence",
     "police_notification": "Police notification",
 }
-SEX = code_set("sex").labels  # M Male, F Female, U Not stated
+SEX = code_set("person_sex").labels  # M Male, F Female, I Indeterminate, U Not stated
 # The fields of a source record shown side by side, and whether systems disagreeing on one is worth a flag.
 SOURCE_FIELDS = ("forename", "surname", "date_of_birth", "sex", "upn", "nhs_number", "postcode")
 CHECKED_FIELDS = {"date_of_birth": "date of birth", "sex": "sex", "upn": "UPN", "nhs_number": "NHS number"}
