@@ -14,6 +14,7 @@ from lxml import etree
 
 from childhub.codes import CodeRegistryError, code_set, label, load_registry, registry, valid_codes
 from childhub.ingest import cin_census as cin
+from childhub.synth import looked_after, services
 from childhub.synth.population import DISABILITIES, ETHNICITY
 from childhub.synth.social_care import ASSESSMENT_FACTORS, CP_CATEGORY, PRIMARY_NEED, REFERRAL_SOURCE
 
@@ -79,6 +80,13 @@ def test_a_code_used_before_its_year_says_when_it_is_used():
         ("cin_assessment_factors", ASSESSMENT_FACTORS),
         ("category_of_abuse", CP_CATEGORY),
         ("ethnicity", ETHNICITY),
+        ("ssda903_reason_place_change", looked_after.CHANGE_REASONS),
+        ("ssda903_review_participation", looked_after.PARTICIPATION),
+        ("ssda903_sw_reason", looked_after.SW_REASONS),
+        ("ssda903_activity", looked_after.ACTIVITY),
+        ("ssda903_accommodation", looked_after.ACCOMMODATION_SUITABLE),
+        ("sen_need", services.SEN_NEEDS),
+        ("exclusion_reason", services.SUSPENSION_REASONS),
     ],
 )
 def test_the_generator_draws_only_registry_codes(set_id, choice):
