@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from childhub.errors import ChildhubError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+# libyaml's safe loader where PyYAML was built with it: ten times faster, and as safe.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Frozen(BaseModel):
@@ -70,7 +72,7 @@ def declared_files(directory: Path, pattern: str, what: str, problems: Problems)
 def read_yaml(path: Path, problems: Problems) -> Any:
     """The YAML in ``path``, or None with a problem added when it cannot be read."""
     try:
-        return yaml.safe_load(path.read_text("utf-8"))
+        return yaml.load(path.read_text("utf-8"), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError) as error:
         problems.add(path.name, "", f"cannot be read ({getattr(error, 'strerror', None) or error})")
     except yaml.YAMLError as error:

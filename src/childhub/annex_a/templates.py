@@ -5,12 +5,14 @@ The data lives beside this module in ``templates/``:
 - ``annex_a_YYYY.yml``: one file per template version, listing Lists 1 to 11 with their sheet
   names and, in order, each column's stable id and Ofsted's exact header for that version;
 - ``columns.yml``: what each column id holds (type, code set, header aliases), shared by all
-  versions;
-- the code sets (code -> label, with Ofsted's drop-down text and the spellings authorities use)
-  are those of the code registry, ``childhub.codes``, which ingest and the web read too.
+  versions.
+
+The code sets (code -> label, with Ofsted's drop-down text and the spellings authorities use)
+are those of the code registry, ``childhub.codes``, which ingest, the web and the generator
+read too; the registry checks its own codes when it loads.
 
 Everything is checked when it loads: a missing list, a duplicate column, an unknown column or
-code set id, two codes or two columns that could not be told apart. Every problem found is
+code set id, two columns that could not be told apart. Every problem found is
 reported at once, in one ``AnnexATemplateError`` naming the file and the field.
 """
 
