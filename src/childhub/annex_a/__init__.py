@@ -11,13 +11,12 @@ from childhub.annex_a.templates import (
     AnnexAList,
     AnnexATemplate,
     AnnexATemplateError,
-    Code,
-    CodeSet,
     load_templates,
     template,
     version_for,
     versions,
 )
+from childhub.codes import Code, CodeSet  # the code registry's, re-exported for Annex A's readers
 
 __all__ = [
     "AnnexAColumn",

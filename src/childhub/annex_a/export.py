@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
+from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
 from childhub.exports import neutralise
 
@@ -103,7 +104,7 @@ def _read_query(path: Path, number: int) -> ListQuery:
 @cache
 def list_queries() -> dict[int, ListQuery]:
     """Every list's query, by list number; raises one error naming every broken file."""
-    problems: list[str] = []
+    problems = Problems()
     queries: dict[int, ListQuery] = {}
     known_columns = {
         number: {column.id for version in _all_versions() for column in version.get_list(number).columns}
@@ -112,27 +113,24 @@ def list_queries() -> dict[int, ListQuery]:
     for path in sorted(LIST_DIR.glob("list_*.sql")):
         match = _FILE_NAME.match(path.name)
         if not match:
-            problems.append(f"{path.name}: a list's file should be named list_NN_<id>.sql")
+            problems.add(path.name, "", "a list's file should be named list_NN_<id>.sql")
             continue
         number = int(match.group(1))
         if number in queries:
-            problems.append(f"{path.name}: List {number} already has {queries[number].file}")
+            problems.add(path.name, "", f"List {number} already has {queries[number].file}")
             continue
         if number not in known_columns:
-            problems.append(f"{path.name}: there is no List {number}")
+            problems.add(path.name, "", f"there is no List {number}")
             continue
         query = _read_query(path, number)
         if not query.sql.startswith(f"-- {path.stem}:"):
-            problems.append(f"{path.name}: the first line should be '-- {path.stem}: what one row is'")
+            problems.add(path.name, "", f"the first line should be '-- {path.stem}: what one row is'")
         for column_id in sorted((set(query.sources) | set(query.no_source)) - known_columns[number]):
-            problems.append(f"{path.name}: Sources names {column_id!r}, which List {number} has in no template")
+            problems.add(path.name, "", f"Sources names {column_id!r}, which List {number} has in no template")
         queries[number] = query
     for number in sorted(set(range(1, 12)) - set(queries)):
-        problems.append(f"{LIST_DIR}: List {number} has no list_{number:02d}_<id>.sql")
-    if problems:
-        raise AnnexAExportError(
-            f"The Annex A list queries have {len(problems)} problem(s):\n- " + "\n- ".join(problems)
-        )
+        problems.add(str(LIST_DIR), "", f"List {number} has no list_{number:02d}_<id>.sql")
+    raise_if_any(problems, "The Annex A list queries", AnnexAExportError)
     return queries
 
 

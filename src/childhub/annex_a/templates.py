@@ -5,11 +5,14 @@ The data lives beside this module in ``templates/``:
 - ``annex_a_YYYY.yml``: one file per template version, listing Lists 1 to 11 with their sheet
   names and, in order, each column's stable id and Ofsted's exact header for that version;
 - ``columns.yml``: what each column id holds (type, code set, header aliases), shared by all
-  versions;
-- ``code_sets.yml``: the code sets (code -> label, with the spellings authorities use).
+  versions.
+
+The code sets (code -> label, with Ofsted's drop-down text and the spellings authorities use)
+are those of the code registry, ``childhub.codes``, which ingest, the web and the generator
+read too; the registry checks its own codes when it loads.
 
 Everything is checked when it loads: a missing list, a duplicate column, an unknown column or
-code set id, two codes or two columns that could not be told apart. Every problem found is
+code set id, two columns that could not be told apart. Every problem found is
 reported at once, in one ``AnnexATemplateError`` naming the file and the field.
 """
 
@@ -18,17 +21,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
+from childhub.codes import CodeSet, compact_key, registry
+from childhub.declared import Frozen, Problems, declared_files, raise_if_any, read_yaml, validate
 from childhub.errors import ChildhubError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-CODE_SETS_FILE = "code_sets.yml"
 COLUMNS_FILE = "columns.yml"
 LIST_NUMBERS = tuple(range(1, 12))
 
@@ -40,12 +43,6 @@ class AnnexATemplateError(ChildhubError):
 
 
 # --- matching keys -------------------------------------------------------------------------
-
-
-def compact_key(text: str) -> str:
-    """``text`` with case, spacing and punctuation gone: "Referral NFA?" -> "referralnfa"."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("&", "and")
-    return "".join(char for char in text if char.isalnum())
 
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
@@ -65,45 +62,7 @@ def spaced_key(text: str) -> str:
 # --- models --------------------------------------------------------------------------------
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Code(_Frozen):
-    """One code of a code set."""
-
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    template_value: str | None = None  # the text of Ofsted's drop-down, where known
-    aliases: tuple[str, ...] = ()
-
-    def spellings(self) -> tuple[str, ...]:
-        """Every way of writing this code that a reader accepts outright."""
-        extra = (self.template_value,) if self.template_value else ()
-        return (self.code, self.label, *extra, *self.aliases)
-
-
-class CodeSet(_Frozen):
-    """A set of codes, code -> label, with the other spellings of each."""
-
-    id: str
-    title: str
-    codes: tuple[Code, ...] = Field(min_length=1)
-
-    @cached_property
-    def labels(self) -> dict[str, str]:
-        return {code.code: code.label for code in self.codes}
-
-    @cached_property
-    def _index(self) -> dict[str, str]:
-        return {compact_key(text): code.code for code in self.codes for text in code.spellings()}
-
-    def lookup(self, text: str) -> str | None:
-        """The code ``text`` names (as a code, label, drop-down text or alias), or None."""
-        return self._index.get(compact_key(text))
-
-
-class AnnexAColumn(_Frozen):
+class AnnexAColumn(Frozen):
     """One column of one list in one template version."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -117,7 +76,7 @@ class AnnexAColumn(_Frozen):
         return (self.header, *self.aliases)
 
 
-class AnnexAList(_Frozen):
+class AnnexAList(Frozen):
     """One of Lists 1 to 11 in one template version."""
 
     number: int = Field(ge=1, le=11)
@@ -137,7 +96,7 @@ class AnnexAList(_Frozen):
         raise KeyError(f"List {self.number} has no column {column_id!r}")
 
 
-class AnnexATemplate(_Frozen):
+class AnnexATemplate(Frozen):
     """One version of Ofsted's Annex A template."""
 
     version: str
@@ -159,24 +118,19 @@ class AnnexATemplate(_Frozen):
 # --- the files as written ------------------------------------------------------------------
 
 
-class _CodeSetFile(_Frozen):
-    title: str
-    codes: tuple[Code, ...] = Field(min_length=1)
-
-
-class _ColumnDefinition(_Frozen):
+class _ColumnDefinition(Frozen):
     type: ColumnType
     code_set: str | None = None
     required: bool = False
     aliases: tuple[str, ...] = ()
 
 
-class _ColumnEntry(_Frozen):
+class _ColumnEntry(Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     header: str = Field(min_length=1)
 
 
-class _ListEntry(_Frozen):
+class _ListEntry(Frozen):
     number: int = Field(ge=1, le=11)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -184,7 +138,7 @@ class _ListEntry(_Frozen):
     columns: tuple[_ColumnEntry, ...] = Field(min_length=1)
 
 
-class _TemplateFile(_Frozen):
+class _TemplateFile(Frozen):
     version: str = Field(pattern=r"^\d{4}$")
     title: str
     applies_from: date
@@ -194,77 +148,8 @@ class _TemplateFile(_Frozen):
 # --- loading -------------------------------------------------------------------------------
 
 
-class _Problems:
-    """Every problem found while loading, each naming its file and field."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, file: str, field: str, message: str) -> None:
-        self.lines.append(f"{file}: {field}: {message}" if field else f"{file}: {message}")
-
-    def add_validation(self, file: str, prefix: str, error: ValidationError) -> None:
-        for item in error.errors():
-            field = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-            self.add(file, field, item["msg"])
-
-
-def _read_yaml(path: Path, problems: _Problems) -> Any:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except OSError as error:
-        problems.add(path.name, "", f"cannot be read ({error.strerror or error})")
-    except yaml.YAMLError as error:
-        problems.add(path.name, "", f"is not valid YAML ({error})")
-    return None
-
-
-def _load_code_sets(path: Path, problems: _Problems) -> dict[str, CodeSet]:
-    data = _read_yaml(path, problems)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        problems.add(path.name, "", "should map code set ids to code sets")
-        return {}
-    code_sets: dict[str, CodeSet] = {}
-    for set_id, body in data.items():
-        try:
-            parsed = _CodeSetFile.model_validate(body)
-        except ValidationError as error:
-            problems.add_validation(path.name, str(set_id), error)
-            continue
-        code_set = CodeSet(id=str(set_id), title=parsed.title, codes=parsed.codes)
-        _check_code_set(path.name, code_set, problems)
-        code_sets[code_set.id] = code_set
-    return code_sets
-
-
-def _check_code_set(file: str, code_set: CodeSet, problems: _Problems) -> None:
-    seen_codes: set[str] = set()
-    owner: dict[str, tuple[str, str]] = {}  # spelling key -> (code, spelling)
-    for position, code in enumerate(code_set.codes):
-        field = f"{code_set.id}.codes.{position}"
-        if code.code in seen_codes:
-            problems.add(file, f"{field}.code", f"duplicate code {code.code!r}")
-        seen_codes.add(code.code)
-        for spelling in code.spellings():
-            key = compact_key(spelling)
-            if not key:
-                problems.add(file, field, f"spelling {spelling!r} has no letters or digits")
-                continue
-            if key in owner and owner[key][0] != code.code:
-                other_code, other_spelling = owner[key]
-                problems.add(
-                    file,
-                    field,
-                    f"{spelling!r} cannot be told apart from {other_spelling!r} of code {other_code!r}",
-                )
-            owner.setdefault(key, (code.code, spelling))
-
-
-def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: _Problems) -> dict[str, _ColumnDefinition]:
-    data = _read_yaml(path, problems)
+def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: Problems) -> dict[str, _ColumnDefinition]:
+    data = read_yaml(path, problems)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -275,10 +160,8 @@ def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: _Problems
         column_id = str(column_id)
         if not re.fullmatch(r"[a-z][a-z0-9_]*", column_id):
             problems.add(path.name, column_id, "a column id should be snake_case")
-        try:
-            definition = _ColumnDefinition.model_validate(body)
-        except ValidationError as error:
-            problems.add_validation(path.name, column_id, error)
+        definition = validate(body, _ColumnDefinition, path.name, problems, prefix=column_id)
+        if definition is None:
             continue
         if definition.type == "code":
             if definition.code_set is None:
@@ -297,15 +180,13 @@ def _load_template(
     path: Path,
     columns: dict[str, _ColumnDefinition],
     code_sets: dict[str, CodeSet],
-    problems: _Problems,
+    problems: Problems,
 ) -> AnnexATemplate | None:
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     if data is None:
         return None
-    try:
-        parsed = _TemplateFile.model_validate(data)
-    except ValidationError as error:
-        problems.add_validation(path.name, "", error)
+    parsed = validate(data, _TemplateFile, path.name, problems)
+    if parsed is None:
         return None
 
     ok = True
@@ -366,7 +247,7 @@ def _load_template(
     )
 
 
-def _check_headers_distinct(templates: list[AnnexATemplate], problems: _Problems) -> None:
+def _check_headers_distinct(templates: list[AnnexATemplate], problems: Problems) -> None:
     """Within each list, no header or alias of any version may point at two columns."""
     for number in LIST_NUMBERS:
         owner: dict[str, tuple[str, str, str]] = {}  # key -> (column id, spelling, version)
@@ -389,14 +270,11 @@ def _check_headers_distinct(templates: list[AnnexATemplate], problems: _Problems
 
 def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
     """Every template version in ``directory``, checked; raises one error listing every problem."""
-    problems = _Problems()
-    code_sets = _load_code_sets(directory / CODE_SETS_FILE, problems)
+    problems = Problems()
+    code_sets = registry()
     columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
-    paths = sorted(directory.glob("annex_a_*.yml"))
-    if not paths:
-        problems.add(str(directory), "", "holds no annex_a_*.yml template")
     templates: list[AnnexATemplate] = []
-    for path in paths:
+    for path in declared_files(directory, "annex_a_*.yml", "template", problems):
         template = _load_template(path, columns, code_sets, problems)
         if template is None:
             continue
@@ -412,11 +290,7 @@ def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
                 f"should be later than {first.version}'s {first.applies_from.isoformat()}",
             )
     _check_headers_distinct(templates, problems)
-    if problems.lines:
-        raise AnnexATemplateError(
-            f"The Annex A templates in {directory} have {len(problems.lines)} problem(s):\n"
-            + "\n".join(f"- {line}" for line in problems.lines)
-        )
+    raise_if_any(problems, f"The Annex A templates in {directory}", AnnexATemplateError)
     return {template.version: template for template in templates}
 
 

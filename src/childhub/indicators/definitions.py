@@ -31,9 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from childhub.declared import Frozen, Problems, declared_files, load_yaml, raise_if_any
 from childhub.errors import ChildhubError
 
 LIBRARY_DIR = Path(__file__).parent / "library"
@@ -62,11 +62,7 @@ class IndicatorError(ChildhubError):
     """The indicator library is broken, or an indicator, period or date was asked for that it has not."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Comparator(_Frozen):
+class Comparator(Frozen):
     """The England figure shown beside the authority's own, with its year and where it came from."""
 
     value: float
@@ -81,7 +77,7 @@ class Comparator(_Frozen):
         return f"England {self.year}{tag}"
 
 
-class Indicator(_Frozen):
+class Indicator(Frozen):
     """One indicator, as declared in its file."""
 
     id: str = Field(pattern=_ID)
@@ -139,24 +135,10 @@ class Indicator(_Frozen):
         return self.unit in ("percent", "ratio")
 
 
-def _load_file(path: Path, problems: list[str]) -> Indicator | None:
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        problems.append(f"{path.name}: cannot be read as YAML ({error})")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"{path.name}: should be a mapping of fields")
-        return None
-    try:
-        indicator = Indicator.model_validate({**data, "file": path.name})
-    except ValidationError as error:
-        for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"]) or "(definition)"
-            problems.append(f"{path.name}: {field}: {item['msg'].removeprefix('Value error, ')}")
-        return None
-    if indicator.id != path.stem:
-        problems.append(f"{path.name}: id: is {indicator.id!r}, but the file name says {path.stem!r}")
+def _load_file(path: Path, problems: Problems) -> Indicator | None:
+    indicator = load_yaml(path, Indicator, problems, file=path.name)
+    if indicator is not None and indicator.id != path.stem:
+        problems.add(path.name, "id", f"is {indicator.id!r}, but the file name says {path.stem!r}")
     return indicator
 
 
@@ -164,23 +146,17 @@ def load_library(directory: Path = LIBRARY_DIR) -> dict[str, Indicator]:
     """Every indicator in ``directory``, checked; one IndicatorError lists every problem found."""
     from childhub.facts.build import fact_names
 
-    problems: list[str] = []
+    problems = Problems()
     indicators: dict[str, Indicator] = {}
     known_facts = set(fact_names())
-    paths = sorted(directory.glob("*.yml"))
-    if not paths:
-        problems.append(f"{directory}: holds no indicator (*.yml)")
-    for path in paths:
+    for path in declared_files(directory, "*.yml", "indicator", problems):
         indicator = _load_file(path, problems)
         if indicator is None:
             continue
         for fact in sorted(set(re.findall(r"\bfact_([a-z][a-z0-9_]*)\b", indicator.sql)) - known_facts):
-            problems.append(f"{path.name}: sql: reads fact_{fact}, which childhub.facts does not have")
+            problems.add(path.name, "sql", f"reads fact_{fact}, which childhub.facts does not have")
         indicators[indicator.id] = indicator
-    if problems:
-        raise IndicatorError(
-            f"The indicator library in {directory} has {len(problems)} problem(s):\n- " + "\n- ".join(problems)
-        )
+    raise_if_any(problems, f"The indicator library in {directory}", IndicatorError)
     return dict(sorted(indicators.items(), key=lambda item: (list(GROUPS).index(item[1].group), item[0])))
 
 

@@ -29,32 +29,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
+from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import SettingsError
 
 AUTHORITY_FILE = "authority.yml"
 Rag = Literal["green", "amber", "red"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Target(_Frozen):
+class Target(Frozen):
     """The value an indicator should reach, and how far from it is amber rather than red."""
 
     target: float
     tolerance: float = Field(default=0.0, ge=0)
 
 
-class EarlyWarning(_Frozen):
+class EarlyWarning(Frozen):
     run_length: int = Field(default=6, ge=2, le=24)
     points: int = Field(default=24, ge=6, le=120)
 
 
-class AuthoritySettings(_Frozen):
+class AuthoritySettings(Frozen):
     """What an authority says about itself that its data cannot."""
 
     name: str = "Local authority"
@@ -68,22 +64,17 @@ def load_authority(path: Path) -> AuthoritySettings:
     """The settings in ``path``; defaults (no population, no targets) if there is no such file."""
     if not path.exists():
         return AuthoritySettings()
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(f"{path}: cannot be read as YAML ({error})") from None
-    try:
-        settings = AuthoritySettings.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or '(file)'}: {item['msg']}" for item in error.errors()
-        )
-        raise SettingsError(f"{path}: {problems}") from None
-    from childhub.indicators.definitions import library
+    problems = Problems()
+    data = read_yaml(path, problems)
+    settings = None if problems else validate(data or {}, AuthoritySettings, path.name, problems)
+    if settings is not None:
+        from childhub.indicators.definitions import library
 
-    unknown = sorted(set(settings.targets) - set(library()))
-    if unknown:
-        raise SettingsError(f"{path}: targets: no indicator is called {', '.join(unknown)}")
+        unknown = sorted(set(settings.targets) - set(library()))
+        if unknown:
+            problems.add(path.name, "targets", f"no indicator is called {', '.join(unknown)}")
+    raise_if_any(problems, str(path), SettingsError, one_line=True)
+    assert settings is not None
     return settings
 
 

@@ -57,12 +57,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from childhub.codes import code_set
 from childhub.errors import IngestError
 from childhub.identifiers import is_valid_upn
 from childhub.ingest.guard import parse_xml
@@ -75,78 +74,29 @@ EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2099, 12, 31)
 
 
 # ------------------------------------------------------------------ code lists, by year
-@dataclass(frozen=True)
-class CodeList:
-    """The codes one census item accepts, and the collection years a code is limited to."""
-
-    item: str
-    codes: tuple[str, ...]
-    since: tuple[tuple[str, int], ...] = ()  # (code, first collection year it is used)
-    until: tuple[tuple[str, int], ...] = ()  # (code, last collection year it is used)
-
-    def valid_in(self, year: int) -> frozenset[str]:
-        return _valid_codes(self, year)
-
-    def check(self, code: str, year: int, item: str | None = None) -> str | None:
-        """None when ``code`` is valid in ``year``; otherwise why not, in one sentence."""
-        item = item or self.item
-        if code not in self.codes:
-            return f"not one of the CIN census's {item} codes"
-        if code in self.valid_in(year):
-            return None
-        first, last = dict(self.since).get(code), dict(self.until).get(code)
-        used = f"from {first}" if last is None else f"until {last}" if first is None else f"{first} to {last}"
-        return f"not one of the {year} census's {item} codes (it is used {used})"
-
-
-@cache
-def _valid_codes(code_list: CodeList, year: int) -> frozenset[str]:
-    since, until = dict(code_list.since), dict(code_list.until)
-    return frozenset(
-        code for code in code_list.codes if since.get(code, year) <= year and until.get(code, year) >= year
-    )
-
-
-ETHNICITY = CodeList(
-    "Ethnicity",
-    ("WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
-     "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT"),
-)  # fmt: skip
-DISABILITY = CodeList(
-    "Disability", ("NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA")
-)
-UPN_UNKNOWN = CodeList("UPNunknown", ("UN1", "UN2", "UN3", "UN4", "UN5", "UN6", "UN7"))
-# GenderCurrent (1 male, 2 female, 0 not recorded or unborn, 9 indeterminate) until 2024;
-# Sex (M, F, U) from the 2024 to 2025 census.
-SEX = CodeList(
-    "Sex",
-    ("1", "2", "0", "9", "M", "F", "U"),
-    since=(("M", 2025), ("F", 2025), ("U", 2025)),
-    until=(("1", 2024), ("2", 2024), ("0", 2024), ("9", 2024)),
-)
+# Each census item's codes are a set of the code registry (childhub.codes), which says the
+# collection years each code is valid in; CIN_CENSUS limits a set to the codes this return uses.
+CIN_CENSUS = "cin_census"
+ETHNICITY = "ethnicity"
+DISABILITY = "disability"
+UPN_UNKNOWN = "upn_unknown"
+SEX = "cin_sex"  # GenderCurrent 1/2/0/9 until 2024, Sex M/F/U from 2025
+REFERRAL_SOURCE = "referral_source"
+PRIMARY_NEED = "primary_need"
+REASON_FOR_CLOSURE = "reason_for_closure"
+CATEGORY_OF_ABUSE = "category_of_abuse"
+ASSESSMENT_FACTORS = "cin_assessment_factors"
+PRE_PROCEEDINGS_OUTCOME = "cin_pre_proceedings_outcome"
+# GenderCurrent (1 male, 2 female, 0 not recorded or unborn, 9 indeterminate) as pers_sex.
 GENDER_CURRENT_AS_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
 SEX_ELEMENT_FROM = 2025
-REFERRAL_SOURCE = CodeList(
-    "ReferralSource",
-    ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4", "5A", "5B", "5C", "5D", "6", "7",
-     "8", "9", "10"),
-    since=(("5D", 2023),),
-)  # fmt: skip
-PRIMARY_NEED = CodeList("PrimaryNeedCode", ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"))
-REASON_FOR_CLOSURE = CodeList(
-    "ReasonForClosure", ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"), since=(("RC9", 2023),)
-)
-CATEGORY_OF_ABUSE = CodeList("CategoryOfAbuse", ("NEG", "EMO", "PHY", "SAB", "MUL"))
-ASSESSMENT_FACTORS = CodeList(
-    "AssessmentFactors",
-    ("1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "4A", "4B", "4C", "5A", "5B", "5C", "6A", "6B", "6C",
-     "7A", "8B", "8C", "8D", "8E", "8F", "9A", "10A", "11A", "12A", "13A", "14A", "15A", "16A", "17A", "18A",
-     "18B", "18C", "19A", "19B", "19C", "20", "21", "22A", "23A", "24A"),
-    # physical (18) and sexual (19) abuse were split into child-on-child and adult-on-child in 2021
-    since=(("18B", 2021), ("18C", 2021), ("19B", 2021), ("19C", 2021), ("24A", 2022)),
-    until=(("18A", 2020), ("19A", 2020)),
-)  # fmt: skip
-PRE_PROCEEDINGS_OUTCOME = CodeList("PPOutcome", ("A", "B", "C"))
+
+
+def check_code(set_id: str, code: str, year: int, item: str) -> str | None:
+    """None when ``code`` is one of the census's ``item`` codes in collection ``year``; else why not."""
+    return code_set(set_id).check(code, year, item, within=CIN_CENSUS)
+
+
 # Modules the census added: the first collection year that has each.
 MODULE_FROM = {"CINPlanDates": 2022, "PreProceedingsandFGDM": 2026}
 
@@ -400,13 +350,13 @@ class _Record:
             self.warn(name, raw, f"after the census reference date {self.reader.reference_date.isoformat()}")
         return parsed.value
 
-    def code(self, name: str, code_list: CodeList, column: str, *, required: bool = False) -> str | None:
+    def code(self, name: str, set_id: str, column: str, *, required: bool = False) -> str | None:
         raw = self.text(name)
         if raw is None:
             if required:
                 self.warn(name, None, f"missing: the census requires {name}")
             return None
-        problem = code_list.check(raw, self.reader.code_year, name)
+        problem = check_code(set_id, raw, self.reader.code_year, name)
         if problem:
             self.error(name, raw, problem)
             return None
@@ -674,7 +624,7 @@ class _CensusReader:
         if raw is None:
             person.warn(name, None, f"missing: the census requires {expected}")
             return
-        problem = SEX.check(raw, self.code_year, name)
+        problem = check_code(SEX, raw, self.code_year, name)
         if problem:
             person.error(name, raw, problem)
         elif raw in GENDER_CURRENT_AS_SEX:
@@ -694,7 +644,7 @@ class _CensusReader:
             record.raw["Disability"] = code or ""
             if code is None:
                 record.error("Disability", None, "empty: no disability code")
-            elif problem := DISABILITY.check(code, self.code_year):
+            elif problem := check_code(DISABILITY, code, self.code_year, "Disability"):
                 record.error("Disability", code, problem)
             else:
                 record.values["disa_disability_code"] = code
@@ -787,7 +737,11 @@ class _CensusReader:
         codes = [_text(element) for element in factor_elements]
         factors.raw["AssessmentFactors"] = json.dumps([code or "" for code in codes])
         for code in codes:
-            problem = "empty: no factor code" if code is None else ASSESSMENT_FACTORS.check(code, self.code_year)
+            problem = (
+                "empty: no factor code"
+                if code is None
+                else check_code(ASSESSMENT_FACTORS, code, self.code_year, "AssessmentFactors")
+            )
             if problem:
                 factors.error("AssessmentFactors", code, problem)
         if len(set(codes)) < len(codes):

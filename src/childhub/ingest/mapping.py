@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from childhub.codes import registry
+from childhub.declared import Frozen, Problems, raise_if_any, validate
 from childhub.errors import MappingError
 
 ColumnType = Literal[
@@ -54,10 +56,6 @@ PSEUDO_COLUMNS = frozenset({"_key", "_row"})
 PROVENANCE_COLUMNS = frozenset({"source_system", "batch_id", "source_record_key"})
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
 class ColumnRule(Frozen):
     """Where one canonical column comes from, and what a good value looks like."""
 
@@ -66,7 +64,7 @@ class ColumnRule(Frozen):
     type: ColumnType = "text"
     required: bool = False
     formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
-    codes: str | None = None  # a code set in codes.yml
+    codes: str | None = None  # a code set of the code registry (childhub.codes)
     translate: dict[str, str] = Field(default_factory=dict)
     # checks against another column of the same table (by canonical name), or "today"
     not_before: str | None = None
@@ -157,12 +155,8 @@ def normalise_header(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def code_sets() -> dict[str, frozenset[str]]:
-    text = resources.files("childhub.ingest").joinpath("codes.yml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    for name, codes in data.items():  # YAML reads a bare YES or NO as a boolean: codes must be quoted
-        if not all(isinstance(code, str | int) and not isinstance(code, bool) for code in codes):
-            raise MappingError(f"codes.yml: code set {name} has a value YAML did not read as text; quote it")
-    return {name: frozenset(str(code) for code in codes) for name, codes in data.items()}
+    """Every code set of the code registry (childhub.codes), as the codes a mapped column may hold."""
+    return {set_id: code_set.valid_codes() for set_id, code_set in registry().items()}
 
 
 def load_mapping(path: Path, *, known_tables: dict[str, dict[str, str]] | None = None) -> Mapping:
@@ -180,52 +174,53 @@ def load_mapping(path: Path, *, known_tables: dict[str, dict[str, str]] | None =
 def mapping_from_data(data, name: str, *, known_tables: dict[str, dict[str, str]] | None = None) -> Mapping:
     """Check a mapping's fields, code sets and (given the schema, as {table: {column: type}}) its
     tables and columns, including that every NOT NULL column gets a value; every problem at once."""
-    problems: list[str] = []
-    mapping: Mapping | None = None
+    problems = Problems()
     if not isinstance(data, dict):
         raise MappingError(f"{name}: a mapping file must be a YAML mapping of fields, not {type(data).__name__}")
-    try:
-        mapping = Mapping.model_validate(data)
-    except ValidationError as error:
-        for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"]) or "(top)"
-            problems.append(f"{where}: {item['msg']}")
+    mapping = validate(data, Mapping, name, problems)
     if mapping is not None:
-        sets = code_sets()
-        for target, table in mapping.tables.items():
-            table_name = canonical_table(target)
-            if known_tables is not None and table_name not in known_tables:
-                problems.append(f"tables.{target}: no such canonical table")
-                continue
-            for column, rule in table.columns.items():
-                where = f"tables.{target}.columns.{column}"
-                if known_tables is not None and column not in known_tables[table_name]:
-                    problems.append(f"{where}: {table_name} has no column {column}")
-                if rule.codes and rule.codes not in sets:
-                    problems.append(f"{where}: unknown code set {rule.codes!r}")
-                for check in ("not_before", "not_after", "at_most"):
-                    other = getattr(rule, check)
-                    if other and other not in table.columns and not (check == "not_after" and other == "today"):
-                        problems.append(f"{where}.{check}: {other!r} is not a column of this table's rule")
-            if known_tables is not None:
-                for column, column_type in known_tables[table_name].items():
-                    fed = table.columns.get(column)
-                    if (
-                        column_type.endswith("NOT NULL")
-                        and column not in PROVENANCE_COLUMNS
-                        and (fed is None or not (fed.required or fed.value or fed.source in PSEUDO_COLUMNS))
-                    ):
-                        problems.append(
-                            f"tables.{target}.columns.{column}: {table_name}.{column} may not be empty, "
-                            "so map it with required: true (or a constant)"
-                        )
-        detected = {normalise_header(c) for c in mapping.detect.columns}
-        for column in sorted(mapping.source_columns()):
-            if normalise_header(column) not in detected:
-                problems.append(f"{column!r} is used but not listed in detect.columns")
-    if problems:
-        raise MappingError(f"{name}: {len(problems)} problem(s): " + "; ".join(problems))
+        _check_tables(mapping, name, problems, known_tables)
+    raise_if_any(problems, name, MappingError, one_line=True)
+    assert mapping is not None
     return mapping
+
+
+def _check_tables(
+    mapping: Mapping, name: str, problems: Problems, known_tables: dict[str, dict[str, str]] | None
+) -> None:
+    sets = code_sets()
+    for target, table in mapping.tables.items():
+        table_name = canonical_table(target)
+        if known_tables is not None and table_name not in known_tables:
+            problems.add(name, f"tables.{target}", "no such canonical table")
+            continue
+        for column, rule in table.columns.items():
+            where = f"tables.{target}.columns.{column}"
+            if known_tables is not None and column not in known_tables[table_name]:
+                problems.add(name, where, f"{table_name} has no column {column}")
+            if rule.codes and rule.codes not in sets:
+                problems.add(name, where, f"unknown code set {rule.codes!r}")
+            for check in ("not_before", "not_after", "at_most"):
+                other = getattr(rule, check)
+                if other and other not in table.columns and not (check == "not_after" and other == "today"):
+                    problems.add(name, f"{where}.{check}", f"{other!r} is not a column of this table's rule")
+        if known_tables is not None:
+            for column, column_type in known_tables[table_name].items():
+                fed = table.columns.get(column)
+                if (
+                    column_type.endswith("NOT NULL")
+                    and column not in PROVENANCE_COLUMNS
+                    and (fed is None or not (fed.required or fed.value or fed.source in PSEUDO_COLUMNS))
+                ):
+                    problems.add(
+                        name,
+                        f"tables.{target}.columns.{column}",
+                        f"{table_name}.{column} may not be empty, so map it with required: true (or a constant)",
+                    )
+    detected = {normalise_header(c) for c in mapping.detect.columns}
+    for column in sorted(mapping.source_columns()):
+        if normalise_header(column) not in detected:
+            problems.add(name, "", f"{column!r} is used but not listed in detect.columns")
 
 
 @lru_cache(maxsize=1)

@@ -24,11 +24,13 @@ from datetime import date
 from pathlib import Path
 from string import Template
 
+from childhub.codes import code_set
 from childhub.errors import IngestError
 from childhub.ingest.mapping import ColumnRule, Mapping, canonical_table, code_sets, normalise_header
 from childhub.ingest.model import Problem
 
-UPN_REASONS = tuple(f"UN{n}" for n in range(1, 11))
+# Every reason a UPN is unknown that any return uses (UN1-UN10): a mapped file names no return.
+UPN_REASONS = tuple(code.code for code in code_set("upn_unknown").codes)
 TRUE_WORDS = ("Y", "YES", "TRUE", "T", "1")
 FALSE_WORDS = ("N", "NO", "FALSE", "F", "0")
 POSTCODE_PATTERN = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}"

@@ -22,9 +22,9 @@ import csv
 from datetime import date, datetime
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
+from childhub.declared import Frozen, Problems, load_yaml, raise_if_any
 from childhub.errors import ChildhubError, MappingError
 from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_postcode
 from childhub.ingest.guard import inspect_file
@@ -34,9 +34,7 @@ from childhub.link.model import reference_model, score_pairs
 FIELDS = ("first_name", "surname", "full_name", "date_of_birth", "sex", "postcode", "upn", "nhs_number")
 
 
-class ListMapping(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class ListMapping(Frozen):
     columns: dict[str, str]
     date_formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
     sex_codes: dict[str, str] = Field(default_factory=dict)
@@ -54,15 +52,11 @@ class ListMapping(BaseModel):
 
 
 def load_list_mapping(path: Path) -> ListMapping:
-    try:
-        return ListMapping.model_validate(yaml.safe_load(Path(path).read_text("utf-8")))
-    except OSError as error:
-        raise MappingError(f"{Path(path).name}: cannot read the mapping ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise MappingError(f"{Path(path).name}: not valid YAML ({str(error).splitlines()[0]})") from None
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in error.errors())
-        raise MappingError(f"{Path(path).name}: {problems}") from None
+    problems = Problems()
+    mapping = load_yaml(Path(path), ListMapping, problems)
+    raise_if_any(problems, Path(path).name, MappingError, one_line=True)
+    assert mapping is not None
+    return mapping
 
 
 def _date(text: str, formats) -> date | None:

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from childhub.codes import code_set
+
 SERVICE_NAMES = {
     "social_care": "Children's social care",
     "education": "Education",
@@ -28,7 +30,7 @@ SERVICE_NAMES = {
     "persistent_absence": "Persistent absence",
     "police_notification": "Police notification",
 }
-SEX = {"M": "Male", "F": "Female", "I": "Indeterminate", "U": "Not stated"}
+SEX = code_set("person_sex").labels  # M Male, F Female, I Indeterminate, U Not stated
 # The fields of a source record shown side by side, and whether systems disagreeing on one is worth a flag.
 SOURCE_FIELDS = ("forename", "surname", "date_of_birth", "sex", "upn", "nhs_number", "postcode")
 CHECKED_FIELDS = {"date_of_birth": "date of birth", "sex": "sex", "upn": "UPN", "nhs_number": "NHS number"}

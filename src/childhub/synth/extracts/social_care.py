@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from childhub.calendar import add_years, age_on
+from childhub.codes import valid_codes
 from childhub.synth.extracts.records import SourceRegistry, ddmmyyyy, iso, write_csv
 from childhub.synth.model import Authority, Child, LookedAfterPeriod, Referral
 from childhub.synth.noise import typo
@@ -648,12 +649,12 @@ class SocialCareExtracts:
 
         element = etree.SubElement(parent, "CINdetails")
         _text(element, "CINreferralDate", referral.date.isoformat())
-        _text(element, "ReferralSource", cin_code_for_year(referral.source, year))
+        _text(element, "ReferralSource", cin_code_for_year(referral.source, year, REFERRAL_SOURCE))
         _text(element, "PrimaryNeedCode", referral.primary_need)
         closure = _as_of(referral.closure, cutoff)
         if closure:
             _text(element, "CINclosureDate", closure.isoformat())
-            _text(element, "ReasonForClosure", cin_code_for_year(referral.closure_reason, year))
+            _text(element, "ReasonForClosure", cin_code_for_year(referral.closure_reason, year, REASON_FOR_CLOSURE))
         for assessment in referral.assessments:
             authorised = _as_of(assessment.authorised, cutoff)
             if assessment.start > cutoff or not _overlaps(assessment.start, authorised, first, cutoff):
@@ -707,29 +708,33 @@ class SocialCareExtracts:
                     _text(reviews_element, "CPPreviewDate", review.isoformat())
 
 
-# Codes the CIN census added over the years, and what an earlier year's return used instead.
+# When each CIN census code is valid comes from the code registry (childhub.codes), the same
+# lists the reader checks against; here only what a return used before a code existed.
 CIN_PLAN_DATES_FROM = 2022
-_CODES_ADDED = {"5D": (2023, "5B"), "RC9": (2023, "RC8")}
+CIN_CENSUS, CIN_SEX, ASSESSMENT_FACTORS = "cin_census", "cin_sex", "cin_assessment_factors"
+REFERRAL_SOURCE, REASON_FOR_CLOSURE = "referral_source", "reason_for_closure"
+_USED_BEFORE = {"5D": "5B", "RC9": "RC8"}  # early help had no referral source or closure reason
 
 
-def cin_code_for_year(code: str, year: int) -> str:
-    """A referral source or closure reason as the return of ``year`` could code it."""
-    added = _CODES_ADDED.get(code)
-    return added[1] if added and year < added[0] else code
+def cin_code_for_year(code: str, year: int, set_id: str) -> str:
+    """A code of ``set_id`` as the CIN census of ``year`` could code it."""
+    if code in valid_codes(set_id, year, within=CIN_CENSUS):
+        return code
+    return _USED_BEFORE.get(code, code)
 
 
 def factor_for_year(code: str, year: int) -> str | None:
     """An assessment factor as the return of ``year`` could code it (None: no code existed)."""
-    if year < 2021 and code[:2] in ("18", "19"):
-        return code[:2] + "A"  # physical (18) and sexual (19) abuse were split by abuser in 2021
-    if code == "24A" and year < 2022:
-        return None
-    return code
+    valid = valid_codes(ASSESSMENT_FACTORS, year, within=CIN_CENSUS)
+    if code in valid:
+        return code
+    unsplit = code[:2] + "A"  # physical (18) and sexual (19) abuse before they were split by abuser
+    return unsplit if code[:2] in ("18", "19") and unsplit in valid else None
 
 
 def sex_code(sex: str, year: int) -> str:
     """Sex as the return of ``year`` codes it: 1/2 until 2023/24, M/F from 2024/25."""
-    if year >= 2025:
+    if sex in valid_codes(CIN_SEX, year, within=CIN_CENSUS):
         return sex
     return "1" if sex == "M" else "2"
 
