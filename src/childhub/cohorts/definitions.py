@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from childhub.declared import Frozen, Problems, load_yaml, raise_if_any
 from childhub.errors import ChildhubError
 
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yml")
@@ -21,11 +21,7 @@ class CohortError(ChildhubError):
     """A cohort asks for something not declared, or the declarations themselves are broken."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Population(_Frozen):
+class Population(Frozen):
     """Who is counted: ``sql`` selects ``child_key`` for the period from ``$start`` to ``$end``."""
 
     label: str
@@ -33,21 +29,21 @@ class Population(_Frozen):
     sql: str
 
 
-class Attribute(_Frozen):
+class Attribute(Frozen):
     """What describes each child as at the end of the period: an expression, and the relations it reads."""
 
     sql: str
     reads: tuple[str, ...] = ()
 
 
-class Source(_Frozen):
+class Source(Frozen):
     """A relation some attributes read: its WITH clause (over the population only) and how it is joined."""
 
     with_: str = Field(alias="with")
     join: str
 
 
-class Filter(_Frozen):
+class Filter(Frozen):
     """A predicate over the cohort's attributes, with its value bound as ``$<name>``."""
 
     label: str
@@ -66,7 +62,7 @@ class Filter(_Frozen):
         return value
 
 
-class Grouping(_Frozen):
+class Grouping(Frozen):
     """A column of the cohort's attributes to count by, and the order its values are shown in."""
 
     label: str
@@ -74,7 +70,7 @@ class Grouping(_Frozen):
     order: tuple[str, ...] = ()
 
 
-class Definitions(_Frozen):
+class Definitions(Frozen):
     """Every cohort declaration."""
 
     populations: dict[str, Population]
@@ -85,57 +81,41 @@ class Definitions(_Frozen):
     groupings: dict[str, Grouping]
     child_columns: dict[str, str]  # attribute: heading, for the list of a cohort's children
 
-    def problems(self) -> list[str]:
-        """What refers to something not declared."""
+    def problems(self) -> list[tuple[str, str]]:
+        """What refers to something not declared, as (field, message)."""
         found = [
-            f"groupings.{name}.column: no attribute {g.column}"
+            (f"groupings.{name}.column", f"no attribute {g.column}")
             for name, g in self.groupings.items()
             if g.column not in self.attributes
         ]
         found += [
-            f"filters.{name}.uses: no attribute {used}"
+            (f"filters.{name}.uses", f"no attribute {used}")
             for name, f in self.filters.items()
             for used in f.uses
             if used not in self.attributes
         ]
         found += [
-            f"attributes.{name}.reads: no source {source}"
+            (f"attributes.{name}.reads", f"no source {source}")
             for name, attribute in self.attributes.items()
             for source in attribute.reads
             if source not in self.sources
         ]
         found += [
-            f"child_columns.{name}: no attribute {name}" for name in self.child_columns if name not in self.attributes
+            (f"child_columns.{name}", f"no attribute {name}")
+            for name in self.child_columns
+            if name not in self.attributes
         ]
         return found
 
 
 def load_definitions(path: Path = DEFINITIONS_FILE) -> Definitions:
     """The declarations in ``path``, checked; one CohortError lists every problem found."""
-    problems: list[str] = []
-    definitions = None
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        problems.append(f"{path.name}: cannot be read as YAML ({error})")
-        data = None
-    else:
-        if not isinstance(data, dict):
-            problems.append(f"{path.name}: should be a mapping of the declarations")
-            data = None
-    if data is not None:
-        try:
-            definitions = Definitions.model_validate(data)
-        except ValidationError as error:
-            for item in error.errors():
-                field = ".".join(str(part) for part in item["loc"]) or "(declarations)"
-                problems.append(f"{path.name}: {field}: {item['msg'].removeprefix('Value error, ')}")
-        else:
-            problems += [f"{path.name}: {problem}" for problem in definitions.problems()]
-    if problems:
-        raise CohortError(
-            f"The cohort declarations in {path} have {len(problems)} problem(s):\n- " + "\n- ".join(problems)
-        )
+    problems = Problems()
+    definitions = load_yaml(path, Definitions, problems)
+    if definitions is not None:
+        for field, message in definitions.problems():
+            problems.add(path.name, field, message)
+    raise_if_any(problems, "The cohort declarations", CohortError)
     assert definitions is not None
     return definitions
 
