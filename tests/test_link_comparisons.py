@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from childhub.link import comparison_level
 from childhub.link.comparisons import COMPARISON, COMPARISONS, FIELDS, KINDS
-from childhub.link.instant import comparison_level
 
 # One field differs between the two records of each pair; the rest are BASE's.
 BASE = {
