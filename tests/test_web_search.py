@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from childhub.audit import events
-from childhub.link.model import nickname_pairs
-from childhub.web.records import parse_query
+from childhub.link import parse_query
+from childhub.link.comparisons import nickname_pairs
 
 OPEN = "a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date)"
 
@@ -126,10 +126,9 @@ def test_a_query_is_read_as_names_dates_and_identifiers():
 
 
 def test_jon_smyth_finds_john_smith_and_bill_finds_william():
-    from childhub.link.instant import Scorer
+    from childhub.link import Scorer, search
     from childhub.link.model import reference_model
     from childhub.store import scratch_connection
-    from childhub.web.records import search
 
     with scratch_connection() as conn:
         conn.execute(

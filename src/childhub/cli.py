@@ -324,17 +324,16 @@ def review(
     """Show open pairs side by side with the evidence per field (match weights)."""
     if ctx.invoked_subcommand is not None:
         return
-    from childhub.link import review_queue
-    from childhub.link.run import REVIEW_FIELDS
+    from childhub.link import REVIEW_FIELDS, review_pairs
 
-    pairs = review_queue(_store(data_dir), limit)
+    with _store(data_dir).reader() as conn:
+        pairs = review_pairs(conn, "open", limit)
     if not pairs:
         typer.echo("No pairs await review.")
         return
-    fields = REVIEW_FIELDS
     for pair in pairs:
         typer.echo(f"pair {pair['pair_id']}: probability {pair['match_probability']:.3f}; {pair['reason']}")
-        for name in fields:
+        for name in REVIEW_FIELDS:
             typer.echo(f"  {name:18s} {str(pair['left'][name] or ''):28s} {str(pair['right'][name] or '')}")
         weights = ", ".join(
             f"{name} {item['weight']:+.1f}" for name, item in pair["evidence"].items() if item.get("weight") is not None
@@ -367,7 +366,7 @@ def link_lists_command(
     threshold: Annotated[float, typer.Option("--threshold", help="Match probability at which rows link.")] = 0.9,
 ) -> None:
     """Link rows of any lists of people to each other (no store is touched)."""
-    from childhub.link.lists import link_lists
+    from childhub.link import link_lists
 
     rows, groups = _with_progress("Linking lists", lambda say: link_lists(files, mapping, out, threshold))
     typer.echo(f"Linked {rows:,} rows into {groups:,} people; wrote {out}.")

@@ -1,12 +1,43 @@
 """Linkage: one child ID for every source record of a child, and families.
 
-Public surface: ``link`` (a full run: source records, scoring with Splink, clustering with the
-constraints a child imposes, stable IDs, families, the review queue), ``review_queue`` and
-``decide`` (people settle uncertain pairs), ``evaluate`` (against a synthetic authority's
-truth) and ``export_identities``.
+The public surface, and the only one the CLI and the web app import:
+
+- ``link`` (a full run: source records, scoring with Splink, clustering with the constraints a
+  child imposes, stable IDs, families, the review queue) and ``link_new_records`` (records that
+  arrived since, matched at once);
+- ``review_pairs`` (the queue, side by side, with the evidence per field; ``REVIEW_FIELDS``,
+  ``review_labels``, ``review_pair_status``) and ``decide`` (people settle uncertain pairs);
+- ``search`` and ``parse_query`` (person search with linkage's comparisons), with ``latest_scorer``
+  (the last run's model as a ``Scorer``);
+- ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
+- ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
+  truth) and ``export_identities``.
 """
 
 from childhub.link.evaluate import evaluate
-from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_queue
+from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
+from childhub.link.lists import link_lists
+from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
+from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records
+from childhub.link.search import Query, parse_query, search
 
-__all__ = ["LinkResult", "decide", "evaluate", "export_identities", "link", "link_new_records", "review_queue"]
+__all__ = [
+    "REVIEW_FIELDS",
+    "LinkResult",
+    "Match",
+    "Query",
+    "Scorer",
+    "comparison_level",
+    "decide",
+    "evaluate",
+    "export_identities",
+    "latest_scorer",
+    "link",
+    "link_lists",
+    "link_new_records",
+    "parse_query",
+    "review_labels",
+    "review_pair_status",
+    "review_pairs",
+    "search",
+]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from childhub.link.comparisons import nickname_pairs
+
 # A pair links at DEFAULT_THRESHOLD; below it, from REVIEW_FROM, a person is asked.
 DEFAULT_THRESHOLD = 0.9
 REVIEW_FROM = 0.5
@@ -35,7 +37,11 @@ class Clustering:
 
 
 def jaro_winkler(a: str, b: str) -> float:
-    """Jaro-Winkler similarity (prefix scale 0.1, up to four characters)."""
+    """Jaro-Winkler similarity as DuckDB's ``jaro_winkler_similarity`` (which Splink scores with).
+
+    Matching characters within half the longer length, transpositions counted in whole pairs, and
+    a bonus of 0.1 per shared leading character (up to four) only when the Jaro similarity is above 0.7.
+    """
     if a == b:
         return 1.0
     window = max(len(a), len(b)) // 2 - 1
@@ -51,8 +57,10 @@ def jaro_winkler(a: str, b: str) -> float:
         return 0.0
     first = [ch for ch, m in zip(a, matched_a, strict=True) if m]
     second = [ch for ch, m in zip(b, matched_b, strict=True) if m]
-    transpositions = sum(x != y for x, y in zip(first, second, strict=True)) / 2
+    transpositions = sum(x != y for x, y in zip(first, second, strict=True)) // 2
     jaro = (matches / len(a) + matches / len(b) + (matches - transpositions) / matches) / 3
+    if jaro <= 0.7:
+        return jaro
     prefix = 0
     for x, y in zip(a[:4], b[:4], strict=False):
         if x != y:
@@ -61,8 +69,9 @@ def jaro_winkler(a: str, b: str) -> float:
     return jaro + prefix * 0.1 * (1 - jaro)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance (insertions, deletions, substitutions, adjacent swaps)."""
+def edit_distance(a: str, b: str, *, swaps: bool = True) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions, adjacent swaps);
+    with ``swaps=False``, Levenshtein distance (a swap counts as two substitutions)."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -70,7 +79,7 @@ def edit_distance(a: str, b: str) -> int:
         for j in range(1, len(b) + 1):
             cost = a[i - 1] != b[j - 1]
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+            if swaps and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[len(b)]
@@ -79,8 +88,6 @@ def edit_distance(a: str, b: str) -> int:
 @lru_cache(maxsize=100_000)
 def clearly_different(a: str | None, b: str | None) -> bool:
     """Two first names no typo or nickname explains: not equal, not nicknames, far apart."""
-    from childhub.link.model import nickname_pairs
-
     if not a or not b or a == b or (a, b) in nickname_pairs():
         return False
     return jaro_winkler(a, b) < 0.8 and edit_distance(a, b) >= 2

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from childhub.link.cluster import REVIEW_FROM, clearly_different, edit_distance, jaro_winkler
-from childhub.link.model import nickname_pairs, reference_model
+from childhub.link.comparisons import COMPARISON, FIELDS, Level, nickname_pairs
+from childhub.link.model import reference_model
 
 
 @dataclass
@@ -30,40 +31,45 @@ class Match:
     candidates: int
 
 
-def _district(postcode: str | None) -> str | None:
-    found = re.match(r"^[A-Z]{1,2}[0-9][A-Z0-9]?", postcode or "")
+def _district(postcode: str, pattern: str) -> str | None:
+    found = re.match(pattern, postcode)
     return found.group(0) if found else None
 
 
+def _meets(level: Level, left, right) -> bool:
+    """Whether two values (neither missing) meet a declared level, as Splink's SQL for it decides."""
+    match level.kind:
+        case "exact":
+            return left == right
+        case "nickname":
+            return (left, right) in nickname_pairs()
+        case "shares_part":
+            return bool(set(left.split(level.parameter)) & set(right.split(level.parameter)))
+        case "jaro_winkler":
+            return jaro_winkler(left, right) >= level.parameter
+        case "day_month_swapped":
+            return left.day == right.month and left.month == right.day and left.year == right.year
+        case "digits_different":  # Levenshtein, as DuckDB's: two swapped digits are two edits
+            return edit_distance(left.isoformat(), right.isoformat(), swaps=False) <= level.parameter
+        case "within_years":
+            return abs((left - right).days) <= 365.25 * level.parameter
+        case "same_district":
+            return _district(left, level.parameter) == _district(right, level.parameter)
+        case "else":
+            return True
+    raise ValueError(f"no Python test for the comparison kind {level.kind!r}")
+
+
 def comparison_level(field: str, left, right) -> int:
-    """Index of the first comparison level the pair meets (0 is the null level)."""
+    """Number of the first declared level the pair meets, counting from 1 (0: missing on either side).
+
+    The levels are ``childhub.link.comparisons.COMPARISON[field]``'s, the ones Splink scores with
+    (``Comparison.gamma`` turns the number into Splink's comparison vector value).
+    """
     if left is None or right is None:
         return 0
-    if field in ("first_name", "surname"):
-        if left == right:
-            return 1
-        if field == "first_name" and (left, right) in nickname_pairs():
-            return 2
-        if field == "surname" and set(left.split("-")) & set(right.split("-")):
-            return 2
-        similarity = jaro_winkler(left, right)
-        return 3 if similarity >= 0.92 else 4 if similarity >= 0.80 else 5
-    if field == "dob":
-        if left == right:
-            return 1
-        if left.day == right.month and left.month == right.day and left.year == right.year:
-            return 2
-        if edit_distance(left.isoformat(), right.isoformat()) <= 1:
-            return 3
-        return 4 if abs((left - right).days) <= 365.25 else 5
-    if field == "postcode":
-        if left == right:
-            return 1
-        return 2 if _district(left) == _district(right) else 3
-    return 1 if left == right else 2  # sex, upn, nhs_number: exact or not
-
-
-FIELDS = ("first_name", "surname", "dob", "sex", "postcode", "upn", "nhs_number")
+    levels = COMPARISON[field].levels
+    return next(number for number, level in enumerate(levels, start=1) if _meets(level, left, right))
 
 
 class Scorer:
@@ -206,4 +212,4 @@ def _link(conn, system: str, record_id: str, child: int, now: datetime, reason: 
     )
 
 
-__all__ = ["Match", "Scorer", "match_new_records", "match_one"]
+__all__ = ["Match", "Scorer", "comparison_level", "latest_scorer", "match_new_records", "match_one"]

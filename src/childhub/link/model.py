@@ -1,13 +1,13 @@
 """Scoring pairs of source records with Splink 5 (Fellegi-Sunter, trained without labels).
 
 Splink runs on the store's own connection, but in an in-memory catalogue attached for the run
-(``USE``), so its working tables never land in the store file. Comparisons are made for
-children's records: first names with nicknames and typos, surnames with changes and hyphens,
-dates of birth with day/month swaps and mistyped digits, sex, postcode, and the shared
-identifiers (UPN, NHS number), whose disagreement is fixed as near-impossible for one child
-(systems drop identifiers, they rarely mistype them) rather than learnt from pairs that
-include twins. u comes from random sampling; m from EM on blocks of shared identifiers and of
-date of birth.
+(``USE``), so its working tables never land in the store file. The comparisons (declared in
+``childhub.link.comparisons``, built here as Splink's) are made for children's records: first
+names with nicknames and typos, surnames with changes and hyphens, dates of birth with
+day/month swaps and mistyped digits, sex, postcode, and the shared identifiers (UPN, NHS
+number), whose disagreement is fixed as near-impossible for one child (systems drop
+identifiers, they rarely mistype them) rather than learnt from pairs that include twins. u
+comes from random sampling; m from EM on blocks of shared identifiers and of date of birth.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 
 from childhub.errors import ChildhubError
+from childhub.link.comparisons import COMPARISONS, FIELDS, POSTCODE_DISTRICT, Level, nickname_pairs
 
 WORK = "childhub_link_work"
 # Loose blocking is the commonest way to make linkage slow or exhaust memory: counted first, then bounded.
 MAX_COMPARISONS = 200_000_000
-ID_DISAGREEMENT_M = 0.001
 # Blocking rules: which pairs are compared at all. Each is counted before predicting.
 BLOCKING = (
     ("date of birth", ("dob",)),
@@ -34,20 +33,6 @@ BLOCKING = (
 )
 
 
-@lru_cache(maxsize=1)
-def nickname_pairs() -> frozenset[tuple[str, str]]:
-    """Name and nickname pairs, both ways, from the ``nicknames`` package."""
-    from nicknames import name_triplets
-
-    pairs = set()
-    for triplet in name_triplets():
-        a, b = triplet.name1.lower(), triplet.name2.lower()
-        if a != b:
-            pairs.add((a, b))
-            pairs.add((b, a))
-    return frozenset(pairs)
-
-
 @dataclass
 class Scored:
     pairs: list[tuple]  # (record_l, record_r, match_probability, match_weight, evidence_json)
@@ -56,81 +41,72 @@ class Scored:
     records: int
 
 
+def _splink_level(field: str, level: Level):
+    """One declared level (``childhub.link.comparisons``) as a Splink comparison level."""
+    import splink.comparison_level_library as cll
+
+    left, right, parameter = f"{field}_l", f"{field}_r", level.parameter
+    match level.kind:
+        case "exact":
+            built = cll.ExactMatchLevel(field, term_frequency_adjustments=level.term_frequencies)
+        case "nickname":  # the nicknames of each record's name, a column score_pairs derives
+            built = cll.CustomLevel(f"list_contains({field}_nicknames_l, {right})")
+        case "shares_part":
+            separator = _text(parameter)
+            built = cll.CustomLevel(
+                f"list_has_any(string_split({left}, {separator}), string_split({right}, {separator}))"
+            )
+        case "jaro_winkler":
+            built = cll.JaroWinklerLevel(field, parameter)
+        case "day_month_swapped":
+            built = cll.CustomLevel(
+                f"day({left}) = month({right}) AND month({left}) = day({right}) AND year({left}) = year({right})"
+            )
+        case "digits_different":
+            built = cll.CustomLevel(
+                f"levenshtein(strftime({left}, '%Y-%m-%d'), strftime({right}, '%Y-%m-%d')) <= {parameter}"
+            )
+        case "within_years":
+            built = cll.AbsoluteDateDifferenceLevel(field, input_is_string=False, threshold=parameter, metric="year")
+        case "same_district":  # the district, a column score_pairs derives with the declared pattern
+            built = cll.ExactMatchLevel(f"{field}_district")
+        case "else":
+            built = cll.ElseLevel()
+        case _:
+            raise ValueError(f"no Splink level for the comparison kind {level.kind!r}")
+    if level.fixed_m is not None:
+        built = built.configure(m_probability=level.fixed_m, fix_m_probability=True)
+    return built.configure(label_for_charts=level.label)
+
+
+def _text(value) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _comparisons():
+    """The declared comparisons (``childhub.link.comparisons.COMPARISONS``) as Splink comparisons."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    def identifier(column: str):
-        return cl.CustomComparison(
-            output_column_name=column,
-            comparison_levels=[
-                cll.NullLevel(column),
-                cll.ExactMatchLevel(column),
-                cll.ElseLevel().configure(m_probability=ID_DISAGREEMENT_M, fix_m_probability=True),
-            ],
-        )
-
     return [
         cl.CustomComparison(
-            output_column_name="first_name",
+            output_column_name=comparison.field,
             comparison_levels=[
-                cll.NullLevel("first_name"),
-                cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
-                cll.CustomLevel("list_contains(first_name_nicknames_l, first_name_r)", label_for_charts="Nickname"),
-                cll.JaroWinklerLevel("first_name", 0.92),
-                cll.JaroWinklerLevel("first_name", 0.80),
-                cll.ElseLevel(),
+                cll.NullLevel(comparison.field),
+                *(_splink_level(comparison.field, level) for level in comparison.levels),
             ],
-        ),
-        cl.CustomComparison(
-            output_column_name="surname",
-            comparison_levels=[
-                cll.NullLevel("surname"),
-                cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
-                cll.CustomLevel(
-                    "list_has_any(string_split(surname_l, '-'), string_split(surname_r, '-'))",
-                    label_for_charts="Shares a hyphenated part",
-                ),
-                cll.JaroWinklerLevel("surname", 0.92),
-                cll.JaroWinklerLevel("surname", 0.80),
-                cll.ElseLevel(),
-            ],
-        ),
-        cl.CustomComparison(
-            output_column_name="dob",
-            comparison_levels=[
-                cll.NullLevel("dob"),
-                cll.ExactMatchLevel("dob"),
-                cll.CustomLevel(
-                    "day(dob_l) = month(dob_r) AND month(dob_l) = day(dob_r) AND year(dob_l) = year(dob_r)",
-                    label_for_charts="Day and month swapped",
-                ),
-                cll.CustomLevel(
-                    "levenshtein(strftime(dob_l, '%Y-%m-%d'), strftime(dob_r, '%Y-%m-%d')) <= 1",
-                    label_for_charts="One digit different",
-                ),
-                cll.AbsoluteDateDifferenceLevel("dob", input_is_string=False, threshold=1, metric="year"),
-                cll.ElseLevel(),
-            ],
-        ),
-        cl.ExactMatch("sex"),
-        cl.CustomComparison(
-            output_column_name="postcode",
-            comparison_levels=[
-                cll.NullLevel("postcode"),
-                cll.ExactMatchLevel("postcode"),
-                cll.ExactMatchLevel("postcode_district").configure(label_for_charts="Same postcode district"),
-                cll.ElseLevel(),
-            ],
-        ),
-        identifier("upn"),
-        identifier("nhs_number"),
+        )
+        for comparison in COMPARISONS
     ]
 
 
 def _trained(table, settings, block_on):
     """A model trained on these records, or None when they cannot train one."""
     from splink import Linker
+
+    # Splink 5.0.0 exports no exceptions, so EMTrainingException comes from its internals; the
+    # splink==5.0.0 pin and tests/test_link_comparisons.py keep this path true.
     from splink.internals.exceptions import EMTrainingException
 
     linker = Linker(table, settings, log_level=logging.ERROR)
@@ -152,6 +128,20 @@ def _blocking_rules():
     from splink import block_on
 
     return [block_on(*columns) for _name, columns in BLOCKING]
+
+
+def linkage_settings():
+    """Splink's settings for scoring source records: the declared comparisons, the blocking rules, and the
+    ``gamma_`` and ``mw_`` columns kept so each pair's evidence can be shown."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(),
+        blocking_rules_to_generate_predictions=_blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+    )
 
 
 STORE_RECORDS = """
@@ -178,7 +168,7 @@ def score_pairs(
     nhs_number; ``{catalog}`` in it names the connection's own catalogue (the store's, by default).
     When the records cannot train a model (no pairs share an identifier), the reference model is used.
     """
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    from splink import DuckDBAPI, Linker, block_on
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
     store_catalog = conn.execute("SELECT current_database()").fetchall()[0][0]
@@ -191,7 +181,7 @@ def score_pairs(
             f"""
             CREATE TABLE records AS
             SELECT r.unique_id, r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
-                   regexp_extract(r.postcode, '^[A-Z]{{1,2}}[0-9][A-Z0-9]?') AS postcode_district,
+                   regexp_extract(r.postcode, {_text(POSTCODE_DISTRICT)}) AS postcode_district,
                    r.upn, r.nhs_number, n.nicknames AS first_name_nicknames
             FROM ({records_sql.format(catalog=store_catalog)}) r
             LEFT JOIN (SELECT name1, list(name2 ORDER BY name2) AS nicknames FROM nickname_pairs GROUP BY 1) n
@@ -203,13 +193,7 @@ def score_pairs(
             return Scored([], {}, "{}", records)
         api = DuckDBAPI(connection=conn)
         table = api.register("records", dataset_display_name="records")
-        settings = SettingsCreator(
-            link_type="dedupe_only",
-            unique_id_column_name="unique_id",
-            comparisons=_comparisons(),
-            blocking_rules_to_generate_predictions=_blocking_rules(),
-            retain_intermediate_calculation_columns=True,
-        )
+        settings = linkage_settings()
         counts = count_comparisons_from_blocking_rules(
             table, blocking_rules=_blocking_rules(), link_type="dedupe_only", record_sample_proportion=1.0
         )
@@ -227,12 +211,11 @@ def score_pairs(
             linker = Linker(table, model or reference_model(), log_level=logging.ERROR)
         model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
-        fields = ("first_name", "surname", "dob", "sex", "postcode", "upn", "nhs_number")
         columns = {row[0] for row in conn.execute(f"DESCRIBE {predictions.physical_name}").fetchall()}
         evidence = ", ".join(
             f"{field} := struct_pack(level := gamma_{field}, "
             f"weight := round({f'mw_{field}' if f'mw_{field}' in columns else 'NULL'}, 2))"
-            for field in fields
+            for field in FIELDS
         )
         pairs = conn.execute(
             f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, "

@@ -1,9 +1,8 @@
-"""A linkage run, the review queue, and the identities export."""
+"""A linkage run (which fills the review queue), a person's decision on a pair, and the identities export."""
 
 from __future__ import annotations
 
 import csv
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,19 +14,6 @@ from childhub.link.identity import assign_children, assign_families, bulk
 from childhub.link.model import score_pairs
 from childhub.link.records import build_source_records
 from childhub.store import Store
-
-# what the review queue shows of each record, side by side
-REVIEW_FIELDS = (
-    "source_system",
-    "source_record_id",
-    "forename",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "upn",
-    "nhs_number",
-)
 
 
 @dataclass
@@ -168,37 +154,6 @@ def _queue_for_review(conn, pairs, result, record_child, threshold: float, run_i
         ["l", "r", "p", "w", "e", "why", "run"],
     )
     return len(rows)
-
-
-def review_queue(store: Store, limit: int = 50) -> list[dict]:
-    """Open pairs, the least certain first, with both records side by side."""
-    with store.reader() as conn:
-        rows = conn.execute(
-            """
-            SELECT q.pair_id, q.match_probability, q.reason, q.evidence_json,
-                   l.source_system, l.source_record_id, l.forename, l.surname, l.date_of_birth, l.sex, l.postcode,
-                   l.upn, l.nhs_number,
-                   r.source_system, r.source_record_id, r.forename, r.surname, r.date_of_birth, r.sex, r.postcode,
-                   r.upn, r.nhs_number
-            FROM link_review q
-            JOIN source_record l ON l.source_system || ':' || l.source_record_id = q.record_l
-            JOIN source_record r ON r.source_system || ':' || r.source_record_id = q.record_r
-            WHERE q.status = 'open' ORDER BY abs(q.match_probability - 0.5), q.pair_id LIMIT ?
-            """,
-            [limit],
-        ).fetchall()
-    fields = REVIEW_FIELDS
-    return [
-        {
-            "pair_id": row[0],
-            "match_probability": row[1],
-            "reason": row[2],
-            "evidence": json.loads(row[3] or "{}"),
-            "left": dict(zip(fields, row[4:13], strict=True)),
-            "right": dict(zip(fields, row[13:22], strict=True)),
-        }
-        for row in rows
-    ]
 
 
 def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from childhub.errors import StoreError
-from childhub.web import records
+from childhub.link import decide, review_labels, review_pair_status, review_pairs
 from childhub.web.deps import Conflict, NotFound, Signed, audit, context, csrf_protected, render, require, signed_in
 
 ROLES = ("admin", "analyst")
@@ -27,20 +27,19 @@ def queue_for(request: Request, signed: Signed) -> dict:
     """Open pairs (least certain first) and the latest decisions; audited as a view of children's records."""
     snapshot = context(request).served.current()
     cursor = snapshot.cursor()
-    labels = snapshot.memo(("review", "labels"), lambda: records.review_labels(cursor))
-    pairs = records.review_pairs(cursor, "open", QUEUE_LENGTH, labels)
-    decided = records.review_pairs(cursor, "decided", RECENT, labels)
+    labels = snapshot.memo(("review", "labels"), lambda: review_labels(cursor))
+    pairs = review_pairs(cursor, "open", QUEUE_LENGTH, labels)
+    decided = review_pairs(cursor, "decided", RECENT, labels)
     audit(request, signed, "view_review_queue", child_count=2 * len(pairs), pairs=len(pairs))
     return {"pairs": pairs, "decided": decided}
 
 
 def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:
     """Record the decision in the store (which publishes a new snapshot); StoreError if another process writes."""
-    from childhub.link import decide
     from childhub.store import Store
 
     ctx = context(request)
-    if records.review_pair_status(ctx.served.current().cursor(), pair_id) is None:
+    if review_pair_status(ctx.served.current().cursor(), pair_id) is None:
         raise NotFound(f"there is no pair {pair_id} in the review queue")
     try:
         decide(Store(ctx.data_dir), pair_id, decision, signed.account.username)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web import records
+from childhub.link import latest_scorer, parse_query, search
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
+from childhub.web.records import service_name
 from childhub.web.scope import child_filter
 
 ROLES = ("admin", "analyst", "manager", "practitioner")
@@ -19,13 +20,13 @@ MAX_QUERY = 200
 
 def search_for(request: Request, signed: Signed, q: str) -> dict[str, Any]:
     """The children in ``signed``'s scope matching ``q``, best first; audited with the query text."""
-    query = records.parse_query(q)
+    query = parse_query(q)
     if not query.text:
         return {"query": "", "results": [], "problems": []}
     snapshot = context(request).served.current()
     cursor = snapshot.cursor()
-    scorer = snapshot.memo(("search", "scorer"), lambda: records.scorer_for(cursor))
-    results = records.search(cursor, scorer, query, child_filter(signed, "p.child_key"))
+    scorer = snapshot.memo(("search", "scorer"), lambda: latest_scorer(cursor))
+    results = search(cursor, scorer, query, child_filter(signed, "p.child_key"), system_name=service_name)
     audit(request, signed, "search", child_count=len(results), query=query.text)
     return {"query": query.text, "results": results, "problems": query.problems}
 
