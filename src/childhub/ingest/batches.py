@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from childhub.errors import ChildhubError
 from childhub.ingest.model import Problem
-from childhub.ingest.tabular import quote
-from childhub.store import Store
+from childhub.store import Store, quote_identifier
 
 BATCH_COLUMNS = (
     "batch_id",
@@ -74,7 +73,9 @@ def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> Batch
         ]
         counts = {}
         for table in tables:
-            count = conn.execute(f"SELECT count(*) FROM {quote(table)} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            count = conn.execute(
+                f"SELECT count(*) FROM {quote_identifier(table)} WHERE batch_id = ?", [batch_id]
+            ).fetchone()[0]
             if count:
                 counts[table] = count
     return BatchDetail(batch=batch, problems=problems, total_problems=total, rows_by_table=counts)
