@@ -8,8 +8,7 @@ import pytest
 
 from childhub.facts import fact_names, prepare, refresh
 from childhub.facts.build import data_version
-from childhub.ingest import ingest
-from childhub.link import link
+from childhub.hub import ingest, link
 from childhub.store import Store
 from childhub.synth import generate
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from childhub.errors import IngestError
-from childhub.ingest import batch_detail, ingest, list_batches
+from childhub.hub import ingest
+from childhub.ingest import batch_detail, list_batches
 from childhub.store import Store, current_sql
 from childhub.synth import build_authority, generate
 
@@ -207,7 +208,7 @@ KILLER = """
 import os, signal, sys
 from pathlib import Path
 import childhub.ingest.tabular as tabular
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 
 original = tabular.apply_mapping

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from childhub.ingest import ingest
-from childhub.link import decide, evaluate, export_identities, link, review_queue
+from childhub.hub import decide, ingest, link
+from childhub.link import evaluate, export_identities, review_queue
 from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
 from childhub.store import Store
 from childhub.synth import generate
@@ -154,7 +154,7 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
 
 
 def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
-    from childhub.link import link_new_records
+    from childhub.hub import link_new_records
 
     root = tmp_path
     generate("tiny", 14, AS_AT, root / "authority")

@@ -33,6 +33,11 @@ class BatchDetail:
     rows_by_table: dict[str, int]
 
 
+def batch_state(conn) -> str:
+    """What the batches are now, in one string (how many, the newest), for naming a published snapshot."""
+    return conn.execute("SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch").fetchone()[0]
+
+
 def batch_problems(conn, batch_id: int, limit: int) -> list[Problem]:
     """A batch's problems in row order, the first ``limit`` of them."""
     rows = conn.execute(

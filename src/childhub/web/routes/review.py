@@ -35,8 +35,9 @@ def queue_for(request: Request, signed: Signed) -> dict:
 
 
 def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:
-    """Record the decision in the store (which publishes a new snapshot); StoreError if another process writes."""
-    from childhub.link import decide
+    """Record the decision through ``childhub.hub`` (which publishes a new snapshot); Conflict if another
+    process writes."""
+    from childhub.hub import decide
     from childhub.store import Store
 
     ctx = context(request)
