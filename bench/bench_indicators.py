@@ -30,8 +30,7 @@ AS_AT = date(2026, 11, 30)
 PREPARE = """
 from datetime import date
 from pathlib import Path
-from childhub.ingest import ingest
-from childhub.link import link
+from childhub.hub import ingest, link
 from childhub.store import Store
 from childhub.synth import generate
 generate({size!r}, {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))

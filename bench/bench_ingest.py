@@ -23,7 +23,7 @@ from common import time_python, write_section
 
 INGEST = """
 from pathlib import Path
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 reports = ingest(Store(Path({store!r})), [Path({authority!r})])
 failed = [r for r in reports if not r.ok]

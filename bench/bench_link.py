@@ -24,7 +24,7 @@ from common import time_python, write_section
 PREPARE = """
 from datetime import date
 from pathlib import Path
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 from childhub.synth import generate
 generate({size!r}, {seed}, date(2026, 3, 31), Path({authority!r}))
@@ -33,7 +33,8 @@ ingest(Store(Path({store!r})), [Path({authority!r})])
 LINK = """
 import json
 from pathlib import Path
-from childhub.link import evaluate, link
+from childhub.hub import link
+from childhub.link import evaluate
 from childhub.store import Store
 store = Store(Path({store!r}))
 result = link(store)

@@ -22,8 +22,7 @@ RUN = """
 import json, random, statistics, time
 from datetime import date, datetime
 from pathlib import Path
-from childhub.ingest import ingest
-from childhub.link import link
+from childhub.hub import ingest, link
 from childhub.link.instant import Scorer, match_one
 from childhub.store import Store
 from childhub.synth import generate

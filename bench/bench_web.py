@@ -49,8 +49,7 @@ MAX_REQUESTS_PER_USER = 5_000  # a bound on each loop besides the time
 PREPARE = """
 from datetime import date
 from pathlib import Path
-from childhub.ingest import ingest
-from childhub.link import link
+from childhub.hub import ingest, link
 from childhub.store import Store
 from childhub.synth import generate
 generate("medium", {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
@@ -70,7 +69,7 @@ uvicorn.run(create_app(Path({store!r}), warm_first=True), host="127.0.0.1", port
 INGEST = """
 import json, time
 from pathlib import Path
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 started = time.perf_counter()
 reports = ingest(Store(Path({store!r})), [Path({files!r})])

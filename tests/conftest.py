@@ -210,8 +210,7 @@ def csrf_of(client) -> str:
 def web_hub(tmp_path_factory) -> WebHub:
     """One tiny authority for every web test (as at today, so cases open today exist)."""
     from childhub.accounts import Accounts
-    from childhub.ingest import ingest
-    from childhub.link import link
+    from childhub.hub import ingest, link
     from childhub.synth import generate
 
     folder = tmp_path_factory.mktemp("web")

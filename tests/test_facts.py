@@ -8,8 +8,7 @@ import pytest
 
 from childhub.facts import fact_names, prepare, refresh
 from childhub.facts.build import data_version
-from childhub.ingest import ingest
-from childhub.link import link
+from childhub.hub import ingest, link
 from childhub.store import Store
 from childhub.synth import generate
 
@@ -254,3 +253,28 @@ def test_age_bands(three_children, day, expected):
         )
         assert unknown.fetchone() == ("unknown", "unknown")
     assert rows == expected
+
+
+def test_facts_as_known_on_a_date_bind_the_date_as_a_named_parameter(history):
+    from childhub.facts.build import _facts
+
+    history.child("P1", dob=date(2015, 1, 1))
+    history.add("cin_assessments", cina_person_id="P1", cina_assessment_start_date=date(2025, 5, 1))
+    history.episode("P1", date(2025, 6, 1), "S", "C2")
+    store = history.store()  # every batch ingested on 1 January 2026
+
+    def counted(known_on: date) -> tuple[int, int]:
+        with store.reader() as conn:
+            # every fact, those reading no table directly (fact_child) and the merged episodes among them
+            prepare(conn, known_on=known_on)
+            return tuple(
+                conn.execute(f"SELECT count(*) FROM fact_{name}").fetchone()[0]
+                for name in ("assessment", "cla_episode")
+            )
+
+    assert counted(date(2025, 12, 31)) == (0, 0)  # not yet known then
+    assert counted(date(2026, 1, 1)) == (1, 1)
+    facts = _facts()
+    sql, params = facts["cla_episode"].compile(date(2026, 1, 1))
+    assert "$as_of" in sql and "?" not in sql and params == {"as_of": date(2026, 1, 1)}
+    assert facts["child"].compile(date(2026, 1, 1))[1] == {}  # nothing to bind: it reads only other facts

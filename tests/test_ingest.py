@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from childhub.errors import IngestError
-from childhub.ingest import batch_detail, current_sql, ingest, list_batches
-from childhub.store import Store
+from childhub.hub import ingest
+from childhub.ingest import batch_detail, list_batches
+from childhub.store import Store, current_sql
 from childhub.synth import build_authority, generate
 
 AS_AT = date(2026, 3, 31)
@@ -207,7 +208,7 @@ KILLER = """
 import os, signal, sys
 from pathlib import Path
 import childhub.ingest.tabular as tabular
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 
 original = tabular.apply_mapping
@@ -415,7 +416,7 @@ def test_an_excel_sheet_through_a_mapping_file(tmp_path):
 
 
 def test_episodes_across_returns_are_merged_and_repaired(tmp_path):
-    from childhub.ingest.history import episodes_sql
+    from childhub.facts.episodes import episodes_sql
 
     header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
     last_year = tmp_path / "2025" / "episodes.csv"
@@ -480,7 +481,7 @@ def test_episodes_across_returns_are_merged_and_repaired(tmp_path):
 
 
 def test_one_episode_written_two_ways_in_two_returns_is_one_episode(tmp_path):
-    from childhub.ingest.history import episodes_sql
+    from childhub.facts.episodes import episodes_sql
 
     header = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
     (tmp_path / "2023").mkdir()

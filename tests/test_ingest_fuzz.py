@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from childhub.errors import ChildhubError
-from childhub.ingest import ingest
+from childhub.hub import ingest
 from childhub.store import Store
 
 CONTACT_HEADER = ["contact_id", "person_id", "contact_date", "source_code", "outcome"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from childhub.ingest import ingest
-from childhub.link import decide, evaluate, export_identities, link, review_pairs
+from childhub.hub import decide, ingest, link
+from childhub.link import evaluate, export_identities, review_pairs
 from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
 from childhub.store import Store
 from childhub.synth import generate
@@ -155,7 +155,7 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
 
 
 def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
-    from childhub.link import link_new_records
+    from childhub.hub import link_new_records
 
     root = tmp_path
     generate("tiny", 14, AS_AT, root / "authority")
@@ -220,3 +220,22 @@ def test_families_come_from_homes_over_time_and_shared_parents(linked):
         dated = conn.execute("SELECT count(*) FROM address WHERE addr_address_start_date IS NOT NULL").fetchall()[0][0]
     assert carers > 0 and dated > 0
     assert evaluate(store, truth)["families"].f1 >= 0.98
+
+
+def test_scoring_runs_on_a_catalog_whose_name_needs_quoting():
+    # A published snapshot's catalog is snapshot-<hash>: pasted unquoted, the hyphen breaks the SQL.
+    from childhub.link.model import reference_model, score_pairs
+    from childhub.store import scratch_connection
+
+    with scratch_connection() as conn:
+        conn.execute("ATTACH ':memory:' AS \"snapshot-1a2b\"")
+        conn.execute('USE "snapshot-1a2b"')
+        conn.execute(
+            "CREATE TABLE people AS SELECT * FROM (VALUES "
+            "('a', 'amy', 'smith', DATE '2015-01-02', 'F', 'AB1 2CD', NULL, NULL), "
+            "('b', 'amy', 'smith', DATE '2015-01-02', 'F', 'AB1 2CD', NULL, NULL)) "
+            "AS t(unique_id, forename, surname, date_of_birth, sex, postcode, upn, nhs_number)"
+        )
+        scored = score_pairs(conn, records_sql="SELECT * FROM {catalog}.main.people", model=reference_model())
+        assert conn.execute("SELECT current_database()").fetchone()[0] == "snapshot-1a2b"
+    assert [(left, right) for left, right, *_ in scored.pairs] == [("a", "b")]

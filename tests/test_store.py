@@ -441,3 +441,39 @@ def test_identity_and_batch_tables_mint_their_own_ids(tmp_path: Path) -> None:
         conn.execute("INSERT INTO child (created_at, status) VALUES (now()::TIMESTAMP, 'active')")
         assert conn.execute("SELECT batch_id FROM ingest_batch").fetchone() == (1,)
         assert conn.execute("SELECT child_id FROM child").fetchone() == (1,)
+
+
+def test_any_name_passes_the_quoting_helper_as_one_name() -> None:
+    from childhub.store import qualified, quote_identifier, scratch_connection
+
+    assert quote_identifier('odd "name"') == '"odd ""name"""'
+    assert qualified("facts", "fact_child") == '"facts"."fact_child"'
+    table, column = 'a "b"; DROP TABLE c', "x-y"
+    with scratch_connection() as conn:
+        conn.execute(f"CREATE SCHEMA {quote_identifier('snapshot-1a2b')}")
+        conn.execute(f"CREATE TABLE {qualified('snapshot-1a2b', table)} AS SELECT 1 AS {quote_identifier(column)}")
+        selected = conn.execute(f"SELECT {quote_identifier(column)} FROM {qualified('memory', 'snapshot-1a2b', table)}")
+        assert selected.fetchall() == [(1,)]
+
+
+def test_tables_as_they_stood_bind_one_named_date_whatever_their_order(history) -> None:
+    from childhub.store import current_sql
+
+    history.child("P1", dob=date(2015, 1, 1))
+    history.add("address", addr_person_id="P1", addr_address_postcode="AB1 2CD")
+    store = history.store()  # every batch ingested on 1 January 2026
+
+    def joined(as_of: date | None) -> list[tuple]:
+        person, person_params = current_sql("person", as_of)
+        address, address_params = current_sql("address", as_of)
+        sql = (
+            f"SELECT a.addr_address_postcode, p.pers_person_id FROM ({address}) a "
+            f"JOIN ({person}) p ON p.pers_person_id = a.addr_person_id"
+        )
+        with store.reader() as conn:
+            return conn.execute(sql, {**person_params, **address_params}).fetchall()
+
+    assert joined(None) == joined(date(2026, 2, 1)) == [("AB1 2CD", "P1")]
+    assert joined(date(2025, 12, 31)) == []  # not yet known then
+    sql, params = current_sql("person", date(2025, 12, 31))
+    assert "?" not in sql and params == {"as_of": date(2025, 12, 31)}

@@ -6,7 +6,8 @@ import threading
 import time
 from datetime import date
 
-from childhub.store import current_snapshot, publish_snapshot
+from childhub.hub import publish
+from childhub.store import current_snapshot
 from childhub.web import served as served_module
 from childhub.web.served import Served
 
@@ -15,7 +16,7 @@ def _publish_with_a_new_child(history, person: str) -> None:
     history.child(person, dob=date(2015, 1, 1))
     store = history.store()
     with store.writer() as conn:
-        publish_snapshot(store, conn)
+        publish(store, conn)
 
 
 def _wait_for(predicate, seconds: float = 10.0) -> bool:
@@ -67,7 +68,7 @@ def test_publishing_the_same_state_twice_copies_nothing(history):
     store = history.store()
     before = current_snapshot(store.data_dir)
     with store.writer() as conn:
-        assert publish_snapshot(store, conn) == before
+        assert publish(store, conn) == before
     assert sorted(p.name for p in (store.data_dir / "serve").glob("snapshot-*.duckdb")) == [before.name]
 
 

@@ -168,7 +168,7 @@ def ingest(
     data_dir: DataDirOption = None,
 ) -> None:
     """Load extracts into the store: one batch per file, all or nothing, with history."""
-    from childhub.ingest import ingest as run_ingest
+    from childhub.hub import ingest as run_ingest
 
     day = _parse_date(extract_date, "--extract-date") if extract_date else None
     reports = _with_progress(
@@ -289,7 +289,7 @@ def link_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Give every source record a stable child ID, and group children into families."""
-    from childhub.link import link, link_new_records
+    from childhub.hub import link, link_new_records
 
     if not 0.5 <= threshold < 1:
         raise ChildhubError("--threshold must be at least 0.5 and below 1")
@@ -352,7 +352,7 @@ def review_decide(
     """Record that a pair is the same child or different children; every later run keeps to it."""
     import getpass
 
-    from childhub.link import decide
+    from childhub.hub import decide
 
     decide(_store(data_dir), pair_id, decision, by or getpass.getuser())
     typer.echo(f"Pair {pair_id} recorded as {decision}; the next childhub link applies it.")
@@ -766,12 +766,12 @@ def _serve(store, host: str, port: int) -> None:
     import uvicorn
 
     from childhub.errors import StoreError
-    from childhub.store import publish_snapshot
+    from childhub.hub import publish
     from childhub.web import create_app
 
     try:  # publish the store as it is now, unless a writer is busy (then the last snapshot serves)
         with store.writer() as conn:
-            publish_snapshot(store, conn)
+            publish(store, conn)
     except StoreError as busy:
         typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
     from childhub.settings import get_settings

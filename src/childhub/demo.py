@@ -69,7 +69,7 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
         f"Store {store.database_path}: schema version {version}"
         + (f" (applied {', '.join(applied)})." if applied else " (already up to date).")
     )
-    from childhub.ingest import ingest
+    from childhub.hub import ingest, link
 
     reports = ingest(store, [folder], progress=say)
     loaded = [r for r in reports if r.status == "loaded"]
@@ -81,8 +81,6 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
     )
     for report in failed:
         lines.append(f"Could not ingest {report.file}: {report.message}")
-    from childhub.link import link
-
     say("linking records of the same child")
     result = link(store, progress=say)
     lines.append(

@@ -255,7 +255,7 @@ class _ListRun:
     def __init__(self, conn: duckdb.DuckDBPyConnection, annex: AnnexATemplate, annex_list: AnnexAList, as_at: date):
         import duckdb
 
-        from childhub.ingest.tabular import quote
+        from childhub.store import quote_identifier
 
         self.annex_list = annex_list
         self.query = list_queries()[annex_list.number]
@@ -265,7 +265,7 @@ class _ListRun:
         ids = annex_list.column_ids
         self._id_position = ids.index("child_unique_id") if "child_unique_id" in ids else None
         self.children: set[Any] = set()  # the children whose records the list holds, for the audit log
-        columns = ", ".join(quote(column.id) for column in annex_list.columns)
+        columns = ", ".join(quote_identifier(column.id) for column in annex_list.columns)
         sql = f"SELECT {columns} FROM ({self.query.sql.rstrip().rstrip(';')}) AS annex_a_list"
         parameters = {"as_at": as_at} if "$as_at" in self.query.sql else {}
         try:

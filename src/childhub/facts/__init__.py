@@ -2,8 +2,8 @@
 
 Indicators and Annex A are written over these relations, never over the raw tables: each
 fact is one SQL file in ``sql/`` (``fact_<name>``), a SELECT over the current rows of the
-canonical tables (``@current(table)``, see ``childhub.ingest.current_sql``), the merged
-SSDA903 episodes (``@episodes``) and other facts. Every fact that names a child carries
+canonical tables (``@current(table)``, see ``childhub.store.current_sql``), the merged
+SSDA903 episodes (``@episodes``, the repairs in ``episodes.py``) and other facts. Every fact that names a child carries
 ``person_id`` (the source system's own ID), ``child_id`` (childhub's linked ID, NULL until
 linkage has run) and ``child_key`` (``child_id`` where there is one, else the source ID:
 what distinct children are counted by).
@@ -16,9 +16,12 @@ The writer keeps a copy of every fact in the store's ``facts`` schema, rebuilt b
 after every ingest and link; ``prepare`` uses those (as views) when they were built from the data
 as it is now, and builds its own otherwise (or for data as known on an earlier date).
 
-Public surface: ``prepare``, ``refresh``, ``fact_names``, ``describe``.
+``data_version`` names the state the facts were built from; ``childhub.hub`` refreshes them
+after every write and names the published snapshot with it.
+
+Public surface: ``prepare``, ``refresh``, ``data_version``, ``fact_names``, ``describe``.
 """
 
-from childhub.facts.build import describe, fact_names, prepare, refresh
+from childhub.facts.build import data_version, describe, fact_names, prepare, refresh
 
-__all__ = ["describe", "fact_names", "prepare", "refresh"]
+__all__ = ["data_version", "describe", "fact_names", "prepare", "refresh"]

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.errors import ChildhubError
+from childhub.store.history import has_one_version
+from childhub.store.sql import qualified, quote_identifier
 
 if TYPE_CHECKING:
     import duckdb
@@ -46,28 +48,27 @@ class Fact:
         """The canonical tables it reads through ``@current``."""
         return tuple(sorted(set(_CURRENT.findall(self.sql))))
 
-    def compile(self, known_on: date | None, one_version: frozenset[str] = frozenset()) -> str:
-        """The SQL with ``@current(table)`` and ``@episodes`` expanded for data as known on ``known_on``.
+    def compile(self, known_on: date | None, one_version: frozenset[str] = frozenset()) -> tuple[str, dict]:
+        """The SQL with ``@current(table)`` and ``@episodes`` expanded, and the parameters it binds.
 
-        Tables in ``one_version`` have a single visible batch per feed, so their rows need no
-        search for the latest version.
+        The expansions read the data as known on the named parameter ``$as_of`` (``known_on``,
+        None for now). Tables in ``one_version`` have a single visible batch per feed, so their
+        rows need no search for the latest version.
         """
-        from childhub.ingest.history import current_sql, episodes_sql
-
-        as_of = "CAST(NULL AS DATE)" if known_on is None else f"DATE '{known_on.isoformat()}'"
+        from childhub.facts.episodes import episodes_sql
+        from childhub.store.history import as_of_parameters, current_sql
 
         def current(match: re.Match) -> str:
             table = match.group(1)
-            sql, _ = current_sql(table, None, one_version=table in one_version)
-            return f"({sql.replace('CAST(? AS DATE)', as_of)})"
+            sql, _ = current_sql(table, known_on, one_version=table in one_version)
+            return f"({sql})"
 
         sql = _CURRENT.sub(current, self.sql)
         if _EPISODES in sql:
-            episodes, _ = episodes_sql(None)
-            episodes = _CURRENT.sub(current, episodes)
-            episodes = episodes.replace("CAST(? AS DATE)", as_of)
+            episodes, _ = episodes_sql(known_on)
             sql = sql.replace(_EPISODES, f"({episodes})")
-        return sql
+        reads_history = bool(self.tables) or _EPISODES in self.sql
+        return sql, as_of_parameters(known_on) if reads_history else {}
 
 
 def _description(sql: str, file: str) -> str:
@@ -205,7 +206,7 @@ def _definitions_hash() -> str:
 
     digest = hashlib.sha256()
     for fact in _facts().values():  # as compiled: the history rules they expand to count too
-        digest.update(fact.file.encode() + b"\0" + fact.compile(None).encode() + b"\0")
+        digest.update(fact.file.encode() + b"\0" + fact.compile(None)[0].encode() + b"\0")
     for statement in _macro_statements():
         digest.update(statement.encode() + b"\0")
     return digest.hexdigest()[:16]
@@ -244,21 +245,17 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
     try:
         for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall():
             if table != "refresh_state":
-                conn.execute(f'DROP TABLE facts."{table}"')
+                conn.execute(f"DROP TABLE {qualified('facts', table)}")
         checked: dict[str, bool] = {}
         for fact in _order_from(facts, list(facts)):
-            from childhub.ingest.history import has_one_version
-
             for table in fact.tables:
                 if table not in checked:
                     checked[table] = has_one_version(conn, table, None)
             one_version = frozenset(table for table, single in checked.items() if single)
-            sql = _FACT_REFERENCE.sub(
-                lambda m: f"facts.fact_{m.group(1)}" if m.group(1) in facts else m.group(0),
-                fact.compile(None, one_version),
-            )
+            sql, params = fact.compile(None, one_version)
+            sql = _FACT_REFERENCE.sub(lambda m: f"facts.fact_{m.group(1)}" if m.group(1) in facts else m.group(0), sql)
             try:
-                conn.execute(f'CREATE TABLE facts."{fact.table}" AS {sql}')
+                conn.execute(f"CREATE TABLE {qualified('facts', fact.table)} AS {sql}", params)
             except duckdb.Error as error:
                 message = str(error).splitlines()[0]
                 raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
@@ -295,10 +292,8 @@ def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, 
         if known_on is None:
             # Facts the store keeps, built from the data as it is now, stand in as views.
             for table in sorted(_persisted_fresh(conn)):
-                conn.execute(f'CREATE TEMP VIEW "{table}" AS SELECT * FROM facts."{table}"')
+                conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")
                 tables.add(table)
-    from childhub.ingest.history import has_one_version
-
     checked: dict[str, bool] = {}
     for fact in _order_from(facts, list(names) if names is not None else list(facts)):
         if fact.table in tables:
@@ -307,8 +302,9 @@ def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, 
             if table not in checked:
                 checked[table] = has_one_version(conn, table, known_on)
         one_version = frozenset(table for table, single in checked.items() if single)
+        sql, params = fact.compile(known_on, one_version)
         try:
-            conn.execute(f'CREATE TEMP TABLE "{fact.table}" AS {fact.compile(known_on, one_version)}')
+            conn.execute(f"CREATE TEMP TABLE {quote_identifier(fact.table)} AS {sql}", params)
         except duckdb.Error as error:
             message = str(error).splitlines()[0]
             raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
@@ -319,7 +315,7 @@ def _drop_all(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
     views = {row[0] for row in conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for table in sorted(tables):
         if table.startswith("fact_"):
-            conn.execute(f'DROP {"VIEW" if table in views else "TABLE"} "{table}"')
+            conn.execute(f"DROP {'VIEW' if table in views else 'TABLE'} {quote_identifier(table)}")
 
 
 def drop(conn: duckdb.DuckDBPyConnection) -> None:

@@ -1,12 +1,13 @@
 """Ingest: every source system's extract into the store, atomically, with history.
 
-Public surface: ``ingest`` (files or folders into the store, one batch per file, a report
-for each), ``list_batches`` and ``batch_detail`` (what was loaded, when, from where, and
-every problem found), ``current_sql`` (a table as it stands now or stood on a date).
+Public surface: ``ingest`` (files or folders into the store on the writer connection, one batch
+per file, a report for each; ``childhub.hub.ingest`` runs it and then refreshes the facts and
+publishes), ``list_batches`` and ``batch_detail`` (what was loaded, when, from where, and every
+problem found) and ``batch_state`` (the batches in one string, for naming a snapshot). A table as
+it stands now or stood on a date is ``childhub.store.current_sql``.
 """
 
-from childhub.ingest.batches import BatchDetail, batch_detail, list_batches
-from childhub.ingest.history import current_sql
+from childhub.ingest.batches import BatchDetail, batch_detail, batch_state, list_batches
 from childhub.ingest.run import FileReport, ingest
 
-__all__ = ["BatchDetail", "FileReport", "batch_detail", "current_sql", "ingest", "list_batches"]
+__all__ = ["BatchDetail", "FileReport", "batch_detail", "batch_state", "ingest", "list_batches"]

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from childhub.errors import ChildhubError
 from childhub.ingest.model import Problem
-from childhub.ingest.tabular import quote
-from childhub.store import Store
+from childhub.store import Store, quote_identifier
 
 BATCH_COLUMNS = (
     "batch_id",
@@ -32,6 +31,11 @@ class BatchDetail:
     problems: list[Problem]
     total_problems: int
     rows_by_table: dict[str, int]
+
+
+def batch_state(conn) -> str:
+    """What the batches are now, in one string (how many, the newest), for naming a published snapshot."""
+    return conn.execute("SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch").fetchone()[0]
 
 
 def batch_problems(conn, batch_id: int, limit: int) -> list[Problem]:
@@ -74,7 +78,9 @@ def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> Batch
         ]
         counts = {}
         for table in tables:
-            count = conn.execute(f"SELECT count(*) FROM {quote(table)} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            count = conn.execute(
+                f"SELECT count(*) FROM {quote_identifier(table)} WHERE batch_id = ?", [batch_id]
+            ).fetchone()[0]
             if count:
                 counts[table] = count
     return BatchDetail(batch=batch, problems=problems, total_problems=total, rows_by_table=counts)

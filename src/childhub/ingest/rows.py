@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from childhub.ingest.model import ReadResult
-from childhub.ingest.tabular import quote
+from childhub.store import quote_identifier
 
 NULL = "\\N"  # how a missing value is written to the staging CSV (an empty string stays empty)
 
@@ -55,10 +55,11 @@ def load_read_result(conn, result: ReadResult, batch_id: int, label: str) -> tup
                 f"c{i}" if types[c] == "VARCHAR" else f"CAST(NULLIF(c{i}, '') AS {types[c]})"
                 for i, c in enumerate(columns)
             )
-            names = ", ".join(quote(c) for c in [*columns, "source_system", "batch_id", "source_record_key"])
+            names = ", ".join(quote_identifier(c) for c in [*columns, "source_system", "batch_id", "source_record_key"])
             conn.execute(
-                f"INSERT INTO {quote(table)} ({names}) SELECT {casts}, ?, ?, k FROM read_csv(?, header = true, "
-                f"columns = {{{spec}, 'k': 'VARCHAR'}}, quote = '\"', escape = '\"', delim = ',', nullstr = ?)",
+                f"INSERT INTO {quote_identifier(table)} ({names}) SELECT {casts}, ?, ?, k "
+                f"FROM read_csv(?, header = true, columns = {{{spec}, 'k': 'VARCHAR'}}, "
+                "quote = '\"', escape = '\"', delim = ',', nullstr = ?)",
                 [result.source_system, batch_id, temp_name, NULL],
             )
         finally:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from childhub.calendar import reporting_year_end
 from childhub.errors import ChildhubError, IngestError
@@ -25,7 +26,9 @@ from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
 from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mapping
 from childhub.ingest.model import Problem
 from childhub.ingest.tabular import apply_mapping, latest_date, read_csv_header, stage_csv
-from childhub.store import Store
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Errors a hostile or odd file can raise from the libraries beneath: reported for that file.
 UNEXPECTED = (ValueError, KeyError, IndexError, UnicodeError, csv.Error, OSError)
@@ -134,7 +137,8 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def ingest(
-    store: Store,
+    conn: duckdb.DuckDBPyConnection,
+    data_dir: Path,
     paths: list[Path],
     *,
     source: str | None = None,
@@ -143,41 +147,37 @@ def ingest(
     extract_date: date | None = None,
     progress: Callable[..., None] | None = None,
 ) -> list[FileReport]:
-    """Ingest every file under ``paths``; one batch per file; a report for each."""
-    say = progress or (lambda *args, **kwargs: None)
-    with store.writer() as conn:
-        known = _known_tables(conn)
-        user_mappings = tuple(load_mapping(p, known_tables=known) for p in mapping_files)
-        mappings = user_mappings + builtin_mappings()
-        ssd = {t: {c: k for c, k in known[t].items() if c not in PROVENANCE} for t in SSD_TABLES if t in known}
-        files = expand(paths)
-        plans: dict[Path, _Plan] = {}
-        reports: dict[Path, FileReport] = {}
-        for path in files:
-            if path.name in NOT_SOURCE_FILES:
-                reports[path] = FileReport(str(path), "skipped", "not a source file")
-                continue
-            try:
-                plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
-            except _Skip as skip:
-                reports[path] = FileReport(str(path), "skipped", str(skip))
-            except ChildhubError as error:
-                reports[path] = FileReport(str(path), "failed", str(error))
-            except UNEXPECTED as error:  # one bad file never stops the others
-                reports[path] = FileReport(str(path), "failed", _unexpected(path, error))
-        _share_collection_years(plans)
-        for done, path in enumerate(files):
-            say("ingesting", done, len(files))
-            if path in plans:
-                reports[path] = _ingest_one(conn, store, plans[path], strict)
-        if any(report.status == "loaded" for report in reports.values()):
-            from childhub.facts import refresh
-            from childhub.store import publish_snapshot
+    """Ingest every file under ``paths`` on the writer ``conn``; one batch per file; a report for each.
 
-            say("refreshing the facts")
-            refresh(conn)
-            publish_snapshot(store, conn)
-        return [reports[path] for path in files]
+    Originals are archived under ``data_dir``. Refreshing the facts and publishing for readers is
+    ``childhub.hub.ingest``'s, which calls this.
+    """
+    say = progress or (lambda *args, **kwargs: None)
+    known = _known_tables(conn)
+    user_mappings = tuple(load_mapping(p, known_tables=known) for p in mapping_files)
+    mappings = user_mappings + builtin_mappings()
+    ssd = {t: {c: k for c, k in known[t].items() if c not in PROVENANCE} for t in SSD_TABLES if t in known}
+    files = expand(paths)
+    plans: dict[Path, _Plan] = {}
+    reports: dict[Path, FileReport] = {}
+    for path in files:
+        if path.name in NOT_SOURCE_FILES:
+            reports[path] = FileReport(str(path), "skipped", "not a source file")
+            continue
+        try:
+            plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
+        except _Skip as skip:
+            reports[path] = FileReport(str(path), "skipped", str(skip))
+        except ChildhubError as error:
+            reports[path] = FileReport(str(path), "failed", str(error))
+        except UNEXPECTED as error:  # one bad file never stops the others
+            reports[path] = FileReport(str(path), "failed", _unexpected(path, error))
+    _share_collection_years(plans)
+    for done, path in enumerate(files):
+        say("ingesting", done, len(files))
+        if path in plans:
+            reports[path] = _ingest_one(conn, data_dir, plans[path], strict)
+    return [reports[path] for path in files]
 
 
 def _known_tables(conn) -> dict[str, dict[str, str]]:
@@ -336,7 +336,7 @@ def _scope(plan: _Plan) -> str:
     return plan.detected.kind
 
 
-def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
+def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool) -> FileReport:
     path = plan.facts.path
     label = path.name
     kind = plan.detected.kind
@@ -389,7 +389,7 @@ def _ingest_one(conn, store: Store, plan: _Plan, strict: bool) -> FileReport:
                 rows_rejected=rejected,
                 problems=sample,
             )
-        archive = _archive(store, path, plan.facts.sha256)
+        archive = _archive(data_dir, path, plan.facts.sha256)
         conn.execute(
             "UPDATE ingest_batch SET status = 'loaded', finished_at = ?, rows_read = ?, rows_loaded = ?, "
             "rows_rejected = ?, problems = ?, archive_path = ? WHERE batch_id = ?",
@@ -502,16 +502,16 @@ def _problems(conn, batch_id: int) -> list[Problem]:
     return batch_problems(conn, batch_id, REPORTED_PROBLEMS)
 
 
-def _archive(store: Store, path: Path, sha256: str) -> str:
+def _archive(data_dir: Path, path: Path, sha256: str) -> str:
     """Keep the original, named by its content hash, so any output can be traced to it."""
-    folder = store.data_dir / "archive" / sha256[:2]
+    folder = data_dir / "archive" / sha256[:2]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
         partial = target.with_suffix(target.suffix + ".partial")
         shutil.copyfile(path, partial)
         partial.replace(target)
-    return str(target.relative_to(store.data_dir))
+    return str(target.relative_to(data_dir))
 
 
 __all__ = ["FileReport", "ingest", "expand"]

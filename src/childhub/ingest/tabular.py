@@ -28,6 +28,7 @@ from childhub.codes import code_set
 from childhub.errors import IngestError
 from childhub.ingest.mapping import ColumnRule, Mapping, canonical_table, code_sets, normalise_header
 from childhub.ingest.model import Problem
+from childhub.store import quote_identifier
 
 # Every reason a UPN is unknown that any return uses (UN1-UN10): a mapped file names no return.
 UPN_REASONS = tuple(code.code for code in code_set("upn_unknown").codes)
@@ -37,11 +38,6 @@ POSTCODE_PATTERN = r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}"
 MAX_FIELD_CHARS = 100_000
 # Dates outside these years are mistakes (a two-digit year, a 31/12/9999 placeholder), not dates.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
-
-
-def quote(identifier: str) -> str:
-    """The one way an identifier enters SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 @dataclass
@@ -88,7 +84,8 @@ def stage_csv(conn, path: Path, encoding: str, table: str, file_label: str) -> S
             columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
             try:
                 conn.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT row_number() OVER () + 1 AS _row, * "
+                    f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} AS "
+                    "SELECT row_number() OVER () + 1 AS _row, * "
                     f"FROM read_csv(?, header = true, columns = {{{columns}}}, quote = '\"', escape = '\"', "
                     f"delim = ',', strict_mode = true, parallel = false)",
                     [str(path)],
@@ -163,7 +160,7 @@ def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: st
                 ) from None
         columns = ", ".join(["'_row': 'BIGINT'"] + [f"'c{i}': 'VARCHAR'" for i in range(width)])
         conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT * FROM read_csv(?, header = true, "
+            f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM read_csv(?, header = true, "
             f"columns = {{{columns}}}, quote = '\"', escape = '\"', delim = ',', strict_mode = true)",
             [temp_name],
         )
@@ -183,7 +180,7 @@ def stage_rows(conn, headers: list[str], rows: list[tuple[str, list[str | None]]
                 writer.writerow([row_ref, *("" if v is None else v for v in values)])
         columns = ", ".join(["'_row': 'VARCHAR'"] + [f"'c{i}': 'VARCHAR'" for i in range(len(headers))])
         conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE {quote(table)} AS SELECT * FROM read_csv(?, header = true, "
+            f"CREATE OR REPLACE TEMP TABLE {quote_identifier(table)} AS SELECT * FROM read_csv(?, header = true, "
             f"columns = {{{columns}}}, quote = '\"', escape = '\"', delim = ',')",
             [temp_name],
         )
@@ -238,7 +235,7 @@ class _Compiler:
         column = self.staged.column_for(header)
         if column is None:
             raise IngestError(f"the file has no column {header!r}, which mapping {self.mapping.kind} needs")
-        return f"NULLIF(TRIM({quote(column)}), '')"
+        return f"NULLIF(TRIM({quote_identifier(column)}), '')"
 
     def joined(self, headers: tuple[str, ...]) -> str:
         """A key from columns' values as the mapping reads them (a date in any format is one key)."""
@@ -373,7 +370,7 @@ def apply_mapping(
 ) -> Outcome:
     """Check, quarantine and load one staged source; returns what happened."""
     compiler = _Compiler(mapping, staged, constants)
-    stg = quote(staged.table)
+    stg = quote_identifier(staged.table)
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _problems (row_ref VARCHAR, column_name VARCHAR, value VARCHAR, "
         "message VARCHAR, severity VARCHAR)"
@@ -469,7 +466,7 @@ def apply_mapping(
         names = [*table.columns, "source_system", "batch_id", "source_record_key"]
         values = [f"v{index}" for index in range(len(table.columns))]
         inserted = conn.execute(
-            f"INSERT INTO {quote(table_name)} ({', '.join(quote(n) for n in names)}) "
+            f"INSERT INTO {quote_identifier(table_name)} ({', '.join(quote_identifier(n) for n in names)}) "
             f"SELECT {', '.join(values)}, ?, ?, {record_key} FROM {typed} "
             "WHERE _when IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM _rejected j WHERE j.row_ref = CAST(_row AS VARCHAR))"
@@ -494,9 +491,9 @@ def latest_date(conn, staged: Staged, columns: tuple[str, ...], formats: tuple[s
         column = staged.column_for(header)
         if column is None:
             continue
-        attempts = ", ".join(f"TRY_STRPTIME(NULLIF(TRIM({quote(column)}), ''), ?)" for _ in formats)
+        attempts = ", ".join(f"TRY_STRPTIME(NULLIF(TRIM({quote_identifier(column)}), ''), ?)" for _ in formats)
         params.extend(formats)
-        parts.append(f"SELECT max(CAST(COALESCE({attempts}) AS DATE)) AS d FROM {quote(staged.table)}")
+        parts.append(f"SELECT max(CAST(COALESCE({attempts}) AS DATE)) AS d FROM {quote_identifier(staged.table)}")
     if not parts:
         return None
     return conn.execute(f"SELECT max(d) FROM ({' UNION ALL '.join(parts)})", params).fetchone()[0]

@@ -2,26 +2,33 @@
 
 The public surface, and the only one the CLI and the web app import:
 
-- ``link`` (a full run: source records, scoring with Splink, clustering with the constraints a
-  child imposes, stable IDs, families, the review queue) and ``link_new_records`` (records that
-  arrived since, matched at once);
+- ``link`` (a full run on the writer connection: source records, scoring with Splink, clustering
+  with the constraints a child imposes, stable IDs, families, the review queue) and
+  ``link_new_records`` (records that arrived since, matched at once); ``DEFAULT_THRESHOLD`` is the
+  match probability at which a scored pair links;
 - ``review_pairs`` (the queue, side by side, with the evidence per field; ``REVIEW_FIELDS``,
-  ``review_labels``, ``review_pair_status``) and ``decide`` (people settle uncertain pairs);
+  ``review_labels``, ``review_pair_status``), ``decide`` (people settle uncertain pairs) and
+  ``review_state`` (the queue in one string, for naming a snapshot);
 - ``search`` and ``parse_query`` (person search with linkage's comparisons), with ``latest_scorer``
   (the last run's model as a ``Scorer``);
 - ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
 - ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
   truth) and ``export_identities``.
+
+The writers (``link``, ``link_new_records``, ``decide``) are run by ``childhub.hub``, which then
+refreshes the facts and publishes.
 """
 
+from childhub.link.cluster import DEFAULT_THRESHOLD
 from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
 from childhub.link.lists import link_lists
 from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
-from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records
+from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_state
 from childhub.link.search import Query, parse_query, search
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
     "REVIEW_FIELDS",
     "LinkResult",
     "Match",
@@ -39,5 +46,6 @@ __all__ = [
     "review_labels",
     "review_pair_status",
     "review_pairs",
+    "review_state",
     "search",
 ]

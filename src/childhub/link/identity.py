@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
+from childhub.store import current_sql
+
 
 def bulk(conn, sql: str, rows: list[list], columns: list[str]) -> None:
     """Run ``sql`` over ``rows`` staged as the relation ``rows`` (far faster than executemany)."""
@@ -124,8 +126,6 @@ def assign_children(conn, clusters: dict[str, list[str]], run_id: int, now: date
 def assign_families(conn, record_child: dict[str, int], now: datetime) -> int:
     """Group children into families: those who lived in one home at the same time, and those
     with a parent or step-parent in common (same name and date of birth)."""
-    from childhub.ingest.history import current_sql
-
     parent: dict[int, int] = {c: c for c in set(record_child.values())}
 
     def find(x: int) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from childhub.errors import ChildhubError
 from childhub.link.comparisons import COMPARISONS, FIELDS, POSTCODE_DISTRICT, Level, nickname_pairs
+from childhub.store import quote_identifier
 
 WORK = "childhub_link_work"
 # Loose blocking is the commonest way to make linkage slow or exhaust memory: counted first, then bounded.
@@ -165,16 +166,17 @@ def score_pairs(
     """Train on source records (or use ``model``) and score every blocked pair above ``threshold``.
 
     ``records_sql`` selects unique_id, forename, surname, date_of_birth, sex, postcode, upn and
-    nhs_number; ``{catalog}`` in it names the connection's own catalogue (the store's, by default).
+    nhs_number; ``{catalog}`` in it names the connection's own catalogue, quoted (the store's, by default).
     When the records cannot train a model (no pairs share an identifier), the reference model is used.
     """
     from splink import DuckDBAPI, Linker, block_on
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
-    store_catalog = conn.execute("SELECT current_database()").fetchall()[0][0]
-    conn.execute(f"ATTACH ':memory:' AS {WORK}")
+    store_catalog = quote_identifier(conn.execute("SELECT current_database()").fetchall()[0][0])
+    work = quote_identifier(WORK)
+    conn.execute(f"ATTACH ':memory:' AS {work}")
     try:
-        conn.execute(f"USE {WORK}")
+        conn.execute(f"USE {work}")
         conn.execute("CREATE TABLE nickname_pairs (name1 VARCHAR, name2 VARCHAR)")
         conn.executemany("INSERT INTO nickname_pairs VALUES (?, ?)", sorted(nickname_pairs()))
         conn.execute(
@@ -224,4 +226,4 @@ def score_pairs(
         return Scored(pairs, by_rule, model_json, records)
     finally:
         conn.execute(f"USE {store_catalog}")
-        conn.execute(f"DETACH {WORK}")
+        conn.execute(f"DETACH {work}")

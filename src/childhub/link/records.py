@@ -8,7 +8,7 @@ is the identity table ``source_record``, rebuilt on every run.
 
 from __future__ import annotations
 
-from childhub.ingest.history import current_sql
+from childhub.store import current_sql
 
 
 def _first(expression: str) -> str:
@@ -54,6 +54,6 @@ def build_source_records(conn) -> int:
         FROM p LEFT JOIN a ON a.source_system = p.source_system AND a.addr_person_id = p.pers_person_id
         GROUP BY p.source_system, p.pers_person_id
         """,
-        [*person_params, *address_params],
+        {**person_params, **address_params},
     )
     return conn.execute("SELECT count(*) FROM source_record").fetchall()[0][0]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from childhub.errors import ChildhubError
 from childhub.link.cluster import DEFAULT_THRESHOLD, REVIEW_FROM, Record, cluster
@@ -14,6 +16,9 @@ from childhub.link.identity import assign_children, assign_families, bulk
 from childhub.link.model import score_pairs
 from childhub.link.records import build_source_records
 from childhub.store import Store
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass
@@ -29,68 +34,64 @@ class LinkResult:
     seconds: float = 0.0
 
 
-def _refresh_and_publish(store: Store, conn) -> None:
-    """Rebuild the facts the change touched and publish the store for the web app."""
-    from childhub.facts import refresh
-    from childhub.store import publish_snapshot
+def link(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: Callable[..., None] | None = None,
+) -> LinkResult:
+    """Link every source record in the store to a child, and children to families, on the writer ``conn``.
 
-    refresh(conn)
-    publish_snapshot(store, conn)
-
-
-def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -> LinkResult:
-    """Link every source record in the store to a child, and children to families."""
+    Refreshing the facts and publishing for readers is ``childhub.hub.link``'s, which calls this.
+    """
     say = progress or (lambda *args, **kwargs: None)
     started = time.perf_counter()
     now = datetime.now()
-    with store.writer() as conn:
-        say("gathering source records")
-        conn.execute("BEGIN TRANSACTION")
-        records_count = build_source_records(conn)
-        run_id = conn.execute(
-            "INSERT INTO link_run (started_at, records, threshold) VALUES (?, ?, ?) RETURNING run_id",
-            [now, records_count, threshold],
-        ).fetchall()[0][0]
-        conn.execute("COMMIT")
-        if records_count == 0:
-            raise ChildhubError("there are no person records in the store to link: childhub ingest loads them")
-        say("scoring pairs (Splink)")
-        scored = score_pairs(conn)
-        say("grouping records into children")
-        records = {
-            f"{row[0]}:{row[1]}": Record(f"{row[0]}:{row[1]}", *row[2:])
-            for row in conn.execute(
-                "SELECT source_system, source_record_id, forename, date_of_birth, upn, former_upn, nhs_number "
-                "FROM source_record"
-            ).fetchall()
-        }
-        decided = conn.execute(
-            "SELECT record_l, record_r, status FROM link_review WHERE status IN ('same', 'different')"
+    say("gathering source records")
+    conn.execute("BEGIN TRANSACTION")
+    records_count = build_source_records(conn)
+    run_id = conn.execute(
+        "INSERT INTO link_run (started_at, records, threshold) VALUES (?, ?, ?) RETURNING run_id",
+        [now, records_count, threshold],
+    ).fetchall()[0][0]
+    conn.execute("COMMIT")
+    if records_count == 0:
+        raise ChildhubError("there are no person records in the store to link: childhub ingest loads them")
+    say("scoring pairs (Splink)")
+    scored = score_pairs(conn)
+    say("grouping records into children")
+    records = {
+        f"{row[0]}:{row[1]}": Record(f"{row[0]}:{row[1]}", *row[2:])
+        for row in conn.execute(
+            "SELECT source_system, source_record_id, forename, date_of_birth, upn, former_upn, nhs_number "
+            "FROM source_record"
         ).fetchall()
-        same = {frozenset((left, right)) for left, right, s in decided if s == "same"}
-        different = {frozenset((left, right)) for left, right, s in decided if s == "different"}
-        result = cluster(records, [(a, b, p) for a, b, p, *_ in scored.pairs], threshold, same, different)
-        clusters: dict[str, list[str]] = {}
-        for record, representative in result.cluster_of.items():
-            clusters.setdefault(representative, []).append(record)
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            say("keeping child IDs stable")
-            record_child = assign_children(conn, clusters, run_id, now)
-            say("grouping children into families")
-            families = assign_families(conn, record_child, now)
-            queued = _queue_for_review(conn, scored.pairs, result, record_child, threshold, run_id)
-            conn.execute(
-                "UPDATE link_run SET finished_at = ?, pairs_scored = ?, children = ?, families = ?, model_json = ? "
-                "WHERE run_id = ?",
-                [datetime.now(), len(scored.pairs), len(clusters), families, scored.model_json, run_id],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        say("refreshing the facts")
-        _refresh_and_publish(store, conn)
+    }
+    decided = conn.execute(
+        "SELECT record_l, record_r, status FROM link_review WHERE status IN ('same', 'different')"
+    ).fetchall()
+    same = {frozenset((left, right)) for left, right, s in decided if s == "same"}
+    different = {frozenset((left, right)) for left, right, s in decided if s == "different"}
+    result = cluster(records, [(a, b, p) for a, b, p, *_ in scored.pairs], threshold, same, different)
+    clusters: dict[str, list[str]] = {}
+    for record, representative in result.cluster_of.items():
+        clusters.setdefault(representative, []).append(record)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        say("keeping child IDs stable")
+        record_child = assign_children(conn, clusters, run_id, now)
+        say("grouping children into families")
+        families = assign_families(conn, record_child, now)
+        queued = _queue_for_review(conn, scored.pairs, result, record_child, threshold, run_id)
+        conn.execute(
+            "UPDATE link_run SET finished_at = ?, pairs_scored = ?, children = ?, families = ?, model_json = ? "
+            "WHERE run_id = ?",
+            [datetime.now(), len(scored.pairs), len(clusters), families, scored.model_json, run_id],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return LinkResult(
         run_id,
         records_count,
@@ -104,22 +105,22 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress=None) -
     )
 
 
-def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> list:
-    """Match only the records that arrived since the last run, at once, without re-linking the rest."""
+def link_new_records(conn: duckdb.DuckDBPyConnection, *, threshold: float = DEFAULT_THRESHOLD) -> list:
+    """Match only the records that arrived since the last run, at once, without re-linking the rest.
+
+    On the writer ``conn``; ``childhub.hub.link_new_records`` refreshes the facts after it.
+    """
     from childhub.link.instant import match_new_records
 
     now = datetime.now()
-    with store.writer() as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            build_source_records(conn)
-            matches = match_new_records(conn, threshold, now)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        if matches:
-            _refresh_and_publish(store, conn)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        build_source_records(conn)
+        matches = match_new_records(conn, threshold, now)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return matches
 
 
@@ -156,26 +157,31 @@ def _queue_for_review(conn, pairs, result, record_child, threshold: float, run_i
     return len(rows)
 
 
-def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
-    """Record a person's decision on a pair: ``same`` or ``different``; later runs respect it."""
+def decide(conn: duckdb.DuckDBPyConnection, pair_id: int, decision: str, decided_by: str) -> None:
+    """Record a person's decision on a pair, on the writer ``conn``: ``same`` or ``different``; later runs
+    respect it. ``childhub.hub.decide`` publishes it, so the review queue the web app shows moves on at once."""
     if decision not in ("same", "different"):
         raise ChildhubError(f"a decision is 'same' or 'different', not {decision!r}")
-    with store.writer() as conn:
-        found = conn.execute("SELECT status FROM link_review WHERE pair_id = ?", [pair_id]).fetchall()
-        if not found:
-            raise ChildhubError(f"there is no pair {pair_id} in the review queue")
-        now = datetime.now()
-        conn.execute(
-            "UPDATE link_review SET status = ?, decided_by = ?, decided_at = ? WHERE pair_id = ?",
-            [decision, decided_by, now, pair_id],
-        )
-        conn.execute(
-            "INSERT INTO identity_decision (decided_at, decision, decided_by, reason) VALUES (?, ?, ?, ?)",
-            [now, f"review: {decision}", decided_by, f"pair {pair_id}; applied at the next childhub link"],
-        )
-        from childhub.store import publish_snapshot
+    found = conn.execute("SELECT status FROM link_review WHERE pair_id = ?", [pair_id]).fetchall()
+    if not found:
+        raise ChildhubError(f"there is no pair {pair_id} in the review queue")
+    now = datetime.now()
+    conn.execute(
+        "UPDATE link_review SET status = ?, decided_by = ?, decided_at = ? WHERE pair_id = ?",
+        [decision, decided_by, now, pair_id],
+    )
+    conn.execute(
+        "INSERT INTO identity_decision (decided_at, decision, decided_by, reason) VALUES (?, ?, ?, ?)",
+        [now, f"review: {decision}", decided_by, f"pair {pair_id}; applied at the next childhub link"],
+    )
 
-        publish_snapshot(store, conn)  # the review queue the web app shows moves on at once
+
+def review_state(conn: duckdb.DuckDBPyConnection) -> str:
+    """What the review queue is now, in one string (pairs, decisions, the newest), for naming a snapshot."""
+    return conn.execute(
+        "SELECT count(*) || ':' || count(decided_at) || ':' || coalesce(max(pair_id), 0) || ':' "
+        "|| coalesce(max(decided_at), TIMESTAMP '1900-01-01') FROM link_review"
+    ).fetchone()[0]
 
 
 def export_identities(store: Store, out: Path) -> int:

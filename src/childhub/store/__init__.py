@@ -1,11 +1,18 @@
-"""childhub's store: the DuckDB database every source is loaded into.
+"""childhub's store: the DuckDB database every source is loaded into, and what every layer stands on.
 
-``Store`` owns every connection (one writer, many readers), applies the schema
-migrations in ``migrations/`` and runs analysts' sandboxed read-only queries; after every
-change the writer publishes a read-only snapshot for the web app (``publish_snapshot``).
+``Store`` owns every connection (one writer, many readers), applies the schema migrations in
+``migrations/`` and runs analysts' sandboxed read-only queries; ``publish_snapshot`` copies the
+store for the web app's readers (``childhub.hub`` calls it after every write). Every layer builds
+its SQL with ``quote_identifier``/``qualified`` (the one way a name enters SQL) and reads a table as
+it stood on a date with ``current_sql``. The store imports nothing above it.
+
+(``childhub.store.hub`` is the SQLite accounts and audit database, unrelated to the write
+orchestrator ``childhub.hub``.)
 """
 
+from childhub.store.history import current_sql, has_one_version
 from childhub.store.query import QueryResult
+from childhub.store.sql import qualified, quote_identifier
 from childhub.store.store import (
     Store,
     current_snapshot,
@@ -19,8 +26,12 @@ __all__ = [
     "QueryResult",
     "Store",
     "current_snapshot",
+    "current_sql",
+    "has_one_version",
     "open_snapshot",
     "open_store",
     "publish_snapshot",
+    "qualified",
+    "quote_identifier",
     "scratch_connection",
 ]

@@ -138,9 +138,11 @@ _SNAPSHOTS_KEPT = 2
 _SERVE_MEMORY = "6GB"
 
 
-def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
+def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str) -> Path:
     """Publish the store as it stands as a read-only snapshot for the web app; called on the writer.
 
+    ``version`` names the state of everything the web app shows (``childhub.hub`` builds it from
+    what each layer says of its own tables); the same version as the last snapshot publishes nothing.
     The writer checkpoints, copies the database file into ``<data_dir>/serve/`` under a new name and
     then points ``serve/CURRENT`` at it (each step an atomic rename), so a reader sees either the
     last snapshot or this one, never half of one. The two newest snapshots are kept: the web app may
@@ -150,7 +152,7 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     import shutil
 
     serve = store.data_dir / SERVE_DIR
-    name = f"snapshot-{_snapshot_version(conn)}.duckdb"
+    name = f"snapshot-{_snapshot_version(conn, version)}.duckdb"
     current = current_snapshot(store.data_dir)
     if current is not None and current.name == name:
         return current  # nothing the web app shows has changed since the last one
@@ -168,19 +170,12 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     return serve / name
 
 
-def _snapshot_version(conn: duckdb.DuckDBPyConnection) -> str:
-    """A name for the state of everything the web app shows: the facts' data, the batches, the review queue."""
+def _snapshot_version(conn: duckdb.DuckDBPyConnection, version: str) -> str:
+    """A short name for ``version`` (what the layers above say the web app shows) and the store's schema."""
     import hashlib
 
-    from childhub.facts.build import data_version
-
-    extra = conn.execute(
-        "SELECT (SELECT count(*) || ':' || coalesce(max(batch_id), 0) FROM ingest_batch), "
-        "(SELECT count(*) || ':' || count(decided_at) || ':' || coalesce(max(pair_id), 0) || ':' "
-        "        || coalesce(max(decided_at), TIMESTAMP '1900-01-01') FROM link_review), "
-        "(SELECT count(*) FROM schema_migrations)"
-    ).fetchone()
-    text = data_version(conn) + "|" + "|".join(str(part) for part in extra)
+    migrations = conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+    text = f"{version}|{migrations}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from childhub.errors import StoreError
-from childhub.link import decide, review_labels, review_pair_status, review_pairs
+from childhub.hub import decide
+from childhub.link import review_labels, review_pair_status, review_pairs
 from childhub.web.deps import Conflict, NotFound, Signed, audit, context, csrf_protected, render, require, signed_in
 
 ROLES = ("admin", "analyst")
@@ -35,7 +36,8 @@ def queue_for(request: Request, signed: Signed) -> dict:
 
 
 def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:
-    """Record the decision in the store (which publishes a new snapshot); StoreError if another process writes."""
+    """Record the decision through ``childhub.hub`` (which publishes a new snapshot); Conflict if another
+    process writes."""
     from childhub.store import Store
 
     ctx = context(request)

@@ -1,46 +1,18 @@
-"""History: the rows that stand today, or stood on any earlier date.
+"""SSDA903 episodes of care merged across yearly returns: the repairs are a facts rule.
 
-Every row keeps the batch that brought it. A snapshot batch replaces the earlier batches of
-its scope (last year's SSDA903 episodes file does not replace this year's, but a re-sent
-file for the same year does); a changes batch adds new versions by source key. Within a
-feed, the latest version of each source record wins. ``current_sql`` gives the SQL for a
-canonical table as it stood on a date, for indicators, reports and analysts.
+Each yearly SSDA903 return restates the episodes it knows; returns disagree and leave episodes
+open. ``episodes_sql`` merges them into one history per child, with each repair it made named,
+and is what ``@episodes`` in a fact's SQL expands to.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from childhub.ingest.tabular import quote
+from childhub.store.history import current_sql
 
 
-def current_sql(table: str, as_of: date | None = None, *, one_version: bool = False) -> tuple[str, list]:
-    """SQL (and its parameters) selecting ``table``'s rows as they stood on ``as_of`` (None: now).
-
-    ``one_version`` says that no feed has two visible batches of the table (``has_one_version``),
-    so every visible row is the current one and the latest-version search can be skipped.
-    """
-    if one_version:
-        return f"SELECT t.* FROM {quote(table)} t JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id)", [as_of]
-    sql = (
-        f"SELECT t.* FROM {quote(table)} t JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id) "
-        "QUALIFY row_number() OVER (PARTITION BY b.feed, t.source_system, t.source_record_key "
-        "ORDER BY b.extract_date DESC NULLS LAST, t.batch_id DESC) = 1"
-    )
-    return sql, [as_of]
-
-
-def has_one_version(conn, table: str, as_of: date | None = None) -> bool:
-    """True when each feed has at most one visible batch holding rows of ``table`` (a cheap check)."""
-    most = conn.execute(
-        f"SELECT max(batches) FROM (SELECT count(DISTINCT t.batch_id) AS batches FROM {quote(table)} t "
-        "JOIN visible_batches(CAST(? AS DATE)) b USING (batch_id) GROUP BY b.feed)",
-        [as_of],
-    ).fetchone()[0]
-    return most is None or most <= 1
-
-
-def episodes_sql(as_of: date | None = None) -> tuple[str, list]:
+def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:
     """SSDA903 episodes of care merged across yearly returns, with the repairs documented.
 
     Rules, applied to the episodes that stand on ``as_of`` (one per child and start date, the
@@ -53,7 +25,8 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, list]:
        one starts, with the same rule for its reason.
     3. A gap between an episode ceased with X1 and the next episode is reported, not filled.
 
-    Each row says which rule, if any, touched it (``repair``).
+    Each row says which rule, if any, touched it (``repair``). The parameters are
+    ``current_sql``'s (the named ``$as_of``).
     """
     inner, params = current_sql("cla_episodes", as_of)
     sql = f"""

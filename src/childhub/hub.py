@@ -1,0 +1,102 @@
+"""The one write path: every change to the store runs here, and is then refreshed and published.
+
+Each writer opens the store's writer connection, runs the layer's own function on it (ingest a
+batch, link, match new records, record a review decision), rebuilds the facts the change touched
+(``childhub.facts.refresh``, a no-op when nothing they read changed) and publishes a snapshot for
+the web app's readers, named by what each layer says of its own tables. No layer below this one
+refreshes facts or publishes; the CLI, the demo and the web app write only through here.
+
+Not to be confused with ``childhub.store.hub``, the SQLite database of accounts and the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from childhub import facts
+from childhub import ingest as ingest_layer
+from childhub import link as link_layer
+from childhub.link import DEFAULT_THRESHOLD
+from childhub.store import Store, publish_snapshot
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from childhub.ingest import FileReport
+    from childhub.link import LinkResult
+
+Progress = Callable[..., None]
+
+
+def _quiet(*args, **kwargs) -> None:
+    return None
+
+
+def ingest(
+    store: Store,
+    paths: list[Path],
+    *,
+    source: str | None = None,
+    mapping_files: list[Path] = (),
+    strict: bool = False,
+    extract_date: date | None = None,
+    progress: Progress | None = None,
+) -> list[FileReport]:
+    """Ingest every file under ``paths`` (one batch per file, a report for each); refresh and publish
+    when anything was loaded."""
+    say = progress or _quiet
+    with store.writer() as conn:
+        reports = ingest_layer.ingest(
+            conn,
+            store.data_dir,
+            paths,
+            source=source,
+            mapping_files=mapping_files,
+            strict=strict,
+            extract_date=extract_date,
+            progress=say,
+        )
+        if any(report.status == "loaded" for report in reports):
+            say("refreshing the facts")
+            _refresh_and_publish(store, conn)
+    return reports
+
+
+def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None) -> LinkResult:
+    """A full linkage run, then refresh and publish."""
+    say = progress or _quiet
+    with store.writer() as conn:
+        result = link_layer.link(conn, threshold=threshold, progress=say)
+        say("refreshing the facts")
+        _refresh_and_publish(store, conn)
+    return result
+
+
+def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> list:
+    """Match only the records that arrived since the last run; refresh and publish when any matched."""
+    with store.writer() as conn:
+        matches = link_layer.link_new_records(conn, threshold=threshold)
+        if matches:
+            _refresh_and_publish(store, conn)
+    return matches
+
+
+def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
+    """Record a person's decision on a review pair and publish it, so the web app's queue moves on at once."""
+    with store.writer() as conn:
+        link_layer.decide(conn, pair_id, decision, decided_by)
+        _refresh_and_publish(store, conn)
+
+
+def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
+    """Publish the store as it stands for the web app (on the writer), named by the state of what it shows."""
+    version = "|".join((facts.data_version(conn), ingest_layer.batch_state(conn), link_layer.review_state(conn)))
+    return publish_snapshot(store, conn, version)
+
+
+def _refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection) -> None:
+    facts.refresh(conn)
+    publish(store, conn)

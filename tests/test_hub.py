@@ -1,0 +1,94 @@
+"""The one write path: the layers write, and only ``childhub.hub`` refreshes the facts and publishes."""
+
+from __future__ import annotations
+
+import pytest
+
+from childhub import hub
+from childhub import ingest as ingest_layer
+from childhub import link as link_layer
+from childhub.errors import ChildhubError
+from childhub.facts import data_version
+from childhub.store import Store, current_snapshot
+
+TEAMS = "team_id,team_name,service\nT1,Front door,front_door\n"
+
+
+def _refreshed_for(store: Store) -> list[str]:
+    with store.writer() as conn:
+        return [row[0] for row in conn.execute("SELECT data_version FROM facts.refresh_state").fetchall()]
+
+
+def _current_version(store: Store) -> str:
+    with store.writer() as conn:
+        return data_version(conn)
+
+
+def _open_pair(store: Store) -> int:
+    with store.writer() as conn:
+        return conn.execute(
+            "INSERT INTO link_review (record_l, record_r, match_probability, reason, status) "
+            "VALUES ('social_care:1', 'education:1', 0.6, 'uncertain: match probability 0.60', 'open') "
+            "RETURNING pair_id"
+        ).fetchone()[0]
+
+
+def test_the_ingest_layer_writes_but_neither_refreshes_nor_publishes(tmp_path):
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    store = Store(tmp_path / "store")
+    with store.writer() as conn:
+        [report] = ingest_layer.ingest(conn, store.data_dir, [tmp_path / "teams.csv"])
+    assert report.status == "loaded"
+    assert current_snapshot(store.data_dir) is None
+    assert _refreshed_for(store) == []
+
+
+def test_an_ingest_through_the_hub_refreshes_the_facts_and_publishes(tmp_path):
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    store = Store(tmp_path / "store")
+    said = []
+    [report] = hub.ingest(store, [tmp_path / "teams.csv"], progress=lambda *args: said.append(args[0]))
+    assert report.status == "loaded"
+    assert _refreshed_for(store) == [_current_version(store)]
+    published = current_snapshot(store.data_dir)
+    assert published is not None
+    assert said[-1] == "refreshing the facts"
+    # the same file again loads nothing: nothing is refreshed or published anew
+    [again] = hub.ingest(store, [tmp_path / "teams.csv"])
+    assert again.status == "unchanged" and current_snapshot(store.data_dir) == published
+
+
+def test_a_decision_through_the_hub_is_published_at_once(tmp_path):
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    store = Store(tmp_path / "store")
+    hub.ingest(store, [tmp_path / "teams.csv"])
+    pair = _open_pair(store)
+    with store.writer() as conn:  # made directly, so the queue is not published yet
+        before = hub.publish(store, conn)
+    with store.writer() as conn:  # the layer records the decision, and publishes nothing
+        link_layer.decide(conn, pair, "different", "a test")
+    assert current_snapshot(store.data_dir) == before
+    other = _open_pair(store)
+    hub.decide(store, other, "same", "a test")
+    after = current_snapshot(store.data_dir)
+    assert after is not None and after != before
+    with store.reader() as conn:
+        decided = conn.execute("SELECT pair_id, status FROM link_review ORDER BY pair_id").fetchall()
+    assert decided == [(pair, "different"), (other, "same")]
+
+
+def test_a_refused_decision_publishes_nothing(tmp_path):
+    store = Store(tmp_path / "store")
+    with pytest.raises(ChildhubError, match="no pair 99"):
+        hub.decide(store, 99, "same", "a test")
+    assert current_snapshot(store.data_dir) is None
+
+
+def test_the_snapshot_is_named_by_what_each_layer_says_of_its_tables(tmp_path):
+    store = Store(tmp_path / "store")
+    with store.writer() as conn:
+        first = hub.publish(store, conn)
+        assert hub.publish(store, conn) == first  # nothing changed: the same snapshot
+    _open_pair(store)  # the review queue changed, and nothing the facts read
+    with store.writer() as conn:
+        assert hub.publish(store, conn) != first
