@@ -65,7 +65,9 @@ def test_the_web_app_and_the_command_line_count_rates_with_the_same_authority_fi
     on_the_command_line = next(row for row in json.loads(cli.stdout) if row["id"] == "referral_rate")
     assert on_the_command_line["value"] == 10.0  # 3 referrals per 3,000 children, not per 1,500
 
-    client = TestClient(create_app(Settings(data_dir=store.data_dir)), base_url="https://testserver")
+    client = TestClient(
+        create_app(Settings(data_dir=store.data_dir)), base_url="https://testserver", follow_redirects=False
+    )
     assert sign_in(client, "analyst", "correct horse battery staple").status_code == 303
     api = client.get("/api/v1/indicators", params={"as_at": "2026-03-31"}).json()
     in_the_api = next(figure for figure in api["indicators"] if figure["id"] == "referral_rate")
