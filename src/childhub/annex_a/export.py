@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.errors import ChildhubError
-from childhub.exports import neutralise
+from childhub.exports import neutralise, write_csv
 
 if TYPE_CHECKING:
     import duckdb
@@ -490,8 +490,6 @@ def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, An
 
 
 def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate):
-    from childhub.exports import write_csv
-
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     results = []
