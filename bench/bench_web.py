@@ -62,8 +62,10 @@ generate("small", {seed} + 1000, date.fromisoformat({as_at!r}), Path({other!r}))
 SERVER = """
 import uvicorn
 from pathlib import Path
+from childhub.settings import Settings
 from childhub.web import create_app
-uvicorn.run(create_app(Path({store!r}), warm_first=True), host="127.0.0.1", port={port}, log_level="warning")
+app = create_app(Settings(data_dir=Path({store!r})), warm_first=True)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 """
 
 INGEST = """

@@ -1,7 +1,7 @@
 """The browser-test harness: the real app served on loopback, and Debian's Chromium driven by Playwright.
 
-``live_app`` serves ``create_app(web_hub.data_dir)`` with uvicorn in a background thread on a free
-port of 127.0.0.1 (the secure session cookie flows: Chromium treats loopback as a secure origin).
+``live_app`` serves ``web_hub.app()`` (``create_app`` with the hub's settings) with uvicorn in a background
+thread on a free port of 127.0.0.1 (the secure session cookie flows: Chromium treats loopback as a secure origin).
 ``chromium`` launches ``/usr/bin/chromium`` headless (never ``playwright install``); ``browse`` gives a
 test a fresh browser context (no cookies) 1280 pixels wide, and ``signed_in_page(role)`` one signed in
 through the sign-in form. ``screenshot(page, name)`` saves ``docs/screenshots/NAME.png`` when the

@@ -172,16 +172,31 @@ class WebHub:
         self.as_at = as_at
         self.store = Store(data_dir)
 
-    def app(self):
+    def settings(self, **overrides):
+        """The settings the app runs with: the environment's (tests are an edge), this hub's folder,
+        and any ``overrides`` (``query_row_limit=3``)."""
+        from childhub.settings import Settings
+
+        return Settings(data_dir=self.data_dir, **overrides)
+
+    @property
+    def authority(self):
+        """The authority settings the CLI and the app count with (``indicators.authority_for``)."""
+        from childhub.indicators import authority_for
+
+        return authority_for(self.data_dir, self.settings())
+
+    def app(self, **overrides):
         from childhub.web import create_app
 
-        return create_app(self.data_dir)
+        return create_app(self.settings(**overrides))
 
-    def client(self, role: str | None = None):
-        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given."""
+    def client(self, role: str | None = None, **overrides):
+        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given, on an app
+        with the settings ``overrides``."""
         from fastapi.testclient import TestClient
 
-        client = TestClient(self.app(), base_url="https://testserver", follow_redirects=False)
+        client = TestClient(self.app(**overrides), base_url="https://testserver", follow_redirects=False)
         if role is not None:
             sign_in(client, role, WEB_PASSWORD)
         return client

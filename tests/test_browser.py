@@ -51,7 +51,7 @@ def known(web_hub) -> Known:
     from childhub.web.deps import Signed
     from childhub.web.scope import child_filter
 
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         figures = [f for f in calc.figures(web_hub.as_at) if f.children > 0 and f.value is not None]
         figure = max(figures, key=lambda f: (f.indicator.id == "cla_rate", f.children))
         behind = calc.children(figure.indicator.id, web_hub.as_at)

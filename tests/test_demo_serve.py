@@ -61,15 +61,20 @@ def test_a_lost_accounts_file_gives_new_passwords_that_work(demo_hub):
 def test_every_demo_account_signs_in_to_the_app(demo_hub, role):
     from fastapi.testclient import TestClient
 
+    from childhub.settings import Settings
     from childhub.web import create_app
 
     account = next(a for a in demo_accounts(demo_hub) if a.role == role)
-    client = TestClient(create_app(demo_hub.data_dir), base_url="https://testserver", follow_redirects=False)
+    client = TestClient(
+        create_app(Settings(data_dir=demo_hub.data_dir)), base_url="https://testserver", follow_redirects=False
+    )
     response = sign_in(client, account.username, account.password)
     assert response.status_code == 303 and response.headers["location"] == "/"
     overview = client.get("/")
     assert overview.status_code == 200 and "Overview" in overview.text and f"Demo {role}" in overview.text
-    other = TestClient(create_app(demo_hub.data_dir), base_url="https://testserver", follow_redirects=False)
+    other = TestClient(
+        create_app(Settings(data_dir=demo_hub.data_dir)), base_url="https://testserver", follow_redirects=False
+    )
     assert sign_in(other, account.username, "not the password at all").status_code == 401
 
 

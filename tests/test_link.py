@@ -30,7 +30,7 @@ def linked(tmp_path_factory):
 def identities(store: Store, tmp_path: Path) -> dict[str, tuple[str, str]]:
     out = tmp_path / "identities.csv"
     export_identities(store, out)
-    with out.open(newline="") as handle:
+    with out.open(newline="", encoding="utf-8-sig") as handle:
         return {
             f"{r['source']}:{r['source_record_id']}": (r["child_id"], r["family_id"]) for r in csv.DictReader(handle)
         }
@@ -143,7 +143,7 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
     out = tmp_path / "linked.csv"
     rows, people = link_lists([tmp_path / "fsm.csv", tmp_path / "partner.csv"], mapping, out)
     assert rows == 7 and people == 4
-    with out.open(newline="") as handle:
+    with out.open(newline="", encoding="utf-8-sig") as handle:
         linked = {(r["source_file"], r["source_row"]): r for r in csv.DictReader(handle)}
     group = {key: row["cluster_id"] for key, row in linked.items()}
     assert group[("fsm.csv", "2")] == group[("partner.csv", "2")]  # Olivia

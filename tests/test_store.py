@@ -202,10 +202,10 @@ def test_open_store_defaults_to_the_configured_folder(tmp_path: Path, monkeypatc
     monkeypatch.setenv("CHILDHUB_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     try:
-        assert open_store().data_dir == tmp_path
+        assert open_store(get_settings()).data_dir == tmp_path
     finally:
         get_settings.cache_clear()
-    assert open_store(tmp_path / "x").database_path == tmp_path / "x" / "childhub.duckdb"
+    assert open_store(get_settings(), tmp_path / "x").database_path == tmp_path / "x" / "childhub.duckdb"
 
 
 EXTENSION_SETTINGS = (

@@ -12,7 +12,7 @@ from childhub.indicators import calculator
 
 
 def _figures(web_hub):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         return {
             f.indicator.id: f
             for f in calc.figures(date.today(), ["caseload_per_worker", "caseload_over_threshold", "unallocated_cases"])

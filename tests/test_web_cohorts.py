@@ -162,7 +162,7 @@ def test_the_children_download_lists_every_child(web_hub):
 def test_exports_neutralise_formula_text_in_csv_and_excel():
     from openpyxl import load_workbook
 
-    from childhub.web.exports import csv_bytes, xlsx_bytes
+    from childhub.exports import csv_bytes, xlsx_bytes
 
     payload = "=cmd|' /C calc'!A0"
     text = csv_bytes(["team", "children"], [[payload, -3], ["@SUM(A1)", 4]]).decode("utf-8-sig")

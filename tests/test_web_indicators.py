@@ -13,7 +13,7 @@ from childhub.indicators import calculator
 
 
 def _figure(web_hub, indicator_id, as_at=None):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         return calc.figures(as_at or date.today(), [indicator_id])[0]
 
 
@@ -80,7 +80,7 @@ def test_the_api_gives_figure_trend_limits_warnings_and_breakdowns(web_hub):
 
 
 def test_scrutiny_sees_the_indicator_with_small_numbers_suppressed_and_no_children(web_hub):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         small = next(f for f in calc.figures(date.today()) if 0 < f.numerator < 5)
     client = web_hub.client("scrutiny")
     page = client.get(f"/indicators/{small.indicator.id}").text
@@ -105,7 +105,7 @@ def test_the_indicator_page_needs_a_session(web_hub):
 
 
 def test_the_children_behind_the_number_link_to_each_child_and_are_audited(web_hub):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         rows = calc.children("re_referrals_12m", date.today())
     assert rows
     page = web_hub.client("analyst").get("/indicators/re_referrals_12m/children?part=numerator")
@@ -119,7 +119,7 @@ def test_the_children_behind_the_number_link_to_each_child_and_are_audited(web_h
 
 
 def test_the_denominator_behind_a_percentage(web_hub):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         rows = calc.children("re_referrals_12m", date.today(), part="denominator")
     body = web_hub.client("admin").get("/api/v1/indicators/re_referrals_12m/children?part=denominator").json()
     assert body["part"] == "denominator" and len(body["rows"]) == len(rows) and body["hidden"] == 0
@@ -129,7 +129,7 @@ def test_the_denominator_behind_a_percentage(web_hub):
 
 @pytest.mark.parametrize("role", ["manager", "practitioner"])
 def test_a_manager_or_practitioner_sees_only_the_children_in_their_scope(web_hub, role):
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         rows = calc.children("cin_rate", date.today())
     client = web_hub.client(role)
     body = client.get("/api/v1/indicators/cin_rate/children").json()

@@ -52,7 +52,7 @@ def test_scrutiny_sees_small_numbers_suppressed(web_hub):
 
     from childhub.indicators import calculator
 
-    with calculator(web_hub.store) as calc:
+    with calculator(web_hub.store, web_hub.authority) as calc:
         figures = {f.indicator.id: f for f in calc.figures(date.today())}
     small = [f for f in figures.values() if 0 < f.numerator < 5]
     assert small, "the tiny authority should have some small counts"

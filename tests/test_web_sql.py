@@ -10,7 +10,6 @@ import pytest
 
 from childhub.accounts import Accounts
 from childhub.audit import events
-from childhub.settings import Settings
 from conftest import csrf_of
 
 
@@ -78,16 +77,16 @@ def test_the_file_system_is_out_of_reach(analyst):
     assert "disabled" in response.text.lower() or "permission" in response.text.lower()
 
 
-def test_a_slow_query_is_stopped_at_its_time_limit(analyst, monkeypatch):
-    monkeypatch.setattr("childhub.web.routes.sql.get_settings", lambda: Settings(query_timeout_seconds=0.5))
+def test_a_slow_query_is_stopped_at_its_time_limit(web_hub):
+    analyst = web_hub.client("analyst", query_timeout_seconds=0.5)
     started = time.monotonic()
     response = _post(analyst, "SELECT sum(a.range * b.range) FROM range(2000000) a, range(2000000) b")
     assert time.monotonic() - started < 15
     assert response.status_code == 400 and "stopped after 0.5 seconds, its time limit" in response.text
 
 
-def test_rows_beyond_the_limit_are_cut_off_and_said_so(analyst, monkeypatch):
-    monkeypatch.setattr("childhub.web.routes.sql.get_settings", lambda: Settings(query_row_limit=3))
+def test_rows_beyond_the_limit_are_cut_off_and_said_so(web_hub):
+    analyst = web_hub.client("analyst", query_row_limit=3)
     response = _post(analyst, "SELECT range AS n FROM range(10)")
     assert response.status_code == 200
     assert "3 rows (the first 3: there are more" in response.text

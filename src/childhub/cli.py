@@ -70,11 +70,26 @@ def _parse_date(value: str, option: str) -> date:
         raise ChildhubError(f"{option} must be a date written YYYY-MM-DD, not {value!r}") from None
 
 
-def _store(data_dir: Path | None):
+def _settings(data_dir: Path | None = None):
+    """The settings, read from the environment here at the edge; ``--data-dir`` wins over them."""
     from childhub.settings import get_settings
-    from childhub.store import Store
 
-    return Store(data_dir or get_settings().data_dir)
+    settings = get_settings()
+    return settings if data_dir is None else settings.model_copy(update={"data_dir": data_dir})
+
+
+def _store(data_dir: Path | None):
+    """The store a command works on (``store.open_store`` with the settings read here)."""
+    from childhub.store import open_store
+
+    return open_store(_settings(), data_dir)
+
+
+def _authority(store):
+    """The authority settings for ``store``: the one resolver, ``indicators.authority_for``."""
+    from childhub.indicators import authority_for
+
+    return authority_for(store.data_dir, _settings())
 
 
 @app.command()
@@ -132,13 +147,14 @@ def sql(
     data_dir: DataDirOption = None,
 ) -> None:
     """Answer a read-only query over the store (it cannot write, read files or reach the network)."""
-    from childhub.settings import get_settings
-
-    settings = get_settings()
+    settings = _settings()
     result = _store(data_dir).query(
         query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit
     )
-    typer.echo(result.to_text(output.value), nl=False)
+    if output is OutputFormat.csv:
+        _csv_out(result.columns, result.rows)
+    else:
+        typer.echo(result.to_text(output.value), nl=False)
     if result.truncated:
         typer.echo(f"(only the first {settings.query_row_limit:,} rows are shown)", err=True)
 
@@ -228,8 +244,6 @@ def batch(
     data_dir: DataDirOption = None,
 ) -> None:
     """Show one batch: its file, counts, rows per table and every problem found."""
-    import csv
-    import io
     import json
 
     from childhub.ingest import batch_detail
@@ -249,12 +263,10 @@ def batch(
         )
         return
     if output is OutputFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["file", "row", "column", "value", "message", "severity"])
-        for p in detail.problems:
-            writer.writerow([p.file, p.row, p.column, p.value, p.message, p.severity])
-        typer.echo(buffer.getvalue(), nl=False)
+        _csv_out(
+            ["file", "row", "column", "value", "message", "severity"],
+            ([p.file, p.row, p.column, p.value, p.message, p.severity] for p in detail.problems),
+        )
         return
     for key, value in detail.batch.items():
         typer.echo(f"{key:14s} {value}")
@@ -432,9 +444,7 @@ PeriodOption = Annotated[
 
 
 def _rows_out(rows: list[dict], output: OutputFormat, title: str = "") -> None:
-    """Rows of dicts as a Rich table, CSV (formula-safe) or JSON."""
-    import csv
-    import io
+    """Rows of dicts as a Rich table, CSV (through childhub.exports) or JSON."""
     import json
 
     if output is OutputFormat.json:
@@ -442,14 +452,7 @@ def _rows_out(rows: list[dict], output: OutputFormat, title: str = "") -> None:
         return
     columns = list(rows[0]) if rows else []
     if output is OutputFormat.csv:
-        from childhub.exports import neutralise
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else neutralise(row[c]) for c in columns])
-        typer.echo(buffer.getvalue(), nl=False)
+        _csv_out(columns, ([row[c] for c in columns] for row in rows))
         return
     from rich.console import Console
     from rich.table import Table
@@ -460,6 +463,18 @@ def _rows_out(rows: list[dict], output: OutputFormat, title: str = "") -> None:
     for row in rows:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
     Console(width=200).print(table)
+
+
+def _csv_out(columns: list[str] | tuple[str, ...], rows) -> None:
+    """Write a CSV to standard output through the one writer (formula-safe, CRLF, UTF-8)."""
+    import click
+
+    from childhub.exports import write_csv
+
+    sys.stdout.flush()
+    stream = click.get_binary_stream("stdout")
+    write_csv(stream, columns, rows)
+    stream.flush()
 
 
 def _target_text(target) -> str:
@@ -480,7 +495,8 @@ def indicators_command(
     from childhub.indicators import calculator
 
     day = _parse_date(as_at, "--as-at") if as_at else date.today()
-    with calculator(_store(data_dir)) as calc:
+    store = _store(data_dir)
+    with calculator(store, _authority(store)) as calc:
         figures = calc.figures(day, period=period.value if period else None)
         if warnings:
             flags = {f.indicator.id: calc.trend(f.indicator.id, day).warnings for f in figures}
@@ -535,7 +551,7 @@ def indicator_command(
     day = _parse_date(as_at, "--as-at") if as_at else date.today()
     chosen = period.value if period else None
     store = _store(data_dir)
-    with calculator(store) as calc:
+    with calculator(store, _authority(store)) as calc:
         if children is not None:
             rows = calc.children(ind.id, day, chosen, part=children.value)
         elif by is not None:
@@ -584,7 +600,9 @@ def demo(
 
     day = _parse_date(as_at, "--as-at") if as_at else date.today()
     store = _store(data_dir)
-    steps = _with_progress("Demo", lambda say: run_demo(store, size.value, seed, day, progress=say))
+    steps = _with_progress(
+        "Demo", lambda say: run_demo(store, size.value, seed, day, progress=say, settings=_settings(store.data_dir))
+    )
     for line in steps:
         typer.echo(line)
     accounts = demo_accounts(store)
@@ -774,16 +792,8 @@ def _serve(store, host: str, port: int) -> None:
             publish(store, conn)
     except StoreError as busy:
         typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
-    from childhub.settings import get_settings
-
-    settings = get_settings()
     typer.echo("Counting what the overview and indicator pages show...")
-    app_ = create_app(
-        store.data_dir,
-        secure_cookies=settings.secure_cookies,
-        small_number=settings.small_number_threshold,
-        warm_first=True,
-    )
+    app_ = create_app(_settings(store.data_dir), warm_first=True)
     typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 

@@ -17,9 +17,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from childhub.store import Store
 from childhub.synth import Progress
+
+if TYPE_CHECKING:
+    from childhub.settings import Settings
 
 ACCOUNTS_FILE = "demo-accounts.txt"
 
@@ -46,8 +50,12 @@ def _same_authority(folder: Path, size: str, seed: int, as_at: date) -> bool:
     return all(manifest.get(key) == value for key, value in wanted.items())
 
 
-def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress | None = None) -> list[str]:
-    """Prepare the demo authority; return one line per step saying what was done."""
+def run_demo(
+    store: Store, size: str, seed: int, as_at: date, progress: Progress | None = None, *, settings: Settings
+) -> list[str]:
+    """Prepare the demo authority; return one line per step saying what was done.
+
+    ``settings`` (read by the caller) says where the authority settings file is."""
     from childhub.synth import _quiet, generate
 
     say = progress or _quiet
@@ -87,7 +95,7 @@ def run_demo(store: Store, size: str, seed: int, as_at: date, progress: Progress
         f"Linked {result.records:,} source records into {result.children:,} children in {result.families:,} "
         f"families ({result.queued:,} pairs await review: childhub review)."
     )
-    lines.extend(_measure(store, folder, as_at, say))
+    lines.extend(_measure(store, folder, as_at, say, settings))
     return lines
 
 
@@ -109,12 +117,9 @@ DEMO_TARGETS = {
 }
 
 
-def _write_authority_file(store: Store, folder: Path) -> str:
+def _write_authority_file(path: Path, folder: Path) -> str:
     import yaml
 
-    from childhub.indicators.targets import AUTHORITY_FILE
-
-    path = store.data_dir / AUTHORITY_FILE
     if path.exists():
         return f"Authority settings {path}: kept as they are."
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -135,13 +140,15 @@ def _write_authority_file(store: Store, folder: Path) -> str:
     return f"Authority settings {path}: written (population {manifest['children_0_17']:,}, example targets)."
 
 
-def _measure(store: Store, folder: Path, as_at: date, say) -> list[str]:
+def _measure(store: Store, folder: Path, as_at: date, say, settings: Settings) -> list[str]:
     """Count every indicator and write Annex A for the as-at date."""
-    lines = [_write_authority_file(store, folder)]
+    from childhub.indicators.targets import authority_for, authority_path
+
+    lines = [_write_authority_file(authority_path(store.data_dir, settings), folder)]
     from childhub.indicators import calculator
 
     say("counting the indicators")
-    with calculator(store) as calc:
+    with calculator(store, authority_for(store.data_dir, settings)) as calc:
         figures = calc.figures(as_at)
     rag = {colour: sum(1 for f in figures if f.rag == colour) for colour in ("red", "amber", "green")}
     empty = sum(1 for f in figures if f.value is None)

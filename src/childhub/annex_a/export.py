@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
-from childhub.exports import neutralise
+from childhub.exports import neutralise, write_csv
 
 if TYPE_CHECKING:
     import duckdb
@@ -487,35 +487,17 @@ def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, An
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    return neutralise(str(value))
-
-
 def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate):
-    import csv
-
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     results = []
     for run in runs:
         annex_list = run.annex_list
         path = out / f"list_{annex_list.number:02d}_{annex_list.id}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([neutralise(column.header) for column in annex_list.columns])
-            for batch in run.batches():
-                writer.writerows([_csv_value(value) for value in row] for row in batch)
+        headers = [column.header for column in annex_list.columns]
+        write_csv(path, headers, (row for batch in run.batches() for row in batch))
         paths.append(path)
         results.append((annex_list.number, run.count, run.unavailable()))
     summary = out / "summary.csv"
-    with summary.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(SUMMARY_HEADERS)
-        writer.writerows([_csv_value(value) for value in row] for row in _summary_rows(results, annex))
+    write_csv(summary, SUMMARY_HEADERS, _summary_rows(results, annex))
     return (*paths, summary), results

@@ -3,13 +3,14 @@
 Public surface: ``library`` and ``indicator`` (the definitions), ``calculator`` (a
 ``Calculator`` on a read-only connection: ``figures``, ``trend``, ``children``,
 ``breakdown``), ``period_ending`` and ``series_ends`` (periods and trend dates),
-``load_authority`` (the authority settings file: population, targets, early warnings).
+``authority_for`` (the authority settings a hub runs with: ``CHILDHUB_AUTHORITY_FILE`` or the data
+folder's ``authority.yml``) and ``load_authority`` (one such file: population, targets, early warnings).
 """
 
-from childhub.indicators.compute import Calculator, Figure, Trend, authority_settings, calculator, format_value
+from childhub.indicators.compute import Calculator, Figure, Trend, calculator, format_value
 from childhub.indicators.definitions import Indicator, IndicatorError, indicator, library, load_library
 from childhub.indicators.periods import Period, period_ending, series_ends
-from childhub.indicators.targets import AuthoritySettings, Target, load_authority
+from childhub.indicators.targets import AuthoritySettings, Target, authority_for, load_authority
 
 __all__ = [
     "AuthoritySettings",
@@ -20,7 +21,7 @@ __all__ = [
     "Period",
     "Target",
     "Trend",
-    "authority_settings",
+    "authority_for",
     "calculator",
     "format_value",
     "indicator",

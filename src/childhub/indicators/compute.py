@@ -372,18 +372,9 @@ class Calculator:
         return rows
 
 
-def authority_settings(store: Store) -> AuthoritySettings:
-    """The authority settings file for ``store``: ``$CHILDHUB_AUTHORITY_FILE`` or ``authority.yml`` in its folder."""
-    from childhub.indicators.targets import AUTHORITY_FILE, load_authority
-    from childhub.settings import get_settings
-
-    configured = get_settings().authority_file
-    return load_authority(configured if configured is not None else store.data_dir / AUTHORITY_FILE)
-
-
 @contextmanager
-def calculator(store: Store, authority: AuthoritySettings | None = None) -> Iterator[Calculator]:
-    """A Calculator on a read-only connection to ``store``."""
-    settings = authority if authority is not None else authority_settings(store)
+def calculator(store: Store, authority: AuthoritySettings) -> Iterator[Calculator]:
+    """A Calculator on a read-only connection to ``store``, with the authority's settings
+    (``childhub.indicators.authority_for`` finds them)."""
     with store.reader() as conn:
-        yield Calculator(conn, settings)
+        yield Calculator(conn, authority)

@@ -27,12 +27,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import SettingsError
+
+if TYPE_CHECKING:
+    from childhub.settings import Settings
 
 AUTHORITY_FILE = "authority.yml"
 Rag = Literal["green", "amber", "red"]
@@ -76,6 +79,17 @@ def load_authority(path: Path) -> AuthoritySettings:
     raise_if_any(problems, str(path), SettingsError, one_line=True)
     assert settings is not None
     return settings
+
+
+def authority_path(data_dir: Path, settings: Settings) -> Path:
+    """Where the authority's settings file is: ``settings.authority_file`` if set, else ``authority.yml`` in
+    ``data_dir``. The one place this is decided: the CLI, the web app and the demo all ask here."""
+    return settings.authority_file if settings.authority_file is not None else Path(data_dir) / AUTHORITY_FILE
+
+
+def authority_for(data_dir: Path, settings: Settings) -> AuthoritySettings:
+    """The authority settings the hub in ``data_dir`` runs with (see ``authority_path``)."""
+    return load_authority(authority_path(data_dir, settings))
 
 
 def rag_status(value: float | None, target: Target | None, polarity: str) -> Rag | None:

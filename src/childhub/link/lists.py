@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from childhub.declared import Frozen, Problems, load_yaml, raise_if_any
 from childhub.errors import ChildhubError, MappingError
+from childhub.exports import write_csv
 from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_postcode
 from childhub.ingest.guard import inspect_file
 from childhub.link.cluster import DEFAULT_THRESHOLD, Record, cluster
@@ -146,13 +147,14 @@ def link_lists(
         if shares_id:
             best[uid] = 1.0
     group_ids: dict[str, int] = {}
-    with Path(out).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source_file", "source_row", *headers, "cluster_id", "match_probability"])
+
+    def linked_rows():
         for (file, number, raw, _person_value), (uid, _p) in zip(rows, records, strict=True):
             group = group_ids.setdefault(grouping.cluster_of[uid], len(group_ids) + 1)
             probability = best.get(uid)
-            writer.writerow([file, number, *raw, group, "" if probability is None else f"{probability:.4f}"])
+            yield [file, number, *raw, group, "" if probability is None else f"{probability:.4f}"]
+
+    write_csv(Path(out), ["source_file", "source_row", *headers, "cluster_id", "match_probability"], linked_rows())
     return len(rows), len(group_ids)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,8 +193,6 @@ def export_identities(store: Store, out: Path) -> int:
             WHERE l.valid_to IS NULL ORDER BY 1, 2
             """
         ).fetchall()
-    with Path(out).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source", "source_record_id", "child_id", "family_id"])
-        writer.writerows(rows)
-    return len(rows)
+    from childhub.exports import write_csv
+
+    return write_csv(Path(out), ["source", "source_record_id", "child_id", "family_id"], rows)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
-import math
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from childhub.errors import QueryError
+from childhub.exports import csv_text, is_number, jsonable, plain_text
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,9 +34,9 @@ class QueryResult:
         if fmt == "table":
             return _as_table(self.columns, self.rows)
         if fmt == "csv":
-            return _as_csv(self.columns, self.rows)
+            return csv_text(self.columns, self.rows)
         if fmt == "json":
-            records = [dict(zip(self.columns, map(_jsonable, row), strict=True)) for row in self.rows]
+            records = [dict(zip(self.columns, map(jsonable, row), strict=True)) for row in self.rows]
             return json.dumps(records, indent=2, ensure_ascii=False)
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(self.FORMATS)}")
 
@@ -132,44 +128,6 @@ def _unique_names(names: list[str]) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def plain_text(value: Any) -> str:
-    """A value as text for a table cell or a CSV field; NULL is empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(_jsonable(value), ensure_ascii=False)
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    """A value JSON can hold: dates as ISO strings, decimals as numbers."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    return str(value)
-
-
-def _as_csv(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([plain_text(value) for value in row] for row in rows)
-    return out.getvalue()
-
-
 def _as_table(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> str:
     cells = [[plain_text(value).replace("\n", "\\n") for value in row] for row in rows]
     widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
@@ -185,7 +143,3 @@ def _as_table(columns: tuple[str, ...], rows: tuple[tuple[Any, ...], ...]) -> st
     header = line(list(columns))
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([header, rule, *(line(row) for row in cells)]) + "\n"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)

@@ -19,6 +19,8 @@ from childhub.store.query import QueryResult, run_query
 if TYPE_CHECKING:
     import duckdb
 
+    from childhub.settings import Settings
+
 DATABASE_FILE = "childhub.duckdb"
 WRITER_LOCK_FILE = ".writer.lock"
 
@@ -209,8 +211,6 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def open_store(data_dir: Path | None = None) -> Store:
-    """The store in ``data_dir``, or in the configured data directory."""
-    from childhub.settings import get_settings
-
-    return Store(data_dir if data_dir is not None else get_settings().data_dir)
+def open_store(settings: Settings, data_dir: Path | None = None) -> Store:
+    """The store in ``data_dir`` (a command-line option), or else in ``settings.data_dir``."""
+    return Store(data_dir if data_dir is not None else settings.data_dir)

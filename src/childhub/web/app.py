@@ -1,4 +1,4 @@
-"""The web app: ``create_app(data_dir)`` builds the FastAPI application ``childhub serve`` runs.
+"""The web app: ``create_app(settings)`` builds the FastAPI application ``childhub serve`` runs.
 
 Server-rendered pages (Jinja2) and a REST API under ``/api/v1/`` over the same functions.
 Every script and style is served by childhub itself: its own files in ``static/`` and Plotly's
@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from childhub import __version__
 from childhub.accounts import Accounts
 from childhub.errors import ChildhubError
+from childhub.settings import Settings
 from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, render, wants_json
 from childhub.web.served import Served
 
@@ -56,18 +57,18 @@ def plotly_script() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def create_app(
-    data_dir: Path, *, secure_cookies: bool = True, small_number: int = 5, warm_first: bool = False
-) -> FastAPI:
-    """The app for the hub in ``data_dir`` (its published snapshot, accounts and audit log).
+def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
+    """The app for the hub in ``settings.data_dir`` (its published snapshot, accounts and audit log).
 
-    ``warm_first`` counts what the overview and indicator pages show on the published snapshot
-    before the app is returned (``childhub serve`` does), so the first visitors do not wait.
+    The caller reads the settings (``childhub serve`` from the environment, tests build their own);
+    the app honours every one of them, the authority settings file included. ``warm_first`` counts
+    what the overview and indicator pages show on the published snapshot before the app is returned
+    (``childhub serve`` does), so the first visitors do not wait.
     """
-    from childhub.indicators.targets import AUTHORITY_FILE, load_authority
+    from childhub.indicators.targets import authority_for
     from childhub.web.measures import warm
 
-    data_dir = Path(data_dir)
+    data_dir = Path(settings.data_dir)
     app = FastAPI(
         title="childhub",
         version=__version__,
@@ -76,22 +77,20 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    authority = load_authority(data_dir / AUTHORITY_FILE)
+    authority = authority_for(data_dir, settings)
     app.state.childhub = WebContext(
-        data_dir=data_dir,
+        settings=settings,
+        authority=authority,
         accounts=Accounts(data_dir),
-        served=Served(data_dir, warm=warm),
+        served=Served(data_dir, warm=lambda snapshot: warm(snapshot, authority)),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
-        secure_cookies=secure_cookies,
-        small_number=small_number,
-        authority_name=authority.name,
     )
     app.state.childhub.templates.env.globals["version"] = __version__
     if warm_first:
         from childhub.store import current_snapshot
 
         if current_snapshot(data_dir) is not None:
-            warm(app.state.childhub.served.current())
+            warm(app.state.childhub.served.current(), authority)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)

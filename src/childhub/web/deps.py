@@ -11,13 +11,20 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from childhub.accounts import Account, Accounts
 from childhub.errors import ChildhubError
+
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
+
+    from childhub.indicators.targets import AuthoritySettings
+    from childhub.settings import Settings
+    from childhub.web.served import Served
 
 SESSION_COOKIE = "childhub_session"
 CSRF_FIELD = "csrf_token"
@@ -68,15 +75,30 @@ class Signed:
 
 @dataclass
 class WebContext:
-    """What the app was started with: the hub's folder, its accounts and snapshots, settings."""
+    """What the app was started with: its settings, the authority's settings, the hub's accounts and
+    snapshots, the page templates."""
 
-    data_dir: Path
+    settings: Settings
+    authority: AuthoritySettings
     accounts: Accounts
-    served: Any  # childhub.web.served.Served
-    templates: Any  # Jinja2Templates
-    secure_cookies: bool
-    small_number: int
-    authority_name: str
+    served: Served
+    templates: Jinja2Templates
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.secure_cookies
+
+    @property
+    def small_number(self) -> int:
+        return self.settings.small_number_threshold
+
+    @property
+    def authority_name(self) -> str:
+        return self.authority.name
 
 
 def context(request: Request) -> WebContext:

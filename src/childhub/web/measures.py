@@ -7,22 +7,33 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from childhub.indicators import Calculator, Figure, Indicator, Trend, load_authority
-from childhub.indicators.targets import AUTHORITY_FILE
+from childhub.indicators import Calculator, Figure, Indicator, Trend
+from childhub.indicators.targets import AuthoritySettings
+from childhub.web.deps import context
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
 
 
+_AUTHORITY = ("authority",)  # the memo key of the authority settings a warm-up counts with
+
+
 def calculator(snapshot: Snapshot, request: Request | None = None) -> Calculator:
-    """A Calculator on this thread's cursor of the snapshot, with the authority's settings."""
-    authority = snapshot.memo(("authority",), lambda: load_authority(snapshot.data_dir / AUTHORITY_FILE))
+    """A Calculator on this thread's cursor of the snapshot, with the authority settings the app started
+    with (``WebContext.authority``, found by ``indicators.authority_for``); while warming, before any
+    request, the ones ``warm`` was given."""
+    authority = context(request).authority if request is not None else snapshot.memo(_AUTHORITY, _not_warming)
     return Calculator(snapshot.cursor(), authority)
 
 
-def warm(snapshot: Snapshot) -> None:
+def _not_warming() -> AuthoritySettings:
+    raise RuntimeError("counting without a request needs warm(snapshot, authority) first")
+
+
+def warm(snapshot: Snapshot, authority: AuthoritySettings) -> None:
     """Count what the overview and each indicator's page show today, before the snapshot serves:
-    every figure, monthly trend and breakdown."""
+    every figure, monthly trend and breakdown, with the app's ``authority`` settings."""
+    snapshot.memo(_AUTHORITY, lambda: authority)
     today = date.today()
     for figure in figures_on(snapshot, None, today):
         trend_of(snapshot, None, figure.indicator.id, today, "monthly")

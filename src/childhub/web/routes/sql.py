@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from childhub.errors import QueryError
-from childhub.settings import get_settings
 from childhub.store.query import QueryResult, run_query
 from childhub.web.deps import Signed, audit, context, csrf_protected, render, require, signed_in
 from childhub.web.exports import cell_text, download
@@ -33,7 +32,7 @@ def _run(request: Request, signed: Signed, sql: str, fmt: str = "table") -> Quer
     """Run ``sql`` on a fresh, prepared cursor of the snapshot and audit it, refused or not."""
     from childhub.facts import prepare
 
-    settings = get_settings()
+    settings = context(request).settings
     try:
         if not sql.strip():
             raise QueryError("query refused: write a SELECT first")
@@ -75,7 +74,7 @@ def _tables(request: Request) -> dict[str, list]:
 
 
 def _page(request: Request, signed: Signed, sql: str, result: QueryResult | None = None, error: str | None = None):
-    settings = get_settings()
+    settings = context(request).settings
     return render(
         request,
         "sql.html",
