@@ -38,8 +38,7 @@ def hub(tmp_path_factory) -> Path:
     team's name, a batch problem's value and an audit event's actor; published, with an admin."""
     from childhub.accounts import Accounts
     from childhub.audit import record
-    from childhub.facts import refresh
-    from childhub.store import publish_snapshot
+    from childhub.hub import refresh_and_publish
 
     history = History(tmp_path_factory.mktemp("exports") / "store")
     for number, payload in enumerate(PAYLOADS):
@@ -56,8 +55,7 @@ def hub(tmp_path_factory) -> Path:
                 "VALUES (1, 'person.csv', '2', 'pers_dob', ?, 'not a date', 'error')",
                 [payload],
             )
-        refresh(conn)
-        publish_snapshot(store, conn)
+        refresh_and_publish(store, conn)
     Accounts(store.data_dir).add("admin", "admin", PASSWORD)
     for payload in PAYLOADS:
         record(store.data_dir, actor=payload, channel="cli", action="view_child", subject=payload)

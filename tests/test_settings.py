@@ -41,8 +41,7 @@ def test_the_web_app_and_the_command_line_count_rates_with_the_same_authority_fi
     from fastapi.testclient import TestClient
 
     from childhub.accounts import Accounts
-    from childhub.facts import refresh
-    from childhub.store import publish_snapshot
+    from childhub.hub import refresh_and_publish
     from childhub.web import create_app
     from conftest import sign_in
     from test_cli import run
@@ -53,8 +52,7 @@ def test_the_web_app_and_the_command_line_count_rates_with_the_same_authority_fi
         history.add("cin_episodes", cine_referral_id=f"{person}:{day}", cine_person_id=person, cine_referral_date=day)
     store = history.store()
     with store.writer() as conn:
-        refresh(conn)
-        publish_snapshot(store, conn)
+        refresh_and_publish(store, conn)
     Accounts(store.data_dir).add("analyst", "analyst", "correct horse battery staple")
     (store.data_dir / "authority.yml").write_text("name: In the folder\npopulation_0_17: 1500\n", "utf-8")
     elsewhere = tmp_path / "elsewhere.yml"

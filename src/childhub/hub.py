@@ -61,7 +61,7 @@ def ingest(
         )
         if any(report.status == "loaded" for report in reports):
             say("refreshing the facts")
-            _refresh_and_publish(store, conn)
+            refresh_and_publish(store, conn)
     return reports
 
 
@@ -71,7 +71,7 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress: Progre
     with store.writer() as conn:
         result = link_layer.link(conn, threshold=threshold, progress=say)
         say("refreshing the facts")
-        _refresh_and_publish(store, conn)
+        refresh_and_publish(store, conn)
     return result
 
 
@@ -80,7 +80,7 @@ def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> l
     with store.writer() as conn:
         matches = link_layer.link_new_records(conn, threshold=threshold)
         if matches:
-            _refresh_and_publish(store, conn)
+            refresh_and_publish(store, conn)
     return matches
 
 
@@ -88,7 +88,7 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
     """Record a person's decision on a review pair and publish it, so the web app's queue moves on at once."""
     with store.writer() as conn:
         link_layer.decide(conn, pair_id, decision, decided_by)
-        _refresh_and_publish(store, conn)
+        refresh_and_publish(store, conn)
 
 
 def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
@@ -97,6 +97,7 @@ def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     return publish_snapshot(store, conn, version)
 
 
-def _refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection) -> None:
+def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection) -> None:
+    """What follows every write: rebuild the facts the change touched, then publish for readers."""
     facts.refresh(conn)
     publish(store, conn)
