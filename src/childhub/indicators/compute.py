@@ -103,6 +103,7 @@ class Trend:
 
 
 def format_value(ind: Indicator, value: float | None) -> str:
+    """A figure as people read it: its decimals, with % or "per 10,000" by unit; "-" where there is none."""
     if value is None:
         return "-"
     number = f"{value:,.{ind.decimals}f}"
