@@ -96,6 +96,10 @@ class CodeSet(Frozen):
         return {code.code: code.label for code in self.codes}
 
     @cached_property
+    def _valid(self) -> dict[tuple[int | None, str | None], frozenset[str]]:
+        return {}  # (year, within) -> the codes valid then, filled as they are asked for
+
+    @cached_property
     def _by_code(self) -> dict[str, Code]:
         return {code.code: code for code in self.codes}
 
@@ -112,7 +116,10 @@ class CodeSet(Frozen):
 
     def valid_codes(self, year: int | None = None, within: str | None = None) -> frozenset[str]:
         """The codes valid in collection ``year`` and return ``within`` (every year, every return when None)."""
-        return _valid_codes(self, year, within)
+        key = (year, within)
+        if key not in self._valid:
+            self._valid[key] = frozenset(code.code for code in self.codes if code.valid_in(year, within))
+        return self._valid[key]
 
     def check(self, code: str, year: int, item: str, within: str | None = None) -> str | None:
         """None when ``code`` is valid in collection ``year`` (and return ``within``); otherwise why not."""
@@ -123,11 +130,6 @@ class CodeSet(Frozen):
         if known.valid_in(year, within):
             return None
         return f"not one of the {year} {name}'s {item} codes (it is used {known.years})"
-
-
-@cache
-def _valid_codes(code_set: CodeSet, year: int | None, within: str | None) -> frozenset[str]:
-    return frozenset(code.code for code in code_set.codes if code.valid_in(year, within))
 
 
 class _CodeSetEntry(Frozen):
@@ -221,6 +223,7 @@ def label(set_id: str, code: str | None) -> str | None:
     return None if code is None else code_set(set_id).label(code)
 
 
+@cache  # the generator asks for the same few sets per record: a dict look-up, not a model hashed each time
 def valid_codes(set_id: str, year: int | None = None, within: str | None = None) -> frozenset[str]:
     """The codes of the set valid in collection ``year`` and return ``within`` (None: any)."""
     return code_set(set_id).valid_codes(year, within)
