@@ -60,6 +60,13 @@ def test_sql_on_a_missing_store_is_one_line(tmp_path):
     assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
 
 
+def test_debug_is_the_root_option_not_any_word_on_the_line(tmp_path):
+    # After "--", "--debug" is the query itself, not the option: the error stays one plain line.
+    result = run("sql", "--data-dir", str(tmp_path / "nowhere"), "--", "--debug")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")

@@ -15,6 +15,7 @@ the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -32,6 +33,16 @@ app = typer.Typer(
 )
 
 
+@dataclass
+class _ErrorEdge:
+    """How ``main`` reports a failure: ``debug`` is the root ``--debug`` option, set by ``_root`` as it parses."""
+
+    debug: bool = False
+
+
+_edge = _ErrorEdge()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"childhub {__version__}")
@@ -47,6 +58,7 @@ def _root(
     ] = False,
 ) -> None:
     """A live, multi-agency children's data hub for English local authorities."""
+    _edge.debug = debug
 
 
 app.command()(synth.synth)
@@ -70,11 +82,12 @@ app.command()(serve.serve)
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv[1:]
+    """The console script: a failure is one plain line and a non-zero exit; ``childhub --debug`` raises it."""
+    _edge.debug = False
     try:
         app(prog_name="childhub")
     except ChildhubError as error:
-        if debug:
+        if _edge.debug:
             raise
         typer.echo(f"error: {error}", err=True)
         sys.exit(1)
@@ -82,7 +95,7 @@ def main() -> None:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as error:  # the last line of defence: no traceback without --debug
-        if debug:
+        if _edge.debug:
             raise
         typer.echo(
             f"error: unexpected {type(error).__name__}: {error} (run again with --debug to see the traceback)",
