@@ -67,6 +67,30 @@ def test_debug_is_the_root_option_not_any_word_on_the_line(tmp_path):
     assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
 
 
+def test_status_on_no_store_makes_none(tmp_path):
+    result = run("status", data_dir=tmp_path / "nowhere", check=True)
+    assert "schema version: none (there is no store here yet" in result.stdout
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_status_reads_an_older_store_without_migrating_it(tmp_path, monkeypatch):
+    from childhub.store import Store, schema
+
+    every = schema.load_migrations()
+    monkeypatch.setattr(schema, "load_migrations", lambda: every[:1])
+    store = Store(tmp_path / "old")
+    store.migrate()
+    monkeypatch.undo()
+    result = run("status", data_dir=store.data_dir, check=True)
+    later = ", ".join(migration.file_name for migration in every[1:])
+    assert (
+        f"schema version: {every[0].version} (older than this childhub: the next command that writes applies {later})"
+        in result.stdout
+    )
+    assert "schema_migrations" in result.stdout
+    assert store.schema_version() == every[0].version and store.pending_migrations() == [m.file_name for m in every[1:]]
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")

@@ -34,13 +34,15 @@ def sql(
 
 def status(data_dir: DataDirOption = None) -> None:
     """Show the store: where it is, its schema version and how many rows each table holds."""
-    store = store_for(data_dir)
-    store.migrate()
+    store = store_for(data_dir)  # only read: a store at an older schema stays as it is, and none is made
     typer.echo(f"store: {store.database_path}")
-    typer.echo(f"schema version: {store.schema_version()}")
-    with store.reader() as conn:
-        tables = conn.execute("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
-    for table, rows in tables:
+    if not store.database_path.exists():
+        typer.echo("schema version: none (there is no store here yet: childhub ingest or childhub demo makes one)")
+        return
+    pending = store.pending_migrations()
+    older = f" (older than this childhub: the next command that writes applies {', '.join(pending)})" if pending else ""
+    typer.echo(f"schema version: {store.schema_version()}{older}")
+    for table, rows in store.table_sizes():
         typer.echo(f"  {table:32s} {rows:>10,}")
 
 
