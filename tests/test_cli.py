@@ -91,6 +91,19 @@ def test_status_reads_an_older_store_without_migrating_it(tmp_path, monkeypatch)
     assert store.schema_version() == every[0].version and store.pending_migrations() == [m.file_name for m in every[1:]]
 
 
+def test_command_line_events_name_the_user_and_the_channel(tmp_path):
+    from datetime import date
+
+    from childhub.audit import command_line_user, events, record_command_line
+
+    record_command_line(
+        tmp_path, "export_annex_a", subject="a.xlsx", child_count=3, details={"as_at": date(2026, 3, 31)}
+    )
+    (event,) = events(tmp_path)
+    assert (event.actor, event.channel, event.action) == (command_line_user(), "cli", "export_annex_a")
+    assert (event.subject, event.child_count, event.details) == ("a.xlsx", 3, {"as_at": "2026-03-31"})
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")
