@@ -104,6 +104,20 @@ def test_command_line_events_name_the_user_and_the_channel(tmp_path):
     assert (event.subject, event.child_count, event.details) == ("a.xlsx", 3, {"as_at": "2026-03-31"})
 
 
+def test_the_choices_offered_are_the_ones_the_library_knows():
+    from typing import get_args
+
+    from childhub.cli.measure import Frequency, PeriodChoice
+    from childhub.cli.options import Size
+    from childhub.indicators.definitions import PeriodType
+    from childhub.indicators.periods import Frequency as Frequencies
+    from childhub.synth import SIZES
+
+    assert [size.value for size in Size] == list(SIZES)
+    assert [period.value for period in PeriodChoice] == list(get_args(PeriodType))
+    assert [frequency.value for frequency in Frequency] == list(get_args(Frequencies))
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")
