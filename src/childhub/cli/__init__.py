@@ -24,6 +24,8 @@ from childhub import __version__
 from childhub.cli import admin, ingest, link, measure, serve, synth
 from childhub.errors import ChildhubError
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(
     name="childhub",
     help="A live, multi-agency children's data hub for English local authorities.",
