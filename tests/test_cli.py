@@ -60,6 +60,64 @@ def test_sql_on_a_missing_store_is_one_line(tmp_path):
     assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
 
 
+def test_debug_is_the_root_option_not_any_word_on_the_line(tmp_path):
+    # After "--", "--debug" is the query itself, not the option: the error stays one plain line.
+    result = run("sql", "--data-dir", str(tmp_path / "nowhere"), "--", "--debug")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: there is no childhub store") and result.stderr.count("\n") == 1
+
+
+def test_status_on_no_store_makes_none(tmp_path):
+    result = run("status", data_dir=tmp_path / "nowhere", check=True)
+    assert "schema version: none (there is no store here yet" in result.stdout
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_status_reads_an_older_store_without_migrating_it(tmp_path, monkeypatch):
+    from childhub.store import Store, schema
+
+    every = schema.load_migrations()
+    monkeypatch.setattr(schema, "load_migrations", lambda: every[:1])
+    store = Store(tmp_path / "old")
+    store.migrate()
+    monkeypatch.undo()
+    result = run("status", data_dir=store.data_dir, check=True)
+    later = ", ".join(migration.file_name for migration in every[1:])
+    assert (
+        f"schema version: {every[0].version} (older than this childhub: the next command that writes applies {later})"
+        in result.stdout
+    )
+    assert "schema_migrations" in result.stdout
+    assert store.schema_version() == every[0].version and store.pending_migrations() == [m.file_name for m in every[1:]]
+
+
+def test_command_line_events_name_the_user_and_the_channel(tmp_path):
+    from datetime import date
+
+    from childhub.audit import command_line_user, events, record_command_line
+
+    record_command_line(
+        tmp_path, "export_annex_a", subject="a.xlsx", child_count=3, details={"as_at": date(2026, 3, 31)}
+    )
+    (event,) = events(tmp_path)
+    assert (event.actor, event.channel, event.action) == (command_line_user(), "cli", "export_annex_a")
+    assert (event.subject, event.child_count, event.details) == ("a.xlsx", 3, {"as_at": "2026-03-31"})
+
+
+def test_the_choices_offered_are_the_ones_the_library_knows():
+    from typing import get_args
+
+    from childhub.cli.measure import Frequency, PeriodChoice
+    from childhub.cli.options import Size
+    from childhub.indicators.definitions import PeriodType
+    from childhub.indicators.periods import Frequency as Frequencies
+    from childhub.synth import SIZES
+
+    assert [size.value for size in Size] == list(SIZES)
+    assert [period.value for period in PeriodChoice] == list(get_args(PeriodType))
+    assert [frequency.value for frequency in Frequency] == list(get_args(Frequencies))
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")

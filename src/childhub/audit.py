@@ -1,8 +1,9 @@
 """The audit log: every view, search, export and query of children's data, append-only.
 
 ``record(data_dir, actor=..., channel=..., action=..., ...)`` adds one row to ``audit_log`` in the
-hub database (``childhub.store.hub``), whatever the analytical store is doing; ``events(...)``
-reads them back for admins. Triggers in the database refuse any update or delete.
+hub database (``childhub.store.hub``), whatever the analytical store is doing (``record_command_line``
+for the command line's events); ``events(...)`` reads them back for admins. Triggers in the database
+refuse any update or delete.
 """
 
 from __future__ import annotations
@@ -56,6 +57,26 @@ def record(
                 json.dumps(details or {}, default=str, sort_keys=True),
             ],
         )
+
+
+def record_command_line(
+    data_dir: Path,
+    action: str,
+    *,
+    subject: str | None = None,
+    child_count: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one event for something done at the command line: by the operating-system user, channel ``cli``."""
+    record(
+        data_dir,
+        actor=command_line_user(),
+        channel="cli",
+        action=action,
+        subject=subject,
+        child_count=child_count,
+        details=details,
+    )
 
 
 def events(

@@ -157,16 +157,14 @@ def _measure(store: Store, folder: Path, as_at: date, say, settings: Settings) -
         f"{rag['green']} green against targets; {empty} without a value (childhub indicators --as-at {as_at})."
     )
     from childhub.annex_a.export import write_annex_a
-    from childhub.audit import command_line_user, record
+    from childhub.audit import record_command_line
 
     say("writing Annex A")
     out = store.data_dir / "annex-a" / f"annex_a_{as_at.isoformat()}.xlsx"
     report = write_annex_a(store, as_at, out)
-    record(
+    record_command_line(
         store.data_dir,
-        actor=command_line_user(),
-        channel="cli",
-        action="export_annex_a",
+        "export_annex_a",
         subject=str(out),
         child_count=report.children,
         details={"as_at": as_at, "version": report.version, "source": "childhub demo"},

@@ -75,6 +75,22 @@ class Store:
         with self.reader() as conn:
             return max(schema.applied_versions(conn), default=0)
 
+    def pending_migrations(self) -> list[str]:
+        """The migration files this childhub has and the store has not applied yet, oldest first.
+
+        Only reads (every file, for no store yet); the next writer applies them.
+        """
+        applied: set[int] = set()
+        if self.database_path.exists():
+            with self.reader() as conn:
+                applied = schema.applied_versions(conn)
+        return [migration.file_name for migration in schema.load_migrations() if migration.version not in applied]
+
+    def table_sizes(self) -> list[tuple[str, int]]:
+        """(table, about how many rows it holds) for each table in the store, by name; only reads."""
+        with self.reader() as conn:
+            return conn.execute("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
+
     def query(self, sql: str, *, timeout_seconds: float, row_limit: int) -> QueryResult:
         """Run an analyst's single SELECT, sandboxed and limited; raise QueryError if refused."""
         with self.reader() as conn:

@@ -1,0 +1,106 @@
+"""The ``childhub`` command line.
+
+Commands call childhub's own public functions; heavy libraries are imported inside
+commands so ``childhub --help`` starts fast. Errors meant for users (``ChildhubError``)
+print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
+
+The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
+link-lists, evaluate-linkage, export identities), ``measure`` (indicators, indicator, annex-a),
+``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and ``synth``. What they share on
+the way in (options, dates, the settings and the store) is in ``options``, on the way out (tables,
+CSV through ``childhub.exports``, JSON, the progress bar) in ``output``. This module is the edge:
+the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, the console script.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+
+from childhub import __version__
+from childhub.cli import admin, ingest, link, measure, serve, synth
+from childhub.errors import ChildhubError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="childhub",
+    help="A live, multi-agency children's data hub for English local authorities.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@dataclass
+class _ErrorEdge:
+    """How ``main`` reports a failure: ``debug`` is the root ``--debug`` option, set by ``_root`` as it parses."""
+
+    debug: bool = False
+
+
+_edge = _ErrorEdge()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"childhub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback when something fails.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """A live, multi-agency children's data hub for English local authorities."""
+    _edge.debug = debug
+
+
+app.command()(synth.synth)
+app.command()(admin.sql)
+app.command()(admin.status)
+app.command()(ingest.ingest)
+app.command()(ingest.batches)
+app.command()(ingest.batch)
+app.command("link")(link.link_command)
+app.add_typer(link.review_app, name="review")
+app.command("link-lists")(link.link_lists_command)
+app.command("evaluate-linkage")(link.evaluate_linkage)
+app.add_typer(link.export_app, name="export")
+app.command("indicators")(measure.indicators_command)
+app.command("indicator")(measure.indicator_command)
+app.command()(serve.demo)
+app.command("annex-a")(measure.annex_a_command)
+app.add_typer(admin.users_app, name="users")
+app.command("audit")(admin.audit_command)
+app.command()(serve.serve)
+
+
+def main() -> None:
+    """The console script: a failure is one plain line and a non-zero exit; ``childhub --debug`` raises it."""
+    _edge.debug = False
+    try:
+        app(prog_name="childhub")
+    except ChildhubError as error:
+        if _edge.debug:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: no traceback without --debug
+        if _edge.debug:
+            raise
+        typer.echo(
+            f"error: unexpected {type(error).__name__}: {error} (run again with --debug to see the traceback)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,131 @@
+"""Identity: ``childhub link``, the review of pairs it could not decide, lists of people, its evaluation against
+truth, and the identities it gave (``export identities``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from childhub.cli.options import DataDirOption, store_for
+from childhub.cli.output import with_progress
+from childhub.errors import ChildhubError
+
+review_app = typer.Typer(help="Pairs of records the linkage could not decide alone.", no_args_is_help=False)
+export_app = typer.Typer(help="Take data out of the store.", no_args_is_help=True)
+
+
+def link_command(
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Match probability at which a scored pair links (0.5-0.9999).")
+    ] = 0.9,
+    new_only: Annotated[
+        bool, typer.Option("--new-only", help="Match only records that arrived since the last run, at once.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Give every source record a stable child ID, and group children into families."""
+    from childhub.hub import link, link_new_records
+
+    if not 0.5 <= threshold < 1:
+        raise ChildhubError("--threshold must be at least 0.5 and below 1")
+    if new_only:
+        matches = link_new_records(store_for(data_dir), threshold=threshold)
+        outcomes = {kind: sum(1 for m in matches if m.outcome == kind) for kind in ("joined", "new", "review")}
+        typer.echo(
+            f"Matched {len(matches):,} new records: {outcomes['joined']:,} joined existing children, "
+            f"{outcomes['new']:,} became new children, {outcomes['review']:,} went to review."
+        )
+        return
+    result = with_progress("Linking", lambda say: link(store_for(data_dir), threshold=threshold, progress=say))
+    typer.echo(
+        f"Linked {result.records:,} source records into {result.children:,} children in {result.families:,} "
+        f"families ({result.pairs_scored:,} pairs scored; {result.queued:,} pairs await review; "
+        f"{result.seconds:.1f}s, run {result.run_id})."
+    )
+    for rule, count in result.comparisons_by_rule.items():
+        typer.echo(f"  blocking on {rule}: {count:,} comparisons")
+
+
+@review_app.callback(invoke_without_command=True)
+def review(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", help="How many pairs to show.")] = 20,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Show open pairs side by side with the evidence per field (match weights)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from childhub.link import REVIEW_FIELDS, review_pairs
+
+    with store_for(data_dir).reader() as conn:
+        pairs = review_pairs(conn, "open", limit)
+    if not pairs:
+        typer.echo("No pairs await review.")
+        return
+    for pair in pairs:
+        typer.echo(f"pair {pair['pair_id']}: probability {pair['match_probability']:.3f}; {pair['reason']}")
+        for name in REVIEW_FIELDS:
+            typer.echo(f"  {name:18s} {str(pair['left'][name] or ''):28s} {str(pair['right'][name] or '')}")
+        weights = ", ".join(
+            f"{name} {item['weight']:+.1f}" for name, item in pair["evidence"].items() if item.get("weight") is not None
+        )
+        typer.echo(f"  evidence: {weights}")
+    typer.echo("Decide with: childhub review decide PAIR same|different")
+
+
+@review_app.command("decide")
+def review_decide(
+    pair_id: Annotated[int, typer.Argument(help="The pair number.")],
+    decision: Annotated[str, typer.Argument(help="same or different")],
+    by: Annotated[str, typer.Option("--by", help="Who decided (for the audit trail).")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Record that a pair is the same child or different children; every later run keeps to it."""
+    import getpass
+
+    from childhub.hub import decide
+
+    decide(store_for(data_dir), pair_id, decision, by or getpass.getuser())
+    typer.echo(f"Pair {pair_id} recorded as {decision}; the next childhub link applies it.")
+
+
+def link_lists_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV files of people.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Which columns hold names, birth dates, identifiers.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: every input row with its cluster.")],
+    threshold: Annotated[float, typer.Option("--threshold", help="Match probability at which rows link.")] = 0.9,
+) -> None:
+    """Link rows of any lists of people to each other (no store is touched)."""
+    from childhub.link import link_lists
+
+    rows, groups = with_progress("Linking lists", lambda say: link_lists(files, mapping, out, threshold))
+    typer.echo(f"Linked {rows:,} rows into {groups:,} people; wrote {out}.")
+
+
+def evaluate_linkage(
+    truth: Annotated[Path, typer.Option("--truth", help="A synthetic authority's truth.csv.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Pairwise and cluster precision, recall and F1 for children and families, against truth."""
+    from childhub.link import evaluate
+
+    for name, scores in evaluate(store_for(data_dir), truth).items():
+        typer.echo(
+            f"{name}: pairwise precision {scores.precision:.4f}, recall {scores.recall:.4f}, F1 {scores.f1:.4f} "
+            f"({scores.false_positives:,} false and {scores.false_negatives:,} missed pairs); "
+            f"clusters: precision {scores.cluster_precision:.4f}, recall {scores.cluster_recall:.4f}"
+        )
+
+
+@export_app.command("identities")
+def export_identities_command(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """source, source_record_id, child_id and family_id for every source record."""
+    from childhub.link import export_identities
+
+    rows = export_identities(store_for(data_dir), out)
+    typer.echo(f"Wrote {rows:,} source records with their child and family IDs to {out}.")

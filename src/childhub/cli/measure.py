@@ -1,0 +1,192 @@
+"""Measures from the facts: the indicator table (``indicators``), one indicator (``indicator``) and Ofsted's
+Annex A (``annex-a``). Seeing children's names or exporting them is written to the audit log."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from childhub.cli.options import (
+    AsAtOption,
+    DataDirOption,
+    OutputFormat,
+    authority_of,
+    date_or_today,
+    parse_date,
+    store_for,
+)
+from childhub.cli.output import rows_out, with_progress
+
+
+class PeriodChoice(str, Enum):
+    snapshot = "snapshot"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    rolling_6 = "rolling_6"
+    rolling_12 = "rolling_12"
+
+
+class Frequency(str, Enum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+class Part(str, Enum):
+    numerator = "numerator"
+    denominator = "denominator"
+
+
+class AnnexAFormat(str, Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+PeriodOption = Annotated[
+    PeriodChoice | None,
+    typer.Option("--period", help="Count over this period ending on the date, where the indicator allows it."),
+]
+
+
+def _target_text(target) -> str:
+    return "" if target is None else f"{target.target:g} ± {target.tolerance:g}"
+
+
+def indicators_command(
+    as_at: AsAtOption = "",
+    period: PeriodOption = None,
+    warnings: Annotated[
+        bool, typer.Option("--warnings", help="Also draw each indicator's monthly trend and flag early warnings.")
+    ] = False,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The indicator table for a date: value, England comparator, target and RAG for every indicator."""
+    from childhub.indicators import calculator
+
+    day = date_or_today(as_at)
+    store = store_for(data_dir)
+    with calculator(store, authority_of(store)) as calc:
+        figures = calc.figures(day, period=period.value if period else None)
+        if warnings:
+            flags = {f.indicator.id: calc.trend(f.indicator.id, day).warnings for f in figures}
+    rows = []
+    for figure in figures:
+        item = figure.as_dict()
+        if output is OutputFormat.table:
+            england = figure.comparator
+            rows.append(
+                {
+                    "indicator": f"{figure.indicator.name} ({figure.indicator.id})",
+                    "period": figure.period.label,
+                    "value": figure.formatted() if figure.value is not None else f"- ({figure.note})",
+                    "count": f"{figure.numerator:,.0f}"
+                    + (f" / {figure.denominator:,.0f}" if figure.denominator is not None else ""),
+                    "England": "" if england is None else f"{england.value:g} ({england.label})",
+                    "target": _target_text(figure.target),
+                    "RAG": figure.rag or "",
+                    **({"warnings": "; ".join(flags[figure.indicator.id])} if warnings else {}),
+                }
+            )
+        else:
+            if warnings:
+                item["warnings"] = list(flags[figure.indicator.id])
+            rows.append(item)
+    rows_out(rows, output, title=f"Indicators on {day.isoformat()}")
+
+
+def indicator_command(
+    indicator_id: Annotated[str, typer.Argument(help="The indicator's id (childhub indicators lists them).")],
+    as_at: AsAtOption = "",
+    period: PeriodOption = None,
+    children: Annotated[
+        Part | None, typer.Option("--children", help="List the children behind the numerator or denominator.")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break the figure down: age_band, sex, ethnicity, team, area...")
+    ] = None,
+    trend: Annotated[
+        Frequency | None, typer.Option("--trend", help="Draw the trend: daily, weekly or monthly.")
+    ] = None,
+    points: Annotated[int, typer.Option("--points", help="How many points the trend has.")] = 24,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One indicator: its definition and figure, its children, a breakdown or its trend with SPC limits."""
+    from childhub.audit import record_command_line
+    from childhub.indicators import calculator, indicator
+
+    ind = indicator(indicator_id)
+    day = date_or_today(as_at)
+    chosen = period.value if period else None
+    store = store_for(data_dir)
+    with calculator(store, authority_of(store)) as calc:
+        if children is not None:
+            rows = calc.children(ind.id, day, chosen, part=children.value)
+        elif by is not None:
+            rows = calc.breakdown(ind.id, day, by, chosen)
+        elif trend is not None:
+            series = calc.trend(ind.id, day, trend.value, points, chosen)
+            rows = [
+                {"period": f.period.label, "value": f.formatted(), "count": f.numerator, "of": f.denominator}
+                for f in series.figures
+            ]
+        else:
+            (figure,) = calc.figures(day, ids=[ind.id], period=chosen)
+            rows = [figure.as_dict()]
+    if children is not None:
+        record_command_line(
+            store.data_dir,
+            "view_children",
+            subject=ind.id,
+            child_count=len({row["child_key"] for row in rows}),
+            details={"as_at": day, "period": chosen, "part": children.value},
+        )
+    if output is OutputFormat.table and children is None and by is None and trend is None:
+        typer.echo(f"{ind.name} ({ind.id})\n{ind.definition}\nsource: {ind.source}; owner: {ind.owner}")
+    rows_out(rows, output, title=f"{ind.name} on {day.isoformat()}")
+    if trend is not None and output is OutputFormat.table:
+        limits = series.limits
+        if limits is not None:
+            typer.echo(f"control limits (XmR): {limits.lower:.1f} to {limits.upper:.1f}, centre {limits.centre:.1f}")
+        typer.echo("early warnings: " + ("; ".join(series.warnings) if series.warnings else "none"))
+
+
+def annex_a_command(
+    as_at: Annotated[str, typer.Option("--as-at", help="The inspection date, YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="Workbook to write (a folder for --format csv).")],
+    output: Annotated[
+        AnnexAFormat, typer.Option("--format", help="xlsx (one sheet per list) or csv (one file per list).")
+    ] = AnnexAFormat.xlsx,
+    version: Annotated[
+        str | None, typer.Option("--template", help="Ofsted template version (default: the one for --as-at).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store."""
+    from childhub.annex_a import template
+    from childhub.annex_a.export import write_annex_a
+    from childhub.audit import record_command_line
+
+    day = parse_date(as_at, "--as-at")
+    store = store_for(data_dir)
+    report = with_progress("Annex A", lambda say: write_annex_a(store, day, out, fmt=output.value, version=version))
+    record_command_line(
+        store.data_dir,
+        "export_annex_a",
+        subject=str(report.path),
+        child_count=report.children,
+        details={"as_at": day, "format": output.value, "version": report.version},
+    )
+    annex = template(report.version)
+    for number, rows in report.rows.items():
+        typer.echo(f"{annex.get_list(number).sheet_name}: {rows:,} rows")
+    unavailable = len(report.unavailable)
+    typer.echo(
+        f"Wrote Annex A as at {day.isoformat()} (template {report.version}) to {report.path} in "
+        f"{report.seconds:.1f}s; {unavailable} field(s) unavailable, listed in the summary."
+    )

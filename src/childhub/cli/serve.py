@@ -1,0 +1,70 @@
+"""The web app: ``childhub serve`` over the store's latest snapshot, and ``childhub demo``, which prepares a
+synthetic authority first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from childhub.cli.options import DataDirOption, Size, date_or_today, settings_for, store_for
+from childhub.cli.output import with_progress
+
+if TYPE_CHECKING:
+    from childhub.store import Store
+
+
+def demo(
+    size: Annotated[Size, typer.Option("--size", help="Size of the synthetic authority.")] = Size.small,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    as_at: Annotated[str, typer.Option("--as-at", help="YYYY-MM-DD (default: today).")] = "",
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after preparing (for scripts).")] = False,
+    host: Annotated[str, typer.Option("--host", help="The address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to serve on.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Generate a synthetic authority into the data folder, prepare the store for it, and serve the web app."""
+    from childhub.demo import ACCOUNTS_FILE, demo_accounts, run_demo
+
+    day = date_or_today(as_at)
+    store = store_for(data_dir)
+    steps = with_progress(
+        "Demo", lambda say: run_demo(store, size.value, seed, day, progress=say, settings=settings_for(store.data_dir))
+    )
+    for line in steps:
+        typer.echo(line)
+    accounts = demo_accounts(store)
+    typer.echo(f"Demo accounts, one per role (also in {store.data_dir / ACCOUNTS_FILE}, readable by you only):")
+    for account in accounts:
+        typer.echo(f"  {account.line()}")
+    if no_serve:
+        typer.echo(f"Not serving (--no-serve): childhub serve --data-dir {store.data_dir} serves it.")
+        return
+    _serve(store, host, port)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the web app and the REST API (/api/v1/) over the store's latest published snapshot."""
+    _serve(store_for(data_dir), host, port)
+
+
+def _serve(store: Store, host: str, port: int) -> None:
+    import uvicorn
+
+    from childhub.errors import StoreError
+    from childhub.hub import publish
+    from childhub.web import create_app
+
+    try:  # publish the store as it is now, unless a writer is busy (then the last snapshot serves)
+        with store.writer() as conn:
+            publish(store, conn)
+    except StoreError as busy:
+        typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
+    typer.echo("Counting what the overview and indicator pages show...")
+    app = create_app(settings_for(store.data_dir), warm_first=True)
+    typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
