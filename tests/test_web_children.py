@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from childhub.audit import events
-from childhub.web import records
+from childhub.web.pages import child as records
 
 OPEN = "a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date)"
 
