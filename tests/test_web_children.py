@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from childhub.audit import events
-from childhub.web import records
+from childhub.web.pages import child as records
 
 OPEN = "a.start_date <= current_date AND (a.end_date IS NULL OR a.end_date > current_date)"
 
@@ -173,3 +173,232 @@ def test_disagreements_list_each_field_with_more_than_one_value():
 )
 def test_a_term_starts_on_its_nominal_date(term, start):
     assert records._term_start(date(2024, 9, 1), term) == start
+
+
+def test_the_timeline_shows_every_kind_of_event_it_declares(history):
+    # One child with one event of each kind the timeline declares, each on its own day (three on the day care began).
+    history.child("P1", dob=date(2008, 5, 1), child_id=7)
+    history.add(
+        "early_help_episodes",
+        earl_person_id="P1",
+        earl_episode_start_date=date(2019, 10, 1),
+        earl_episode_end_date=date(2020, 3, 31),
+        earl_episode_reason="Parenting support",
+        earl_episode_organisation="Family Hub North",
+        earl_episode_end_reason="Needs met",
+    )
+    history.add("cin_episodes", cine_person_id="P1", cine_referral_date=date(2020, 6, 1), cine_referral_nfa="Y")
+    history.add(
+        "contacts",
+        cont_person_id="P1",
+        cont_contact_date=date(2021, 1, 4),
+        cont_contact_source_code="1a",
+        cont_contact_outcome_json="Referral to children's social care",
+    )
+    history.add(
+        "cin_episodes",
+        cine_person_id="P1",
+        cine_referral_date=date(2021, 1, 6),
+        cine_referral_nfa="N",
+        cine_cin_primary_need_code="N1",
+        cine_close_date=date(2021, 8, 2),
+        cine_close_reason="RC1",
+    )
+    history.add(
+        "cin_assessments",
+        cina_person_id="P1",
+        cina_assessment_start_date=date(2021, 1, 7),
+        cina_assessment_auth_date=date(2021, 2, 4),
+    )
+    history.add(
+        "s47_enquiry",
+        s47e_s47_enquiry_id="S1",
+        s47e_person_id="P1",
+        s47e_s47_start_date=date(2021, 2, 8),
+        s47e_s47_end_date=date(2021, 2, 15),
+    )
+    history.add(
+        "initial_cp_conference",
+        icpc_s47_enquiry_id="S1",
+        icpc_person_id="P1",
+        icpc_cp_plan_id="CP1",
+        icpc_icpc_date=date(2021, 3, 1),
+        icpc_icpc_outcome_cp_flag="Y",
+    )
+    history.add(
+        "cp_plans",
+        cppl_cp_plan_id="CP1",
+        cppl_person_id="P1",
+        cppl_cp_plan_start_date=date(2021, 3, 2),
+        cppl_cp_plan_end_date=date(2021, 11, 1),
+        cppl_cp_plan_initial_category="NEG",
+        cppl_cp_plan_latest_category="EMO",
+    )
+    history.add("cp_reviews", cppr_person_id="P1", cppr_cp_plan_id="CP1", cppr_cp_review_date=date(2021, 5, 24))
+    history.add("cin_plans", cinp_person_id="P1", cinp_cin_plan_start_date=date(2021, 11, 2))
+    history.add(
+        "cla_episodes",
+        clae_person_id="P1",
+        clae_cla_episode_start_date=date(2022, 3, 1),
+        clae_cla_episode_start_reason="S",
+        clae_cla_primary_need_code="N1",
+        clae_cla_episode_ceased_date=date(2023, 6, 30),
+        clae_cla_episode_ceased_reason="E11",
+    )
+    history.add(
+        "legal_status", lega_person_id="P1", lega_legal_status="C2", lega_legal_status_start_date=date(2022, 3, 1)
+    )
+    history.add(
+        "cla_placement",
+        clap_person_id="P1",
+        clap_cla_placement_start_date=date(2022, 3, 1),
+        clap_cla_placement_type="U4",
+        clap_cla_placement_provider="PR1",
+    )
+    history.add(
+        "cla_reviews", clar_person_id="P1", clar_cla_review_date=date(2022, 5, 20), clar_cla_review_participation="PN1"
+    )
+    history.add(
+        "missing",
+        miss_person_id="P1",
+        miss_missing_episode_start_date=date(2022, 7, 10),
+        miss_missing_episode_end_date=date(2022, 7, 11),
+        miss_missing_episode_type="M",
+        miss_missing_rhi_offered="Y",
+    )
+    history.add(
+        "school_exclusions",
+        "education",
+        excl_person_id="P1",
+        excl_start_date=date(2022, 11, 14),
+        excl_category="FIXD",
+        excl_reason_code="VP",
+        excl_sessions=4,
+    )
+    history.add(
+        "sen_provision",
+        "education",
+        senp_person_id="P1",
+        senp_census_date=date(2023, 1, 19),
+        senp_sen_provision="E",
+        senp_primary_need="SEMH",
+    )
+    history.add(
+        "school_exclusions",
+        "education",
+        excl_person_id="P1",
+        excl_start_date=date(2023, 3, 1),
+        excl_category="PERM",
+        excl_reason_code="PA",
+    )
+    history.add(
+        "school_attendance",
+        "education",
+        attd_person_id="P1",
+        attd_academic_year="2023/24",
+        attd_term="spring",
+        attd_possible_sessions=120,
+        attd_sessions_authorised_absence=10,
+        attd_sessions_unauthorised_absence=8,
+    )
+    history.add(
+        "youth_justice_outcomes",
+        "youth_justice",
+        yjus_person_id="P1",
+        yjus_outcome_date=date(2024, 2, 1),
+        yjus_outcome_type="Youth caution",
+        yjus_outcome_tier="pre-court",
+        yjus_first_time_entrant=True,
+    )
+    history.add(
+        "police_notifications",
+        "police",
+        poln_person_id="P1",
+        poln_incident_date=date(2024, 3, 3),
+        poln_notification_date=date(2024, 3, 5),
+    )
+    for month in (date(2024, 9, 1), date(2024, 10, 1)):
+        history.add("neet_status", "neet", neet_person_id="P1", neet_month=month, neet_activity_code="610")
+    history.add(
+        "care_leavers",
+        clea_person_id="P1",
+        clea_care_leaver_latest_contact=date(2024, 11, 15),
+        clea_care_leaver_in_touch="yes",
+        clea_care_leaver_accommodation="t",
+        clea_care_leaver_accom_suitable="1",
+        clea_care_leaver_activity="f2",
+    )
+    for system in ("education", "youth_justice", "police", "neet"):  # the same child in each system
+        history.child("P1", dob=date(2008, 5, 1), child_id=7, source_system=system)
+    store = history.store()
+
+    with store.reader() as conn:
+        from childhub.facts import prepare
+
+        prepare(conn)
+        events = records.timeline(conn, "C7", date(2025, 1, 1))
+
+    # (date, end, service, kind, summary): newest first, and on one day by kind, Z to A.
+    care, school, ended = "social_care", "education", date(2023, 6, 30)
+    expected = [
+        (date(2024, 11, 15), None, care, "Care leaver", "In touch: YES; accommodation T (suitable: 1); activity F2"),
+        (
+            date(2024, 9, 1),
+            date(2024, 10, 1),
+            "neet",
+            "Post-16 activity",
+            "NEET for 2 months (Sep 2024 to Oct 2024; activity 610)",
+        ),
+        (date(2024, 3, 5), None, "police", "Police notification", "Domestic abuse notification (incident 2024-03-03)"),
+        (
+            date(2024, 2, 1),
+            None,
+            "youth_justice",
+            "Youth justice outcome",
+            "Youth caution (pre-court); first-time entrant",
+        ),
+        (date(2024, 1, 1), None, school, "School attendance", "2023/24 spring term: 18 of 120 sessions missed (15.0%)"),
+        (date(2023, 3, 1), None, school, "Permanent exclusion", "Reason PA, 0 sessions"),
+        (date(2023, 1, 19), None, "sen", "SEN provision", "EHC plan; primary need SEMH"),
+        (date(2022, 11, 14), None, school, "Suspension", "Reason VP, 4 sessions"),
+        (
+            date(2022, 7, 10),
+            date(2022, 7, 11),
+            care,
+            "Missing episode",
+            "Missing episode; ended 2022-07-11; return interview offered: Y",
+        ),
+        (date(2022, 5, 20), None, care, "Looked-after review", "Participation PN1"),
+        (date(2022, 3, 1), ended, care, "Placement", "Placement U4 (provider PR1); ended 2023-06-30"),
+        (date(2022, 3, 1), ended, care, "Period of care", "Category of need N1; ceased 2023-06-30 (reason E11)"),
+        (date(2022, 3, 1), None, care, "Legal status", "Legal status C2"),
+        (date(2021, 11, 2), None, care, "Child in need plan", "open"),
+        (date(2021, 5, 24), None, care, "Child protection review", "Plan CP1"),
+        (
+            date(2021, 3, 2),
+            date(2021, 11, 1),
+            care,
+            "Child protection plan",
+            "Category NEG, latest EMO; ended 2021-11-01",
+        ),
+        (
+            date(2021, 2, 8),
+            date(2021, 2, 15),
+            care,
+            "Section 47 enquiry",
+            "ICPC 2021-03-01 (15 working days): child protection plan",
+        ),
+        (date(2021, 1, 7), date(2021, 2, 4), care, "Assessment", "Authorised 2021-02-04 after 20 working days"),
+        (date(2021, 1, 6), date(2021, 8, 2), care, "Referral", "Primary need N1; closed 2021-08-02 (RC1)"),
+        (date(2021, 1, 4), None, care, "Contact", "Source 1A: Referral to children's social care"),
+        (date(2020, 6, 1), None, care, "Referral (NFA)", "No further action"),
+        (
+            date(2019, 10, 1),
+            date(2020, 3, 31),
+            "early_help",
+            "Early help episode",
+            "Parenting support (Family Hub North); ended 2020-03-31: Needs met",
+        ),
+    ]
+    assert sorted(kind for *_, kind, _ in expected) == sorted(declared.kind for declared in records.TIMELINE)
+    assert [tuple(event.values()) for event in events] == expected

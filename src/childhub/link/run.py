@@ -13,7 +13,7 @@ from childhub.errors import ChildhubError
 from childhub.link.cluster import DEFAULT_THRESHOLD, REVIEW_FROM, Record, cluster
 from childhub.link.identity import assign_children, assign_families, bulk
 from childhub.link.model import score_pairs
-from childhub.link.records import build_source_records
+from childhub.link.source_records import build_source_records
 from childhub.store import Store
 
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web import records
 from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
+from childhub.web.pages.child import child_record
+from childhub.web.pages.shared import service_name
 from childhub.web.scope import can_see
 
 ROLES = ("admin", "analyst", "manager", "practitioner")
@@ -22,7 +23,7 @@ def child_for(request: Request, signed: Signed, child_key: str) -> dict[str, Any
     cursor = context(request).served.current().cursor()
     if not can_see(cursor, signed, child_key):
         raise NotFound(NOT_FOUND)
-    record = records.child_record(cursor, child_key)
+    record = child_record(cursor, child_key)
     if record is None:
         raise NotFound(NOT_FOUND)
     audit(request, signed, "view_child", subject=child_key, child_count=1)
@@ -32,7 +33,7 @@ def child_for(request: Request, signed: Signed, child_key: str) -> dict[str, Any
 @router.get("/children/{child_key}", response_class=HTMLResponse)
 def child_page(request: Request, child_key: str, signed: Signed = Depends(signed_in)):
     record = child_for(request, signed, child_key)
-    return render(request, "child.html", signed, record=record, service_name=records.service_name)
+    return render(request, "child.html", signed, record=record, service_name=service_name)
 
 
 @api_router.get("/children/{child_key}")

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web import records
 from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
+from childhub.web.pages.family import family
 from childhub.web.scope import child_filter
 
 ROLES = ("admin", "analyst", "manager", "practitioner")
@@ -20,7 +20,7 @@ NOT_FOUND = "there is no such family, or not one you may see"
 def family_for(request: Request, signed: Signed, family_id: int) -> dict[str, Any]:
     """The family if ``signed`` may see at least one of its children (404 otherwise); audited."""
     cursor = context(request).served.current().cursor()
-    found = records.family(cursor, family_id, child_filter(signed, "('C' || m.child_id)"))
+    found = family(cursor, family_id, child_filter(signed, "('C' || m.child_id)"))
     if found is None or not found["visible"]:
         raise NotFound(NOT_FOUND)
     audit(request, signed, "view_family", subject=str(family_id), child_count=found["visible"])

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from childhub.link import latest_scorer, parse_query, search
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
-from childhub.web.records import service_name
+from childhub.web.pages.shared import service_name
 from childhub.web.scope import child_filter
 
 ROLES = ("admin", "analyst", "manager", "practitioner")

@@ -8,7 +8,12 @@ is the identity table ``source_record``, rebuilt on every run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from childhub.store import current_sql
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _first(expression: str) -> str:
@@ -20,7 +25,8 @@ def _current(expression: str) -> str:
     return f"first({expression} ORDER BY {order}) FILTER (WHERE {expression} IS NOT NULL)"
 
 
-def build_source_records(conn) -> int:
+def build_source_records(conn: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``source_record`` from the person and address rows as they stand now; how many records it holds."""
     person, person_params = current_sql("person")
     address, address_params = current_sql("address")
     conn.execute("DELETE FROM source_record")

@@ -1,0 +1,526 @@
+"""The child page's read model: one child's linked record, its source records, timeline, status, worker and flags.
+
+The timeline is declared: ``TIMELINE`` lists each kind of event (the fact it is read from, the service it
+belongs to, what it is called and how one row reads), and ``timeline`` reads them all with one loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from childhub.codes import code_set
+from childhub.store import quote_identifier
+from childhub.web.pages.shared import Row, age_of, rows, service_name
+
+if TYPE_CHECKING:
+    import duckdb
+
+SEX = code_set("person_sex").labels  # M Male, F Female, I Indeterminate, U Not stated
+# The fields of a source record shown side by side, and whether systems disagreeing on one is worth a flag.
+SOURCE_FIELDS = ("forename", "surname", "date_of_birth", "sex", "upn", "nhs_number", "postcode")
+CHECKED_FIELDS = {"date_of_birth": "date of birth", "sex": "sex", "upn": "UPN", "nhs_number": "NHS number"}
+
+
+def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date | None = None) -> Row | None:
+    """The child's linked record, sources, timeline, status, worker and flags; None if there is no such child."""
+    today = today or date.today()
+    found = rows(
+        cursor,
+        "SELECT child_key, child_id, la_child_id, sex, ethnicity, date_of_birth, expected_date_of_birth, disability, "
+        "area, source_systems FROM fact_child WHERE child_key = ?",
+        [child_key],
+    )
+    if not found:
+        return None
+    child = found[0]
+    sources = source_records(cursor, child_key)
+    named = sorted(sources, key=lambda source: (source["source_system"] != "social_care", source["source_system"]))
+    forename = next((source["display_forename"] for source in named if source["display_forename"]), None)
+    surname = next((source["display_surname"] for source in named if source["display_surname"]), None)
+    child["name"] = " ".join(part for part in (forename, surname) if part) or "(no name recorded)"
+    child["age"] = age_of(child["date_of_birth"], today)
+    child["sex_name"] = SEX.get(child["sex"] or "", child["sex"])
+    child["source_systems"] = list(child["source_systems"] or [])
+    child["services"] = [service_name(system) for system in child["source_systems"]]
+    family = cursor.execute(
+        "SELECT family_id FROM family_member WHERE child_id = ? AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1",
+        [child["child_id"]],
+    ).fetchall()
+    return {
+        "child": child,
+        "sources": sources,
+        "disagreements": disagreements(sources),
+        "timeline": timeline(cursor, child_key, today),
+        "status": current_status(cursor, child_key, today),
+        "allocation": allocation(cursor, child_key, today),
+        "flags": quality_flags(cursor, child, sources),
+        "family_id": family[0][0] if family else None,
+    }
+
+
+def source_records(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Row]:
+    """The child's record in each source system, as linkage compared it, with how it was linked."""
+    found = rows(
+        cursor,
+        """
+        SELECT p.source_system, p.person_id AS source_record_id, p.forename AS display_forename,
+               p.surname AS display_surname, s.forename, s.middle_names, s.surname,
+               coalesce(s.date_of_birth, p.date_of_birth) AS date_of_birth, coalesce(s.sex, p.sex) AS sex,
+               coalesce(s.upn, p.upn) AS upn, s.former_upn, s.nhs_number, coalesce(s.postcode, p.postcode) AS postcode,
+               s.batch_id, l.decided_by, l.reason AS link_reason, l.valid_from AS linked_since
+        FROM fact_person p
+        LEFT JOIN source_record s ON s.source_system = p.source_system AND s.source_record_id = p.person_id
+        LEFT JOIN child_link l ON l.valid_to IS NULL AND l.source_system = p.source_system
+                               AND l.source_record_id = p.person_id
+        WHERE p.child_key = ?
+        ORDER BY p.source_system <> 'social_care', p.source_system, p.person_id
+        """,
+        [child_key],
+    )
+    for source in found:
+        source["service"] = service_name(source["source_system"])
+    return found
+
+
+def disagreements(sources: list[Row]) -> dict[str, list[Any]]:
+    """Each field the child's source records hold more than one value of, with the values."""
+    found = {}
+    for name in SOURCE_FIELDS:
+        values = sorted({source[name] for source in sources if source[name] not in (None, "")}, key=str)
+        if name == "sex":
+            values = [value for value in values if value in ("M", "F")]
+        if len(values) > 1:
+            found[name] = values
+    return found
+
+
+# --- the timeline ----------------------------------------------------------------------------------------
+
+Reader = Callable[["duckdb.DuckDBPyConnection", str], list[Row]]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One kind of event on the timeline: where its rows come from, and the service and words it is shown with."""
+
+    fact: str  # the fact it is read from: the child's rows of fact_<fact>, or those ``read`` makes of it
+    service: str  # the service it belongs to (a key of ``SERVICE_NAMES``)
+    kind: str  # what the event is called
+    summary: Callable[[Row], str]  # how one row reads
+    date: str = "start_date"  # the column holding the day it happened (an event without one is left out)
+    end: str | None = None  # the column holding the day it ended, for an event that lasts
+    when: Callable[[Row], bool] | None = None  # which of the rows are this kind of event (default: all)
+    read: Reader | None = None  # how the rows are read, for an event made from the fact rather than one of its rows
+
+
+def _until(end: date | None) -> str:
+    return f"; ended {end.isoformat()}" if end else "; open"
+
+
+def _pct(missed: float, possible: float | None) -> float | None:
+    return round(100.0 * missed / possible, 1) if possible else None
+
+
+def _contact(contact: Row) -> str:
+    return f"Source {contact['contact_source'] or '?'}: {contact['outcome'] or 'no outcome recorded'}"
+
+
+def _closed(referral: Row) -> str:
+    if not referral["close_date"]:
+        return ""
+    return f"; closed {referral['close_date'].isoformat()} ({referral['close_reason'] or 'no reason'})"
+
+
+def _referral(referral: Row) -> str:
+    return f"Primary need {referral['primary_need'] or '?'}" + _closed(referral)
+
+
+def _referral_no_further_action(referral: Row) -> str:
+    return "No further action" + _closed(referral)
+
+
+def _assessment(assessment: Row) -> str:
+    if assessment["authorised_date"]:
+        return f"Authorised {assessment['authorised_date'].isoformat()} after {assessment['working_days']} working days"
+    return "Not yet authorised"
+
+
+def _s47(enquiry: Row) -> str:
+    if enquiry["icpc_date"]:
+        outcome = "child protection plan" if enquiry["icpc_led_to_plan"] else "no plan"
+        return f"ICPC {enquiry['icpc_date'].isoformat()} ({enquiry['icpc_working_days']} working days): {outcome}"
+    return "No ICPC needed" if enquiry["icpc_not_required"] else "No ICPC recorded"
+
+
+def _cp_plan(plan: Row) -> str:
+    initial, latest = plan["initial_category"], plan["latest_category"]
+    changed = f", latest {latest}" if latest and latest != initial else ""
+    return f"Category {initial or '?'}{changed}" + _until(plan["end_date"])
+
+
+def _cin_plan(plan: Row) -> str:
+    return _until(plan["end_date"]).removeprefix("; ")
+
+
+def _cla_period(period: Row) -> str:
+    need = (
+        "Short breaks only" if period["short_breaks_only"] else f"Category of need {period['category_of_need'] or '?'}"
+    )
+    if period["end_date"]:
+        return f"{need}; ceased {period['end_date'].isoformat()} (reason {period['reason_ceased']})"
+    return f"{need}; still looked after"
+
+
+def _placement(placement: Row) -> str:
+    where = f"Placement {placement['placement_type'] or '?'} (provider {placement['placement_provider'] or '?'})"
+    return where + _until(placement["end_date"])
+
+
+def _legal_status(episode: Row) -> str:
+    return f"Legal status {episode['legal_status'] or '?'}"
+
+
+def _missing(episode: Row) -> str:
+    kind = "Absent" if (episode["missing_type"] or "").upper() == "A" else "Missing"
+    offered = episode["return_interview_offered"]
+    return (
+        f"{kind} episode" + _until(episode["end_date"]) + (f"; return interview offered: {offered}" if offered else "")
+    )
+
+
+def _cla_review(review: Row) -> str:
+    return f"Participation {review['participation'] or '?'}"
+
+
+def _cp_review(review: Row) -> str:
+    return f"Plan {review['cp_plan_id']}"
+
+
+def _early_help(episode: Row) -> str:
+    text = f"{episode['reason'] or 'No reason recorded'} ({episode['organisation'] or 'no organisation'})"
+    text += _until(episode["end_date"])
+    return text + (f": {episode['end_reason']}" if episode["end_reason"] else "")
+
+
+def _attendance(term: Row) -> str:
+    pct = _pct(term["missed"], term["possible"])
+    name = {"AUT": "autumn", "SPR": "spring", "SUM": "summer"}.get(term["term"][:3], term["term"].lower())
+    text = f"{term['academic_year']} {name} term: {term['missed']} of {term['possible']} sessions missed"
+    return text + (f" ({pct}%)" if pct is not None else "")
+
+
+def _permanent(exclusion: Row) -> bool:
+    return (exclusion["category"] or "").upper() in ("PERM", "PERMANENT", "P")
+
+
+def _exclusion(exclusion: Row) -> str:
+    return f"Reason {exclusion['reason'] or '?'}, {exclusion['sessions'] or 0} sessions"
+
+
+def _sen(provision: Row) -> str:
+    code = provision["provision"]
+    name = {"E": "EHC plan", "K": "SEN support", "N": "No SEN"}.get(code or "", code)
+    return f"{name}; primary need {provision['primary_need'] or '?'}"
+
+
+def _youth_justice(outcome: Row) -> str:
+    first = "; first-time entrant" if outcome["first_time_entrant"] else ""
+    return f"{outcome['outcome_type']} ({outcome['tier'] or 'no tier'}){first}"
+
+
+def _police_notification(notification: Row) -> str:
+    incident = notification["incident_date"]
+    when = f"incident {incident.isoformat()}" if incident else "incident date not given"
+    return f"Domestic abuse notification ({when})"
+
+
+def _neet(spell: Row) -> str:
+    months, start, end = spell["months"], spell["start_date"], spell["end_date"]
+    activities = ", ".join(sorted(str(activity) for activity in spell["activities"] if activity)) or "?"
+    return (
+        f"{spell['state']} for {months} month{'s' if months != 1 else ''} ({start:%b %Y} to {end:%b %Y}; "
+        f"activity {activities})"
+    )
+
+
+def _care_leaver(leaver: Row) -> str:
+    return (
+        f"In touch: {leaver['in_touch'] or '?'}; accommodation {leaver['accommodation'] or '?'}"
+        f" (suitable: {leaver['accommodation_suitable'] or '?'}); activity {leaver['activity'] or '?'}"
+    )
+
+
+def _rows_of(cursor: duckdb.DuckDBPyConnection, fact: str, child_key: str) -> list[Row]:
+    """The child's rows of ``fact_<fact>``."""
+    return rows(cursor, f"SELECT * FROM {quote_identifier('fact_' + fact)} WHERE child_key = ?", [child_key])
+
+
+def _legal_status_changes(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Row]:
+    """The child's episodes of care that began a new legal status (the first episode, and each that changed it)."""
+    return rows(
+        cursor,
+        "SELECT start_date, legal_status FROM (SELECT *, lag(legal_status) OVER (PARTITION BY person_id ORDER BY "
+        "start_date) AS before FROM fact_cla_episode WHERE child_key = ?) WHERE legal_status IS DISTINCT FROM before",
+        [child_key],
+    )
+
+
+def _term_start(academic_year_start: date, term: str) -> date:
+    if term.startswith("SPR"):
+        return date(academic_year_start.year + 1, 1, 1)
+    if term.startswith("SUM"):
+        return date(academic_year_start.year + 1, 4, 1)
+    return academic_year_start
+
+
+def _attendance_terms(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Row]:
+    """Sessions possible and missed in each term the child has attendance for, dated on the term's nominal start."""
+    terms = rows(
+        cursor,
+        "SELECT academic_year, academic_year_start, term, sum(possible_sessions) AS possible, "
+        "sum(sessions_missed) AS missed FROM fact_attendance WHERE child_key = ? GROUP BY ALL",
+        [child_key],
+    )
+    for term in terms:
+        term["term_start"] = _term_start(term["academic_year_start"], term["term"])
+    return terms
+
+
+def _neet_spells(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Row]:
+    """NCCIS months as spells: one per run of months with the same activity (NEET, not known, in EET)."""
+    spells: list[Row] = []
+    for month in rows(
+        cursor,
+        "SELECT month, neet, not_known, activity FROM fact_neet WHERE child_key = ? ORDER BY month",
+        [child_key],
+    ):
+        state = (
+            "NEET" if month["neet"] else "Not known" if month["not_known"] else "In education, employment or training"
+        )
+        if not spells or spells[-1]["state"] != state:
+            spells.append({"state": state, "start_date": month["month"], "months": 0, "activities": set()})
+        spell = spells[-1]
+        spell["end_date"] = month["month"]
+        spell["months"] += 1
+        spell["activities"].add(month["activity"])
+    return spells
+
+
+# Every kind of event on the timeline, in the order they are read.
+TIMELINE: tuple[TimelineEvent, ...] = (
+    TimelineEvent("contact", "social_care", "Contact", _contact, date="contact_date"),
+    TimelineEvent(
+        "referral",
+        "social_care",
+        "Referral",
+        _referral,
+        date="referral_date",
+        end="close_date",
+        when=lambda referral: not referral["nfa"],
+    ),
+    TimelineEvent(
+        "referral",
+        "social_care",
+        "Referral (NFA)",
+        _referral_no_further_action,
+        date="referral_date",
+        end="close_date",
+        when=lambda referral: bool(referral["nfa"]),
+    ),
+    TimelineEvent("assessment", "social_care", "Assessment", _assessment, end="authorised_date"),
+    TimelineEvent("s47", "social_care", "Section 47 enquiry", _s47, end="end_date"),
+    TimelineEvent("cp_plan", "social_care", "Child protection plan", _cp_plan, end="end_date"),
+    TimelineEvent("cin_plan", "social_care", "Child in need plan", _cin_plan, end="end_date"),
+    TimelineEvent("cla_period", "social_care", "Period of care", _cla_period, end="end_date"),
+    TimelineEvent("cla_placement", "social_care", "Placement", _placement, end="end_date"),
+    TimelineEvent("cla_episode", "social_care", "Legal status", _legal_status, read=_legal_status_changes),
+    TimelineEvent("missing", "social_care", "Missing episode", _missing, end="end_date"),
+    TimelineEvent("cla_review", "social_care", "Looked-after review", _cla_review, date="review_date"),
+    TimelineEvent("cp_review", "social_care", "Child protection review", _cp_review, date="review_date"),
+    TimelineEvent("early_help", "early_help", "Early help episode", _early_help, end="end_date"),
+    TimelineEvent(
+        "attendance", "education", "School attendance", _attendance, date="term_start", read=_attendance_terms
+    ),
+    TimelineEvent("exclusion", "education", "Permanent exclusion", _exclusion, when=_permanent),
+    TimelineEvent("exclusion", "education", "Suspension", _exclusion, when=lambda exclusion: not _permanent(exclusion)),
+    TimelineEvent("sen", "sen", "SEN provision", _sen, date="census_date"),
+    TimelineEvent("youth_justice", "youth_justice", "Youth justice outcome", _youth_justice, date="outcome_date"),
+    TimelineEvent(
+        "police_notification", "police", "Police notification", _police_notification, date="notification_date"
+    ),
+    TimelineEvent("neet", "neet", "Post-16 activity", _neet, end="end_date", read=_neet_spells),
+    TimelineEvent("care_leaver", "social_care", "Care leaver", _care_leaver, date="latest_contact"),
+)
+
+
+def timeline(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> list[Row]:
+    """Every event in the child's record across services (each kind ``TIMELINE`` declares), the newest first.
+
+    An event is ``{"date", "end", "service", "kind", "summary"}``; ``end`` is None for an event that does
+    not last. Events without a date are left out.
+    """
+    read: dict[tuple[str, Reader | None], list[Row]] = {}
+    events: list[Row] = []
+    for event in TIMELINE:
+        source = (event.fact, event.read)
+        if source not in read:
+            read[source] = event.read(cursor, child_key) if event.read else _rows_of(cursor, event.fact, child_key)
+        for row in read[source]:
+            if row[event.date] is not None and (event.when is None or event.when(row)):
+                events.append(
+                    {
+                        "date": row[event.date],
+                        "end": row[event.end] if event.end else None,
+                        "service": event.service,
+                        "kind": event.kind,
+                        "summary": event.summary(row),
+                    }
+                )
+    return sorted(events, key=lambda event: (event["date"], event["kind"]), reverse=True)
+
+
+# --- where the child stands today ------------------------------------------------------------------------
+
+
+def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> list[Row]:
+    """Where the child stands today in each service: label, what is open (or latest), and whether it is open."""
+
+    def count(sql: str) -> int:
+        return cursor.execute(sql, [child_key, today]).fetchone()[0]
+
+    def in_last_12_months(fact: str, column: str) -> int:
+        day = quote_identifier(column)
+        return cursor.execute(
+            f"SELECT count(*) FROM {quote_identifier(fact)} WHERE child_key = ? AND {day} <= ? "
+            f"AND {day} > ? - INTERVAL 12 MONTH",
+            [child_key, today, today],
+        ).fetchone()[0]
+
+    in_need = count("SELECT count(*) FROM fact_referral r WHERE r.child_key = ? AND cin_open_on(r, ?)")
+    on_plan = count("SELECT count(*) FROM fact_cp_plan p WHERE p.child_key = ? AND cp_plan_on(p, ?)")
+    looked_after = count("SELECT count(*) FROM fact_cla_episode e WHERE e.child_key = ? AND looked_after_on(e, ?)")
+    early_help = count(
+        "SELECT count(*) FROM fact_early_help e WHERE e.child_key = ? AND open_on(e.start_date, e.end_date, ?)"
+    )
+    status = [
+        _status("Child in need", bool(in_need), "Open CIN episode" if in_need else "None open"),
+        _status("Child protection", bool(on_plan), "On a child protection plan" if on_plan else "Not on a plan"),
+        _status("Looked after", bool(looked_after), "Looked after" if looked_after else "Not looked after"),
+        _status("Early help", bool(early_help), "Open early help episode" if early_help else "None open"),
+    ]
+    sen = cursor.execute(
+        "SELECT provision, census_date, primary_need FROM fact_sen WHERE child_key = ? AND census_date <= ? "
+        "ORDER BY census_date DESC, provision = 'E' DESC LIMIT 1",
+        [child_key, today],
+    ).fetchall()
+    if sen:
+        provision, census, need = sen[0]
+        label = {"E": "EHC plan", "K": "SEN support"}.get(provision or "", "No SEN provision")
+        detail = f"{label} (census {census.isoformat()}, need {need or '?'})"
+        status.append(_status("SEN", provision in ("E", "K"), detail))
+    attendance = cursor.execute(
+        "SELECT academic_year, term, possible_sessions, sessions_missed, persistent_absence, severe_absence "
+        "FROM fact_service_attendance WHERE child_key = ? AND from_date <= ? ORDER BY from_date DESC LIMIT 1",
+        [child_key, today],
+    ).fetchall()
+    if attendance:
+        year, term, possible, missed, persistent, severe = attendance[0]
+        label = "severe absence" if severe else "persistent absence" if persistent else "attending"
+        detail = f"{_pct(missed, possible)}% of sessions missed in {year} to the {term} term ({label})"
+        status.append(_status("School attendance", bool(persistent), detail))
+    outcomes = in_last_12_months("fact_youth_justice", "outcome_date")
+    detail = f"{outcomes} outcome{'s' if outcomes != 1 else ''} in the last 12 months"
+    status.append(_status("Youth justice", bool(outcomes), detail))
+    notifications = in_last_12_months("fact_police_notification", "notification_date")
+    if notifications:
+        status.append(_status("Police notifications", True, f"{notifications} in the last 12 months"))
+    neet = cursor.execute(
+        "SELECT month, neet, not_known FROM fact_neet WHERE child_key = ? AND month <= ? ORDER BY month DESC LIMIT 1",
+        [child_key, today + timedelta(days=31)],
+    ).fetchall()
+    if neet:
+        month, is_neet, not_known = neet[0]
+        label = "NEET" if is_neet else "Activity not known" if not_known else "In education, employment or training"
+        status.append(_status("Post-16 activity", bool(is_neet), f"{label} ({month:%B %Y})"))
+    leaver = cursor.execute(
+        "SELECT latest_contact, in_touch, activity FROM fact_care_leaver WHERE child_key = ? "
+        "ORDER BY latest_contact DESC NULLS LAST LIMIT 1",
+        [child_key],
+    ).fetchall()
+    if leaver:
+        contact, in_touch, activity = leaver[0]
+        detail = f"In touch: {in_touch or '?'}; activity {activity or '?'} (as at {contact})"
+        status.append(_status("Care leaver", True, detail))
+    return status
+
+
+def _status(service: str, is_open: bool, detail: str) -> Row:
+    return {"service": service, "open": is_open, "detail": detail}
+
+
+def allocation(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> list[Row]:
+    """The worker and team holding the child's case today (an allocation that has started and not ended)."""
+    return rows(
+        cursor,
+        """
+        SELECT a.worker_id, w.worker_name, w.job_title, a.team_id, t.team_name, t.service_area, a.role, a.start_date
+        FROM fact_allocation a
+        LEFT JOIN fact_worker w ON w.worker_id = a.worker_id
+        LEFT JOIN fact_team t ON t.team_id = a.team_id
+        WHERE a.child_key = ? AND allocation_on(a, ?)
+        ORDER BY a.start_date DESC
+        """,
+        [child_key, today],
+    )
+
+
+def quality_flags(cursor: duckdb.DuckDBPyConnection, child: Row, sources: list[Row]) -> list[str]:
+    """What is doubtful about the record: systems disagreeing, missing or invalid identifiers, warnings on load."""
+    flags = []
+    for name, values in disagreements(sources).items():
+        if name in CHECKED_FIELDS:
+            shown = ", ".join(value.isoformat() if isinstance(value, date) else str(value) for value in values)
+            flags.append(f"The systems disagree on the {CHECKED_FIELDS[name]}: {shown}")
+    upns = sorted({source["upn"] for source in sources if source["upn"]})
+    age = child.get("age")
+    if not upns and (age is None or 4 <= age <= 18):
+        flags.append("No UPN in any system")
+    nhs_numbers = sorted({source["nhs_number"] for source in sources if source["nhs_number"]})
+    if upns or nhs_numbers:
+        invalid_upns, invalid_nhs_numbers = cursor.execute(
+            "SELECT list_filter(?, lambda u: NOT coalesce(upn_is_valid(u), false)), "
+            "list_filter(?, lambda n: NOT coalesce(nhs_number_is_valid(n), false))",
+            [upns, nhs_numbers],
+        ).fetchone()
+        flags.extend(f"The UPN {upn} is not a valid UPN (its check letter is wrong)" for upn in invalid_upns)
+        flags.extend(
+            f"The NHS number {number} is not a valid NHS number (its check digit is wrong)"
+            for number in invalid_nhs_numbers
+        )
+    if len({source["source_system"] for source in sources}) <= 1:
+        flags.append("Not linked to any other system: this child is known to one system only")
+    if child.get("child_id") is None:
+        flags.append("Not yet linked: linkage has not given this record a child ID")
+    keys = [[source["source_system"], source["source_record_id"]] for source in sources]
+    if keys:
+        for file_name, row_ref, column, message in cursor.execute(
+            """
+            SELECT DISTINCT q.file_name, q.row_ref, q.column_name, q.message
+            FROM ingest_problem q JOIN ingest_batch b ON b.batch_id = q.batch_id
+            WHERE q.severity = 'warning'
+              AND (list_contains(?, [b.source_system, q.value]) OR list_contains(?, [b.source_system, q.row_ref]))
+            ORDER BY 1, 2
+            LIMIT 20
+            """,
+            [keys, keys],
+        ).fetchall():
+            where = f"{_file(file_name)}{f' row {row_ref}' if row_ref else ''}{f', {column}' if column else ''}"
+            flags.append(f"A warning when its record was loaded ({where}): {message}")
+    return flags
+
+
+def _file(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
