@@ -74,7 +74,7 @@ def family(
     homes = cursor.execute(
         "SELECT DISTINCT p.child_key, s.postcode, s.address FROM source_record s JOIN fact_person p "
         "ON p.source_system = s.source_system AND p.person_id = s.source_record_id "
-        "WHERE list_contains(?, p.child_key) AND s.postcode IS NOT NULL",
+        "WHERE list_contains(?, p.child_key) AND s.postcode IS NOT NULL ORDER BY 1, 2, 3",  # the same order each time
         [keys],
     ).fetchall()
     visible = {member["child_key"] for member in members if member["visible"]}
