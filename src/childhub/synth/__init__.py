@@ -121,6 +121,8 @@ def generate(
     """Generate an authority and write every source system's extract into ``out``."""
     import time
 
+    from childhub.synth.extracts.case_management import write_case_management
+    from childhub.synth.extracts.cin_census import write_cin_census
     from childhub.synth.extracts.partners import (
         write_education,
         write_neet,
@@ -128,8 +130,9 @@ def generate(
         write_sen,
         write_youth_justice,
     )
-    from childhub.synth.extracts.records import SourceRegistry
-    from childhub.synth.extracts.social_care import SocialCareExtracts, collection_years
+    from childhub.synth.extracts.registry import SourceRegistry
+    from childhub.synth.extracts.social_care_system import SocialCareSystem, collection_years
+    from childhub.synth.extracts.ssda903 import write_ssda903
 
     if isinstance(size, str) and size not in SIZES:
         raise SynthError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
@@ -158,18 +161,12 @@ def generate(
             files[f"{folder}/{name}"] = count
 
     say("writing social-care extracts")
-    social = SocialCareExtracts(authority, registry, random.Random(f"{seed}:social-care-extracts"))
-    record(
-        "social_care/case_management",
-        social.write_case_management(out / "social_care" / "case_management"),
-    )
+    social = SocialCareSystem(authority, registry, random.Random(f"{seed}:social-care-extracts"))
+    record("social_care/case_management", write_case_management(social, out / "social_care" / "case_management"))
     for year in collection_years(authority.history_start, as_at):
-        record(
-            f"social_care/ssda903/{year}",
-            social.write_ssda903(out / "social_care" / "ssda903" / str(year), year),
-        )
+        record(f"social_care/ssda903/{year}", write_ssda903(social, out / "social_care" / "ssda903" / str(year), year))
         name = f"social_care/cin_census/CIN_Census_{year}.xml"
-        files[name] = social.write_cin_census(out / name, year)
+        files[name] = write_cin_census(social, out / name, year)
     say("writing partner extracts")
     record("education", write_education(authority, registry, out / "education"))
     record("sen", write_sen(authority, registry, out / "sen"))
