@@ -94,7 +94,7 @@ def _authority(store):
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the extracts into.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the authority into (its extracts in extracts/).")],
     size: Annotated[
         Size,
         typer.Option("--size", help="tiny ≈2,000 children; small ≈20,000; medium ≈80,000; large ≈300,000."),
@@ -121,6 +121,7 @@ def synth(
         f"as at {day.isoformat()}, seed {seed}) to {out} in {result.seconds:.1f}s: "
         f"{len(result.files)} files, {sum(result.files.values()):,} records."
     )
+    typer.echo(f"Ingest it with: childhub ingest {result.extracts} --mapping {result.mappings}")
     if report:
         _print_realism(size.value, seed, day)
 
@@ -177,7 +178,8 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of extracts.")],
     source: Annotated[str | None, typer.Option("--source", help="Read every file as this kind.")] = None,
     mapping: Annotated[
-        list[Path] | None, typer.Option("--mapping", help="A mapping file for another CSV layout (repeatable).")
+        list[Path] | None,
+        typer.Option("--mapping", help="A mapping file, or a folder of them, for another CSV layout (repeatable)."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject a whole file if any row has a problem.")] = False,
     extract_date: Annotated[str, typer.Option("--extract-date", help="The date the extract was taken.")] = "",
