@@ -3,9 +3,8 @@
 A mapping is declared in YAML, loaded into frozen typed models and checked when loaded:
 every problem in the file is reported at once, naming the file and the field. childhub's
 own readers for national CSV formats (SSDA903 tables, Annex A lists) are mappings shipped in
-``ingest/mappings/``; an authority writes its own for any other CSV or Excel file (the
-synthetic authority's own are in ``synth/mappings/``). The format is documented in
-``docs/mapping-files.md``.
+``ingest/mappings/``; an authority writes its own for any other CSV or Excel file and passes
+them to ingest. The format is documented in ``docs/mapping-files.md``.
 
     kind: fsm_list                      # a name for this kind of file
     description: Free school meals eligibility list from the schools system
