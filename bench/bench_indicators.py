@@ -32,10 +32,10 @@ from datetime import date
 from pathlib import Path
 from childhub.hub import ingest, link
 from childhub.store import Store
-from childhub.synth import generate
-generate({size!r}, {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
+from childhub.synth import generate, mapping_files
+made = generate({size!r}, {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
 store = Store(Path({store!r}))
-ingest(store, [Path({authority!r})])
+ingest(store, [made.extracts], mapping_files=mapping_files())
 link(store)
 """
 

@@ -25,7 +25,8 @@ INGEST = """
 from pathlib import Path
 from childhub.hub import ingest
 from childhub.store import Store
-reports = ingest(Store(Path({store!r})), [Path({authority!r})])
+from childhub.synth import EXTRACTS, mapping_files
+reports = ingest(Store(Path({store!r})), [Path({authority!r}) / EXTRACTS], mapping_files=mapping_files())
 failed = [r for r in reports if not r.ok]
 assert not failed, failed
 """
@@ -34,9 +35,7 @@ from pathlib import Path
 import duckdb, pandas
 Path({database!r}).unlink(missing_ok=True)  # a fresh database each run
 conn = duckdb.connect({database!r})
-for number, path in enumerate(sorted(Path({authority!r}).rglob("*.csv"))):
-    if path.name == "truth.csv":
-        continue
+for number, path in enumerate(sorted((Path({authority!r}) / "extracts").rglob("*.csv"))):
     frame = pandas.read_csv(path, dtype=str, keep_default_na=False)
     conn.execute(f"CREATE TABLE t{{number}} AS SELECT * FROM frame")
 conn.close()

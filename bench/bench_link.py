@@ -26,9 +26,9 @@ from datetime import date
 from pathlib import Path
 from childhub.hub import ingest
 from childhub.store import Store
-from childhub.synth import generate
-generate({size!r}, {seed}, date(2026, 3, 31), Path({authority!r}))
-ingest(Store(Path({store!r})), [Path({authority!r})])
+from childhub.synth import generate, mapping_files
+made = generate({size!r}, {seed}, date(2026, 3, 31), Path({authority!r}))
+ingest(Store(Path({store!r})), [made.extracts], mapping_files=mapping_files())
 """
 LINK = """
 import json

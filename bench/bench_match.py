@@ -25,11 +25,11 @@ from pathlib import Path
 from childhub.hub import ingest, link
 from childhub.link.instant import Scorer, match_one
 from childhub.store import Store
-from childhub.synth import generate
+from childhub.synth import generate, mapping_files
 root = Path({temp!r})
-generate({size!r}, 41, date(2026, 3, 31), root / "authority")
+made = generate({size!r}, 41, date(2026, 3, 31), root / "authority")
 store = Store(root / "store")
-ingest(store, [root / "authority"])
+ingest(store, [made.extracts], mapping_files=mapping_files())
 started = time.perf_counter()
 link(store)
 full = time.perf_counter() - started

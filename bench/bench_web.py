@@ -51,10 +51,10 @@ from datetime import date
 from pathlib import Path
 from childhub.hub import ingest, link
 from childhub.store import Store
-from childhub.synth import generate
-generate("medium", {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
+from childhub.synth import generate, mapping_files
+made = generate("medium", {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
 store = Store(Path({store!r}))
-ingest(store, [Path({authority!r})])
+ingest(store, [made.extracts], mapping_files=mapping_files())
 link(store)
 generate("small", {seed} + 1000, date.fromisoformat({as_at!r}), Path({other!r}))
 """
@@ -94,7 +94,7 @@ def prepare(cache: Path, seed: int) -> tuple[Path, Path]:
         code = PREPARE.format(seed=seed, as_at=as_at, authority=str(authority), store=str(store), other=str(other))
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
         done.write_text(json.dumps({"seed": seed, "as_at": as_at, "seconds": time.perf_counter() - started}))
-    return store, other / "social_care" / "cin_census"
+    return store, other / "extracts" / "social_care" / "cin_census"
 
 
 def free_port() -> int:
@@ -311,7 +311,7 @@ def run(args) -> dict:
 
     cache_store, cin_census = (Path(args.store), None) if args.store else prepare(Path(args.cache), args.seed)
     if cin_census is None:
-        cin_census = Path(args.cache) / "other" / "social_care" / "cin_census"
+        cin_census = Path(args.cache) / "other" / "extracts" / "social_care" / "cin_census"
         if not cin_census.exists():
             prepare(Path(args.cache), args.seed)
     work = Path(args.work)

@@ -42,9 +42,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="childhub-peer-") as temp:
         temp = Path(temp)
         authority = temp / "authority"
-        generate(args.size, args.seed, date(args.year, 3, 31), authority)
+        extracts = generate(args.size, args.seed, date(args.year, 3, 31), authority).extracts
         layout = temp / "layout"
-        returns = authority / "social_care"
+        returns = extracts / "social_care"
         shutil.copytree(returns / "ssda903" / str(args.year), layout / "ssda903")
         shutil.copytree(returns / "ssda903" / str(args.year - 1), layout / "ssda903_previous")
         (layout / "cin").mkdir()

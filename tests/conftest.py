@@ -226,13 +226,13 @@ def web_hub(tmp_path_factory) -> WebHub:
     """One tiny authority for every web test (as at today, so cases open today exist)."""
     from childhub.accounts import Accounts
     from childhub.hub import ingest, link
-    from childhub.synth import generate
+    from childhub.synth import generate, mapping_files
 
     folder = tmp_path_factory.mktemp("web")
     as_at = date.today()
-    generate("tiny", 11, as_at, folder / "authority")
+    authority = generate("tiny", 11, as_at, folder / "authority")
     hub = WebHub(folder / "store", as_at)
-    ingest(hub.store, [folder / "authority"])
+    ingest(hub.store, [authority.extracts], mapping_files=mapping_files())
     link(hub.store)
     (hub.data_dir / "authority.yml").write_text(
         "name: Ashmere (test)\npopulation_0_17: 2000\ntargets:\n  re_referrals_12m: {target: 20, tolerance: 3}\n",

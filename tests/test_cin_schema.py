@@ -42,8 +42,8 @@ def cin_files(tmp_path_factory) -> dict[int, Path]:
     files: dict[int, Path] = {}
     for as_at in AS_AT_DATES:
         out = tmp_path_factory.mktemp(f"cin-{as_at.isoformat()}")
-        generate("tiny", SEED, as_at, out)
-        for path in sorted((out / "social_care" / "cin_census").glob("CIN_Census_*.xml")):
+        authority = generate("tiny", SEED, as_at, out)
+        for path in sorted((authority.extracts / "social_care" / "cin_census").glob("CIN_Census_*.xml")):
             files.setdefault(int(path.stem.rsplit("_", 1)[1]), path)
     return files
 

@@ -118,11 +118,22 @@ def test_the_choices_offered_are_the_ones_the_library_knows():
     assert [frequency.value for frequency in Frequency] == list(get_args(Frequencies))
 
 
+def test_synth_says_how_to_ingest_its_extracts_and_that_command_loads_them_all(tmp_path):
+    out = tmp_path / "ashmere"
+    made = run("synth", "--size", "tiny", "--seed", "3", "--as-at", "2026-03-31", "--out", str(out), check=True)
+    said = made.stdout.strip().splitlines()[-1]
+    assert said == f"Ingest it with: childhub ingest {out / 'extracts'} --mapping {out / 'mappings'}"
+    ingested = run(*said.removeprefix("Ingest it with: childhub ").split(), data_dir=tmp_path / "store", check=True)
+    assert ingested.stdout.strip().endswith(" unchanged, 0 failed.")
+    assert "truth.csv" not in ingested.stdout and "manifest.json" not in ingested.stdout
+
+
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")
     result = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=data_dir, check=True)
     assert "Generated a tiny synthetic authority" in result.stdout
+    assert "Could not ingest" not in result.stdout  # the demo passes the synthetic mappings to ingest
     return data_dir
 
 

@@ -10,15 +10,15 @@ from childhub.facts import fact_names, prepare, refresh
 from childhub.facts.build import data_version
 from childhub.hub import ingest, link
 from childhub.store import Store
-from childhub.synth import generate
+from childhub.synth import generate, mapping_files
 
 
 @pytest.fixture(scope="module")
 def linked_store(tmp_path_factory) -> Store:
     folder = tmp_path_factory.mktemp("facts")
-    generate("tiny", 5, date(2026, 3, 31), folder / "authority")
+    authority = generate("tiny", 5, date(2026, 3, 31), folder / "authority")
     store = Store(folder / "store")
-    ingest(store, [folder / "authority"])
+    ingest(store, [authority.extracts], mapping_files=mapping_files())
     link(store)
     return store
 

@@ -10,7 +10,9 @@ from childhub import link as link_layer
 from childhub.errors import ChildhubError
 from childhub.facts import data_version
 from childhub.store import Store, current_snapshot
+from childhub.synth import mapping_files
 
+# teams.csv as the synthetic authority writes it, read by its mapping
 TEAMS = "team_id,team_name,service\nT1,Front door,front_door\n"
 
 
@@ -37,7 +39,7 @@ def test_the_ingest_layer_writes_but_neither_refreshes_nor_publishes(tmp_path):
     (tmp_path / "teams.csv").write_text(TEAMS)
     store = Store(tmp_path / "store")
     with store.writer() as conn:
-        [report] = ingest_layer.ingest(conn, store.data_dir, [tmp_path / "teams.csv"])
+        [report] = ingest_layer.ingest(conn, store.data_dir, [tmp_path / "teams.csv"], mapping_files=mapping_files())
     assert report.status == "loaded"
     assert current_snapshot(store.data_dir) is None
     assert _refreshed_for(store) == []
@@ -47,21 +49,23 @@ def test_an_ingest_through_the_hub_refreshes_the_facts_and_publishes(tmp_path):
     (tmp_path / "teams.csv").write_text(TEAMS)
     store = Store(tmp_path / "store")
     said = []
-    [report] = hub.ingest(store, [tmp_path / "teams.csv"], progress=lambda *args: said.append(args[0]))
+    [report] = hub.ingest(
+        store, [tmp_path / "teams.csv"], mapping_files=mapping_files(), progress=lambda *args: said.append(args[0])
+    )
     assert report.status == "loaded"
     assert _refreshed_for(store) == [_current_version(store)]
     published = current_snapshot(store.data_dir)
     assert published is not None
     assert said[-1] == "refreshing the facts"
     # the same file again loads nothing: nothing is refreshed or published anew
-    [again] = hub.ingest(store, [tmp_path / "teams.csv"])
+    [again] = hub.ingest(store, [tmp_path / "teams.csv"], mapping_files=mapping_files())
     assert again.status == "unchanged" and current_snapshot(store.data_dir) == published
 
 
 def test_a_decision_through_the_hub_is_published_at_once(tmp_path):
     (tmp_path / "teams.csv").write_text(TEAMS)
     store = Store(tmp_path / "store")
-    hub.ingest(store, [tmp_path / "teams.csv"])
+    hub.ingest(store, [tmp_path / "teams.csv"], mapping_files=mapping_files())
     pair = _open_pair(store)
     with store.writer() as conn:  # made directly, so the queue is not published yet
         before = hub.publish(store, conn)

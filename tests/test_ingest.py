@@ -16,12 +16,14 @@ from childhub.errors import IngestError
 from childhub.hub import ingest
 from childhub.ingest import batch_detail, list_batches
 from childhub.store import Store, current_sql
-from childhub.synth import build_authority, generate
+from childhub.synth import build_authority, generate, mapping_files
 
 AS_AT = date(2026, 3, 31)
 SEED = 8
 # Data to Insight's fake real-format samples, copied with their notice (fixtures/samples/NOTICE.md)
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
+# How to read the synthetic authority's own layouts (case management, partner systems)
+SYNTHETIC = mapping_files()
 CSV_FOLDERS = [
     "social_care/ssda903",
     "social_care/case_management",
@@ -51,18 +53,17 @@ def counts(store: Store) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory) -> Path:
+    """The synthetic authority's extracts folder (its truth, manifest and mappings are beside it)."""
     out = tmp_path_factory.mktemp("authority") / "ashmere"
-    generate("tiny", SEED, AS_AT, out)
-    return out
+    return generate("tiny", SEED, AS_AT, out).extracts
 
 
 @pytest.fixture(scope="module")
 def loaded(authority, tmp_path_factory) -> Store:
     """The whole synthetic authority, every file of every system, ingested from its folder."""
     store = Store(tmp_path_factory.mktemp("store"))
-    reports = {Path(r.file).name: r for r in ingest(store, [authority])}
-    assert reports.pop("truth.csv").status == "skipped"
-    assert reports.pop("manifest.json").status == "skipped"
+    reports = {Path(r.file).name: r for r in ingest(store, [authority], mapping_files=SYNTHETIC)}
+    assert not {"truth.csv", "manifest.json"} & reports.keys()  # beside the extracts, not among them
     assert all(r.status == "loaded" for r in reports.values()), [r for r in reports.values() if r.status != "loaded"]
     return store
 
@@ -120,16 +121,16 @@ def test_round_trip_matches_the_generators_own_records(authority, loaded):
 def test_the_same_files_again_change_nothing(authority, loaded):
     before = counts(loaded)
     batches = len(list_batches(loaded))
-    reports = ingest(loaded, [authority])
-    assert {r.status for r in reports} == {"unchanged", "skipped"}
+    reports = ingest(loaded, [authority], mapping_files=SYNTHETIC)
+    assert {r.status for r in reports} == {"unchanged"}
     assert counts(loaded) == before and len(list_batches(loaded)) == batches
 
 
 def test_planted_errors_are_reported_where_they_are(tmp_path):
     out = tmp_path / "dq"
-    generate("tiny", SEED, AS_AT, out, dq_errors=15)
+    extracts = generate("tiny", SEED, AS_AT, out, dq_errors=15).extracts
     store = Store(tmp_path / "store")
-    ingest(store, [out / folder for folder in CSV_FOLDERS])
+    ingest(store, [extracts / folder for folder in CSV_FOLDERS], mapping_files=SYNTHETIC)
     planted = [row for row in csv.DictReader((out / "dq_errors.csv").open()) if row["file"].endswith(".csv")]
     with store.reader() as conn:
         found = set(
@@ -155,11 +156,11 @@ def test_strict_rejects_the_whole_file(tmp_path, authority):
     lines[2] = ",".join(fields)
     bad.write_text("\n".join(lines) + "\n")
     store = Store(tmp_path / "store")
-    [report] = ingest(store, [bad], strict=True)
+    [report] = ingest(store, [bad], mapping_files=SYNTHETIC, strict=True)
     assert report.status == "rejected"
     assert any(p.row == "3" and p.column == "contact_date" for p in report.problems)
     assert list_batches(store) == [] and counts(store)["contacts"] == 0
-    [lenient] = ingest(store, [bad])
+    [lenient] = ingest(store, [bad], mapping_files=SYNTHETIC)
     assert lenient.status == "loaded" and lenient.rows_rejected == 1
     assert lenient.rows_loaded == len(lines) - 2
 
@@ -168,7 +169,7 @@ def test_ragged_rows_are_quarantined_not_fatal(tmp_path):
     path = tmp_path / "teams.csv"
     path.write_text("team_id,team_name,service\nT1,Front door,front_door\nT2,Broken\nT3,Safeguarding,safeguarding\n")
     store = Store(tmp_path / "store")
-    [report] = ingest(store, [path])
+    [report] = ingest(store, [path], mapping_files=SYNTHETIC)
     assert report.status == "loaded" and report.rows_loaded == 2 and report.rows_rejected == 1
     assert report.problems[0].row == "3" and "2 fields" in report.problems[0].message
     with store.reader() as conn:
@@ -210,6 +211,7 @@ from pathlib import Path
 import childhub.ingest.tabular as tabular
 from childhub.hub import ingest
 from childhub.store import Store
+from childhub.synth import mapping_files
 
 original = tabular.apply_mapping
 def apply_then_die(conn, *args, **kwargs):
@@ -218,20 +220,20 @@ def apply_then_die(conn, *args, **kwargs):
 tabular.apply_mapping = apply_then_die
 import childhub.ingest.run as run
 run.apply_mapping = apply_then_die
-ingest(Store(Path(sys.argv[1])), [Path(sys.argv[2])])
+ingest(Store(Path(sys.argv[1])), [Path(sys.argv[2])], mapping_files=mapping_files())
 """
 
 
 def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path, authority):
     store = Store(tmp_path / "store")
-    ingest(store, [authority / "social_care/case_management/teams.csv"])
+    ingest(store, [authority / "social_care/case_management/teams.csv"], mapping_files=SYNTHETIC)
     before = counts(store)
     batches = list_batches(store)
     target = authority / "education" / "attendance.csv"
     killed = subprocess.run([sys.executable, "-c", KILLER, str(store.data_dir), str(target)], check=False)
     assert killed.returncode == -9
     assert counts(store) == before and list_batches(store) == batches
-    [report] = ingest(store, [target])
+    [report] = ingest(store, [target], mapping_files=SYNTHETIC)
     assert report.status == "loaded" and report.rows_loaded == rows_in(target)
 
 
@@ -243,8 +245,8 @@ def test_history_as_it_stood(tmp_path):
     first.write_text(header + "T1,Front door,front_door\nT2,Assessment,assessment\n")
     second.write_text(header + "T1,MASH and front door,front_door\nT3,Edge of care,safeguarding\n")
     store = Store(tmp_path / "store")
-    ingest(store, [first], extract_date=date(2025, 1, 31))
-    ingest(store, [second], extract_date=date(2025, 6, 30))
+    ingest(store, [first], mapping_files=SYNTHETIC, extract_date=date(2025, 1, 31))
+    ingest(store, [second], mapping_files=SYNTHETIC, extract_date=date(2025, 6, 30))
 
     def teams(as_of):
         with store.reader() as conn:
@@ -316,7 +318,15 @@ def test_real_format_ssda903_samples_are_read_and_their_faults_reported(tmp_path
 def test_cli_ingest_reports_and_exit_codes(tmp_path, authority):
     env = {**os.environ, "CHILDHUB_DATA_DIR": str(tmp_path / "store")}
     ok = subprocess.run(
-        [sys.executable, "-m", "childhub", "ingest", str(authority / "police")],
+        [
+            sys.executable,
+            "-m",
+            "childhub",
+            "ingest",
+            str(authority / "police"),
+            "--mapping",
+            str(authority.parent / "mappings"),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -357,8 +367,9 @@ def test_an_annex_a_workbook_loads_list_by_list(tmp_path):
 def test_the_truth_file_is_never_ingested(tmp_path):
     path = tmp_path / "truth.csv"
     path.write_text("source,source_record_id,person_id,household_id\nneet,YP1,P1,H1\n")
-    [report] = ingest(Store(tmp_path / "store"), [path])
-    assert report.status == "skipped" and "truth file" in report.message
+    [report] = ingest(Store(tmp_path / "store"), [path], mapping_files=SYNTHETIC)
+    # ingest knows nothing of the generator's files: no mapping reads this one, so nothing loads
+    assert report.status == "failed" and "not a kind of CSV" in report.message
 
 
 def test_cin_census_round_trip(authority, loaded):
@@ -527,7 +538,7 @@ def test_a_file_that_breaks_a_library_fails_alone(tmp_path, authority):
     odd.write_text('team_id,team_name,service\nT1,"Front" door,front_door\n')
     good = tmp_path / "police.csv"
     good.write_bytes((authority / "police" / "police_notifications.csv").read_bytes())
-    reports = {Path(r.file).name: r for r in ingest(Store(tmp_path / "store"), [odd, good])}
+    reports = {Path(r.file).name: r for r in ingest(Store(tmp_path / "store"), [odd, good], mapping_files=SYNTHETIC)}
     assert reports["police.csv"].status == "loaded"
     assert reports["teams.csv"].status in ("loaded", "failed") and "\n" not in reports["teams.csv"].message
 
@@ -540,7 +551,7 @@ def test_sending_an_older_snapshot_again_makes_it_current(tmp_path):
     second.write_text("team_id,team_name,service\nT1,New name,front_door\n")
     store = Store(tmp_path / "store")
     for path in (first, second, first):
-        ingest(store, [path], extract_date=date(2025, 1, 1))
+        ingest(store, [path], mapping_files=SYNTHETIC, extract_date=date(2025, 1, 1))
     with store.reader() as conn:
         sql, params = current_sql("department")
         assert conn.execute(f"SELECT dept_team_name FROM ({sql})", params).fetchall() == [("Old name",)]
@@ -562,9 +573,9 @@ def test_a_return_in_progress_takes_its_episodes_year(tmp_path):
     # as at November the current year's return is part-way; its AD1 and adoption decisions
     # carry earlier dates, yet every table of the folder belongs to the year of its episodes
     out = tmp_path / "authority"
-    generate("tiny", SEED, date(2026, 11, 23), out)
+    extracts = generate("tiny", SEED, date(2026, 11, 23), out).extracts
     store = Store(tmp_path / "store")
-    reports = [r for r in ingest(store, [out / "social_care" / "ssda903"]) if r.status != "skipped"]
+    reports = [r for r in ingest(store, [extracts / "social_care" / "ssda903"]) if r.status != "skipped"]
     assert all(r.status == "loaded" for r in reports), [r.message for r in reports if r.status != "loaded"]
     with store.reader() as conn:
         scopes = {s for (s,) in conn.execute("SELECT DISTINCT scope FROM ingest_batch").fetchall()}

@@ -706,15 +706,15 @@ def test_the_332_child_sample_maps_gender_current():
 @pytest.fixture(scope="module")
 def synthetic_2026(tmp_path_factory) -> dict[int, Path]:
     out = tmp_path_factory.mktemp("synth-2026")
-    generate("tiny", 4, date(2026, 3, 31), out)
-    return {int(p.stem[-4:]): p for p in sorted((out / "social_care" / "cin_census").glob("CIN_Census_*.xml"))}
+    census = generate("tiny", 4, date(2026, 3, 31), out).extracts / "social_care" / "cin_census"
+    return {int(p.stem[-4:]): p for p in sorted(census.glob("CIN_Census_*.xml"))}
 
 
 @pytest.fixture(scope="module")
 def synthetic_2019(tmp_path_factory) -> dict[int, Path]:
     out = tmp_path_factory.mktemp("synth-2019")
-    generate("tiny", 4, date(2019, 3, 31), out)
-    return {int(p.stem[-4:]): p for p in sorted((out / "social_care" / "cin_census").glob("CIN_Census_*.xml"))}
+    census = generate("tiny", 4, date(2019, 3, 31), out).extracts / "social_care" / "cin_census"
+    return {int(p.stem[-4:]): p for p in sorted(census.glob("CIN_Census_*.xml"))}
 
 
 def census_facts(path: Path) -> dict[str, object]:
@@ -748,7 +748,7 @@ def census_facts(path: Path) -> dict[str, object]:
 
 def test_synthetic_census_round_trip(synthetic_2026):
     assert sorted(synthetic_2026) == [2024, 2025, 2026]
-    truth = synthetic_2026[2026].parents[2] / "truth.csv"
+    truth = synthetic_2026[2026].parents[3] / "truth.csv"
     with truth.open(newline="") as handle:
         social_care_ids = {row["source_record_id"] for row in csv.DictReader(handle) if row["source"] == "social_care"}
     for year, path in synthetic_2026.items():

@@ -6,9 +6,10 @@ import pytest
 import yaml
 
 from childhub.errors import MappingError
-from childhub.ingest.mapping import builtin_mappings, load_mapping, mapping_from_data
+from childhub.ingest.mapping import builtin_mappings, load_mapping, load_mappings, mapping_from_data
 from childhub.ingest.run import _known_tables
 from childhub.store import Store
+from childhub.synth import mapping_files
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,22 @@ def test_every_builtin_mapping_fits_the_schema(schema):
     assert len({m.kind for m in mappings}) == len(mappings)
     for mapping in mappings:
         mapping_from_data(mapping.model_dump(by_alias=True, exclude_defaults=False), mapping.kind, known_tables=schema)
+
+
+def test_the_synthetic_authoritys_mappings_fit_the_schema_and_ship_with_synth(schema):
+    synthetic = load_mappings(mapping_files(), known_tables=schema)
+    assert len(synthetic) == 15 and len({m.kind for m in synthetic}) == 15
+    assert not {m.kind for m in synthetic} & {m.kind for m in builtin_mappings()}
+
+
+def test_a_folder_of_mappings_is_every_yml_file_in_it_in_name_order(tmp_path, schema):
+    teams, workers = (p for p in mapping_files() if p.stem in ("synthetic_teams", "synthetic_workers"))
+    (tmp_path / "b.yml").write_bytes(teams.read_bytes())
+    (tmp_path / "a.yml").write_bytes(workers.read_bytes())
+    (tmp_path / "README.md").write_text("not a mapping")
+    loaded = load_mappings([tmp_path], known_tables=schema)
+    assert [m.kind for m in loaded] == [load_mapping(workers).kind, load_mapping(teams).kind]
+    assert load_mappings([teams.parent]) == load_mappings(mapping_files())
 
 
 def test_a_bad_mapping_lists_every_problem(tmp_path, schema):

@@ -12,7 +12,7 @@ from childhub.hub import decide, ingest, link
 from childhub.link import evaluate, export_identities, review_pairs
 from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
 from childhub.store import Store
-from childhub.synth import generate
+from childhub.synth import generate, mapping_files
 
 AS_AT = date(2026, 3, 31)
 
@@ -20,9 +20,9 @@ AS_AT = date(2026, 3, 31)
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory):
     root = tmp_path_factory.mktemp("link")
-    generate("tiny", 12, AS_AT, root / "authority")
+    authority = generate("tiny", 12, AS_AT, root / "authority")
     store = Store(root / "store")
-    ingest(store, [root / "authority"])
+    ingest(store, [authority.extracts], mapping_files=mapping_files())
     result = link(store)
     return store, root / "authority" / "truth.csv", result
 
@@ -158,9 +158,9 @@ def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
     from childhub.hub import link_new_records
 
     root = tmp_path
-    generate("tiny", 14, AS_AT, root / "authority")
+    authority = generate("tiny", 14, AS_AT, root / "authority")
     store = Store(root / "store")
-    ingest(store, [root / "authority"])
+    ingest(store, [authority.extracts], mapping_files=mapping_files())
     link(store)
     before = identities(store, tmp_path)
     with store.reader() as conn:

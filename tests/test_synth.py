@@ -14,7 +14,7 @@ from lxml import etree
 
 from childhub.errors import SynthError
 from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_postcode
-from childhub.synth import build_authority, generate
+from childhub.synth import EXTRACTS, build_authority, generate, mapping_files
 from childhub.synth.dq_errors import KINDS
 from childhub.synth.realism import measure
 
@@ -86,7 +86,6 @@ def test_every_source_system_writes_its_files(authority_dir):
     manifest = json.loads((authority_dir / "manifest.json").read_text())
     assert manifest["seed"] == SEED and manifest["as_at"] == AS_AT.isoformat()
     for name in [
-        "truth.csv",
         *RECORD_KEYS,
         "education/attendance.csv",
         "education/exclusions.csv",
@@ -96,11 +95,11 @@ def test_every_source_system_writes_its_files(authority_dir):
         "social_care/case_management/workers.csv",
         "social_care/case_management/teams.csv",
     ]:
-        assert (authority_dir / name).is_file(), name
+        assert (authority_dir / EXTRACTS / name).is_file(), name
     for year in (2024, 2025, 2026):
-        assert (authority_dir / f"social_care/cin_census/CIN_Census_{year}.xml").is_file()
+        assert (authority_dir / EXTRACTS / f"social_care/cin_census/CIN_Census_{year}.xml").is_file()
         for table in SSDA903_COLUMNS:
-            path = authority_dir / f"social_care/ssda903/{year}/{table}.csv"
+            path = authority_dir / EXTRACTS / f"social_care/ssda903/{year}/{table}.csv"
             if table == "dolo" and year < 2027 or table == "sw_episodes" and year < 2024:
                 assert not path.exists()
                 continue
@@ -108,8 +107,17 @@ def test_every_source_system_writes_its_files(authority_dir):
     assert all(count >= 0 for count in manifest["files"].values())
 
 
+def test_the_generators_own_files_are_beside_the_extracts_not_in_them(authority_dir):
+    assert sorted(p.name for p in authority_dir.iterdir()) == ["extracts", "manifest.json", "mappings", "truth.csv"]
+    extracts = {p.relative_to(authority_dir).as_posix() for p in (authority_dir / EXTRACTS).rglob("*") if p.is_file()}
+    manifest = json.loads((authority_dir / "manifest.json").read_text())
+    assert set(manifest["files"]) == extracts | {"truth.csv"}
+    assert sorted(p.name for p in (authority_dir / "mappings").iterdir()) == [p.name for p in mapping_files()]
+    assert len(mapping_files()) == 15 and all(p.name.startswith("synthetic_") for p in mapping_files())
+
+
 def test_ssda903_tables_have_the_published_columns_and_dates(authority_dir):
-    for year_dir in sorted((authority_dir / "social_care" / "ssda903").iterdir()):
+    for year_dir in sorted((authority_dir / EXTRACTS / "social_care" / "ssda903").iterdir()):
         for path in year_dir.glob("*.csv"):
             with path.open(newline="", encoding="utf-8") as handle:
                 reader = csv.reader(handle)
@@ -123,7 +131,7 @@ def test_ssda903_tables_have_the_published_columns_and_dates(authority_dir):
 
 def test_cin_census_headers_and_children(authority_dir):
     for year in (2024, 2025, 2026):
-        root = etree.parse(str(authority_dir / f"social_care/cin_census/CIN_Census_{year}.xml")).getroot()
+        root = etree.parse(str(authority_dir / EXTRACTS / f"social_care/cin_census/CIN_Census_{year}.xml")).getroot()
         assert root.findtext("Header/CollectionDetails/ReferenceDate") == f"{year}-03-31"
         children = root.findall("Children/Child")
         assert children
@@ -141,13 +149,13 @@ def test_every_record_is_in_the_truth_file_and_nothing_else(authority_dir, truth
     assert len(keys) == len(truth), "truth.csv has duplicate source records"
     seen = set()
     for file, (source, column) in RECORD_KEYS.items():
-        ids = {(source, row[column]) for row in read_csv(authority_dir / file)}
+        ids = {(source, row[column]) for row in read_csv(authority_dir / EXTRACTS / file)}
         assert ids <= keys, f"{file} has records missing from truth.csv"
         seen |= ids
     # SSDA903 and CIN children are social-care person records
-    for path in (authority_dir / "social_care" / "ssda903").glob("*/header.csv"):
+    for path in (authority_dir / EXTRACTS / "social_care" / "ssda903").glob("*/header.csv"):
         assert {("social_care", row["CHILD"]) for row in read_csv(path)} <= keys
-    for path in (authority_dir / "social_care" / "cin_census").glob("*.xml"):
+    for path in (authority_dir / EXTRACTS / "social_care" / "cin_census").glob("*.xml"):
         ids = etree.parse(str(path)).getroot().iterfind("Children/Child/ChildIdentifiers/LAchildID")
         assert {("social_care", e.text) for e in ids} <= keys
     assert seen == keys, "truth.csv lists records no extract holds"
@@ -177,23 +185,23 @@ def test_identifiers_keep_their_check_characters(authority_dir):
         ("neet/neet.csv", "upn"),
         ("social_care/case_management/persons.csv", "upn"),
     ]:
-        values = [row[column] for row in read_csv(authority_dir / file) if row[column]]
+        values = [row[column] for row in read_csv(authority_dir / EXTRACTS / file) if row[column]]
         assert values and all(is_valid_upn(v) for v in values), file
     nhs_numbers = [
         row["nhs_number"]
         for file in ("social_care/case_management/persons.csv", "sen/sen.csv", "youth_justice/youth_justice.csv")
-        for row in read_csv(authority_dir / file)
+        for row in read_csv(authority_dir / EXTRACTS / file)
         if row["nhs_number"]
     ]
     assert nhs_numbers and all(is_valid_nhs_number(v) for v in nhs_numbers)
     for file in ("social_care/case_management/persons.csv", "education/pupils.csv", "police/police_notifications.csv"):
-        postcodes = [row["postcode"] for row in read_csv(authority_dir / file) if row["postcode"]]
+        postcodes = [row["postcode"] for row in read_csv(authority_dir / EXTRACTS / file) if row["postcode"]]
         assert postcodes and all(normalise_postcode(p) == p for p in postcodes), file
 
 
 def test_shared_identifiers_appear_at_system_dependent_rates(authority_dir):
     def share(file, column):
-        rows = read_csv(authority_dir / file)
+        rows = read_csv(authority_dir / EXTRACTS / file)
         return sum(1 for row in rows if row[column]) / len(rows)
 
     assert share("education/pupils.csv", "upn") == 1.0
@@ -253,7 +261,7 @@ def test_noise_changes_partner_copies_but_not_the_truth(tmp_path):
     children = {c.person_id: c for c in authority.children()}
 
     def mismatches(folder):
-        rows = read_csv(folder / "education" / "pupils.csv")
+        rows = read_csv(folder / EXTRACTS / "education" / "pupils.csv")
         wrong = Counter()
         for row in rows:
             child = children[truth_names[row["pupil_id"]]]

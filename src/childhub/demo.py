@@ -33,10 +33,10 @@ def synthetic_folder(store: Store, size: str, seed: int) -> Path:
 
 
 def _same_authority(folder: Path, size: str, seed: int, as_at: date) -> bool:
-    from childhub.synth import DEFAULT_NOISE, GENERATOR_VERSION
+    from childhub.synth import DEFAULT_NOISE, EXTRACTS, GENERATOR_VERSION
 
     manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
+    if not manifest_path.exists() or not (folder / EXTRACTS).is_dir():  # an older layout: made again
         return False
     manifest = json.loads(manifest_path.read_text("utf-8"))
     wanted = {
@@ -56,7 +56,7 @@ def run_demo(
     """Prepare the demo authority; return one line per step saying what was done.
 
     ``settings`` (read by the caller) says where the authority settings file is."""
-    from childhub.synth import _quiet, generate
+    from childhub.synth import EXTRACTS, _quiet, generate, mapping_files
 
     say = progress or _quiet
     lines = []
@@ -79,7 +79,7 @@ def run_demo(
     )
     from childhub.hub import ingest, link
 
-    reports = ingest(store, [folder], progress=say)
+    reports = ingest(store, [folder / EXTRACTS], mapping_files=mapping_files(), progress=say)
     loaded = [r for r in reports if r.status == "loaded"]
     unchanged = sum(1 for r in reports if r.status == "unchanged")
     failed = [r for r in reports if not r.ok]

@@ -18,7 +18,8 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of extracts.")],
     source: Annotated[str | None, typer.Option("--source", help="Read every file as this kind.")] = None,
     mapping: Annotated[
-        list[Path] | None, typer.Option("--mapping", help="A mapping file for another CSV layout (repeatable).")
+        list[Path] | None,
+        typer.Option("--mapping", help="A mapping file, or a folder of them, for another CSV layout (repeatable)."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject a whole file if any row has a problem.")] = False,
     extract_date: Annotated[str, typer.Option("--extract-date", help="The date the extract was taken.")] = "",

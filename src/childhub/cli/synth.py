@@ -13,7 +13,7 @@ from childhub.cli.output import with_progress
 
 
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the extracts into.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the authority into (its extracts in extracts/).")],
     size: Annotated[
         Size,
         typer.Option("--size", help="tiny ≈2,000 children; small ≈20,000; medium ≈80,000; large ≈300,000."),
@@ -40,6 +40,7 @@ def synth(
         f"as at {day.isoformat()}, seed {seed}) to {out} in {result.seconds:.1f}s: "
         f"{len(result.files)} files, {sum(result.files.values()):,} records."
     )
+    typer.echo(f"Ingest it with: childhub ingest {result.extracts} --mapping {result.mappings}")
     if report:
         _print_realism(size.value, seed, day)
 

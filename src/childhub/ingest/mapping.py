@@ -2,9 +2,9 @@
 
 A mapping is declared in YAML, loaded into frozen typed models and checked when loaded:
 every problem in the file is reported at once, naming the file and the field. childhub's
-own readers for CSV formats (SSDA903 tables, the synthetic authority's extracts) are
-mappings shipped in ``ingest/mappings/``; an authority writes its own for any other CSV
-or Excel file. The format is documented in ``docs/mapping-files.md``.
+own readers for national CSV formats (SSDA903 tables, Annex A lists) are mappings shipped in
+``ingest/mappings/``; an authority writes its own for any other CSV or Excel file and passes
+them to ingest. The format is documented in ``docs/mapping-files.md``.
 
     kind: fsm_list                      # a name for this kind of file
     description: Free school meals eligibility list from the schools system
@@ -169,6 +169,17 @@ def load_mapping(path: Path, *, known_tables: dict[str, dict[str, str]] | None =
     except yaml.YAMLError as error:
         raise MappingError(f"{name}: not valid YAML ({str(error).splitlines()[0]})") from None
     return mapping_from_data(data, name, known_tables=known_tables)
+
+
+def load_mappings(paths: list[Path], *, known_tables: dict[str, dict[str, str]] | None = None) -> tuple[Mapping, ...]:
+    """Load mapping files, each given as a file or as a folder of ``*.yml`` files (read in name order)."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.yml") if p.is_file()))
+        else:
+            files.append(path)
+    return tuple(load_mapping(file, known_tables=known_tables) for file in files)
 
 
 def mapping_from_data(data, name: str, *, known_tables: dict[str, dict[str, str]] | None = None) -> Mapping:

@@ -23,7 +23,7 @@ from childhub.errors import ChildhubError, IngestError
 from childhub.ingest.batches import batch_problems
 from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
 from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
-from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mapping
+from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mappings
 from childhub.ingest.model import Problem
 from childhub.ingest.tabular import apply_mapping, latest_date, read_csv_header, stage_csv
 
@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 # Errors a hostile or odd file can raise from the libraries beneath: reported for that file.
 UNEXPECTED = (ValueError, KeyError, IndexError, UnicodeError, csv.Error, OSError)
 # Files an authority folder may hold that are not source data.
-NOT_SOURCE_FILES = {"manifest.json", "dq_errors.csv", "README.md", "NOTICE.md"}
-TRUTH_HEADER = ["source", "source_record_id", "person_id", "household_id"]
+NOT_SOURCE_FILES = {"README.md", "NOTICE.md"}
 SSD_TABLES = (
     "person",
     "address",
@@ -90,10 +89,6 @@ REPORTED_PROBLEMS = 20  # a file's report carries its first problems; childhub b
 def _unexpected(path: Path, error: Exception) -> str:
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return f"{path.name}: could not be read ({first[:200]})"
-
-
-class _Skip(Exception):
-    """A file that is deliberately not ingested (said in the report, not an error)."""
 
 
 @dataclass
@@ -154,7 +149,7 @@ def ingest(
     """
     say = progress or (lambda *args, **kwargs: None)
     known = _known_tables(conn)
-    user_mappings = tuple(load_mapping(p, known_tables=known) for p in mapping_files)
+    user_mappings = load_mappings(mapping_files, known_tables=known)
     mappings = user_mappings + builtin_mappings()
     ssd = {t: {c: k for c, k in known[t].items() if c not in PROVENANCE} for t in SSD_TABLES if t in known}
     files = expand(paths)
@@ -166,8 +161,6 @@ def ingest(
             continue
         try:
             plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
-        except _Skip as skip:
-            reports[path] = FileReport(str(path), "skipped", str(skip))
         except ChildhubError as error:
             reports[path] = FileReport(str(path), "failed", str(error))
         except UNEXPECTED as error:  # one bad file never stops the others
@@ -196,8 +189,6 @@ def _plan(path: Path, mappings, ssd, source: str | None, extract_date: date | No
     facts = inspect_file(path)
     if facts.format == "csv":
         header = read_csv_header(path, facts.encoding or "utf-8")
-        if header == TRUTH_HEADER:
-            raise _Skip("a synthetic authority's truth file: kept for evaluating linkage, not ingested")
         detected = detect_csv(facts, header, mappings, ssd, source)
         if detected.ssd_table:
             detected = Detected(

@@ -3,7 +3,15 @@
 ``generate(...)`` builds an authority (households, children, service histories),
 then writes each source system's extract in its real format, and ``truth.csv``
 which says which source records belong to the same person and household. The same
-seed, size, date and noise always give the same files.
+seed, size, date and noise always give the same files. The output folder holds:
+
+    extracts/       what the authority's systems send: the folder to ingest
+    mappings/       how to read the extracts that have no national format (``mapping_files()``)
+    truth.csv       which records are the same child, for evaluating linkage; never ingested
+    manifest.json   how the authority was made, and the rows in each file
+    dq_errors.csv   the data-quality errors planted on purpose (with ``dq_errors``)
+
+so ``childhub ingest OUT/extracts --mapping OUT/mappings`` loads it.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
 LA_NUMBER = 1
 DEFAULT_NOISE = 0.05
 GENERATOR_VERSION = 1
+EXTRACTS, MAPPINGS = "extracts", "mappings"  # folders of the output
 
 
 class Progress(Protocol):
@@ -39,6 +48,8 @@ def _quiet(step: str, done: int | None = None, total: int | None = None) -> None
 
 @dataclass
 class SynthResult:
+    """What ``generate`` wrote: where, for which authority, and the rows in each file."""
+
     out: Path
     size: str
     seed: int
@@ -46,6 +57,22 @@ class SynthResult:
     children_0_17: int
     files: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def extracts(self) -> Path:
+        """The folder of source-system extracts: the one to ingest."""
+        return self.out / EXTRACTS
+
+    @property
+    def mappings(self) -> Path:
+        """A copy of ``mapping_files()``, beside the extracts."""
+        return self.out / MAPPINGS
+
+
+def mapping_files() -> list[Path]:
+    """The mapping files that read the synthetic authority's own layouts (case management and
+    the partner systems' CSVs), to pass to ingest as an authority passes its own."""
+    return sorted(Path(__file__).with_name(MAPPINGS).glob("*.yml"))
 
 
 def history_start_for(as_at: date) -> date:
@@ -118,9 +145,12 @@ def generate(
     dq_errors: int = 0,
     progress: Progress | None = None,
 ) -> SynthResult:
-    """Generate an authority and write every source system's extract into ``out``."""
+    """Generate an authority: every source system's extract into ``out/extracts``, and beside it
+    the mappings, ``truth.csv``, ``manifest.json`` and (with ``dq_errors``) ``dq_errors.csv``."""
     import time
 
+    from childhub.synth.extracts.case_management import write_case_management
+    from childhub.synth.extracts.cin_census import write_cin_census
     from childhub.synth.extracts.partners import (
         write_education,
         write_neet,
@@ -128,8 +158,9 @@ def generate(
         write_sen,
         write_youth_justice,
     )
-    from childhub.synth.extracts.records import SourceRegistry
-    from childhub.synth.extracts.social_care import SocialCareExtracts, collection_years
+    from childhub.synth.extracts.registry import SourceRegistry
+    from childhub.synth.extracts.social_care_system import SocialCareSystem, collection_years
+    from childhub.synth.extracts.ssda903 import write_ssda903
 
     if isinstance(size, str) and size not in SIZES:
         raise SynthError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
@@ -147,6 +178,10 @@ def generate(
             raise SynthError(f"{out} is not empty and is not a childhub synthetic authority; choose another --out")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    extracts = out / EXTRACTS
+    (out / MAPPINGS).mkdir()
+    for mapping in mapping_files():
+        shutil.copyfile(mapping, out / MAPPINGS / mapping.name)
 
     say("building households and service histories")
     authority = build_authority(size, seed, as_at, progress)
@@ -155,33 +190,28 @@ def generate(
 
     def record(folder: str, counts: dict[str, int]) -> None:
         for name, count in counts.items():
-            files[f"{folder}/{name}"] = count
+            files[f"{EXTRACTS}/{folder}/{name}"] = count
 
     say("writing social-care extracts")
-    social = SocialCareExtracts(authority, registry, random.Random(f"{seed}:social-care-extracts"))
-    record(
-        "social_care/case_management",
-        social.write_case_management(out / "social_care" / "case_management"),
-    )
+    social = SocialCareSystem(authority, registry, random.Random(f"{seed}:social-care-extracts"))
+    record("social_care/case_management", write_case_management(social, extracts / "social_care" / "case_management"))
     for year in collection_years(authority.history_start, as_at):
-        record(
-            f"social_care/ssda903/{year}",
-            social.write_ssda903(out / "social_care" / "ssda903" / str(year), year),
-        )
+        ssda903 = f"social_care/ssda903/{year}"
+        record(ssda903, write_ssda903(social, extracts / ssda903, year))
         name = f"social_care/cin_census/CIN_Census_{year}.xml"
-        files[name] = social.write_cin_census(out / name, year)
+        files[f"{EXTRACTS}/{name}"] = write_cin_census(social, extracts / name, year)
     say("writing partner extracts")
-    record("education", write_education(authority, registry, out / "education"))
-    record("sen", write_sen(authority, registry, out / "sen"))
-    record("youth_justice", write_youth_justice(authority, registry, out / "youth_justice"))
-    record("police", write_police(authority, registry, out / "police"))
-    record("neet", write_neet(authority, registry, out / "neet"))
+    record("education", write_education(authority, registry, extracts / "education"))
+    record("sen", write_sen(authority, registry, extracts / "sen"))
+    record("youth_justice", write_youth_justice(authority, registry, extracts / "youth_justice"))
+    record("police", write_police(authority, registry, extracts / "police"))
+    record("neet", write_neet(authority, registry, extracts / "neet"))
     if dq_errors:
         from childhub.synth.dq_errors import inject_dq_errors
 
         say("injecting data-quality errors")
         latest_year = as_at.year if as_at >= date(as_at.year, 3, 31) else as_at.year - 1
-        files["dq_errors.csv"] = inject_dq_errors(out, dq_errors, latest_year, random.Random(f"{seed}:dq"))
+        files["dq_errors.csv"] = inject_dq_errors(out, extracts, dq_errors, latest_year, random.Random(f"{seed}:dq"))
     registry.write_truth(out / "truth.csv")
     files["truth.csv"] = len(registry.truth)
     children_0_17 = sum(1 for c in authority.children() if c.dob <= as_at and age_on(c.dob, as_at) <= 17)
@@ -210,3 +240,18 @@ def generate(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+__all__ = [
+    "DEFAULT_NOISE",
+    "EXTRACTS",
+    "GENERATOR_VERSION",
+    "MAPPINGS",
+    "SIZES",
+    "Progress",
+    "SynthResult",
+    "build_authority",
+    "generate",
+    "history_start_for",
+    "mapping_files",
+]

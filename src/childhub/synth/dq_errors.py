@@ -22,7 +22,7 @@ from childhub.identifiers import UPN_LETTERS, is_valid_upn
 @dataclass(frozen=True)
 class DqKind:
     name: str
-    file: str  # relative to the authority folder; {year} is the latest complete collection year
+    file: str  # relative to the extracts folder; {year} is the latest complete collection year
     field: str  # a CSV column, or in the CIN census an element of CINdetails
     message: str
     change: Callable[[str, random.Random], str]
@@ -153,8 +153,9 @@ KINDS: tuple[DqKind, ...] = (
 )
 
 
-def inject_dq_errors(out: Path, count: int, year: int, rng: random.Random) -> int:
-    """Plant ``count`` errors in the extracts under ``out``; list them in dq_errors.csv.
+def inject_dq_errors(out: Path, extracts: Path, count: int, year: int, rng: random.Random) -> int:
+    """Plant ``count`` errors in the files under ``extracts``; list them in ``out/dq_errors.csv``,
+    each file named relative to ``out``.
 
     ``year`` is the collection year whose SSDA903 and CIN files take the errors.
     """
@@ -162,11 +163,12 @@ def inject_dq_errors(out: Path, count: int, year: int, rng: random.Random) -> in
     used: set[tuple[str, int]] = set()
     for index in range(count):
         kind = KINDS[index % len(KINDS)]
-        relative = kind.file.format(year=year)
-        plant = _plant_in_xml if relative.endswith(".xml") else _plant_in_csv
-        found = plant(out / relative, kind, rng, used)
+        path = extracts / kind.file.format(year=year)
+        plant = _plant_in_xml if path.suffix == ".xml" else _plant_in_csv
+        found = plant(path, kind, rng, used)
         if found:
             where, before, after = found
+            relative = path.relative_to(out).as_posix()
             planted.append([kind.name, relative, where, kind.field, before, after, kind.message])
     with (out / "dq_errors.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

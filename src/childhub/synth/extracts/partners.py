@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from childhub.synth.extracts.records import SourceRegistry, iso, write_csv
+from childhub.synth.extracts.registry import SourceRegistry, iso, write_csv
 from childhub.synth.model import Authority
 
 
