@@ -7,18 +7,30 @@ and check figures worked out by hand against them::
         history.child("P1", dob=date(2015, 5, 1), sex="F")
         history.add("cin_episodes", cine_person_id="P1", cine_referral_date=date(2025, 4, 2))
         store = history.store()   # written on first use; add() after that writes again
+
+``tiny_authority``: the one synthetic authority the rest of the suite shares, generated, ingested and
+linked once per run. Tests that only read use its folder and store as they are; a test that writes
+takes a copy of its own (``tiny_authority.copy(tmp_path / "store")``). ``web_hub`` is the web app's
+tiny authority, as at today (pages default to today), with one account per role and one app whose
+snapshot and counts every web test shares.
 """
 
 from __future__ import annotations
 
 import itertools
+import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from childhub.store import Store
+
+if TYPE_CHECKING:
+    from childhub.ingest import FileReport
+    from childhub.link import LinkResult
 
 
 class History:
@@ -158,6 +170,47 @@ def history(tmp_path: Path) -> History:
     return History(tmp_path / "store")
 
 
+# --- the shared synthetic authority -------------------------------------------------------------
+
+TINY_SEED = 5
+TINY_AS_AT = date(2026, 3, 31)  # a fixed date: the generated files, and what is asserted of them, never move
+
+
+@dataclass(frozen=True)
+class TinyAuthority:
+    """A tiny synthetic authority, ingested and linked: the generator's folder and the store built from it."""
+
+    seed: int
+    as_at: date
+    folder: Path  # the generator's output: every extract, truth.csv and manifest.json
+    store: Store  # shared by every test: read it, never write to it
+    ingested: tuple[FileReport, ...]  # what the one ingest of ``folder`` reported
+    linked: LinkResult  # what the one link run reported
+
+    @property
+    def truth(self) -> Path:
+        return self.folder / "truth.csv"
+
+    def copy(self, data_dir: Path) -> Store:
+        """A store of one's own to write to: the shared store's data folder copied to ``data_dir``."""
+        shutil.copytree(self.store.data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock", "*.wal"))
+        return Store(data_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny_authority(tmp_path_factory) -> TinyAuthority:
+    """The suite's one synthetic authority (seed 5, as at 31 March 2026), generated, ingested and linked once."""
+    from childhub.ingest import ingest
+    from childhub.link import link
+    from childhub.synth import generate
+
+    root = tmp_path_factory.mktemp("tiny")
+    generate("tiny", TINY_SEED, TINY_AS_AT, root / "authority")
+    store = Store(root / "store")
+    reports = ingest(store, [root / "authority"])
+    return TinyAuthority(TINY_SEED, TINY_AS_AT, root / "authority", store, tuple(reports), link(store))
+
+
 # --- the web app ---------------------------------------------------------------------------------
 
 WEB_PASSWORD = "correct horse battery staple"
@@ -171,17 +224,27 @@ class WebHub:
         self.data_dir = data_dir
         self.as_at = as_at
         self.store = Store(data_dir)
+        self._shared_app = None
 
     def app(self):
+        """A new app for the hub (its own snapshot, counted afresh)."""
         from childhub.web import create_app
 
         return create_app(self.data_dir)
 
+    @property
+    def shared_app(self):
+        """The one app every client shares, so the overview's 57 indicators are counted once per snapshot,
+        not once per test (a change published through it, a review decision, is seen at once)."""
+        if self._shared_app is None:
+            self._shared_app = self.app()
+        return self._shared_app
+
     def client(self, role: str | None = None):
-        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given."""
+        """A TestClient of the shared app (over https, so secure cookies flow), signed in as ``role`` if given."""
         from fastapi.testclient import TestClient
 
-        client = TestClient(self.app(), base_url="https://testserver", follow_redirects=False)
+        client = TestClient(self.shared_app, base_url="https://testserver", follow_redirects=False)
         if role is not None:
             sign_in(client, role, WEB_PASSWORD)
         return client
