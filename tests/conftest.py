@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from childhub.accounts import ROLES
 from childhub.store import Store
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def tiny_authority(tmp_path_factory) -> TinyAuthority:
 # --- the web app ---------------------------------------------------------------------------------
 
 WEB_PASSWORD = "correct horse battery staple"
-WEB_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+WEB_ROLES = ROLES  # one account per role, named after it
 
 
 class WebHub:
