@@ -55,6 +55,7 @@ def test_every_record_has_one_child_and_a_family(linked, tmp_path):
     assert all(child and family for child, family in found.values())
 
 
+@pytest.mark.slow  # a full link run; test_the_same_groups_keep_their_child_ids is its fast twin
 def test_a_second_run_keeps_every_id(relinked, tmp_path):
     store, _truth, _ = relinked
     before = identities(store, tmp_path)
@@ -108,6 +109,41 @@ def test_new_records_join_the_children_they_belong_to(relinked, tmp_path):
     after = identities(store, tmp_path)
     assert {k: v for k, v in after.items() if k in before} == before
     assert after["education:NEW1"][0] == str(child)
+
+
+def test_the_same_groups_keep_their_child_ids(tiny_authority, tmp_path):
+    # What keeps IDs stable from run to run, without the model: a run that finds the same groups of
+    # records gives every record its child ID again; a group joining two children keeps the larger's.
+    from datetime import datetime
+
+    from childhub.link.identity import assign_children
+
+    store = tiny_authority.copy(tmp_path / "store")
+    with store.writer() as conn:
+        current = {
+            f"{system}:{record}": child
+            for system, record, child in conn.execute(
+                "SELECT source_system, source_record_id, child_id FROM child_link WHERE valid_to IS NULL"
+            ).fetchall()
+        }
+        groups: dict[int, list[str]] = {}
+        for record, child in sorted(current.items()):
+            groups.setdefault(child, []).append(record)
+
+        def assigned(clusters: list[list[str]]) -> dict[str, int]:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                return assign_children(conn, {records[0]: records for records in clusters}, 0, datetime.now())
+            finally:
+                conn.execute("ROLLBACK")
+
+        assert assigned(list(groups.values())) == current
+        big = next(child for child, records in groups.items() if len(records) >= 3)
+        small = next(child for child, records in groups.items() if len(records) == 1)
+        joined = [records for child, records in groups.items() if child not in (big, small)]
+        after = assigned([*joined, groups[big] + groups[small]])
+    assert {after[record] for record in groups[big] + groups[small]} == {big}
+    assert all(after[record] == current[record] for records in joined for record in records)
 
 
 def test_review_decisions_bind_the_grouping():
