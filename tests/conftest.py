@@ -115,6 +115,7 @@ class History:
     def _write(self) -> None:
         now = datetime(2026, 1, 1)
         with self._store.writer() as conn:
+            conn.execute("BEGIN TRANSACTION")  # one commit (one sync to disk) for everything queued, not one per row
             for (table, source_system), rows in self._pending.items():
                 batch_id = conn.execute(
                     "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, started_at, "
@@ -161,6 +162,7 @@ class History:
                     "VALUES (?, ?, ?, ?, 'test')",
                     [source_system, person_id, child_id, now],
                 )
+            conn.execute("COMMIT")
         self._pending.clear()
         self._links.clear()
 
