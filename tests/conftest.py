@@ -228,6 +228,7 @@ class WebHub:
         self.as_at = as_at
         self.store = Store(data_dir)
         self._shared_app = None
+        self._sessions: dict[str, Any] = {}  # username -> the session cookie its clients share
 
     def app(self):
         """A new app for the hub (its own snapshot, counted afresh)."""
@@ -249,8 +250,21 @@ class WebHub:
 
         client = TestClient(self.shared_app, base_url="https://testserver", follow_redirects=False)
         if role is not None:
-            sign_in(client, role, WEB_PASSWORD)
+            self._sign_in(client, role)
         return client
+
+    def _sign_in(self, client, username: str) -> None:
+        """Through the real form the first time; later clients share that session while it lasts (signing
+        in hashes the password, a tenth of a second each time)."""
+        from childhub.accounts import Accounts
+        from childhub.web.deps import SESSION_COOKIE
+
+        cookie = self._sessions.get(username)
+        if cookie is not None and Accounts(self.data_dir).session(cookie.value) is not None:
+            client.cookies.jar.set_cookie(cookie)
+            return
+        sign_in(client, username, WEB_PASSWORD)
+        self._sessions[username] = next(c for c in client.cookies.jar if c.name == SESSION_COOKIE)
 
 
 def sign_in(client, username: str, password: str):
