@@ -7,18 +7,31 @@ and check figures worked out by hand against them::
         history.child("P1", dob=date(2015, 5, 1), sex="F")
         history.add("cin_episodes", cine_person_id="P1", cine_referral_date=date(2025, 4, 2))
         store = history.store()   # written on first use; add() after that writes again
+
+``tiny_authority``: the one synthetic authority the rest of the suite shares, generated, ingested and
+linked once per run. Tests that only read use its folder and store as they are; a test that writes
+takes a copy of its own (``tiny_authority.copy(tmp_path / "store")``). ``web_hub`` is the web app's
+tiny authority, as at today (pages default to today), with one account per role and one app whose
+snapshot and counts every web test shares.
 """
 
 from __future__ import annotations
 
 import itertools
+import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from childhub.accounts import ROLES
 from childhub.store import Store
+
+if TYPE_CHECKING:
+    from childhub.ingest import FileReport
+    from childhub.link import LinkResult
 
 
 class History:
@@ -102,6 +115,7 @@ class History:
     def _write(self) -> None:
         now = datetime(2026, 1, 1)
         with self._store.writer() as conn:
+            conn.execute("BEGIN TRANSACTION")  # one commit (one sync to disk) for everything queued, not one per row
             for (table, source_system), rows in self._pending.items():
                 batch_id = conn.execute(
                     "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, started_at, "
@@ -148,6 +162,7 @@ class History:
                     "VALUES (?, ?, ?, ?, 'test')",
                     [source_system, person_id, child_id, now],
                 )
+            conn.execute("COMMIT")
         self._pending.clear()
         self._links.clear()
 
@@ -158,10 +173,55 @@ def history(tmp_path: Path) -> History:
     return History(tmp_path / "store")
 
 
+# --- the shared synthetic authority -------------------------------------------------------------
+
+TINY_SEED = 5
+TINY_AS_AT = date(2026, 3, 31)  # a fixed date: the generated files, and what is asserted of them, never move
+
+
+@dataclass(frozen=True)
+class TinyAuthority:
+    """A tiny synthetic authority, ingested and linked: the generator's folder and the store built from it."""
+
+    seed: int
+    as_at: date
+    folder: Path  # the generator's output: extracts/, mappings/, truth.csv and manifest.json
+    store: Store  # shared by every test: read it, never write to it
+    ingested: tuple[FileReport, ...]  # what the one ingest of ``folder`` reported
+    linked: LinkResult  # what the one link run reported
+
+    @property
+    def extracts(self) -> Path:
+        """The folder of every source system's extracts (what ingest is pointed at)."""
+        return self.folder / "extracts"
+
+    @property
+    def truth(self) -> Path:
+        return self.folder / "truth.csv"
+
+    def copy(self, data_dir: Path) -> Store:
+        """A store of one's own to write to: the shared store's data folder copied to ``data_dir``."""
+        shutil.copytree(self.store.data_dir, data_dir, ignore=shutil.ignore_patterns("*.lock", "*.wal"))
+        return Store(data_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny_authority(tmp_path_factory) -> TinyAuthority:
+    """The suite's one synthetic authority (seed 5, as at 31 March 2026), generated, ingested and linked once."""
+    from childhub.hub import ingest, link
+    from childhub.synth import generate, mapping_files
+
+    root = tmp_path_factory.mktemp("tiny")
+    made = generate("tiny", TINY_SEED, TINY_AS_AT, root / "authority")
+    store = Store(root / "store")
+    reports = ingest(store, [made.extracts], mapping_files=mapping_files())
+    return TinyAuthority(TINY_SEED, TINY_AS_AT, root / "authority", store, tuple(reports), link(store))
+
+
 # --- the web app ---------------------------------------------------------------------------------
 
 WEB_PASSWORD = "correct horse battery staple"
-WEB_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+WEB_ROLES = ROLES  # one account per role, named after it
 
 
 class WebHub:
@@ -171,6 +231,8 @@ class WebHub:
         self.data_dir = data_dir
         self.as_at = as_at
         self.store = Store(data_dir)
+        self._shared_app = None
+        self._sessions: dict[str, Any] = {}  # username -> the session cookie its clients share
 
     def settings(self, **overrides):
         """The settings the app runs with: the environment's (tests are an edge), this hub's folder,
@@ -187,19 +249,42 @@ class WebHub:
         return authority_for(self.data_dir, self.settings())
 
     def app(self, **overrides):
+        """A new app for the hub (its own snapshot, counted afresh), with the settings ``overrides``."""
         from childhub.web import create_app
 
         return create_app(self.settings(**overrides))
 
+    @property
+    def shared_app(self):
+        """The one app every client without overrides shares, so the overview's 57 indicators are counted
+        once per snapshot, not once per test (a change published through it, a review decision, is seen at once)."""
+        if self._shared_app is None:
+            self._shared_app = self.app()
+        return self._shared_app
+
     def client(self, role: str | None = None, **overrides):
-        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given, on an app
-        with the settings ``overrides``."""
+        """A TestClient (over https, so secure cookies flow), signed in as ``role`` if given: of the shared
+        app, or of a new app with the settings ``overrides``."""
         from fastapi.testclient import TestClient
 
-        client = TestClient(self.app(**overrides), base_url="https://testserver", follow_redirects=False)
+        app = self.app(**overrides) if overrides else self.shared_app
+        client = TestClient(app, base_url="https://testserver", follow_redirects=False)
         if role is not None:
-            sign_in(client, role, WEB_PASSWORD)
+            self._sign_in(client, role)
         return client
+
+    def _sign_in(self, client, username: str) -> None:
+        """Through the real form the first time; later clients share that session while it lasts (signing
+        in hashes the password, a tenth of a second each time)."""
+        from childhub.accounts import Accounts
+        from childhub.web.deps import SESSION_COOKIE
+
+        cookie = self._sessions.get(username)
+        if cookie is not None and Accounts(self.data_dir).session(cookie.value) is not None:
+            client.cookies.jar.set_cookie(cookie)
+            return
+        sign_in(client, username, WEB_PASSWORD)
+        self._sessions[username] = next(c for c in client.cookies.jar if c.name == SESSION_COOKIE)
 
 
 def sign_in(client, username: str, password: str):

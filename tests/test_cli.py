@@ -129,6 +129,12 @@ def test_synth_says_how_to_ingest_its_extracts_and_that_command_loads_them_all(t
 
 
 @pytest.fixture(scope="module")
+def data_dir(tiny_authority, tmp_path_factory) -> Path:
+    """A hub's data folder for the commands to read: a copy of the shared tiny authority's store."""
+    return tiny_authority.copy(tmp_path_factory.mktemp("cli") / "store").data_dir
+
+
+@pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")
     result = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=data_dir, check=True)
@@ -146,6 +152,7 @@ def _kept_files(folder: Path) -> dict[Path, int]:
     }
 
 
+@pytest.mark.slow  # the whole demo, twice; its steps are tested one by one in the default run
 def test_demo_twice_duplicates_nothing(demo_dir):
     files = _kept_files(demo_dir)
     second = run("demo", "--size", "tiny", "--no-serve", "--as-at", "2026-03-31", data_dir=demo_dir, check=True)
@@ -159,19 +166,19 @@ def test_demo_twice_duplicates_nothing(demo_dir):
     assert synthetic and all(after[p] == files[p] for p in synthetic)
 
 
-def test_sql_formats_and_refusals(demo_dir):
-    table = run("sql", "SELECT 1 AS one, 'a' AS letter", data_dir=demo_dir, check=True).stdout
+def test_sql_formats_and_refusals(data_dir):
+    table = run("sql", "SELECT 1 AS one, 'a' AS letter", data_dir=data_dir, check=True).stdout
     assert "one" in table and "letter" in table
-    as_csv = run("sql", "SELECT 1 AS one, 'a' AS letter", "--format", "csv", data_dir=demo_dir, check=True)
+    as_csv = run("sql", "SELECT 1 AS one, 'a' AS letter", "--format", "csv", data_dir=data_dir, check=True)
     assert as_csv.stdout.splitlines() == ["one,letter", "1,a"]
-    as_json = run("sql", "SELECT 1 AS one", "--format", "json", data_dir=demo_dir, check=True)
+    as_json = run("sql", "SELECT 1 AS one", "--format", "json", data_dir=data_dir, check=True)
     assert json.loads(as_json.stdout) == [{"one": 1}]
-    refused = run("sql", "DELETE FROM person", data_dir=demo_dir)
+    refused = run("sql", "DELETE FROM person", data_dir=data_dir)
     assert refused.returncode == 1 and refused.stderr.startswith("error: query refused")
-    no_files = run("sql", "SELECT * FROM read_csv('/etc/passwd')", data_dir=demo_dir)
+    no_files = run("sql", "SELECT * FROM read_csv('/etc/passwd')", data_dir=data_dir)
     assert no_files.returncode == 1 and "Traceback" not in no_files.stderr
 
 
-def test_status_shows_schema_and_tables(demo_dir):
-    result = run("status", data_dir=demo_dir, check=True)
+def test_status_shows_schema_and_tables(data_dir):
+    result = run("status", data_dir=data_dir, check=True)
     assert "schema version: " in result.stdout and "cin_episodes" in result.stdout

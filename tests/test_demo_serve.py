@@ -24,6 +24,15 @@ def demo_hub(web_hub, tmp_path_factory):
     return Store(folder)
 
 
+@pytest.fixture(scope="module")
+def demo_app(demo_hub):
+    """One app over the copy for every sign-in below, so the overview is counted once."""
+    from childhub.settings import Settings
+    from childhub.web import create_app
+
+    return create_app(Settings(data_dir=demo_hub.data_dir))
+
+
 def test_demo_accounts_one_per_role_kept_in_a_private_file(demo_hub, web_hub):
     accounts = demo_accounts(demo_hub)
     assert [a.role for a in accounts] == list(DEMO_ROLES)
@@ -58,26 +67,47 @@ def test_a_lost_accounts_file_gives_new_passwords_that_work(demo_hub):
 
 
 @pytest.mark.parametrize("role", DEMO_ROLES)
-def test_every_demo_account_signs_in_to_the_app(demo_hub, role):
+def test_every_demo_account_signs_in_to_the_app(demo_hub, demo_app, role):
     from fastapi.testclient import TestClient
 
-    from childhub.settings import Settings
-    from childhub.web import create_app
-
     account = next(a for a in demo_accounts(demo_hub) if a.role == role)
-    client = TestClient(
-        create_app(Settings(data_dir=demo_hub.data_dir)), base_url="https://testserver", follow_redirects=False
-    )
+    client = TestClient(demo_app, base_url="https://testserver", follow_redirects=False)
     response = sign_in(client, account.username, account.password)
     assert response.status_code == 303 and response.headers["location"] == "/"
     overview = client.get("/")
     assert overview.status_code == 200 and "Overview" in overview.text and f"Demo {role}" in overview.text
-    other = TestClient(
-        create_app(Settings(data_dir=demo_hub.data_dir)), base_url="https://testserver", follow_redirects=False
-    )
+    other = TestClient(demo_app, base_url="https://testserver", follow_redirects=False)
     assert sign_in(other, account.username, "not the password at all").status_code == 401
 
 
+def test_demo_no_serve_prints_what_it_did_and_the_accounts_and_stops(demo_hub, monkeypatch):
+    # The command's own part, in process, with the preparing (tested in its steps elsewhere) stood in for.
+    from typer.testing import CliRunner
+
+    from childhub.cli import app
+
+    monkeypatch.setattr(
+        "childhub.demo.run_demo", lambda store, size, seed, as_at, progress=None, *, settings: ["Prepared."]
+    )
+    result = CliRunner().invoke(app, ["demo", "--size", "tiny", "--no-serve", "--data-dir", str(demo_hub.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Prepared." in result.stdout and "Demo accounts, one per role" in result.stdout
+    assert "Not serving (--no-serve)" in result.stdout and "Serving childhub" not in result.stdout
+    assert all(a.username in result.stdout and a.password in result.stdout for a in demo_accounts(demo_hub))
+
+
+def test_the_demo_reuses_only_the_same_authority(tiny_authority):
+    from childhub.demo import _same_authority
+
+    folder, seed, as_at = tiny_authority.folder, tiny_authority.seed, tiny_authority.as_at
+    assert _same_authority(folder, "tiny", seed, as_at)
+    assert not _same_authority(folder, "small", seed, as_at)
+    assert not _same_authority(folder, "tiny", seed + 1, as_at)
+    assert not _same_authority(folder, "tiny", seed, as_at.replace(day=30))
+    assert not _same_authority(folder / "elsewhere", "tiny", seed, as_at)
+
+
+@pytest.mark.slow  # the whole command twice on a fresh authority; its parts are tested above and in test_cli
 def test_demo_no_serve_prints_the_accounts_and_stops(tmp_path):
     """The whole command on a fresh tiny authority; run twice, the second run reuses the accounts."""
     from childhub.store import Store

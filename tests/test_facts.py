@@ -8,19 +8,12 @@ import pytest
 
 from childhub.facts import fact_names, prepare, refresh
 from childhub.facts.build import data_version
-from childhub.hub import ingest, link
 from childhub.store import Store
-from childhub.synth import generate, mapping_files
 
 
 @pytest.fixture(scope="module")
-def linked_store(tmp_path_factory) -> Store:
-    folder = tmp_path_factory.mktemp("facts")
-    authority = generate("tiny", 5, date(2026, 3, 31), folder / "authority")
-    store = Store(folder / "store")
-    ingest(store, [authority.extracts], mapping_files=mapping_files())
-    link(store)
-    return store
+def linked_store(tiny_authority) -> Store:
+    return tiny_authority.store
 
 
 def _temporary(conn, kind: str) -> set[str]:
@@ -53,11 +46,8 @@ def test_stored_facts_are_the_facts_built_on_the_fly(linked_store):
             assert (built, differ) == (stored, 0), name
 
 
-def test_a_store_changed_since_the_refresh_builds_its_own(linked_store, tmp_path):
-    import shutil
-
-    copy = Store(tmp_path / "copy")
-    shutil.copytree(linked_store.data_dir, copy.data_dir)
+def test_a_store_changed_since_the_refresh_builds_its_own(tiny_authority, tmp_path):
+    copy = tiny_authority.copy(tmp_path / "copy")
     with copy.writer() as conn:
         # A new batch the facts have not seen (as a direct write would be: no refresh).
         conn.execute(

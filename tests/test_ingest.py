@@ -52,20 +52,27 @@ def counts(store: Store) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def authority(tmp_path_factory) -> Path:
+def authority(tiny_authority) -> Path:
     """The synthetic authority's extracts folder (its truth, manifest and mappings are beside it)."""
-    out = tmp_path_factory.mktemp("authority") / "ashmere"
-    return generate("tiny", SEED, AS_AT, out).extracts
+    return tiny_authority.extracts
 
 
 @pytest.fixture(scope="module")
-def loaded(authority, tmp_path_factory) -> Store:
-    """The whole synthetic authority, every file of every system, ingested from its folder."""
-    store = Store(tmp_path_factory.mktemp("store"))
-    reports = {Path(r.file).name: r for r in ingest(store, [authority], mapping_files=SYNTHETIC)}
+def loaded(tiny_authority) -> Store:
+    """The whole synthetic authority, every file of every system, ingested from its folder (shared: only read)."""
+    return tiny_authority.store
+
+
+@pytest.fixture
+def own_loaded(tiny_authority, tmp_path) -> Store:
+    """A copy of ``loaded`` for a test that ingests into it."""
+    return tiny_authority.copy(tmp_path / "loaded")
+
+
+def test_every_file_of_the_authority_loads(tiny_authority):
+    reports = {Path(r.file).name: r for r in tiny_authority.ingested}
     assert not {"truth.csv", "manifest.json"} & reports.keys()  # beside the extracts, not among them
     assert all(r.status == "loaded" for r in reports.values()), [r for r in reports.values() if r.status != "loaded"]
-    return store
 
 
 def test_every_row_is_loaded_or_accounted_for(authority, loaded):
@@ -79,8 +86,8 @@ def test_every_row_is_loaded_or_accounted_for(authority, loaded):
         )
 
 
-def test_round_trip_matches_the_generators_own_records(authority, loaded):
-    truth = build_authority("tiny", SEED, AS_AT)
+def test_round_trip_matches_the_generators_own_records(tiny_authority, authority, loaded):
+    truth = build_authority("tiny", tiny_authority.seed, tiny_authority.as_at)
     children = list(truth.children())
     with loaded.reader() as conn:
         sql, params = current_sql("school_attendance")
@@ -96,7 +103,7 @@ def test_round_trip_matches_the_generators_own_records(authority, loaded):
             f"FROM ({sql})",
             params,
         ).fetchall()
-        start = date(AS_AT.year - 3, 4, 1)
+        start = date(tiny_authority.as_at.year - 3, 4, 1)
         expected = [e for c in children for p in c.care_periods for e in p.episodes if e.end is None or e.end >= start]
         assert len(episodes) == len(expected)
         assert sorted(e[0] for e in episodes) == sorted(e.start for e in expected)
@@ -118,12 +125,12 @@ def test_round_trip_matches_the_generators_own_records(authority, loaded):
     assert {k: v.isoformat() for k, v in dobs.items() if k in persons} == persons
 
 
-def test_the_same_files_again_change_nothing(authority, loaded):
-    before = counts(loaded)
-    batches = len(list_batches(loaded))
-    reports = ingest(loaded, [authority], mapping_files=SYNTHETIC)
+def test_the_same_files_again_change_nothing(authority, own_loaded):
+    before = counts(own_loaded)
+    batches = len(list_batches(own_loaded))
+    reports = ingest(own_loaded, [authority], mapping_files=SYNTHETIC)
     assert {r.status for r in reports} == {"unchanged"}
-    assert counts(loaded) == before and len(list_batches(loaded)) == batches
+    assert counts(own_loaded) == before and len(list_batches(own_loaded)) == batches
 
 
 def test_planted_errors_are_reported_where_they_are(tmp_path):
@@ -185,19 +192,19 @@ def test_ragged_rows_are_quarantined_not_fatal(tmp_path):
         ("binary.csv", b"\x00\x01\x02\x03" * 100, None),
     ],
 )
-def test_malformed_files_fail_alone_and_change_nothing(tmp_path, loaded, name, content, expected):
+def test_malformed_files_fail_alone_and_change_nothing(tmp_path, own_loaded, name, content, expected):
     path = tmp_path / name
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content)
-    before = counts(loaded)
-    [report] = ingest(loaded, [path])
+    before = counts(own_loaded)
+    [report] = ingest(own_loaded, [path])
     assert report.status == "failed" and "\n" not in report.message
     assert name in report.message
     if expected:
         assert expected in report.message
-    assert counts(loaded) == before
+    assert counts(own_loaded) == before
 
 
 def test_a_missing_path_is_one_clear_error(tmp_path):
@@ -372,9 +379,9 @@ def test_the_truth_file_is_never_ingested(tmp_path):
     assert report.status == "failed" and "not a kind of CSV" in report.message
 
 
-def test_cin_census_round_trip(authority, loaded):
-    truth = build_authority("tiny", SEED, AS_AT)
-    start = date(AS_AT.year - 3, 4, 1)
+def test_cin_census_round_trip(tiny_authority, loaded):
+    truth = build_authority("tiny", tiny_authority.seed, tiny_authority.as_at)
+    start = date(tiny_authority.as_at.year - 3, 4, 1)
     expected = [
         p.start
         for c in truth.children()

@@ -704,9 +704,9 @@ def test_the_332_child_sample_maps_gender_current():
 
 # ------------------------------------------------------------------ the synthetic authority, round trip
 @pytest.fixture(scope="module")
-def synthetic_2026(tmp_path_factory) -> dict[int, Path]:
-    out = tmp_path_factory.mktemp("synth-2026")
-    census = generate("tiny", 4, date(2026, 3, 31), out).extracts / "social_care" / "cin_census"
+def synthetic_2026(tiny_authority) -> dict[int, Path]:
+    assert tiny_authority.as_at == date(2026, 3, 31)
+    census = tiny_authority.extracts / "social_care" / "cin_census"
     return {int(p.stem[-4:]): p for p in sorted(census.glob("CIN_Census_*.xml"))}
 
 

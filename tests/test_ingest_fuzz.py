@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from childhub.errors import ChildhubError
@@ -72,6 +72,16 @@ def table_counts(store: Store) -> dict[str, int]:
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}
 
 
+# Each property runs a few examples in the default run and its full budget in the slow run (-m slow).
+def budgets(full: int) -> list:
+    return [pytest.param(max(full // 8, 3), id="quick"), pytest.param(full, id="full", marks=pytest.mark.slow)]
+
+
+def check(prop, examples: int, *args, **strategies) -> None:
+    """``prop(*args, **drawn)`` for ``examples`` draws from ``strategies``."""
+    settings(max_examples=examples, deadline=None)(given(**strategies)(prop))(*args)
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Store:
     store = Store(tmp_path_factory.mktemp("fuzz"))
@@ -79,9 +89,19 @@ def store(tmp_path_factory) -> Store:
     return store
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(header=st.sampled_from([CONTACT_HEADER, EPISODE_HEADER]), data=st.data())
-def test_any_csv_content(store, tmp_path, header, data):
+@pytest.mark.parametrize("examples", budgets(40))
+def test_any_csv_content(store, tmp_path, examples):
+    headers = st.sampled_from([CONTACT_HEADER, EPISODE_HEADER])
+    check(any_csv_content, examples, store, tmp_path, header=headers, data=st.data())
+
+
+@pytest.mark.parametrize("examples", budgets(30))
+def test_any_ssda903_xml_content(store, tmp_path, examples):
+    texts = st.lists(st.text(max_size=20), min_size=8, max_size=8)
+    check(any_ssda903_xml_content, examples, store, tmp_path, texts=texts, drop=st.sets(st.integers(0, 7)))
+
+
+def any_csv_content(store, tmp_path, header, data):
     rows = data.draw(table(header))
     path = tmp_path / f"fuzz-{abs(hash(str(rows))) % 10**9}.csv"
     write_csv(path, header, rows)
@@ -101,9 +121,7 @@ def test_any_csv_content(store, tmp_path, header, data):
     assert sum(after.values()) - sum(before.values()) >= report.rows_loaded
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=st.lists(st.text(max_size=20), min_size=8, max_size=8), drop=st.sets(st.integers(0, 7)))
-def test_any_ssda903_xml_content(store, tmp_path, texts, drop):
+def any_ssda903_xml_content(store, tmp_path, texts, drop):
     from xml.sax.saxutils import escape
 
     fields = ["CHILDID", "SEX", "DOB", "DECOM", "RNE", "LS", "PL", "DEC"]

@@ -12,19 +12,18 @@ from childhub.hub import decide, ingest, link
 from childhub.link import evaluate, export_identities, review_pairs
 from childhub.link.cluster import clearly_different, edit_distance, jaro_winkler
 from childhub.store import Store
-from childhub.synth import generate, mapping_files
-
-AS_AT = date(2026, 3, 31)
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory):
-    root = tmp_path_factory.mktemp("link")
-    authority = generate("tiny", 12, AS_AT, root / "authority")
-    store = Store(root / "store")
-    ingest(store, [authority.extracts], mapping_files=mapping_files())
-    result = link(store)
-    return store, root / "authority" / "truth.csv", result
+def linked(tiny_authority):
+    """The shared tiny authority as its one link run left it: only read."""
+    return tiny_authority.store, tiny_authority.truth, tiny_authority.linked
+
+
+@pytest.fixture
+def relinked(tiny_authority, tmp_path):
+    """A copy of the linked store, for a test that links again."""
+    return tiny_authority.copy(tmp_path / "store"), tiny_authority.truth, tiny_authority.linked
 
 
 def identities(store: Store, tmp_path: Path) -> dict[str, tuple[str, str]]:
@@ -56,15 +55,17 @@ def test_every_record_has_one_child_and_a_family(linked, tmp_path):
     assert all(child and family for child, family in found.values())
 
 
-def test_a_second_run_keeps_every_id(linked, tmp_path):
-    store, _truth, _ = linked
+@pytest.mark.slow  # a full link run; test_the_same_groups_keep_their_child_ids is its fast twin
+def test_a_second_run_keeps_every_id(relinked, tmp_path):
+    store, _truth, _ = relinked
     before = identities(store, tmp_path)
     link(store)
     assert identities(store, tmp_path) == before
 
 
-def test_review_decisions_bind_later_runs(linked, tmp_path):
-    store, _truth, _ = linked
+@pytest.mark.slow  # two full link runs; test_review_decisions_bind_the_grouping is its fast twin
+def test_review_decisions_bind_later_runs(relinked, tmp_path):
+    store, _truth, _ = relinked
     with store.reader() as conn:
         queue = review_pairs(conn, "open", limit=5)
     assert queue, "a tiny authority still leaves a few pairs for review"
@@ -84,8 +85,9 @@ def test_review_decisions_bind_later_runs(linked, tmp_path):
     assert "review: same" in decisions and "review: different" in decisions
 
 
-def test_new_records_join_the_children_they_belong_to(linked, tmp_path):
-    store, _truth, _ = linked
+@pytest.mark.slow  # a full link run; test_new_records_are_matched_at_once_without_a_full_run is its fast twin
+def test_new_records_join_the_children_they_belong_to(relinked, tmp_path):
+    store, _truth, _ = relinked
     before = identities(store, tmp_path)
     with store.reader() as conn:
         forename, surname, dob, upn = conn.execute(
@@ -108,6 +110,64 @@ def test_new_records_join_the_children_they_belong_to(linked, tmp_path):
     after = identities(store, tmp_path)
     assert {k: v for k, v in after.items() if k in before} == before
     assert after["education:NEW1"][0] == str(child)
+
+
+def test_the_same_groups_keep_their_child_ids(tiny_authority, tmp_path):
+    # What keeps IDs stable from run to run, without the model: a run that finds the same groups of
+    # records gives every record its child ID again; a group joining two children keeps the larger's.
+    from datetime import datetime
+
+    from childhub.link.identity import assign_children
+
+    store = tiny_authority.copy(tmp_path / "store")
+    with store.writer() as conn:
+        current = {
+            f"{system}:{record}": child
+            for system, record, child in conn.execute(
+                "SELECT source_system, source_record_id, child_id FROM child_link WHERE valid_to IS NULL"
+            ).fetchall()
+        }
+        groups: dict[int, list[str]] = {}
+        for record, child in sorted(current.items()):
+            groups.setdefault(child, []).append(record)
+
+        def assigned(clusters: list[list[str]]) -> dict[str, int]:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                return assign_children(conn, {records[0]: records for records in clusters}, 0, datetime.now())
+            finally:
+                conn.execute("ROLLBACK")
+
+        assert assigned(list(groups.values())) == current
+        big = next(child for child, records in groups.items() if len(records) >= 3)
+        small = next(child for child, records in groups.items() if len(records) == 1)
+        joined = [records for child, records in groups.items() if child not in (big, small)]
+        after = assigned([*joined, groups[big] + groups[small]])
+    assert {after[record] for record in groups[big] + groups[small]} == {big}
+    assert all(after[record] == current[record] for records in joined for record in records)
+
+
+def test_review_decisions_bind_the_grouping():
+    # What a link run does with the decisions it reads: "same" joins records the model left apart,
+    # "different" parts records the model (or a shared identifier) would join.
+    from childhub.link.cluster import Record, cluster
+
+    ids = ("social_care:1", "education:2", "sen:3")
+    records = {u: Record(u, "ava", date(2015, 1, 1), None, None, None) for u in ids}
+    pairs = [("social_care:1", "education:2", 0.5), ("social_care:1", "sen:3", 0.99)]
+    undecided = cluster(records, pairs, 0.9).cluster_of
+    assert undecided["social_care:1"] != undecided["education:2"]
+    assert undecided["social_care:1"] == undecided["sen:3"]
+    same = {frozenset(("social_care:1", "education:2"))}
+    different = {frozenset(("social_care:1", "sen:3"))}
+    decided = cluster(records, pairs, 0.9, same, different)
+    assert decided.cluster_of["social_care:1"] == decided.cluster_of["education:2"]
+    assert decided.cluster_of["social_care:1"] != decided.cluster_of["sen:3"]
+    assert [reason for *_pair, reason in decided.refused] == ["a person decided these are different children"]
+    records["sen:3"] = Record("sen:3", "ava", date(2015, 1, 1), None, None, "9434765919")
+    records["social_care:1"] = Record("social_care:1", "ava", date(2015, 1, 1), None, None, "9434765919")
+    shared = cluster(records, [], 0.9, different=different).cluster_of
+    assert shared["social_care:1"] != shared["sen:3"]  # a decision outweighs even a shared NHS number
 
 
 def test_name_helpers():
@@ -154,14 +214,10 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
     assert float(linked[("partner.csv", "2")]["match_probability"]) >= 0.9
 
 
-def test_new_records_are_matched_at_once_without_a_full_run(tmp_path):
+def test_new_records_are_matched_at_once_without_a_full_run(relinked, tmp_path):
     from childhub.hub import link_new_records
 
-    root = tmp_path
-    authority = generate("tiny", 14, AS_AT, root / "authority")
-    store = Store(root / "store")
-    ingest(store, [authority.extracts], mapping_files=mapping_files())
-    link(store)
+    store, _truth, _ = relinked
     before = identities(store, tmp_path)
     with store.reader() as conn:
         forename, surname, dob, upn, postcode = conn.execute(

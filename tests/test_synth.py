@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,10 @@ from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_po
 from childhub.synth import EXTRACTS, build_authority, generate, mapping_files
 from childhub.synth.dq_errors import KINDS
 from childhub.synth.realism import measure
+from conftest import TINY_AS_AT, TINY_SEED
 
-AS_AT = date(2026, 3, 31)
-SEED = 5
+AS_AT = TINY_AS_AT  # the shared tiny authority's, so its folder is this module's authority
+SEED = TINY_SEED
 
 # SSDA903 tables and their columns, as ../shared/reference/formats.md lists them
 SSDA903_COLUMNS = {
@@ -71,10 +72,8 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def authority_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tiny") / "authority"
-    generate("tiny", SEED, AS_AT, out)
-    return out
+def authority_dir(tiny_authority) -> Path:
+    return tiny_authority.folder
 
 
 @pytest.fixture(scope="module")

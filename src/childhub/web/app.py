@@ -12,7 +12,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -21,7 +21,7 @@ from childhub import __version__
 from childhub.accounts import Accounts
 from childhub.errors import ChildhubError
 from childhub.settings import Settings
-from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, render, wants_json
+from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, open_to_anyone, render, wants_json
 from childhub.web.served import Served
 
 HERE = Path(__file__).parent
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
             warm(app.state.childhub.served.current(), authority)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    @app.get("/vendor/plotly.min.js", include_in_schema=False, dependencies=[Depends(open_to_anyone)])
     def plotly_js() -> FileResponse:
         return FileResponse(plotly_script(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 

@@ -1,22 +1,25 @@
 """What every route shares: who is signed in, what their role allows, CSRF, the audit log, rendering.
 
-A router declares its roles once (``dependencies=[Depends(require("admin", "analyst"))]``) and each
-route takes the ``Signed`` identity it needs with ``signed: Signed = Depends(signed_in)``. Pages
-and the API share the same identities: a session cookie (browser) or ``Authorization: Bearer``
-with an API token (other systems). Form posts from a browser must carry the session's CSRF token.
+A route module declares its roles once (``ROLES = ("admin", "analyst")``) and its routers require
+them (``dependencies=[Depends(require(*ROLES))]``); the navigation and the route-by-role tests read
+those declarations from the app's routes (``allowed``). Each route takes the ``Signed`` identity it
+needs with ``signed: Signed = Depends(signed_in)``. Pages and the API share the same identities: a
+session cookie (browser) or ``Authorization: Bearer`` with an API token (other systems). Form posts
+from a browser must carry the session's CSRF token.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.accounts import Account, Accounts
+from childhub.accounts import ROLES, Account, Accounts
 from childhub.errors import ChildhubError
 
 if TYPE_CHECKING:
@@ -30,18 +33,20 @@ SESSION_COOKIE = "childhub_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
-# What each role is shown in the navigation (and allowed, by each router's own require()).
-NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Overview", "/", ("admin", "analyst", "manager", "practitioner", "scrutiny")),
-    ("Find a child", "/search", ("admin", "analyst", "manager", "practitioner")),
-    ("Caseloads", "/caseloads", ("admin", "analyst", "manager")),
-    ("Cohorts", "/cohorts", ("admin", "analyst")),
-    ("SQL", "/sql", ("admin", "analyst")),
-    ("Annex A", "/annex-a", ("admin", "analyst")),
-    ("Review", "/review", ("admin", "analyst")),
-    ("Audit log", "/audit", ("admin",)),
-    ("API", "/api", ("admin", "analyst", "manager", "practitioner", "scrutiny")),
+# The navigation; each role is shown the pages its role may open, as their routers declare (``navigation_for``).
+NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("Overview", "/"),
+    ("Find a child", "/search"),
+    ("Caseloads", "/caseloads"),
+    ("Cohorts", "/cohorts"),
+    ("SQL", "/sql"),
+    ("Annex A", "/annex-a"),
+    ("Review", "/review"),
+    ("Audit log", "/audit"),
+    ("API", "/api"),
 )
+EVERY_ROLE = ROLES
+SIGNED_OUT = "signed out"  # not a role: who else a route open to anyone lets in
 
 
 class NotSignedIn(ChildhubError):
@@ -130,15 +135,49 @@ def signed_in(request: Request) -> Signed:
     return signed
 
 
-def require(*roles: str):
-    """A dependency that lets only ``roles`` through (403 for any other signed-in role)."""
+class RoleCheck:
+    """A router's declared roles, as its dependency: lets only ``roles`` through (403 for any other
+    signed-in role; the signed-out are asked to sign in)."""
 
-    def check(signed: Signed = Depends(signed_in)) -> Signed:
-        if signed.role not in roles:
+    def __init__(self, roles: Iterable[str]) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, signed: Signed = Depends(signed_in)) -> Signed:
+        if signed.role not in self.roles:
             raise Forbidden(f"your role ({signed.role}) cannot open this page")
         return signed
 
-    return check
+
+def require(*roles: str) -> RoleCheck:
+    """A dependency that lets only ``roles`` through (403 for any other signed-in role)."""
+    return RoleCheck(roles)
+
+
+def open_to_anyone() -> None:
+    """Declares a route anyone may open, signed in or not: signing in, and the app's own script files."""
+
+
+def allowed(dependencies: Iterable[Any]) -> frozenset[str] | None:
+    """Who may open a route with these dependencies (its routers' and its own ``Depends``): the roles
+    every ``require()`` among them lets through, or every role and ``SIGNED_OUT`` for a route open to
+    anyone; None if it declares neither."""
+    checks = [dependency.dependency for dependency in dependencies]
+    if open_to_anyone in checks:
+        return frozenset((*EVERY_ROLE, SIGNED_OUT))
+    declared = [check.roles for check in checks if isinstance(check, RoleCheck)]
+    return frozenset.intersection(*declared) if declared else None
+
+
+def navigation_for(app: FastAPI, role: str) -> list[tuple[str, str]]:
+    """The links of ``NAVIGATION`` whose page ``role`` may open, as the page's routers declare."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    page_roles = {
+        route.path: allowed(route.dependencies)
+        for route in iter_route_contexts(app.routes)
+        if isinstance(route.original_route, APIRoute) and "GET" in (route.methods or ())
+    }
+    return [(label, href) for label, href in NAVIGATION if role in (page_roles.get(href) or ())]
 
 
 async def csrf_protected(request: Request, signed: Signed = Depends(signed_in)) -> Signed:
@@ -184,7 +223,7 @@ def render(
     ctx = context(request)
     navigation = []
     if signed is not None:
-        navigation = [(label, href) for label, href, roles in NAVIGATION if signed.role in roles]
+        navigation = navigation_for(request.app, signed.role)
     return ctx.templates.TemplateResponse(
         request,
         template,

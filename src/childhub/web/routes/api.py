@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from childhub.web.charts import figure_view, suppression_threshold
-from childhub.web.deps import Signed, context, render, require, signed_in
+from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
 from childhub.web.measures import figures_on
 
-ALL_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+ROLES = EVERY_ROLE
 METHODS = ("get", "post", "put", "patch", "delete")
-router = APIRouter(dependencies=[Depends(require(*ALL_ROLES))])
-api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ALL_ROLES))])
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ROLES))])
 
 
 def endpoints(schema: dict) -> list[dict]:

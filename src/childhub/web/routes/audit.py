@@ -22,8 +22,9 @@ from childhub.web.exports import download
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000  # the most events one CSV download holds
 COLUMNS = ("event_id", "occurred_at", "actor", "role", "channel", "action", "subject", "child_count", "details")
-router = APIRouter(dependencies=[Depends(require("admin"))])
-api_router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(require("admin"))])
+ROLES = ("admin",)
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(require(*ROLES))])
 
 
 class AuditFilter(BaseModel):

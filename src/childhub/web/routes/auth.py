@@ -9,9 +9,20 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from childhub.accounts import SESSION_HOURS, SignInRefused
-from childhub.web.deps import SESSION_COOKIE, Signed, context, csrf_protected, render
+from childhub.web.deps import (
+    EVERY_ROLE,
+    SESSION_COOKIE,
+    Signed,
+    context,
+    csrf_protected,
+    open_to_anyone,
+    render,
+    require,
+)
 
 router = APIRouter(include_in_schema=False)
+OPEN = [Depends(open_to_anyone)]  # signing in: for anyone
+SIGNED_IN = [Depends(require(*EVERY_ROLE))]  # signing out: for anyone signed in
 LOGIN_CSRF_COOKIE = "childhub_login_csrf"
 
 
@@ -38,12 +49,12 @@ def _login_page(request: Request, next_path: str, message: str | None = None, st
     return response
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=OPEN)
 def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
     return _login_page(request, _safe_next(next))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=OPEN)
 def login(
     request: Request,
     username: str = Form(..., max_length=64),
@@ -74,7 +85,7 @@ def login(
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=SIGNED_IN)
 def logout(request: Request, signed: Signed = Depends(csrf_protected)) -> Response:
     context(request).accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)

@@ -21,14 +21,14 @@ from childhub.web.charts import (
     trend_figure,
     trend_points,
 )
-from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
+from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
 from childhub.web.scope import SUPPRESSED, child_filter, suppress
 
 if TYPE_CHECKING:
     from childhub.indicators import Indicator
 
-ALL_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+ROLES = EVERY_ROLE
 SEES_CHILDREN = ("admin", "analyst", "manager", "practitioner")
 ROWS_SHOWN = 2000  # children listed on the page at most (the API gives them all)
 Frequency = Literal["daily", "weekly", "monthly"]
@@ -43,8 +43,8 @@ BREAKDOWN_LABELS = {
     "service_area": "Service area",
 }
 
-router = APIRouter(dependencies=[Depends(require(*ALL_ROLES))])
-api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ALL_ROLES))])
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ROLES))])
 # The children behind a figure: not for scrutiny (included into the routers above, below).
 children_pages = APIRouter(dependencies=[Depends(require(*SEES_CHILDREN))])
 children_api = APIRouter(dependencies=[Depends(require(*SEES_CHILDREN))])

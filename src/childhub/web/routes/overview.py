@@ -14,16 +14,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from childhub.web.charts import figure_view, sparkline_svg, suppression_threshold, trend_points
-from childhub.web.deps import Signed, context, render, require, signed_in
+from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
 from childhub.web.measures import figures_on, trend_of
 from childhub.web.scope import SUPPRESSED
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
 
-ALL_ROLES = ("admin", "analyst", "manager", "practitioner", "scrutiny")
+ROLES = EVERY_ROLE
 SPARKLINE_POINTS = 24  # monthly points drawn (the trend's own length, at most this)
-router = APIRouter(dependencies=[Depends(require(*ALL_ROLES))])
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
 
 
 def source_refreshes(snapshot: Snapshot) -> list[dict[str, Any]]:
