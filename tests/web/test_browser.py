@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import browser_support
 import pytest
+
+import browser_support
 from browser_support import open_or_skip, screenshot, sign_in_through_form
 
 # the harness's fixtures, used by name below
