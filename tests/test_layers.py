@@ -177,3 +177,58 @@ def test_imports_inside_functions_and_relative_imports_are_seen(tmp_path, monkey
     module.write_text("def f():\n    from childhub import facts\n    from . import sql\n")
     monkeypatch.setattr(sys.modules[__name__], "SOURCE", tmp_path)
     assert imports_of(module) == [(2, "childhub.facts"), (3, "childhub.store.sql")]
+
+
+# --- public surfaces -----------------------------------------------------------------------------
+
+# Modules another package may import by their own name: the Annex A report and its template spec
+# (``annex_a/__init__`` is the spec, in the base layer, so the report cannot be re-exported there).
+PUBLIC_MODULES = ("childhub.annex_a.export", "childhub.annex_a.templates")
+
+
+def reaches_in(module: str, imports: list[tuple[int, str]]) -> list[str]:
+    """Where ``module`` imports another package's internals instead of its public surface (``__init__``)."""
+    own = module.split(".")[1] if "." in module else ""
+    problems = []
+    for line, target in imports:
+        parts = target.split(".")
+        if len(parts) <= 2 or parts[1] == own or target in PUBLIC_MODULES:
+            continue  # a top-level module, a package's own surface, its own internals, or a public module
+        if (SOURCE / "childhub" / parts[1] / "__init__.py").exists():
+            problems.append(
+                f"{module} (line {line}) imports {target}: use the public names of childhub.{parts[1]} (its __all__)"
+            )
+    return problems
+
+
+def imported_from(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for each childhub module named in an import: ``from X import y`` names X (y may be a
+    name of X's surface), ``import X.y`` names X.y. Relative imports stay within a package, so are left out."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.append((node.lineno, node.module))
+    return [(line, name) for line, name in found if name.startswith("childhub.")]
+
+
+def test_packages_use_each_others_public_surface_only():
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        problems.extend(reaches_in(module_name(path), imported_from(path)))
+    assert not problems, "nothing reaches into another package's internals:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("module", "target", "refused"),
+    [
+        ("childhub.web.routes.sql", "childhub.store.query", True),
+        ("childhub.web.routes.sql", "childhub.store", False),
+        ("childhub.store.store", "childhub.store.query", False),
+        ("childhub.cli.measure", "childhub.annex_a.export", False),
+        ("childhub.demo", "childhub.errors", False),
+    ],
+)
+def test_the_surface_check_refuses_reaching_in(module, target, refused):
+    assert bool(reaches_in(module, [(3, target)])) is refused

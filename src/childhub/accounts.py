@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from childhub.errors import ChildhubError
-from childhub.store.hub import HubDatabase, utc_now
+from childhub.store import HubDatabase, utc_now
 
 Role = Literal["admin", "analyst", "manager", "practitioner", "scrutiny"]
 ROLES: tuple[Role, ...] = ("admin", "analyst", "manager", "practitioner", "scrutiny")

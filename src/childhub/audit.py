@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from childhub.store.hub import HubDatabase, utc_now
+from childhub.store import HubDatabase, utc_now
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def _write_authority_file(path: Path, folder: Path) -> str:
 
 def _measure(store: Store, folder: Path, as_at: date, say, settings: Settings) -> list[str]:
     """Count every indicator and write Annex A for the as-at date."""
-    from childhub.indicators.targets import authority_for, authority_path
+    from childhub.indicators import authority_for, authority_path
 
     lines = [_write_authority_file(authority_path(store.data_dir, settings), folder)]
     from childhub.indicators import calculator

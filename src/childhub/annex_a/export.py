@@ -314,7 +314,7 @@ class _ListRun:
 def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
     import duckdb
 
-    from childhub.facts.build import prepare, referenced_facts
+    from childhub.facts import prepare, referenced_facts
 
     sql = _macros_sql() + "\n".join(query.sql for query in list_queries().values())
     prepare(conn, referenced_facts(sql))

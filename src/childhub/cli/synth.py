@@ -49,12 +49,11 @@ def _print_realism(size: str, seed: int, day: date) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from childhub.synth import build_authority
-    from childhub.synth.realism import measure
+    from childhub.synth import build_authority, measure_realism
 
     table = Table(title="Synthetic authority beside England")
     for column in ("measure", "this authority", "England", "unit", "source"):
         table.add_column(column)
-    for figure in measure(build_authority(size, seed, day)).values():
+    for figure in measure_realism(build_authority(size, seed, day)).values():
         table.add_row(figure.name, f"{figure.value:g}", f"{figure.england:g}", figure.unit, figure.source)
     Console().print(table)

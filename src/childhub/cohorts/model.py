@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from childhub.cohorts.definitions import CohortError, definitions
-from childhub.indicators.periods import Period, period_ending
+from childhub.indicators import Period, period_ending
 
 _DECLARED = definitions()
 

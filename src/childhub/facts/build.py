@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.errors import ChildhubError
-from childhub.store.history import has_one_version
-from childhub.store.sql import qualified, quote_identifier
+from childhub.store import has_one_version, qualified, quote_identifier
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,7 +55,7 @@ class Fact:
         rows need no search for the latest version.
         """
         from childhub.facts.episodes import episodes_sql
-        from childhub.store.history import as_of_parameters, current_sql
+        from childhub.store import as_of_parameters, current_sql
 
         def current(match: re.Match) -> str:
             table = match.group(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from childhub.store.history import current_sql
+from childhub.store import current_sql
 
 
 def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:

@@ -8,13 +8,22 @@ folder's ``authority.yml``) and ``load_authority`` (one such file: population, t
 """
 
 from childhub.indicators.compute import Calculator, Figure, Trend, calculator, format_value
-from childhub.indicators.definitions import Indicator, IndicatorError, indicator, library, load_library
+from childhub.indicators.definitions import GROUPS, Indicator, IndicatorError, indicator, library, load_library
 from childhub.indicators.periods import Period, period_ending, series_ends
-from childhub.indicators.targets import AuthoritySettings, Target, authority_for, load_authority
+from childhub.indicators.targets import (
+    AuthoritySettings,
+    ControlLimits,
+    Target,
+    authority_for,
+    authority_path,
+    load_authority,
+)
 
 __all__ = [
+    "GROUPS",
     "AuthoritySettings",
     "Calculator",
+    "ControlLimits",
     "Figure",
     "Indicator",
     "IndicatorError",
@@ -22,6 +31,7 @@ __all__ = [
     "Target",
     "Trend",
     "authority_for",
+    "authority_path",
     "calculator",
     "format_value",
     "indicator",

@@ -135,7 +135,7 @@ class Calculator:
     # --- the SQL --------------------------------------------------------------------------
 
     def _prepare(self, ind: Indicator) -> None:
-        from childhub.facts.build import prepare, referenced_facts
+        from childhub.facts import prepare, referenced_facts
 
         prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team", "worker"])
 

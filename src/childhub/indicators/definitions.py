@@ -144,7 +144,7 @@ def _load_file(path: Path, problems: Problems) -> Indicator | None:
 
 def load_library(directory: Path = LIBRARY_DIR) -> dict[str, Indicator]:
     """Every indicator in ``directory``, checked; one IndicatorError lists every problem found."""
-    from childhub.facts.build import fact_names
+    from childhub.facts import fact_names
 
     problems = Problems()
     indicators: dict[str, Indicator] = {}

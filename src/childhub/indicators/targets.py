@@ -109,6 +109,8 @@ def rag_status(value: float | None, target: Target | None, polarity: str) -> Rag
 
 @dataclass(frozen=True)
 class ControlLimits:
+    """An XmR chart's centre line and its lower and upper natural process limits."""
+
     centre: float
     lower: float
     upper: float

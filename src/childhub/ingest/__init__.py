@@ -8,6 +8,7 @@ it stands now or stood on a date is ``childhub.store.current_sql``.
 """
 
 from childhub.ingest.batches import BatchDetail, batch_detail, batch_state, list_batches
+from childhub.ingest.guard import inspect_file
 from childhub.ingest.run import FileReport, ingest
 
-__all__ = ["BatchDetail", "FileReport", "batch_detail", "batch_state", "ingest", "list_batches"]
+__all__ = ["BatchDetail", "FileReport", "batch_detail", "batch_state", "ingest", "inspect_file", "list_batches"]

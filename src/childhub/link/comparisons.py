@@ -3,7 +3,7 @@
 Each field of a source record is compared level by level, the closest first; a pair is at the
 first level it meets. Splink evaluates the declaration as SQL (``childhub.link.model``); the
 instant matcher and person search evaluate it in Python (``childhub.link.instant.comparison_level``);
-``tests/test_link_comparisons.py`` checks that the two agree on tricky and generated pairs. A value
+``tests/link/test_link_comparisons.py`` checks that the two agree on tricky and generated pairs. A value
 missing on either side is the null level, which every comparison has before its declared levels
 (level 0 in Python, -1 in Splink's ``gamma_`` columns, where the declared levels count down to 0).
 

@@ -28,7 +28,7 @@ from childhub.declared import Frozen, Problems, load_yaml, raise_if_any
 from childhub.errors import ChildhubError, MappingError
 from childhub.exports import write_csv
 from childhub.identifiers import is_valid_nhs_number, is_valid_upn, normalise_postcode
-from childhub.ingest.guard import inspect_file
+from childhub.ingest import inspect_file
 from childhub.link.cluster import DEFAULT_THRESHOLD, Record, cluster
 from childhub.link.model import reference_model, score_pairs
 

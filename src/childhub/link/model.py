@@ -107,7 +107,7 @@ def _trained(table, settings, block_on):
     from splink import Linker
 
     # Splink 5.0.0 exports no exceptions, so EMTrainingException comes from its internals; the
-    # splink==5.0.0 pin and tests/test_link_comparisons.py keep this path true.
+    # splink==5.0.0 pin and tests/link/test_link_comparisons.py keep this path true.
     from splink.internals.exceptions import EMTrainingException
 
     linker = Linker(table, settings, log_level=logging.ERROR)

@@ -10,8 +10,9 @@ it stood on a date with ``current_sql``. The store imports nothing above it.
 orchestrator ``childhub.hub``.)
 """
 
-from childhub.store.history import current_sql, has_one_version
-from childhub.store.query import QueryResult
+from childhub.store.history import as_of_parameters, current_sql, has_one_version
+from childhub.store.hub import HubDatabase, utc_now
+from childhub.store.query import QueryResult, run_query
 from childhub.store.sql import qualified, quote_identifier
 from childhub.store.store import (
     Store,
@@ -23,9 +24,11 @@ from childhub.store.store import (
 )
 
 __all__ = [
+    "HubDatabase",
     "QueryResult",
     "Store",
     "current_snapshot",
+    "as_of_parameters",
     "current_sql",
     "has_one_version",
     "open_snapshot",
@@ -33,5 +36,7 @@ __all__ = [
     "publish_snapshot",
     "qualified",
     "quote_identifier",
+    "run_query",
     "scratch_connection",
+    "utc_now",
 ]

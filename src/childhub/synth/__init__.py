@@ -254,4 +254,12 @@ __all__ = [
     "generate",
     "history_start_for",
     "mapping_files",
+    "measure_realism",
 ]
+
+
+def measure_realism(authority):
+    """The authority's rates beside England's published figures (``childhub synth --report``)."""
+    from childhub.synth.realism import measure
+
+    return measure(authority)

@@ -65,7 +65,7 @@ def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
     what the overview and indicator pages show on the published snapshot before the app is returned
     (``childhub serve`` does), so the first visitors do not wait.
     """
-    from childhub.indicators.targets import authority_for
+    from childhub.indicators import authority_for
     from childhub.web.measures import warm
 
     data_dir = Path(settings.data_dir)

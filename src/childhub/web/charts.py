@@ -18,8 +18,7 @@ from markupsafe import Markup, escape
 from childhub.web.scope import SUPPRESSED, suppress
 
 if TYPE_CHECKING:
-    from childhub.indicators import Figure, Trend
-    from childhub.indicators.targets import ControlLimits
+    from childhub.indicators import ControlLimits, Figure, Trend
 
 BLUE = "#1d70b8"
 GREY = "#505a5f"

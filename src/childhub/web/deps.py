@@ -25,7 +25,7 @@ from childhub.errors import ChildhubError
 if TYPE_CHECKING:
     from fastapi.templating import Jinja2Templates
 
-    from childhub.indicators.targets import AuthoritySettings
+    from childhub.indicators import AuthoritySettings
     from childhub.settings import Settings
     from childhub.web.served import Served
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from childhub.indicators import Calculator, Figure, Indicator, Trend
-from childhub.indicators.targets import AuthoritySettings
+from childhub.indicators import AuthoritySettings, Calculator, Figure, Indicator, Trend
 from childhub.web.deps import context
 
 if TYPE_CHECKING:

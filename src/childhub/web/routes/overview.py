@@ -63,7 +63,7 @@ def overview_figures(snapshot: Snapshot, request: Request, as_at: date) -> list[
 
 def overview_groups(snapshot: Snapshot, request: Request, as_at: date, threshold: int) -> list[dict[str, Any]]:
     """The overview's groups, each with its indicators as shown to someone under ``threshold``."""
-    from childhub.indicators.definitions import GROUPS
+    from childhub.indicators import GROUPS
 
     def build() -> list[dict[str, Any]]:
         groups: dict[str, list[dict[str, Any]]] = {key: [] for key in GROUPS}

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from childhub.errors import QueryError
-from childhub.store.query import QueryResult, run_query
+from childhub.store import QueryResult, run_query
 from childhub.web.deps import Signed, audit, context, csrf_protected, render, require, signed_in
 from childhub.web.exports import cell_text, download
 

@@ -18,7 +18,7 @@ from childhub.synth import looked_after, services
 from childhub.synth.population import DISABILITIES, ETHNICITY
 from childhub.synth.social_care import ASSESSMENT_FACTORS, CP_CATEGORY, PRIMARY_NEED, REFERRAL_SOURCE
 
-SCHEMAS = Path(__file__).parent / "fixtures" / "cin_schemas"
+SCHEMAS = Path(__file__).parents[1] / "fixtures" / "cin_schemas"
 SCHEMA_YEARS = sorted(int(path.stem.rsplit("_", 1)[1]) for path in SCHEMAS.glob("CIN_schema_*.xsd"))
 # Each enumerated type of the CIN census schema, and the registry set the reader checks it with.
 CIN_TYPES = {

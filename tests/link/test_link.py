@@ -99,7 +99,7 @@ def test_new_records_join_the_children_they_belong_to(relinked, tmp_path):
             "(SELECT source_record_id FROM source_record WHERE upn = ? AND source_system = 'education')",
             [upn],
         ).fetchall()
-    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "fsm_list.yml"
     path = tmp_path / "fsm.csv"
     path.write_text(
         "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"
@@ -199,7 +199,7 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
             "Noah,Jones,05/05/2010,Male,QX3 2BD,,943 476 5919\n"  # the same Noah
         )
     )
-    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "link_lists.yml"
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "link_lists.yml"
     out = tmp_path / "linked.csv"
     rows, people = link_lists([tmp_path / "fsm.csv", tmp_path / "partner.csv"], mapping, out)
     assert rows == 7 and people == 4
@@ -224,7 +224,7 @@ def test_new_records_are_matched_at_once_without_a_full_run(relinked, tmp_path):
             "SELECT forename, surname, date_of_birth, upn, postcode FROM source_record "
             "WHERE source_system = 'education' AND upn IS NOT NULL ORDER BY source_record_id LIMIT 1"
         ).fetchall()[0]
-    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "fsm_list.yml"
     path = tmp_path / "fsm.csv"
     path.write_text(
         "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"

@@ -32,10 +32,10 @@ from childhub.store.schema import load_migrations
 from childhub.synth import generate
 from childhub.synth.dq_errors import KINDS
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 # Data to Insight's fake real-format samples, copied with their notice (fixtures/samples/NOTICE.md)
-SAMPLES = Path(__file__).parent / "fixtures" / "samples" / "cin"
-SCHEMAS = Path(__file__).parent / "fixtures" / "cin_schemas"
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "samples" / "cin"
+SCHEMAS = Path(__file__).parents[1] / "fixtures" / "cin_schemas"
 UPN = make_upn(1, 2000, 15, 1)
 
 # One child with every module, one unborn child with an NFA referral: valid for 2026.

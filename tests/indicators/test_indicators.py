@@ -389,7 +389,7 @@ def test_no_authority_file_means_defaults(tmp_path):
 def test_the_catalogue_page_is_written_from_the_library():
     from childhub.indicators.catalogue import catalogue_markdown
 
-    page = Path(__file__).parents[1] / "docs" / "indicator-catalogue.md"
+    page = Path(__file__).parents[2] / "docs" / "indicator-catalogue.md"
     assert page.read_text("utf-8") == catalogue_markdown(), "run scripts/indicator_catalogue.py"
     for ind in library().values():
         assert f"`{ind.id}`" in page.read_text("utf-8")

@@ -8,7 +8,6 @@ import json
 from datetime import date
 
 import pytest
-
 from test_cli import run
 
 

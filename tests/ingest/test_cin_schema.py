@@ -20,7 +20,7 @@ from lxml import etree
 
 from childhub.synth import generate
 
-SCHEMA_DIR = Path(__file__).parent / "fixtures" / "cin_schemas"
+SCHEMA_DIR = Path(__file__).parents[1] / "fixtures" / "cin_schemas"
 SCHEMA_YEARS = sorted(int(p.stem.rsplit("_", 1)[1]) for p in SCHEMA_DIR.glob("CIN_schema_*.xsd"))
 NEWEST_SCHEMA_YEAR = SCHEMA_YEARS[-1]
 # Collection years after the newest schema, checked with the Sex -> GenderCurrent mapping.

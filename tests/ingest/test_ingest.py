@@ -21,7 +21,7 @@ from childhub.synth import build_authority, generate, mapping_files
 AS_AT = date(2026, 3, 31)
 SEED = 8
 # Data to Insight's fake real-format samples, copied with their notice (fixtures/samples/NOTICE.md)
-SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 # How to read the synthetic authority's own layouts (case management, partner systems)
 SYNTHETIC = mapping_files()
 CSV_FOLDERS = [
@@ -286,7 +286,7 @@ def test_an_ssd_table_exported_as_csv(tmp_path):
 
 
 def test_any_csv_through_a_mapping_file(tmp_path):
-    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "fsm_list.yml"
     path = tmp_path / "fsm.csv"
     path.write_text(
         "Pupil Ref,UPN,Legal Surname,Forename,Date of Birth,Gender,Postcode,Eligible From,Eligible To\n"
@@ -400,7 +400,7 @@ def test_cin_census_round_trip(tiny_authority, loaded):
 def test_an_excel_sheet_through_a_mapping_file(tmp_path):
     import openpyxl
 
-    mapping = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fsm_list.yml"
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "fsm_list.yml"
     workbook = openpyxl.Workbook()
     workbook.active.title = "Notes"
     workbook.active.append(["This workbook lists FSM eligibility"])

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDTH, HEIGHT = 1280, 900
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 START_SECONDS = 30
 
 

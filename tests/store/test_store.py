@@ -18,7 +18,7 @@ from childhub.errors import QueryError, StoreError
 from childhub.store import QueryResult, Store, open_store, schema
 from childhub.store.query import lock_down
 
-DATA_MODEL_DOC = Path(__file__).parents[1] / "docs" / "data-model.md"
+DATA_MODEL_DOC = Path(__file__).parents[2] / "docs" / "data-model.md"
 MIGRATIONS = resources.files("childhub.store") / "migrations"
 # The newest migration childhub ships, and the number a test's extra migration takes.
 SHIPPED = schema.load_migrations()
