@@ -59,7 +59,7 @@ def test_the_csv_download_neutralises_formulas_and_is_audited(admin, web_hub, lo
     response = admin.get("/audit/export", params={"actor": logged})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "event_id,occurred_at,actor,role,channel,action,subject,child_count,details"
+    assert lines[0] == "event_id,occurred_at,actor,role,channel,action,subject,child_count,details,children"
     assert len(lines) == 61
     assert ",'=HYPERLINK(1)," in lines[1]
     event = events(web_hub.data_dir, actor="admin", action="export_audit", limit=1)[0]
