@@ -167,6 +167,7 @@ def test_the_migration_chains_an_older_log(tmp_path):
     conn.close()
     verdict = verify(tmp_path)
     assert verdict.intact and verdict.events == 3
+    assert [(e.event_id, e.children) for e in events(tmp_path, child="C2")] == [(2, ("C2",))]
     record(tmp_path, actor="new", channel="cli", action="view_audit")
     assert verify(tmp_path).intact and verify(tmp_path).events == 4
     assert [e.actor for e in events(tmp_path)] == ["new", "old", "old", "old"]

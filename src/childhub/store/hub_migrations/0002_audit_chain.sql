@@ -15,8 +15,14 @@ CREATE TABLE audit_child (
     event_id  INTEGER NOT NULL REFERENCES audit_log (event_id),
     PRIMARY KEY (child_key, event_id)
 ) WITHOUT ROWID;
+CREATE INDEX audit_child_by_event ON audit_child (event_id);  -- for verify's check of each event's keys
 
 DROP TRIGGER audit_log_no_update;
+
+-- A child's page viewed before this migration names its child (its subject), as every later one does.
+UPDATE audit_log SET children_json = json_array(subject) WHERE action = 'view_child' AND subject IS NOT NULL;
+INSERT INTO audit_child (child_key, event_id)
+SELECT DISTINCT subject, event_id FROM audit_log WHERE action = 'view_child' AND subject IS NOT NULL;
 
 WITH RECURSIVE chain (event_id, previous_hash, row_hash) AS (
     SELECT a.event_id, '0000000000000000000000000000000000000000000000000000000000000000',
