@@ -70,7 +70,8 @@ def test_make_private_tightens_a_tree_and_leaves_links_alone(tmp_path):
     for path in (root, root / "archive", root / "archive" / "0a"):
         path.chmod(0o755)
     (root / "archive" / "0a" / "x.csv").chmod(0o644)
-    assert sorted(readable_by_others(root)) == [root, root / "archive", root / "archive" / "0a", root / "archive/0a/x.csv"]
+    archive = root / "archive"
+    assert sorted(readable_by_others(root)) == [root, archive, archive / "0a", archive / "0a" / "x.csv"]
     assert make_private(root) == 4 and make_private(root) == 0
     assert readable_by_others(root) == [] and mode(outside) == 0o644
 
