@@ -107,3 +107,15 @@ def test_audit_verify_fails_on_a_broken_log(tmp_path):
     assert result.output.strip() == (
         "error: the audit log is broken at event 2: its content does not match its hash (the event was edited)"
     )
+
+
+def test_the_audit_table_shortens_a_long_list_of_children(tmp_path):
+    import json
+
+    from childhub.audit import record
+
+    record(tmp_path, actor="a", channel="cli", action="export_identities", children=[f"C{n}" for n in range(12)])
+    result = CliRunner().invoke(app, ["audit", "--limit", "1", "--data-dir", str(tmp_path)], env={"COLUMNS": "250"})
+    assert "C0, C1, C10, C11, C2 and 7 more" in result.output
+    as_json = CliRunner().invoke(app, ["audit", "--limit", "2", "--format", "json", "--data-dir", str(tmp_path)])
+    assert len(json.loads(as_json.output)[1]["children"]) == 12

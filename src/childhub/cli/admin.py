@@ -17,6 +17,7 @@ from childhub.cli.options import DataDirOption, OutputFormat, settings_for, stor
 from childhub.cli.output import csv_out, rows_out
 
 users_app = typer.Typer(help="Accounts that can sign in to the web app and the API.", no_args_is_help=True)
+TABLE_CHILD_KEYS = 5  # child keys an event shows in the audit table (CSV and JSON show them all)
 audit_app = typer.Typer(help="The audit log: who saw or exported which children's data.", no_args_is_help=False)
 
 
@@ -233,6 +234,11 @@ def audit_command(
         children=[child] if child else [],
     )
     rows = [asdict(event) for event in found]
+    if output is OutputFormat.table:  # a list of thousands of children would fill the screen
+        for row in rows:
+            shown = row["children"][:TABLE_CHILD_KEYS]
+            more = len(row["children"]) - len(shown)
+            row["children"] = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
     rows_out(rows, output, title="Audit log")
 
 
