@@ -91,6 +91,17 @@ def test_a_review_decision_names_the_account_it_was_given(hub, monkeypatch):
     assert event.actor == ME and event.details == {"account": "ann"}
 
 
+def test_audit_verify_says_the_log_is_intact(tmp_path):
+    from childhub.audit import record
+
+    for n in range(3):
+        record(tmp_path, actor=f"u{n}", channel="web", action="search")
+    result = CliRunner().invoke(app, ["audit", "verify", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    intact, newest = result.output.splitlines()
+    assert intact == "the audit log is intact (3 events)" and newest.startswith("newest hash: ")
+
+
 def test_audit_verify_fails_on_a_broken_log(tmp_path):
     import sqlite3
 

@@ -67,7 +67,7 @@ class Verdict:
 
     def __str__(self) -> str:
         if self.intact:
-            return f"the audit log is intact ({self.events:,} events; newest hash {self.head_hash})"
+            return f"the audit log is intact ({self.events:,} events)"
         return f"the audit log is broken at event {self.broken_at}: {self.problem}"
 
 

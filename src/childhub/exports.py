@@ -100,15 +100,15 @@ def _is_open(path: Path) -> bool:
         mode = path.lstat().st_mode
     except FileNotFoundError:
         return False
-    return not stat.S_ISLNK(mode) and bool(mode & _OTHERS)
+    return (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and bool(mode & _OTHERS)
 
 
 def _tighten(path: Path, most: int) -> int:
-    """Clear the group's and others' bits of ``path`` (never a symbolic link's target); 1 if it changed."""
+    """Clear the group's and others' bits of a folder or regular file (never a link's target); 1 if it changed."""
     try:
         mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode) or not mode & _OTHERS:
-            return 0
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or not mode & _OTHERS:
+            return 0  # a link, a terminal, /dev/null or a pipe given as --out is not ours to change
         os.chmod(path, stat.S_IMODE(mode) & most)
     except (FileNotFoundError, PermissionError):
         return 0  # gone meanwhile, or not ours: readable_by_others still reports it

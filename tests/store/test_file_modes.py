@@ -50,6 +50,15 @@ def test_the_helpers_make_folders_0700_and_files_0600_whatever_the_umask(tmp_pat
     assert (mode(folder), mode(file), mode(csv)) == (0o700, 0o600, 0o600)
 
 
+def test_only_folders_and_regular_files_are_changed(tmp_path):
+    """A pipe (like a terminal or /dev/null given as --out) is not the hub's to change."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe, 0o644)
+    pipe.chmod(0o644)
+    make_private(tmp_path)
+    assert mode(pipe) == 0o644 and pipe not in readable_by_others(tmp_path)
+
+
 def test_an_export_over_an_older_open_file_is_tightened(tmp_path):
     target = tmp_path / "identities.csv"
     target.write_text("old", "utf-8")

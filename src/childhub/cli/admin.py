@@ -253,4 +253,5 @@ def audit_verify(data_dir: DataDirOption = None) -> None:
         typer.echo(f"error: {verdict}", err=True)
         raise typer.Exit(1)
     typer.echo(str(verdict))
+    typer.echo(f"newest hash: {verdict.head_hash} (keep a copy elsewhere: a later verify can be compared with it)")
     _audit(folder, "verify_audit", details={"events": verdict.events, "head_hash": verdict.head_hash})
