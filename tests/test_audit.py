@@ -217,3 +217,28 @@ def test_the_hub_database_is_the_owners_alone(tmp_path):
     modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()}
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert modes == {"hub.sqlite": 0o600, "hub.sqlite-wal": 0o600, "hub.sqlite-shm": 0o600}
+
+
+def test_a_migration_another_process_applied_meanwhile_is_skipped(tmp_path):
+    """The web app and a command may open an older hub database at once: the second finds 0002 applied."""
+    from childhub.store import HubDatabase
+
+    _log(tmp_path, 2)
+    database = HubDatabase(tmp_path)
+    conn = sqlite3.connect(database.path, isolation_level=None)
+    conn.create_function("audit_chain_hash", 2, audit_chain_hash)
+    conn.row_factory = sqlite3.Row
+    original = conn.execute
+    seen = []
+
+    class Racing:
+        """A connection whose first look at the applied versions misses 0002, as a racing process's would."""
+
+        def execute(self, sql, *args):
+            if sql.startswith("SELECT version FROM hub_migrations") and not seen:
+                seen.append(sql)
+                return original("SELECT version FROM hub_migrations WHERE version < 2")
+            return original(sql, *args)
+
+    database._migrate(Racing())
+    assert seen and verify(tmp_path).intact and verify(tmp_path).events == 2

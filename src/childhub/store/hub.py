@@ -116,6 +116,9 @@ class HubDatabase:
                 continue
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("SELECT 1 FROM hub_migrations WHERE version = ?", [version]).fetchone():
+                    conn.execute("COMMIT")  # another process (the web app, a command) applied it meanwhile
+                    continue
                 for statement in _statements(file.read_text("utf-8")):
                     conn.execute(statement)
                 conn.execute("INSERT INTO hub_migrations VALUES (?, ?, ?)", [version, file.name, utc_now()])
