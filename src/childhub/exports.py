@@ -18,6 +18,12 @@ garbled; pandas, DuckDB, R and Python's ``utf-8-sig`` all skip the mark. Standar
 because a stream is read by the next program in a pipe, where the mark would become part of
 the first column's name.
 
+Owner-only files. Every file childhub writes holds children's data (or, in the hub database, password
+hashes and the audit log), so each is created for the hub's own operating-system account alone:
+folders 0700, files 0600, whatever the umask (``private_folder``, ``private_file``, and ``write_csv``,
+which creates its file that way). ``make_private`` tightens a folder that an older childhub left open,
+and ``readable_by_others`` finds what is still open, for ``childhub status``.
+
 This module sits below every package (it imports nothing from childhub), so the store can use it.
 """
 
@@ -27,6 +33,8 @@ import csv
 import io
 import json
 import math
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -38,7 +46,73 @@ LINE_END = "\r\n"
 ENCODING = "utf-8"
 BYTE_ORDER_MARK = "\ufeff"
 
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+_OTHERS = stat.S_IRWXG | stat.S_IRWXO  # any permission for the group or anyone else
+
 Value = TypeVar("Value")
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter (0700), made with its parents if missing."""
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_FOLDER)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """``path`` as a file only its owner can read and write (0600): created empty if missing."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    _tighten(path, PRIVATE_FILE)
+    return path
+
+
+def make_private(root: Path) -> int:
+    """Take every permission of the group and of others from ``root`` and all it holds (folders 0700, files
+    0600 at most; symbolic links are not followed); the number of paths changed. Run by each write to a
+    store, so the first write of a newer childhub tightens a folder an older one left open."""
+    changed = 0
+    if not root.exists():
+        return changed
+    changed += _tighten(root, PRIVATE_FOLDER)
+    for folder, folders, files in os.walk(root):
+        for name in folders:
+            changed += _tighten(Path(folder, name), PRIVATE_FOLDER)
+        for name in files:
+            changed += _tighten(Path(folder, name), PRIVATE_FILE)
+    return changed
+
+
+def readable_by_others(root: Path) -> list[Path]:
+    """``root`` and every folder or file in it that the group or anyone else may read, write or enter."""
+    found: list[Path] = []
+    if not root.exists():
+        return found
+    if _is_open(root):
+        found.append(root)
+    for folder, folders, files in os.walk(root):
+        found.extend(path for name in (*folders, *files) if _is_open(path := Path(folder, name)))
+    return found
+
+
+def _is_open(path: Path) -> bool:
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return False
+    return (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and bool(mode & _OTHERS)
+
+
+def _tighten(path: Path, most: int) -> int:
+    """Clear the group's and others' bits of a folder or regular file (never a link's target); 1 if it changed."""
+    try:
+        mode = path.lstat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) or not mode & _OTHERS:
+            return 0  # a link, a terminal, /dev/null or a pipe given as --out is not ours to change
+        os.chmod(path, stat.S_IMODE(mode) & most)
+    except (FileNotFoundError, PermissionError):
+        return 0  # gone meanwhile, or not ours: readable_by_others still reports it
+    return 1
 
 
 def neutralise(value: Value) -> Value | str:
@@ -102,7 +176,7 @@ def write_csv(target: Path | IO[bytes], columns: Sequence[str], rows: Iterable[S
     """Write a CSV (header, then ``rows``) to a file (with the byte-order mark) or to a binary stream such
     as standard output (without it); the number of rows written."""
     if isinstance(target, Path):
-        with target.open("w", encoding=ENCODING, newline="") as handle:
+        with open(private_file(target), "w", encoding=ENCODING, newline="") as handle:
             handle.write(BYTE_ORDER_MARK)
             return _write_rows(handle, columns, rows, LINE_END)
     text = io.TextIOWrapper(target, encoding=ENCODING, newline="", write_through=True)

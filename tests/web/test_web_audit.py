@@ -59,7 +59,7 @@ def test_the_csv_download_neutralises_formulas_and_is_audited(admin, web_hub, lo
     response = admin.get("/audit/export", params={"actor": logged})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "event_id,occurred_at,actor,role,channel,action,subject,child_count,details"
+    assert lines[0] == "event_id,occurred_at,actor,role,channel,action,subject,child_count,details,children"
     assert len(lines) == 61
     assert ",'=HYPERLINK(1)," in lines[1]
     event = events(web_hub.data_dir, actor="admin", action="export_audit", limit=1)[0]
@@ -90,3 +90,40 @@ def test_without_a_session_the_log_sends_you_to_sign_in(web_hub):
     client = web_hub.client()
     assert client.get("/audit").status_code == 303
     assert client.get("/api/v1/audit").status_code == 401
+
+
+# --- reading the log is itself audited, and the log can be asked about one child -----------------------
+
+
+def _newest(web_hub, **filters):
+    return events(web_hub.data_dir, limit=1, **filters)[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "channel"),
+    [("/audit", "web"), ("/api/v1/audit", "web"), ("/audit/export", "web")],
+)
+def test_reading_the_log_writes_a_row(admin, web_hub, logged, path, channel):
+    before = _newest(web_hub).event_id
+    assert admin.get(path, params={"actor": logged}).status_code == 200
+    (event,) = [e for e in events(web_hub.data_dir, limit=5) if e.event_id > before]
+    assert event.action == ("export_audit" if path.endswith("export") else "view_audit")
+    assert (event.actor, event.role, event.channel, event.details["path"]) == ("admin", "admin", channel, path)
+    assert event.details["filters"]["actor"] == logged and event.details["rows"] == (60 if "export" in path else 50)
+
+
+def test_who_looked_at_a_child_on_the_page_and_in_the_api(admin, web_hub):
+    with web_hub.store.reader() as conn:
+        (key,) = conn.execute("SELECT 'C' || min(child_id) FROM child").fetchone()
+    assert admin.get(f"/children/{key}").status_code == 200
+    viewed = _newest(web_hub, action="view_child")
+    assert viewed.subject == key and viewed.children == (key,)
+    page = admin.get("/audit", params={"child": key})
+    assert page.status_code == 200 and 'id="child"' in page.text and f'value="{key}"' in page.text
+    assert page.text.count('<th scope="row">admin</th>') >= 1
+    body = admin.get("/api/v1/audit", params={"child": key}).json()
+    assert viewed.event_id in [e["event_id"] for e in body["events"]]
+    assert all(key in e["children"] for e in body["events"])
+    nobody = admin.get("/api/v1/audit", params={"child": "C0"}).json()
+    assert nobody["events"] == []
+    assert _newest(web_hub, action="view_audit").subject == "C0"

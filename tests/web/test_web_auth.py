@@ -190,3 +190,23 @@ def test_scrutiny_gets_small_numbers_suppressed_in_the_api_too(web_hub):
     assert any(row["suppressed"] for row in rows)  # the tiny authority has small counts to hide
     analyst = web_hub.client("analyst").get("/api/v1/indicators").json()["indicators"]
     assert not any(row.get("suppressed") for row in analyst)
+
+
+# --- sign-ins (both ways) and sign-outs are in the audit log ----------------------------------------
+
+
+def test_sign_ins_and_sign_outs_are_audited(web_hub):
+    from childhub.audit import events
+
+    client = web_hub.client()
+    assert sign_in(client, "nobody-by-this-name", "a guess at a password").status_code == 401
+    failed = events(web_hub.data_dir, action="sign_in_failed", limit=1)[0]
+    assert (failed.actor, failed.subject, failed.channel) == ("anonymous", "nobody-by-this-name", "web")
+    assert failed.details["client"] == "testclient" and "not right" in failed.details["reason"]
+    assert sign_in(client, "analyst", WEB_PASSWORD).status_code == 303
+    signed = events(web_hub.data_dir, action="sign_in", limit=1)[0]
+    assert (signed.actor, signed.role, signed.channel) == ("analyst", "analyst", "web")
+    assert client.post("/logout", data={"csrf_token": csrf_of(client)}).status_code == 303
+    out = events(web_hub.data_dir, action="sign_out", limit=1)[0]
+    assert (out.actor, out.role, out.details["path"]) == ("analyst", "analyst", "/logout")
+    assert out.event_id > signed.event_id > failed.event_id

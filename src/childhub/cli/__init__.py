@@ -14,6 +14,7 @@ the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, 
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from typing import Annotated
@@ -79,13 +80,14 @@ app.command("indicator")(measure.indicator_command)
 app.command()(serve.demo)
 app.command("annex-a")(measure.annex_a_command)
 app.add_typer(admin.users_app, name="users")
-app.command("audit")(admin.audit_command)
+app.add_typer(admin.audit_app, name="audit")
 app.command()(serve.serve)
 
 
 def main() -> None:
     """The console script: a failure is one plain line and a non-zero exit; ``childhub --debug`` raises it."""
     _edge.debug = False
+    os.umask(0o077)  # whatever childhub writes is the hub account's alone (the store's modes are the first line)
     try:
         app(prog_name="childhub")
     except ChildhubError as error:

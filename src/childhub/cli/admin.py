@@ -1,10 +1,15 @@
-"""Looking after the hub: accounts (``users``), the audit log (``audit``), the store (``status``) and analysts'
-read-only queries (``sql``)."""
+"""Looking after the hub: accounts (``users``), the audit log (``audit``, ``audit verify``), the store
+(``status``) and analysts' read-only queries (``sql``).
+
+Each of these that shows children's data, the audit log or changes an account is itself written to the
+audit log, before anything is shown (so nothing is seen that the log does not hold).
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -12,6 +17,15 @@ from childhub.cli.options import DataDirOption, OutputFormat, settings_for, stor
 from childhub.cli.output import csv_out, rows_out
 
 users_app = typer.Typer(help="Accounts that can sign in to the web app and the API.", no_args_is_help=True)
+TABLE_CHILD_KEYS = 5  # child keys an event shows in the audit table (CSV and JSON show them all)
+audit_app = typer.Typer(help="The audit log: who saw or exported which children's data.", no_args_is_help=False)
+
+
+def _audit(data_dir: Path, action: str, **event: Any) -> None:
+    """Record that the operating-system account running this command did ``action``."""
+    from childhub.audit import record_command_line
+
+    record_command_line(data_dir, action, **event)
 
 
 def sql(
@@ -20,9 +34,22 @@ def sql(
     data_dir: DataDirOption = None,
 ) -> None:
     """Answer a read-only query over the store (it cannot write, read files or reach the network)."""
+    from childhub.errors import QueryError
+
     settings = settings_for()
-    result = store_for(data_dir).query(
-        query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit
+    store = store_for(data_dir)
+    try:
+        result = store.query(query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit)
+    except QueryError as refused:
+        _audit(store.data_dir, "query", details={"sql": query, "refused": str(refused), "format": output.value})
+        raise
+    keys = [row[result.columns.index("child_key")] for row in result.rows] if "child_key" in result.columns else []
+    _audit(
+        store.data_dir,
+        "query",
+        child_count=len(set(keys)) if keys else None,
+        details={"sql": query, "rows": len(result.rows), "truncated": result.truncated, "format": output.value},
+        children=keys,
     )
     if output is OutputFormat.csv:
         csv_out(result.columns, result.rows)
@@ -33,9 +60,12 @@ def sql(
 
 
 def status(data_dir: DataDirOption = None) -> None:
-    """Show the store: where it is, its schema version and how many rows each table holds."""
+    """Show the store: where it is, its schema version and how many rows each table holds; warn of any file
+    in the data folder that other accounts could read."""
     store = store_for(data_dir)  # only read: a store at an older schema stays as it is, and none is made
     typer.echo(f"store: {store.database_path}")
+    for line in _open_to_others(store.data_dir):
+        typer.echo(f"warning: {line}", err=True)
     if not store.database_path.exists():
         typer.echo("schema version: none (there is no store here yet: childhub ingest or childhub demo makes one)")
         return
@@ -44,6 +74,27 @@ def status(data_dir: DataDirOption = None) -> None:
     typer.echo(f"schema version: {store.schema_version()}{older}")
     for table, rows in store.table_sizes():
         typer.echo(f"  {table:32s} {rows:>10,}")
+
+
+def _open_to_others(data_dir: Path) -> list[str]:
+    """One line for the data folder itself and one for each thing in it that other accounts can open."""
+    from childhub.exports import readable_by_others
+
+    found = readable_by_others(data_dir)
+    lines = []
+    if data_dir in found:
+        lines.append(f"the data folder {data_dir} is open to other accounts (chmod 700 it)")
+    by_entry: dict[str, int] = {}
+    for path in found:
+        if path != data_dir:
+            entry = path.relative_to(data_dir).parts[0]
+            by_entry[entry] = by_entry.get(entry, 0) + 1
+    for entry, count in sorted(by_entry.items()):
+        lines.append(
+            f"{data_dir / entry} can be read by other accounts ({count:,} file(s) or folder(s)); "
+            f"any childhub command that writes makes it private, or: chmod -R go-rwx {data_dir / entry}"
+        )
+    return lines
 
 
 @users_app.command("add")
@@ -67,7 +118,8 @@ def users_add(
     from childhub.accounts import Accounts, new_password
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else new_password()
-    account = Accounts(store_for(data_dir).data_dir).add(
+    account_dir = store_for(data_dir).data_dir
+    account = Accounts(account_dir).add(
         username,
         role,
         password,
@@ -76,6 +128,7 @@ def users_add(
         teams=tuple(team or ()),
         service_areas=tuple(service_area or ()),
     )
+    _audit(account_dir, "add_account", subject=account.username, details={"role": account.role})
     typer.echo(f"Added {account.username} ({account.role}).")
     if not password_stdin:
         typer.echo(f"Password: {password}  (shown once; they can be given a new one with childhub users password)")
@@ -86,7 +139,9 @@ def users_disable(username: Annotated[str, typer.Argument()], data_dir: DataDirO
     """Stop an account signing in; its sessions and API tokens end at once."""
     from childhub.accounts import Accounts
 
-    Accounts(store_for(data_dir).data_dir).disable(username)
+    folder = store_for(data_dir).data_dir
+    Accounts(folder).disable(username)
+    _audit(folder, "disable_account", subject=username, details={"sessions_ended": True, "tokens_revoked": True})
     typer.echo(f"Disabled {username}; their sessions and API tokens no longer work.")
 
 
@@ -99,7 +154,16 @@ def users_set_role(
     """Change an account's role; they sign in again to use it."""
     from childhub.accounts import Accounts
 
-    account = Accounts(store_for(data_dir).data_dir).set_role(username, role)
+    folder = store_for(data_dir).data_dir
+    accounts = Accounts(folder)
+    before = accounts.get(username).role
+    account = accounts.set_role(username, role)
+    _audit(
+        folder,
+        "set_role",
+        subject=username,
+        details={"from": before, "to": account.role, "sessions_ended": True, "tokens_revoked": True},
+    )
     typer.echo(f"{account.username} is now {account.role}.")
 
 
@@ -108,7 +172,9 @@ def users_password(username: Annotated[str, typer.Argument()], data_dir: DataDir
     """Give an account a new password, read from standard input."""
     from childhub.accounts import Accounts
 
-    Accounts(store_for(data_dir).data_dir).set_password(username, sys.stdin.readline().rstrip("\n"))
+    folder = store_for(data_dir).data_dir
+    Accounts(folder).set_password(username, sys.stdin.readline().rstrip("\n"))
+    _audit(folder, "set_password", subject=username, details={"sessions_ended": True, "tokens_revoked": True})
     typer.echo(f"Changed the password of {username}.")
 
 
@@ -132,21 +198,60 @@ def users_token(
     """Issue an API token for another system to call /api/v1/ as this account (shown once)."""
     from childhub.accounts import Accounts
 
-    token = Accounts(store_for(data_dir).data_dir).issue_token(username, label)
+    folder = store_for(data_dir).data_dir
+    token = Accounts(folder).issue_token(username, label)
+    _audit(folder, "issue_token", subject=username, details={"label": label})
     typer.echo(token)
 
 
+@audit_app.callback(invoke_without_command=True)
 def audit_command(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", help="How many events, newest first.")] = 50,
     actor: Annotated[str | None, typer.Option("--actor", help="Only this account's (or user's) events.")] = None,
     action: Annotated[str | None, typer.Option("--action", help="Only this action, e.g. view_child.")] = None,
+    child: Annotated[
+        str | None, typer.Option("--child", help="Only events concerning this child key: who looked at C2964?")
+    ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
     data_dir: DataDirOption = None,
 ) -> None:
-    """The audit log: who saw or exported which children's data, when and how."""
+    """The audit log: who saw or exported which children's data, when and how (reading it is audited too)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from dataclasses import asdict
 
     from childhub.audit import events
 
-    rows = [asdict(event) for event in events(store_for(data_dir).data_dir, limit=limit, actor=actor, action=action)]
+    folder = store_for(data_dir).data_dir
+    found = events(folder, limit=limit, actor=actor, action=action, child=child)
+    filters = {"limit": limit, "actor": actor, "action": action, "child": child, "format": output.value}
+    _audit(
+        folder,
+        "view_audit",
+        subject=child,
+        details={key: value for key, value in filters.items() if value is not None} | {"rows": len(found)},
+        children=[child] if child else [],
+    )
+    rows = [asdict(event) for event in found]
+    if output is OutputFormat.table:  # a list of thousands of children would fill the screen
+        for row in rows:
+            shown = row["children"][:TABLE_CHILD_KEYS]
+            more = len(row["children"]) - len(shown)
+            row["children"] = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
     rows_out(rows, output, title="Audit log")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDirOption = None) -> None:
+    """Check the audit log's hash chain: intact, or the first broken link (and a non-zero exit)."""
+    from childhub.audit import verify
+
+    folder = store_for(data_dir).data_dir
+    verdict = verify(folder)
+    if not verdict.intact:
+        typer.echo(f"error: {verdict}", err=True)
+        raise typer.Exit(1)
+    typer.echo(str(verdict))
+    typer.echo(f"newest hash: {verdict.head_hash} (keep a copy elsewhere: a later verify can be compared with it)")
+    _audit(folder, "verify_audit", details={"events": verdict.events, "head_hash": verdict.head_hash})

@@ -84,9 +84,17 @@ def batch(
     data_dir: DataDirOption = None,
 ) -> None:
     """Show one batch: its file, counts, rows per table and every problem found."""
+    from childhub.audit import record_command_line
     from childhub.ingest import batch_detail
 
-    detail = batch_detail(store_for(data_dir), batch_id, problem_limit=1_000_000)
+    store = store_for(data_dir)
+    detail = batch_detail(store, batch_id, problem_limit=1_000_000)
+    record_command_line(
+        store.data_dir,
+        "view_batch",
+        subject=str(batch_id),
+        details={"problems": detail.total_problems, "format": output.value, "file": detail.batch.get("file_name")},
+    )
     if output is OutputFormat.json:
         json_out(
             {

@@ -57,10 +57,18 @@ def review(
     """Show open pairs side by side with the evidence per field (match weights)."""
     if ctx.invoked_subcommand is not None:
         return
+    from childhub.audit import record_command_line
     from childhub.link import REVIEW_FIELDS, review_pairs
 
-    with store_for(data_dir).reader() as conn:
+    store = store_for(data_dir)
+    with store.reader() as conn:
         pairs = review_pairs(conn, "open", limit)
+    record_command_line(
+        store.data_dir,
+        "view_review_queue",
+        child_count=2 * len(pairs),
+        details={"pairs": [pair["pair_id"] for pair in pairs], "limit": limit},
+    )
     if not pairs:
         typer.echo("No pairs await review.")
         return
@@ -83,11 +91,19 @@ def review_decide(
     data_dir: DataDirOption = None,
 ) -> None:
     """Record that a pair is the same child or different children; every later run keeps to it."""
-    import getpass
-
+    from childhub.audit import command_line_user, record_command_line
     from childhub.hub import decide
 
-    decide(store_for(data_dir), pair_id, decision, by or getpass.getuser())
+    store = store_for(data_dir)
+    decide(store, pair_id, decision, by or command_line_user())
+    record_command_line(
+        store.data_dir,
+        "review_decision",
+        subject=str(pair_id),
+        child_count=2,
+        details={"decision": decision},
+        account=by or None,
+    )
     typer.echo(f"Pair {pair_id} recorded as {decision}; the next childhub link applies it.")
 
 
@@ -125,7 +141,26 @@ def export_identities_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """source, source_record_id, child_id and family_id for every source record."""
+    from childhub.audit import record_command_line
     from childhub.link import export_identities
 
-    rows = export_identities(store_for(data_dir), out)
+    store = store_for(data_dir)
+    rows = export_identities(store, out)
+    keys = _child_keys_in(out)
+    record_command_line(
+        store.data_dir,
+        "export_identities",
+        subject=str(out),
+        child_count=len(keys),
+        details={"rows": rows},
+        children=keys,
+    )
     typer.echo(f"Wrote {rows:,} source records with their child and family IDs to {out}.")
+
+
+def _child_keys_in(identities: Path) -> set[str]:
+    """The child keys (``C`` and the child ID) of an identities file just written, for the audit log."""
+    import csv
+
+    with identities.open(encoding="utf-8-sig", newline="") as handle:
+        return {f"C{row['child_id']}" for row in csv.DictReader(handle) if row["child_id"]}

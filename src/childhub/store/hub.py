@@ -4,11 +4,21 @@ The analytical store (DuckDB) has one writer at a time, and an ingest can hold i
 the web app must record every view at once, whatever else is running, and ``childhub users``
 must work while the app is serving. So this small, write-often state lives beside the store in
 ``<data_dir>/hub.sqlite`` (write-ahead log, many processes), with its own versioned migrations in
-``store/hub_migrations/``. ``HubDatabase`` is the only code that opens it.
+``store/hub_migrations/``. ``HubDatabase`` is the only code that opens it, and keeps the file (and
+its ``-wal`` and ``-shm``) readable by the hub's own account alone: it holds password hashes and the
+audit log.
+
+The audit log is a hash chain: each row's ``row_hash`` is SHA-256 over the previous row's hash and
+the row's canonical content (SQLite's ``json_array`` of its columns; ``childhub.audit``). Every
+connection knows the SQL function ``audit_chain_hash(previous_hash, content)``; the migration that
+added the chain (0002) uses it to chain the rows already there, and a trigger uses it to refuse any
+row that does not continue the chain (so a plain ``sqlite3`` shell, which lacks the function,
+cannot add a row at all).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import threading
@@ -18,8 +28,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from childhub.errors import StoreError
+from childhub.exports import private_file, private_folder
 
 HUB_FILE = "hub.sqlite"
+
+
+def audit_chain_hash(previous_hash: str | None, content: str | None) -> str:
+    """The hash of an audit row: SHA-256 (hex) over the previous row's hash, a newline and the row's content."""
+    return hashlib.sha256(f"{previous_hash or ''}\n{content or ''}".encode()).hexdigest()
+
+
 MIGRATIONS = Path(__file__).parent / "hub_migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -60,10 +78,14 @@ class HubDatabase:
         conn = connections.get(self.path)
         if conn is not None and self.path.exists():
             return conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
+        for path in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm"))):
+            if path == self.path or path.exists():
+                private_file(path)  # new, or left open by an older childhub; SQLite gives -wal and -shm its mode
         try:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             conn.row_factory = sqlite3.Row
+            conn.create_function("audit_chain_hash", 2, audit_chain_hash, deterministic=True)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -94,6 +116,9 @@ class HubDatabase:
                 continue
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                if conn.execute("SELECT 1 FROM hub_migrations WHERE version = ?", [version]).fetchone():
+                    conn.execute("COMMIT")  # another process (the web app, a command) applied it meanwhile
+                    continue
                 for statement in _statements(file.read_text("utf-8")):
                     conn.execute(statement)
                 conn.execute("INSERT INTO hub_migrations VALUES (?, ?, ?)", [version, file.name, utc_now()])

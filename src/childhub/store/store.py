@@ -1,7 +1,9 @@
 """The store: childhub's DuckDB database, and the one owner of every connection to it.
 
 One writer at a time, guarded by an OS file lock; any number of read-only readers.
-Nothing else in childhub calls ``duckdb.connect``.
+Nothing else in childhub calls ``duckdb.connect``. The data folder and all it holds are the hub's
+account's alone: each write makes them so before it starts and again when it ends (so an older
+childhub's folder is tightened by the first write of this one; ``childhub.exports.make_private``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.errors import StoreError
+from childhub.exports import make_private, private_file, private_folder
 from childhub.store import schema
 from childhub.store.query import QueryResult, run_query
 
@@ -98,17 +101,21 @@ class Store:
 
     @contextmanager
     def _write_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir / WRITER_LOCK_FILE, "a") as lock_file:
+        private_folder(self.data_dir)
+        make_private(self.data_dir)
+        with open(private_file(self.data_dir / WRITER_LOCK_FILE), "a") as lock_file:
             try:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise StoreError(
                     f"another childhub process is writing to {self.data_dir}; try again when it has finished"
                 ) from None
-            with self._connect(read_only=False) as conn:
-                conn.execute("SET enable_progress_bar = false")  # long work must not draw on the terminal
-                yield conn
+            try:
+                with self._connect(read_only=False) as conn:
+                    conn.execute("SET enable_progress_bar = false")  # long work must not draw on the terminal
+                    yield conn
+            finally:
+                make_private(self.data_dir)  # what this write added (archive, snapshots) is the owner's alone
 
     @contextmanager
     def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -175,12 +182,12 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
     if current is not None and current.name == name:
         return current  # nothing the web app shows has changed since the last one
     conn.execute("CHECKPOINT")
-    serve.mkdir(parents=True, exist_ok=True)
+    private_folder(serve)
     partial = serve / f".{name}.partial"
-    shutil.copyfile(store.database_path, partial)
+    shutil.copyfile(store.database_path, private_file(partial))
     os.replace(partial, serve / name)
     pointer = serve / f".{CURRENT_FILE}.partial"
-    pointer.write_text(name, "utf-8")
+    private_file(pointer).write_text(name, "utf-8")
     os.replace(pointer, serve / CURRENT_FILE)
     snapshots = sorted(serve.glob("snapshot-*.duckdb"), key=lambda path: path.stat().st_mtime_ns)
     for old in snapshots[:-_SNAPSHOTS_KEPT]:

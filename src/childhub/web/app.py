@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
     from childhub.web.measures import warm
 
     data_dir = Path(settings.data_dir)
+    os.umask(0o077)  # downloads staged on disk and anything else the app writes: the hub account's alone
     app = FastAPI(
         title="childhub",
         version=__version__,

@@ -1,7 +1,8 @@
 """The audit log: who saw, searched, exported or queried what, newest first; for admins only.
 
-Filters by actor, action, channel and dates (UTC), fifty events a page, and a CSV download of
-every matching event (itself recorded in the log).
+Filters by actor, action, channel, child (its child key: "who looked at C2964?") and dates (UTC),
+fifty events a page, and a CSV download of every matching event. Reading the log, on the page, in
+the API or as a download, is itself recorded in the log.
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ from childhub.web.exports import download
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000  # the most events one CSV download holds
-COLUMNS = ("event_id", "occurred_at", "actor", "role", "channel", "action", "subject", "child_count", "details")
+COLUMNS = (
+    "event_id",
+    "occurred_at",
+    "actor",
+    "role",
+    "channel",
+    "action",
+    "subject",
+    "child_count",
+    "details",
+    "children",
+)
 ROLES = ("admin",)
 router = APIRouter(dependencies=[Depends(require(*ROLES))])
 api_router = APIRouter(prefix="/api/v1", tags=["audit"], dependencies=[Depends(require(*ROLES))])
@@ -35,6 +47,7 @@ class AuditFilter(BaseModel):
     actor: str | None = Field(None, description="Only this account (or command-line user)")
     action: str | None = Field(None, description="Only this action: view_child, search, query, export_cohort...")
     channel: Literal["web", "api", "cli"] | None = Field(None, description="Only this channel")
+    child: str | None = Field(None, max_length=64, description="Only events concerning this child key, e.g. C2964")
     date_from: date | None = Field(None, description="Only events on or after this day (UTC)")
     date_to: date | None = Field(None, description="Only events on or before this day (UTC)")
     page: int = Field(1, ge=1, le=10_000, description="The page, fifty events each, newest first")
@@ -63,20 +76,34 @@ def _matching(request: Request, filters: AuditFilter, limit: int, offset: int = 
         actor=filters.actor,
         action=filters.action,
         channel=filters.channel,
+        child=filters.child,
         since=filters.date_from,
         until=filters.date_to,
     )
 
 
-def _page(request: Request, filters: AuditFilter) -> tuple[list[AuditEvent], bool]:
-    """The page's events, and whether there is a next page."""
+def _page(request: Request, signed: Signed, filters: AuditFilter) -> tuple[list[AuditEvent], bool]:
+    """The page's events, and whether there is a next page; the reading recorded in the log."""
     found = _matching(request, filters, PAGE_SIZE + 1, (filters.page - 1) * PAGE_SIZE)
-    return found[:PAGE_SIZE], len(found) > PAGE_SIZE
+    shown = found[:PAGE_SIZE]
+    _audit_reading(request, signed, "view_audit", filters, len(shown))
+    return shown, len(found) > PAGE_SIZE
+
+
+def _audit_reading(request: Request, signed: Signed, action: str, filters: AuditFilter, rows: int) -> None:
+    audit(
+        request,
+        signed,
+        action,
+        subject=filters.child,
+        filters=filters.model_dump(mode="json", exclude_none=True),
+        rows=rows,
+    )
 
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(request: Request, filters: Filters, signed: Signed = Depends(signed_in)):
-    shown, more = _page(request, filters)
+    shown, more = _page(request, signed, filters)
     return render(
         request,
         "audit.html",
@@ -93,9 +120,20 @@ def audit_log(request: Request, filters: Filters, signed: Signed = Depends(signe
 def export(request: Request, filters: Filters, signed: Signed = Depends(signed_in)) -> Response:
     """Every matching event (the newest 100,000 at most) as CSV."""
     found = _matching(request, filters, EXPORT_LIMIT)
-    audit(request, signed, "export_audit", filters=filters.model_dump(mode="json", exclude_none=True), rows=len(found))
+    _audit_reading(request, signed, "export_audit", filters, len(found))
     rows = [
-        (e.event_id, e.occurred_at, e.actor, e.role, e.channel, e.action, e.subject, e.child_count, e.details)
+        (
+            e.event_id,
+            e.occurred_at,
+            e.actor,
+            e.role,
+            e.channel,
+            e.action,
+            e.subject,
+            e.child_count,
+            e.details,
+            e.children,
+        )
         for e in found
     ]
     return download("csv", f"audit-log-{date.today().isoformat()}", COLUMNS, rows)
@@ -104,5 +142,5 @@ def export(request: Request, filters: Filters, signed: Signed = Depends(signed_i
 @api_router.get("/audit", summary="Read the audit log")
 def audit_json(request: Request, filters: Filters, signed: Signed = Depends(signed_in)) -> dict:
     """The newest audit events matching the filters, fifty a page."""
-    shown, more = _page(request, filters)
+    shown, more = _page(request, signed, filters)
     return {"page": filters.page, "more": more, "events": [asdict(event) for event in shown]}

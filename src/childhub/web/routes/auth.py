@@ -1,4 +1,8 @@
-"""Signing in and out. The sign-in form is protected by a double-submit CSRF cookie of its own."""
+"""Signing in and out. The sign-in form is protected by a double-submit CSRF cookie of its own.
+
+Every sign-in (a success as ``sign_in`` by the account, a failure as ``sign_in_failed`` by ``anonymous``
+with the name that was tried) and every sign-out is written to the audit log, with the client address.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from childhub.accounts import SESSION_HOURS, SignInRefused
+from childhub.audit import record
 from childhub.web.deps import (
     EVERY_ROLE,
     SESSION_COOKIE,
     Signed,
+    audit,
     context,
     csrf_protected,
     open_to_anyone,
@@ -67,10 +73,27 @@ def login(
     if not cookie or not hmac.compare_digest(cookie, login_csrf):
         return _login_page(request, _safe_next(next_path), "The form was out of date; please sign in again.", 400)
     client = request.client.host if request.client else "unknown"
+    name = username.strip()
     try:
-        token, _session = ctx.accounts.sign_in(username.strip(), password, client)
+        token, session = ctx.accounts.sign_in(name, password, client)
     except SignInRefused as refused:
+        record(
+            ctx.data_dir,
+            actor="anonymous",
+            channel="web",
+            action="sign_in_failed",
+            subject=name,
+            details={"client": client, "reason": str(refused)},
+        )
         return _login_page(request, _safe_next(next_path), str(refused).capitalize() + ".", 401)
+    record(
+        ctx.data_dir,
+        actor=session.account.username,
+        role=session.account.role,
+        channel="web",
+        action="sign_in",
+        details={"client": client},
+    )
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -88,6 +111,7 @@ def login(
 @router.post("/logout", dependencies=SIGNED_IN)
 def logout(request: Request, signed: Signed = Depends(csrf_protected)) -> Response:
     context(request).accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
+    audit(request, signed, "sign_out", client=request.client.host if request.client else "unknown")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
