@@ -174,3 +174,18 @@ def test_a_demo_like_run_leaves_nothing_open_to_others(tiny_authority, tmp_path)
     assert any(name.startswith("archive/") for name in names) and any(name.startswith("serve/") for name in names)
     assert {"hub.sqlite", "hub.sqlite-wal", "childhub.duckdb", "identities.csv"} <= names
     assert open_ones(data) == {}
+
+
+def test_an_annex_a_workbook_written_anywhere_is_private(tmp_path, history):
+    from datetime import date
+
+    from childhub.annex_a.export import write_annex_a
+
+    old = os.umask(0o022)
+    try:
+        store = history.store()
+        out = tmp_path / "elsewhere" / "annex-a.xlsx"
+        write_annex_a(store, date(2026, 3, 31), out)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
-from childhub.exports import neutralise, write_csv
+from childhub.exports import neutralise, private_file, write_csv
 
 if TYPE_CHECKING:
     import duckdb
@@ -413,6 +413,7 @@ def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: Ann
     from childhub import __version__
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    private_file(out)  # 0600 before a byte is written: XlsxWriter rewrites the file in place, keeping its mode
     workbook = xlsxwriter.Workbook(
         str(out),
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
