@@ -284,16 +284,18 @@ def built_pages(base: str, user: User, indicator_ids: list[str]) -> dict[str, fl
     return alone
 
 
-def wait_until_up(base: str, process: subprocess.Popen, limit: float = 120) -> None:
+def wait_until_up(base: str, process: subprocess.Popen, limit: float = 600) -> float:
+    """Seconds until the app answers (it warms every figure, trend and breakdown before it serves)."""
     import httpx
 
-    deadline = time.monotonic() + limit
+    started = time.monotonic()
+    deadline = started + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("the app stopped before it answered")
         try:
             httpx.get(f"{base}/login", timeout=2)
-            return
+            return time.monotonic() - started
         except httpx.HTTPError:
             time.sleep(0.3)
     raise SystemExit(f"the app did not answer within {limit:.0f}s")
@@ -326,7 +328,8 @@ def run(args) -> dict:
     server = subprocess.Popen([sys.executable, "-c", SERVER.format(store=str(work), port=port)], cwd=ROOT, env=env)
     ingest_process = None
     try:
-        wait_until_up(base, server)
+        warmed = wait_until_up(base, server)
+        print(f"the app answered after {warmed:.0f}s (warming its caches first)", flush=True)
         analyst = next(user for user in users if user.role == "analyst")
         pages = built_pages(base, analyst, indicator_ids)
         snapshot_before = current_snapshot(work)
