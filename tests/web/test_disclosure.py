@@ -234,7 +234,9 @@ def attack_indicator(web_hub, scrutiny, analyst, indicator_id: str, as_at: date)
     attack = Attack()
     params = {"as_at": as_at.isoformat(), "frequency": "daily"}
     shown = scrutiny.get(f"/api/v1/indicators/{indicator_id}", params=params).json()
+    params["as_at"] = shown["as_at"]  # the date scrutiny was shown (a month end)
     truth = analyst.get(f"/api/v1/indicators/{indicator_id}", params=params).json()
+    assert truth["as_at"] == shown["as_at"]
     name = f"{indicator_id} {as_at}"
     attack._value_with_a_count_hidden(f"{name} figure", shown["figure"], truth["figure"])
     for by, rows in shown["breakdowns"].items():
@@ -297,7 +299,15 @@ def run_attack(web_hub, indicator_ids, dates) -> Attack:
 
 
 # The indicators the security review found leaking, and one of each unit.
-FEW = ("cp_plans_started", "cp_plans_2_years", "referrals_nfa", "icpc_15wd", "contact_rate", "cla_rate")
+FEW = (
+    "cp_plans_started",
+    "cp_plans_2_years",
+    "referrals_nfa",
+    "icpc_15wd",
+    "contact_rate",
+    "contacts_to_referral",
+    "cla_rate",
+)
 
 
 def test_differencing_recovers_no_small_number_from_a_few_indicators(web_hub):

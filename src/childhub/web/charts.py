@@ -20,6 +20,7 @@ from childhub.web.disclosure import (
     NO_THRESHOLD,
     SUPPRESSED,
     counts_are_small,
+    is_small,
     round_count,
     rounded_value,
     suppress,
@@ -67,8 +68,8 @@ def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str
     points = []
     for figure in trend.figures:
         shown = figure_view(figure, threshold)
-        if threshold > NO_SUPPRESSION and not shown["suppressed"]:
-            shown.update(_rounded(figure))
+        if threshold > NO_SUPPRESSION:
+            shown.update(_rounded(figure, threshold))
         points.append(
             {
                 "as_at": figure.period.end.isoformat(),
@@ -82,13 +83,18 @@ def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str
     return points
 
 
-def _rounded(figure: Figure) -> dict[str, Any]:
-    """A figure's counts rounded (``disclosure.round_count``) and its value made from them; a median or a
-    mean is not a count and stays as it is."""
+def _rounded(figure: Figure, threshold: int) -> dict[str, Any]:
+    """A figure's counts rounded (``disclosure.round_count``; a small one stays ``[c]``) and its value made
+    from them (none when a count is small); a median or a mean is not a count and stays as it is."""
     from childhub.indicators import format_value
 
     ind = figure.indicator
     numerator, denominator = round_count(figure.numerator), round_count(figure.denominator)
+    if counts_are_small(figure.numerator, figure.denominator, threshold):
+        return {
+            "numerator": SUPPRESSED if is_small(figure.numerator, threshold) else numerator,
+            "denominator": SUPPRESSED if is_small(figure.denominator, threshold) else denominator,
+        }
     value = figure.value
     if ind.unit not in ("median", "mean"):
         value = rounded_value(value, figure.numerator, figure.denominator, numerator, denominator)
