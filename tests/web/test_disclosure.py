@@ -115,25 +115,41 @@ def test_nothing_is_hidden_without_a_threshold():
     assert not protection.hidden and not protection.withheld
 
 
-def test_a_protected_breakdown_leaves_nothing_recoverable_on_many_tables():
-    # Every table of up to 4 groups with numerators from {0, 1, 2, 3, 4, 5, 9}: after protection the
-    # attack below recovers nothing.
+def _attack_protected(rows):
+    """What the attack recovers from ``rows`` once protected (as the page would show them)."""
+    total = total_of(rows)
+    protection = protect_breakdown(total, rows, THRESHOLD)
+    shown_total = {c: SUPPRESSED if 0 < (total[c] or 0) < THRESHOLD else total[c] for c in COLUMNS}
+    shown = [] if protection.withheld else [_shown_group(row, i, protection) for i, row in enumerate(rows)]
+    attack = Attack()
+    attack.breakdown(shown_total, shown, rows)
+    return attack.recovered
+
+
+def test_a_protected_count_breakdown_leaves_nothing_recoverable_on_many_tables():
+    # Every table of 2 to 4 groups with numerators from {0, 1, 2, 3, 4, 5, 9}.
     import itertools
 
     values = (0, 1, 2, 3, 4, 5, 9)
     tables = 0
     for size in (2, 3, 4):
         for numerators in itertools.product(values, repeat=size):
-            rows = [group(n) for n in numerators]
-            total = total_of(rows)
-            protection = protect_breakdown(total, rows, THRESHOLD)
-            shown_total = {c: SUPPRESSED if 0 < (total[c] or 0) < THRESHOLD else total[c] for c in COLUMNS}
-            shown = [] if protection.withheld else [_shown_group(row, i, protection) for i, row in enumerate(rows)]
-            attack = Attack()
-            attack.breakdown(shown_total, shown, rows)
-            assert attack.recovered == [], (numerators, attack.recovered)
+            assert _attack_protected([group(n) for n in numerators]) == [], numerators
             tables += 1
     assert tables == 7**2 + 7**3 + 7**4
+
+
+def test_a_protected_rate_breakdown_leaves_nothing_recoverable_on_many_tables():
+    # Every table of 2 to 4 groups of numerator/denominator pairs, small ones in either or both.
+    import itertools
+
+    pairs = ((0, 3), (0, 8), (1, 2), (2, 2), (3, 9), (4, 4), (6, 6), (6, 20))
+    tables = 0
+    for size in (2, 3, 4):
+        for chosen in itertools.product(pairs, repeat=size):
+            assert _attack_protected([group(n, d) for n, d in chosen]) == [], chosen
+            tables += 1
+    assert tables == 8**2 + 8**3 + 8**4
 
 
 def _shown_group(row, position, protection):
@@ -143,7 +159,7 @@ def _shown_group(row, position, protection):
         "group": position,
         "value": None if hidden else row["numerator"],
         "numerator": SUPPRESSED if hidden or 0 < row["numerator"] < THRESHOLD else row["numerator"],
-        "denominator": SUPPRESSED if hidden else row["denominator"],
+        "denominator": SUPPRESSED if hidden or 0 < (row["denominator"] or 0) < THRESHOLD else row["denominator"],
         "children": SUPPRESSED if children_hidden or 0 < row["children"] < THRESHOLD else row["children"],
     }
 
