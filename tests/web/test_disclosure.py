@@ -361,3 +361,26 @@ def test_scrutiny_pages_withhold_what_the_api_withholds(web_hub):
     assert "Not shown, so that no small number can be worked out" in page or not body["withheld"]
     analyst = web_hub.client("analyst").get("/api/v1/indicators/cp_plans_started").json()
     assert "worker" in analyst["breakdowns"] and analyst["withheld"] == {}
+
+
+def test_the_month_end_scrutiny_sees_is_warmed_before_a_snapshot_serves(monkeypatch):
+    from types import SimpleNamespace
+
+    from childhub.web import measures
+    from childhub.web.disclosure import reference_date
+
+    counted: list[tuple[str, date]] = []
+    figure = SimpleNamespace(indicator=SimpleNamespace(id="cla_count"))
+
+    def figures_on(snapshot, request, as_at):
+        counted.append(("figures", as_at))
+        return [figure]
+
+    monkeypatch.setattr(measures, "figures_on", figures_on)
+    monkeypatch.setattr(measures, "trend_of", lambda s, r, i, as_at, f: counted.append(("trend", as_at)))
+    monkeypatch.setattr(measures, "figure_of", lambda s, r, i, as_at: None)
+    monkeypatch.setattr(measures, "breakdowns_of", lambda s, r, i, as_at: None)
+    snapshot = SimpleNamespace(memo=lambda key, compute: compute())
+    measures.warm(snapshot, authority=None)
+    month_end = reference_date(date.today(), THRESHOLD)
+    assert ("figures", month_end) in counted and ("trend", month_end) in counted
