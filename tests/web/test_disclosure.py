@@ -282,10 +282,10 @@ def attack_consecutive_days(scrutiny, analyst, indicator_ids, as_at: date) -> tu
         for d in (as_at - timedelta(days=1), as_at)
     ]
     dates = [body["as_at"] for body in shown]
-    truth = [analyst.get("/api/v1/indicators", params={"as_at": d}).json() for d in dates]
     if dates[0] == dates[1]:
         days.attempts += len(indicator_ids)  # the same reference date twice: nothing to subtract
         return days, month_ends
+    truth = [analyst.get("/api/v1/indicators", params={"as_at": d}).json() for d in dates]
     attack = days if (date.fromisoformat(dates[1]) - date.fromisoformat(dates[0])).days == 1 else month_ends
     figures = [{f["id"]: f for f in body["indicators"]} for body in shown]
     true_figures = [{f["id"]: f for f in body["indicators"]} for body in truth]
