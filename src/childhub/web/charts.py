@@ -4,8 +4,9 @@ Charts are data: each builder returns the JSON figure ``/static/childhub.js`` ha
 (placed in the page by the ``ui.chart`` macro, always beside a table of the same numbers).
 Sparklines are drawn on the server as a small inline SVG, so the overview needs no script.
 
-Scrutiny sees aggregates only: ``figure_view`` with a ``threshold`` (the small-number setting)
-shows a count below it as ``[c]`` and then gives no value, so no child can be picked out.
+Scrutiny sees aggregates only, under a ``threshold`` (the small-number setting): ``figure_view`` and
+``trend_points`` apply ``childhub.web.disclosure``'s rules (a small count is ``[c]`` and its figure has
+no value; a trend's counts are rounded).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from childhub.web.scope import SUPPRESSED, suppress
+from childhub.web.disclosure import (
+    NO_THRESHOLD,
+    SUPPRESSED,
+    counts_are_small,
+    is_small,
+    round_count,
+    rounded_value,
+    suppress,
+)
 
 if TYPE_CHECKING:
     from childhub.indicators import ControlLimits, Figure, Trend
@@ -24,17 +33,12 @@ BLUE = "#1d70b8"
 GREY = "#505a5f"
 RED = "#d4351c"
 GREEN = "#00703c"
-NO_SUPPRESSION = 0  # a threshold that suppresses nothing (roles that may see children)
+NO_SUPPRESSION = NO_THRESHOLD  # a threshold that suppresses nothing (roles that may see children)
 
 
 def suppression_threshold(role: str, small_number: int) -> int:
     """Below which count a figure is suppressed for ``role``: scrutiny sees no small numbers."""
     return small_number if role == "scrutiny" else NO_SUPPRESSION
-
-
-def is_suppressed(numerator: float | None, denominator: float | None, threshold: int) -> bool:
-    """Whether a figure made of these counts must not be shown to someone under ``threshold``."""
-    return any(suppress(count, threshold) == SUPPRESSED for count in (numerator, denominator))
 
 
 def _count(count: float | None, threshold: int) -> Any:
@@ -48,7 +52,7 @@ def figure_view(figure: Figure, threshold: int = NO_SUPPRESSION) -> dict[str, An
     """A figure as a page or the API shows it (``figure.as_dict()``), with small counts suppressed."""
     shown = figure.as_dict()
     shown["period_label"] = figure.period.label
-    shown["suppressed"] = is_suppressed(figure.numerator, figure.denominator, threshold)
+    shown["suppressed"] = counts_are_small(figure.numerator, figure.denominator, threshold)
     shown["numerator"] = _count(figure.numerator, threshold)
     shown["denominator"] = _count(figure.denominator, threshold)
     shown["children"] = _count(figure.children, threshold)
@@ -58,10 +62,14 @@ def figure_view(figure: Figure, threshold: int = NO_SUPPRESSION) -> dict[str, An
 
 
 def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str, Any]]:
-    """Each point of a trend: its date, value and counts (a suppressed point has no value)."""
+    """Each point of a trend: its date, value and counts (a suppressed point has no value). Under a
+    ``threshold`` the counts are rounded and the value recomputed from them, so no two points can be
+    differenced into a small number."""
     points = []
     for figure in trend.figures:
         shown = figure_view(figure, threshold)
+        if threshold > NO_SUPPRESSION:
+            shown.update(_rounded(figure, threshold))
         points.append(
             {
                 "as_at": figure.period.end.isoformat(),
@@ -73,6 +81,29 @@ def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str
             }
         )
     return points
+
+
+def _rounded(figure: Figure, threshold: int) -> dict[str, Any]:
+    """A figure's counts rounded (``disclosure.round_count``; a small one stays ``[c]``) and its value made
+    from them (none when a count is small); a median or a mean is not a count and stays as it is."""
+    from childhub.indicators import format_value
+
+    ind = figure.indicator
+    numerator, denominator = round_count(figure.numerator), round_count(figure.denominator)
+    if counts_are_small(figure.numerator, figure.denominator, threshold):
+        return {
+            "numerator": SUPPRESSED if is_small(figure.numerator, threshold) else numerator,
+            "denominator": SUPPRESSED if is_small(figure.denominator, threshold) else denominator,
+        }
+    value = figure.value
+    if ind.unit not in ("median", "mean"):
+        value = rounded_value(value, figure.numerator, figure.denominator, numerator, denominator)
+    return {
+        "value": None if value is None else round(value, ind.decimals + 1),
+        "formatted": format_value(ind, value),
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
 def limits_view(limits: ControlLimits | None) -> dict[str, float] | None:

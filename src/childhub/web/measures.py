@@ -9,6 +9,7 @@ from fastapi import Request
 
 from childhub.indicators import AuthoritySettings, Calculator, Figure, Indicator, Trend
 from childhub.web.deps import context
+from childhub.web.disclosure import reference_date
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
@@ -31,13 +32,18 @@ def _not_warming() -> AuthoritySettings:
 
 def warm(snapshot: Snapshot, authority: AuthoritySettings) -> None:
     """Count what the overview and each indicator's page show today, before the snapshot serves:
-    every figure, monthly trend and breakdown, with the app's ``authority`` settings."""
+    every figure, monthly trend and breakdown, with the app's ``authority`` settings; and the overview
+    as at the last month end, which is what scrutiny sees (``disclosure.reference_date``)."""
     snapshot.memo(_AUTHORITY, lambda: authority)
     today = date.today()
     for figure in figures_on(snapshot, None, today):
         trend_of(snapshot, None, figure.indicator.id, today, "monthly")
         figure_of(snapshot, None, figure.indicator, today)
         breakdowns_of(snapshot, None, figure.indicator, today)
+    month_end = reference_date(today, threshold=1)
+    if month_end != today:
+        for figure in figures_on(snapshot, None, month_end):
+            trend_of(snapshot, None, figure.indicator.id, month_end, "monthly")
 
 
 def figure_of(snapshot: Snapshot, request: Request | None, ind: Indicator, as_at: date) -> Figure:

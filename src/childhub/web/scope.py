@@ -1,4 +1,4 @@
-"""Which children a signed-in person may see, as SQL; and small numbers suppressed for scrutiny.
+"""Which children a signed-in person may see, as SQL.
 
 - admin, analyst: every child.
 - manager: children with a case open today (an allocation that has started and not ended) in one
@@ -10,7 +10,7 @@
 
 ``child_filter(signed)`` gives a predicate over a ``child_key`` column, with its values bound as
 parameters; use it in every query that lists children. ``can_see(cursor, signed, child_key)``
-checks one child. Aggregates shown to scrutiny pass through ``suppress``.
+checks one child. What aggregates scrutiny may see is ``childhub.web.disclosure``'s to decide.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from childhub.web.deps import Signed
 
 if TYPE_CHECKING:
     import duckdb
-
-SUPPRESSED = "[c]"  # the convention for a suppressed count: confidential
 
 
 def child_filter(signed: Signed, column: str = "child_key") -> tuple[str, list[Any]]:
@@ -63,12 +61,3 @@ def can_see(cursor: duckdb.DuckDBPyConnection, signed: Signed, child_key: str) -
     # (the predicate's parameters come first in the text, the child's key last)
     row = cursor.execute(f"SELECT {predicate} FROM (SELECT CAST(? AS VARCHAR) AS k)", [*values, child_key]).fetchone()
     return bool(row[0])
-
-
-def suppress(count: float | int | None, threshold: int) -> str | float | int | None:
-    """A count below ``threshold`` (but above zero) is shown as [c], so no child can be picked out."""
-    if count is None:
-        return None
-    if 0 < count < threshold:
-        return SUPPRESSED
-    return count

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from childhub.web.charts import figure_view, suppression_threshold
 from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
+from childhub.web.disclosure import reference_date
 from childhub.web.measures import figures_on
 
 ROLES = EVERY_ROLE
@@ -53,9 +54,9 @@ def documentation(request: Request, signed: Signed = Depends(signed_in)):
 @api_router.get("/indicators", summary="Every indicator on a date")
 def indicators(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)) -> dict:
     """Every indicator on a date (default today): value, counts, England comparator, target, RAG."""
-    day = as_at or date.today()
     snapshot = context(request).served.current()
     threshold = suppression_threshold(signed.role, context(request).small_number)
+    day = reference_date(as_at or date.today(), threshold)
     figures = figures_on(snapshot, request, day)
     return {"as_at": day.isoformat(), "indicators": [figure_view(f, threshold) for f in figures]}
 

@@ -13,17 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web.charts import (
-    figure_view,
-    is_suppressed,
-    limits_view,
-    suppression_threshold,
-    trend_figure,
-    trend_points,
-)
+from childhub.web.charts import figure_view, limits_view, suppression_threshold, trend_figure, trend_points
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
+from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
-from childhub.web.scope import SUPPRESSED, child_filter, suppress
+from childhub.web.scope import child_filter
 
 if TYPE_CHECKING:
     from childhub.indicators import Indicator
@@ -60,17 +54,20 @@ def known_indicator(indicator_id: str) -> Indicator:
         raise NotFound(str(error)) from None
 
 
-def _breakdown_view(rows: list[dict[str, Any]], by: str, threshold: int) -> list[dict[str, Any]]:
-    """A breakdown as ``threshold`` allows: small groups suppressed, and where that hides only one group,
-    the next smallest too (secondary suppression), so no hidden count can be worked out from the total."""
-    hidden = {i for i, row in enumerate(rows) if is_suppressed(row["numerator"], row["denominator"], threshold)}
-    if len(hidden) == 1:
-        others = [i for i in range(len(rows)) if i not in hidden and (rows[i]["numerator"] or 0) > 0]
-        if others:
-            hidden.add(min(others, key=lambda i: rows[i]["numerator"]))
+def _breakdown_view(
+    rows: list[dict[str, Any]], by: str, threshold: int, total: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A breakdown as ``threshold`` allows, and why it is withheld if it is: the groups
+    ``disclosure.protect_breakdown`` hides for the figure ``total`` (its numerator, denominator and
+    children) are ``[c]``, every other count is shown."""
+    total = total if total is not None else _sum_of(rows)
+    protection = protect_breakdown(total, rows, threshold)
+    if protection.withheld:
+        return [], protection.withheld
     shown = []
     for position, row in enumerate(rows):
-        suppressed = position in hidden
+        suppressed = position in protection.hidden
+        children_hidden = position in protection.children_hidden
         shown.append(
             {
                 "group": row[by],
@@ -79,11 +76,21 @@ def _breakdown_view(rows: list[dict[str, Any]], by: str, threshold: int) -> list
                 "formatted": SUPPRESSED if suppressed else row["formatted"],
                 "numerator": SUPPRESSED if suppressed else suppress(row["numerator"], threshold),
                 "denominator": SUPPRESSED if suppressed else suppress(row["denominator"], threshold),
-                "children": SUPPRESSED if suppressed else suppress(row["children"], threshold),
+                "children": SUPPRESSED if children_hidden else suppress(row["children"], threshold),
                 "note": None if suppressed else row["note"],
             }
         )
-    return shown
+    return shown, None
+
+
+def _sum_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The total of a breakdown's groups (the figure they add up to)."""
+    denominators = [row["denominator"] for row in rows]
+    return {
+        "numerator": sum(row["numerator"] or 0 for row in rows),
+        "denominator": None if None in denominators else sum(denominators),
+        "children": sum(row["children"] or 0 for row in rows),
+    }
 
 
 def indicator_report(
@@ -94,9 +101,19 @@ def indicator_report(
     ctx = context(request)
     snapshot = ctx.served.current()
     threshold = suppression_threshold(signed.role, ctx.small_number)
+    as_at = reference_date(as_at, threshold)
     trend = trend_of(snapshot, request, ind.id, as_at, frequency)
     points = trend_points(trend, threshold)
     any_suppressed = any(point["formatted"] == SUPPRESSED for point in points)
+    figure = figure_of(snapshot, request, ind, as_at)
+    published = published_breakdowns(ind.breakdowns, threshold)
+    breakdowns, withheld = {}, {}
+    counted = breakdowns_of(snapshot, request, ind, as_at)
+    total = {"numerator": figure.numerator, "denominator": figure.denominator, "children": figure.children}
+    for by in published:
+        breakdowns[by], reason = _breakdown_view(counted[by], by, threshold, total)
+        if reason:
+            withheld[by] = reason
     report = {
         "indicator": {
             "id": ind.id,
@@ -109,11 +126,11 @@ def indicator_report(
             "counts": ind.counts,
             "owner": ind.owner,
             "source": ind.source,
-            "breakdowns": list(ind.breakdowns),
+            "breakdowns": published,
             "comparator": None if ind.comparator is None else ind.comparator.model_dump(),
         },
         "as_at": as_at.isoformat(),
-        "figure": figure_view(figure_of(snapshot, request, ind, as_at), threshold),
+        "figure": figure_view(figure, threshold),
         "trend": {
             "frequency": frequency,
             "points": points,
@@ -121,10 +138,8 @@ def indicator_report(
             "limits": None if any_suppressed else limits_view(trend.limits),
             "warnings": [] if any_suppressed else list(trend.warnings),
         },
-        "breakdowns": {
-            by: _breakdown_view(rows, by, threshold)
-            for by, rows in breakdowns_of(snapshot, request, ind, as_at).items()
-        },
+        "breakdowns": breakdowns,
+        "withheld": withheld,
     }
     return ind, report
 
@@ -138,8 +153,8 @@ def indicator_page(
     signed: Signed = Depends(signed_in),
 ):
     """The indicator's definition, figure, trend chart (with control limits) and breakdowns."""
-    day = as_at or date.today()
-    ind, report = indicator_report(request, signed, indicator_id, day, frequency)
+    ind, report = indicator_report(request, signed, indicator_id, as_at or date.today(), frequency)
+    day = date.fromisoformat(report["as_at"])  # a month end for scrutiny (disclosure.reference_date)
     points = report["trend"]["points"]
     figure = report["figure"]
     chart = trend_figure(
@@ -158,6 +173,7 @@ def indicator_page(
         chart_rows=[(p["as_at"], p["formatted"], p["numerator"], p["denominator"]) for p in points],
         breakdown_labels=BREAKDOWN_LABELS,
         sees_children=signed.account.sees_children,
+        suppressing=bool(suppression_threshold(signed.role, context(request).small_number)),
     )
 
 

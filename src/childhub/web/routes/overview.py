@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from childhub.web.charts import figure_view, sparkline_svg, suppression_threshold, trend_points
 from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
+from childhub.web.disclosure import SUPPRESSED, reference_date
 from childhub.web.measures import figures_on, trend_of
-from childhub.web.scope import SUPPRESSED
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
@@ -88,10 +88,10 @@ def overview_groups(snapshot: Snapshot, request: Request, as_at: date, threshold
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
     """Every indicator on the date (default today), grouped, with when each source was refreshed."""
-    day = as_at or date.today()
     ctx = context(request)
     snapshot = ctx.served.current()
     threshold = suppression_threshold(signed.role, ctx.small_number)
+    day = reference_date(as_at or date.today(), threshold)
     return render(
         request,
         "overview.html",
