@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ingest import counts
 from typer.testing import CliRunner
 
 from childhub.cli import app
@@ -23,18 +24,6 @@ EMPTY_CIN_CENSUS = (
     "<Year>2026</Year></CollectionDetails></Header></Message>\n"
 )
 TEAMS_HEADER = "team_id,team_name,service\n"
-
-
-def counts(store: Store) -> dict[str, int]:
-    """Rows in every table a batch writes to, and the batches themselves."""
-    with store.reader() as conn:
-        tables = [
-            t
-            for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
-            ).fetchall()
-        ]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
 def cli_ingest(store: Store, path: Path, *flags: str):
