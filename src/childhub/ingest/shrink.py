@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SHRINK_REFUSE_BELOW = 0.5  # the default share of the scope's rows below which a snapshot is refused
+# The share of a scope's rows below which a snapshot is refused, when the caller gives none (the
+# command line gives the setting ``Settings.shrink_refuse_below``, whose default is the same).
+SHRINK_REFUSE_BELOW = 0.5
 # Scopes this small move by more than half in ordinary months (three children seeking asylum become
 # one); only their emptying is refused.
 SHRINK_CHECKED_FROM_ROWS = 10
