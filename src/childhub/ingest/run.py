@@ -1,11 +1,13 @@
 """Ingesting files: one batch per file, all or nothing, with history and nothing lost.
 
-For each file: inspect it safely, detect its kind, date it, and then, in one write
-transaction, record the batch, stage the content, check every value, quarantine bad rows
-with their raw values, load the rest into the canonical tables with provenance, and keep
-the problems. The original is archived by content hash before the transaction commits, so
-a file killed half-way leaves the store exactly as it was (an archived copy without a
-batch is harmless and is reused next time). The same file ingested twice changes nothing.
+For each file: inspect it safely, detect its kind, date it, stage its content (before any
+transaction, so a file that cannot be read fails as itself), and then, in one write
+transaction, record the batch, check every value, quarantine bad rows with their raw values,
+load the rest into the canonical tables with provenance, keep the problems, and refuse a
+snapshot that would take away most of its scope (``ingest.shrink``). The original is archived
+by content hash before the transaction commits, so a file killed half-way leaves the store
+exactly as it was (an archived copy without a batch is harmless and is reused next time). The
+same file ingested twice changes nothing.
 """
 
 from __future__ import annotations
