@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from childhub import hub
 from childhub import ingest as ingest_layer
 from childhub import link as link_layer
-from childhub.errors import ChildhubError
+from childhub.errors import ChildhubError, StoreError
 from childhub.facts import data_version
 from childhub.store import Store, current_snapshot
 from childhub.synth import mapping_files
@@ -96,3 +98,94 @@ def test_the_snapshot_is_named_by_what_each_layer_says_of_its_tables(tmp_path):
     _open_pair(store)  # the review queue changed, and nothing the facts read
     with store.writer() as conn:
         assert hub.publish(store, conn) != first
+
+
+def _served_batches(store: Store) -> int:
+    """How many batches the snapshot the web app reads holds."""
+    from childhub.store import open_snapshot
+
+    conn = open_snapshot(current_snapshot(store.data_dir))
+    try:
+        return conn.execute("SELECT count(*) FROM ingest_batch").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _stored_batches(store: Store) -> int:
+    with store.reader() as conn:
+        return conn.execute("SELECT count(*) FROM ingest_batch").fetchone()[0]
+
+
+def test_a_crash_between_commit_and_publish_heals_at_the_next_ingest(tmp_path, monkeypatch):
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "teams.csv").write_text(TEAMS + "T2,Assessment,assessment\n")
+    store = Store(tmp_path / "store")
+    hub.ingest(store, [tmp_path / "teams.csv"], mapping_files=mapping_files())
+    served = current_snapshot(store.data_dir)
+
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt  # the process stops after the batch committed, before its publish
+
+    monkeypatch.setattr(hub, "publish_snapshot", die)
+    with pytest.raises(KeyboardInterrupt):
+        hub.ingest(store, [tmp_path / "more" / "teams.csv"], mapping_files=mapping_files())
+    monkeypatch.undo()
+    assert current_snapshot(store.data_dir) == served and _served_batches(store) == 1 < _stored_batches(store)
+    # the same files again: every one unchanged, and yet the readers are brought up to date
+    [again] = hub.ingest(store, [tmp_path / "more" / "teams.csv"], mapping_files=mapping_files())
+    assert again.status == "unchanged"
+    assert current_snapshot(store.data_dir) != served
+    assert _served_batches(store) == _stored_batches(store)
+    assert _refreshed_for(store) == [_current_version(store)]
+
+
+def test_a_full_disk_while_publishing_leaves_no_partial_and_the_next_run_publishes(tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    store = Store(tmp_path / "store")
+    copy = shutil.copyfile
+
+    def full_disk(source, target):
+        if "serve" not in Path(target).parts:  # the archive of the original still fits
+            return copy(source, target)
+        Path(target).write_bytes(Path(source).read_bytes()[:4096])  # part of the snapshot is written
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
+    with pytest.raises(StoreError) as refused:
+        hub.ingest(store, [tmp_path / "teams.csv"], mapping_files=mapping_files())
+    monkeypatch.setattr(shutil, "copyfile", copy)
+    message = str(refused.value)
+    assert "\n" not in message and "No space left on device" in message and "the store is saved" in message
+    assert list((store.data_dir / "serve").glob(".*partial")) == []
+    assert current_snapshot(store.data_dir) is None and _stored_batches(store) == 1  # the batch is kept
+    [again] = hub.ingest(store, [tmp_path / "teams.csv"], mapping_files=mapping_files())
+    assert again.status == "unchanged" and _served_batches(store) == 1
+
+
+def test_a_partial_snapshot_left_by_a_crash_goes_at_the_next_publish(tmp_path):
+    store = Store(tmp_path / "store")
+    (store.data_dir / "serve").mkdir(parents=True)
+    left = store.data_dir / "serve" / ".snapshot-0123.duckdb.partial"
+    left.write_bytes(b"\0" * 1024)
+    with store.writer() as conn:
+        hub.publish(store, conn)
+    assert not left.exists() and current_snapshot(store.data_dir) is not None
+
+
+def test_serve_publishes_what_a_crash_left_unpublished(tmp_path, monkeypatch):
+    from childhub.cli import serve
+
+    (tmp_path / "teams.csv").write_text(TEAMS)
+    store = Store(tmp_path / "store")
+    with store.writer() as conn:  # written by the layer alone: neither refreshed nor published
+        ingest_layer.ingest(conn, store.data_dir, [tmp_path / "teams.csv"], mapping_files=mapping_files())
+    started = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: started.append(app))
+    monkeypatch.setattr("childhub.web.create_app", lambda settings, warm_first: "app")
+    serve._serve(store, "127.0.0.1", 0)
+    assert started == ["app"]
+    assert _served_batches(store) == 1 and _refreshed_for(store) == [_current_version(store)]

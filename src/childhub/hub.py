@@ -43,10 +43,17 @@ def ingest(
     mapping_files: list[Path] = (),
     strict: bool = False,
     extract_date: date | None = None,
+    allow_shrink: bool = False,
+    shrink_refuse_below: float | None = None,
     progress: Progress | None = None,
 ) -> list[FileReport]:
-    """Ingest every file under ``paths`` (one batch per file, a report for each); refresh and publish
-    when anything was loaded."""
+    """Ingest every file under ``paths`` (one batch per file, a report for each), then refresh and publish.
+
+    A snapshot that would leave its scope empty, or with less than ``shrink_refuse_below`` (None: the
+    ingest layer's default) of the rows it holds, is refused unless ``allow_shrink``. The refresh and
+    publish run even when nothing was loaded, so a run after a crash between a commit and its publish
+    brings the readers up to date.
+    """
     say = progress or _quiet
     with store.writer() as conn:
         reports = ingest_layer.ingest(
@@ -57,11 +64,11 @@ def ingest(
             mapping_files=mapping_files,
             strict=strict,
             extract_date=extract_date,
+            allow_shrink=allow_shrink,
+            shrink_refuse_below=shrink_refuse_below,
             progress=say,
         )
-        if any(report.status == "loaded" for report in reports):
-            say("refreshing the facts")
-            refresh_and_publish(store, conn)
+        refresh_and_publish(store, conn, say)
     return reports
 
 
@@ -70,17 +77,16 @@ def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress: Progre
     say = progress or _quiet
     with store.writer() as conn:
         result = link_layer.link(conn, threshold=threshold, progress=say)
-        say("refreshing the facts")
-        refresh_and_publish(store, conn)
+        refresh_and_publish(store, conn, say)
     return result
 
 
 def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> list:
-    """Match only the records that arrived since the last run; refresh and publish when any matched."""
+    """Match only the records that arrived since the last run, then refresh and publish (nothing to do
+    when none matched, unless an earlier write was never published)."""
     with store.writer() as conn:
         matches = link_layer.link_new_records(conn, threshold=threshold)
-        if matches:
-            refresh_and_publish(store, conn)
+        refresh_and_publish(store, conn)
     return matches
 
 
@@ -97,7 +103,10 @@ def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     return publish_snapshot(store, conn, version)
 
 
-def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection) -> None:
-    """What follows every write: rebuild the facts the change touched, then publish for readers."""
-    facts.refresh(conn)
+def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection, progress: Progress | None = None) -> None:
+    """What follows every write, and what heals a crash between a commit and the publish that should
+    have followed it: rebuild the facts unless they were built from the data as it is now, then
+    publish unless ``serve/CURRENT`` already names the snapshot this state would publish."""
+    (progress or _quiet)("refreshing the facts")
+    facts.refresh(conn)  # nothing to do (0 s) when they were built from the data as it is now
     publish(store, conn)

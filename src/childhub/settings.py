@@ -40,6 +40,14 @@ class Settings(BaseSettings):
         description="Mark the web app's session cookie Secure (sent over HTTPS, and to 127.0.0.1 or localhost "
         "only over plain HTTP). Turn off only behind a proxy that cannot forward HTTPS.",
     )
+    shrink_refuse_below: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A snapshot extract that would leave its scope (a table, a return's year) with fewer than this "
+        "share of the rows it holds is refused by childhub ingest, and the store left as it was, unless "
+        "--allow-shrink is given; 0 checks only for extracts that would empty it.",
+    )
     query_timeout_seconds: float = Field(
         default=30.0,
         gt=0,

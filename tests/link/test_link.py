@@ -295,3 +295,58 @@ def test_scoring_runs_on_a_catalog_whose_name_needs_quoting():
         scored = score_pairs(conn, records_sql="SELECT * FROM {catalog}.main.people", model=reference_model())
         assert conn.execute("SELECT current_database()").fetchone()[0] == "snapshot-1a2b"
     assert [(left, right) for left, right, *_ in scored.pairs] == [("a", "b")]
+
+
+# Three records: one social-care record that scores the same against two pupils with different UPNs,
+# so exactly one of the two merges can be made.
+def _one_of_two_merges(history):
+    from childhub.link.model import Scored
+
+    history.add("person", "social_care", pers_person_id="A", pers_forename="Sam", pers_surname="Lee")
+    for record, upn in (("B", "UPN-B"), ("C", "UPN-C")):
+        history.add("person", "education", pers_person_id=record, pers_forename="Sam", pers_upn=upn)
+    store = history.store()
+    tied = [("social_care:A", f"education:{record}", 0.99, 9.0, "{}") for record in ("C", "B")]  # C first
+    return store, Scored(pairs=tied, comparisons_by_rule={}, model_json="{}", records=3)
+
+
+def _children(store: Store) -> dict[str, int]:
+    with store.reader() as conn:
+        rows = conn.execute(
+            "SELECT source_system || ':' || source_record_id, child_id FROM child_link WHERE valid_to IS NULL"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_tied_merges_are_made_in_one_order_whatever_order_the_scores_come_in(history, monkeypatch):
+    store, scored = _one_of_two_merges(history)
+    monkeypatch.setattr("childhub.link.run.score_pairs", lambda conn: scored)
+    link(store)
+    children = _children(store)
+    assert children["social_care:A"] == children["education:B"] != children["education:C"]
+
+
+def test_a_link_run_that_fails_part_way_leaves_no_run_row_and_no_child(history, monkeypatch):
+    store, scored = _one_of_two_merges(history)
+    monkeypatch.setattr("childhub.link.run.score_pairs", lambda conn: scored)
+
+    def die(*args):
+        raise KeyboardInterrupt  # killed while the children are being written
+
+    monkeypatch.setattr("childhub.link.run.assign_families", die)
+    with pytest.raises(KeyboardInterrupt):
+        link(store)
+    with store.reader() as conn:
+        assert conn.execute("SELECT count(*) FROM link_run").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM child").fetchone()[0] == 0
+
+
+def test_an_unfinished_run_row_an_earlier_childhub_left_is_cleared(history, monkeypatch):
+    store, scored = _one_of_two_merges(history)
+    with store.writer() as conn:
+        conn.execute("INSERT INTO link_run (started_at, records, threshold) VALUES (now()::TIMESTAMP, 3, 0.9)")
+    monkeypatch.setattr("childhub.link.run.score_pairs", lambda conn: scored)
+    result = link(store)
+    with store.reader() as conn:
+        runs = conn.execute("SELECT run_id, finished_at IS NOT NULL FROM link_run").fetchall()
+    assert runs == [(result.run_id, True)]

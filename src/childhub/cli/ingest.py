@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from childhub.cli.options import DataDirOption, OutputFormat, parse_date, store_for
+from childhub.cli.options import DataDirOption, OutputFormat, parse_date, settings_for, store_for
 from childhub.cli.output import csv_out, json_out, with_progress
 
 # What is said about each problem in a batch (the fields of ``ingest.Problem``), in CSV and JSON alike.
@@ -23,21 +23,32 @@ def ingest(
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Reject a whole file if any row has a problem.")] = False,
     extract_date: Annotated[str, typer.Option("--extract-date", help="The date the extract was taken.")] = "",
+    allow_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--allow-shrink",
+            help="Load a snapshot file even if it would empty its scope or take away most of its rows "
+            "(recorded on the batch).",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Load extracts into the store: one batch per file, all or nothing, with history."""
     from childhub.hub import ingest as run_ingest
 
     day = parse_date(extract_date, "--extract-date") if extract_date else None
+    store = store_for(data_dir)
     reports = with_progress(
         "Ingesting",
         lambda say: run_ingest(
-            store_for(data_dir),
+            store,
             paths,
             source=source,
             mapping_files=mapping or [],
             strict=strict,
             extract_date=day,
+            allow_shrink=allow_shrink,
+            shrink_refuse_below=settings_for(store.data_dir).shrink_refuse_below,
             progress=say,
         ),
     )

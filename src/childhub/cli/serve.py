@@ -56,12 +56,12 @@ def _serve(store: Store, host: str, port: int) -> None:
     import uvicorn
 
     from childhub.errors import StoreError
-    from childhub.hub import publish
+    from childhub.hub import refresh_and_publish
     from childhub.web import create_app
 
-    try:  # publish the store as it is now, unless a writer is busy (then the last snapshot serves)
+    try:  # bring the readers up to date (after a crash before a publish, too), unless a writer is busy
         with store.writer() as conn:
-            publish(store, conn)
+            refresh_and_publish(store, conn)
     except StoreError as busy:
         typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
     typer.echo("Counting what the overview and indicator pages show...")

@@ -25,6 +25,18 @@ BATCH_COLUMNS = (
 )
 
 
+SHRINK_COLUMN = "shrink_allowed"  # set when --allow-shrink let a shrinking snapshot in (migration 5)
+
+
+def _since_migrated(conn, column: str) -> tuple[str, ...]:
+    """``(column,)`` when ``ingest_batch`` has it (a store not yet migrated by a writer may not)."""
+    found = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'ingest_batch' AND column_name = ?",
+        [column],
+    ).fetchone()[0]
+    return (column,) if found else ()
+
+
 @dataclass
 class BatchDetail:
     batch: dict
@@ -60,13 +72,11 @@ def list_batches(store: Store) -> list[dict]:
 def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> BatchDetail:
     """One batch with its problems (the first ``problem_limit``) and the rows it loaded per table."""
     with store.reader() as conn:
-        row = conn.execute(
-            f"SELECT {', '.join(BATCH_COLUMNS)}, archive_path, file_sha256 FROM ingest_batch WHERE batch_id = ?",
-            [batch_id],
-        ).fetchone()
+        columns = (*BATCH_COLUMNS, "archive_path", "file_sha256", *_since_migrated(conn, SHRINK_COLUMN))
+        row = conn.execute(f"SELECT {', '.join(columns)} FROM ingest_batch WHERE batch_id = ?", [batch_id]).fetchone()
         if row is None:
             raise ChildhubError(f"there is no batch {batch_id}; childhub batches lists them")
-        batch = dict(zip((*BATCH_COLUMNS, "archive_path", "file_sha256"), row, strict=True))
+        batch = dict(zip(columns, row, strict=True))
         problems = batch_problems(conn, batch_id, problem_limit)
         total = conn.execute("SELECT count(*) FROM ingest_problem WHERE batch_id = ?", [batch_id]).fetchone()[0]
         tables = [

@@ -1,11 +1,13 @@
 """Ingesting files: one batch per file, all or nothing, with history and nothing lost.
 
-For each file: inspect it safely, detect its kind, date it, and then, in one write
-transaction, record the batch, stage the content, check every value, quarantine bad rows
-with their raw values, load the rest into the canonical tables with provenance, and keep
-the problems. The original is archived by content hash before the transaction commits, so
-a file killed half-way leaves the store exactly as it was (an archived copy without a
-batch is harmless and is reused next time). The same file ingested twice changes nothing.
+For each file: inspect it safely, detect its kind, date it, stage its content (before any
+transaction, so a file that cannot be read fails as itself), and then, in one write
+transaction, record the batch, check every value, quarantine bad rows with their raw values,
+load the rest into the canonical tables with provenance, keep the problems, and refuse a
+snapshot that would take away most of its scope (``ingest.shrink``). The original is archived
+by content hash before the transaction commits, so a file killed half-way leaves the store
+exactly as it was (an archived copy without a batch is harmless and is reused next time). The
+same file ingested twice changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
 from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
 from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mappings
 from childhub.ingest.model import Problem
-from childhub.ingest.tabular import apply_mapping, latest_date, read_csv_header, stage_csv
+from childhub.ingest.shrink import SHRINK_REFUSE_BELOW, ShrinkGuard
+from childhub.ingest.tabular import Staged, apply_mapping, latest_date, read_csv_header, stage_csv
+from childhub.store import quote_identifier
 
 if TYPE_CHECKING:
     import duckdb
@@ -140,13 +144,19 @@ def ingest(
     mapping_files: list[Path] = (),
     strict: bool = False,
     extract_date: date | None = None,
+    allow_shrink: bool = False,
+    shrink_refuse_below: float | None = None,
     progress: Callable[..., None] | None = None,
 ) -> list[FileReport]:
     """Ingest every file under ``paths`` on the writer ``conn``; one batch per file; a report for each.
 
+    A snapshot file that would leave its scope empty, or with less than ``shrink_refuse_below`` (None:
+    ``SHRINK_REFUSE_BELOW``) of the rows it holds, is refused (status ``rejected``) unless
+    ``allow_shrink``; see ``ingest.shrink``.
     Originals are archived under ``data_dir``. Refreshing the facts and publishing for readers is
     ``childhub.hub.ingest``'s, which calls this.
     """
+    shrink = ShrinkGuard(SHRINK_REFUSE_BELOW if shrink_refuse_below is None else shrink_refuse_below, allow_shrink)
     say = progress or (lambda *args, **kwargs: None)
     known = _known_tables(conn)
     user_mappings = load_mappings(mapping_files, known_tables=known)
@@ -169,7 +179,7 @@ def ingest(
     for done, path in enumerate(files):
         say("ingesting", done, len(files))
         if path in plans:
-            reports[path] = _ingest_one(conn, data_dir, plans[path], strict)
+            reports[path] = _ingest_one(conn, data_dir, plans[path], strict, shrink)
     return [reports[path] for path in files]
 
 
@@ -327,7 +337,7 @@ def _scope(plan: _Plan) -> str:
     return plan.detected.kind
 
 
-def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool) -> FileReport:
+def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool, shrink: ShrinkGuard) -> FileReport:
     path = plan.facts.path
     label = path.name
     kind = plan.detected.kind
@@ -349,6 +359,38 @@ def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool) -> FileReport:
             kind=kind,
             batch_id=previous[0],
         )
+    try:  # staged before the batch's transaction, so a file DuckDB cannot read fails as itself
+        staged = _stage(conn, plan, label)
+    except ChildhubError as error:
+        return FileReport(str(path), "failed", str(error), kind=kind)
+    except (*UNEXPECTED, _duckdb_error()) as error:
+        return FileReport(str(path), "failed", _unexpected(path, error), kind=kind)
+    try:
+        return _load_batch(conn, data_dir, plan, scope, staged, strict, shrink)
+    finally:
+        if staged is not None:
+            conn.execute(f"DROP TABLE IF EXISTS {quote_identifier(staged.table)}")
+
+
+def _stage(conn, plan: _Plan, label: str) -> Staged | None:
+    """A mapped file (a CSV, or a sheet) as a temporary table of text, before any transaction opens."""
+    if plan.detected.mapping is None:
+        return None
+    table = f"_stage_{plan.facts.sha256[:16]}"
+    if plan.sheet is not None:
+        from childhub.ingest.sheets import stage_sheet
+
+        return stage_sheet(conn, plan.facts.path, plan.sheet, table, label)
+    return stage_csv(conn, plan.facts.path, plan.facts.encoding or "utf-8", table, label)
+
+
+def _load_batch(
+    conn, data_dir: Path, plan: _Plan, scope: str, staged: Staged | None, strict: bool, shrink: ShrinkGuard
+) -> FileReport:
+    """One batch in one write transaction: recorded, loaded, checked, archived and committed, or nothing."""
+    path = plan.facts.path
+    label = path.name
+    kind = plan.detected.kind
     conn.execute("BEGIN TRANSACTION")
     try:
         batch_id = conn.execute(
@@ -367,7 +409,13 @@ def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool) -> FileReport:
                 _feed(plan),
             ],
         ).fetchone()[0]
-        rows_read, loaded, rejected, problems = _load(conn, plan, batch_id, label)
+        rows_read, loaded, rejected, problems = _load(conn, plan, batch_id, label, staged)
+        refusal = shrink.refusal(conn, batch_id, loaded)
+        if refusal is not None:
+            conn.execute("ROLLBACK")
+            return FileReport(
+                str(path), "rejected", f"{label}: {refusal}", kind=kind, rows_read=rows_read, rows_rejected=rejected
+            )
         if strict and problems:
             sample = _problems(conn, batch_id)  # read before the rollback takes them away
             conn.execute("ROLLBACK")
@@ -436,21 +484,15 @@ def _mode(plan: _Plan) -> str:
     return plan.detected.mapping.mode if plan.detected.mapping else "snapshot"
 
 
-def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, int]:
-    """Stage and load one file inside the open transaction: (read, loaded, rejected, problems)."""
+def _load(conn, plan: _Plan, batch_id: int, label: str, staged: Staged | None) -> tuple[int, int, int, int]:
+    """Load one file (staged already, if mapped) inside the open transaction: (read, loaded, rejected, problems)."""
     kind = plan.detected.kind
     constants = {
         "collection_year_end": (
             reporting_year_end(plan.extract_date) if plan.extract_date else date.today()
         ).isoformat()
     }
-    if plan.detected.mapping is not None:
-        if plan.sheet is not None:
-            from childhub.ingest.sheets import stage_sheet
-
-            staged = stage_sheet(conn, plan.facts.path, plan.sheet, f"_stage_{batch_id}", label)
-        else:
-            staged = stage_csv(conn, plan.facts.path, plan.facts.encoding or "utf-8", f"_stage_{batch_id}", label)
+    if staged is not None:
         mapping = plan.detected.mapping
         if plan.extract_date is None and mapping.extract_date_from:
             dated = latest_date(conn, staged, mapping.extract_date_from, ("%d/%m/%Y", "%Y-%m-%d"))
@@ -460,7 +502,6 @@ def _load(conn, plan: _Plan, batch_id: int, label: str) -> tuple[int, int, int, 
         outcome = apply_mapping(
             conn, plan.detected.mapping, staged, batch_id=batch_id, file_label=label, constants=constants
         )
-        conn.execute(f'DROP TABLE "_stage_{batch_id}"')
         read = staged.rows + len(staged.quarantined)
         return read, sum(outcome.rows_loaded.values()), outcome.rows_rejected, outcome.problems
     if kind == "ssda903_xml":

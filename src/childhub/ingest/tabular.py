@@ -124,7 +124,8 @@ def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: st
             path.open(newline="", encoding=encoding) as source,
             os.fdopen(handle, "w", newline="", encoding="utf-8") as staged,
         ):
-            reader = csv.reader(source)
+            lines = _RecordLines(source)
+            reader = csv.reader(lines)
             writer = csv.writer(staged)
             try:
                 headers = next(reader)
@@ -134,8 +135,15 @@ def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: st
             writer.writerow(["_row", *(f"c{i}" for i in range(width))])
             row_number = 1
             try:
+                lines.take()
                 for record in reader:
                     row_number += 1
+                    record_lines = lines.take()
+                    if lines.ended and _never_closed(record_lines):
+                        raise IngestError(
+                            f"{file_label}: row {row_number} opens a quoted field that is never closed, so every "
+                            'line after it would run into one value; close the quote ("), or remove it'
+                        )
                     if not record:
                         continue
                     if len(record) != width:
@@ -167,6 +175,44 @@ def _stage_by_record(conn, path: Path, encoding: str, table: str, file_label: st
     finally:
         Path(temp_name).unlink(missing_ok=True)
     return Staged(table=table, headers=headers, rows=count, problems=problems, quarantined=quarantined)
+
+
+class _RecordLines:
+    """A CSV file's lines for ``csv.reader``, keeping those of the record being read (the reader reads
+    no further ahead than the record it returns)."""
+
+    def __init__(self, source) -> None:
+        self._source = source
+        self._lines: list[str] = []
+        self.ended = False  # the reader has reached the end of the file
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._source)
+        except StopIteration:
+            self.ended = True
+            raise
+        self._lines.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        """The lines of the record just read (those read since the last ``take``)."""
+        lines, self._lines = self._lines, []
+        return lines
+
+
+def _never_closed(lines: list[str]) -> bool:
+    """Whether a record ends inside a quoted field: Python's reader, like a spreadsheet, silently lets
+    such a field run to the end of the file; a strict reader says so."""
+    try:
+        for _ in csv.reader(lines, strict=True):
+            pass
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def stage_rows(conn, headers: list[str], rows: list[tuple[str, list[str | None]]], table: str) -> Staged:

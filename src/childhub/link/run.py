@@ -48,22 +48,22 @@ def link(
     now = datetime.now()
     say("gathering source records")
     conn.execute("BEGIN TRANSACTION")
-    records_count = build_source_records(conn)
-    run_id = conn.execute(
-        "INSERT INTO link_run (started_at, records, threshold) VALUES (?, ?, ?) RETURNING run_id",
-        [now, records_count, threshold],
-    ).fetchall()[0][0]
+    records_count = build_source_records(conn)  # derived from the batches: rebuilt by every run
     conn.execute("COMMIT")
     if records_count == 0:
         raise ChildhubError("there are no person records in the store to link: childhub ingest loads them")
     say("scoring pairs (Splink)")
     scored = score_pairs(conn)
+    # Pairs in one order, whatever order the scoring returned them in: where two merges tie and only one
+    # may be made, the same one is made every time, so a second run over the same records (after a run
+    # killed between its commit and its publish, say) changes no child's ID.
+    pairs = sorted(scored.pairs, key=lambda pair: (-pair[2], pair[0], pair[1]))
     say("grouping records into children")
     records = {
         f"{row[0]}:{row[1]}": Record(f"{row[0]}:{row[1]}", *row[2:])
         for row in conn.execute(
             "SELECT source_system, source_record_id, forename, date_of_birth, upn, former_upn, nhs_number "
-            "FROM source_record"
+            "FROM source_record ORDER BY source_system, source_record_id"
         ).fetchall()
     }
     decided = conn.execute(
@@ -71,21 +71,28 @@ def link(
     ).fetchall()
     same = {frozenset((left, right)) for left, right, s in decided if s == "same"}
     different = {frozenset((left, right)) for left, right, s in decided if s == "different"}
-    result = cluster(records, [(a, b, p) for a, b, p, *_ in scored.pairs], threshold, same, different)
+    result = cluster(records, [(a, b, p) for a, b, p, *_ in pairs], threshold, same, different)
     clusters: dict[str, list[str]] = {}
     for record, representative in result.cluster_of.items():
         clusters.setdefault(representative, []).append(record)
+    # The run's row is written with everything it made, in one transaction: a run killed part-way
+    # leaves no row (an unfinished one an earlier childhub left is cleared here).
     conn.execute("BEGIN TRANSACTION")
     try:
+        conn.execute("DELETE FROM link_run WHERE finished_at IS NULL")
+        run_id = conn.execute(
+            "INSERT INTO link_run (started_at, records, threshold) VALUES (?, ?, ?) RETURNING run_id",
+            [now, records_count, threshold],
+        ).fetchall()[0][0]
         say("keeping child IDs stable")
         record_child = assign_children(conn, clusters, run_id, now)
         say("grouping children into families")
         families = assign_families(conn, record_child, now)
-        queued = _queue_for_review(conn, scored.pairs, result, record_child, threshold, run_id)
+        queued = _queue_for_review(conn, pairs, result, record_child, threshold, run_id)
         conn.execute(
             "UPDATE link_run SET finished_at = ?, pairs_scored = ?, children = ?, families = ?, model_json = ? "
             "WHERE run_id = ?",
-            [datetime.now(), len(scored.pairs), len(clusters), families, scored.model_json, run_id],
+            [datetime.now(), len(pairs), len(clusters), families, scored.model_json, run_id],
         )
         conn.execute("COMMIT")
     except BaseException:

@@ -177,6 +177,8 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
     import shutil
 
     serve = store.data_dir / SERVE_DIR
+    for leftover in serve.glob(".*.partial"):  # a copy a crash or a full disk cut short: never served
+        leftover.unlink(missing_ok=True)
     name = f"snapshot-{_snapshot_version(conn, version)}.duckdb"
     current = current_snapshot(store.data_dir)
     if current is not None and current.name == name:
@@ -184,11 +186,20 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
     conn.execute("CHECKPOINT")
     private_folder(serve)
     partial = serve / f".{name}.partial"
-    shutil.copyfile(store.database_path, private_file(partial))
-    os.replace(partial, serve / name)
     pointer = serve / f".{CURRENT_FILE}.partial"
-    private_file(pointer).write_text(name, "utf-8")
-    os.replace(pointer, serve / CURRENT_FILE)
+    try:
+        shutil.copyfile(store.database_path, private_file(partial))
+        os.replace(partial, serve / name)
+        private_file(pointer).write_text(name, "utf-8")
+        os.replace(pointer, serve / CURRENT_FILE)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        pointer.unlink(missing_ok=True)
+        raise StoreError(
+            f"the store is saved, but its snapshot for the web app could not be written to {serve} "
+            f"({error.strerror or error}); the web app shows the last one until the next childhub ingest, "
+            "link or serve publishes it"
+        ) from error
     snapshots = sorted(serve.glob("snapshot-*.duckdb"), key=lambda path: path.stat().st_mtime_ns)
     for old in snapshots[:-_SNAPSHOTS_KEPT]:
         old.unlink(missing_ok=True)
