@@ -39,12 +39,12 @@ def test_the_web_app_and_the_command_line_count_rates_with_the_same_authority_fi
     from datetime import date
 
     from fastapi.testclient import TestClient
-    from test_cli import run
 
     from childhub.accounts import Accounts
     from childhub.hub import refresh_and_publish
     from childhub.web import create_app
     from conftest import sign_in
+    from helpers import run
 
     history.child("P1", dob=date(2012, 4, 1), sex="M", child_id=1)
     history.child("P2", dob=date(2018, 9, 9), sex="F", child_id=2)

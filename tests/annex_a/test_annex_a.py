@@ -568,3 +568,20 @@ def test_random_cells_in_a_recognised_sheet_never_raise(tmp_path, rows):
 def test_random_headers_never_raise(tmp_path, header, first):
     read = read_one_sheet(tmp_path, "Sheet1", [header, [first, time(1, 2)]])
     assert read.file == "one.xlsx"
+
+
+def test_an_annex_a_workbook_loads_list_by_list(tmp_path):
+    from childhub.hub import ingest
+    from childhub.store import Store
+
+    path = messy_workbook(tmp_path / "annex_a.xlsx")
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.status == "loaded" and report.kind == "annex_a", report.message
+    assert report.rows_loaded > 0 and report.problems
+    with store.reader() as conn:
+        referrals = conn.execute("SELECT count(*) FROM cin_episodes").fetchone()[0]
+        people = conn.execute("SELECT count(DISTINCT pers_person_id) FROM person").fetchone()[0]
+    assert referrals > 0 and people > 0
+    [again] = ingest(store, [path])
+    assert again.status == "unchanged"

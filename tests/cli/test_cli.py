@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-CHILDHUB = [sys.executable, "-m", "childhub"]
-
-
-def run(*args: str, data_dir: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
-    if data_dir is not None:
-        env["CHILDHUB_DATA_DIR"] = str(data_dir)
-    return subprocess.run([*CHILDHUB, *args], capture_output=True, text=True, env=env, check=check)
+from helpers import run
 
 
 def test_help_lists_the_commands_without_heavy_imports():

@@ -8,7 +8,8 @@ import json
 from datetime import date
 
 import pytest
-from test_cli import run
+
+from helpers import run
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from childhub.hub import ingest
 from childhub.ingest import batch_detail, list_batches
 from childhub.store import Store, current_sql
 from childhub.synth import build_authority, generate, mapping_files
+from helpers import counts
 
 AS_AT = date(2026, 3, 31)
 SEED = 8
@@ -38,17 +39,6 @@ CSV_FOLDERS = [
 def rows_in(path: Path) -> int:
     with path.open(newline="", encoding="utf-8") as handle:
         return sum(1 for _ in csv.reader(handle)) - 1
-
-
-def counts(store: Store) -> dict[str, int]:
-    with store.reader() as conn:
-        tables = [
-            t
-            for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
-            ).fetchall()
-        ]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
 @pytest.fixture(scope="module")
@@ -353,22 +343,6 @@ def test_cli_ingest_reports_and_exit_codes(tmp_path, authority):
         [sys.executable, "-m", "childhub", "batches"], capture_output=True, text=True, env=env, check=True
     )
     assert "police_notifications" in listing.stdout
-
-
-def test_an_annex_a_workbook_loads_list_by_list(tmp_path):
-    from test_annex_a import messy_workbook
-
-    path = messy_workbook(tmp_path / "annex_a.xlsx")
-    store = Store(tmp_path / "store")
-    [report] = ingest(store, [path])
-    assert report.status == "loaded" and report.kind == "annex_a", report.message
-    assert report.rows_loaded > 0 and report.problems
-    with store.reader() as conn:
-        referrals = conn.execute("SELECT count(*) FROM cin_episodes").fetchone()[0]
-        people = conn.execute("SELECT count(DISTINCT pers_person_id) FROM person").fetchone()[0]
-    assert referrals > 0 and people > 0
-    [again] = ingest(store, [path])
-    assert again.status == "unchanged"
 
 
 def test_the_truth_file_is_never_ingested(tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ingest import counts
 from typer.testing import CliRunner
 
 from childhub.cli import app
@@ -18,6 +17,7 @@ from childhub.hub import ingest
 from childhub.ingest import batch_detail, list_batches
 from childhub.store import Store
 from childhub.synth import mapping_files
+from helpers import counts
 
 EMPTY_CIN_CENSUS = (
     '<?xml version="1.0"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
