@@ -50,6 +50,23 @@ class Settings(BaseSettings):
         gt=0,
         description="Most rows an analyst's read-only query returns to a screen.",
     )
+    query_result_mb: float = Field(
+        default=50.0,
+        gt=0,
+        description="Most megabytes of text an analyst's read-only query returns; the rows past it are cut "
+        "and a note says so (a first row larger than this is refused).",
+    )
+    query_memory_mb: int = Field(
+        default=2048,
+        ge=256,
+        description="Memory an analyst's read-only query may use, in its own process (DuckDB's limit; the "
+        "process may map twice this and a gigabyte more, for Python's copy of the rows).",
+    )
+
+    @property
+    def query_byte_limit(self) -> int:
+        """``query_result_mb`` in bytes."""
+        return int(self.query_result_mb * 2**20)
 
 
 @lru_cache(maxsize=1)

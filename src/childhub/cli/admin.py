@@ -22,14 +22,18 @@ def sql(
     """Answer a read-only query over the store (it cannot write, read files or reach the network)."""
     settings = settings_for()
     result = store_for(data_dir).query(
-        query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit
+        query,
+        timeout_seconds=settings.query_timeout_seconds,
+        row_limit=settings.query_row_limit,
+        byte_limit=settings.query_byte_limit,
+        memory_mb=settings.query_memory_mb,
     )
     if output is OutputFormat.csv:
         csv_out(result.columns, result.rows)
     else:
         typer.echo(result.to_text(output.value), nl=False)
     if result.truncated:
-        typer.echo(f"(only the first {settings.query_row_limit:,} rows are shown)", err=True)
+        typer.echo(f"({result.note()})", err=True)
 
 
 def status(data_dir: DataDirOption = None) -> None:
