@@ -89,8 +89,10 @@ def run_query(
     The statement is checked here first (one SELECT, none of the functions that show the server's
     files and settings or run SQL from a string). It then runs in a process of its own, on its own
     read-only connection to ``database`` (the store or a published snapshot), with ``prepare(conn)``
-    run first if given (the facts, say): that process is killed when ``timeout_seconds`` have passed,
-    whatever the query is doing, and may use ``memory_mb`` of memory. Rows come back in chunks until
+    run first if given (the facts, say): that process is killed when the query has run for
+    ``timeout_seconds`` (counted once the data is open and prepared, which may take up to a minute),
+    whatever it is doing, and may use ``memory_mb`` of memory. Scripts that call this need the usual
+    ``if __name__ == "__main__":`` guard, as for any ``multiprocessing``. Rows come back in chunks until
     ``row_limit`` rows or ``byte_limit`` bytes of text; what did not fit is left behind and the
     result says so. DuckDB's messages name no folder of the server's: ``data_dir``, the temporary
     and home folders are replaced by a word for them.
