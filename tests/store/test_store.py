@@ -377,7 +377,7 @@ def test_the_time_limit_holds_inside_one_long_step(hub: Store) -> None:
     started = time.monotonic()
     with pytest.raises(QueryError, match=r"^query stopped after 1 seconds, its time limit \[SQL: SELECT count"):
         ask(hub, ONE_LONG_STEP, timeout_seconds=1, memory_mb=2048)
-    assert time.monotonic() - started < 4  # 48 s in the caller's process before
+    assert time.monotonic() - started < 8  # start-up, 1 s, the kill; 48 s in the caller's process before
 
 
 def test_rows_are_cut_at_the_byte_limit(hub: Store) -> None:

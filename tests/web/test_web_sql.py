@@ -109,7 +109,7 @@ def _api(client, sql: str):
 def test_one_long_step_is_stopped_at_the_limit_the_message_states(limited):
     started = time.monotonic()
     response = _api(limited, "SELECT count(*) FROM (SELECT unnest(range(100000000)))")
-    assert time.monotonic() - started < 5  # 67 s against a 1 s limit before (the report: 60 s against 10)
+    assert time.monotonic() - started < 8  # 67 s against a 1 s limit before (the report: 60 s against 10)
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("query stopped after 1 seconds, its time limit")
 
