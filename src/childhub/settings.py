@@ -58,6 +58,55 @@ class Settings(BaseSettings):
         gt=0,
         description="Most rows an analyst's read-only query returns to a screen.",
     )
+    query_result_mb: float = Field(
+        default=50.0,
+        gt=0,
+        description="Most megabytes of text an analyst's read-only query returns; the rows past it are cut "
+        "and a note says so (a first row larger than this is refused).",
+    )
+    query_memory_mb: int = Field(
+        default=2048,
+        ge=256,
+        description="Memory an analyst's read-only query may use, in its own process (DuckDB's limit; the "
+        "process may map twice this and a gigabyte more, for Python's copy of the rows).",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or networks, or *) of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers childhub serve believes; none by default, so the "
+        "address a sign-in is throttled by is the connection's own.",
+    )
+
+    def sign_in_refused_over_http(self, host: str | None) -> bool:
+        """Whether a browser that reached childhub at ``host`` over plain HTTP will not keep its sign-in
+        cookies: they are Secure (``secure_cookies``), and browsers accept Secure cookies over plain HTTP
+        only from this computer (127.0.0.1, ::1, localhost)."""
+        return self.secure_cookies and not _is_loopback(host or "")
+
+    @property
+    def query_byte_limit(self) -> int:
+        """``query_result_mb`` in bytes."""
+        return int(self.query_result_mb * 2**20)
+
+
+# What to do when signing in cannot work over plain HTTP (said by ``childhub serve`` and the sign-in page).
+PLAIN_HTTP_ADVICE = (
+    "serve it over HTTPS through a reverse proxy (and set CHILDHUB_TRUSTED_PROXIES to the proxy's address, so its "
+    "X-Forwarded-Proto and X-Forwarded-For are believed), or, only on a network you trust, set "
+    "CHILDHUB_SECURE_COOKIES=false"
+)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ import pytest
 from childhub.errors import QueryError, StoreError
 from childhub.store import QueryResult, Store, open_store, schema
 from childhub.store.query import lock_down
+from childhub.store.store import open_for_query
 
 DATA_MODEL_DOC = Path(__file__).parents[2] / "docs" / "data-model.md"
 MIGRATIONS = resources.files("childhub.store") / "migrations"
@@ -48,8 +49,9 @@ NOT_FROM_A_SOURCE = {
 }
 
 
-def ask(store: Store, sql: str, row_limit: int = 100) -> QueryResult:
-    return store.query(sql, timeout_seconds=10, row_limit=row_limit)
+def ask(store: Store, sql: str, row_limit: int = 100, **limits: float) -> QueryResult:
+    limits = {"timeout_seconds": 10, "byte_limit": 2**20, "memory_mb": 512, **limits}
+    return store.query(sql, row_limit=row_limit, **limits)
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +228,8 @@ def test_no_connection_installs_or_autoloads_extensions(hub: Store) -> None:
             conn.execute("SELECT * FROM read_csv('https://example.com/x.csv')")
     with hub.reader() as conn:
         assert conn.execute(EXTENSION_SETTINGS).fetchall() == NO_EXTENSIONS
-    assert ask(hub, EXTENSION_SETTINGS).rows == tuple(NO_EXTENSIONS)
+    with open_for_query(hub.database_path, memory_mb=256) as conn:  # an analyst's query (which may not ask)
+        assert conn.execute(EXTENSION_SETTINGS).fetchall() == NO_EXTENSIONS
 
 
 def test_readers_cannot_reach_files(hub: Store) -> None:
@@ -274,6 +277,7 @@ REFUSED = {
     "two_statements": "SELECT 1; DROP TABLE person",
     "no_statement": "-- nothing here",
     "syntax_error": "SELEKT 1",
+    "update_extensions": "UPDATE EXTENSIONS",  # a statement type duckdb's Python enum has no name for
 }
 
 
@@ -343,7 +347,7 @@ def test_query_is_interrupted_at_its_time_limit(hub: Store) -> None:
     slow = "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE a.range + b.range = 7"
     started = time.monotonic()
     with pytest.raises(QueryError, match=r"stopped after 0\.5 seconds.*\[SQL: SELECT count"):
-        hub.query(slow, timeout_seconds=0.5, row_limit=10)
+        ask(hub, slow, timeout_seconds=0.5, row_limit=10)
     assert time.monotonic() - started < 5
 
 
@@ -357,6 +361,140 @@ def test_long_sql_is_shortened_in_errors(hub: Store) -> None:
         ask(hub, long_sql)
     assert "no_such_table does not exist" in str(failed.value)
     assert "…]" in str(failed.value) and long_sql not in str(failed.value)
+
+
+def test_a_statement_type_python_cannot_name_gets_the_plain_refusal(hub: Store) -> None:
+    with pytest.raises(QueryError, match=r"^query refused: only a SELECT may run here, not UPDATE EXTENSIONS \["):
+        ask(hub, "UPDATE EXTENSIONS")
+
+
+# Finding 7: DuckDB looks for an interrupt only between chunks of rows, and building one huge list is
+# a single step; the query's own process is killed at the limit instead.
+ONE_LONG_STEP = "SELECT count(*) FROM (SELECT unnest(range(100000000)))"
+
+
+def test_the_time_limit_holds_inside_one_long_step(hub: Store) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryError, match=r"^query stopped after 1 seconds, its time limit \[SQL: SELECT count"):
+        ask(hub, ONE_LONG_STEP, timeout_seconds=1, memory_mb=2048)
+    assert time.monotonic() - started < 8  # start-up, 1 s, the kill; 48 s in the caller's process before
+
+
+def test_rows_are_cut_at_the_byte_limit(hub: Store) -> None:
+    result = ask(hub, "SELECT repeat('x', 20000) AS wide FROM range(10000)", row_limit=10_000, byte_limit=2**20)
+    assert len(result.rows) == 2**20 // 20_000 and result.truncated and result.truncated_by == "bytes"
+    assert result.note() == "only the first 52 rows are shown: the rest would take the result past 1 MB, its size limit"
+    rows_first = ask(hub, "SELECT range FROM range(10)", row_limit=3)
+    assert rows_first.truncated_by == "rows" and rows_first.note() == "only the first 3 rows are shown: there are more"
+
+
+def test_a_first_row_larger_than_the_byte_limit_is_refused(hub: Store) -> None:
+    with pytest.raises(QueryError, match=r"^query stopped: its first row alone is larger than 1 MB, the most one"):
+        ask(hub, "SELECT repeat('y', 2000000) AS huge", byte_limit=2**20)
+    with pytest.raises(QueryError, match="larger than 1 MB"):  # counted through lists too
+        ask(hub, "SELECT list_transform(range(100000), lambda n: 'abcdefghijkl') AS many", byte_limit=2**20)
+
+
+def test_a_query_needing_more_memory_than_its_share_fails_alone(hub: Store) -> None:
+    with pytest.raises(QueryError, match=r"^query failed: Out of Memory Error"):
+        ask(hub, "SELECT count(*) FROM (SELECT unnest(range(300000000)))", memory_mb=256)
+    assert ask(hub, "SELECT count(*) FROM person").rows == ((3,),)
+
+
+def _server_folders(store: Store) -> dict[str, str]:
+    import tempfile
+
+    return {
+        str(store.data_dir.resolve()): "<data folder>",
+        str(Path(tempfile.gettempdir()).resolve()): "<temporary folder>",
+        str(Path.home().resolve()): "<home folder>",
+    }
+
+
+def test_errors_name_no_folder_of_the_servers(hub: Store) -> None:
+    for folder, word in _server_folders(hub).items():
+        with pytest.raises(QueryError) as refused:
+            ask(hub, f"SELECT * FROM read_csv('{folder}/secret.csv')")
+        message = str(refused.value).split(" [SQL: ")[0]
+        assert f'"{word}/secret.csv"' in message and folder not in message
+
+
+# Each shows a folder of the server's (the database file, the temporary, home or secrets folder) or
+# runs SQL from a string, however it is spelt.
+SHOWS_FOLDERS = {
+    "settings": "SELECT name, value FROM duckdb_settings()",
+    "temp_directory": "SELECT current_setting('temp_directory')",
+    "databases": "SELECT path FROM duckdb_databases()",
+    "databases_view": "SELECT * FROM main.duckdb_databases",
+    "database_list": "SELECT * FROM pragma_database_list",
+    "pg_settings": "SELECT * FROM pg_catalog.pg_settings",
+    "quoted_mixed_case": 'SELECT * FROM "DuckDB_Databases"()',
+    "extensions": "SELECT * FROM duckdb_extensions()",
+    "secrets": "FROM which_secret('s3://bucket/key', 's3')",
+    "temporary_files": "SELECT * FROM duckdb_temporary_files()",
+    "query_string": "SELECT * FROM query('SELECT * FROM duckdb_' || 'settings()')",
+    "in_a_subquery": "SELECT (SELECT max(path) FROM duckdb_databases()) AS p",
+}
+
+
+@pytest.mark.parametrize("sql", SHOWS_FOLDERS.values(), ids=SHOWS_FOLDERS.keys())
+def test_what_shows_the_servers_folders_is_refused(hub: Store, sql: str) -> None:
+    with pytest.raises(QueryError, match=r"^query refused: [a-z_, ]+ cannot be used here"):
+        ask(hub, sql)
+
+
+def test_names_in_strings_and_comments_are_not_refused(hub: Store) -> None:
+    sql = "SELECT 'duckdb_settings' AS word -- duckdb_databases()\n"
+    assert ask(hub, sql).rows == (("duckdb_settings",),)
+
+
+def _probes(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """A statement for every table function (no arguments), scalar function of at most one argument
+    (with a few arguments) and system view DuckDB has."""
+    functions = conn.execute(
+        "SELECT DISTINCT function_name, function_type, len(parameters) FROM duckdb_functions() "
+        "WHERE function_type IN ('table', 'table_macro') OR (function_type IN ('scalar', 'macro') "
+        "AND len(parameters) <= 1) ORDER BY ALL"
+    ).fetchall()
+    views = conn.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE internal ORDER BY ALL").fetchall()
+    probes = [f'SELECT * FROM "{schema}"."{view}"' for schema, view in views]
+    for name, kind, arity in functions:
+        if kind.startswith("table"):
+            probes.append(f'SELECT * FROM "{name}"()')
+        elif arity == 0:
+            probes.append(f'SELECT "{name}"()')
+        else:
+            arguments = ("'temp_directory'", "'home_directory'", "'secret_directory'", "'extension_directory'", "1")
+            probes += [f'SELECT "{name}"({argument})' for argument in arguments]
+    return probes
+
+
+@pytest.mark.slow
+def test_nothing_the_check_lets_through_shows_a_server_folder(hub: Store) -> None:
+    """Every system function and view, run as an analyst's query would be (on the same connection,
+    locked down), if the statement check lets it through: none shows a folder of the server's."""
+    from childhub.store.query import _check_single_select
+
+    folders = _server_folders(hub)
+    tried = refused = 0
+    shown = []
+    with open_for_query(hub.database_path, memory_mb=512) as conn:
+        lock_down(conn)
+        for sql in _probes(conn):
+            tried += 1
+            try:
+                _check_single_select(sql)
+            except QueryError:
+                refused += 1
+                continue
+            try:
+                text = repr(conn.execute(sql).fetchmany(1000))
+            except duckdb.Error as exc:
+                text = str(exc)  # (the query path replaces these folders in messages; shown here unscrubbed)
+                continue
+            shown += [(sql, folder) for folder in folders if folder in text]
+    assert tried > 3000 and refused >= 20
+    assert shown == []
 
 
 # Output formats

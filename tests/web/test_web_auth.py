@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
 from childhub.accounts import MAX_FAILURES, AccountError, Accounts
 from conftest import WEB_PASSWORD, WEB_ROLES, csrf_of, sign_in
@@ -210,3 +211,86 @@ def test_sign_ins_and_sign_outs_are_audited(web_hub):
     out = events(web_hub.data_dir, action="sign_out", limit=1)[0]
     assert (out.actor, out.role, out.details["path"]) == ("analyst", "analyst", "/logout")
     assert out.event_id > signed.event_id > failed.event_id
+
+
+# Finding 8: a non-ASCII CSRF token made hmac.compare_digest raise TypeError, a 500 on every post.
+@pytest.mark.parametrize("path", ["/sql", "/logout", "/api/v1/sql"])
+def test_a_non_ascii_csrf_token_is_refused_with_403_not_500(web_hub, path):
+    client = web_hub.client("analyst")
+    in_the_form = client.post(path, data={"sql": "SELECT 1", "csrf_token": "é"})
+    in_the_header = client.post(path, json={"sql": "SELECT 1"}, headers={"X-CSRF-Token": "é".encode()})
+    assert in_the_form.status_code == 403 and in_the_header.status_code == 403
+
+
+def test_a_non_ascii_sign_in_csrf_token_is_refused_with_400_not_500(web_hub):
+    client = web_hub.client()
+    client.get("/login")  # the sign-in CSRF cookie
+    response = client.post(
+        "/login", data={"username": "admin", "password": WEB_PASSWORD, "next_path": "/", "login_csrf": "é🙂"}
+    )
+    assert response.status_code == 400 and "the form was out of date" in response.text.lower()
+
+
+def _client_recorded_at_sign_in(web_hub, trusted_proxies: str, username: str) -> str:
+    """The client address the throttle recorded for a failed sign-in sent from 127.0.0.1 with an
+    X-Forwarded-For header, through uvicorn configured as ``childhub serve`` configures it."""
+    import sqlite3
+
+    import uvicorn
+    from fastapi.testclient import TestClient
+
+    from childhub.cli.serve import proxy_options
+
+    config = uvicorn.Config(web_hub.shared_app, **proxy_options(web_hub.settings(trusted_proxies=trusted_proxies)))
+    config.load()
+    client = TestClient(config.loaded_app, base_url="https://testserver", client=("127.0.0.1", 50000))
+    client.get("/login")
+    token = client.cookies.get("childhub_login_csrf")
+    form = {"username": username, "password": "wrong password", "next_path": "/", "login_csrf": token}
+    assert client.post("/login", data=form, headers={"X-Forwarded-For": "203.0.113.100"}).status_code == 401
+    with sqlite3.connect(web_hub.data_dir / "hub.sqlite") as hub:
+        query = "SELECT client FROM login_attempt WHERE username = ? ORDER BY rowid DESC LIMIT 1"
+        return hub.execute(query, [username]).fetchone()[0]
+
+
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(web_hub):
+    # uvicorn's own default believed it from 127.0.0.1: 20 failures, then a new made-up address got in.
+    assert _client_recorded_at_sign_in(web_hub, "", "xff-by-default") == "127.0.0.1"
+    assert _client_recorded_at_sign_in(web_hub, "127.0.0.1", "xff-from-the-proxy") == "203.0.113.100"
+
+
+def test_the_sign_in_page_over_plain_http_at_a_network_address_says_why_it_cannot_work(web_hub):
+    client = TestClient(web_hub.shared_app, base_url="http://192.0.2.10:8000", follow_redirects=False)
+    page = client.get("/login")
+    assert "Signing in cannot work at http://192.0.2.10" in page.text
+    assert "CHILDHUB_TRUSTED_PROXIES" in page.text and "CHILDHUB_SECURE_COOKIES=false" in page.text
+    # the browser did not send the Secure cookie back: this, not "the form was out of date"
+    posted = client.post("/login", data={"username": "admin", "password": WEB_PASSWORD, "login_csrf": "x"})
+    assert posted.status_code == 400 and "Signing in cannot work at http://192.0.2.10" in posted.text
+    assert "out of date" not in posted.text
+    for loopback in ("http://127.0.0.1:8000", "http://localhost:8000", "https://192.0.2.10"):
+        assert "cannot work" not in TestClient(web_hub.shared_app, base_url=loopback).get("/login").text
+    insecure = TestClient(web_hub.app(secure_cookies=False), base_url="http://192.0.2.10:8000")
+    assert "cannot work" not in insecure.get("/login").text
+
+
+def test_serving_on_a_network_address_says_at_start_why_sign_in_cannot_work(web_hub, monkeypatch, capsys):
+    import uvicorn
+
+    import childhub.hub
+    import childhub.web
+    from childhub.cli import serve
+
+    ran = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.append(options))
+    monkeypatch.setattr(childhub.web, "create_app", lambda settings, warm_first: object())
+    monkeypatch.setattr(childhub.hub, "publish", lambda store, conn: None)
+    for host, trusted in (("0.0.0.0", ""), ("127.0.0.1", ""), ("0.0.0.0", "10.0.0.5")):
+        settings = web_hub.settings(trusted_proxies=trusted)
+        monkeypatch.setattr(serve, "settings_for", lambda data_dir, settings=settings: settings)
+        serve._serve(web_hub.store, host, 8000)
+        said = capsys.readouterr().err
+        warned = "signing in will not work" in said and "CHILDHUB_SECURE_COOKIES=false" in said
+        assert warned == (host == "0.0.0.0" and not trusted), (host, trusted, said)
+    assert [options["proxy_headers"] for options in ran] == [False, False, True]
+    assert ran[2]["forwarded_allow_ips"] == "10.0.0.5"

@@ -93,6 +93,72 @@ def test_rows_beyond_the_limit_are_cut_off_and_said_so(web_hub):
     assert "<td>2</td>" in response.text and "<td>3</td>" not in response.text
 
 
+@pytest.fixture(scope="module")
+def limited(web_hub):
+    """An analyst of an app whose queries may run 1 second and return 1 MB (its API, with a token)."""
+    client = web_hub.client(query_timeout_seconds=1, query_result_mb=1)
+    token = Accounts(web_hub.data_dir).issue_token("analyst", "limits")
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def _api(client, sql: str):
+    return client.post("/api/v1/sql", json={"sql": sql})
+
+
+def test_one_long_step_is_stopped_at_the_limit_the_message_states(limited):
+    started = time.monotonic()
+    response = _api(limited, "SELECT count(*) FROM (SELECT unnest(range(100000000)))")
+    assert time.monotonic() - started < 8  # 67 s against a 1 s limit before (the report: 60 s against 10)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("query stopped after 1 seconds, its time limit")
+
+
+def test_a_wide_result_is_cut_at_the_byte_limit_and_a_huge_cell_refused(limited):
+    wide = _api(limited, "SELECT repeat('x', 20000) AS wide FROM range(10000)")  # 200 MB before
+    assert wide.status_code == 200
+    body = wide.json()
+    assert body["row_count"] == 52 and body["truncated"] and body["truncated_by"] == "bytes"
+    assert len(wide.content) < 2 * 2**20
+    huge = _api(limited, "SELECT repeat('y', 2000000) AS huge")
+    assert huge.status_code == 400 and "its first row alone is larger than 1 MB" in huge.json()["error"]["message"]
+
+
+def test_the_console_says_when_rows_were_cut_by_size(limited):
+    page = limited.post("/sql", data={"sql": "SELECT repeat('x', 20000) AS wide FROM range(10000)", "action": "run"})
+    assert page.status_code == 200
+    assert "52 rows (the first 52: the rest would take the result past 1 MB, its size limit" in page.text
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT name, value FROM duckdb_settings()",
+        "SELECT current_setting('temp_directory')",
+        "SELECT path FROM duckdb_databases()",
+        "SELECT * FROM pragma_database_list",
+    ],
+)
+def test_nothing_shows_the_servers_folders(web_hub, limited, sql):
+    response = _api(limited, sql)
+    assert response.status_code == 400 and "cannot be used here" in response.json()["error"]["message"]
+    assert str(web_hub.data_dir) not in response.text
+
+
+def test_errors_name_no_folder_of_the_servers(web_hub, limited):
+    response = _api(limited, f"SELECT * FROM read_csv('{web_hub.data_dir.resolve()}/serve/x.csv')")
+    message = response.json()["error"]["message"]
+    assert response.status_code == 400 and 'Cannot access file "<data folder>/serve/x.csv"' in message
+    assert str(web_hub.data_dir.resolve()) not in message.split(" [SQL: ")[0]
+
+
+def test_update_extensions_gets_the_documented_refusal_not_500(analyst, limited):
+    page = _post(analyst, "UPDATE EXTENSIONS")
+    assert page.status_code == 400 and "only a SELECT may run here, not UPDATE EXTENSIONS" in page.text
+    api = _api(limited, "UPDATE EXTENSIONS")
+    assert api.status_code == 400 and "not UPDATE EXTENSIONS" in api.json()["error"]["message"]
+
+
 def test_a_form_without_the_csrf_token_is_refused(web_hub):
     response = web_hub.client("admin").post("/sql", data={"sql": "SELECT 1", "action": "run"})
     assert response.status_code == 403
@@ -120,7 +186,13 @@ def test_the_api_runs_a_select_with_a_token(web_hub):
         "/api/v1/sql", json={"sql": "SELECT 1 AS one, 'a' AS letter"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 200
-    assert response.json() == {"columns": ["one", "letter"], "rows": [[1, "a"]], "row_count": 1, "truncated": False}
+    assert response.json() == {
+        "columns": ["one", "letter"],
+        "rows": [[1, "a"]],
+        "row_count": 1,
+        "truncated": False,
+        "truncated_by": None,
+    }
     event = events(web_hub.data_dir, actor="analyst", action="query", limit=1)[0]
     assert event.channel == "api" and event.details["sql"] == "SELECT 1 AS one, 'a' AS letter"
     refused = client.post(

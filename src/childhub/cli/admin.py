@@ -39,7 +39,13 @@ def sql(
     settings = settings_for()
     store = store_for(data_dir)
     try:
-        result = store.query(query, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit)
+        result = store.query(
+            query,
+            timeout_seconds=settings.query_timeout_seconds,
+            row_limit=settings.query_row_limit,
+            byte_limit=settings.query_byte_limit,
+            memory_mb=settings.query_memory_mb,
+        )
     except QueryError as refused:
         _audit(store.data_dir, "query", details={"sql": query, "refused": str(refused), "format": output.value})
         raise
@@ -56,7 +62,7 @@ def sql(
     else:
         typer.echo(result.to_text(output.value), nl=False)
     if result.truncated:
-        typer.echo(f"(only the first {settings.query_row_limit:,} rows are shown)", err=True)
+        typer.echo(f"({result.note()})", err=True)
 
 
 def status(data_dir: DataDirOption = None) -> None:

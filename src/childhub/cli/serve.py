@@ -11,6 +11,7 @@ from childhub.cli.options import DataDirOption, Size, date_or_today, settings_fo
 from childhub.cli.output import with_progress
 
 if TYPE_CHECKING:
+    from childhub.settings import Settings
     from childhub.store import Store
 
 
@@ -57,6 +58,7 @@ def _serve(store: Store, host: str, port: int) -> None:
 
     from childhub.errors import StoreError
     from childhub.hub import refresh_and_publish
+    from childhub.settings import PLAIN_HTTP_ADVICE
     from childhub.web import create_app
 
     try:  # bring the readers up to date (after a crash before a publish, too), unless a writer is busy
@@ -64,7 +66,22 @@ def _serve(store: Store, host: str, port: int) -> None:
             refresh_and_publish(store, conn)
     except StoreError as busy:
         typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
+    settings = settings_for(store.data_dir)
     typer.echo("Counting what the overview and indicator pages show...")
-    app = create_app(settings_for(store.data_dir), warm_first=True)
+    app = create_app(settings, warm_first=True)
     typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if settings.sign_in_refused_over_http(host) and not settings.trusted_proxies:
+        typer.echo(
+            f"note: {host} is a network address and this is plain HTTP: browsers elsewhere will not keep the "
+            f"sign-in cookies (they are Secure), so signing in will not work from them. To use it from other "
+            f"computers, {PLAIN_HTTP_ADVICE}.",
+            err=True,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's options for proxies: believe X-Forwarded-For and -Proto only from ``settings.trusted_proxies``
+    (uvicorn itself would believe them from 127.0.0.1), so a sign-in is throttled by its real address."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}

@@ -94,10 +94,20 @@ class Store:
         with self.reader() as conn:
             return conn.execute("SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name").fetchall()
 
-    def query(self, sql: str, *, timeout_seconds: float, row_limit: int) -> QueryResult:
+    def query(
+        self, sql: str, *, timeout_seconds: float, row_limit: int, byte_limit: int, memory_mb: int
+    ) -> QueryResult:
         """Run an analyst's single SELECT, sandboxed and limited; raise QueryError if refused."""
-        with self.reader() as conn:
-            return run_query(conn, sql, timeout_seconds=timeout_seconds, row_limit=row_limit)
+        with self.reader():  # the store is there and no writer holds it (said as every reader says it)
+            return run_query(
+                self.database_path,
+                sql,
+                timeout_seconds=timeout_seconds,
+                row_limit=row_limit,
+                byte_limit=byte_limit,
+                memory_mb=memory_mb,
+                data_dir=self.data_dir,
+            )
 
     @contextmanager
     def _write_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -242,6 +252,19 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
         # (a second connection to the same file in this process shares the instance, already locked)
         conn.execute("SET enable_progress_bar = false")
         conn.execute("SET lock_configuration = true")
+    return conn
+
+
+def open_for_query(path: Path, *, memory_mb: int) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the store or a snapshot for one analyst's query, in that query's own
+    process (``store.query``): cut off from files and network, using at most ``memory_mb`` of memory."""
+    import duckdb
+
+    try:
+        conn = duckdb.connect(str(path), read_only=True, config={**_READER_CONFIG, "memory_limit": f"{memory_mb}MB"})
+    except duckdb.Error as exc:
+        raise StoreError(f"could not open the data to query: {str(exc).splitlines()[0]}") from exc
+    conn.execute("SET enable_progress_bar = false")  # its output is the caller's terminal
     return conn
 
 

@@ -188,9 +188,15 @@ async def csrf_protected(request: Request, signed: Signed = Depends(signed_in)) 
     if sent is None:
         form = await request.form()
         sent = str(form.get(CSRF_FIELD, ""))
-    if not signed.csrf_token or not hmac.compare_digest(sent, signed.csrf_token):
+    if not signed.csrf_token or not same_token(sent, signed.csrf_token):
         raise Forbidden("the form was out of date or not sent from this site; reload the page and try again")
     return signed
+
+
+def same_token(sent: str, expected: str) -> bool:
+    """Whether ``sent`` is ``expected``, compared in constant time; any text may be sent (compared as
+    UTF-8 bytes: ``hmac.compare_digest`` refuses non-ASCII str)."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def audit(

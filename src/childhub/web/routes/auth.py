@@ -6,7 +6,6 @@ with the name that was tried) and every sign-out is written to the audit log, wi
 
 from __future__ import annotations
 
-import hmac
 import secrets
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from childhub.accounts import SESSION_HOURS, SignInRefused
 from childhub.audit import record
+from childhub.settings import PLAIN_HTTP_ADVICE
 from childhub.web.deps import (
     EVERY_ROLE,
     SESSION_COOKIE,
@@ -24,12 +24,19 @@ from childhub.web.deps import (
     open_to_anyone,
     render,
     require,
+    same_token,
 )
 
 router = APIRouter(include_in_schema=False)
 OPEN = [Depends(open_to_anyone)]  # signing in: for anyone
 SIGNED_IN = [Depends(require(*EVERY_ROLE))]  # signing out: for anyone signed in
 LOGIN_CSRF_COOKIE = "childhub_login_csrf"
+_PLAIN_HTTP = (
+    "Signing in cannot work at http://{host}: childhub's sign-in cookies are marked Secure, and a browser keeps "
+    "Secure cookies over plain HTTP only from its own computer (localhost). Ask whoever runs childhub to "
+    + PLAIN_HTTP_ADVICE
+    + "."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,6 +44,13 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
+
+
+def _plain_http(request: Request) -> str | None:
+    """Why signing in cannot work, when the browser reached childhub over plain HTTP at a network address."""
+    if request.url.scheme == "http" and context(request).settings.sign_in_refused_over_http(request.url.hostname):
+        return _PLAIN_HTTP.format(host=request.url.hostname)
+    return None
 
 
 def _login_page(request: Request, next_path: str, message: str | None = None, status_code: int = 200) -> Response:
@@ -57,7 +71,7 @@ def _login_page(request: Request, next_path: str, message: str | None = None, st
 
 @router.get("/login", response_class=HTMLResponse, dependencies=OPEN)
 def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002 - the query parameter's name
-    return _login_page(request, _safe_next(next))
+    return _login_page(request, _safe_next(next), _plain_http(request))
 
 
 @router.post("/login", dependencies=OPEN)
@@ -70,8 +84,9 @@ def login(
 ) -> Response:
     ctx = context(request)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, login_csrf):
-        return _login_page(request, _safe_next(next_path), "The form was out of date; please sign in again.", 400)
+    if not cookie or not same_token(login_csrf, cookie):
+        stale = _plain_http(request) or "The form was out of date; please sign in again."
+        return _login_page(request, _safe_next(next_path), stale, 400)
     client = request.client.host if request.client else "unknown"
     name = username.strip()
     try:

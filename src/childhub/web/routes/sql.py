@@ -1,9 +1,10 @@
 """The SQL console: one read-only SELECT over the published snapshot, time- and row-limited.
 
-The query runs through ``childhub.store.query.run_query`` on a fresh cursor of the snapshot's
-read-only connection, which is cut off from files, the network and extensions: anything but a
-single SELECT (``COPY``, ``ATTACH``, ``INSTALL``, writes, several statements) is refused, and so is
-reading a file. The result is shown as a table and can be downloaded as CSV or Excel. Every query,
+The query runs through ``childhub.store.run_query``: in a process of its own, on a read-only
+connection to the snapshot that is cut off from files, the network and extensions, killed at the
+time limit, and sending back at most the row and byte limits. Anything but a single SELECT
+(``COPY``, ``ATTACH``, ``INSTALL``, writes, several statements) is refused, and so is reading a file
+or a setting. The result is shown as a table and can be downloaded as CSV or Excel. Every query,
 refused or not, is audited with its SQL. For admins and analysts only.
 """
 
@@ -29,7 +30,7 @@ api_router = APIRouter(prefix="/api/v1", tags=["sql"], dependencies=[Depends(req
 
 
 def _run(request: Request, signed: Signed, sql: str, fmt: str = "table") -> QueryResult:
-    """Run ``sql`` on a fresh, prepared cursor of the snapshot and audit it, refused or not."""
+    """Run ``sql`` over the snapshot, with the facts prepared, in a process of its own; audit it, refused or not."""
     from childhub.facts import prepare
 
     settings = context(request).settings
@@ -38,14 +39,16 @@ def _run(request: Request, signed: Signed, sql: str, fmt: str = "table") -> Quer
             raise QueryError("query refused: write a SELECT first")
         if len(sql) > MAX_SQL_CHARACTERS:
             raise QueryError(f"query refused: it is longer than {MAX_SQL_CHARACTERS:,} characters")
-        cursor = context(request).served.current().conn.cursor()
-        try:
-            prepare(cursor)
-            result = run_query(
-                cursor, sql, timeout_seconds=settings.query_timeout_seconds, row_limit=settings.query_row_limit
-            )
-        finally:
-            cursor.close()
+        result = run_query(
+            context(request).served.current().path,
+            sql,
+            timeout_seconds=settings.query_timeout_seconds,
+            row_limit=settings.query_row_limit,
+            byte_limit=settings.query_byte_limit,
+            memory_mb=settings.query_memory_mb,
+            data_dir=settings.data_dir,
+            prepare=prepare,
+        )
     except QueryError as error:
         audit(request, signed, "query", sql=sql, refused=str(error), format=fmt)
         raise
@@ -87,6 +90,7 @@ def _page(request: Request, signed: Signed, sql: str, result: QueryResult | None
         listing=_tables(request),
         timeout=settings.query_timeout_seconds,
         row_limit=settings.query_row_limit,
+        result_mb=settings.query_result_mb,
     )
 
 
@@ -125,4 +129,5 @@ def run_json(request: Request, body: SqlRequest, signed: Signed = Depends(csrf_p
         "rows": [[record[column] for column in result.columns] for record in records],
         "row_count": len(result.rows),
         "truncated": result.truncated,
+        "truncated_by": result.truncated_by,
     }
