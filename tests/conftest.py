@@ -205,17 +205,47 @@ class TinyAuthority:
         return Store(data_dir)
 
 
-@pytest.fixture(scope="session")
-def tiny_authority(tmp_path_factory) -> TinyAuthority:
-    """The suite's one synthetic authority (seed 5, as at 31 March 2026), generated, ingested and linked once."""
-    from childhub.hub import ingest, link
-    from childhub.synth import generate, mapping_files
+def built_once(tmp_path_factory, worker_id: str, name: str, build) -> Path:
+    """The folder ``name``, made by ``build(folder)`` once per test run however many workers ask for it.
 
-    root = tmp_path_factory.mktemp("tiny")
-    made = generate("tiny", TINY_SEED, TINY_AS_AT, root / "authority")
-    store = Store(root / "store")
-    reports = ingest(store, [made.extracts], mapping_files=mapping_files())
-    return TinyAuthority(TINY_SEED, TINY_AS_AT, root / "authority", store, tuple(reports), link(store))
+    Under pytest-xdist each worker has its own temporary folder; the first to ask builds in the folder they
+    share (a file lock makes the others wait), and the rest reuse it. Run alone, it builds in its own.
+    """
+    import fcntl
+
+    if worker_id == "master":
+        folder = tmp_path_factory.getbasetemp() / name
+        build(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
+            (folder / ".built").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_authority(tmp_path_factory, worker_id) -> TinyAuthority:
+    """The suite's one synthetic authority (seed 5, as at 31 March 2026), generated, ingested and linked once
+    per run (shared by the workers: read it, never write to it; ``copy`` gives a store of one's own)."""
+    import pickle
+
+    def build(root: Path) -> None:
+        from childhub.hub import ingest, link
+        from childhub.synth import generate, mapping_files
+
+        made = generate("tiny", TINY_SEED, TINY_AS_AT, root / "authority")
+        store = Store(root / "store")
+        reports = ingest(store, [made.extracts], mapping_files=mapping_files())
+        (root / "made.pickle").write_bytes(pickle.dumps((tuple(reports), link(store))))
+
+    root = built_once(tmp_path_factory, worker_id, "tiny", build)
+    reports, linked = pickle.loads((root / "made.pickle").read_bytes())
+    return TinyAuthority(TINY_SEED, TINY_AS_AT, root / "authority", Store(root / "store"), reports, linked)
 
 
 # --- the web app ---------------------------------------------------------------------------------
@@ -307,22 +337,30 @@ def csrf_of(client) -> str:
 
 
 @pytest.fixture(scope="session")
-def web_hub(tmp_path_factory) -> WebHub:
-    """One tiny authority for every web test (as at today, so cases open today exist)."""
+def web_hub(tmp_path_factory, worker_id) -> WebHub:
+    """One tiny authority for every web test (as at today, so cases open today exist): generated, ingested and
+    linked once per run, then copied, so each worker's app, accounts and audit log are its own."""
     from childhub.accounts import Accounts
-    from childhub.hub import ingest, link
-    from childhub.synth import generate, mapping_files
 
-    folder = tmp_path_factory.mktemp("web")
     as_at = date.today()
-    authority = generate("tiny", 11, as_at, folder / "authority")
+
+    def build(root: Path) -> None:
+        from childhub.hub import ingest, link
+        from childhub.synth import generate, mapping_files
+
+        authority = generate("tiny", 11, as_at, root / "authority")
+        store = Store(root / "store")
+        ingest(store, [authority.extracts], mapping_files=mapping_files())
+        link(store)
+        (store.data_dir / "authority.yml").write_text(
+            "name: Ashmere (test)\npopulation_0_17: 2000\ntargets:\n  re_referrals_12m: {target: 20, tolerance: 3}\n",
+            "utf-8",
+        )
+
+    shared = built_once(tmp_path_factory, worker_id, "web", build)
+    folder = tmp_path_factory.mktemp("web")
+    shutil.copytree(shared / "store", folder / "store", ignore=shutil.ignore_patterns("*.lock"))
     hub = WebHub(folder / "store", as_at)
-    ingest(hub.store, [authority.extracts], mapping_files=mapping_files())
-    link(hub.store)
-    (hub.data_dir / "authority.yml").write_text(
-        "name: Ashmere (test)\npopulation_0_17: 2000\ntargets:\n  re_referrals_12m: {target: 20, tolerance: 3}\n",
-        "utf-8",
-    )
     with hub.store.reader() as conn:
         from childhub.facts import prepare
 
