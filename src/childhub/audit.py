@@ -13,9 +13,10 @@ after their edit is caught only against a copy of the newest hash kept elsewhere
 prints it: keep it with each backup).
 
 Children. An event names the children it concerns (``children``, their child keys): one key for a
-child's page, every key of a list or export up to ``MAX_CHILD_KEYS`` (the rest are counted in the
-event's details as ``children_not_recorded``), so "who looked at C2964?" is ``events(child="C2964")``.
-A ``view_child`` event's subject is its child's key, so it names that child without being told.
+child's page, every key of a list or export up to ``MAX_CHILD_KEYS`` (the first in key order; the
+rest are counted in the event's details as ``children_not_recorded``), so "who looked at C2964?" is
+``events(child="C2964")``. A ``view_child`` event's subject is its child's key, so it names that child
+without being told.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ from typing import Any
 from childhub.store import HubDatabase, utc_now
 
 ONE_CHILD_ACTIONS = ("view_child",)  # actions whose subject is the child key of the child seen
-MAX_CHILD_KEYS = 100_000  # child keys recorded for one event; a bigger export counts the rest
+# Child keys recorded for one event; a bigger list or export names its first keys and counts the rest. The
+# index's insert trigger checks each key against the event's whole key list, so writing an event costs time
+# in the square of its keys while it holds the hub database's lock: 2,000 keys 0.26 s, 10,000 keys 8.4 s,
+# 100,000 keys 516 s (measured; docs/security/audit.md).
+MAX_CHILD_KEYS = 2_000
 GENESIS_HASH = "0" * 64  # the previous hash of the first event
 # An audit row's content as its hash covers it (the expression migration 0002 and its trigger use).
 _CONTENT = (

@@ -42,7 +42,7 @@ def test_an_analyst_counts_children_in_need_by_age_band(web_hub):
     assert 'data-chart="cohort-chart"' in page and '<script type="application/json" id="cohort-chart">' in page
     assert "/cohorts/children?population=children_in_need" in page
     event = events(web_hub.data_dir, actor="analyst", action="cohort", limit=1)[0]
-    assert event.subject.startswith("Children in need") and event.details["children"] == expected
+    assert event.subject.startswith("Children in need") and event.child_count == expected
 
 
 def test_the_api_gives_the_same_counts_as_json(web_hub):

@@ -205,9 +205,12 @@ def audit(
     action: str,
     subject: str | None = None,
     child_count: int | None = None,
+    *,
+    children: Iterable[str] = (),
     **details: Any,
 ) -> None:
-    """Record in the audit log that ``signed`` did ``action`` (a view, search, export or query)."""
+    """Record in the audit log that ``signed`` did ``action`` (a view, search, export or query), naming the
+    ``children`` (child keys) it showed: every key of a list or download, up to ``childhub.audit``'s cap."""
     from childhub.audit import record
 
     record(
@@ -219,6 +222,7 @@ def audit(
         subject=subject,
         child_count=child_count,
         details={"path": request.url.path, **details},
+        children=children,
     )
 
 

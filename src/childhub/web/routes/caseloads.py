@@ -152,6 +152,7 @@ def caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
         signed,
         "view_caseloads",
         child_count=len(unallocated),
+        children=[row["child_key"] for row in unallocated],
         as_at=as_at.isoformat(),
         workers=len(worker_list),
     )

@@ -18,9 +18,11 @@ from childhub.cohorts import (
     GROUPINGS,
     PERIODS,
     POPULATIONS,
+    CohortChildren,
     CohortQuery,
     cohort_children,
     count_cohort,
+    definitions,
     filter_choices,
 )
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
@@ -39,6 +41,12 @@ def _count(request: Request, query: CohortQuery):
     return count_cohort(context(request).served.current().cursor(), query)
 
 
+def _child_keys(listed: CohortChildren) -> list[str]:
+    """The child keys of a cohort's listed children (their ``child_key`` column)."""
+    position = list(definitions().child_columns).index("child_key")
+    return [row[position] for row in listed.rows]
+
+
 def _link(path: str, query: CohortQuery, **extra: str) -> str:
     return f"{path}?{urlencode({**query.parameters(), **extra})}"
 
@@ -47,7 +55,7 @@ def _link(path: str, query: CohortQuery, **extra: str) -> str:
 def cohorts(request: Request, query: Cohort, signed: Signed = Depends(signed_in)):
     snapshot = context(request).served.current()
     result = _count(request, query)
-    audit(request, signed, "cohort", subject=query.describe(), cohort=query.parameters(), children=result.children)
+    audit(request, signed, "cohort", subject=query.describe(), child_count=result.children, cohort=query.parameters())
     choices = snapshot.memo("cohort_filter_choices", lambda: filter_choices(snapshot.cursor()))
     columns, rows = result.table()
     chart_rows = [[" / ".join(row.groups) or "All", row.children, result.share(row)] for row in result.rows]
@@ -81,8 +89,9 @@ def children(request: Request, query: Cohort, signed: Signed = Depends(signed_in
         "view_children",
         subject=query.describe(),
         child_count=len(listed.rows),
+        children=_child_keys(listed),
         cohort=query.parameters(),
-        children=listed.total,
+        cohort_size=listed.total,
     )
     return render(
         request,
@@ -109,16 +118,18 @@ def export(
     if rows == "children":
         listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_DOWNLOADED)
         columns, lines, child_count = list(listed.columns), listed.rows, len(listed.rows)
+        keys = _child_keys(listed)
     else:
         result = _count(request, query)
         columns, lines = result.table()
-        child_count = None
+        child_count, keys = None, []
     audit(
         request,
         signed,
         "export_cohort",
         subject=query.describe(),
         child_count=child_count,
+        children=keys,
         cohort=query.parameters(),
         format=format,
         rows=rows,
@@ -131,5 +142,5 @@ def export(
 def cohorts_json(request: Request, query: Cohort, signed: Signed = Depends(signed_in)) -> dict:
     """A cohort's counts by its groupings (the same parameters as the cohort builder page), as JSON."""
     result = _count(request, query)
-    audit(request, signed, "cohort", subject=query.describe(), cohort=query.parameters(), children=result.children)
+    audit(request, signed, "cohort", subject=query.describe(), child_count=result.children, cohort=query.parameters())
     return result.as_dict()

@@ -23,7 +23,14 @@ def family_for(request: Request, signed: Signed, family_id: int) -> dict[str, An
     found = family(cursor, family_id, child_filter(signed, "('C' || m.child_id)"))
     if found is None or not found["visible"]:
         raise NotFound(NOT_FOUND)
-    audit(request, signed, "view_family", subject=str(family_id), child_count=found["visible"])
+    audit(
+        request,
+        signed,
+        "view_family",
+        subject=str(family_id),
+        child_count=found["visible"],
+        children=[member["child_key"] for member in found["members"]],
+    )
     return found
 
 

@@ -193,8 +193,11 @@ def indicator_json(
 # --- the children behind the number ---------------------------------------------------------
 
 
-def children_behind(request: Request, signed: Signed, indicator_id: str, as_at: date, part: str) -> dict[str, Any]:
-    """The rows behind a figure that ``signed`` may see, how many are hidden, audited as a view of children."""
+def children_behind(
+    request: Request, signed: Signed, indicator_id: str, as_at: date, part: str, shown: int | None = None
+) -> dict[str, Any]:
+    """The rows behind a figure that ``signed`` may see, how many are hidden, audited as a view of children
+    (naming the children of the first ``shown`` rows, or of every row)."""
     ind = known_indicator(indicator_id)
     snapshot = context(request).served.current()
     rows = snapshot.memo(
@@ -224,6 +227,7 @@ def children_behind(request: Request, signed: Signed, indicator_id: str, as_at: 
         "view_children",
         subject=ind.id,
         child_count=children,
+        children=[row["child_key"] for row in visible[:shown]],
         part=part,
         as_at=as_at.isoformat(),
         rows=len(visible),
@@ -249,7 +253,7 @@ def children_page(
     signed: Signed = Depends(signed_in),
 ):
     """The children behind the figure, in the user's scope, each linking to their record."""
-    found = children_behind(request, signed, indicator_id, as_at or date.today(), part)
+    found = children_behind(request, signed, indicator_id, as_at or date.today(), part, ROWS_SHOWN)
     columns = [c for c in found["rows"][0] if c not in ("child_key", "child_id")] if found["rows"] else []
     return render(
         request,

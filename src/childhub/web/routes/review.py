@@ -31,8 +31,29 @@ def queue_for(request: Request, signed: Signed) -> dict:
     labels = snapshot.memo(("review", "labels"), lambda: review_labels(cursor))
     pairs = review_pairs(cursor, "open", QUEUE_LENGTH, labels)
     decided = review_pairs(cursor, "decided", RECENT, labels)
-    audit(request, signed, "view_review_queue", child_count=2 * len(pairs), pairs=len(pairs))
+    audit(
+        request,
+        signed,
+        "view_review_queue",
+        child_count=2 * len(pairs),
+        children=_child_keys(cursor, [*pairs, *decided]),
+        pairs=len(pairs),
+        decided=len(decided),
+    )
     return {"pairs": pairs, "decided": decided}
+
+
+def _child_keys(cursor, pairs: list[dict]) -> list[str]:
+    """The child keys of the records in ``pairs`` as the facts know them (a record not linked has the key
+    ``system:record``)."""
+    records = [f"{side['source_system']}:{side['source_record_id']}" for p in pairs for side in (p["left"], p["right"])]
+    if not records:
+        return []
+    found = cursor.execute(
+        "SELECT DISTINCT child_key FROM fact_person WHERE list_contains(?, source_system || ':' || person_id)",
+        [records],
+    )
+    return [key for (key,) in found.fetchall()]
 
 
 def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:

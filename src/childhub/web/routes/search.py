@@ -27,7 +27,14 @@ def search_for(request: Request, signed: Signed, q: str) -> dict[str, Any]:
     cursor = snapshot.cursor()
     scorer = snapshot.memo(("search", "scorer"), lambda: latest_scorer(cursor))
     results = search(cursor, scorer, query, child_filter(signed, "p.child_key"), system_name=service_name)
-    audit(request, signed, "search", child_count=len(results), query=query.text)
+    audit(
+        request,
+        signed,
+        "search",
+        child_count=len(results),
+        children=[result["child_key"] for result in results],
+        query=query.text,
+    )
     return {"query": query.text, "results": results, "problems": query.problems}
 
 
