@@ -30,3 +30,18 @@ def counts(store: Store) -> dict[str, int]:
             ).fetchall()
         ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def counts_on(conn) -> dict[str, int]:
+    """``counts`` on an open connection (the writer's, say), in one query."""
+    tables = [
+        t
+        for (t,) in conn.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns "
+            "WHERE column_name = 'batch_id' AND table_schema = 'main' ORDER BY 1"
+        ).fetchall()
+    ]
+    if not tables:
+        return {}
+    query = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM main.\"{t}\"" for t in tables)
+    return dict(conn.execute(query).fetchall())
