@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from childhub.store import Store
+from childhub.store import Store, quote_identifier
 
 CHILDHUB = [sys.executable, "-m", "childhub"]
 
@@ -43,5 +43,5 @@ def counts_on(conn) -> dict[str, int]:
     ]
     if not tables:
         return {}
-    query = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM main.\"{t}\"" for t in tables)
-    return dict(conn.execute(query).fetchall())
+    counted = ", ".join(f"(SELECT count(*) FROM main.{quote_identifier(t)})" for t in tables)
+    return dict(zip(tables, conn.execute(f"SELECT {counted}").fetchone(), strict=True))

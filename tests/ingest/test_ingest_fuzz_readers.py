@@ -315,7 +315,6 @@ class Reader:
     mutate: Callable[[object, random.Random], bytes] = mutate_bytes
     mappings: Callable[[Path], list[Path]] = lambda authority: []
     extract_date: date | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def cin_seeds(authority: Path) -> list[tuple[str, object]]:
