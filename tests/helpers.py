@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from childhub.store import Store
+from childhub.store import Store, quote_identifier
 
 CHILDHUB = [sys.executable, "-m", "childhub"]
 
@@ -30,3 +30,18 @@ def counts(store: Store) -> dict[str, int]:
             ).fetchall()
         ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def counts_on(conn) -> dict[str, int]:
+    """``counts`` on an open connection (the writer's, say), in one query."""
+    tables = [
+        t
+        for (t,) in conn.execute(
+            "SELECT DISTINCT table_name FROM information_schema.columns "
+            "WHERE column_name = 'batch_id' AND table_schema = 'main' ORDER BY 1"
+        ).fetchall()
+    ]
+    if not tables:
+        return {}
+    counted = ", ".join(f"(SELECT count(*) FROM main.{quote_identifier(t)})" for t in tables)
+    return dict(zip(tables, conn.execute(f"SELECT {counted}").fetchone(), strict=True))

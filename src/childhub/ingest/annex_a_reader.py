@@ -31,7 +31,7 @@ from typing import Any
 
 from childhub.annex_a import AnnexAColumn, AnnexATemplate, CodeSet, template, versions
 from childhub.annex_a.templates import compact_key, reduced_key, spaced_key
-from childhub.errors import IngestError
+from childhub.ingest.guard import worksheet_rows
 from childhub.ingest.model import Problem
 
 HEADER_SCAN_ROWS = 10  # title rows allowed above the header row, plus the header row itself
@@ -158,7 +158,7 @@ def read_annex_a(path: Path, workbook: Any) -> AnnexARead:
     result = AnnexARead(file=Path(path).name)
     for worksheet in workbook.worksheets:
         sheet_name = str(worksheet.title)
-        rows = _sheet_rows(result.file, worksheet)
+        rows = worksheet_rows(result.file, worksheet)
         head = list(islice(rows, HEADER_SCAN_ROWS))
         found = _recognise(sheet_name, head, catalogue)
         if found is None:
@@ -189,14 +189,6 @@ def read_annex_a(path: Path, workbook: Any) -> AnnexARead:
             list_read.problems.insert(0, Problem(result.file, None, None, sheet_name, note, "warning"))
         result.lists.append(list_read)
     return result
-
-
-def _sheet_rows(file: str, worksheet: Any) -> Iterator[tuple[Any, ...]]:
-    """The sheet's rows from row 1, each a tuple of cell values; a broken sheet is one error."""
-    try:
-        yield from worksheet.iter_rows(min_row=1, values_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a malformed sheet
-        raise IngestError(f"{file}: sheet {worksheet.title!r} could not be read ({error})") from None
 
 
 def _numbered(rows: Iterator[tuple[Any, ...]], start: int) -> Iterator[tuple[int, tuple[Any, ...]]]:

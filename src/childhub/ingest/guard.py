@@ -201,7 +201,31 @@ def _refuse(path: Path, problem: str) -> IngestError:
     return IngestError(" ".join(f"{path.name}: {problem}".split()))
 
 
+def worksheet_rows(file: str, worksheet) -> Iterator[tuple]:
+    """A worksheet's rows from row 1, each a tuple of cell values (openpyxl reads a sheet as it goes).
+
+    A sheet damaged part-way (XML that is not well-formed, a part openpyxl cannot make sense of)
+    is one ``IngestError`` naming the file, the sheet and the row where reading stopped.
+    """
+    read = 0
+    try:
+        for values in worksheet.iter_rows(min_row=1, values_only=True):
+            yield values
+            read += 1
+    except Exception as error:  # openpyxl raises many kinds on a damaged sheet
+        raise IngestError(
+            f"{file}: sheet {worksheet.title!r} is damaged at row {read + 1} ({_reason(error)}): "
+            "open it in Excel and save it again"
+        ) from None
+
+
+# Errors that say where a library tripped, not what is wrong with the file: never shown as they are.
+_LIBRARY_INTERNAL = (TypeError, AttributeError, KeyError, IndexError, AssertionError, LookupError, NameError)
+
+
 def _reason(error: BaseException) -> str:
+    if isinstance(error, _LIBRARY_INTERNAL):
+        return "a part of it is not as Excel writes it"
     text = str(error).strip().splitlines()
     reason = text[0] if text else type(error).__name__
     return reason if len(reason) <= 200 else reason[:199] + "…"

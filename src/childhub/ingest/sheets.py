@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from pathlib import Path
 
-from childhub.ingest.guard import open_workbook
+from childhub.ingest.guard import open_workbook, worksheet_rows
 from childhub.ingest.mapping import Mapping, normalise_header
 from childhub.ingest.tabular import Staged, stage_rows
 
@@ -46,7 +46,7 @@ def sheet_for_mapping(path: Path, mappings: tuple[Mapping, ...]) -> tuple[Mappin
     workbook = open_workbook(path)
     try:
         for sheet in workbook.worksheets:
-            found = _header(sheet.iter_rows(values_only=True))
+            found = _header(worksheet_rows(path.name, sheet))
             if found is None:
                 continue
             present = {normalise_header(h) for h in found[1] if h}
@@ -62,7 +62,7 @@ def sheet_for_mapping(path: Path, mappings: tuple[Mapping, ...]) -> tuple[Mappin
 def stage_sheet(conn, path: Path, sheet_name: str, table: str, file_label: str) -> Staged:
     workbook = open_workbook(path)
     try:
-        rows = workbook[sheet_name].iter_rows(values_only=True)
+        rows = worksheet_rows(path.name, workbook[sheet_name])
         header_row, header = _header(rows)
         width = len(header)
         staged_rows = []
