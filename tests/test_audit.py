@@ -254,3 +254,43 @@ def test_a_migration_another_process_applied_meanwhile_is_skipped(tmp_path):
 
     database._migrate(Racing())
     assert seen and verify(tmp_path).intact and verify(tmp_path).events == 2
+
+
+def test_people_signing_in_at_once_from_one_address_are_not_throttled(tmp_path):
+    # An office behind one address: 30 right passwords checked at the same moment. Attempts being checked
+    # count against their own account (so parallel guesses at one account cannot slip under its limit),
+    # not against the address, whose limit counts failures decided.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from childhub.accounts import MAX_CLIENT_FAILURES, Accounts
+
+    accounts = Accounts(tmp_path)
+    names = [f"worker{number}" for number in range(MAX_CLIENT_FAILURES + 10)]
+    for name in names:
+        accounts.add(name, "analyst", "correct horse battery staple")
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        signed = list(pool.map(lambda name: accounts.sign_in(name, "correct horse battery staple", "10.0.0.1"), names))
+    assert len(signed) == len(names)
+
+
+def test_parallel_guesses_at_one_account_are_held_to_its_limit(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from childhub.accounts import MAX_FAILURES, Accounts, SignInRefused
+
+    accounts = Accounts(tmp_path)
+    accounts.add("target", "analyst", "correct horse battery staple")
+
+    def guess(number: int) -> str:
+        try:
+            accounts.sign_in("target", f"wrong guess {number}", f"10.0.0.{number}")
+        except SignInRefused as refused:
+            return str(refused)
+        return "in"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, range(12)))
+    assert "in" not in answers
+    with pytest.raises(SignInRefused, match="too many failed sign-ins"):
+        accounts.sign_in("target", "correct horse battery staple", "10.0.0.99")
+    assert sum("too many" in answer for answer in answers) >= 12 - MAX_FAILURES

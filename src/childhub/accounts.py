@@ -34,6 +34,7 @@ ROLES: tuple[Role, ...] = ("admin", "analyst", "manager", "practitioner", "scrut
 SESSION_HOURS = 8
 MAX_FAILURES = 5  # for one account
 MAX_CLIENT_FAILURES = 20  # from one client address, whatever the accounts tried
+_CHECKING = 2  # login_attempt.succeeded while the password is being checked (0 failed, 1 succeeded)
 THROTTLE_MINUTES = 15
 MIN_PASSWORD_LENGTH = 12
 
@@ -191,18 +192,23 @@ class Accounts:
         with self.db.connect() as conn:
             by_account, by_client = conn.execute(
                 "SELECT "
-                "(SELECT count(*) FROM login_attempt WHERE username = ? AND attempted_at >= ? AND NOT succeeded), "
-                "(SELECT count(*) FROM login_attempt WHERE client = ? AND attempted_at >= ? AND NOT succeeded)",
+                "(SELECT count(*) FROM login_attempt WHERE username = ? AND attempted_at >= ? AND succeeded <> 1), "
+                "(SELECT count(*) FROM login_attempt WHERE client = ? AND attempted_at >= ? AND succeeded = 0)",
                 [username, since, client, since],
             ).fetchone()
             throttled = by_account >= MAX_FAILURES or by_client >= MAX_CLIENT_FAILURES
-            # Counted and recorded as a failure in one transaction, so parallel guesses cannot all slip
-            # under the limit; a right password turns it into a success below.
+            # Counted and recorded in one transaction as being checked (succeeded = 2), which the account's
+            # limit counts as a failure, so parallel guesses at one account cannot all slip under it; the
+            # address's limit counts only failures decided, so people signing in at once from one office
+            # (one address) are not refused while their passwords are checked. The check then settles it.
             attempt = conn.execute(
-                "INSERT INTO login_attempt VALUES (?, ?, ?, 0) RETURNING rowid", [utc_now(), username, client]
+                "INSERT INTO login_attempt VALUES (?, ?, ?, ?) RETURNING rowid",
+                [utc_now(), username, client, _CHECKING],
             ).fetchone()[0]
             row = conn.execute("SELECT * FROM account WHERE username = ?", [username]).fetchone()
         if throttled:
+            with self.db.connect() as conn:
+                conn.execute("UPDATE login_attempt SET succeeded = 0 WHERE rowid = ?", [attempt])
             raise SignInRefused(f"too many failed sign-ins; try again in {THROTTLE_MINUTES} minutes")
         hasher = _hasher()
         ok = False
@@ -217,6 +223,8 @@ class Accounts:
                 hasher.verify(_DUMMY_HASH(), password)
         ok = ok and not row["disabled"]
         if not ok:
+            with self.db.connect() as conn:
+                conn.execute("UPDATE login_attempt SET succeeded = 0 WHERE rowid = ?", [attempt])
             raise SignInRefused("the name or password is not right, or the account is disabled")
         with self.db.connect() as conn:
             conn.execute("UPDATE login_attempt SET succeeded = 1 WHERE rowid = ?", [attempt])
