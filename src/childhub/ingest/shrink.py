@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The share of a scope's rows below which a snapshot is refused, when the caller gives none (the
-# command line gives the setting ``Settings.shrink_refuse_below``, whose default is the same).
-SHRINK_REFUSE_BELOW = 0.5
+from childhub.settings import Settings
+
+# The share of a scope's rows below which a snapshot is refused, when the caller gives none: the
+# setting's own default (the command line passes ``Settings.shrink_refuse_below`` as set).
+SHRINK_REFUSE_BELOW: float = Settings.model_fields["shrink_refuse_below"].default
 # Scopes this small move by more than half in ordinary months (three children seeking asylum become
 # one); only their emptying is refused.
 SHRINK_CHECKED_FROM_ROWS = 10
