@@ -110,7 +110,9 @@ def context(request: Request) -> WebContext:
     return request.app.state.childhub
 
 
-def _client(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The address the request came from, as uvicorn gives it (a trusted proxy's forwarded one, or the
+    connection's own); "unknown" where there is none."""
     return request.client.host if request.client else "unknown"
 
 

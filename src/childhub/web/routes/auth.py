@@ -19,6 +19,7 @@ from childhub.web.deps import (
     SESSION_COOKIE,
     Signed,
     audit,
+    client_address,
     context,
     csrf_protected,
     open_to_anyone,
@@ -87,7 +88,7 @@ def login(
     if not cookie or not same_token(login_csrf, cookie):
         stale = _plain_http(request) or "The form was out of date; please sign in again."
         return _login_page(request, _safe_next(next_path), stale, 400)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     name = username.strip()
     try:
         token, session = ctx.accounts.sign_in(name, password, client)
@@ -126,7 +127,7 @@ def login(
 @router.post("/logout", dependencies=SIGNED_IN)
 def logout(request: Request, signed: Signed = Depends(csrf_protected)) -> Response:
     context(request).accounts.sign_out(request.cookies.get(SESSION_COOKIE, ""))
-    audit(request, signed, "sign_out", client=request.client.host if request.client else "unknown")
+    audit(request, signed, "sign_out", client=client_address(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
