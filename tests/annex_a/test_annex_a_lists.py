@@ -313,20 +313,14 @@ def test_list_4_outcome_read_from_what_followed_when_the_record_does_not_say(his
             cina_assessment_outcome_nfa="Y" if person == "P4" else None,
             cina_assessment_child_seen="Y" if person == "P4" else None,
         )
-    h.add(
-        "cin_plans",
-        cinp_cin_plan_id="CINP1",
-        cinp_referral_id="RP1",
-        cinp_person_id="P1",
-        cinp_cin_plan_start_date=date(2026, 1, 21),
-    )
-    h.add(
-        "cin_plans",
-        cinp_cin_plan_id="CINP3",
-        cinp_referral_id="RP3",
-        cinp_person_id="P3",
-        cinp_cin_plan_start_date=date(2026, 4, 5),
-    )
+    for person, start in (("P1", date(2026, 1, 21)), ("P3", date(2026, 4, 5))):
+        h.add(
+            "cin_plans",
+            cinp_cin_plan_id=f"CINP{person}",
+            cinp_referral_id=f"R{person}",
+            cinp_person_id=person,
+            cinp_cin_plan_start_date=start,
+        )
     listed = rows(h.store(), 4)
     assert {p: r["requires_social_care_support"] for p, r in listed.items()} == {
         "P1": "a) Yes",
