@@ -26,7 +26,8 @@ support AS (  -- when each child's plans and care began
     UNION ALL SELECT child_key, NULL, start_date FROM fact_cp_plan
     UNION ALL SELECT child_key, NULL, start_date FROM fact_cla_episode WHERE NOT short_break
 )
-SELECT a.*,
+SELECT a.assessment_id, a.referral_id, a.person_id, a.child_id, a.child_key, a.start_date, a.authorised_date,
+       a.child_seen, a.outcome_nfa, a.working_days, a.team_id, a.worker_id,
        (SELECT min(s.start_date) FROM support s
         WHERE s.child_key = a.child_key AND (s.referral_id IS NULL OR s.referral_id = a.referral_id)
           AND s.start_date >= a.start_date
