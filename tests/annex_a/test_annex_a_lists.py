@@ -7,9 +7,11 @@ drop-down text, dates as dates; a date known only by its collection year as "Don
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from childhub.annex_a.export import annex_a_rows
+import openpyxl
+
+from childhub.annex_a.export import annex_a_rows, write_annex_a
 
 AS_AT = date(2026, 3, 31)
 
@@ -128,7 +130,7 @@ def test_list_8_last_iro_contact_from_the_episode_or_a_review(history):
     }
 
 
-def test_list_8_a_check_the_ssda903_return_dates_by_its_year_end_is_written_as_that_year(history):
+def test_list_8_a_check_the_ssda903_return_dates_by_its_year_end_is_written_as_that_year(history, tmp_path):
     # The SSDA903 OC2 says only that a check was done in the collection year; ingest dates it 31 March.
     # P1: health assessment from OC2 2025-26 only -> "Done in the year 2025-26", never 31/03/2026.
     #     Dental: a real check on 10 May 2025 (in that year) and OC2 2025-26 -> the real date.
@@ -177,6 +179,13 @@ def test_list_8_a_check_the_ssda903_return_dates_by_its_year_end_is_written_as_t
         "P1": ("Done in the year 2025-26", date(2025, 5, 10)),
         "P2": ("Done in the year 2025-26", None),
     }
+    # In the workbook: the year as text where Ofsted's template has a date column, the real date as a date.
+    write_annex_a(h.store(), AS_AT, tmp_path / "annex_a.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "annex_a.xlsx")["List 8 - Children in Care"]
+    headers = [cell.value for cell in sheet[1]]
+    health, dental = headers.index("Date of Last Health Assessment"), headers.index("Date of Last Dental Check")
+    p1 = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "P1")
+    assert (p1[health], p1[dental]) == ("Done in the year 2025-26", datetime(2025, 5, 10))
 
 
 def test_list_8_placement_inside_or_outside_the_authority_by_its_postcode_district(history):
