@@ -560,8 +560,8 @@ def test_list_8_children_in_care_and_short_breaks_left_out(store):
         "C2",  # C2 since the first episode
         date(2025, 12, 10),
         None,  # review; no social work visits recorded
-        None,
-        None,  # permanence plan, IRO contact: no source
+        None,  # no care plan recorded
+        date(2025, 12, 10),  # the IRO chairs the statutory review: the last IRO contact
         date(2025, 7, 1),
         date(2025, 8, 1),
         2,  # the 1 Jun 2025 placement and the 1 Dec 2025 move
@@ -572,8 +572,8 @@ def test_list_8_children_in_care_and_short_breaks_left_out(store):
         "e) PR4: Private provision",
         "AB1 2CD",
         "SC123",
-        None,
-        None,  # placement location, LA of placement: no source
+        None,  # placement location: no home addresses recorded, so the authority's area is not known
+        None,  # LA of placement: no source
         1,
         1,  # missing 1 Oct 2025 (1 Dec 2024 is more than 12 months before); absent 5 Jan 2026
         "Y",
@@ -658,8 +658,8 @@ def test_list_11_adopters_is_empty_and_every_field_has_no_source(store):
 
 def test_unavailable_fields_say_no_source_or_no_value(store):
     fields = {(f.list_number, f.column_id): f for item in rows_by_list(store).values() for f in item.unavailable}
-    # No source in the canonical model: the permanence plan.
-    assert fields[(8, "permanence_plan")].reason == NO_SOURCE
+    # No source in the canonical model: the LA of placement.
+    assert fields[(8, "placement_la")].reason == NO_SOURCE
     # A source, but no row has a value: no CP visits were recorded.
     assert fields[(7, "date_of_last_statutory_visit")].reason == NO_VALUE
     assert fields[(7, "date_of_last_statutory_visit")].source == "fact_cp_visit.visit_date"
@@ -722,9 +722,9 @@ def test_empty_list_has_its_header_and_the_summary_names_unavailable_fields(stor
         8,
         "List 8 - Children in Care",
         3,
-        "What is the permanence plan for this child?",
+        "LA of Placement",
         NO_SOURCE,
-        "no fact gives a looked-after child's permanence plan (the canonical table cla_care_plan is read by none)",
+        "no source names the authority a placement is in (the SSDA903 return and the SSD give its postcode only)",
     ) in summary
     assert (
         7,

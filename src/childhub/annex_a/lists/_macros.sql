@@ -39,3 +39,24 @@ CREATE OR REPLACE TEMP MACRO annex_a_named(team, worker) AS
 -- recorded on the event.
 CREATE OR REPLACE TEMP MACRO annex_a_allocated(key, as_at, event_day, team, worker) AS
     coalesce(annex_a_allocation(key, as_at), annex_a_allocation(key, event_day), annex_a_named(team, worker));
+
+-- A date a source knows only by the collection year it fell in (a fact's date_is_proxy: the SSDA903 return
+-- dates such events by the year's end, 31 March), written as that year ("Done in the year 2025-26"), never as
+-- the 31 March it is not; a real date as the date. The value is text: the export writes an ISO date as a date.
+CREATE OR REPLACE TEMP MACRO annex_a_dated(day, is_proxy) AS
+    CASE WHEN day IS NULL THEN NULL
+         WHEN is_proxy THEN 'Done in the year ' || (year(day - INTERVAL 3 MONTH)) || '-'
+                            || right(CAST(year(day - INTERVAL 3 MONTH) + 1 AS VARCHAR), 2)
+         ELSE strftime(day, '%Y-%m-%d') END;
+
+-- The first day an event may have happened: its date, or for a proxy the start of its collection year (1 April).
+-- Ranking a child's events by it (then real dates first) makes the latest real date win over a proxy of the
+-- same year or earlier, and a proxy win over real dates before its year; an event counts by an as-at date when
+-- this day is on or before it.
+CREATE OR REPLACE TEMP MACRO annex_a_earliest_day(day, is_proxy) AS
+    CASE WHEN is_proxy THEN CAST(day - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE) ELSE day END;
+
+-- The order to find a child's latest event in (arg_max(annex_a_dated(...), annex_a_event_order(...))): by the
+-- first day it may have happened, then a real date before a proxy.
+CREATE OR REPLACE TEMP MACRO annex_a_event_order(day, is_proxy) AS
+    {'day': annex_a_earliest_day(day, is_proxy), 'real': NOT is_proxy};

@@ -9,6 +9,12 @@
 -- placement, and the first such episode, which was a placement already. Second or subsequent period: another
 -- period of the child's care ended in the 12 months before this one started. UASC: a UASC record that had
 -- not ceased 12 months before the as-at date.
+-- Permanence plan: the care plan in effect on the as-at date (or on the day care ceased), else the latest begun
+-- by then. Last IRO contact: the latest contact recorded on an episode, or statutory review, in the period by the
+-- as-at date. Health assessment and dental check: the latest done by the as-at date; one the SSDA903 return knows
+-- only by its collection year is written as that year ("Done in the year 2025-26"), a real date in or after that
+-- year winning over it. Placement location: "In" when the placement postcode's district is one of the
+-- authority's own (fact_local_area), "Out" when it is another; blank with no postcode or no known area.
 -- Sources:
 --   uasc_in_last_12_months: fact_uasc.ceased_date
 --   date_started_looked_after: fact_cla_period.start_date
@@ -18,10 +24,10 @@
 --   legal_status: fact_cla_episode.legal_status
 --   date_of_latest_statutory_review: fact_cla_review.review_date
 --   date_of_last_social_work_visit: fact_cla_visit.visit_date
---   permanence_plan: NONE - no fact gives a looked-after child's permanence plan (the canonical table cla_care_plan is read by none)
---   date_of_last_iro_contact: NONE - no fact carries the IRO's last contact (cla_episodes.clae_cla_last_iro_contact_date is read by none)
---   date_of_last_health_assessment: fact_health_check.check_date (health_assessment)
---   date_of_last_dental_check: fact_health_check.check_date (dental)
+--   permanence_plan: fact_cla_care_plan.permanence_plan
+--   date_of_last_iro_contact: fact_cla_iro_contact.contact_date
+--   date_of_last_health_assessment: fact_health_check.check_date (health_assessment; date_is_proxy as the year)
+--   date_of_last_dental_check: fact_health_check.check_date (dental; date_is_proxy as the year)
 --   placements_in_last_12_months: fact_cla_episode (counted)
 --   date_ceased_looked_after: fact_cla_period.end_date
 --   reason_ceased: fact_cla_period.reason_ceased
@@ -30,8 +36,8 @@
 --   placement_provider: fact_cla_episode.placement_provider
 --   placement_postcode: fact_cla_episode.placement_postcode
 --   placement_urn: fact_cla_episode.placement_urn
---   placement_location: NONE - the canonical model does not record whether a placement is inside the authority's area
---   placement_la: NONE - the canonical model does not record the authority a placement is in
+--   placement_location: fact_cla_episode.placement_postcode, fact_local_area.district
+--   placement_la: NONE - no source names the authority a placement is in (the SSDA903 return and the SSD give its postcode only)
 --   missing_episodes_in_last_12_months: fact_missing (type M or no type recorded, counted)
 --   absent_episodes_in_last_12_months: fact_missing (type A, counted)
 --   return_interview_offered: fact_missing.return_interview_offered
@@ -95,11 +101,29 @@ missing AS (
 ),
 health AS (
     SELECT h.child_key,
-           max(h.check_date) FILTER (WHERE h.check_type = 'health_assessment') AS health_assessment,
-           max(h.check_date) FILTER (WHERE h.check_type = 'dental') AS dental_check
+           arg_max(annex_a_dated(h.check_date, h.date_is_proxy), annex_a_event_order(h.check_date, h.date_is_proxy))
+               FILTER (WHERE h.check_type = 'health_assessment') AS health_assessment,
+           arg_max(annex_a_dated(h.check_date, h.date_is_proxy), annex_a_event_order(h.check_date, h.date_is_proxy))
+               FILTER (WHERE h.check_type = 'dental') AS dental_check
     FROM fact_health_check h
-    WHERE h.done AND h.check_date <= $as_at
+    WHERE h.done AND annex_a_earliest_day(h.check_date, h.date_is_proxy) <= $as_at
     GROUP BY h.child_key
+),
+care_plan AS (
+    SELECT p.person_id, p.period_number,
+           arg_max(c.permanence_plan, {'in_effect': open_on(c.start_date, c.end_date, coalesce(p.ceased, $as_at)),
+                                       'start_date': c.start_date, 'care_plan_id': c.care_plan_id}) AS permanence_plan
+    FROM period p
+    JOIN fact_cla_care_plan c ON c.child_key = p.child_key
+    WHERE c.start_date <= coalesce(p.ceased, $as_at) AND c.permanence_plan IS NOT NULL
+    GROUP BY p.person_id, p.period_number
+),
+iro AS (
+    SELECT p.person_id, p.period_number, max(i.contact_date) AS last_contact
+    FROM period p
+    JOIN fact_cla_iro_contact i ON i.child_key = p.child_key
+    WHERE i.contact_date BETWEEN p.start_date AND coalesce(p.ceased, $as_at)
+    GROUP BY p.person_id, p.period_number
 )
 SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        c.sex AS gender,
@@ -126,8 +150,8 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        (SELECT max(v.visit_date) FROM fact_cla_visit v
         WHERE v.child_key = p.child_key AND v.visit_date BETWEEN p.start_date AND coalesce(p.ceased, $as_at))
            AS date_of_last_social_work_visit,
-       CAST(NULL AS VARCHAR) AS permanence_plan,
-       CAST(NULL AS DATE) AS date_of_last_iro_contact,
+       cp.permanence_plan,
+       i.last_contact AS date_of_last_iro_contact,
        h.health_assessment AS date_of_last_health_assessment,
        h.dental_check AS date_of_last_dental_check,
        coalesce(n.placements, 0) AS placements_in_last_12_months,
@@ -138,7 +162,9 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        e.placement_provider,
        e.placement_postcode,
        e.placement_urn,
-       CAST(NULL AS VARCHAR) AS placement_location,
+       CASE WHEN e.placement_postcode IS NULL OR NOT EXISTS (SELECT 1 FROM fact_local_area) THEN NULL
+            WHEN split_part(e.placement_postcode, ' ', 1) IN (SELECT district FROM fact_local_area) THEN 'a'
+            ELSE 'b' END AS placement_location,
        CAST(NULL AS VARCHAR) AS placement_la,
        coalesce(m.missing_episodes, 0) AS missing_episodes_in_last_12_months,
        coalesce(m.absent_episodes, 0) AS absent_episodes_in_last_12_months,
@@ -154,4 +180,6 @@ LEFT JOIN status_start s
 LEFT JOIN placements n ON n.child_key = p.child_key
 LEFT JOIN missing m ON m.child_key = p.child_key
 LEFT JOIN health h ON h.child_key = p.child_key
+LEFT JOIN care_plan cp ON cp.person_id = p.person_id AND cp.period_number = p.period_number
+LEFT JOIN iro i ON i.person_id = p.person_id AND i.period_number = p.period_number
 ORDER BY p.start_date, child_unique_id, p.period_number

@@ -6,13 +6,16 @@
 -- returns (same child, same decision date) are one row, each date taken where any record gives it.
 -- Family identifier: childhub's family_id (family_member rows that still hold, by child_id).
 -- Date the child entered care: the start of the child's latest period of care begun on or before the decision.
+-- Where no permanence record gives the placement order or the placement for adoption, the SSDA903 episodes of
+-- that period of care do, by the as-at date (as fact_cla_adoption reads them): the first episode with legal status
+-- E1 (placement order granted), the latest new placement of type A3 to A6 (placed for adoption).
 -- Sources:
 --   family_identifier: family_member.family_id
 --   date_entered_care: fact_cla_period.start_date
 --   date_of_adoption_decision: fact_permanence.decision_date
---   date_of_placement_order: fact_permanence.placement_order_date
+--   date_of_placement_order: fact_permanence.placement_order_date, else fact_cla_episode (legal status E1)
 --   date_of_matching: fact_permanence.matched_date
---   date_placed_for_adoption: fact_permanence.placed_date
+--   date_placed_for_adoption: fact_permanence.placed_date, else fact_cla_episode (placement A3 to A6)
 --   date_of_adoption_order: fact_permanence.adoption_order_date
 --   date_of_decision_reversed: fact_permanence.reversed_date
 --   reason_no_longer_placed: fact_permanence.reversed_reason
@@ -29,6 +32,22 @@ WITH pathway AS (
     FROM fact_permanence
     WHERE decision_date <= $as_at
     GROUP BY child_key, decision_date
+),
+care AS (  -- each period of care's first placement order and latest placement for adoption, by the as-at date
+    SELECT child_key, period_start,
+           min(start_date) FILTER (WHERE legal_status = 'E1') AS placement_order_date,
+           max(start_date) FILTER (WHERE new_placement AND placement_type IN ('A3', 'A4', 'A5', 'A6')) AS placed_date
+    FROM fact_cla_episode
+    WHERE start_date <= $as_at
+    GROUP BY child_key, period_start
+),
+from_care AS (  -- for each pathway, the latest period of care begun on or before its decision
+    SELECT p.child_key, p.decision_date,
+           arg_max({'placement_order_date': k.placement_order_date, 'placed_date': k.placed_date}, k.period_start)
+               AS care
+    FROM pathway p
+    JOIN care k ON k.child_key = p.child_key AND k.period_start <= p.decision_date
+    GROUP BY p.child_key, p.decision_date
 ),
 listed AS (
     SELECT * FROM pathway
@@ -47,13 +66,14 @@ SELECT coalesce(c.la_child_id, a.person_id) AS child_unique_id,
        (SELECT max(p.start_date) FROM fact_cla_period p
         WHERE p.child_key = a.child_key AND p.start_date <= a.decision_date) AS date_entered_care,
        a.decision_date AS date_of_adoption_decision,
-       a.placement_order_date AS date_of_placement_order,
+       coalesce(a.placement_order_date, f.care.placement_order_date) AS date_of_placement_order,
        a.matched_date AS date_of_matching,
-       a.placed_date AS date_placed_for_adoption,
+       coalesce(a.placed_date, f.care.placed_date) AS date_placed_for_adoption,
        a.adoption_order_date AS date_of_adoption_order,
        a.reversed_date AS date_of_decision_reversed,
        a.reversed_reason AS reason_no_longer_placed,
        a.placed_ffa_date AS date_placed_in_ffa_or_concurrent_placement
 FROM listed a
 LEFT JOIN fact_child c ON c.child_key = a.child_key
+LEFT JOIN from_care f ON f.child_key = a.child_key AND f.decision_date = a.decision_date
 ORDER BY a.decision_date, child_unique_id
