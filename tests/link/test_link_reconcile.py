@@ -8,8 +8,7 @@ from datetime import date
 import pytest
 
 from childhub.facts import prepare
-from childhub.link import duplicate_records, reconcile_return
-from childhub.link.reconcile import ReconcileError
+from childhub.link import ReconcileError, duplicate_records, reconcile_return
 from helpers import load_return
 
 

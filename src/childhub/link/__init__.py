@@ -26,7 +26,7 @@ from childhub.link.cluster import DEFAULT_THRESHOLD
 from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
 from childhub.link.lists import link_lists
-from childhub.link.reconcile import RETURNS, Reconciliation, duplicate_records, reconcile_return
+from childhub.link.reconcile import RETURNS, ReconcileError, Reconciliation, duplicate_records, reconcile_return
 from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
 from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_state
 from childhub.link.search import Query, parse_query, search
@@ -38,6 +38,7 @@ __all__ = [
     "LinkResult",
     "Match",
     "Query",
+    "ReconcileError",
     "Reconciliation",
     "Scorer",
     "comparison_level",

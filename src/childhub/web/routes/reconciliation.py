@@ -14,8 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from childhub.link import RETURNS, duplicate_records, reconcile_return
-from childhub.link.reconcile import ReconcileError
+from childhub.link import RETURNS, ReconcileError, duplicate_records, reconcile_return
 from childhub.web.deps import NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.exports import download
 from childhub.web.pages.shared import service_name
