@@ -66,3 +66,18 @@ def load_return(store: Store, scope: str, extract_date, person_ids: list[str]) -
                 "VALUES (?, 'F', 'social_care', ?, ?)",
                 [person_id, batch_id, person_id],
             )
+
+
+def held(history, child_id: int, system: str, person_id: str, name: str, born, sex: str = "F") -> None:
+    """``system``'s record ``person_id`` of child ``child_id`` in a ``History``: "forename surname" (split at the
+    first space), date of birth and sex."""
+    forename, surname = name.split(" ", 1) if " " in name else (name, None)
+    history.child(
+        person_id,
+        dob=born,
+        sex=sex,
+        child_id=child_id,
+        source_system=system,
+        pers_forename=forename,
+        pers_surname=surname,
+    )

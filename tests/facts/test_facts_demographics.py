@@ -10,6 +10,7 @@ import pytest
 
 from childhub.facts import prepare
 from childhub.facts.precedence import PrecedenceError, load_precedence
+from helpers import held
 
 
 def chosen(history, child_id: int) -> tuple:
@@ -29,57 +30,37 @@ def extracted(history, source_system: str, day: date) -> None:
 def test_two_systems_agreeing_beat_the_one_that_differs(history):
     # Social care (first for dates of birth and sex, second for names) holds a typo, a swapped date and the other
     # sex; education and SEN agree with each other on all three. Two of three win every field.
-    history.child("127", dob=date(2015, 2, 3), sex="F", child_id=7, pers_forename="Austin", pers_surname="Warf")
-    for system in ("education", "sen"):
-        history.child(
-            f"{system}-7",
-            dob=date(2015, 3, 2),
-            sex="M",
-            child_id=7,
-            source_system=system,
-            pers_forename="Austin",
-            pers_surname="Ward",
-        )
+    held(history, 7, "social_care", "127", "Austin Warf", date(2015, 2, 3), "F")
+    held(history, 7, "education", "P7", "Austin Ward", date(2015, 3, 2), "M")
+    held(history, 7, "sen", "S7", "Austin Ward", date(2015, 3, 2), "M")
     assert chosen(history, 7) == ("Austin", "Ward", date(2015, 3, 2), "M")
 
 
 def test_names_agree_whatever_their_case_and_the_most_reliable_spelling_is_shown(history):
     # "WARD " (SEN) and "Ward" (education) are one value held by two systems, shown as education (first for
     # names) writes it; social care's "Warf" is alone.
-    history.child("127", dob=date(2015, 3, 2), child_id=7, pers_forename="Austin", pers_surname="Warf")
-    history.child(
-        "P7", dob=date(2015, 3, 2), child_id=7, source_system="education", pers_forename="AUSTIN", pers_surname="Ward"
-    )
-    history.child(
-        "S7", dob=date(2015, 3, 2), child_id=7, source_system="sen", pers_forename="austin", pers_surname="WARD "
-    )
+    held(history, 7, "social_care", "127", "Austin Warf", date(2015, 3, 2))
+    held(history, 7, "education", "P7", "AUSTIN Ward", date(2015, 3, 2))
+    held(history, 7, "sen", "S7", "austin WARD ", date(2015, 3, 2))
     assert chosen(history, 7)[:2] == ("AUSTIN", "Ward")
 
 
 def test_a_tie_goes_to_the_declared_ranking(history):
     # One against one, extracted the same day: names go to education (first for names), the date of birth to
     # social care (first for dates of birth).
-    history.child("127", dob=date(2015, 2, 3), sex="F", child_id=7, pers_forename="Katiie", pers_surname="Lynch")
-    history.child(
-        "P7",
-        dob=date(2015, 3, 2),
-        sex="F",
-        child_id=7,
-        source_system="education",
-        pers_forename="Katie",
-        pers_surname="Lynch",
-    )
+    held(history, 7, "social_care", "127", "Katiie Lynch", date(2015, 2, 3))
+    held(history, 7, "education", "P7", "Katie Lynch", date(2015, 3, 2))
     assert chosen(history, 7) == ("Katie", "Lynch", date(2015, 2, 3), "F")
 
 
 def test_an_unknown_sex_never_beats_a_known_one(history):
     # Police and youth justice say U (not stated): two systems, but a known value from one system wins.
-    history.child("127", dob=date(2012, 1, 9), sex="M", child_id=7, pers_forename="Muhammad", pers_surname="Ward")
-    for system in ("police", "youth_justice"):
-        history.child(f"{system}-7", dob=date(2012, 1, 9), sex="U", child_id=7, source_system=system)
+    held(history, 7, "social_care", "127", "Muhammad Ward", date(2012, 1, 9), "M")
+    held(history, 7, "police", "NOM7", "Muhammad Ward", date(2012, 1, 9), "U")
+    held(history, 7, "youth_justice", "YJ7", "Muhammad Ward", date(2012, 1, 9), "U")
     assert chosen(history, 7)[3] == "M"
     # With nothing known, the child is shown as not stated.
-    history.child("128", dob=date(2012, 1, 9), sex="U", child_id=8)
+    held(history, 8, "social_care", "128", "Sam Ward", date(2012, 1, 9), "U")
     assert chosen(history, 8)[3] == "U"
 
 
@@ -87,19 +68,10 @@ def test_a_newer_record_beats_an_older_one_where_recency_counts(history):
     # One against one. Names count recency: social care's record (extracted 2026-11-30) is newer than education's
     # (2025-10-01), so its surname wins although education ranks first for names. Dates of birth do not: social
     # care ranks first for them, so its date stands when its record is the older one.
-    history.child("127", dob=date(2015, 2, 3), child_id=7, pers_forename="Kwame", pers_surname="Mensah")
-    history.child(
-        "P7", dob=date(2015, 3, 2), child_id=7, source_system="education", pers_forename="Kwame", pers_surname="Johnson"
-    )
-    history.child("138", dob=date(2016, 2, 3), child_id=8, pers_forename="Rayyan", pers_surname="Cartwright")
-    history.child(
-        "P8",
-        dob=date(2016, 3, 2),
-        child_id=8,
-        source_system="education",
-        pers_forename="Rayyan",
-        pers_surname="Cartwrght",
-    )
+    held(history, 7, "social_care", "127", "Kwame Mensah", date(2015, 2, 3))
+    held(history, 7, "education", "P7", "Kwame Johnson", date(2015, 3, 2))
+    held(history, 8, "social_care", "138", "Rayyan Cartwright", date(2016, 2, 3))
+    held(history, 8, "education", "P8", "Rayyan Cartwrght", date(2016, 3, 2))
     history.store()
     extracted(history, "social_care", date(2026, 11, 30))
     extracted(history, "education", date(2025, 10, 1))
@@ -112,11 +84,9 @@ def test_a_newer_record_beats_an_older_one_where_recency_counts(history):
 def test_two_records_of_one_system_count_as_one_system(history):
     # Social care holds the child twice as "Mhamed"; education alone says "Muhammad". One system against one:
     # the tie goes to education, first for names.
-    history.child("127815", dob=date(2012, 1, 9), child_id=7, pers_forename="Mhamed", pers_surname="Ward")
-    history.child("127816", dob=date(2012, 1, 9), child_id=7, pers_forename="Mhamed", pers_surname="Ward")
-    history.child(
-        "P7", dob=date(2012, 1, 9), child_id=7, source_system="education", pers_forename="Muhammad", pers_surname="Ward"
-    )
+    held(history, 7, "social_care", "127815", "Mhamed Ward", date(2012, 1, 9))
+    held(history, 7, "social_care", "127816", "Mhamed Ward", date(2012, 1, 9))
+    held(history, 7, "education", "P7", "Muhammad Ward", date(2012, 1, 9))
     assert chosen(history, 7)[:2] == ("Muhammad", "Ward")
 
 

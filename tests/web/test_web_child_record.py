@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader
 import childhub.web
 from childhub.facts import prepare
 from childhub.web.pages import child as records
+from helpers import held
 
 TODAY = date(2026, 12, 4)
 
@@ -25,28 +26,10 @@ def record_of(history, child_key: str):
 def muhammad_ward(history) -> None:
     """Social care holds the child twice (127815, 127816), education once: all "Muhammad Ward", male. The police
     record says "Muhammad Wrd", sex not stated."""
-    for person_id in ("127815", "127816"):
-        history.child(
-            person_id, dob=date(2012, 1, 9), sex="M", child_id=7, pers_forename="Muhammad", pers_surname="Ward"
-        )
-    history.child(
-        "PUP7",
-        dob=date(2012, 1, 9),
-        sex="M",
-        child_id=7,
-        source_system="education",
-        pers_forename="Muhammad",
-        pers_surname="Ward",
-    )
-    history.child(
-        "NOM7",
-        dob=date(2012, 1, 9),
-        sex="U",
-        child_id=7,
-        source_system="police",
-        pers_forename="Muhammad",
-        pers_surname="Wrd",
-    )
+    held(history, 7, "social_care", "127815", "Muhammad Ward", date(2012, 1, 9), "M")
+    held(history, 7, "social_care", "127816", "Muhammad Ward", date(2012, 1, 9), "M")
+    held(history, 7, "education", "PUP7", "Muhammad Ward", date(2012, 1, 9), "M")
+    held(history, 7, "police", "NOM7", "Muhammad Wrd", date(2012, 1, 9), "U")
 
 
 def test_only_the_cells_that_differ_from_the_shown_value_are_marked(history):
@@ -81,13 +64,9 @@ def test_the_data_quality_box_says_what_is_wrong(history):
 
 def test_a_date_of_birth_disagreement_names_the_systems_holding_each(history):
     # Social care and education say 9 January; SEN alone says 1 September (a day/month swap).
-    history.child("127", dob=date(2012, 1, 9), child_id=7, pers_forename="Amy", pers_surname="Cole")
-    history.child(
-        "PUP7", dob=date(2012, 1, 9), child_id=7, source_system="education", pers_forename="Amy", pers_surname="Cole"
-    )
-    history.child(
-        "SEN7", dob=date(2012, 9, 1), child_id=7, source_system="sen", pers_forename="Amy", pers_surname="Cole"
-    )
+    held(history, 7, "social_care", "127", "Amy Cole", date(2012, 1, 9))
+    held(history, 7, "education", "PUP7", "Amy Cole", date(2012, 1, 9))
+    held(history, 7, "sen", "SEN7", "Amy Cole", date(2012, 9, 1))
     record = record_of(history, "C7")
     assert (
         "The systems disagree on the date of birth: Children's social care and Education say 2012-01-09; "
@@ -98,9 +77,9 @@ def test_a_date_of_birth_disagreement_names_the_systems_holding_each(history):
 
 def test_a_child_protection_plan_and_care_open_past_18_are_flagged(history):
     # Born 14 July 2008: 18 on 14 July 2026. The plan began 23 July 2024 and is open on 4 December 2026.
-    history.child("141202", dob=date(2008, 7, 14), child_id=7, pers_forename="Jo", pers_surname="Hart")
+    held(history, 7, "social_care", "141202", "Jo Hart", date(2008, 7, 14))
     history.add("cp_plans", cppl_cp_plan_id="CP1", cppl_person_id="141202", cppl_cp_plan_start_date=date(2024, 7, 23))
-    history.child("141203", dob=date(2008, 4, 7), child_id=8, pers_forename="Al", pers_surname="Hart")
+    held(history, 8, "social_care", "141203", "Al Hart", date(2008, 4, 7))
     history.episode("141203", date(2020, 5, 1), "S", "C2")
     assert (
         "On a child protection plan (since 2024-07-23) at 18: a plan ends by the 18th birthday (2026-07-14); "
@@ -114,15 +93,7 @@ def test_a_child_protection_plan_and_care_open_past_18_are_flagged(history):
 
 def test_no_problems_only_when_none_is_found(history):
     # Two systems agreeing on everything, a child of 2 (no UPN expected yet), nothing warned of on load.
-    history.child("127", dob=date(2024, 6, 1), sex="F", child_id=7, pers_forename="Amy", pers_surname="Cole")
-    history.child(
-        "PUP7",
-        dob=date(2024, 6, 1),
-        sex="F",
-        child_id=7,
-        source_system="education",
-        pers_forename="Amy",
-        pers_surname="Cole",
-    )
+    held(history, 7, "social_care", "127", "Amy Cole", date(2024, 6, 1))
+    held(history, 7, "education", "PUP7", "Amy Cole", date(2024, 6, 1))
     record = record_of(history, "C7")
     assert record["flags"] == [] and [s["differs"] for s in record["sources"]] == [[], []]
