@@ -102,6 +102,35 @@ def _duplicate_lines(found: list[dict[str, Any]]) -> list[list[Any]]:
     ]
 
 
+def _listed_duplicates(request: Request, signed: Signed, action: str, system: str | None, **details: Any):
+    """The duplicate records of ``system`` (or every system), the view or download audited with their children."""
+    found = _duplicates(request, system)
+    keys = [row["child_key"] for row in found]
+    audit(request, signed, action, subject=system or "every system", child_count=len(keys), children=keys, **details)
+    return found
+
+
+def _listed_return(request: Request, signed: Signed, action: str, dfe_return: str, as_at: date, **details: Any):
+    """The return reconciled (404 when it is not loaded for the year), audited with the children counted twice."""
+    try:
+        reconciled = _reconciled(request, dfe_return, as_at)
+    except ReconcileError as error:
+        raise NotFound(str(error)) from None
+    keys = [row["child_key"] for row in reconciled.merged]
+    subject = f"{dfe_return}:{reconciled.year}"
+    audit(
+        request,
+        signed,
+        action,
+        subject=subject,
+        child_count=len(keys),
+        children=keys,
+        as_at=as_at.isoformat(),
+        **details,
+    )
+    return reconciled
+
+
 @router.get("/reconciliation/duplicates")
 def duplicates_download(
     request: Request,
@@ -110,17 +139,7 @@ def duplicates_download(
     signed: Signed = Depends(signed_in),
 ) -> Response:
     """The children a source system (or every system) holds two or more records for, as CSV or Excel."""
-    found = _duplicates(request, system)
-    keys = [row["child_key"] for row in found]
-    audit(
-        request,
-        signed,
-        "export_duplicate_records",
-        subject=system or "every system",
-        child_count=len(keys),
-        children=keys,
-        format=format,
-    )
+    found = _listed_duplicates(request, signed, "export_duplicate_records", system, format=format)
     name = f"duplicate-records-{system or 'every-system'}-{date.today().isoformat()}"
     return download(format, name, DUPLICATE_COLUMNS, _duplicate_lines(found))
 
@@ -135,21 +154,7 @@ def return_download(
 ) -> Response:
     """The children a return counts under two or more LA child IDs (childhub once), as CSV or Excel."""
     day = as_at or date.today()
-    try:
-        reconciled = _reconciled(request, dfe_return, day)
-    except ReconcileError as error:
-        raise NotFound(str(error)) from None
-    keys = [row["child_key"] for row in reconciled.merged]
-    audit(
-        request,
-        signed,
-        "export_return_reconciliation",
-        subject=f"{dfe_return}:{reconciled.year}",
-        child_count=len(keys),
-        children=keys,
-        as_at=day.isoformat(),
-        format=format,
-    )
+    reconciled = _listed_return(request, signed, "export_return_reconciliation", dfe_return, day, format=format)
     lines = [[row["child_key"], row["name"], "; ".join(row["la_child_ids"])] for row in reconciled.merged]
     return download(format, f"{dfe_return}-{reconciled.year}-held-under-two-ids", RETURN_COLUMNS, lines)
 
@@ -157,17 +162,7 @@ def return_download(
 @api_router.get("/reconciliation/duplicates", summary="Children a source system holds two or more records for")
 def duplicates_json(request: Request, system: str | None = None, signed: Signed = Depends(signed_in)) -> dict:
     """Each child a source system holds two or more records for, with the records, for the system to merge."""
-    found = _duplicates(request, system)
-    keys = [row["child_key"] for row in found]
-    audit(
-        request,
-        signed,
-        "view_duplicate_records",
-        subject=system or "every system",
-        child_count=len(keys),
-        children=keys,
-    )
-    return {"system": system, "children": found}
+    return {"system": system, "children": _listed_duplicates(request, signed, "view_duplicate_records", system)}
 
 
 @api_router.get("/reconciliation/return", summary="A DfE return's count beside childhub's")
@@ -179,18 +174,4 @@ def return_json(
 ) -> dict:
     """The return's count of LA child IDs, childhub's count of children, and each child counted more than once."""
     day = as_at or date.today()
-    try:
-        reconciled = _reconciled(request, dfe_return, day)
-    except ReconcileError as error:
-        raise NotFound(str(error)) from None
-    keys = [row["child_key"] for row in reconciled.merged]
-    audit(
-        request,
-        signed,
-        "view_return_reconciliation",
-        subject=f"{dfe_return}:{reconciled.year}",
-        child_count=len(keys),
-        children=keys,
-        as_at=day.isoformat(),
-    )
-    return reconciled.as_dict()
+    return _listed_return(request, signed, "view_return_reconciliation", dfe_return, day).as_dict()
