@@ -23,7 +23,6 @@ UNKNOWN_SEX = "U"
 # The fields of a source record shown side by side, and whether systems disagreeing on one is worth a flag.
 SOURCE_FIELDS = ("forename", "surname", "date_of_birth", "sex", "upn", "nhs_number", "postcode")
 CHECKED_FIELDS = {"date_of_birth": "date of birth", "sex": "sex", "upn": "UPN", "nhs_number": "NHS number"}
-SHOWN_FIELDS = ("name", "date_of_birth", "sex", "upn", "nhs_number", "postcode")  # the columns of the sources table
 HOW_MANY = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
