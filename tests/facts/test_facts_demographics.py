@@ -65,9 +65,9 @@ def test_an_unknown_sex_never_beats_a_known_one(history):
 
 
 def test_a_newer_record_beats_an_older_one_where_recency_counts(history):
-    # One against one. Names count recency: social care's record (extracted 2026-11-30) is newer than education's
-    # (2025-10-01), so its surname wins although education ranks first for names. Dates of birth do not: social
-    # care ranks first for them, so its date stands when its record is the older one.
+    # One against one. Names count recency (365 days): social care's record (extracted 2026-11-30) is 425 days newer
+    # than education's (2025-10-01), so its surname wins although education ranks first for names. Dates of birth
+    # do not count recency: social care ranks first for them, so its date stands when its record is the older one.
     held(history, 7, "social_care", "127", "Kwame Mensah", date(2015, 2, 3))
     held(history, 7, "education", "P7", "Kwame Johnson", date(2015, 3, 2))
     held(history, 8, "social_care", "138", "Rayyan Cartwright", date(2016, 2, 3))
@@ -76,8 +76,13 @@ def test_a_newer_record_beats_an_older_one_where_recency_counts(history):
     extracted(history, "social_care", date(2026, 11, 30))
     extracted(history, "education", date(2025, 10, 1))
     assert chosen(history, 7)[1:3] == ("Mensah", date(2015, 2, 3))
+    assert chosen(history, 8)[1:3] == ("Cartwright", date(2016, 2, 3))
+    # Education's record 305 days newer: within a year, so no newer in the declaration's sense; the ranking decides.
     extracted(history, "social_care", date(2024, 11, 30))
     assert chosen(history, 7)[1:3] == ("Johnson", date(2015, 2, 3))
+    # Extracts of one round, weeks apart (the school census in September, social care today): the ranking decides.
+    extracted(history, "social_care", date(2026, 12, 4))
+    extracted(history, "education", date(2026, 9, 1))
     assert chosen(history, 8)[1:3] == ("Cartwrght", date(2016, 2, 3))
 
 

@@ -5,7 +5,8 @@ values that mean "not known". ``precedence_macros`` compiles the declaration int
 ``facts/sql/child.sql`` orders candidates by, so the rule lives in one file and the SQL only applies it:
 
 - ``precedence_rank(field, source_system)``: the system's place in the field's list (1 first; unlisted last);
-- ``precedence_by_recency(field)``: whether the newest record wins a tie in agreement;
+- ``precedence_recency_days(field)``: how much newer (in days) a value's newest record must be than another's to
+  win a tie in agreement (NULL: recency does not count for the field);
 - ``precedence_unknown(field, value)``: whether the value is one that never beats a known one.
 """
 
@@ -31,10 +32,14 @@ class PrecedenceError(ChildhubError):
 
 
 class FieldPrecedence(Frozen):
-    """How one field's value is chosen: the systems most reliable first, recency, and the unknown values."""
+    """How one field's value is chosen: the systems most reliable first, recency, and the unknown values.
+
+    ``recency_days``: a value whose newest record is more than this many days newer than another's wins a tie in
+    agreement (extracts of one round, taken weeks apart, do not outrank each other); None: recency does not count.
+    """
 
     systems: tuple[str, ...] = Field(min_length=1)
-    recency: bool = False
+    recency_days: int | None = Field(default=None, ge=0)
     unknown: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -98,10 +103,10 @@ def precedence_macros(path: Path = PRECEDENCE_FILE) -> tuple[str, ...]:
             f"coalesce(nullif(list_position({listed(field.systems)}, source_system), 0), {len(field.systems) + 1})"
         ),
     )
-    recency = _case(precedence, lambda field: "TRUE" if field.recency else "FALSE")
+    recency = _case(precedence, lambda field: "NULL" if field.recency_days is None else str(field.recency_days))
     unknown = _case(precedence, lambda field: f"list_contains({listed(field.unknown)}, value)")
     return (
         f"CREATE OR REPLACE TEMP MACRO precedence_rank(field, source_system) AS {rank}",
-        f"CREATE OR REPLACE TEMP MACRO precedence_by_recency(field) AS {recency}",
+        f"CREATE OR REPLACE TEMP MACRO precedence_recency_days(field) AS CAST({recency} AS INTEGER)",
         f"CREATE OR REPLACE TEMP MACRO precedence_unknown(field, value) AS coalesce({unknown}, FALSE)",
     )

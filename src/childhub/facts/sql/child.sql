@@ -1,7 +1,7 @@
 -- fact_child: one row per child (linked across systems): the forename, surname, date of birth and sex chosen from
 -- what the child's records hold by the declared precedence (facts/precedence.yml: an unknown sex never beats a
--- known one; then the value most systems agree on; then the newest where recency counts; then the most reliable
--- system), the other demographics social care's first, and the services the child is known to.
+-- known one; then the value most systems agree on; then, where recency counts, one recorded more than the declared
+-- days after the others; then the most reliable system), the other demographics social care's first, and the services the child is known to.
 WITH held AS (  -- each value a record holds, as compared (agreed) and as shown (value)
     SELECT child_key, 'forename' AS chosen, 'name' AS field, lower(trim(forename)) AS agreed, trim(forename) AS value,
            source_system, name_recorded_on AS recorded_on
@@ -25,13 +25,16 @@ candidate AS (  -- each distinct value, with how many systems agree on it, how r
     FROM held
     GROUP BY ALL
 ),
+dated AS (  -- recent: recorded within the field's recency days of the newest value (NULL where recency does not count)
+    SELECT *, newest >= max(newest) OVER (PARTITION BY child_key, chosen) - precedence_recency_days(field) AS recent
+    FROM candidate
+),
 best AS (
     SELECT child_key, chosen, value
-    FROM candidate
+    FROM dated
     QUALIFY row_number() OVER (
         PARTITION BY child_key, chosen
-        ORDER BY precedence_unknown(field, agreed), systems DESC,
-                 CASE WHEN precedence_by_recency(field) THEN newest END DESC NULLS LAST, best_rank, agreed
+        ORDER BY precedence_unknown(field, agreed), systems DESC, recent DESC NULLS LAST, best_rank, agreed
     ) = 1
 ),
 demographics AS (
