@@ -45,3 +45,39 @@ def counts_on(conn) -> dict[str, int]:
         return {}
     counted = ", ".join(f"(SELECT count(*) FROM main.{quote_identifier(t)})" for t in tables)
     return dict(zip(tables, conn.execute(f"SELECT {counted}").fetchone(), strict=True))
+
+
+def load_return(store: Store, scope: str, extract_date, person_ids: list[str]) -> None:
+    """A DfE return's batch (``scope`` is ``kind:year``, e.g. ``cin_census:2026``) holding a person row for each
+    LA child ID, as ingest loads a return (a snapshot of its scope, dated by its extract date)."""
+    from datetime import datetime
+
+    kind = scope.split(":")[0]
+    with store.writer() as conn:
+        batch_id = conn.execute(
+            "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, extract_date, started_at, "
+            "status, mode, scope, feed) VALUES ('social_care', ?, 'return.xml', ?, ?, ?, 'loaded', 'snapshot', ?, ?) "
+            "RETURNING batch_id",
+            [kind, f"sha-{scope}-{extract_date}", extract_date, datetime(2026, 5, 1), scope, kind],
+        ).fetchone()[0]
+        for person_id in person_ids:
+            conn.execute(
+                "INSERT INTO person (pers_person_id, pers_sex, source_system, batch_id, source_record_key) "
+                "VALUES (?, 'F', 'social_care', ?, ?)",
+                [person_id, batch_id, person_id],
+            )
+
+
+def held(history, child_id: int, system: str, person_id: str, name: str, born, sex: str = "F") -> None:
+    """``system``'s record ``person_id`` of child ``child_id`` in a ``History``: "forename surname" (split at the
+    first space), date of birth and sex."""
+    forename, surname = name.split(" ", 1) if " " in name else (name, None)
+    history.child(
+        person_id,
+        dob=born,
+        sex=sex,
+        child_id=child_id,
+        source_system=system,
+        pers_forename=forename,
+        pers_surname=surname,
+    )

@@ -145,7 +145,7 @@ def test_jon_smyth_finds_john_smith_and_bill_finds_william():
         )
         conn.execute(
             "CREATE TABLE fact_child AS SELECT child_key, child_id, 'M' AS sex, DATE '2015-03-02' AS date_of_birth, "
-            "'QX1' AS area, [source_system] AS source_systems FROM fact_person"
+            "'QX1' AS area, [source_system] AS source_systems, forename, surname FROM fact_person"
         )
         scorer = Scorer(reference_model())
         found = search(conn, scorer, parse_query("Jon Smyth"), ("TRUE", []))

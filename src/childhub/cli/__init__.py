@@ -5,10 +5,11 @@ commands so ``childhub --help`` starts fast. Errors meant for users (``ChildhubE
 print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
 
 The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
-link-lists, evaluate-linkage, export identities), ``measure`` (indicators, indicator, annex-a),
-``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and ``synth``. What they share on
-the way in (options, dates, the settings and the store) is in ``options``, on the way out (tables,
-CSV through ``childhub.exports``, JSON, the progress bar) in ``output``. This module is the edge:
+link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``measure``
+(indicators, indicator, annex-a), ``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and
+``synth``. What they share on the way in (options, dates, the settings and the store) is in
+``options``, on the way out (tables, CSV through ``childhub.exports``, JSON, the progress bar) in
+``output``. This module is the edge:
 the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, the console script.
 """
 
@@ -22,7 +23,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, ingest, link, measure, serve, synth
+from childhub.cli import admin, ingest, link, measure, reconcile, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -75,6 +76,7 @@ app.add_typer(link.review_app, name="review")
 app.command("link-lists")(link.link_lists_command)
 app.command("evaluate-linkage")(link.evaluate_linkage)
 app.add_typer(link.export_app, name="export")
+app.add_typer(reconcile.reconcile_app, name="reconcile")
 app.command("indicators")(measure.indicators_command)
 app.command("indicator")(measure.indicator_command)
 app.command()(serve.demo)

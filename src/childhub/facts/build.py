@@ -158,10 +158,14 @@ def _bank_holidays() -> tuple[date, ...]:
 
 @cache
 def _macro_statements() -> tuple[str, ...]:
-    """The bank holidays (generated from the calendar), then every macro in ``sql/_macros.sql``."""
+    """The bank holidays (generated from the calendar), the declared precedence of the child's demographics
+    (``precedence.yml``), then every macro in ``sql/_macros.sql``."""
+    from childhub.facts.precedence import precedence_macros
+
     holidays = ", ".join(f"DATE '{day.isoformat()}'" for day in _bank_holidays())
     return (
         f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]",
+        *precedence_macros(),
         (FACT_DIR / MACROS_FILE).read_text("utf-8"),
     )
 

@@ -13,7 +13,10 @@ The public surface, and the only one the CLI and the web app import:
   (the last run's model as a ``Scorer``);
 - ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
 - ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
-  truth) and ``export_identities``.
+  truth) and ``export_identities``;
+- ``duplicate_records`` (children a source system holds two or more records for, to merge) and
+  ``reconcile_return`` (a DfE return's count of LA child IDs beside childhub's children, with the children
+  the return counts twice: a ``Reconciliation``; ``RETURNS`` names the returns).
 
 The writers (``link``, ``link_new_records``, ``decide``) are run by ``childhub.hub``, which then
 refreshes the facts and publishes.
@@ -23,19 +26,24 @@ from childhub.link.cluster import DEFAULT_THRESHOLD
 from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
 from childhub.link.lists import link_lists
+from childhub.link.reconcile import RETURNS, ReconcileError, Reconciliation, duplicate_records, reconcile_return
 from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
 from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_state
 from childhub.link.search import Query, parse_query, search
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "RETURNS",
     "REVIEW_FIELDS",
     "LinkResult",
     "Match",
     "Query",
+    "ReconcileError",
+    "Reconciliation",
     "Scorer",
     "comparison_level",
     "decide",
+    "duplicate_records",
     "evaluate",
     "export_identities",
     "latest_scorer",
@@ -43,6 +51,7 @@ __all__ = [
     "link_lists",
     "link_new_records",
     "parse_query",
+    "reconcile_return",
     "review_labels",
     "review_pair_status",
     "review_pairs",

@@ -208,14 +208,9 @@ def search(
         return []
     found = cursor.execute(
         """
-        SELECT c.child_key, c.child_id, c.sex, c.date_of_birth, c.area, c.source_systems,
-               arg_min(p.forename, p.source_system <> 'social_care')
-                   FILTER (WHERE p.forename IS NOT NULL) AS forename,
-               arg_min(p.surname, p.source_system <> 'social_care')
-                   FILTER (WHERE p.surname IS NOT NULL) AS surname
-        FROM fact_child c JOIN fact_person p ON p.child_key = c.child_key
+        SELECT c.child_key, c.child_id, c.sex, c.date_of_birth, c.area, c.source_systems, c.forename, c.surname
+        FROM fact_child c
         WHERE list_contains(?, c.child_key)
-        GROUP BY ALL
         """,
         [[key for key, _ in ranked]],
     )

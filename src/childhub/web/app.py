@@ -40,6 +40,7 @@ ROUTERS = (
     "sql",
     "annex_a",
     "review",
+    "reconciliation",
     "audit",
     "api",
 )

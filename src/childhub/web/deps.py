@@ -42,6 +42,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("SQL", "/sql"),
     ("Annex A", "/annex-a"),
     ("Review", "/review"),
+    ("Reconciliation", "/reconciliation"),
     ("Audit log", "/audit"),
     ("API", "/api"),
 )

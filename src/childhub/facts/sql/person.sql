@@ -1,6 +1,13 @@
 -- fact_person: one row per person in each source system, their latest values merged across feeds, with their child ID.
 -- sex is M, F, U (not stated or unborn) or I (indeterminate); disability is Y, N or NULL (nothing recorded).
-WITH field AS (
+-- name_recorded_on, date_of_birth_recorded_on and sex_recorded_on are the dates of the newest extract that held
+-- each (its extract date, else the day it was loaded): how recent the record is, for the precedence that chooses a child's demographics.
+WITH dated AS (
+    SELECT p.*, coalesce(b.extract_date, CAST(b.started_at AS DATE)) AS recorded_on
+    FROM @current(person) p
+    JOIN ingest_batch b USING (batch_id)
+),
+field AS (
     SELECT source_system, pers_person_id AS person_id,
            arg_max(pers_forename, batch_id) FILTER (WHERE pers_forename IS NOT NULL) AS forename,
            arg_max(pers_surname, batch_id) FILTER (WHERE pers_surname IS NOT NULL) AS surname,
@@ -10,8 +17,11 @@ WITH field AS (
            arg_max(pers_dob, batch_id) FILTER (WHERE pers_dob IS NOT NULL) AS date_of_birth,
            arg_max(pers_expected_dob, batch_id) FILTER (WHERE pers_expected_dob IS NOT NULL) AS expected_date_of_birth,
            arg_max(pers_death_date, batch_id) FILTER (WHERE pers_death_date IS NOT NULL) AS date_of_death,
-           arg_max(pers_upn, batch_id) FILTER (WHERE pers_upn IS NOT NULL) AS upn
-    FROM @current(person)
+           arg_max(pers_upn, batch_id) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
+           max(recorded_on) FILTER (WHERE pers_forename IS NOT NULL OR pers_surname IS NOT NULL) AS name_recorded_on,
+           max(recorded_on) FILTER (WHERE pers_dob IS NOT NULL) AS date_of_birth_recorded_on,
+           max(recorded_on) FILTER (WHERE coalesce(pers_sex, pers_gender) IS NOT NULL) AS sex_recorded_on
+    FROM dated
     GROUP BY ALL
 ),
 disability AS (
@@ -39,7 +49,8 @@ SELECT f.source_system, f.person_id, l.child_id,
             ELSE 'U' END AS sex,
        f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn,
        d.disability, h.postcode,
-       nullif(split_part(h.postcode, ' ', 1), '') AS area
+       nullif(split_part(h.postcode, ' ', 1), '') AS area,
+       f.name_recorded_on, f.date_of_birth_recorded_on, f.sex_recorded_on
 FROM field f
 LEFT JOIN disability d USING (source_system, person_id)
 LEFT JOIN home h USING (source_system, person_id)

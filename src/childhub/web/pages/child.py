@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     import duckdb
 
 SEX = code_set("person_sex").labels  # M Male, F Female, I Indeterminate, U Not stated
+UNKNOWN_SEX = "U"
 # The fields of a source record shown side by side, and whether systems disagreeing on one is worth a flag.
 SOURCE_FIELDS = ("forename", "surname", "date_of_birth", "sex", "upn", "nhs_number", "postcode")
 CHECKED_FIELDS = {"date_of_birth": "date of birth", "sex": "sex", "upn": "UPN", "nhs_number": "NHS number"}
+HOW_MANY = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date | None = None) -> Row | None:
@@ -29,22 +31,20 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
     today = today or date.today()
     found = rows(
         cursor,
-        "SELECT child_key, child_id, la_child_id, sex, ethnicity, date_of_birth, expected_date_of_birth, disability, "
-        "area, source_systems FROM fact_child WHERE child_key = ?",
+        "SELECT child_key, child_id, la_child_id, forename, surname, sex, ethnicity, date_of_birth, "
+        "expected_date_of_birth, disability, area, source_systems FROM fact_child WHERE child_key = ?",
         [child_key],
     )
     if not found:
         return None
     child = found[0]
     sources = source_records(cursor, child_key)
-    named = sorted(sources, key=lambda source: (source["source_system"] != "social_care", source["source_system"]))
-    forename = next((source["display_forename"] for source in named if source["display_forename"]), None)
-    surname = next((source["display_surname"] for source in named if source["display_surname"]), None)
-    child["name"] = " ".join(part for part in (forename, surname) if part) or "(no name recorded)"
+    child["name"] = _full_name(child["forename"], child["surname"]) or "(no name recorded)"
     child["age"] = age_of(child["date_of_birth"], today)
     child["sex_name"] = SEX.get(child["sex"] or "", child["sex"])
     child["source_systems"] = list(child["source_systems"] or [])
     child["services"] = [service_name(system) for system in child["source_systems"]]
+    mark_differences(child, sources)
     family = cursor.execute(
         "SELECT family_id FROM family_member WHERE child_id = ? AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1",
         [child["child_id"]],
@@ -56,19 +56,23 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
         "timeline": timeline(cursor, child_key, today),
         "status": current_status(cursor, child_key, today),
         "allocation": allocation(cursor, child_key, today),
-        "flags": quality_flags(cursor, child, sources),
+        "flags": quality_flags(cursor, child, sources, today),
         "family_id": family[0][0] if family else None,
     }
 
 
 def source_records(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Row]:
-    """The child's record in each source system, as linkage compared it, with how it was linked."""
+    """The child's record in each source system, as linkage compared it, with how it was linked.
+
+    The name, date of birth and sex are the record's own as ``fact_person`` holds them (what ``fact_child``
+    chose from); the identifiers and postcode as linkage compared them.
+    """
     found = rows(
         cursor,
         """
         SELECT p.source_system, p.person_id AS source_record_id, p.forename AS display_forename,
                p.surname AS display_surname, s.forename, s.middle_names, s.surname,
-               coalesce(s.date_of_birth, p.date_of_birth) AS date_of_birth, coalesce(s.sex, p.sex) AS sex,
+               coalesce(p.date_of_birth, s.date_of_birth) AS date_of_birth, p.sex,
                coalesce(s.upn, p.upn) AS upn, s.former_upn, s.nhs_number, coalesce(s.postcode, p.postcode) AS postcode,
                s.batch_id, l.decided_by, l.reason AS link_reason, l.valid_from AS linked_since
         FROM fact_person p
@@ -82,7 +86,53 @@ def source_records(cursor: duckdb.DuckDBPyConnection, child_key: str) -> list[Ro
     )
     for source in found:
         source["service"] = service_name(source["source_system"])
+        source["name"] = _full_name(source["display_forename"], source["display_surname"])
     return found
+
+
+def _full_name(forename: str | None, surname: str | None) -> str:
+    return " ".join(part.strip() for part in (forename, surname) if part and part.strip())
+
+
+def _same_name(one: str | None, other: str | None) -> bool:
+    """Names as the precedence compares them: ignoring case and spaces at either end."""
+    return (one or "").strip().lower() == (other or "").strip().lower()
+
+
+def _most_held(values: list[Any]) -> Any:
+    """The value more records hold than any other; None when none is held or two are held equally often."""
+    from collections import Counter
+
+    ranked = Counter(value for value in values if value not in (None, "")).most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def mark_differences(child: Row, sources: list[Row]) -> None:
+    """Give each source record ``differs`` (the columns whose value differs from the one the child is shown with)
+    and ``not_stated`` (a sex of U where the child's is known).
+
+    The name, date of birth and sex are compared with ``fact_child``'s choice; the identifiers and postcode, which
+    have no chosen value, with the value most records hold (every value, when no one value is held most).
+    """
+    common = {name: _most_held([source[name] for source in sources]) for name in ("upn", "nhs_number", "postcode")}
+    for source in sources:
+        differs = set()
+        if source["display_forename"] and not _same_name(source["display_forename"], child["forename"]):
+            differs.add("name")
+        if source["display_surname"] and not _same_name(source["display_surname"], child["surname"]):
+            differs.add("name")
+        if source["date_of_birth"] and child["date_of_birth"] and source["date_of_birth"] != child["date_of_birth"]:
+            differs.add("date_of_birth")
+        known = child["sex"] not in (None, UNKNOWN_SEX)
+        if known and source["sex"] not in (None, UNKNOWN_SEX) and source["sex"] != child["sex"]:
+            differs.add("sex")
+        source["not_stated"] = known and source["sex"] == UNKNOWN_SEX
+        for name, value in common.items():
+            if source[name] and source[name] != value:
+                differs.add(name)
+        source["differs"] = sorted(differs)
 
 
 def disagreements(sources: list[Row]) -> dict[str, list[Any]]:
@@ -477,13 +527,106 @@ def allocation(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -
     )
 
 
-def quality_flags(cursor: duckdb.DuckDBPyConnection, child: Row, sources: list[Row]) -> list[str]:
-    """What is doubtful about the record: systems disagreeing, missing or invalid identifiers, warnings on load."""
+def _systems(names: list[str]) -> str:
+    """Services named in a sentence: "Education", "Education and Police", "Education, SEN and Police"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _who_holds(sources: list[Row], value_of: Callable[[Row], Any], chosen: Any, shown: Callable[[Any], str]) -> str:
+    """Each value of a field, the chosen one first, with the services holding it: "Education says Austin Ward;
+    Special educational needs says Austin Warf"."""
+    holders: dict[Any, list[str]] = {}
+    for source in sources:
+        value = value_of(source)
+        if value not in (None, ""):
+            services = holders.setdefault(value, [])
+            if source["service"] not in services:
+                services.append(source["service"])
+    ordered = sorted(holders.items(), key=lambda item: (item[0] != chosen, -len(item[1]), str(item[0])))
+    return "; ".join(
+        f"{_systems(services)} {'say' if len(services) > 1 else 'says'} {shown(value)}" for value, services in ordered
+    )
+
+
+def _disagreeing(child: Row, sources: list[Row]) -> list[str]:
+    """The systems disagreeing on the name, date of birth or sex (each value with the systems holding it), and a
+    sex recorded as not stated where the child's is known."""
     flags = []
-    for name, values in disagreements(sources).items():
-        if name in CHECKED_FIELDS:
-            shown = ", ".join(value.isoformat() if isinstance(value, date) else str(value) for value in values)
-            flags.append(f"The systems disagree on the {CHECKED_FIELDS[name]}: {shown}")
+    names = {_full_name(s["display_forename"], s["display_surname"]).lower() for s in sources} - {""}
+    if len(names) > 1:
+        held = _who_holds(
+            sources,
+            lambda s: _full_name(s["display_forename"], s["display_surname"]).lower(),
+            child["name"].lower(),
+            lambda value: next(s["name"] for s in sources if s["name"].lower() == value),
+        )
+        flags.append(f"The systems disagree on the name: {held} (shown as {child['name']})")
+    if len({s["date_of_birth"] for s in sources} - {None}) > 1:
+        held = _who_holds(sources, lambda s: s["date_of_birth"], child["date_of_birth"], date.isoformat)
+        flags.append(f"The systems disagree on the date of birth: {held}")
+    known = [s for s in sources if s["sex"] not in (None, UNKNOWN_SEX)]
+    if len({s["sex"] for s in known}) > 1:
+        held = _who_holds(known, lambda s: s["sex"], child["sex"], lambda code: SEX.get(code, code))
+        flags.append(f"The systems disagree on the sex: {held}")
+    not_stated = [s["service"] for s in sources if s["not_stated"]]
+    if not_stated:
+        flags.append(
+            f"{_systems(sorted(set(not_stated)))} {'record' if len(set(not_stated)) > 1 else 'records'} the sex as "
+            f"not stated (U) where the other systems say {SEX.get(child['sex'], child['sex'])}"
+        )
+    return flags
+
+
+def _duplicates(sources: list[Row]) -> list[str]:
+    """A system holding two or more records for the child: the system owner should merge them."""
+    held: dict[str, list[str]] = {}
+    for source in sources:
+        held.setdefault(source["service"], []).append(str(source["source_record_id"]))
+    return [
+        f"{service} holds {HOW_MANY.get(len(ids), len(ids))} records for this child: {_systems(ids)}; "
+        "ask the system owner to merge them"
+        for service, ids in held.items()
+        if len(ids) > 1
+    ]
+
+
+def _open_past_18(cursor: duckdb.DuckDBPyConnection, child: Row, today: date) -> list[str]:
+    """A child protection plan or care still open on or after the child's 18th birthday: both end by then."""
+    born = child["date_of_birth"]
+    if born is None or age_of(born, today) < 18:
+        return []
+    from childhub.calendar import add_years
+
+    birthday = add_years(born, 18)
+    key, flags = child["child_key"], []
+    for (start,) in cursor.execute(
+        "SELECT p.start_date FROM fact_cp_plan p WHERE p.child_key = ? AND cp_plan_on(p, ?) ORDER BY 1", [key, today]
+    ).fetchall():
+        flags.append(
+            f"On a child protection plan (since {start.isoformat()}) at {age_of(born, today)}: a plan ends by the "
+            f"18th birthday ({birthday.isoformat()}); ask social care to record when it ended"
+        )
+    for (start,) in cursor.execute(
+        "SELECT min(e.start_date) FROM fact_cla_episode e WHERE e.child_key = ? AND looked_after_on(e, ?) "
+        "HAVING count(*) > 0",
+        [key, today],
+    ).fetchall():
+        flags.append(
+            f"Looked after (since {start.isoformat()}) at {age_of(born, today)}: care ends by the 18th birthday "
+            f"({birthday.isoformat()}); ask social care to record when it ended"
+        )
+    return flags
+
+
+def quality_flags(cursor: duckdb.DuckDBPyConnection, child: Row, sources: list[Row], today: date) -> list[str]:
+    """What is doubtful about the record, in words: systems disagreeing on the name, date of birth or sex (and
+    which), a sex not stated against a known one, two records in one system, a plan or care open past 18,
+    missing or invalid identifiers, warnings on load. ``child`` and ``sources`` as ``child_record`` makes them."""
+    flags = _disagreeing(child, sources) + _duplicates(sources) + _open_past_18(cursor, child, today)
+    for name in ("upn", "nhs_number"):
+        values = sorted({source[name] for source in sources if source[name]})
+        if len(values) > 1:
+            flags.append(f"The systems disagree on the {CHECKED_FIELDS[name]}: {', '.join(values)}")
     upns = sorted({source["upn"] for source in sources if source["upn"]})
     age = child.get("age")
     if not upns and (age is None or 4 <= age <= 18):

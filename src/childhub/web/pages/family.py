@@ -47,9 +47,7 @@ def family(
     names = {
         key: " ".join(part for part in (forename, surname) if part)
         for key, forename, surname in cursor.execute(
-            "SELECT child_key, arg_min(forename, source_system <> 'social_care') FILTER (WHERE forename IS NOT NULL), "
-            "arg_min(surname, source_system <> 'social_care') FILTER (WHERE surname IS NOT NULL) "
-            "FROM fact_person WHERE list_contains(?, child_key) GROUP BY child_key",
+            "SELECT child_key, forename, surname FROM fact_child WHERE list_contains(?, child_key)",
             [keys],
         ).fetchall()
     }
