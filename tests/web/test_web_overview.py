@@ -72,3 +72,26 @@ def test_every_role_may_open_the_overview_but_not_without_signing_in(web_hub):
         assert web_hub.client(role).get("/").status_code == 200
     response = web_hub.client().get("/")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_on_the_4th_of_a_month_the_overview_shows_the_part_month_as_partial_and_the_year_annualised(web_hub):
+    from datetime import date, timedelta
+
+    from childhub.indicators import calculator, library
+
+    as_at = (date.today().replace(day=1) - timedelta(days=1)).replace(day=4)
+    page = web_hub.client("analyst").get(f"/?as_at={as_at}").text
+    with calculator(web_hub.store, web_hub.authority) as calc:
+        last_points = [calc.trend(ind.id, as_at, "monthly", 2).figures[-1] for ind in library().values()]
+    partial = [figure for figure in last_points if figure.partial]
+    # Indicators counted monthly (not on a date, nor over 12 rolling months) end with the 4 days so far ...
+    assert {figure.indicator.id for figure in partial} == {
+        ind.id for ind in library().values() if "month" in ind.allowed_periods
+    }
+    assert all((figure.period.start, figure.period.end) == (as_at.replace(day=1), as_at) for figure in partial)
+    # ... said so under the sparkline, and drawn (where it has a value) as a hollow point off the line.
+    assert page.count("a month not yet over (not judged)") == len(partial)
+    assert page.count('class="sparkline__partial"') == sum(1 for figure in partial if figure.value is not None)
+    card = page.split('href="/indicators/referral_rate?')[1].split('<div class="card')[0]
+    assert "Annualised: " in card and "Same days last year: " in card
+    assert ", a full year: compare the annualised figure" in card
