@@ -56,6 +56,23 @@ def _target_text(target) -> str:
     return "" if target is None else f"{target.target:g} ± {target.tolerance:g}"
 
 
+def _like_for_like_text(item: dict) -> str:
+    """A part-year figure made comparable, for the table: annualised (a count or rate) and the same days last
+    year; empty for a whole year, 12 months or a date."""
+    if not item["part_of_year"]:
+        return ""
+    annualised = f"annualised {item['annualised_formatted']}; " if item["annualised_formatted"] else ""
+    return f"{item['days_counted']} of {item['days_in_year']} days: {annualised}last year {item['last_year_formatted']}"
+
+
+def _england_text(item: dict) -> str:
+    """England's figure with its year, and for a part-year figure, that it is a whole year's."""
+    if item["england"] is None:
+        return ""
+    whole_year = ", a full year" if item["part_of_year"] else ""
+    return f"{item['england_formatted']} ({item['england_label']}{whole_year})"
+
+
 def indicators_command(
     as_at: AsAtOption = "",
     period: PeriodOption = None,
@@ -78,7 +95,6 @@ def indicators_command(
     for figure in figures:
         item = figure.as_dict()
         if output is OutputFormat.table:
-            england = figure.comparator
             rows.append(
                 {
                     "indicator": f"{figure.indicator.name} ({figure.indicator.id})",
@@ -86,7 +102,8 @@ def indicators_command(
                     "value": figure.formatted() if figure.value is not None else f"- ({figure.note})",
                     "count": f"{figure.numerator:,.0f}"
                     + (f" / {figure.denominator:,.0f}" if figure.denominator is not None else ""),
-                    "England": "" if england is None else f"{england.value:g} ({england.label})",
+                    "like for like": _like_for_like_text(item),
+                    "England": _england_text(item),
                     "target": _target_text(figure.target),
                     "RAG": figure.rag or "",
                     **({"warnings": "; ".join(flags[figure.indicator.id])} if warnings else {}),
@@ -132,8 +149,14 @@ def indicator_command(
         elif trend is not None:
             series = calc.trend(ind.id, day, trend.value, points, chosen)
             rows = [
-                {"period": f.period.label, "value": f.formatted(), "count": f.numerator, "of": f.denominator}
-                for f in series.figures
+                {
+                    "period": point["period_start"] + " to " + point["period_end"],
+                    "value": point["formatted"],
+                    "count": point["numerator"],
+                    "of": point["denominator"],
+                    "partial": "so far: not judged" if not point["complete"] else "",
+                }
+                for point in (f.as_dict() for f in series.figures)
             ]
         else:
             (figure,) = calc.figures(day, ids=[ind.id], period=chosen)
@@ -153,6 +176,8 @@ def indicator_command(
         limits = series.limits
         if limits is not None:
             typer.echo(f"control limits (XmR): {limits.lower:.1f} to {limits.upper:.1f}, centre {limits.centre:.1f}")
+        if series.partial_note:
+            typer.echo(f"partial: {series.partial_note}")
         typer.echo("early warnings: " + ("; ".join(series.warnings) if series.warnings else "none"))
 
 
