@@ -95,3 +95,30 @@ def test_on_the_4th_of_a_month_the_overview_shows_the_part_month_as_partial_and_
     card = page.split('href="/indicators/referral_rate?')[1].split('<div class="card')[0]
     assert "Annualised: " in card and "Same days last year: " in card
     assert ", a full year: compare the annualised figure" in card
+
+
+def test_scrutiny_sees_no_annualised_value_of_a_small_count_and_no_small_count_last_year(history):
+    # 3 referrals so far (1 April to 4 December 2026) and 2 on the same days of 2025, under a threshold of 5: the
+    # figure is hidden, and so is its annualised value (3 x 365 / 248 gives the 3 back), and last year's 2.
+    # With 6 so far and 2 last year, the figure shows and only last year's is hidden.
+    from datetime import date
+
+    from childhub.indicators import AuthoritySettings, calculator
+    from childhub.web.charts import figure_view
+
+    history.child("R1", dob=date(2015, 1, 1))
+    days = [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1), date(2025, 5, 1), date(2025, 6, 1)]
+    for number, day in enumerate(days):
+        history.add("cin_episodes", cine_referral_id=f"R{number}", cine_person_id="R1", cine_referral_date=day)
+    with calculator(history.store(), AuthoritySettings(population_0_17=1000)) as calc:
+        (small,) = calc.figures(date(2026, 12, 4), ids=["referrals_count"])
+    shown = figure_view(small, threshold=5)
+    assert shown["formatted"] == "[c]" and shown["annualised"] is None and shown["annualised_formatted"] is None
+    assert shown["last_year_formatted"] == "[c]" and shown["last_year_value"] is None
+    assert figure_view(small)["annualised_formatted"] == "4" and figure_view(small)["last_year_formatted"] == "2"
+    for number, day in enumerate([date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]):
+        history.add("cin_episodes", cine_referral_id=f"S{number}", cine_person_id="R1", cine_referral_date=day)
+    with calculator(history.store(), AuthoritySettings(population_0_17=1000)) as calc:
+        (six,) = calc.figures(date(2026, 12, 4), ids=["referrals_count"])
+    shown = figure_view(six, threshold=5)
+    assert (shown["formatted"], shown["annualised_formatted"], shown["last_year_formatted"]) == ("6", "9", "[c]")

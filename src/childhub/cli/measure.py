@@ -59,7 +59,7 @@ def _target_text(target) -> str:
 def _like_for_like_text(item: dict) -> str:
     """A part-year figure made comparable, for the table: annualised (a count or rate) and the same days last
     year; empty for a whole year, 12 months or a date."""
-    if not item["part_of_year"]:
+    if item["compared_as"] is None:
         return ""
     annualised = f"annualised {item['annualised_formatted']}; " if item["annualised_formatted"] else ""
     return f"{item['days_counted']} of {item['days_in_year']} days: {annualised}last year {item['last_year_formatted']}"

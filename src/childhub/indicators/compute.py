@@ -152,7 +152,7 @@ class Figure:
             "denominator": _number(self.denominator),
             "children": self.children,
             "complete": self.period.complete,
-            "part_of_year": like is not None,
+            "part_of_year": self.period.part_of_year,
             "days_counted": None if like is None else like.days,
             "days_in_year": None if like is None else like.year_days,
             "compared_as": None if like is None else like.basis,
@@ -387,7 +387,7 @@ class Calculator:
         scale = 100.0 if ind.unit == "percent" else 1.0
         return scale * numerator / denominator, None
 
-    def _counted(self, ind: Indicator, periods: list[Period]) -> list[tuple | None]:
+    def _counted(self, ind: Indicator, periods: list[Period]) -> list[tuple]:
         """The aggregate row (numerator, denominator, measured value, children) of each period, in order."""
         for period in periods:
             if period.type not in ind.allowed_periods:
