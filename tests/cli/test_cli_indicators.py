@@ -146,3 +146,10 @@ def test_a_trend_marks_the_part_month_and_does_not_judge_it(data_dir):
         "indicator", "referrals_count", "--as-at", "2025-09-04", "--trend", "monthly", data_dir=data_dir, check=True
     ).stdout
     assert "partial: 2025-09-01 to 2025-09-04 is a part month (4 days so far)" in table
+
+
+def test_one_figure_prints_as_lines_people_read(data_dir):
+    result = run("indicator", "re_referrals_12m", "--as-at", "2026-03-31", data_dir=data_dir, check=True).stdout
+    assert "1 of 3" in result and "33.3%" in result and "22.6% (England 2024-25)" in result
+    assert "red, judged on the value as shown, 33.3%" in result
+    assert "'period_type'" not in result and "period_type" not in result  # not the raw fields

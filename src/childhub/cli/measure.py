@@ -65,6 +65,21 @@ def _like_for_like_text(item: dict) -> str:
     return f"{item['days_counted']} of {item['days_in_year']} days: {annualised}last year {item['last_year_formatted']}"
 
 
+def _figure_lines(item: dict) -> list[dict]:
+    """One figure as a person reads it: a line per thing said about it (JSON and CSV give every field)."""
+    lines = {
+        "value": item["formatted"] + (f" ({item['note']})" if item["note"] else ""),
+        "period": f"{item['period_start']} to {item['period_end']}",
+        "counted": f"{item['numerator']}" + (f" of {item['denominator']}" if item["denominator"] is not None else ""),
+        "children": item["children"],
+        "like for like": _like_for_like_text(item),
+        "England": _england_text(item),
+        "target": "" if item["target"] is None else f"{item['target']:g} ± {item['tolerance']:g}",
+        "RAG": "" if item["rag"] is None else f"{item['rag']}, judged on {item['rag_basis']}",
+    }
+    return [{"": name, "figure": value} for name, value in lines.items() if value not in ("", None)]
+
+
 def _england_text(item: dict) -> str:
     """England's figure with its year, and for a part-year figure, that it is a whole year's."""
     if item["england"] is None:
@@ -160,7 +175,7 @@ def indicator_command(
             ]
         else:
             (figure,) = calc.figures(day, ids=[ind.id], period=chosen)
-            rows = [figure.as_dict()]
+            rows = [figure.as_dict()] if output is not OutputFormat.table else _figure_lines(figure.as_dict())
     if children is not None:
         record_command_line(
             store.data_dir,

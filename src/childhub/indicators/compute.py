@@ -184,10 +184,11 @@ def _rounded(ind: Indicator, value: float | None) -> float | None:
 
 
 def _number(count: float | None) -> float | int | None:
-    """A count as a whole number where it is one (3, not 3.0); a worker's FTE stays a fraction."""
-    if isinstance(count, float) and count.is_integer():
-        return int(count)
-    return count
+    """A count as a whole number where it is one (3, not 3.0); a sum of FTEs stays a fraction, without the
+    float's noise (20.8, not 20.800000000000004)."""
+    if not isinstance(count, float):
+        return count
+    return int(count) if count.is_integer() else round(count, 6)
 
 
 @dataclass(frozen=True)
