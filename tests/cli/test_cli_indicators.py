@@ -107,3 +107,49 @@ def test_mistakes_are_one_line(data_dir):
     (data_dir / "authority.yml").write_text("population_0_17: lots\n", "utf-8")
     bad_file = run("indicators", "--as-at", "2026-03-31", data_dir=data_dir)
     assert bad_file.returncode == 1 and "authority.yml" in bad_file.stderr and bad_file.stderr.count("\n") == 1
+
+
+def test_a_year_so_far_is_annualised_and_set_beside_last_year_in_the_table(data_dir):
+    # On 2025-12-04 the year so far is 1 April to 4 December 2025: 248 of the 365 days to 31 March 2026. The three
+    # referrals (June, July, September) per 1,500 children are 20.0 per 10,000; annualised 20 x 365 / 248 =
+    # 29.435 (shown 29.4 per 10,000). The same days of 2024 hold none.
+    result = run("indicators", "--as-at", "2025-12-04", "--format", "json", data_dir=data_dir, check=True)
+    rate = {row["id"]: row for row in json.loads(result.stdout)}["referral_rate"]
+    assert (rate["formatted"], rate["days_counted"], rate["days_in_year"]) == ("20.0 per 10,000", 248, 365)
+    assert (rate["annualised_formatted"], rate["last_year_formatted"]) == ("29.4 per 10,000", "0.0 per 10,000")
+    assert (rate["last_year_period_start"], rate["last_year_period_end"]) == ("2024-04-01", "2024-12-04")
+    table = run("indicators", "--as-at", "2025-12-04", data_dir=data_dir, check=True).stdout
+    row = " ".join(line for line in table.splitlines() if "referral_rate" in line or "Referrals per" in line)
+    assert "248 of 365 days" in table and "annualised" in table and "a full year" in table
+    assert "20.0 per 10,000" in row
+
+
+def test_a_trend_marks_the_part_month_and_does_not_judge_it(data_dir):
+    trend = run(
+        "indicator",
+        "referrals_count",
+        "--as-at",
+        "2025-09-04",
+        "--trend",
+        "monthly",
+        "--points",
+        "4",
+        "--format",
+        "json",
+        data_dir=data_dir,
+        check=True,
+    )
+    points = json.loads(trend.stdout)
+    assert [point["partial"] for point in points] == ["", "", "", "so far: not judged"]
+    assert points[-1]["period"] == "2025-09-01 to 2025-09-04" and points[-1]["count"] == 1  # P1's 1 September
+    table = run(
+        "indicator", "referrals_count", "--as-at", "2025-09-04", "--trend", "monthly", data_dir=data_dir, check=True
+    ).stdout
+    assert "partial: 2025-09-01 to 2025-09-04 is a part month (4 days so far)" in table
+
+
+def test_one_figure_prints_as_lines_people_read(data_dir):
+    result = run("indicator", "re_referrals_12m", "--as-at", "2026-03-31", data_dir=data_dir, check=True).stdout
+    assert "1 of 3" in result and "33.3%" in result and "22.6% (England 2024-25)" in result
+    assert "red, judged on the value as shown, 33.3%" in result
+    assert "'period_type'" not in result and "period_type" not in result  # not the raw fields

@@ -6,7 +6,7 @@ machinery with the re-referral and CP-plan indicators as examples.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -393,3 +393,233 @@ def test_the_catalogue_page_is_written_from_the_library():
     assert page.read_text("utf-8") == catalogue_markdown(), "run scripts/indicator_catalogue.py"
     for ind in library().values():
         assert f"`{ind.id}`" in page.read_text("utf-8")
+
+
+# --- comparators: the latest published, each with its year and source ------------------------------
+
+
+def test_every_comparator_carries_its_value_year_and_source():
+    import re
+
+    for ind in library().values():
+        comparator = ind.comparator
+        if comparator is None:
+            continue
+        assert isinstance(comparator.value, float), ind.id
+        assert re.fullmatch(r"20\d\d([-/]\d\d)?", comparator.year), (ind.id, comparator.year)
+        assert re.match(r"(DfE|ONS|Ofsted|Youth Justice)", comparator.source), (ind.id, comparator.source)
+        assert comparator.label.startswith(f"England {comparator.year}"), ind.id
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "value", "year"),
+    [
+        ("caseload_per_worker", 15.4, "2024"),  # the issue: 2024's 15.4, not 2023's 16.0
+        ("cin_rate", 330, "2024-25"),  # children in need at 31 March 2025: 402,400, 330 per 10,000
+        ("placement_stability_short", 10, "2024"),  # 3 or more placements in the year
+        ("placement_stability_long", 68, "2024"),  # the older measure: same placement
+        ("placement_stability_long_carer", 69, "2025"),  # the current one: same carers
+        ("re_referrals_12m", 22.6, "2024-25"),
+    ],
+)
+def test_the_comparators_the_issue_names_have_the_published_values(indicator_id, value, year):
+    comparator = library()[indicator_id].comparator
+    assert (comparator.value, comparator.year) == (value, year)
+
+
+def test_a_comparator_that_is_no_longer_the_latest_is_left_out():
+    # The agency rate's latest published figure (2024) is not in the reference figures; 2023's 17.8% is stale.
+    assert library()["agency_worker_rate"].comparator is None
+
+
+# --- long-term stability: by placement (older) and by carers (current) ------------------------------
+
+
+def test_long_term_stability_by_carers_beside_by_placement(history):
+    # As at 31 March 2026: looked after 2.5 years or more = the period began on or before 2023-10-01; for
+    # 2 years = since 2024-04-01 or before. RNE B and U are new placements with the same carers.
+    # K1: 12, S 2023-01-01, one placement                                  placement yes, carers yes
+    # K2: 12, S 2022-06-01; B 2025-01-10 (same carers, new placement)      placement no (since 2025-01-10), carers yes
+    # K3: 11, S 2022-09-01; P 2024-06-01 (new carers)                      no, no
+    # K4: 10, S 2023-03-01; P 2025-06-01 placed for adoption (A4): the placement and carers before began
+    #     2023-03-01, so the two together last 2 years                      yes, yes
+    # K5: 13, S 2022-01-01 V2; U 2024-05-01 (legal status and placement, same carers); L 2025-02-01
+    #     (legal status only)                                              no (since 2024-05-01), yes
+    # K9: 10, S 2023-10-01 (exactly 2.5 years); P 2024-04-01 (exactly 2 years)  yes, yes
+    # K6: 16 on the date (born 2010-03-31), one placement since 2020       left out
+    # K7: S 2024-01-01: under 2.5 years                                    left out
+    # Cohort K1 K2 K3 K4 K5 K9 = 6. Same placement: K1 K4 K9 = 3 (50.0%). Same carers: K1 K2 K4 K5 K9 = 5 (83.3%).
+    for person, dob in [
+        ("K1", date(2014, 1, 1)),
+        ("K2", date(2013, 5, 5)),
+        ("K3", date(2015, 2, 2)),
+        ("K4", date(2016, 3, 3)),
+        ("K5", date(2012, 7, 7)),
+        ("K6", date(2010, 3, 31)),
+        ("K7", date(2014, 1, 1)),
+        ("K9", date(2016, 1, 1)),
+    ]:
+        history.child(person, dob=dob)
+    x1 = {"reason_ceased": "X1"}
+    history.episode("K1", date(2023, 1, 1), "S", "C2", "U4")
+    history.episode("K2", date(2022, 6, 1), "S", "C2", "U4", ceased=date(2025, 1, 10), **x1)
+    history.episode("K2", date(2025, 1, 10), "B", "C2", "U1")
+    history.episode("K3", date(2022, 9, 1), "S", "C2", "U4", ceased=date(2024, 6, 1), **x1)
+    history.episode("K3", date(2024, 6, 1), "P", "C2", "U4")
+    history.episode("K4", date(2023, 3, 1), "S", "C2", "U4", ceased=date(2025, 6, 1), **x1)
+    history.episode("K4", date(2025, 6, 1), "P", "E1", "A4")
+    history.episode("K5", date(2022, 1, 1), "S", "V2", "U4", ceased=date(2024, 5, 1), **x1)
+    history.episode("K5", date(2024, 5, 1), "U", "C2", "U1", ceased=date(2025, 2, 1), **x1)
+    history.episode("K5", date(2025, 2, 1), "L", "C1", "U1")
+    history.episode("K6", date(2020, 1, 1), "S", "C2", "U4")
+    history.episode("K7", date(2024, 1, 1), "S", "C2", "U4")
+    history.episode("K9", date(2023, 10, 1), "S", "C2", "U4", ceased=date(2024, 4, 1), **x1)
+    history.episode("K9", date(2024, 4, 1), "P", "C2", "U5")
+    as_at = date(2026, 3, 31)
+    with calculator(history.store(), AUTHORITY) as calc:
+        placement, carers = calc.figures(as_at, ids=["placement_stability_long", "placement_stability_long_carer"])
+        assert (placement.numerator, placement.denominator, placement.formatted()) == (3, 6, "50.0%")
+        assert (carers.numerator, carers.denominator, carers.formatted()) == (5, 6, "83.3%")
+        stable = calc.children("placement_stability_long_carer", as_at)
+        assert sorted(row["la_child_id"] for row in stable) == ["K1", "K2", "K4", "K5", "K9"]
+        cohort = calc.children("placement_stability_long_carer", as_at, part="denominator")
+        assert sorted(row["la_child_id"] for row in cohort) == ["K1", "K2", "K3", "K4", "K5", "K9"]
+        # Each is set beside its own England figure.
+        assert placement.as_dict()["england"] == 68 and carers.as_dict()["england"] == 69
+
+
+# --- part of a year, compared like with like -----------------------------------------------------------
+
+
+def _referrals_on(history, days):
+    history.child("R1", dob=date(2015, 1, 1))
+    for number, day in enumerate(days):
+        history.add("cin_episodes", cine_referral_id=f"R1:{number}", cine_person_id="R1", cine_referral_date=day)
+    return history.store()
+
+
+def test_a_year_to_date_count_is_annualised_and_set_beside_the_same_days_last_year(history):
+    # 1 April to 4 December 2026 is 248 days (April 30, May 31, June 30, July 31, August 31, September 30,
+    # October 31, November 30, December 4) of the 365 from 1 April 2026 to 31 March 2027.
+    # Referrals in it: 2026-04-01 (its first day), 2026-06-15, 2026-09-09, 2026-11-30, 2026-12-04 (its last) = 5;
+    # 2026-03-31 and 2026-12-05 fall outside. The same days a year earlier (1 April to 4 December 2025):
+    # 2025-04-01, 2025-08-08, 2025-12-04 = 3; 2025-12-05 falls outside.
+    # Count 5, annualised 5 x 365 / 248 = 7.3589 (shown 7). Per 10,000 of 1,000 children: 50.0, annualised
+    # 73.5887 (shown 73.6 per 10,000); last year 30.0.
+    store = _referrals_on(
+        history,
+        [
+            date(2026, 3, 31),
+            date(2026, 4, 1),
+            date(2026, 6, 15),
+            date(2026, 9, 9),
+            date(2026, 11, 30),
+            date(2026, 12, 4),
+            date(2026, 12, 5),
+            date(2025, 4, 1),
+            date(2025, 8, 8),
+            date(2025, 12, 4),
+            date(2025, 12, 5),
+        ],
+    )
+    authority = AuthoritySettings(population_0_17=1000, targets={"referral_rate": Target(target=70, tolerance=2)})
+    as_at = date(2026, 12, 4)
+    with calculator(store, authority) as calc:
+        count, rate = calc.figures(as_at, ids=["referrals_count", "referral_rate"])
+    like = count.like_for_like
+    assert (like.days, like.year_days) == (248, 365)
+    assert count.value == 5 and like.annualised == pytest.approx(7.35887, abs=1e-5) and like.last_year == 3
+    assert (like.last_year_period.start, like.last_year_period.end) == (date(2025, 4, 1), date(2025, 12, 4))
+    assert rate.value == 50.0 and rate.like_for_like.annualised == pytest.approx(73.5887, abs=1e-4)
+    shown = rate.as_dict()
+    assert shown["annualised_formatted"] == "73.6 per 10,000" and shown["last_year_formatted"] == "30.0 per 10,000"
+    assert shown["compared_as"].startswith("248 of 365 days, annualised")
+    # RAG is judged on the annualised figure (73.6, 3.6 from a neutral target of 70: amber), not the 50.0 so far
+    # (20 away: red).
+    assert (rate.rag, shown["rag_value"]) == ("amber", 73.6) and "annualised" in shown["rag_basis"]
+    # A share is not annualised: it is set beside the same days last year only.
+    with calculator(store, AUTHORITY) as calc:
+        (nfa,) = calc.figures(as_at, ids=["referrals_nfa"])
+        assert nfa.like_for_like.annualised is None and nfa.like_for_like.days == 248
+        # The whole year (to 31 March 2027) and a snapshot need nothing.
+        (whole,) = calc.figures(date(2027, 3, 31), ids=["referrals_count"])
+        assert whole.like_for_like is None and whole.as_dict()["part_of_year"] is False
+        (snapshot,) = calc.figures(as_at, ids=["cp_plan_rate"])
+        assert snapshot.like_for_like is None
+
+
+@pytest.mark.parametrize(
+    ("period_type", "end", "days", "year_days", "complete"),
+    [
+        ("year", date(2026, 12, 4), 248, 365, False),
+        ("year", date(2027, 3, 31), 365, 365, True),
+        ("year", date(2028, 3, 31), 366, 366, True),  # across 29 February 2028
+        ("month", date(2026, 12, 4), 4, 365, False),
+        ("month", date(2026, 11, 30), 30, 365, True),
+        ("quarter", date(2026, 12, 31), 92, 365, True),
+        ("rolling_12", date(2026, 12, 4), 365, 365, True),
+        ("snapshot", date(2026, 12, 4), 1, 365, True),
+    ],
+)
+def test_a_period_knows_its_days_and_whether_it_is_complete(period_type, end, days, year_days, complete):
+    period = period_ending(period_type, end)
+    assert (period.days, period.year_days, period.complete) == (days, year_days, complete)
+    assert period.part_of_year == (period_type != "snapshot" and days < year_days)
+
+
+# --- early warnings never judge an incomplete period ---------------------------------------------------
+
+
+def test_the_part_month_at_the_end_of_a_trend_is_partial_and_raises_no_warning(history):
+    # Referrals each month from December 2024 to November 2026: 9, 10, 11, 10 repeating (mean 10, moving
+    # ranges 1, 1, 1, 2...: limits about 10 -/+ 3.5). On 4 December 2026 the month so far holds 1 referral: far
+    # below the lower limit, but it is 4 days of a month, not a fall. It is marked partial and not judged.
+    days = []
+    month = date(2024, 12, 1)
+    for index in range(24):
+        days += [month.replace(day=1 + n) for n in range((9, 10, 11, 10)[index % 4])]
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    days.append(date(2026, 12, 2))
+    store = _referrals_on(history, days)
+    with calculator(store, AUTHORITY) as calc:
+        trend = calc.trend("referrals_count", date(2026, 12, 4), "monthly", 25)
+    last = trend.figures[-1]
+    assert (last.period.start, last.period.end, last.value) == (date(2026, 12, 1), date(2026, 12, 4), 1)
+    assert last.partial and not any(figure.partial for figure in trend.figures[:-1])
+    assert trend.warnings == ()
+    assert trend.limits.lower > 1  # the partial point would have been below it
+    assert "part month (4 days so far)" in trend.partial_note
+    # Judged with the part month, as it was before, the same series cries wolf.
+    judged_before = early_warnings([figure.value for figure in trend.figures], "neutral", 6)
+    assert judged_before and "below the lower control limit" in judged_before[0]
+
+
+# --- RAG agrees with the value shown ----------------------------------------------------------------
+
+
+def test_rag_is_judged_on_the_value_as_shown(history):
+    # 4,249 of 5,000 assessments authorised in the year to 31 March 2026 within 45 working days: 84.98%,
+    # shown as 85.0%. Against a target of 85 (higher is better, tolerance 5) the value shown meets it: green,
+    # not the amber 84.98 would be. Monday 2 June 2025 to Monday 4 August 2025 is 45 working days (no bank
+    # holiday between); to the 5th, 46. A0 and A1 to A4248 take 45, A4249 to A4999 take 46.
+    history.child("A1", dob=date(2015, 1, 1))
+    history.add("cin_assessments", cina_assessment_id="A0", cina_person_id="A1")
+    store = history.store()
+    with store.writer() as conn:  # 5,000 rows in one statement (History writes one at a time)
+        conn.execute(
+            "INSERT INTO cin_assessments SELECT * EXCLUDE (n) REPLACE ('A' || n AS cina_assessment_id, 'key-' || n AS "
+            "source_record_key, DATE '2025-06-02' AS cina_assessment_start_date, CASE WHEN n < 4249 THEN "
+            "DATE '2025-08-04' ELSE DATE '2025-08-05' END AS cina_assessment_auth_date) "
+            "FROM cin_assessments, range(1, 5000) AS r(n)"
+        )
+        conn.execute(
+            "UPDATE cin_assessments SET cina_assessment_start_date = DATE '2025-06-02', "
+            "cina_assessment_auth_date = DATE '2025-08-04' WHERE cina_assessment_id = 'A0'"
+        )
+    authority = AuthoritySettings(targets={"assessments_45wd": Target(target=85, tolerance=5)})
+    with calculator(store, authority) as calc:
+        (figure,) = calc.figures(date(2026, 3, 31), ids=["assessments_45wd"])
+    assert figure.value == pytest.approx(84.98) and figure.formatted() == "85.0%"
+    assert figure.rag == "green" and rag_status(figure.value, figure.target, "higher_is_better") == "amber"
+    shown = figure.as_dict()
+    assert (shown["rag_value"], shown["rag_basis"]) == (85.0, "the value as shown, 85.0%")

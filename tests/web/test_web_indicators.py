@@ -11,6 +11,8 @@ import pytest
 from childhub.audit import events
 from childhub.indicators import calculator
 
+TRACE_SO_FAR = "So far (period not over, not judged)"
+
 
 def _figure(web_hub, indicator_id, as_at=None):
     with calculator(web_hub.store, web_hub.authority) as calc:
@@ -39,7 +41,9 @@ def test_the_indicator_page_shows_definition_figure_trend_and_breakdowns(web_hub
     names = [trace["name"] for trace in chart["data"]]
     assert names[:4] == ["Value", "Centre line (mean)", "Upper control limit", "Lower control limit"]
     assert "Target" in names
-    assert len(chart["data"][0]["x"]) == 24 and chart["data"][0]["x"][-1] == date.today().isoformat()
+    # The month so far, when today is not a month end, is its own hollow point off the line.
+    drawn = sorted(x for trace in chart["data"] if trace["name"] in ("Value", TRACE_SO_FAR) for x in trace["x"])
+    assert len(drawn) == 24 and drawn[-1] == date.today().isoformat()
     assert "Show the figures as a table" in text  # the chart's table alternative
     for caption in ("By age band", "By sex", "By team", "By referral source"):
         assert f"<caption>{caption}</caption>" in text
@@ -188,3 +192,46 @@ def test_a_lone_small_group_is_hidden_with_the_next_smallest():
     assert [r["numerator"] for r in shown] == ["[c]", "[c]", 30]
     unsuppressed, _ = _breakdown_view([row("A", 2), row("B", 7)], "team", 0)
     assert [r["numerator"] for r in unsuppressed] == [2, 7]
+
+
+def _a_fourth(today: date) -> date:
+    """The 4th of last month: a date whose month is four days old (and that is in the past)."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=4)
+
+
+def test_the_api_marks_the_part_month_partial_and_compares_the_year_so_far_like_with_like(web_hub):
+    as_at = _a_fourth(date.today())
+    body = web_hub.client("analyst").get(f"/api/v1/indicators/referral_rate?as_at={as_at}").json()
+    points = body["trend"]["points"]
+    assert points[-1]["as_at"] == as_at.isoformat() and points[-1]["partial"] is True and points[-1]["days"] == 4
+    assert not any(point["partial"] for point in points[:-1])
+    assert "part month (4 days so far)" in body["trend"]["partial_note"]
+    figure = body["figure"]
+    year_start = date(as_at.year if as_at.month >= 4 else as_at.year - 1, 4, 1)
+    assert figure["part_of_year"] is True and figure["days_counted"] == (as_at - year_start).days + 1
+    assert figure["annualised"] == pytest.approx(
+        figure["value"] * figure["days_in_year"] / figure["days_counted"], 0.01
+    )
+    assert figure["last_year_period_end"] == as_at.replace(year=as_at.year - 1).isoformat()
+    page = web_hub.client("analyst").get(f"/indicators/referral_rate?as_at={as_at}").text
+    assert "<dt>Annualised</dt>" in page and "<dt>Same days last year</dt>" in page
+    assert "A full year: compare the annualised figure" in page
+    assert "part month (4 days so far): shown as partial, not judged" in page
+    chart = _chart(page, "trend-chart")
+    (so_far,) = [trace for trace in chart["data"] if trace["name"] == TRACE_SO_FAR]
+    assert so_far["x"] == [as_at.isoformat()]
+
+
+def test_every_rag_agrees_with_the_value_it_was_judged_on(web_hub):
+    from childhub.indicators import Target
+    from childhub.indicators.targets import rag_status
+
+    for as_at in (date.today(), _a_fourth(date.today())):
+        body = web_hub.client("analyst").get(f"/api/v1/indicators?as_at={as_at}").json()
+        judged = [row for row in body["indicators"] if row["rag"]]
+        assert judged, "the test authority sets a target"
+        for row in judged:
+            target = Target(target=row["target"], tolerance=row["tolerance"])
+            assert rag_status(row["rag_value"], target, row["polarity"]) == row["rag"], row["id"]
+            shown = row["annualised_formatted"] or row["formatted"]
+            assert row["rag_basis"].endswith(shown), row["id"]

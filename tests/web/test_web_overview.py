@@ -72,3 +72,53 @@ def test_every_role_may_open_the_overview_but_not_without_signing_in(web_hub):
         assert web_hub.client(role).get("/").status_code == 200
     response = web_hub.client().get("/")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_on_the_4th_of_a_month_the_overview_shows_the_part_month_as_partial_and_the_year_annualised(web_hub):
+    from datetime import date, timedelta
+
+    from childhub.indicators import calculator, library
+
+    as_at = (date.today().replace(day=1) - timedelta(days=1)).replace(day=4)
+    page = web_hub.client("analyst").get(f"/?as_at={as_at}").text
+    with calculator(web_hub.store, web_hub.authority) as calc:
+        last_points = [calc.trend(ind.id, as_at, "monthly", 2).figures[-1] for ind in library().values()]
+    partial = [figure for figure in last_points if figure.partial]
+    # Indicators counted monthly (not on a date, nor over 12 rolling months) end with the 4 days so far ...
+    assert {figure.indicator.id for figure in partial} == {
+        ind.id for ind in library().values() if "month" in ind.allowed_periods
+    }
+    assert all((figure.period.start, figure.period.end) == (as_at.replace(day=1), as_at) for figure in partial)
+    # ... said so under the sparkline, and drawn (where it has a value) as a hollow point off the line.
+    assert page.count("a month not yet over (not judged)") == len(partial)
+    assert page.count('class="sparkline__partial"') == sum(1 for figure in partial if figure.value is not None)
+    card = page.split('href="/indicators/referral_rate?')[1].split('<div class="card')[0]
+    assert "Annualised: " in card and "Same days last year: " in card
+    assert ", a full year: compare the annualised figure" in card
+
+
+def test_scrutiny_sees_no_annualised_value_of_a_small_count_and_no_small_count_last_year(history):
+    # 3 referrals so far (1 April to 4 December 2026) and 2 on the same days of 2025, under a threshold of 5: the
+    # figure is hidden, and so is its annualised value (3 x 365 / 248 gives the 3 back), and last year's 2.
+    # With 6 so far and 2 last year, the figure shows and only last year's is hidden.
+    from datetime import date
+
+    from childhub.indicators import AuthoritySettings, calculator
+    from childhub.web.charts import figure_view
+
+    history.child("R1", dob=date(2015, 1, 1))
+    days = [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1), date(2025, 5, 1), date(2025, 6, 1)]
+    for number, day in enumerate(days):
+        history.add("cin_episodes", cine_referral_id=f"R{number}", cine_person_id="R1", cine_referral_date=day)
+    with calculator(history.store(), AuthoritySettings(population_0_17=1000)) as calc:
+        (small,) = calc.figures(date(2026, 12, 4), ids=["referrals_count"])
+    shown = figure_view(small, threshold=5)
+    assert shown["formatted"] == "[c]" and shown["annualised"] is None and shown["annualised_formatted"] is None
+    assert shown["last_year_formatted"] == "[c]" and shown["last_year_value"] is None
+    assert figure_view(small)["annualised_formatted"] == "4" and figure_view(small)["last_year_formatted"] == "2"
+    for number, day in enumerate([date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]):
+        history.add("cin_episodes", cine_referral_id=f"S{number}", cine_person_id="R1", cine_referral_date=day)
+    with calculator(history.store(), AuthoritySettings(population_0_17=1000)) as calc:
+        (six,) = calc.figures(date(2026, 12, 4), ids=["referrals_count"])
+    shown = figure_view(six, threshold=5)
+    assert (shown["formatted"], shown["annualised_formatted"], shown["last_year_formatted"]) == ("6", "9", "[c]")

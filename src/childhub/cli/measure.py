@@ -56,6 +56,38 @@ def _target_text(target) -> str:
     return "" if target is None else f"{target.target:g} ± {target.tolerance:g}"
 
 
+def _like_for_like_text(item: dict) -> str:
+    """A part-year figure made comparable, for the table: annualised (a count or rate) and the same days last
+    year; empty for a whole year, 12 months or a date."""
+    if item["compared_as"] is None:
+        return ""
+    annualised = f"annualised {item['annualised_formatted']}; " if item["annualised_formatted"] else ""
+    return f"{item['days_counted']} of {item['days_in_year']} days: {annualised}last year {item['last_year_formatted']}"
+
+
+def _figure_lines(item: dict) -> list[dict]:
+    """One figure as a person reads it: a line per thing said about it (JSON and CSV give every field)."""
+    lines = {
+        "value": item["formatted"] + (f" ({item['note']})" if item["note"] else ""),
+        "period": f"{item['period_start']} to {item['period_end']}",
+        "counted": f"{item['numerator']}" + (f" of {item['denominator']}" if item["denominator"] is not None else ""),
+        "children": item["children"],
+        "like for like": _like_for_like_text(item),
+        "England": _england_text(item),
+        "target": "" if item["target"] is None else f"{item['target']:g} ± {item['tolerance']:g}",
+        "RAG": "" if item["rag"] is None else f"{item['rag']}, judged on {item['rag_basis']}",
+    }
+    return [{"": name, "figure": value} for name, value in lines.items() if value not in ("", None)]
+
+
+def _england_text(item: dict) -> str:
+    """England's figure with its year, and for a part-year figure, that it is a whole year's."""
+    if item["england"] is None:
+        return ""
+    whole_year = ", a full year" if item["part_of_year"] else ""
+    return f"{item['england_formatted']} ({item['england_label']}{whole_year})"
+
+
 def indicators_command(
     as_at: AsAtOption = "",
     period: PeriodOption = None,
@@ -78,7 +110,6 @@ def indicators_command(
     for figure in figures:
         item = figure.as_dict()
         if output is OutputFormat.table:
-            england = figure.comparator
             rows.append(
                 {
                     "indicator": f"{figure.indicator.name} ({figure.indicator.id})",
@@ -86,7 +117,8 @@ def indicators_command(
                     "value": figure.formatted() if figure.value is not None else f"- ({figure.note})",
                     "count": f"{figure.numerator:,.0f}"
                     + (f" / {figure.denominator:,.0f}" if figure.denominator is not None else ""),
-                    "England": "" if england is None else f"{england.value:g} ({england.label})",
+                    "like for like": _like_for_like_text(item),
+                    "England": _england_text(item),
                     "target": _target_text(figure.target),
                     "RAG": figure.rag or "",
                     **({"warnings": "; ".join(flags[figure.indicator.id])} if warnings else {}),
@@ -132,12 +164,18 @@ def indicator_command(
         elif trend is not None:
             series = calc.trend(ind.id, day, trend.value, points, chosen)
             rows = [
-                {"period": f.period.label, "value": f.formatted(), "count": f.numerator, "of": f.denominator}
-                for f in series.figures
+                {
+                    "period": point["period_start"] + " to " + point["period_end"],
+                    "value": point["formatted"],
+                    "count": point["numerator"],
+                    "of": point["denominator"],
+                    "partial": "so far: not judged" if not point["complete"] else "",
+                }
+                for point in (f.as_dict() for f in series.figures)
             ]
         else:
             (figure,) = calc.figures(day, ids=[ind.id], period=chosen)
-            rows = [figure.as_dict()]
+            rows = [figure.as_dict()] if output is not OutputFormat.table else _figure_lines(figure.as_dict())
     if children is not None:
         record_command_line(
             store.data_dir,
@@ -153,6 +191,8 @@ def indicator_command(
         limits = series.limits
         if limits is not None:
             typer.echo(f"control limits (XmR): {limits.lower:.1f} to {limits.upper:.1f}, centre {limits.centre:.1f}")
+        if series.partial_note:
+            typer.echo(f"partial: {series.partial_note}")
         typer.echo("early warnings: " + ("; ".join(series.warnings) if series.warnings else "none"))
 
 

@@ -2,7 +2,8 @@
 
 Public surface: ``library`` and ``indicator`` (the definitions), ``calculator`` (a
 ``Calculator`` on a read-only connection: ``figures``, ``trend``, ``children``,
-``breakdown``), ``period_ending`` and ``series_ends`` (periods and trend dates),
+``breakdown``; a figure over part of a year carries ``like_for_like``: annualised and the same
+days last year), ``period_ending`` and ``series_ends`` (periods and trend dates),
 ``authority_for`` (the authority settings a hub runs with: ``CHILDHUB_AUTHORITY_FILE`` or the data
 folder's ``authority.yml``) and ``load_authority`` (one such file: population, targets, early warnings).
 """

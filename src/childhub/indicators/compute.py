@@ -3,13 +3,24 @@
 Every figure is computed from the event history in the store as it stands, for any as-at date:
 the periods are passed to the indicator's SQL as the relation ``period``, so 24 monthly points
 are one query, not 24, and the children behind a figure come from the same rows as the figure.
+
+Three rules keep what is shown honest (docs/indicators.md, "Comparing like with like"):
+
+- A figure counted over part of a year (a year to date, a month, a quarter) carries the same
+  figure for the same days a year earlier, and a count or rate is also annualised (scaled by the
+  year's days over the days counted); England's full-year comparator and the RAG are set beside
+  the annualised figure, never the part-year one.
+- A trend's incomplete point (the current part month) is marked partial and is not judged by the
+  control limits or the run rule.
+- RAG is judged on the value as it is shown (rounded to the indicator's decimals), so 84.98
+  shown as 85.0% is green against a target of 85.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +53,40 @@ if TYPE_CHECKING:
 DFE_AGE_BANDS = ("unborn", "under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "unknown")
 
 
+ANNUALISED_UNITS = ("count", "rate_per_10k")  # volumes: they grow with the days counted
+
+
+@dataclass(frozen=True)
+class LikeForLike:
+    """A figure counted over part of a year, made comparable with figures for whole years: the same
+    figure for the same days a year earlier, and (for a count or a rate) the figure annualised."""
+
+    days: int  # the days counted (1 April to 4 December: 248)
+    year_days: int  # the days in the year they are part of (365, or 366)
+    annualised: float | None  # value x year_days / days, for a count or a rate; None for shares and averages
+    last_year: float | None  # the figure for the same days a year earlier
+    last_year_period: Period
+    last_year_numerator: float
+    last_year_denominator: float | None
+
+    @property
+    def basis(self) -> str:
+        """How the figure is compared, in words: which part of the year, and what it is set beside."""
+        part = f"{self.days} of {self.year_days} days"
+        if self.annualised is not None:
+            return f"{part}, annualised (x {self.year_days}/{self.days}); also the same days last year"
+        return f"{part}; compared with the same days last year"
+
+
+def shown_value(ind: Indicator, value: float | None) -> float | None:
+    """``value`` rounded as it is displayed (a count to a whole number, others to the indicator's
+    decimals): what RAG is judged on, so the colour always agrees with the number people read."""
+    if value is None:
+        return None
+    decimals = 0 if ind.unit == "count" else ind.decimals
+    return float(f"{value:.{decimals}f}")
+
+
 @dataclass(frozen=True)
 class Figure:
     """One indicator's value for one period, with what it is compared against."""
@@ -56,10 +101,34 @@ class Figure:
     rag: Rag | None = None
     note: str | None = None  # why there is no value, if there is none
     warnings: tuple[str, ...] = ()
+    like_for_like: LikeForLike | None = None  # for a period that is part of a year
 
     @property
     def comparator(self) -> Comparator | None:
         return self.indicator.comparator
+
+    @property
+    def partial(self) -> bool:
+        """The period has not run its course (1 to 4 December of a month): not a point to judge."""
+        return not self.period.complete
+
+    @property
+    def comparable_value(self) -> float | None:
+        """The value set beside England's full-year figure and judged for RAG: the annualised value
+        for a count or rate over part of a year, otherwise the value itself."""
+        if self.like_for_like is not None and self.like_for_like.annualised is not None:
+            return self.like_for_like.annualised
+        return self.value
+
+    @property
+    def rag_basis(self) -> str | None:
+        """What the RAG was judged on, in words (None without a RAG)."""
+        if self.rag is None:
+            return None
+        shown = format_value(self.indicator, self.comparable_value)
+        if self.like_for_like is not None and self.like_for_like.annualised is not None:
+            return f"the annualised figure as shown, {shown}"
+        return f"the value as shown, {shown}"
 
     def formatted(self) -> str:
         """The value as a person reads it: '22.6%', '512.3 per 10,000', '33 working days'."""
@@ -67,6 +136,7 @@ class Figure:
 
     def as_dict(self) -> dict[str, Any]:
         ind = self.indicator
+        like = self.like_for_like
         return {
             "id": ind.id,
             "name": ind.name,
@@ -76,19 +146,49 @@ class Figure:
             "period_type": self.period.type,
             "period_start": self.period.start.isoformat(),
             "period_end": self.period.end.isoformat(),
-            "value": None if self.value is None else round(self.value, ind.decimals + 1),
+            "value": _rounded(ind, self.value),
             "formatted": self.formatted(),
-            "numerator": self.numerator,
-            "denominator": self.denominator,
+            "numerator": _number(self.numerator),
+            "denominator": _number(self.denominator),
             "children": self.children,
+            "complete": self.period.complete,
+            "part_of_year": self.period.part_of_year,
+            "days_counted": None if like is None else like.days,
+            "days_in_year": None if like is None else like.year_days,
+            "compared_as": None if like is None else like.basis,
+            "annualised": None if like is None else _rounded(ind, like.annualised),
+            "annualised_formatted": None
+            if like is None or like.annualised is None
+            else format_value(ind, like.annualised),
+            "last_year_period_start": None if like is None else like.last_year_period.start.isoformat(),
+            "last_year_period_end": None if like is None else like.last_year_period.end.isoformat(),
+            "last_year_value": None if like is None else _rounded(ind, like.last_year),
+            "last_year_formatted": None if like is None else format_value(ind, like.last_year),
             "england": None if ind.comparator is None else ind.comparator.value,
             "england_label": None if ind.comparator is None else ind.comparator.label,
+            "england_formatted": None if ind.comparator is None else format_value(ind, ind.comparator.value),
+            "england_source": None if ind.comparator is None else ind.comparator.source,
             "target": None if self.target is None else self.target.target,
             "tolerance": None if self.target is None else self.target.tolerance,
             "rag": self.rag,
+            "rag_value": None if self.rag is None else shown_value(ind, self.comparable_value),
+            "rag_basis": self.rag_basis,
             "warnings": list(self.warnings),
             "note": self.note,
         }
+
+
+def _rounded(ind: Indicator, value: float | None) -> float | None:
+    """A value for JSON and CSV: one decimal more than is shown."""
+    return None if value is None else round(value, ind.decimals + 1)
+
+
+def _number(count: float | None) -> float | int | None:
+    """A count as a whole number where it is one (3, not 3.0); a sum of FTEs stays a fraction, without the
+    float's noise (20.8, not 20.800000000000004)."""
+    if not isinstance(count, float):
+        return count
+    return int(count) if count.is_integer() else round(count, 6)
 
 
 @dataclass(frozen=True)
@@ -100,6 +200,20 @@ class Trend:
     figures: tuple[Figure, ...]
     limits: ControlLimits | None
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def partial_note(self) -> str | None:
+        """Why the last point is not judged, in words (None when every point is complete)."""
+        partial = [figure for figure in self.figures if figure.partial]
+        if not partial:
+            return None
+        if len(partial) == 1:
+            (figure,) = partial
+            return (
+                f"{figure.period.label} is a part {figure.period.type} ({figure.period.days} days so far): "
+                "shown as partial, not judged by the control limits"
+            )
+        return f"{len(partial)} points count part of a {partial[-1].period.type}: shown as partial, not judged"
 
 
 def format_value(ind: Indicator, value: float | None) -> str:
@@ -223,11 +337,12 @@ class Calculator:
 
     # --- figures --------------------------------------------------------------------------
 
-    def _figure(self, ind: Indicator, period: Period, row: tuple | None) -> Figure:
+    def _figure(self, ind: Indicator, period: Period, row: tuple | None, last_year: tuple | None = None) -> Figure:
         numerator, denominator, measured, children = row if row is not None else (0.0, None, None, 0)
         value, note = self._value(ind, numerator, denominator, measured)
+        like = None if last_year is None else self._like_for_like(ind, period, value, last_year)
         target = self.authority.targets.get(ind.id)
-        return Figure(
+        figure = Figure(
             indicator=ind,
             period=period,
             value=value,
@@ -235,8 +350,27 @@ class Calculator:
             denominator=denominator,
             children=children,
             target=target,
-            rag=rag_status(value, target, ind.polarity),
             note=note,
+            like_for_like=like,
+        )
+        rag = rag_status(shown_value(ind, figure.comparable_value), target, ind.polarity)
+        return replace(figure, rag=rag)
+
+    def _like_for_like(self, ind: Indicator, period: Period, value: float | None, last_year: tuple) -> LikeForLike:
+        """The part-year figure made comparable: annualised (a count or rate) and the same days last year."""
+        numerator, denominator, measured, _ = last_year
+        before, _ = self._value(ind, numerator, denominator, measured)
+        annualised = None
+        if ind.unit in ANNUALISED_UNITS and value is not None:
+            annualised = value * period.year_days / period.days
+        return LikeForLike(
+            days=period.days,
+            year_days=period.year_days,
+            annualised=annualised,
+            last_year=before,
+            last_year_period=period.a_year_earlier(),
+            last_year_numerator=numerator,
+            last_year_denominator=denominator,
         )
 
     def _value(self, ind: Indicator, numerator: float, denominator: float | None, measured: float | None):
@@ -254,10 +388,8 @@ class Calculator:
         scale = 100.0 if ind.unit == "percent" else 1.0
         return scale * numerator / denominator, None
 
-    def calculate(self, ind: Indicator, periods: list[Period]) -> list[Figure]:
-        """The indicator for each period, in the order given."""
-        if not periods:
-            return []
+    def _counted(self, ind: Indicator, periods: list[Period]) -> list[tuple]:
+        """The aggregate row (numerator, denominator, measured value, children) of each period, in order."""
         for period in periods:
             if period.type not in ind.allowed_periods:
                 allowed = ", ".join(ind.allowed_periods)
@@ -268,7 +400,22 @@ class Calculator:
             "FROM counted GROUP BY period_id"
         )
         by_period = {row[0]: row[1:] for row in self._run(ind, sql)}
-        return [self._figure(ind, period, by_period.get(index)) for index, period in enumerate(periods)]
+        return [by_period.get(index, (0.0, None, None, 0)) for index in range(len(periods))]
+
+    def calculate(self, ind: Indicator, periods: list[Period]) -> list[Figure]:
+        """The indicator for each period, in the order given (a trend's points: no like-for-like figures)."""
+        if not periods:
+            return []
+        rows = self._counted(ind, periods)
+        return [self._figure(ind, period, row) for period, row in zip(periods, rows, strict=True)]
+
+    def figure(self, ind: Indicator, period: Period) -> Figure:
+        """The indicator over ``period``; over part of a year, with the same days a year earlier (counted in
+        the same query) and, for a count or rate, annualised: what a table or a card shows."""
+        if not period.part_of_year:
+            return self.calculate(ind, [period])[0]
+        row, last_year = self._counted(ind, [period, period.a_year_earlier()])
+        return self._figure(ind, period, row, last_year)
 
     def figures(self, as_at: date, ids: list[str] | None = None, period: PeriodType | None = None) -> list[Figure]:
         """Every indicator (or those named) on ``as_at``, over its own period or ``period`` where allowed."""
@@ -276,7 +423,7 @@ class Calculator:
         figures = []
         for ind in chosen:
             period_type = period if period in ind.allowed_periods else ind.period
-            figures.extend(self.calculate(ind, [period_ending(period_type, as_at)]))
+            figures.append(self.figure(ind, period_ending(period_type, as_at)))
         return figures
 
     def trend(
@@ -300,9 +447,12 @@ class Calculator:
                 period = ind.period
         ends = series_ends(as_at, frequency, points)
         figures = self.calculate(ind, [period_ending(period, end) for end in ends])
-        values = [figure.value for figure in figures]
+        # Only complete points are judged: a part month is still filling up (docs/indicators.md).
+        values = [figure.value for figure in figures if not figure.partial]
         limits = xmr_limits([value for value in values if value is not None])
-        warnings = early_warnings(values, ind.polarity, self.authority.early_warning.run_length)
+        warnings = early_warnings(
+            values, ind.polarity, self.authority.early_warning.run_length, lambda value: format_value(ind, value)
+        )
         return Trend(ind, frequency, tuple(figures), limits, tuple(warnings))
 
     # --- behind the figure ----------------------------------------------------------------

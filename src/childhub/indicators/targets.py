@@ -20,11 +20,16 @@ Statistical process control (XmR): the centre line is the mean of the points; th
 range is the mean absolute difference between consecutive points; the limits are the centre
 line plus and minus 2.66 moving ranges. A warning is raised when the latest point lies beyond
 a limit in the worse direction (either, for a neutral indicator), or when the last
-``run_length`` moves were all in the wrong direction.
+``run_length`` moves were all in the wrong direction. Only complete periods are points: the
+month still under way (1 to 4 December) is shown as partial and never judged.
+
+RAG is judged on the value as it is shown (``compute.shown_value``), so the colour and the
+number agree; over part of a year a count or rate is judged on its annualised value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -125,8 +130,12 @@ def xmr_limits(values: list[float]) -> ControlLimits | None:
     return ControlLimits(centre, centre - 2.66 * moving_range, centre + 2.66 * moving_range)
 
 
-def early_warnings(values: list[float | None], polarity: str, run_length: int) -> list[str]:
-    """Why a series warns, in plain words (empty when it does not)."""
+def early_warnings(
+    values: list[float | None], polarity: str, run_length: int, describe: Callable[[float], str] | None = None
+) -> list[str]:
+    """Why a series warns, in plain words (empty when it does not); ``describe`` writes a value as people
+    read it ("30.5 per 10,000"). The caller passes complete periods only: a part month is not a point."""
+    say = describe or (lambda value: f"{value:g}")
     points = [value for value in values if value is not None]
     warnings = []
     limits = xmr_limits(points)
@@ -134,9 +143,9 @@ def early_warnings(values: list[float | None], polarity: str, run_length: int) -
         latest = points[-1]
         # A special cause in the better direction is good news, not a warning.
         if latest > limits.upper and polarity != "higher_is_better":
-            warnings.append(f"latest point {latest:g} is above the upper control limit {limits.upper:.1f}")
+            warnings.append(f"latest point {say(latest)} is above the upper control limit {say(limits.upper)}")
         elif latest < limits.lower and polarity != "lower_is_better":
-            warnings.append(f"latest point {latest:g} is below the lower control limit {limits.lower:.1f}")
+            warnings.append(f"latest point {say(latest)} is below the lower control limit {say(limits.lower)}")
     if polarity != "neutral" and len(points) > run_length:
         moves = [b - a for a, b in zip(points[-run_length - 1 :], points[-run_length:], strict=False)]
         wrong = all(move > 0 for move in moves) if polarity == "lower_is_better" else all(move < 0 for move in moves)

@@ -48,8 +48,14 @@ def _count(count: float | None, threshold: int) -> Any:
     return shown
 
 
+LIKE_FOR_LIKE = ("annualised", "annualised_formatted", "rag_value", "rag_basis")
+LAST_YEAR = ("last_year_value", "last_year_formatted")
+
+
 def figure_view(figure: Figure, threshold: int = NO_SUPPRESSION) -> dict[str, Any]:
-    """A figure as a page or the API shows it (``figure.as_dict()``), with small counts suppressed."""
+    """A figure as a page or the API shows it (``figure.as_dict()``), with small counts suppressed: a hidden
+    figure hides its annualised value too (it gives the count back), and last year's is hidden when its own
+    counts are small."""
     shown = figure.as_dict()
     shown["period_label"] = figure.period.label
     shown["suppressed"] = counts_are_small(figure.numerator, figure.denominator, threshold)
@@ -58,6 +64,10 @@ def figure_view(figure: Figure, threshold: int = NO_SUPPRESSION) -> dict[str, An
     shown["children"] = _count(figure.children, threshold)
     if shown["suppressed"]:
         shown.update(value=None, formatted=SUPPRESSED, rag=None, note="suppressed: a count in it is small")
+        shown.update(dict.fromkeys(LIKE_FOR_LIKE))
+    like = figure.like_for_like
+    if like is not None and counts_are_small(like.last_year_numerator, like.last_year_denominator, threshold):
+        shown.update(last_year_value=None, last_year_formatted=SUPPRESSED)
     return shown
 
 
@@ -78,6 +88,9 @@ def trend_points(trend: Trend, threshold: int = NO_SUPPRESSION) -> list[dict[str
                 "formatted": shown["formatted"],
                 "numerator": shown["numerator"],
                 "denominator": shown["denominator"],
+                # A period not yet over (the current part month): drawn apart, never judged.
+                "partial": figure.partial,
+                "days": figure.period.days,
             }
         )
     return points
@@ -116,9 +129,16 @@ def limits_view(limits: ControlLimits | None) -> dict[str, float] | None:
 
 
 def sparkline_svg(
-    values: Sequence[float | None], label: str, width: int = 160, height: int = 36, formatted: Sequence[str] = ()
+    values: Sequence[float | None],
+    label: str,
+    width: int = 160,
+    height: int = 36,
+    formatted: Sequence[str] = (),
+    partial: Sequence[bool] = (),
 ) -> Markup:
-    """A small inline SVG line of ``values`` (gaps where None), labelled with the first and last value."""
+    """A small inline SVG line of ``values`` (gaps where None), labelled with the first and last value. A point
+    marked ``partial`` (a month still under way) is left out of the line and drawn as a hollow circle, so a
+    part month never looks like a fall."""
     known = [(i, v) for i, v in enumerate(values) if v is not None]
     if not known:
         description = f"{label}: no values to draw"
@@ -126,12 +146,17 @@ def sparkline_svg(
             f'<svg class="sparkline" role="img" aria-label="{escape(description)}" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}"><title>{escape(description)}</title></svg>'
         )
+    unfinished = [bool(flag) for flag in partial] if len(partial) == len(values) else [False] * len(values)
     text = list(formatted) if len(formatted) == len(values) else [f"{v:g}" if v is not None else "" for v in values]
-    first_index, _ = known[0]
-    last_index, _ = known[-1]
+    drawn = [(i, v) for i, v in known if not unfinished[i]] or known
+    first_index, _ = drawn[0]
+    last_index, _ = drawn[-1]
     description = (
         f"{label}: {text[first_index]} at the first point, {text[last_index]} at the last, {len(values)} points"
     )
+    after = [i for i, v in known if unfinished[i] and i > last_index]
+    if after:
+        description += f"; then {text[after[-1]]} so far in a period not yet over (not joined to the line)"
     low = min(v for _, v in known)
     high = max(v for _, v in known)
     span = (high - low) or 1.0
@@ -146,7 +171,7 @@ def sparkline_svg(
 
     segments: list[list[str]] = [[]]
     for i, v in enumerate(values):
-        if v is None:
+        if v is None or (unfinished[i] and (i, v) not in drawn):
             if segments[-1]:
                 segments.append([])
             continue
@@ -156,10 +181,16 @@ def sparkline_svg(
     )
     last_value = values[last_index]
     dot = f'<circle cx="{x(last_index):.1f}" cy="{y(last_value):.1f}" r="3" fill="{BLUE}"/>'
+    hollow = "".join(
+        f'<circle class="sparkline__partial" cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="white" '
+        f'stroke="{GREY}" stroke-width="1.5"/>'
+        for i, v in known
+        if unfinished[i] and (i, v) not in drawn
+    )
     return Markup(
         f'<svg class="sparkline" role="img" aria-label="{escape(description)}" viewBox="0 0 {width} {height}" '
         f'preserveAspectRatio="none" width="{width}" height="{height}"><title>{escape(description)}</title>'
-        f"{lines}{dot}</svg>"
+        f"{lines}{dot}{hollow}</svg>"
     )
 
 
@@ -180,15 +211,19 @@ def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
 def trend_figure(
     points: list[dict[str, Any]], limits: dict[str, float] | None, y_title: str, target: float | None = None
 ) -> dict[str, Any]:
-    """An indicator's trend: the points, the XmR centre line and control limits, and the target."""
+    """An indicator's trend: the points, the XmR centre line and control limits, and the target. A point whose
+    period is not over (``partial``: the month so far) is its own hollow marker, off the line."""
     dates = [point["as_at"] for point in points]
+    # Every point of a daily or weekly trend of monthly counts is a month so far: then they are the line.
+    whole = [point for point in points if not point.get("partial")] or points
+    unfinished = [point for point in points if point not in whole]
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": "Value",
-            "x": dates,
-            "y": [point["value"] for point in points],
+            "x": [point["as_at"] for point in whole],
+            "y": [point["value"] for point in whole],
             "line": {"color": BLUE, "width": 3},
         }
     ]
@@ -218,6 +253,17 @@ def trend_figure(
                 "x": [dates[0], dates[-1]],
                 "y": [target, target],
                 "line": {"color": GREEN, "dash": "dot", "width": 2},
+            }
+        )
+    if unfinished:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "So far (period not over, not judged)",
+                "x": [point["as_at"] for point in unfinished],
+                "y": [point["value"] for point in unfinished],
+                "marker": {"color": "white", "size": 9, "line": {"color": BLUE, "width": 2}},
             }
         )
     return {"data": data, "layout": _layout("As at", y_title)}

@@ -137,6 +137,8 @@ def indicator_report(
             # Limits and warnings are drawn from every point's value: not given when some are suppressed.
             "limits": None if any_suppressed else limits_view(trend.limits),
             "warnings": [] if any_suppressed else list(trend.warnings),
+            # Points whose period is not over (marked "partial") are shown but never judged.
+            "partial_note": trend.partial_note,
         },
         "breakdowns": breakdowns,
         "withheld": withheld,
@@ -170,7 +172,15 @@ def indicator_page(
         as_at=day,
         frequency=frequency,
         chart=chart,
-        chart_rows=[(p["as_at"], p["formatted"], p["numerator"], p["denominator"]) for p in points],
+        chart_rows=[
+            (
+                p["as_at"] + (" (so far: not over)" if p["partial"] else ""),
+                p["formatted"],
+                p["numerator"],
+                p["denominator"],
+            )
+            for p in points
+        ],
         breakdown_labels=BREAKDOWN_LABELS,
         sees_children=signed.account.sees_children,
         suppressing=bool(suppression_threshold(signed.role, context(request).small_number)),

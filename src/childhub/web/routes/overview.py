@@ -1,5 +1,9 @@
 """The overview: every indicator by group, with value, target, RAG, England, a sparkline and warnings.
 
+A figure over part of a year shows its annualised value (a count or rate) and the same days last year, and
+England's full-year figure is set beside those; a sparkline's part month is a hollow point, off the line,
+and no warning comes from it (``childhub.indicators.compute``).
+
 Counted once per snapshot and date (``Snapshot.memo``), so many people opening the overview do
 not count again; suppression for scrutiny is applied to the cached figures as each page is drawn.
 Also says when each source was last refreshed, from the snapshot's ``ingest_batch``.
@@ -74,8 +78,10 @@ def overview_groups(snapshot: Snapshot, request: Request, as_at: date, threshold
                 [point["value"] for point in points],
                 f"{figure.indicator.name}, monthly",
                 formatted=[point["formatted"] for point in points],
+                partial=[point["partial"] for point in points],
             )
             shown["sparkline_from"] = points[0]["as_at"] if points else None
+            shown["sparkline_partial"] = next((point for point in points if point["partial"]), None)
             # Warnings come from every value of the trend, which a scrutiny viewer may not see in part.
             suppressed_points = any(point["formatted"] == SUPPRESSED for point in trend_points(trend, threshold))
             shown["warnings"] = [] if suppressed_points else list(trend.warnings)
