@@ -9,15 +9,28 @@ of the return and rows with real dates (the case-management system's) side by si
 
 from __future__ import annotations
 
+import csv
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from childhub.hub import ingest
 from childhub.indicators import AuthoritySettings, calculator
+from childhub.store import Store
 
 AUTHORITY = AuthoritySettings(population_0_17=1000)
 YEAR_END = date(2026, 3, 31)  # the end of the collection year 2025-26
 DECEMBER = date(2026, 12, 4)
+# Data to Insight's fake SSDA903 tables for 2017-18, not written by childhub (fixtures/samples/NOTICE.md)
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "ssda903"
+OC2_FIELD = {
+    "health_assessment_timely": "HEALTH_ASSESSMENT",
+    "dental_check_timely": "TEETH_CHECK",
+    "development_assessment_under5": "HEALTH_CHECK",
+    "immunisations_up_to_date": "IMMUNISATIONS",
+}
 
 
 def from_the_ssda903_return(store, table: str) -> None:
@@ -162,3 +175,25 @@ def test_a_care_leavers_return_speaks_only_for_the_birthday_in_its_year(history)
             for row in calc.breakdown("care_leavers_in_touch", DECEMBER, "in_touch")
         }
         assert by_answer == {"YES": (3, 3), "unknown": (0, 1)}
+
+
+def test_on_the_samples_the_return_counts_on_its_31_march_as_it_says_and_proves_nothing_in_december(tmp_path):
+    # On 31 March 2018 each figure's numerator is exactly the children of its cohort whose OC2 field for
+    # 2017-18 says 1, counted here from the raw CSV. On 4 December 2018 (the 12 months from 5 December 2017)
+    # the return cannot say whether a check fell in those 12 months, and the samples date nothing else: 0.
+    extracts = tmp_path / "extracts"
+    extracts.mkdir()
+    for name in ("header.csv", "episodes.csv", "oc2.csv"):
+        shutil.copy(SAMPLES / name, extracts / name)
+    store = Store(tmp_path / "store")
+    ingest(store, [extracts], extract_date=date(2018, 3, 31))
+    with (SAMPLES / "oc2.csv").open(newline="") as file:
+        oc2 = {row["CHILD"]: row for row in csv.DictReader(file)}
+    with calculator(store, AUTHORITY) as calc:
+        for indicator_id, field in OC2_FIELD.items():
+            cohort = [row["la_child_id"] for row in calc.children(indicator_id, date(2018, 3, 31), part="denominator")]
+            by_the_return = sorted(child for child in cohort if oc2.get(child, {}).get(field) == "1")
+            assert len(cohort) > 50 and 0 < len(by_the_return) < len(cohort), indicator_id
+            assert counted(calc, indicator_id, date(2018, 3, 31)) == (len(by_the_return), len(cohort), by_the_return)
+            numerator, denominator, _ = counted(calc, indicator_id, date(2018, 12, 4))
+            assert (numerator, denominator > 0) == (0, True), indicator_id
