@@ -364,7 +364,7 @@ class CensusReader:
             return
         problem = check_code(SEX, raw, self.code_year, name)
         if problem:
-            person.error(name, raw, problem)
+            person.unknown_code(name, raw, problem)
         elif raw in GENDER_CURRENT_AS_SEX:
             person.values["pers_sex"], person.values["pers_gender"] = GENDER_CURRENT_AS_SEX[raw], raw
         else:
@@ -474,19 +474,19 @@ class CensusReader:
         factors = Record(self, "assessment_factors", factor_groups[0], child_id)
         codes = [text_of(element) for element in factor_elements]
         factors.raw["AssessmentFactors"] = json.dumps([code or "" for code in codes])
+        known = []
         for code in codes:
-            problem = (
-                "empty: no factor code"
-                if code is None
-                else check_code(ASSESSMENT_FACTORS, code, self.code_year, "AssessmentFactors")
-            )
-            if problem:
-                factors.error("AssessmentFactors", code, problem)
+            if code is None:
+                factors.error("AssessmentFactors", code, "empty: no factor code")
+            elif problem := check_code(ASSESSMENT_FACTORS, code, self.code_year, "AssessmentFactors"):
+                factors.unknown_code("AssessmentFactors", code, problem)
+            else:
+                known.append(code)
         if len(set(codes)) < len(codes):
             factors.warn("AssessmentFactors", None, "a factor is given more than once; it is read once")
         factors.values["cinf_table_id"], factors.key = row_ids(*parts, "assessment", started.isoformat(), "factors")
         factors.values["cinf_assessment_id"] = assessment_id
-        factors.values["cinf_assessment_factors_json"] = json.dumps(list(dict.fromkeys(c for c in codes if c)))
+        factors.values["cinf_assessment_factors_json"] = json.dumps(list(dict.fromkeys(known)))
         self._finish(factors)
 
     def _read_cin_plan(self, child_id: str, parts: tuple[str, ...], referred: date, module) -> None:
