@@ -288,6 +288,7 @@ def test_valid_file_gives_every_table_with_hand_worked_values(tmp_path):
         "cppl_cp_plan_id": plan_id, "cppl_referral_id": referral, "cppl_icpc_id": icpc_id, "cppl_person_id": "C1",
         "cppl_cp_plan_start_date": date(2025, 6, 10), "cppl_cp_plan_end_date": date(2026, 1, 15),
         "cppl_cp_plan_initial_category": "NEG", "cppl_cp_plan_latest_category": "EMO",
+        "cppl_previous_cp_plans": 0,
     }  # fmt: skip
     reviews = sorted(row.values["cppr_cp_review_date"] for row in rows_of(result, "cp_reviews"))
     assert reviews == [date(2025, 9, 1), date(2025, 12, 1)]
@@ -469,6 +470,13 @@ def test_an_unknown_factor_is_left_out_of_the_factors_with_a_warning(tmp_path):
         ("<PPOutcome>B<", "<PPOutcome>D<", "PPOutcome", "pre_proceedings", "prep_pre_pro_outcome"),
         ("<UPNunknown>UN1<", "<UPNunknown>UN9<", "UPNunknown", "person", "pers_upn_unknown"),
         ("<ReferralSource>5D<", "<ReferralSource>5Z<", "ReferralSource", "cin_episodes", "cine_referral_source_code"),
+        (
+            "<NumberOfPreviousCPP>0<",
+            "<NumberOfPreviousCPP>two<",
+            "NumberOfPreviousCPP",
+            "cp_plans",
+            "cppl_previous_cp_plans",
+        ),
     ],
 )
 def test_an_unknown_code_loads_its_row_with_the_value_unknown(tmp_path, old, new, column, table, canonical):

@@ -57,8 +57,20 @@ CREATE OR REPLACE TEMP MACRO cin_open_on(referral, day) AS
     NOT referral.nfa AND open_on(referral.referral_date, referral.close_date, day);
 
 -- On a child protection plan on a day: a plan (fact_cp_plan) started on or before the day and not ended
--- on or before it (a plan ending on the day itself is over).
-CREATE OR REPLACE TEMP MACRO cp_plan_on(plan, day) AS open_on(plan.start_date, plan.end_date, day);
+-- on or before it (a plan ending on the day itself is over), for a child under 18 on the day: a plan ends
+-- in law at 18, so one still recorded open is wrong data, not a child on a plan (an unknown date of birth
+-- counts as under 18).
+CREATE OR REPLACE TEMP MACRO cp_plan_on(plan, day) AS
+    open_on(plan.start_date, plan.end_date, day) AND NOT coalesce(age_on(plan.date_of_birth, day) >= 18, false);
+
+-- A plan recorded open past the child's 18th birthday, seen on a day: on its last day open up to that day
+-- (the day itself, or the day before it ended) the child was 18 or over. Annex A List 7 leaves such plans out
+-- and the data-quality check names them.
+CREATE OR REPLACE TEMP MACRO cp_plan_open_past_18(plan, day) AS
+    coalesce(plan.start_date <= day
+             AND age_on(plan.date_of_birth,
+                        CASE WHEN plan.end_date IS NULL OR plan.end_date > day THEN day
+                             ELSE plan.end_date - 1 END) >= 18, false);
 
 -- Allocated on a day: an allocation (fact_allocation: the worker and team holding a case) started on or
 -- before the day and not ended on or before it (an allocation ending on the day is no longer held).

@@ -71,6 +71,7 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "cp_plans": (
         "cppl_cp_plan_id", "cppl_referral_id", "cppl_icpc_id", "cppl_person_id", "cppl_cp_plan_start_date",
         "cppl_cp_plan_end_date", "cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category",
+        "cppl_previous_cp_plans",
     ),
     "cp_reviews": ("cppr_cp_review_id", "cppr_person_id", "cppr_cp_plan_id", "cppr_cp_review_date"),
     "pre_proceedings": (
