@@ -39,17 +39,29 @@ CREATE OR REPLACE TEMP MACRO open_on(start_day, end_day, day) AS open_during(sta
 CREATE OR REPLACE TEMP MACRO looked_after_on(episode, day) AS
     NOT episode.short_break AND open_on(episode.start_date, episode.ceased, day);
 
--- Looked after at some time from first_day to last_day: an episode of care (not a short break) that started
--- on or before the last day and had not ceased before the first (care that ceased on the first day itself
--- counts: the child was looked after that day).
-CREATE OR REPLACE TEMP MACRO looked_after_during(episode, first_day, last_day) AS
-    NOT episode.short_break AND episode.start_date <= last_day
-    AND (episode.ceased IS NULL OR episode.ceased >= first_day);
+-- Looked after at some time from first_day to last_day, the one rule for "during a period" (indicators, Annex A,
+-- cohorts): care from start_day until end_day (NULL while it lasts) that started on or before the last day and
+-- had not ended before the first. Care that ended on the first day itself counts, as the DfE counts children
+-- looked after during a year (those looked after at the start of it, on 31 March, and those who started in
+-- it): a child whose care ceased on 1 April ceased in the year, so was looked after in it.
+CREATE OR REPLACE TEMP MACRO in_care_during(start_day, end_day, first_day, last_day) AS
+    start_day <= last_day AND (end_day IS NULL OR end_day >= first_day);
 
--- In a period of care on a day: a period (fact_cla_period) under way on the day that is not made only of
--- short breaks (Annex A's test; a short break on the day itself does not end it).
+-- An episode of care (fact_cla_episode, not a short break) under way at some time from first_day to last_day.
+CREATE OR REPLACE TEMP MACRO looked_after_during(episode, first_day, last_day) AS
+    NOT episode.short_break AND in_care_during(episode.start_date, episode.ceased, first_day, last_day);
+
+-- Looked after on a day within a period of care (fact_cla_period): one of its episodes that was not a short
+-- break was under way on the day. A child whose legal status on the day is a short break (V3 or V4) is not
+-- looked after on it, even when the period began under another legal status.
 CREATE OR REPLACE TEMP MACRO care_period_on(period, day) AS
-    NOT period.short_breaks_only AND open_on(period.start_date, period.end_date, day);
+    coalesce(len(list_filter(period.care_spans, lambda span: open_on(span.start_date, span.ceased, day))) > 0, false);
+
+-- Looked after at some time from first_day to last_day within a period of care (the rule of in_care_during,
+-- over its episodes that were not short breaks).
+CREATE OR REPLACE TEMP MACRO care_period_during(period, first_day, last_day) AS
+    coalesce(len(list_filter(period.care_spans,
+                             lambda span: in_care_during(span.start_date, span.ceased, first_day, last_day))) > 0, false);
 
 -- An open children-in-need case on a day: a referral (fact_referral) not NFA, dated on or before the day
 -- and not closed on or before it.
