@@ -83,8 +83,8 @@ def test_samples_children_on_short_breaks_since_their_care_ended_are_not_in_list
     assert len(expected) == 30
     under_way = periods_under_way(store, AS_AT)
     listed = list_8_children(store, AS_AT)
-    # Of the 1,2xx children in a period of care on the date, exactly those 30 are left out of List 8 (the old
-    # rule listed every period under way); no child looked after in the 6 months is lost.
+    # Of the children in a period of care under way on the date, exactly those 30 are left out of List 8 (the
+    # old rule listed every period under way); no child looked after in the 6 months is lost.
     assert under_way - listed == expected
     assert expected <= under_way
 
