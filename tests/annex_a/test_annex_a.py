@@ -347,7 +347,14 @@ def test_messy_referrals_problems_name_file_row_column_and_value(messy):
             "annex_a_march.xlsx", "3", "Notes", None, f"header not recognised as a List 3 column {on_sheet}", "warning"
         ),
         Problem("annex_a_march.xlsx", "6", "DATE OF REFERRAL", "31/02/2024", f"not a real date {on_sheet}"),
-        Problem("annex_a_march.xlsx", "6", "Referral-Source", "Martian", f"unknown referral source code {on_sheet}"),
+        Problem(
+            "annex_a_march.xlsx",
+            "6",
+            "Referral-Source",
+            "Martian",
+            f"unknown referral source code {on_sheet}: loaded as unknown",
+            "warning",
+        ),
         Problem("annex_a_march.xlsx", "7", "child unique ID", None, f"Child Unique ID is missing {on_sheet}"),
     ]
 
@@ -516,11 +523,18 @@ def test_yes_no_spellings(tmp_path, cell, answer):
     assert not [problem for problem in list_8.problems if problem.severity == "error"]
 
 
-def test_a_code_naming_two_codes_is_an_error(tmp_path):
+def test_a_code_naming_two_codes_is_loaded_as_unknown_with_a_warning(tmp_path):
     read = read_one_sheet(tmp_path, "List 1", [["Child Unique ID", "Gender"], ["X", "a) Female"]])
     assert read.get(1).rows[0].values["gender"] is None
-    assert [problem for problem in read.get(1).problems if problem.severity == "error"] == [
-        Problem("one.xlsx", "2", "Gender", "a) Female", "names more than one gender code (a, b) on sheet 'List 1'")
+    assert [problem for problem in read.get(1).problems if problem.row == "2"] == [
+        Problem(
+            "one.xlsx",
+            "2",
+            "Gender",
+            "a) Female",
+            "names more than one gender code (a, b) on sheet 'List 1': loaded as unknown",
+            "warning",
+        )
     ]
 
 

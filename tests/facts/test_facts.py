@@ -192,8 +192,10 @@ def test_cin_open_on_a_day(three_children):
 
 def test_cp_plan_on_a_day(three_children):
     sql = "SELECT p.child_key FROM fact_cp_plan p WHERE cp_plan_on(p, ?)"
-    # The day before: C2 (ends on DAY), C3 (unborn, on a plan), and P9's unlinked plan.
-    assert _keys(three_children, sql, BEFORE) == ["C2", "C3", "social_care:P9"]
+    # The day before: C3 (unborn, on a plan) and P9's unlinked plan. C2's plan is recorded open until DAY,
+    # but C2 (born 2007-06-01) turned 18 on 1 June 2025: the plan ended in law then.
+    assert _keys(three_children, sql, BEFORE) == ["C3", "social_care:P9"]
+    assert _keys(three_children, sql, date(2025, 5, 31)) == ["C2"]  # 17 the day before: on the plan
     # DAY: C2's plan ended on the day itself.
     assert _keys(three_children, sql, DAY) == ["C3", "social_care:P9"]
 

@@ -265,3 +265,127 @@ def test_plans_lasting_two_years_or_more(history):
             for r in calc.breakdown("cp_plans_2_years", as_at, "category_of_abuse")
         }
         assert categories == {"EMO": (1, 1), "NEG": (1, 4)}
+
+
+# --- previous plans known only from the CIN census (NumberOfPreviousCPP) --------------------------
+
+CENSUS_CHILD = """
+    <Child>
+      <ChildIdentifiers><LAchildID>{child}</LAchildID><PersonBirthDate>2015-01-01</PersonBirthDate><Sex>F</Sex>
+      </ChildIdentifiers>
+      <ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>
+      {details}
+    </Child>"""
+CENSUS_DETAILS = """
+      <CINdetails>
+        <CINreferralDate>{referred}</CINreferralDate><ReferralSource>1A</ReferralSource>
+        <PrimaryNeedCode>N1</PrimaryNeedCode><ReferralNFA>false</ReferralNFA>
+        <ChildProtectionPlans>
+          <CPPstartDate>{started}</CPPstartDate>{ended}
+          <InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse><LatestCategoryOfAbuse>NEG</LatestCategoryOfAbuse>
+          <NumberOfPreviousCPP>{previous}</NumberOfPreviousCPP>
+        </ChildProtectionPlans>
+      </CINdetails>"""
+
+
+def _census(tmp_path, children: dict[str, list[tuple[str, str, str | None, int]]]):
+    """A CIN census as at 31 March 2026, each child's plans as (referral, start, end, NumberOfPreviousCPP)."""
+    body = "".join(
+        CENSUS_CHILD.format(
+            child=child,
+            details="".join(
+                CENSUS_DETAILS.format(
+                    referred=referred,
+                    started=started,
+                    ended=f"<CPPendDate>{ended}</CPPendDate>" if ended else "",
+                    previous=previous,
+                )
+                for referred, started, ended, previous in plans
+            ),
+        )
+        for child, plans in children.items()
+    )
+    path = tmp_path / "CIN_Census_2026.xml"
+    path.write_text(
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2026</Year>"
+        "<ReferenceDate>2026-03-31</ReferenceDate></CollectionDetails></Header>"
+        f"<Children>{body}</Children></Message>"
+    )
+    return path
+
+
+def test_a_previous_plan_known_only_from_the_census_makes_a_second_plan(tmp_path):
+    from childhub.annex_a.export import annex_a_rows
+    from childhub.hub import ingest
+    from childhub.store import Store
+
+    # The year 1 April 2025 - 31 March 2026. Plans started in it, and whether the child had one before:
+    #   K1 2025-06-01, NumberOfPreviousCPP 1: its earlier plan is in no return childhub holds -> second
+    #   K2 2025-07-01, NumberOfPreviousCPP 0                                                  -> first
+    #   K3 2025-09-01, NumberOfPreviousCPP 0, but the census also holds K3's plan of 2024-05-01 to
+    #      2024-10-01 (the census's count is wrong; childhub has seen the plan)               -> second
+    #   K4 2025-10-01, NumberOfPreviousCPP 2                                                  -> second
+    # 3 of 4 = 75%. Counting only the plans childhub has seen gives 1 of 4 (K3).
+    path = _census(
+        tmp_path,
+        {
+            "K1": [("2025-05-01", "2025-06-01", None, 1)],
+            "K2": [("2025-06-01", "2025-07-01", None, 0)],
+            "K3": [("2024-04-01", "2024-05-01", "2024-10-01", 0), ("2025-08-01", "2025-09-01", None, 0)],
+            "K4": [("2025-09-01", "2025-10-01", None, 2)],
+        },
+    )
+    store = Store(tmp_path / "store")
+    [report] = ingest(store, [path])
+    assert report.status == "loaded" and report.rows_rejected == 0
+    as_at = date(2026, 3, 31)
+    with calculator(store, AUTHORITY) as calc:
+        (second,) = calc.figures(as_at, ids=["cp_second_plan"])
+        assert (second.numerator, second.denominator) == (3, 4)
+        assert second.value == pytest.approx(75.0)
+        assert sorted(r["item_id"] for r in calc.children("cp_second_plan", as_at)) == [
+            "K1:2025-05-01:cp_plan:2025-06-01",
+            "K3:2025-08-01:cp_plan:2025-09-01",
+            "K4:2025-09-01:cp_plan:2025-10-01",
+        ]
+    # List 7, open plans on 31 March 2026: previous plans K1 1 (census), K2 0, K3 1 (seen), K4 2 (census).
+    # K3's first plan ended 2024-10-01, more than 6 months before: not listed.
+    with store.reader() as conn:
+        [list_7] = [item for item in annex_a_rows(conn, as_at) if item.annex_list.number == 7]
+    ids = [column.id for column in list_7.annex_list.columns]
+    rows = [dict(zip(ids, row, strict=True)) for row in list_7.rows]
+    assert sorted((r["child_unique_id"], r["previous_cp_plans"]) for r in rows) == [
+        ("K1", 1),
+        ("K2", 0),
+        ("K3", 1),
+        ("K4", 2),
+    ]
+
+
+# --- a plan recorded open past the child's 18th birthday -----------------------------------------
+
+
+def test_a_plan_open_past_18_is_not_counted(history):
+    from childhub.annex_a.export import annex_a_rows
+
+    # On 31 March 2025: Y1 (born 2007-03-01, 18 on 1 March 2025) has a plan since 2024-01-10 still recorded
+    # open: it ended in law at 18, so Y1 is not on a plan. Y2 (born 2007-04-01, 18 on 1 April 2025) is 17 on
+    # the date: counted. Y3 (born 2007-01-15) had a plan that ended 2025-01-10, at 17, within the 6 months:
+    # listed in List 7 as an ended plan. Count 1 (Y2) = 10 per 10,000.
+    history.child("Y1", dob=date(2007, 3, 1))
+    history.child("Y2", dob=date(2007, 4, 1))
+    history.child("Y3", dob=date(2007, 1, 15))
+    _plan(history, "Y1-1", "Y1", date(2024, 1, 10))
+    _plan(history, "Y2-1", "Y2", date(2024, 2, 1))
+    _plan(history, "Y3-1", "Y3", date(2024, 2, 1), date(2025, 1, 10))
+    store = history.store()
+    with calculator(store, AUTHORITY) as calc:
+        (rate,) = calc.figures(AS_AT, ids=["cp_plan_rate"])
+        assert (rate.numerator, rate.value) == (1, pytest.approx(10.0))
+        assert [r["la_child_id"] for r in calc.children("cp_plan_rate", AS_AT)] == ["Y2"]
+        # The day before Y1 turned 18 (28 February 2025) Y1 was on the plan: Y1 and Y2.
+        on_the_day_before = calc.children("cp_plan_rate", date(2025, 2, 28))
+        assert sorted(r["la_child_id"] for r in on_the_day_before) == ["Y1", "Y2"]
+    with store.reader() as conn:
+        [list_7] = [item for item in annex_a_rows(conn, AS_AT) if item.annex_list.number == 7]
+    assert sorted(row[0] for row in list_7.rows) == ["Y2", "Y3"]

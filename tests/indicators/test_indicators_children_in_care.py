@@ -163,6 +163,34 @@ def test_periods_of_care_started_and_ceased_in_the_year(history):
         assert reasons == {"E13": 1, "E4A": 1}
 
 
+def test_starts_and_ceasings_count_children_first_start_and_last_ceasing(history):
+    # The DfE counts children, not periods of care: a child starting twice in the year is one start (the
+    # first), a child ceasing twice is one ceasing (the last, with its reason).
+    # T1  S 2025-05-01 C2 ceased 2025-07-01 E4A; S 2025-11-01 C2 ceased 2026-02-01 E13
+    # T2  S 2025-06-01 C2, open
+    # Starts 2025-04-01 to 2026-03-31: T1 (2025-05-01), T2 (2025-06-01) = 2 children (3 periods of care).
+    # Ceased: T1 once, on 2026-02-01 with E13 (2 periods of care ended).
+    history.child("T1", dob=date(2012, 1, 1))
+    history.child("T2", dob=date(2013, 1, 1))
+    history.episode("T1", date(2025, 5, 1), "S", "C2", ceased=date(2025, 7, 1), reason_ceased="E4A")
+    history.episode("T1", date(2025, 11, 1), "S", "C2", ceased=date(2026, 2, 1), reason_ceased="E13")
+    history.episode("T2", date(2025, 6, 1), "S", "C2")
+    store = history.store()
+    with calculator(store, AUTHORITY) as calc:
+        starts = figure(calc, "cla_starts")
+        assert (starts.value, starts.children) == (2, 2)
+        started = [(row["la_child_id"], row["event_date"]) for row in calc.children("cla_starts", AS_AT)]
+        assert started == [("T1", date(2025, 5, 1)), ("T2", date(2025, 6, 1))]
+        ceased = figure(calc, "cla_ceased")
+        assert (ceased.value, ceased.children) == (1, 1)
+        left = [(row["la_child_id"], row["event_date"]) for row in calc.children("cla_ceased", AS_AT)]
+        assert left == [("T1", date(2026, 2, 1))]
+        reasons = {
+            row["reason_ceased"]: row["numerator"] for row in calc.breakdown("cla_ceased", AS_AT, "reason_ceased")
+        }
+        assert reasons == {"E13": 1}
+
+
 def test_second_period_of_care_within_twelve_months(history):
     store = _looked_after_history(history)
     with calculator(store, AUTHORITY) as calc:

@@ -14,7 +14,8 @@ cached formula values) and, sheet by sheet:
 
 Nothing in a cell makes it fail: a value it cannot read becomes None and a ``Problem`` naming
 the file, the sheet row, the header as found and the value. Headers it cannot place, columns
-the list should have and sheets it cannot recognise are warnings.
+the list should have and sheets it cannot recognise are warnings, and so is a code it cannot
+place (the row is loaded with that value unknown, as every reader does: ``ingest.model.unknown_code``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from childhub.annex_a import AnnexAColumn, AnnexATemplate, CodeSet, template, versions
 from childhub.annex_a.templates import compact_key, reduced_key, spaced_key
 from childhub.ingest.guard import worksheet_rows
-from childhub.ingest.model import Problem
+from childhub.ingest.model import UNKNOWN_CODE_SEVERITY, Problem, unknown_code
 
 HEADER_SCAN_ROWS = 10  # title rows allowed above the header row, plus the header row itself
 FUZZY_RATIO = 0.85  # difflib ratio at which an unknown header is taken as a template header
@@ -432,7 +433,18 @@ def _read_list(
             column = annex_list.columns[column_id]
             value, message = _read_value(raw, column, catalogue.code_sets)
             values[column_id] = value
-            if message is not None:
+            if message is not None and column.type == "code":  # loaded as unknown, as by every reader
+                list_read.problems.append(
+                    Problem(
+                        file,
+                        str(row_number),
+                        headers.found[column_id],
+                        _shown(raw),
+                        unknown_code(f"{message} {on_sheet}"),
+                        UNKNOWN_CODE_SEVERITY,
+                    )
+                )
+            elif message is not None:
                 list_read.problems.append(
                     Problem(file, str(row_number), headers.found[column_id], _shown(raw), f"{message} {on_sheet}")
                 )

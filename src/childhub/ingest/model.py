@@ -4,6 +4,11 @@ A reader turns one source file into a ``ReadResult``: rows for canonical tables 
 names as in ``docs/data-model.md``), each carrying its ``source_record_key``, and a list of
 ``Problem``s naming file, row, column and value. Rows with an error-level problem are not
 loaded: they are quarantined, with their raw values, so that nothing is lost.
+
+A code outside its code set is the same in every reader (``unknown_code``): a warning, and the
+row is loaded with that value unknown (stored empty). Quarantining the row would do more harm
+than the code: a later return's version of an episode would be dropped and an older one would
+stand. Only a code the row cannot exist without (a disability record's own code) stays an error.
 """
 
 from __future__ import annotations
@@ -43,6 +48,16 @@ class Problem:
 
 def _shorten(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+UNKNOWN_CODE_SEVERITY: Severity = "warning"
+
+
+def unknown_code(why: str) -> str:
+    """The message for a value that is not a code of its set (``why`` says which set): the one
+    wording every reader gives, saying what became of it (loaded as unknown, with severity
+    ``UNKNOWN_CODE_SEVERITY``)."""
+    return f"{why}: loaded as unknown"
 
 
 @dataclass(slots=True)

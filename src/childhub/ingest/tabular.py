@@ -27,7 +27,7 @@ from string import Template
 from childhub.codes import code_set
 from childhub.errors import IngestError
 from childhub.ingest.mapping import ColumnRule, Mapping, canonical_table, code_sets, normalise_header
-from childhub.ingest.model import Problem
+from childhub.ingest.model import UNKNOWN_CODE_SEVERITY, Problem, unknown_code
 from childhub.store import quote_identifier
 
 # Every reason a UPN is unknown that any return uses (UN1-UN10): a mapped file names no return.
@@ -244,7 +244,8 @@ class Outcome:
 
 # How each check fails, over a column's raw text ``$r`` and its typed value ``$v``, and how bad
 # that is: an unreadable value is an error (the row is quarantined); a malformed identifier or
-# postcode is a warning (the row is loaded without it, and the report keeps the value).
+# postcode, or a code outside its set (ingest.model.unknown_code), is a warning (the row is loaded
+# without it, and the report keeps the value).
 UNPARSED = "$r IS NOT NULL AND $v IS NULL"
 _REASONS = ", ".join(f"'{reason}'" for reason in UPN_REASONS)
 CHECKS = {
@@ -252,7 +253,7 @@ CHECKS = {
     "integer": (UNPARSED, "is not a whole number", "error"),
     "decimal": (UNPARSED, "is not a number", "error"),
     "boolean": (UNPARSED, "is not yes or no", "error"),
-    "code": (UNPARSED, None, "error"),
+    "code": (UNPARSED, None, UNKNOWN_CODE_SEVERITY),
     "upn": (UNPARSED, "is not a valid UPN (13 characters with the right check letter), so it is left out", "warning"),
     "upn_or_reason": (
         f"{UNPARSED} AND upper(replace($r, ' ', '')) NOT IN ({_REASONS})",
@@ -369,7 +370,7 @@ class _Compiler:
             return f"CASE WHEN regexp_full_match({spaced}, '{POSTCODE_PATTERN}') THEN {spaced} END"
         raise AssertionError(kind)  # pragma: no cover - the model admits no other type
 
-    def message(self, rule: ColumnRule) -> str | None:
+    def message(self, rule: ColumnRule, *, may_be_empty: bool = True) -> str | None:
         check = CHECKS.get(rule.type)
         if check is None:
             return None
@@ -377,7 +378,8 @@ class _Compiler:
             shown = " or ".join(_human_format(f) for f in rule.formats)
             return f"is not a date ({shown}) between {FIRST_YEAR} and {LAST_YEAR}"
         if rule.type == "code":
-            return f"is not a code in {rule.codes}"
+            why = f"is not a code in {rule.codes}"
+            return unknown_code(why) if may_be_empty else why
         return check[1]
 
 
@@ -401,6 +403,17 @@ def _comparisons(table, index: int, rule: ColumnRule) -> list[tuple[str, str]]:
         j = names.index(other)
         checks.append((f"v{index} IS NOT NULL AND v{j} IS NOT NULL AND v{index} {operator} v{j}", f"{words} {shown}"))
     return checks
+
+
+def _not_null_columns(conn, table: str) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? AND is_nullable = 'NO'",
+            [table],
+        ).fetchall()
+    }
 
 
 def _placeholders(values) -> str:
@@ -460,13 +473,17 @@ def apply_mapping(
         )
         typed_tables.append((target, table, typed))
         # 2. a problem for every value that fails its check, on rows the target applies to
+        not_null = _not_null_columns(conn, canonical_table(target))
         for index, (column, rule) in enumerate(table.columns.items()):
             header = rule.source if rule.source not in (None, "_key", "_row") else column
             failing = []
-            message = compiler.message(rule)
+            message = compiler.message(rule, may_be_empty=column not in not_null)
             if message:
                 condition, _text, severity = CHECKS[rule.type]
-                if rule.required:  # a value that may not be empty cannot be left out either
+                # a value that may not be empty cannot be left out either; a required code is left
+                # unknown (an episode is not dropped for its legal status) unless its column may not
+                # be empty
+                if column in not_null or (rule.required and rule.type != "code"):
                     severity = "error"
                 condition = Template(condition).substitute(r=f"r{index}", v=f"v{index}")
                 failing.append((condition, message, severity))

@@ -1,8 +1,10 @@
 -- list_07_child_protection: one row per child protection plan open on the as-at date or ended in the 6 months
 -- before it.
 -- Window: the plan started on or before the as-at date and had not ended before the as-at date 6 months
--- earlier (an end on that day is in).
--- Number of previous plans: the child's plans that started before this one. Subject to an EPO or police
+-- earlier (an end on that day is in). A plan recorded open past the child's 18th birthday is left out (it ended
+-- in law at 18; the data-quality check names it).
+-- Number of previous plans: fact_cp_plan.previous_plans, the child's plans before this one at any time (the
+-- larger of those childhub has seen and the CIN census's NumberOfPreviousCPP). Subject to an EPO or police
 -- protection: a looked-after episode with legal status L1 or L2 in effect at any time in the 6 months.
 -- Last statutory visit and review: the latest on or before the as-at date while the plan ran.
 -- Sources:
@@ -14,7 +16,7 @@
 --   date_of_latest_review_conference: fact_cp_review.review_date
 --   cp_plan_end_date: fact_cp_plan.end_date
 --   emergency_protection_in_last_six_months: fact_cla_episode.legal_status
---   previous_cp_plans: fact_cp_plan (counted)
+--   previous_cp_plans: fact_cp_plan.previous_plans
 WITH listed AS (
     SELECT p.*, annex_a_by(p.end_date, $as_at) AS ended,
            annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at),
@@ -22,6 +24,7 @@ WITH listed AS (
     FROM fact_cp_plan p
     WHERE p.start_date <= $as_at
       AND (p.end_date IS NULL OR p.end_date >= annex_a_months_before($as_at, 6))
+      AND NOT cp_plan_open_past_18(p, $as_at)
 ),
 last_visit AS (
     SELECT p.cp_plan_id, arg_max({'visit_date': v.visit_date, 'seen_alone': v.seen_alone}, v.visit_date) AS visit
@@ -50,8 +53,7 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
                  AND e.start_date <= $as_at
                  AND (e.ceased IS NULL OR e.ceased >= annex_a_months_before($as_at, 6)))
            AS emergency_protection_in_last_six_months,
-       (SELECT count(*) FROM fact_cp_plan earlier
-        WHERE earlier.child_key = p.child_key AND earlier.start_date < p.start_date) AS previous_cp_plans,
+       p.previous_plans AS previous_cp_plans,
        p.allocation.team AS allocated_team,
        p.allocation.worker AS allocated_worker
 FROM listed p

@@ -1,8 +1,9 @@
 -- list_08_children_in_care: one row per period of care in which the child was looked after on the as-at date,
--- or which ceased in the 6 months before it. Periods of short breaks only (legal status V3 or V4 throughout)
--- are left out.
--- Window: the period started on or before the as-at date and had not ceased before the as-at date 6 months
--- earlier (ceasing on that day is in). The "last 12 months" run likewise from 12 months before the as-at date.
+-- or which ceased in the 6 months before it. Short breaks (legal status V3 or V4) are not being looked after:
+-- a period in which the child was on short breaks throughout the 6 months is left out, even when it began
+-- under another legal status.
+-- Window: care_period_during the 6 months (an episode that was not a short break started on or before the
+-- as-at date and had not ceased before the as-at date 6 months earlier: ceasing on that day is in). The "last 12 months" run likewise from 12 months before the as-at date.
 -- The current episode is the period's latest episode that started on or before the as-at date: it gives the
 -- legal status (and the start of the run of episodes with that status) and the placement.
 -- Number of placements in the last 12 months: episodes in effect at any time in the 12 months that started a
@@ -47,9 +48,7 @@ WITH period AS (
            annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at), NULL, NULL)
                AS allocation
     FROM fact_cla_period p
-    WHERE NOT p.short_breaks_only
-      AND p.start_date <= $as_at
-      AND (p.end_date IS NULL OR p.end_date >= annex_a_months_before($as_at, 6))
+    WHERE care_period_during(p, annex_a_months_before($as_at, 6), $as_at)
 ),
 episode AS (
     SELECT e.*,

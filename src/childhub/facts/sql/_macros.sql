@@ -39,17 +39,29 @@ CREATE OR REPLACE TEMP MACRO open_on(start_day, end_day, day) AS open_during(sta
 CREATE OR REPLACE TEMP MACRO looked_after_on(episode, day) AS
     NOT episode.short_break AND open_on(episode.start_date, episode.ceased, day);
 
--- Looked after at some time from first_day to last_day: an episode of care (not a short break) that started
--- on or before the last day and had not ceased before the first (care that ceased on the first day itself
--- counts: the child was looked after that day).
-CREATE OR REPLACE TEMP MACRO looked_after_during(episode, first_day, last_day) AS
-    NOT episode.short_break AND episode.start_date <= last_day
-    AND (episode.ceased IS NULL OR episode.ceased >= first_day);
+-- Looked after at some time from first_day to last_day, the one rule for "during a period" (indicators, Annex A,
+-- cohorts): care from start_day until end_day (NULL while it lasts) that started on or before the last day and
+-- had not ended before the first. Care that ended on the first day itself counts, as the DfE counts children
+-- looked after during a year (those looked after at the start of it, on 31 March, and those who started in
+-- it): a child whose care ceased on 1 April ceased in the year, so was looked after in it.
+CREATE OR REPLACE TEMP MACRO in_care_during(start_day, end_day, first_day, last_day) AS
+    start_day <= last_day AND (end_day IS NULL OR end_day >= first_day);
 
--- In a period of care on a day: a period (fact_cla_period) under way on the day that is not made only of
--- short breaks (Annex A's test; a short break on the day itself does not end it).
+-- An episode of care (fact_cla_episode, not a short break) under way at some time from first_day to last_day.
+CREATE OR REPLACE TEMP MACRO looked_after_during(episode, first_day, last_day) AS
+    NOT episode.short_break AND in_care_during(episode.start_date, episode.ceased, first_day, last_day);
+
+-- Looked after on a day within a period of care (fact_cla_period): one of its episodes that was not a short
+-- break was under way on the day. A child whose legal status on the day is a short break (V3 or V4) is not
+-- looked after on it, even when the period began under another legal status.
 CREATE OR REPLACE TEMP MACRO care_period_on(period, day) AS
-    NOT period.short_breaks_only AND open_on(period.start_date, period.end_date, day);
+    coalesce(len(list_filter(period.care_spans, lambda span: open_on(span.start_date, span.ceased, day))) > 0, false);
+
+-- Looked after at some time from first_day to last_day within a period of care (the rule of in_care_during,
+-- over its episodes that were not short breaks).
+CREATE OR REPLACE TEMP MACRO care_period_during(period, first_day, last_day) AS
+    coalesce(len(list_filter(period.care_spans,
+                             lambda span: in_care_during(span.start_date, span.ceased, first_day, last_day))) > 0, false);
 
 -- An open children-in-need case on a day: a referral (fact_referral) not NFA, dated on or before the day
 -- and not closed on or before it.
@@ -57,8 +69,20 @@ CREATE OR REPLACE TEMP MACRO cin_open_on(referral, day) AS
     NOT referral.nfa AND open_on(referral.referral_date, referral.close_date, day);
 
 -- On a child protection plan on a day: a plan (fact_cp_plan) started on or before the day and not ended
--- on or before it (a plan ending on the day itself is over).
-CREATE OR REPLACE TEMP MACRO cp_plan_on(plan, day) AS open_on(plan.start_date, plan.end_date, day);
+-- on or before it (a plan ending on the day itself is over), for a child under 18 on the day: a plan ends
+-- in law at 18, so one still recorded open is wrong data, not a child on a plan (an unknown date of birth
+-- counts as under 18).
+CREATE OR REPLACE TEMP MACRO cp_plan_on(plan, day) AS
+    open_on(plan.start_date, plan.end_date, day) AND NOT coalesce(age_on(plan.date_of_birth, day) >= 18, false);
+
+-- A plan recorded open past the child's 18th birthday, seen on a day: on its last day open up to that day
+-- (the day itself, or the day before it ended) the child was 18 or over. Annex A List 7 leaves such plans out
+-- and the data-quality check names them.
+CREATE OR REPLACE TEMP MACRO cp_plan_open_past_18(plan, day) AS
+    coalesce(plan.start_date <= day
+             AND age_on(plan.date_of_birth,
+                        CASE WHEN plan.end_date IS NULL OR plan.end_date > day THEN day
+                             ELSE plan.end_date - 1 END) >= 18, false);
 
 -- Allocated on a day: an allocation (fact_allocation: the worker and team holding a case) started on or
 -- before the day and not ended on or before it (an allocation ending on the day is no longer held).

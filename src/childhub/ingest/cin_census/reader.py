@@ -16,11 +16,13 @@ Warnings about the file's shape
     Warnings that would repeat for every child (an element name from another year) are given
     once, with a count. ``rows_read`` counts every record the file holds, loaded or not.
 
+``NumberOfPreviousCPP`` goes to ``cppl_previous_cp_plans`` (childhub's own column: the SSD has
+none); a value that is not a whole number is left unknown with a warning, as a bad code is.
+
 Not mapped (kept in each row's ``raw`` values): AssessmentInternalReviewDate, ICPCnotRequired,
-NumberOfPreviousCPP (no canonical column fits; ``cppl_cp_plan_ola`` means a plan of another
-authority), and from PreProceedingsandFGDM: FGDMMeetingOffer, FGDMMeetingFac and
-CourtAppDate. ``prep_plo_family_id`` (required) has no census source: it is the
-pre-proceedings row's own ID, so no two children are grouped by it. An initial conference's
+and from PreProceedingsandFGDM: FGDMMeetingOffer, FGDMMeetingFac and CourtAppDate.
+``prep_plo_family_id`` (required) has no census source: it is the pre-proceedings row's own
+ID, so no two children are grouped by it. An initial conference's
 ``icpc_cp_plan_id`` (required) is the plan of the same referral starting on the conference
 date, or ``""`` when there is none.
 """
@@ -364,7 +366,7 @@ class CensusReader:
             return
         problem = check_code(SEX, raw, self.code_year, name)
         if problem:
-            person.error(name, raw, problem)
+            person.unknown_code(name, raw, problem)
         elif raw in GENDER_CURRENT_AS_SEX:
             person.values["pers_sex"], person.values["pers_gender"] = GENDER_CURRENT_AS_SEX[raw], raw
         else:
@@ -474,19 +476,19 @@ class CensusReader:
         factors = Record(self, "assessment_factors", factor_groups[0], child_id)
         codes = [text_of(element) for element in factor_elements]
         factors.raw["AssessmentFactors"] = json.dumps([code or "" for code in codes])
+        known = []
         for code in codes:
-            problem = (
-                "empty: no factor code"
-                if code is None
-                else check_code(ASSESSMENT_FACTORS, code, self.code_year, "AssessmentFactors")
-            )
-            if problem:
-                factors.error("AssessmentFactors", code, problem)
+            if code is None:
+                factors.error("AssessmentFactors", code, "empty: no factor code")
+            elif problem := check_code(ASSESSMENT_FACTORS, code, self.code_year, "AssessmentFactors"):
+                factors.unknown_code("AssessmentFactors", code, problem)
+            else:
+                known.append(code)
         if len(set(codes)) < len(codes):
             factors.warn("AssessmentFactors", None, "a factor is given more than once; it is read once")
         factors.values["cinf_table_id"], factors.key = row_ids(*parts, "assessment", started.isoformat(), "factors")
         factors.values["cinf_assessment_id"] = assessment_id
-        factors.values["cinf_assessment_factors_json"] = json.dumps(list(dict.fromkeys(c for c in codes if c)))
+        factors.values["cinf_assessment_factors_json"] = json.dumps(list(dict.fromkeys(known)))
         self._finish(factors)
 
     def _read_cin_plan(self, child_id: str, parts: tuple[str, ...], referred: date, module) -> None:
@@ -562,6 +564,11 @@ class CensusReader:
         plan.in_order("CINreferralDate", referred, "CPPstartDate", started)
         ended = plan.date("CPPendDate", "cppl_cp_plan_end_date")
         plan.in_order("CPPstartDate", started, "CPPendDate", ended)
+        previous = plan.text("NumberOfPreviousCPP")
+        if previous is not None and re.fullmatch(r"[0-9]{1,4}", previous.strip()):
+            plan.values["cppl_previous_cp_plans"] = int(previous)
+        elif previous is not None:
+            plan.warn("NumberOfPreviousCPP", previous, "not a whole number of plans: loaded as unknown")
         plan.code("InitialCategoryOfAbuse", CATEGORY_OF_ABUSE, "cppl_cp_plan_initial_category", required=True)
         plan.code("LatestCategoryOfAbuse", CATEGORY_OF_ABUSE, "cppl_cp_plan_latest_category", required=True)
         reviews = []

@@ -2,15 +2,17 @@
 from, and whether it is loaded.
 
 Errors and warnings
-    An error means the row is not loaded: an unreadable date, a code outside the year's list,
-    a UPN of the wrong shape, a yes/no that is neither, or a repeat of a record already read
-    with different values. A row whose own key cannot be made (no LAchildID; no readable
-    CINreferralDate, assessment, plan, enquiry or conference start date) is not loaded and nor
-    is anything keyed under it: one problem says how many records that takes with it.
-    Otherwise an error rejects its own row only: a rejected episode does not take its
-    assessments with it, nor a rejected person their episodes. Warnings leave the row loaded:
-    a missing item the census requires, a date after the reference date, an end before its
-    start, a UPN whose check letter is wrong.
+    An error means the row is not loaded: an unreadable date, a UPN of the wrong shape, a
+    yes/no that is neither, or a repeat of a record already read with different values. A row
+    whose own key cannot be made (no LAchildID; no readable CINreferralDate, assessment, plan,
+    enquiry or conference start date) is not loaded and nor is anything keyed under it: one
+    problem says how many records that takes with it. Otherwise an error rejects its own row
+    only: a rejected episode does not take its assessments with it, nor a rejected person their
+    episodes. Warnings leave the row loaded: a missing item the census requires, a date after
+    the reference date, an end before its start, a UPN whose check letter is wrong, a code
+    outside the year's list (the value is loaded as unknown, as every reader does:
+    ``ingest.model.unknown_code``). A disability record with an unknown code is the exception:
+    the code is all it holds, so it is not loaded.
 
 Keys
     Each row's ``source_record_key`` is made of facts that do not change from one year's
@@ -37,6 +39,7 @@ from childhub.ingest.cin_census.values import (
     place_of,
     text_of,
 )
+from childhub.ingest.model import UNKNOWN_CODE_SEVERITY, unknown_code
 
 if TYPE_CHECKING:
     from childhub.ingest.cin_census.reader import CensusReader
@@ -68,6 +71,7 @@ CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "cp_plans": (
         "cppl_cp_plan_id", "cppl_referral_id", "cppl_icpc_id", "cppl_person_id", "cppl_cp_plan_start_date",
         "cppl_cp_plan_end_date", "cppl_cp_plan_initial_category", "cppl_cp_plan_latest_category",
+        "cppl_previous_cp_plans",
     ),
     "cp_reviews": ("cppr_cp_review_id", "cppr_person_id", "cppr_cp_plan_id", "cppr_cp_review_date"),
     "pre_proceedings": (
@@ -169,10 +173,14 @@ class Record:
             return None
         problem = check_code(set_id, raw, self.reader.code_year, name)
         if problem:
-            self.error(name, raw, problem)
+            self.unknown_code(name, raw, problem)
             return None
         self.values[column] = raw
         return raw
+
+    def unknown_code(self, column: str, value: str, problem: str) -> None:
+        """A code outside its list: the row is loaded with the value unknown (ingest.model.unknown_code)."""
+        self.reader.problem(self.row, column, value, unknown_code(problem), UNKNOWN_CODE_SEVERITY)
 
     def yes_no(self, name: str, column: str | None, *, required: bool = False) -> str | None:
         raw = self.text(name)

@@ -10,7 +10,7 @@ Code lists by year
     Codes are checked against the list of the file's collection year: referral source 5D and
     closure reason RC9 from 2023; assessment factors 18A/19A until 2020, 18B/18C/19B/19C from
     2021, 24A from 2022; GenderCurrent 1/2/0/9 until 2024 and Sex M/F/U from 2025. A code
-    outside the year's list is an error for its row. Either element name (``Sex`` or
+    outside the year's list is loaded as unknown, with a warning. Either element name (``Sex`` or
     ``GenderCurrent``) is read in any year; the value must belong to the year. GenderCurrent
     codes become ``pers_sex`` M/F/U/U (1 male, 2 female, 0 not recorded, 9 indeterminate) and
     the raw code is kept in ``pers_gender``; a Sex code goes to ``pers_sex`` alone.
