@@ -150,6 +150,8 @@ class _Export:
     def cp_visits(self):
         for _child, pid, referral in self.referrals():
             for plan in referral.cp_plans:
+                if not overlaps(plan.start, as_of(plan.end, self.as_at), self.first, self.as_at):
+                    continue  # as in the CIN census, which holds the plans the visits name
                 plan_id = f"{referral_id(pid, referral)}:cp_plan:{plan.start.isoformat()}"
                 for visit in self._visits(plan.visits):
                     yield [f"{plan_id}:visit:{visit.date.isoformat()}", pid, plan_id, iso(visit.date),
