@@ -190,7 +190,7 @@ def _uniform_days(rng: random.Random, bounds: tuple[int, int]) -> timedelta:
 # who are seen alone). CP plans: at least every 10 working days (Working Together 2023); CIN plans have no
 # statutory interval, so a common local standard of about six weeks (30 working days); both plausible
 # figures, no national one is published.
-CP_VISITS = (10, 0.88, 0.72)
+CP_VISITS = (10, 0.88, 0.8)
 CIN_VISITS = (30, 0.85, 0.6)
 SEEN_ON_VISIT = 0.95
 
@@ -241,10 +241,10 @@ class Workforce:
             ("front_door", "Front Door (MASH)", 3, 8),
             ("assessment", "Assessment Team", 8, 8),
             ("safeguarding", "Safeguarding and Family Support", 24, 8),
-            ("children_in_care", "Children in Care", 11, 8),
+            ("children_in_care", "Children in Care", 10, 8),
             ("leaving_care", "Leaving Care", 5, 8),
             ("disabled_children", "Disabled Children's Team", 2, 8),
-            ("early_help", "Early Help", 15, 8),
+            ("early_help", "Early Help", 12, 8),
         ]
         self.teams: list[Team] = []
         self.workers: list[Worker] = []
@@ -300,9 +300,10 @@ class Workforce:
                 return allocations
 
     def screening(self, day: date) -> list[Allocation]:
-        """The front door's decision on a referral, held by one of its workers until the next working day."""
+        """The front door's screening of a referral: its decision within a working day, then multi-agency checks
+        and the handover, held by one of its workers for two to five working days in all."""
         worker = self.rng.choice(self.by_service["front_door"])
-        end = add_working_days(day, 1)
+        end = add_working_days(day, self.rng.randint(2, 5))
         return [Allocation(worker.worker_id, worker.team_id, day, end if end <= self.horizon else None)]
 
     horizon = date.max
