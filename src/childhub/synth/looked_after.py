@@ -412,7 +412,9 @@ def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfte
         episode_end = next(
             (e.end for e in period.episodes if e.start <= moment and (e.end is None or e.end > moment)), None
         )
-        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), episode_end or last)
+        # and back before the day care ends (SSDA903 rule 580: missing on leaving care means REC E8)
+        found_by = max(moment, (episode_end or last) - timedelta(days=1))
+        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), found_by)
         offered = rng.random() < 0.8
         period.missing.append(
             Missing(
@@ -424,6 +426,18 @@ def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfte
             )
         )
         moment = back
+
+
+def _activity_and_accommodation(rng: random.Random, in_touch: str, unknown: str) -> tuple[str, str, bool]:
+    """A care leaver's activity, accommodation and its suitability; ``unknown`` for all when not in touch."""
+    if in_touch != "YES":
+        return unknown, unknown, False
+    activity = ACTIVITY.draw(rng)
+    accommodation = ACCOMMODATION_SUITABLE.draw(rng)
+    suitable = rng.random() < 0.88
+    if not suitable:
+        accommodation = accommodation[0] + "2"
+    return activity, accommodation, suitable
 
 
 def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod) -> None:
@@ -441,14 +455,7 @@ def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeri
         if birthday > sim.as_at:
             break
         in_touch = WeightedChoice(["YES", "NO", "REFU", "NREQ"], [91, 5, 2, 2]).draw(rng)
-        if in_touch == "YES":
-            activity = ACTIVITY.draw(rng)
-            accommodation = ACCOMMODATION_SUITABLE.draw(rng)
-            suitable = rng.random() < 0.88
-            if not suitable:
-                accommodation = accommodation[0] + "2"
-        else:
-            activity, accommodation, suitable = "0", "0", False
+        activity, accommodation, suitable = _activity_and_accommodation(rng, in_touch, "0")
         child.care_leaver.append(
             CareLeaverStatus(
                 on=birthday,
@@ -493,15 +500,11 @@ def _leaving_care_service(
         reviews.append(reviews[-1] + timedelta(days=_within(rng, PATHWAY_REVIEW_DAYS, 0.85)))
     reviews = [day for day in reviews if day <= as_at]
     in_touch = "YES" if in_care else WeightedChoice(["YES", "NO", "REFU"], [91, 6, 3]).draw(rng)
-    contact = as_at - timedelta(days=rng.randint(0, PA_CONTACT_DAYS if rng.random() < 0.85 else 120))
     if in_touch == "YES":
-        activity = ACTIVITY.draw(rng)
-        accommodation = ACCOMMODATION_SUITABLE.draw(rng)
-        suitable = rng.random() < 0.88
-        if not suitable:
-            accommodation = accommodation[0] + "2"
-    else:
-        activity, accommodation, suitable = "", "", False
+        contact = as_at - timedelta(days=rng.randint(0, PA_CONTACT_DAYS if rng.random() < 0.85 else 120))
+    else:  # the adviser's last contact, before the young person stopped answering
+        contact = as_at - timedelta(days=rng.randint(60, 200))
+    activity, accommodation, suitable = _activity_and_accommodation(rng, in_touch, "")
     service.now = CareLeaverStatus(
         on=as_at,
         in_touch=in_touch,
@@ -509,6 +512,6 @@ def _leaving_care_service(
         accommodation="" if in_care else accommodation,
         suitable=suitable and not in_care,
         pathway_plan_review=reviews[-1] if reviews else None,
-        latest_contact=max(contact, first) if in_touch == "YES" else None,
+        latest_contact=max(contact, first),
         eligibility="Eligible" if in_care else "Former relevant",
     )

@@ -159,8 +159,8 @@ S47_SHARE = 0.38
 NOT_IN_NEED_SHARE = 0.33
 ICPC_SHARE = 0.313
 PLAN_AFTER_ICPC = 0.858
-LAC_FROM_FAMILY_EVENT = 0.018
-LAC_FROM_TEEN_EVENT = 0.09
+LAC_FROM_FAMILY_EVENT = 0.016
+LAC_FROM_TEEN_EVENT = 0.08
 LAC_AFTER_CP_PLAN = 0.12
 UASC_ARRIVALS_PER_10K_CHILDREN_YEAR = 1.9
 UNBORN_DAYS = 120  # a referral this long before birth can bring a baby into care at birth
@@ -628,7 +628,8 @@ class SocialCareSimulator:
     def _enter_care(self, child: Child, referral: Referral, entry: date, kind_from: str) -> date | None:
         from childhub.synth.looked_after import simulate_care_period
 
-        if entry > self.as_at or age_on(child.dob, entry) >= 18:
+        adopted = any(p.end and p.episodes[-1].reason_ceased in ("E11", "E12") for p in child.care_periods)
+        if entry > self.as_at or age_on(child.dob, entry) >= 18 or adopted:  # an adopted child has a new record
             if entry > self.as_at:
                 return None
             referral.closure = entry
