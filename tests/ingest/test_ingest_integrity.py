@@ -56,7 +56,7 @@ def _persons_cut_short(extracts: Path, folder: Path) -> Path:
     [
         (_empty_cin_census, "has no rows to load, and would empty cin_census:2026"),
         (_header_only_persons, "has no rows to load, and would empty case_management_persons"),
-        (_persons_cut_short, "would replace the 2,108 rows of case_management_persons"),
+        (_persons_cut_short, "would replace the 1,985 rows of case_management_persons"),
     ],
     ids=["empty CIN census", "header-only persons", "persons cut to a tenth"],
 )

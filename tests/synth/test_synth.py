@@ -323,6 +323,21 @@ TOLERANCES = {
     "sen_support_pct": (10.5, 18),
     "twins_per_1000_maternities": (8, 24),
     "children_per_household": (1.55, 1.85),
+    # the statutory record (issue 12)
+    "starts_under_1_pct": (10, 32),
+    "looked_after_under_1_pct": (0.5, 10),
+    "re_entries_within_12m_pct": (3, 20),
+    "cp_visits_within_10wd_pct": (80, 95),
+    "cp_last_visit_seen_alone_pct": (35, 75),
+    "cla_visits_on_time_pct": (85, 100),
+    "cla_with_permanence_plan_pct": (75, 100),
+    "health_assessment_pct": (80, 100),
+    "dental_check_pct": (65, 95),
+    "development_assessment_under5_pct": (60, 100),
+    "persistent_absence_looked_after_pct": (8, 32),
+    "caseload_per_fte": (12, 20),
+    "teams_holding_no_cases": (0, 0),
+    "care_leavers_with_adviser_pct": (100, 100),
 }
 
 

@@ -160,6 +160,8 @@ def generate(
     )
     from childhub.synth.extracts.registry import SourceRegistry
     from childhub.synth.extracts.social_care_system import SocialCareSystem, collection_years
+    from childhub.synth.extracts.ssd import FOLDER as SSD_FOLDER
+    from childhub.synth.extracts.ssd import write_ssd
     from childhub.synth.extracts.ssda903 import write_ssda903
 
     if isinstance(size, str) and size not in SIZES:
@@ -200,6 +202,7 @@ def generate(
         record(ssda903, write_ssda903(social, extracts / ssda903, year))
         name = f"social_care/cin_census/CIN_Census_{year}.xml"
         files[f"{EXTRACTS}/{name}"] = write_cin_census(social, extracts / name, year)
+    record(SSD_FOLDER, write_ssd(social, extracts / SSD_FOLDER))
     say("writing partner extracts")
     record("education", write_education(authority, registry, extracts / "education"))
     record("sen", write_sen(authority, registry, extracts / "sen"))

@@ -19,12 +19,16 @@ from childhub.synth.events import event_dates
 from childhub.synth.model import (
     Adoption,
     CareLeaverStatus,
+    CarePlan,
     Child,
     Episode,
+    LeavingCare,
     LookedAfterPeriod,
     Missing,
+    Visit,
 )
 from childhub.synth.names import WeightedChoice
+from childhub.synth.social_care import SEEN_ON_VISIT
 
 if TYPE_CHECKING:
     from childhub.synth.social_care import SocialCareSimulator
@@ -243,7 +247,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
 
     period = LookedAfterPeriod(episodes=episodes, adoption=adoption)
     period.previous_permanence = "Z1"  # no earlier permanence order is modelled
-    _period_activity(sim, child, period)
+    _period_activity(sim, child, period, end, exit_reason)
     return period
 
 
@@ -273,7 +277,15 @@ def placement_urn(rng: random.Random, place: str) -> str:
     return ""
 
 
-def _period_activity(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod) -> None:
+def _period_activity(
+    sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod, planned_end: date, exit_reason: str
+) -> None:
+    """Reviews, visits, IRO contacts, care plans and health checks over the period, then leaving care.
+
+    ``planned_end`` and ``exit_reason`` say how the period ends, even when that is after the as-at date.
+    Visits, IRO contacts, care plans and checks draw from the child's own random stream, so adding them
+    changed nothing else the generator draws.
+    """
     rng = sim.rng
     start = period.start
     last = period.end or sim.as_at
@@ -286,21 +298,101 @@ def _period_activity(sim: SocialCareSimulator, child: Child, period: LookedAfter
         code = "PN0" if age_on(child.dob, review) < 4 else PARTICIPATION.draw(rng)
         period.reviews.append((review, code))
         review = review + timedelta(days=gap)
-    visit = start + timedelta(days=rng.randint(3, 7))
-    while visit < last:
-        period.visits.append(visit)
-        visit = visit + timedelta(days=rng.randint(28, 45))
-    check = start + timedelta(days=rng.randint(10, 28))
-    while check < last:
-        period.health_checks.append(check)
-        if rng.random() < 0.85:
-            period.dental_checks.append(check + timedelta(days=rng.randint(-30, 60)))
-        check = check + timedelta(
-            days=rng.randint(330, 380) if age_on(child.dob, check) >= 5 else rng.randint(160, 190)
-        )
+    own = random.Random(f"{child.person_id}:{start}:care")
+    period.visits = _placement_visits(own, child, period, last)
+    period.iro_contacts = _iro_contacts(own, period, start, last)
+    period.care_plans = _care_plans(own, child, period, planned_end, exit_reason, last)
+    _health_checks(own, child, period, start, last)
     _missing_episodes(sim, child, period, start, last)
     period.social_workers = sim.workforce.allocate("children_in_care", start, period.end, may_wait=False)
     _care_leaver(sim, child, period)
+    _leaving_care_service(sim, own, child, period, planned_end)
+
+
+# Looked-after visits (Care Planning Regulations 2010, reg. 28): within a week of a placement starting, then
+# at most six weeks apart in its first year, then at most three months apart; (days, share on time).
+FIRST_VISIT, FIRST_YEAR_VISITS, LATER_VISITS = (7, 0.9), (42, 0.88), (91, 0.9)
+
+
+def _placement_visits(rng: random.Random, child: Child, period: LookedAfterPeriod, last: date) -> list[Visit]:
+    visits = []
+    placements = [e.start for e in period.episodes if e.reason_new != "L"]
+    for index, placed in enumerate(placements):
+        until = min(placements[index + 1], last) if index + 1 < len(placements) else last
+        visit = placed + timedelta(days=_within(rng, *FIRST_VISIT, least=1))
+        while visit < until:
+            seen = rng.random() < SEEN_ON_VISIT
+            alone = seen and age_on(child.dob, visit) >= 4 and rng.random() < 0.65
+            visits.append(Visit(visit, seen, alone))
+            longest = FIRST_YEAR_VISITS if (visit - placed).days < 365 else LATER_VISITS
+            visit = visit + timedelta(days=_within(rng, *longest))
+    return visits
+
+
+def _within(rng: random.Random, longest: int, on_time: float, least: int | None = None) -> int:
+    """Days to the next event: within ``longest`` at the ``on_time`` share, otherwise up to half as long again."""
+    if rng.random() < on_time:
+        return rng.randint(least or longest * 3 // 5, longest)
+    return rng.randint(longest + 1, longest * 3 // 2 + 1)
+
+
+def _iro_contacts(rng: random.Random, period: LookedAfterPeriod, start: date, last: date) -> list[date]:
+    """The independent reviewing officer meets the child before each review and chairs it."""
+    contacts = []
+    for review, _code in period.reviews:
+        before = review - timedelta(days=rng.randint(3, 21))
+        contacts += [day for day in (before, review) if start <= day < last]
+    return contacts
+
+
+def _care_plans(
+    rng: random.Random, child: Child, period: LookedAfterPeriod, planned_end: date, exit_reason: str, last: date
+) -> list[CarePlan]:
+    """The permanence plan agreed at the second review (none before), and a change when adoption is reversed."""
+    if len(period.reviews) < 2:
+        return []
+    agreed = period.reviews[1][0]
+    adoption = period.adoption
+    age = age_on(child.dob, agreed)
+    if adoption and adoption.decision <= agreed + timedelta(days=60):
+        plan = "ADOPTION"
+    elif exit_reason == "E4A" or exit_reason == "E13":
+        plan = "RETURN6M" if (planned_end - agreed).days < 200 else "RETURNEV"
+    elif exit_reason in ("E41", "E45", "E46"):
+        plan = "LTRELFR"
+    elif child.uasc or age >= 16:
+        plan = "SUPPLIV" if rng.random() < 0.6 else "LTFOST18"
+    else:
+        placement = next((e.placement for e in reversed(period.episodes) if e.start <= agreed), "U6")
+        plan = "RESPLMT" if placement in ("K2", "S1") else "LTRELFR" if placement in ("U1", "U2", "U3") else "LTFOST18"
+    plans = [CarePlan(agreed, None, plan)]
+    if adoption and adoption.reversed and agreed < adoption.reversed < last and plan == "ADOPTION":
+        plans[0].end = adoption.reversed
+        plans.append(CarePlan(adoption.reversed, None, "LTFOST18"))
+    if period.end is not None:
+        plans[-1].end = period.end
+    return plans
+
+
+# Health checks of children looked after 12 months: about 90% with an annual health assessment and about 80%
+# with a dental check (plausible figures; the reference gives none), 88% of under-5s with a development
+# assessment (CLA 2025). Under-5s are assessed six-monthly (a development assessment at most of them), others
+# yearly; a check is sometimes late.
+HEALTH_ON_TIME, DENTAL_SHARE, DEVELOPMENT_SHARE = 0.8, 0.8, 0.75
+
+
+def _health_checks(rng: random.Random, child: Child, period: LookedAfterPeriod, start: date, last: date) -> None:
+    check = start + timedelta(days=rng.randint(10, 28))
+    while check < last:
+        period.health_checks.append(check)
+        under_five = age_on(child.dob, check) < 5
+        if under_five and rng.random() < DEVELOPMENT_SHARE:
+            period.development_checks.append(check)
+        if rng.random() < DENTAL_SHARE:
+            dental = check + timedelta(days=rng.randint(-30, 60))
+            period.dental_checks.append(max(start, min(dental, last - timedelta(days=1))))
+        interval = 182 if under_five else 365
+        check = check + timedelta(days=_within(rng, interval, HEALTH_ON_TIME))
 
 
 def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod, start: date, last: date):
@@ -320,7 +412,9 @@ def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfte
         episode_end = next(
             (e.end for e in period.episodes if e.start <= moment and (e.end is None or e.end > moment)), None
         )
-        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), episode_end or last)
+        # and back before the day care ends (SSDA903 rule 580: missing on leaving care means REC E8)
+        found_by = max(moment, (episode_end or last) - timedelta(days=1))
+        back = min(moment + timedelta(days=rng.choice([0, 1, 1, 1, 2, 2, 3, 5, 8])), found_by)
         offered = rng.random() < 0.8
         period.missing.append(
             Missing(
@@ -332,6 +426,18 @@ def _missing_episodes(sim: SocialCareSimulator, child: Child, period: LookedAfte
             )
         )
         moment = back
+
+
+def _activity_and_accommodation(rng: random.Random, in_touch: str, unknown: str) -> tuple[str, str, bool]:
+    """A care leaver's activity, accommodation and its suitability; ``unknown`` for all when not in touch."""
+    if in_touch != "YES":
+        return unknown, unknown, False
+    activity = ACTIVITY.draw(rng)
+    accommodation = ACCOMMODATION_SUITABLE.draw(rng)
+    suitable = rng.random() < 0.88
+    if not suitable:
+        accommodation = accommodation[0] + "2"
+    return activity, accommodation, suitable
 
 
 def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeriod) -> None:
@@ -349,14 +455,7 @@ def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeri
         if birthday > sim.as_at:
             break
         in_touch = WeightedChoice(["YES", "NO", "REFU", "NREQ"], [91, 5, 2, 2]).draw(rng)
-        if in_touch == "YES":
-            activity = ACTIVITY.draw(rng)
-            accommodation = ACCOMMODATION_SUITABLE.draw(rng)
-            suitable = rng.random() < 0.88
-            if not suitable:
-                accommodation = accommodation[0] + "2"
-        else:
-            activity, accommodation, suitable = "0", "0", False
+        activity, accommodation, suitable = _activity_and_accommodation(rng, in_touch, "0")
         child.care_leaver.append(
             CareLeaverStatus(
                 on=birthday,
@@ -368,3 +467,51 @@ def _care_leaver(sim: SocialCareSimulator, child: Child, period: LookedAfterPeri
                 latest_contact=birthday - timedelta(days=rng.randint(1, 60)) if in_touch == "YES" else None,
             )
         )
+
+
+# Personal advisers meet care leavers at least every eight weeks; pathway plans are reviewed at least every
+# six months (Children (Leaving Care) Act 2000 regulations); about 91% of care leavers are in touch.
+PA_CONTACT_DAYS, PATHWAY_REVIEW_DAYS = 56, 182
+ELIGIBLE_AFTER_DAYS = 91  # 13 weeks looked after since the 14th birthday
+
+
+def _leaving_care_service(
+    sim: SocialCareSimulator, rng: random.Random, child: Child, period: LookedAfterPeriod, planned_end: date
+) -> None:
+    """A personal adviser from 16 (or once eligible) to 21 for a young person who leaves care at 18, and where
+    the service stands on the as-at date: eligibility, contact, pathway plan review, activity, accommodation."""
+    eighteen, sixteen, twenty_one = (add_years(child.dob, years) for years in (18, 16, 21))
+    if planned_end != eighteen:
+        return
+    if (planned_end - max(period.start, add_years(child.dob, 14))).days < ELIGIBLE_AFTER_DAYS:
+        return
+    as_at = sim.as_at
+    first = max(sixteen, period.start + timedelta(days=ELIGIBLE_AFTER_DAYS))
+    if first > as_at:
+        return
+    until = twenty_one if twenty_one <= as_at else None
+    service = LeavingCare(advisers=sim.workforce.allocate("leaving_care", first, until, may_wait=False))
+    child.leaving_care = service
+    if until is not None:
+        return
+    in_care = as_at < eighteen
+    reviews = [first + timedelta(days=rng.randint(20, 90))]
+    while reviews[-1] + timedelta(days=PATHWAY_REVIEW_DAYS) <= as_at:
+        reviews.append(reviews[-1] + timedelta(days=_within(rng, PATHWAY_REVIEW_DAYS, 0.85)))
+    reviews = [day for day in reviews if day <= as_at]
+    in_touch = "YES" if in_care else WeightedChoice(["YES", "NO", "REFU"], [91, 6, 3]).draw(rng)
+    if in_touch == "YES":
+        contact = as_at - timedelta(days=rng.randint(0, PA_CONTACT_DAYS if rng.random() < 0.85 else 120))
+    else:  # the adviser's last contact, before the young person stopped answering
+        contact = as_at - timedelta(days=rng.randint(60, 200))
+    activity, accommodation, suitable = _activity_and_accommodation(rng, in_touch, "")
+    service.now = CareLeaverStatus(
+        on=as_at,
+        in_touch=in_touch,
+        activity=activity,
+        accommodation="" if in_care else accommodation,
+        suitable=suitable and not in_care,
+        pathway_plan_review=reviews[-1] if reviews else None,
+        latest_contact=max(contact, first),
+        eligibility="Eligible" if in_care else "Former relevant",
+    )

@@ -63,6 +63,24 @@ class Allocation:
 
 
 @dataclass(slots=True)
+class Visit:
+    """A social worker's visit to a child: whether the child was seen, and seen alone."""
+
+    date: date
+    seen: bool
+    seen_alone: bool
+
+
+@dataclass(slots=True)
+class CarePlan:
+    """A looked-after child's care (permanence) plan from ``start``: an SSD care-plan code."""
+
+    start: date
+    end: date | None
+    plan: str  # RETURN1M, RETURN6M, RETURNEV, LTRELFR, LTFOST18, RESPLMT, SUPPLIV, ADOPTION, OTHERPLN
+
+
+@dataclass(slots=True)
 class Assessment:
     start: date
     authorised: date | None
@@ -88,7 +106,7 @@ class ChildProtectionPlan:
     initial_category: str
     latest_category: str
     reviews: list[date] = field(default_factory=list)
-    visits: list[tuple[date, bool]] = field(default_factory=list)  # (date, seen alone)
+    visits: list[Visit] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -118,7 +136,7 @@ class Referral:
     section47s: list[Section47] = field(default_factory=list)
     cp_plans: list[ChildProtectionPlan] = field(default_factory=list)
     cin_plans: list[CinPlan] = field(default_factory=list)
-    visits: list[tuple[date, bool]] = field(default_factory=list)  # CIN visits: (date, seen alone)
+    visits: list[Visit] = field(default_factory=list)  # CIN visits
     allocations: list[Allocation] = field(default_factory=list)
     record_id: str | None = None  # social-care person ID it was recorded under, if not the usual
 
@@ -171,10 +189,13 @@ class LookedAfterPeriod:
 
     episodes: list[Episode] = field(default_factory=list)
     reviews: list[tuple[date, str]] = field(default_factory=list)  # (date, participation code)
-    visits: list[date] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    iro_contacts: list[date] = field(default_factory=list)  # the independent reviewing officer's
+    care_plans: list[CarePlan] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     health_checks: list[date] = field(default_factory=list)
     dental_checks: list[date] = field(default_factory=list)
+    development_checks: list[date] = field(default_factory=list)  # under-5s' development assessments
     adoption: Adoption | None = None
     previous_permanence: str = "Z1"
     social_workers: list[Allocation] = field(default_factory=list)
@@ -197,6 +218,15 @@ class CareLeaverStatus:
     suitable: bool
     pathway_plan_review: date | None
     latest_contact: date | None
+    eligibility: str = "Former relevant"  # Eligible, Relevant or Former relevant (SSD care leaver code set)
+
+
+@dataclass(slots=True)
+class LeavingCare:
+    """A young person's leaving-care service: their personal advisers, and where they stand on the as-at date."""
+
+    advisers: list[Allocation] = field(default_factory=list)
+    now: CareLeaverStatus | None = None  # as on the as-at date (None: no longer a care leaver then)
 
 
 @dataclass(slots=True)
@@ -207,6 +237,7 @@ class EarlyHelp:
     end_reason: str | None
     organisation: str
     assessment_completed: date | None
+    allocations: list[Allocation] = field(default_factory=list)  # the authority's early help workers
 
 
 @dataclass(slots=True)
@@ -290,6 +321,7 @@ class Child:
     referrals: list[Referral] = field(default_factory=list)
     care_periods: list[LookedAfterPeriod] = field(default_factory=list)
     care_leaver: list[CareLeaverStatus] = field(default_factory=list)
+    leaving_care: LeavingCare | None = None
     early_help: list[EarlyHelp] = field(default_factory=list)
     enrolments: list[Enrolment] = field(default_factory=list)
     attendance: list[TermAttendance] = field(default_factory=list)

@@ -35,6 +35,7 @@ from childhub.synth.model import (
     Referral,
     Section47,
     Team,
+    Visit,
     Worker,
 )
 from childhub.synth.names import WeightedChoice
@@ -135,9 +136,10 @@ EARLY_HELP_REASONS = [
     "Financial hardship",
     "Substance misuse",
 ]
+EARLY_HELP_TEAM = "Local authority early help team"
 EARLY_HELP_ORGANISATIONS = WeightedChoice(
     [
-        "Local authority early help team",
+        EARLY_HELP_TEAM,
         "School",
         "Health visiting service",
         "Family hub",
@@ -157,10 +159,16 @@ S47_SHARE = 0.38
 NOT_IN_NEED_SHARE = 0.33
 ICPC_SHARE = 0.313
 PLAN_AFTER_ICPC = 0.858
-LAC_FROM_FAMILY_EVENT = 0.026
-LAC_FROM_TEEN_EVENT = 0.09
+LAC_FROM_FAMILY_EVENT = 0.016
+LAC_FROM_TEEN_EVENT = 0.08
 LAC_AFTER_CP_PLAN = 0.12
 UASC_ARRIVALS_PER_10K_CHILDREN_YEAR = 1.9
+UNBORN_DAYS = 120  # a referral this long before birth can bring a baby into care at birth
+UNDER_ONE_CARE_FACTOR = 10.0
+# Returns home (E4A) and to a parent's care (E13) that break down: about a tenth of starts re-enter care
+# within 12 months of leaving (a plausible figure; none is in the reference).
+RETURNS_HOME = {"E4A", "E13"}
+RE_ENTRY_AFTER_RETURN_HOME = 0.28
 BURN_IN_YEARS = 9
 
 
@@ -176,6 +184,36 @@ def household_risk(rng: random.Random) -> float:
 
 def _uniform_days(rng: random.Random, bounds: tuple[int, int]) -> timedelta:
     return timedelta(days=rng.randint(*bounds))
+
+
+# Visits: (the longest gap in working days, the share of gaps within it, the share of children old enough
+# who are seen alone). CP plans: at least every 10 working days (Working Together 2023); CIN plans have no
+# statutory interval, so a common local standard of about six weeks (30 working days); both plausible
+# figures, no national one is published.
+CP_VISITS = (10, 0.88, 0.8)
+CIN_VISITS = (30, 0.85, 0.6)
+SEEN_ON_VISIT = 0.95
+
+
+def statutory_visits(
+    rng: random.Random, start: date, last: date, dob: date, standard: tuple[int, float, float]
+) -> list[Visit]:
+    """Visits from soon after ``start`` until before ``last``, most within the standard's interval, some late.
+
+    A child is seen on most visits (never before birth), and seen alone from about four years old.
+    """
+    longest, on_time, alone = standard
+    visits = []
+    visit = add_working_days(start, rng.randint(1, min(5, longest)))
+    while visit < last:
+        seen = visit >= dob and rng.random() < SEEN_ON_VISIT
+        visits.append(Visit(visit, seen, seen and age_on(dob, visit) >= 4 and rng.random() < alone))
+        if rng.random() < on_time:
+            gap = rng.randint(longest * 3 // 5, longest)
+        else:
+            gap = rng.randint(longest + 1, longest * 3 // 2 + 1)
+        visit = next_working_day(visit + timedelta(days=gap * 7 // 5))  # a working week is seven days
+    return visits
 
 
 def assessment_working_days(rng: random.Random) -> int:
@@ -197,29 +235,31 @@ class Workforce:
 
     def __init__(self, rng: random.Random, size: int):
         self.rng = rng
-        scale = max(1, round(size / 20_000))
+        # (service, team name, workers per 20,000 children, workers per team): sized so that caseloads
+        # average about 16 children per FTE, as in England (15.4 in 2024), with every team holding cases
         plan = [
-            ("front_door", "Front Door (MASH)", 3),
-            ("assessment", "Assessment Team", 6),
-            ("safeguarding", "Safeguarding and Family Support", 9),
-            ("children_in_care", "Children in Care", 6),
-            ("leaving_care", "Leaving Care", 3),
-            ("disabled_children", "Disabled Children's Team", 2),
-            ("early_help", "Early Help", 6),
+            ("front_door", "Front Door (MASH)", 3, 8),
+            ("assessment", "Assessment Team", 8, 8),
+            ("safeguarding", "Safeguarding and Family Support", 24, 8),
+            ("children_in_care", "Children in Care", 10, 8),
+            ("leaving_care", "Leaving Care", 5, 8),
+            ("disabled_children", "Disabled Children's Team", 2, 8),
+            ("early_help", "Early Help", 12, 8),
         ]
         self.teams: list[Team] = []
         self.workers: list[Worker] = []
         self.by_service: dict[str, list[Worker]] = {}
         worker_number = 0
-        for service, label, per_scale in plan:
-            team_count = max(1, scale * per_scale // 6)
+        role = {"leaving_care": "personal adviser", "early_help": "early help worker"}
+        for service, label, per_20k, per_team in plan:
+            workers = max(2, round(per_20k * size / 20_000))
+            team_count = -(-workers // per_team)
             for team_index in range(team_count):
                 team_id = f"T{len(self.teams) + 1:03d}"
                 name = label if team_count == 1 else f"{label} {team_index + 1}"
                 self.teams.append(Team(team_id=team_id, name=name, service=service))
-                for _ in range(6):
+                for _ in range(workers // team_count + (team_index < workers % team_count)):
                     worker_number += 1
-                    role = {"leaving_care": "personal adviser", "early_help": "early help worker"}
                     worker = Worker(
                         worker_id=f"SW{worker_number:04d}",
                         name=f"Worker {worker_number:04d}",
@@ -258,6 +298,13 @@ class Workforce:
             if end is None and moment > self.horizon:
                 allocations[-1].end = None
                 return allocations
+
+    def screening(self, day: date) -> list[Allocation]:
+        """The front door's screening of a referral: its decision within a working day, then multi-agency checks
+        and the handover, held by one of its workers for two to five working days in all."""
+        worker = self.rng.choice(self.by_service["front_door"])
+        end = add_working_days(day, self.rng.randint(2, 5))
+        return [Allocation(worker.worker_id, worker.team_id, day, end if end <= self.horizon else None)]
 
     horizon = date.max
 
@@ -348,8 +395,8 @@ class SocialCareSimulator:
         icpc = rng.random() < ICPC_SHARE
         plan_after_icpc = rng.random() < PLAN_AFTER_ICPC
         lac_rate = LAC_FROM_TEEN_EVENT if kind == "teen" else LAC_FROM_FAMILY_EVENT
-        if any(0 <= (day - c.dob).days < 365 for c in children):
-            lac_rate *= 2.5
+        if any(-UNBORN_DAYS <= (day - c.dob).days < 365 for c in children):
+            lac_rate *= UNDER_ONE_CARE_FACTOR  # babies, many removed at birth, are about a fifth of starts
         into_care = rng.random() < lac_rate
         assessment_start = add_working_days(day, rng.choice([0, 0, 1, 1, 1, 2, 3]))
         working_days = assessment_working_days(rng)
@@ -365,7 +412,7 @@ class SocialCareSimulator:
             if nfa:
                 referral.closure = day
                 referral.closure_reason = "RC7"  # RC8/RC9 are for cases closed after an assessment
-                referral.allocations = [Allocation(None, self.workforce.by_service["front_door"][0].team_id, day, day)]
+                referral.allocations = self.workforce.screening(day)
                 results.append((child, day))
                 continue
             closure = self._assessed(
@@ -424,7 +471,8 @@ class SocialCareSimulator:
             in_need=in_need,
         )
         referral.assessments.append(assessment)
-        referral.allocations = self.workforce.allocate("assessment", referral.date, self._closed(authorised))
+        referral.allocations = self.workforce.screening(referral.date)
+        referral.allocations += self.workforce.allocate("assessment", referral.date, self._closed(authorised))
         if a_start > as_at:
             return None
         plan_start: date | None = None  # when the child's ongoing support starts
@@ -476,11 +524,17 @@ class SocialCareSimulator:
         elif route == "cin_plan":
             plan_start = authorised
 
-        if into_care and child.dob <= referral.date:
+        if into_care and child.dob > referral.date:  # a pre-birth referral: looked after from birth
+            entry = child.dob + timedelta(days=rng.randint(0, 6))
+            if cp_plan is not None:
+                entry = max(entry, cp_plan.start + timedelta(days=1))
+                self._end_cp_plan(cp_plan, entry, child.dob)
+            return self._enter_care(child, referral, entry, kind_from="birth")
+        if into_care:
             entry = referral.date + timedelta(days=rng.randint(0, 20))
             if cp_plan is not None:
                 entry = max(entry, cp_plan.start + timedelta(days=1))
-                self._end_cp_plan(cp_plan, entry)
+                self._end_cp_plan(cp_plan, entry, child.dob)
             return self._enter_care(child, referral, max(entry, referral.date), kind_from="referral")
 
         if cp_plan is not None:
@@ -505,14 +559,15 @@ class SocialCareSimulator:
         length = _uniform_days(rng, CP_PLAN_DAYS.draw(rng))
         plan = ChildProtectionPlan(
             start=start,
-            end=self._closed(start + length),
+            end=self._closed(min(start + length, max(add_years(child.dob, 18), start + timedelta(days=1)))),
             initial_category=category,
             latest_category=latest,
         )
-        self._cp_plan_activity(plan)
+        self._cp_plan_activity(plan, child.dob)
         return plan
 
-    def _cp_plan_activity(self, plan: ChildProtectionPlan) -> None:
+    def _cp_plan_activity(self, plan: ChildProtectionPlan, dob: date) -> None:
+        """Review conferences at three months then six-monthly; visits at least every ten working days."""
         rng = self.rng
         last = plan.end or self.as_at
         plan.reviews.clear()
@@ -521,14 +576,11 @@ class SocialCareSimulator:
         while review < last:
             plan.reviews.append(review)
             review = review + timedelta(days=rng.randint(160, 185))
-        visit = plan.start + timedelta(days=rng.randint(3, 10))
-        while visit < last:
-            plan.visits.append((visit, rng.random() < 0.7))
-            visit = visit + timedelta(days=rng.randint(8, 18))
+        plan.visits.extend(statutory_visits(rng, plan.start, last, dob, CP_VISITS))
 
-    def _end_cp_plan(self, plan: ChildProtectionPlan, end: date) -> None:
+    def _end_cp_plan(self, plan: ChildProtectionPlan, end: date, dob: date) -> None:
         plan.end = self._closed(end)
-        self._cp_plan_activity(plan)
+        self._cp_plan_activity(plan, dob)
 
     def _after_cp_plan(self, child: Child, referral: Referral, plan: ChildProtectionPlan) -> date | None:
         rng = self.rng
@@ -563,11 +615,7 @@ class SocialCareSimulator:
         referral.cin_plans.append(plan)
         service = "disabled_children" if referral.primary_need == "N2" else "safeguarding"
         referral.allocations += self.workforce.allocate(service, start, plan.end)
-        visit = start + timedelta(days=rng.randint(5, 20))
-        last = plan.end or self.as_at
-        while visit < last:
-            referral.visits.append((visit, rng.random() < 0.5))
-            visit = visit + timedelta(days=rng.randint(25, 50))
+        referral.visits.extend(statutory_visits(rng, start, plan.end or self.as_at, child.dob, CIN_VISITS))
         if plan.end is None:
             return None
         referral.closure = plan.end
@@ -580,7 +628,8 @@ class SocialCareSimulator:
     def _enter_care(self, child: Child, referral: Referral, entry: date, kind_from: str) -> date | None:
         from childhub.synth.looked_after import simulate_care_period
 
-        if entry > self.as_at or age_on(child.dob, entry) >= 18:
+        adopted = any(p.end and p.episodes[-1].reason_ceased in ("E11", "E12") for p in child.care_periods)
+        if entry > self.as_at or age_on(child.dob, entry) >= 18 or adopted:  # an adopted child has a new record
             if entry > self.as_at:
                 return None
             referral.closure = entry
@@ -591,6 +640,10 @@ class SocialCareSimulator:
         end = period.end
         if end is None:
             return None
+        if period.episodes[-1].reason_ceased in RETURNS_HOME and self.rng.random() < RE_ENTRY_AFTER_RETURN_HOME:
+            again = end + timedelta(days=self.rng.randint(20, 330))  # back in care within the year
+            if again <= self.as_at and age_on(child.dob, again) < 17:
+                return self._enter_care(child, referral, again, kind_from="re-entry")
         referral.closure = end
         reason = period.episodes[-1].reason_ceased
         referral.closure_reason = {
@@ -633,6 +686,7 @@ class SocialCareSimulator:
             return
         end = start + timedelta(days=rng.randint(60, 300))
         assessed = start + timedelta(days=rng.randint(5, 40))
+        organisation = EARLY_HELP_ORGANISATIONS.draw(rng)
         child.early_help.append(
             EarlyHelp(
                 start=start,
@@ -651,10 +705,14 @@ class SocialCareSimulator:
                     if end <= self.as_at
                     else None
                 ),
-                organisation=EARLY_HELP_ORGANISATIONS.draw(rng),
+                organisation=organisation,
                 assessment_completed=self._closed(assessed),
             )
         )
+        if organisation == EARLY_HELP_TEAM:  # the authority's own early help workers hold these
+            child.early_help[-1].allocations = self.workforce.allocate(
+                "early_help", start, self._closed(end), may_wait=False
+            )
 
 
 __all__ = [

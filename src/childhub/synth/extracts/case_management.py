@@ -144,7 +144,8 @@ def _early_help_rows(system: SocialCareSystem):
 
 
 def _allocation_rows(system: SocialCareSystem):
-    """Case responsibility for each referral, then each period in care's social workers."""
+    """Case responsibility for each referral, each period in care's social workers, the early help team's
+    workers, and care leavers' personal advisers."""
     number = 0
     for child in system.children:
         held = [
@@ -155,6 +156,9 @@ def _allocation_rows(system: SocialCareSystem):
             for period in child.care_periods
             for a in period.social_workers
         ]
+        held += [(system.person_id(child), a, "Early help worker") for e in child.early_help for a in e.allocations]
+        if child.leaving_care:
+            held += [(system.person_id(child), a, "Personal adviser") for a in child.leaving_care.advisers]
         for pid, allocation, role in held:
             number += 1
             yield [

@@ -244,9 +244,11 @@ def _placed_rows(r: _Return):
 
 
 def _previous_permanence_rows(r: _Return):
-    for child, period in r.periods():
-        if r.first <= period.start <= r.cutoff:
-            yield [r.person_id(child), ddmmyyyy(child.dob), period.previous_permanence, "", ""]
+    """One row per child who started a period of care in the year (the first, if care began again)."""
+    for child, periods in r.in_care:
+        started = [p for p in periods if r.first <= p.start <= r.cutoff]
+        if started:
+            yield [r.person_id(child), ddmmyyyy(child.dob), started[0].previous_permanence, "", ""]
 
 
 def _missing_rows(r: _Return):
