@@ -23,6 +23,7 @@ from childhub.codes import code_set
 from childhub.hub import ingest
 from childhub.indicators import AuthoritySettings, calculator
 from childhub.store import Store
+from helpers import as_the_ssda903_return
 
 AUTHORITY = AuthoritySettings(population_0_17=1000)
 YEAR_END = date(2026, 3, 31)  # the end of the collection year 2025-26
@@ -84,9 +85,7 @@ def _returns_and_a_contact(history):
             clea_care_leaver_activity=activity,
             clea_care_leaver_accommodation=accommodation,
         )
-    store = h.store()
-    with store.writer() as conn:  # the rows written so far are the SSDA903 return's (dated by proxy)
-        conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = 'test_care_leavers'")
+    as_the_ssda903_return(h, "care_leavers")
     h.add(
         "care_leavers",
         clea_table_id="SSD-A4",

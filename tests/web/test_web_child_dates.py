@@ -17,6 +17,7 @@ import childhub.web
 from childhub.facts import prepare
 from childhub.web.pages import child as records
 from childhub.web.pages.shared import service_name
+from helpers import as_the_ssda903_return
 
 TODAY = date(2026, 12, 4)
 
@@ -38,9 +39,7 @@ def _care_leaver_with_returns(history):
             clea_care_leaver_in_touch=in_touch,
             clea_care_leaver_activity=activity,
         )
-    store = history.store()
-    with store.writer() as conn:  # the rows written so far are the SSDA903 return's (dated by proxy)
-        conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = 'test_care_leavers'")
+    as_the_ssda903_return(history, "care_leavers")
     history.add(
         "care_leavers",
         clea_table_id="SSD-L1",
