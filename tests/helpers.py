@@ -81,3 +81,12 @@ def held(history, child_id: int, system: str, person_id: str, name: str, born, s
         pers_forename=forename,
         pers_surname=surname,
     )
+
+
+def as_the_ssda903_return(history, table: str) -> Store:
+    """Write what ``history`` holds and make its rows of ``table`` so far the SSDA903 return's feed, dated by their
+    collection year (``date_is_proxy``); rows added after are another source's, with real dates."""
+    store = history.store()
+    with store.writer() as conn:
+        conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
+    return store

@@ -49,12 +49,11 @@ CREATE OR REPLACE TEMP MACRO annex_a_dated(day, is_proxy) AS
                             || right(CAST(year(day - INTERVAL 3 MONTH) + 1 AS VARCHAR), 2)
          ELSE strftime(day, '%Y-%m-%d') END;
 
--- The first day an event may have happened: its date, or for a proxy the start of its collection year (1 April).
--- Ranking a child's events by it (then real dates first) makes the latest real date win over a proxy of the
--- same year or earlier, and a proxy win over real dates before its year; an event counts by an as-at date when
--- this day is on or before it.
-CREATE OR REPLACE TEMP MACRO annex_a_earliest_day(day, is_proxy) AS
-    CASE WHEN is_proxy THEN CAST(day - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE) ELSE day END;
+-- The first day an event may have happened: its date, or for a proxy the start of its collection year (1 April),
+-- by the facts' one rule for dates known only by their year (known_from). Ranking a child's events by it (then
+-- real dates first) makes the latest real date win over a proxy of the same year or earlier, and a proxy win over
+-- real dates before its year; an event counts by an as-at date when this day is on or before it.
+CREATE OR REPLACE TEMP MACRO annex_a_earliest_day(day, is_proxy) AS known_from(day, is_proxy);
 
 -- The order to find a child's latest event in (arg_max(annex_a_dated(...), annex_a_event_order(...))): by the
 -- first day it may have happened, then a real date before a proxy.

@@ -116,3 +116,11 @@ CREATE OR REPLACE TEMP MACRO cohort_age_band(birth, expected_birth, day) AS
     CASE WHEN dfe_age_band(birth, expected_birth, day) <> '16 and over' THEN dfe_age_band(birth, expected_birth, day)
          WHEN age_on(birth, day) < 18 THEN '16 to 17'
          ELSE '18 and over' END;
+
+-- A day a source knows only by the collection year it fell in (a fact's date_is_proxy: the SSDA903 return dates a
+-- health check or a care leaver's contact by the year's end, 31 March) is known from the year's first day, 1 April;
+-- a real date from itself. Count such a row by a day only when this is on or before the day, never take the 31 March
+-- for the day it happened, and rank a child's rows by it (then a real date before a proxy): a real date in the year
+-- or later wins over the year, and the year over real dates before it.
+CREATE OR REPLACE TEMP MACRO known_from(day, is_proxy) AS
+    CASE WHEN is_proxy THEN CAST(day - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE) ELSE day END;

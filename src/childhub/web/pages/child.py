@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from childhub.calendar import reporting_year_end
 from childhub.codes import code_set
 from childhub.store import quote_identifier
 from childhub.web.pages.shared import Row, age_of, rows, service_name
@@ -161,9 +162,18 @@ class TimelineEvent:
     kind: str  # what the event is called
     summary: Callable[[Row], str]  # how one row reads
     date: str = "start_date"  # the column holding the day it happened (an event without one is left out)
+    # the column saying the day is known only by its collection year (a fact's date_is_proxy: the SSDA903 return
+    # dates the row the year's 31 March); such an event is shown by its year, never by that 31 March
+    year_only: str | None = None
     end: str | None = None  # the column holding the day it ended, for an event that lasts
     when: Callable[[Row], bool] | None = None  # which of the rows are this kind of event (default: all)
     read: Reader | None = None  # how the rows are read, for an event made from the fact rather than one of its rows
+
+
+def collection_year(day: date) -> str:
+    """The collection year (1 April to 31 March) a day falls in, as people write it: "2025-26"."""
+    end = reporting_year_end(day)
+    return f"{end.year - 1}-{end.year % 100:02d}"
 
 
 def _until(end: date | None) -> str:
@@ -296,9 +306,18 @@ def _neet(spell: Row) -> str:
     )
 
 
+def _in_touch(leaver: Row) -> str:
+    """Whether the authority is in touch, and when: the SSDA903 return (OC3) says only whether it was around the
+    birthday in its collection year, so such a row names the year, never the 31 March ingest dates it."""
+    answer = leaver["in_touch"] or "?"
+    if leaver["date_is_proxy"] and leaver["latest_contact"]:
+        return f"In touch around their birthday in {collection_year(leaver['latest_contact'])}: {answer}"
+    return f"In touch: {answer}"
+
+
 def _care_leaver(leaver: Row) -> str:
     return (
-        f"In touch: {leaver['in_touch'] or '?'}; accommodation {leaver['accommodation'] or '?'}"
+        f"{_in_touch(leaver)}; accommodation {leaver['accommodation'] or '?'}"
         f" (suitable: {leaver['accommodation_suitable'] or '?'}); activity {leaver['activity'] or '?'}"
     )
 
@@ -402,15 +421,18 @@ TIMELINE: tuple[TimelineEvent, ...] = (
         "police_notification", "police", "Police notification", _police_notification, date="notification_date"
     ),
     TimelineEvent("neet", "neet", "Post-16 activity", _neet, end="end_date", read=_neet_spells),
-    TimelineEvent("care_leaver", "social_care", "Care leaver", _care_leaver, date="latest_contact"),
+    TimelineEvent(
+        "care_leaver", "social_care", "Care leaver", _care_leaver, date="latest_contact", year_only="date_is_proxy"
+    ),
 )
 
 
 def timeline(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> list[Row]:
     """Every event in the child's record across services (each kind ``TIMELINE`` declares), the newest first.
 
-    An event is ``{"date", "end", "service", "kind", "summary"}``; ``end`` is None for an event that does
-    not last. Events without a date are left out.
+    An event is ``{"date", "year", "end", "service", "kind", "summary"}``; ``end`` is None for an event that does
+    not last; ``year`` is the collection year ("2025-26") of an event known only by its year, shown in place of its
+    date (which stays for the order: the year's 31 March), else None. Events without a date are left out.
     """
     read: dict[tuple[str, Reader | None], list[Row]] = {}
     events: list[Row] = []
@@ -423,6 +445,7 @@ def timeline(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> 
                 events.append(
                     {
                         "date": row[event.date],
+                        "year": collection_year(row[event.date]) if event.year_only and row[event.year_only] else None,
                         "end": row[event.end] if event.end else None,
                         "service": event.service,
                         "kind": event.kind,
@@ -495,14 +518,20 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
         month, is_neet, not_known = neet[0]
         label = "NEET" if is_neet else "Activity not known" if not_known else "In education, employment or training"
         status.append(_status("Post-16 activity", bool(is_neet), f"{label} ({month:%B %Y})"))
-    leaver = cursor.execute(
-        "SELECT latest_contact, in_touch, activity FROM fact_care_leaver WHERE child_key = ? "
-        "ORDER BY latest_contact DESC NULLS LAST LIMIT 1",
-        [child_key],
-    ).fetchall()
+    # the latest record known today: a return (dated its collection year's 31 March) from its year's 1 April
+    leaver = rows(
+        cursor,
+        "SELECT latest_contact, date_is_proxy, in_touch, activity FROM fact_care_leaver WHERE child_key = ? "
+        "AND (latest_contact IS NULL OR known_from(latest_contact, date_is_proxy) <= ?) "
+        "ORDER BY known_from(latest_contact, date_is_proxy) DESC NULLS LAST, date_is_proxy, care_leaver_id DESC "
+        "LIMIT 1",
+        [child_key, today],
+    )
     if leaver:
-        contact, in_touch, activity = leaver[0]
-        detail = f"In touch: {in_touch or '?'}; activity {activity or '?'} (as at {contact})"
+        latest = leaver[0]
+        contact = latest["latest_contact"]
+        when = f" (latest contact {contact.isoformat()})" if contact and not latest["date_is_proxy"] else ""
+        detail = f"{_in_touch(latest)}; activity {latest['activity'] or '?'}{when}"
         status.append(_status("Care leaver", True, detail))
     return status
 
