@@ -10,20 +10,23 @@ holds what the queries share (windows, age, allocation).
 as the template's drop-down text); ``write_annex_a(store, as_at, out)`` streams them into a
 workbook, one sheet per list and a summary sheet last, or into one CSV per list and
 ``summary.csv``. The summary says, per list, how many rows it has and which columns are
-unavailable: no source in the canonical model, or no value in any row.
+unavailable: no source in the canonical model, or no value in any row. With ``check=True`` the rows
+are checked as they are written (``childhub.annex_a.check``): the findings go on a "Checks" sheet
+(``checks.csv`` beside the CSV files) and into the report. An inspection date after today is refused.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from childhub.annex_a.check import CHECK_CSV_HEADERS, AnnexAChecker, AnnexACheckReport
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 LIST_DIR = Path(__file__).parent / "lists"
 MACROS_FILE = "_macros.sql"
 SUMMARY_SHEET = "Summary"
+CHECKS_SHEET = "Checks"
+CHECK_GROUP_HEADERS = ("List", "Sheet", "Column", "Check", "Findings", "Children to fix", "For example")
 SUMMARY_HEADERS = ("List", "Sheet", "Rows", "Unavailable field", "Why unavailable", "Source")
 NO_SOURCE = "no source in the canonical model"
 NO_VALUE = "no value in any row"
@@ -61,6 +66,16 @@ Format = Literal["xlsx", "csv"]
 
 class AnnexAExportError(ChildhubError):
     """Annex A could not be produced: a list's query is broken or failed, or the output cannot be written."""
+
+
+def refuse_future_date(as_at: date, today: date | None = None) -> None:
+    """Raise ``AnnexAExportError`` (one line) when the inspection date is after today."""
+    today = today or date.today()
+    if as_at > today:
+        raise AnnexAExportError(
+            f"The inspection date {as_at.isoformat()} is in the future (today is {today.isoformat()}): "
+            "Annex A can be drawn up for today or an earlier day only."
+        )
 
 
 # --- the list queries, as data -------------------------------------------------------------
@@ -242,6 +257,7 @@ class AnnexAReport:
     version: str
     unavailable: tuple[UnavailableField, ...]
     seconds: float
+    check: AnnexACheckReport | None = None  # the findings, when the lists were checked
 
     @property
     def path(self) -> Path:
@@ -252,12 +268,20 @@ class AnnexAReport:
 class _ListRun:
     """One list's query running: its rows as cells, batch by batch, and which columns had values."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, annex: AnnexATemplate, annex_list: AnnexAList, as_at: date):
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        annex: AnnexATemplate,
+        annex_list: AnnexAList,
+        as_at: date,
+        checker: AnnexAChecker | None = None,
+    ):
         import duckdb
 
         from childhub.store import quote_identifier
 
         self.annex_list = annex_list
+        self.checker = checker
         self.query = list_queries()[annex_list.number]
         self.converters = [_cell_converter(column, annex) for column in annex_list.columns]
         self.filled = [False] * len(annex_list.columns)
@@ -291,6 +315,8 @@ class _ListRun:
                         filled[position] = True
                 batch.append(row)
             self.count += len(batch)
+            if self.checker is not None:
+                self.checker.check_rows(self.annex_list, batch)
             if self._id_position is not None:
                 self.children.update(row[self._id_position] for row in batch)
             yield batch
@@ -326,12 +352,17 @@ def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _runs(
-    conn: duckdb.DuckDBPyConnection, as_at: date, annex: AnnexATemplate, started: list[_ListRun] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    as_at: date,
+    annex: AnnexATemplate,
+    started: list[_ListRun] | None = None,
+    checker: AnnexAChecker | None = None,
 ) -> Iterator[_ListRun]:
     """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next."""
+    refuse_future_date(as_at)
     _prepare(conn)
     for annex_list in annex.lists:
-        run = _ListRun(conn, annex, annex_list, as_at)
+        run = _ListRun(conn, annex, annex_list, as_at, checker)
         if started is not None:
             started.append(run)
         yield run
@@ -354,10 +385,12 @@ def write_annex_a(
     *,
     fmt: Format = "xlsx",
     version: str | None = None,
+    check: bool = False,
 ) -> AnnexAReport:
-    """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``."""
+    """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``;
+    ``check`` also checks every row and writes the findings with it (``AnnexAReport.check``)."""
     with store.reader() as conn:
-        return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version)
+        return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version, check=check)
 
 
 def write_annex_a_from(
@@ -367,20 +400,24 @@ def write_annex_a_from(
     *,
     fmt: Format = "xlsx",
     version: str | None = None,
+    check: bool = False,
 ) -> AnnexAReport:
     """``write_annex_a`` on a connection the caller holds (a reader, or a cursor on a published snapshot)."""
     if fmt not in ("xlsx", "csv"):
         raise AnnexAExportError(f"Annex A can be written as xlsx or csv, not {fmt!r}")
+    refuse_future_date(as_at)
     started = time.perf_counter()
     annex = template(version or version_for(as_at))
     out = Path(out)
     started_runs: list[_ListRun] = []
-    runs = _runs(conn, as_at, annex, started_runs)
+    checker = AnnexAChecker(annex, as_at) if check else None
+    runs = _runs(conn, as_at, annex, started_runs, checker)
+    finish = (lambda: checker.finish(conn)) if checker is not None else None
     try:
         if fmt == "xlsx":
-            paths, results = _write_workbook(runs, out, as_at, annex)
+            paths, results, checked = _write_workbook(runs, out, as_at, annex, finish)
         else:
-            paths, results = _write_csv_files(runs, out, annex)
+            paths, results, checked = _write_csv_files(runs, out, annex, finish)
     except OSError as error:
         raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
     return AnnexAReport(
@@ -390,6 +427,7 @@ def write_annex_a_from(
         version=annex.version,
         unavailable=tuple(field for _, _, fields in results for field in fields),
         seconds=time.perf_counter() - started,
+        check=checked,
     )
 
 
@@ -407,7 +445,29 @@ def _summary_rows(results: list[tuple[int, int, tuple[UnavailableField, ...]]], 
 # --- Excel ---------------------------------------------------------------------------------
 
 
-def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: AnnexATemplate):
+def _check_group_rows(checked: AnnexACheckReport) -> list[tuple]:
+    return [
+        (g.list_number, g.sheet_name, g.header, g.check_words, g.count, g.first_children(), g.example)
+        for g in checked.groups()
+    ]
+
+
+def _check_sentence(checked: AnnexACheckReport) -> str:
+    if not checked.findings:
+        return "Checked before it left: nothing found."
+    return (
+        f"Checked before it left: {len(checked.findings):,} finding(s) about {len(checked.children):,} "
+        f"child(ren), listed on the {CHECKS_SHEET} sheet."
+    )
+
+
+def _write_workbook(
+    runs: Iterator[_ListRun],
+    out: Path,
+    as_at: date,
+    annex: AnnexATemplate,
+    finish: Callable[[], AnnexACheckReport] | None = None,
+):
     import xlsxwriter
 
     from childhub import __version__
@@ -423,6 +483,7 @@ def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: Ann
     )
     date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     results = []
+    checked = None
     try:
         for run in runs:
             sheet = workbook.add_worksheet(run.annex_list.sheet_name)
@@ -445,16 +506,34 @@ def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: Ann
             f"written by childhub {__version__}. "
             "'6 months before' runs from the same day 6 months earlier up to the as-at date, both days included.",
         )
+        if finish is not None:
+            checked = finish()
+            summary.write_string(1, 0, _check_sentence(checked))
         _write_header(summary, list(SUMMARY_HEADERS), header_format, ["integer", "text", "integer", "text"], row=2)
-        for offset, row in enumerate(_summary_rows(results, annex), start=3):
-            for position, value in enumerate(row):
-                if isinstance(value, int):
-                    summary.write_number(offset, position, value)
-                elif value is not None:
-                    summary.write_string(offset, position, neutralise(value))
+        _write_rows(summary, _summary_rows(results, annex), start=3)
+        if checked is not None:
+            sheet = workbook.add_worksheet(CHECKS_SHEET)
+            _write_header(sheet, list(CHECK_GROUP_HEADERS), header_format, ["integer", "text"])
+            groups = _check_group_rows(checked)
+            _write_rows(sheet, groups, start=1)
+            below = len(groups) + 3
+            sheet.write_string(below - 1, 0, "Every finding, row by row:")
+            for position, header in enumerate(CHECK_CSV_HEADERS):
+                sheet.write_string(below, position, header, header_format)
+            _write_rows(sheet, checked.csv_rows(), start=below + 1)
     finally:
         workbook.close()
-    return (out,), results
+    return (out,), results, checked
+
+
+def _write_rows(sheet, rows: Iterable[tuple], start: int) -> None:
+    """Plain rows (numbers as numbers, text neutralised) from sheet row ``start`` (0-based) down."""
+    for offset, row in enumerate(rows, start=start):
+        for position, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(offset, position, value)
+            elif value is not None:
+                sheet.write_string(offset, position, neutralise(str(value)))
 
 
 def _write_header(sheet, headers: list[str], header_format, types: list[str], row: int = 0) -> None:
@@ -488,7 +567,9 @@ def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, An
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate):
+def _write_csv_files(
+    runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate, finish: Callable[[], AnnexACheckReport] | None = None
+):
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     results = []
@@ -501,4 +582,9 @@ def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate)
         results.append((annex_list.number, run.count, run.unavailable()))
     summary = out / "summary.csv"
     write_csv(summary, SUMMARY_HEADERS, _summary_rows(results, annex))
-    return (*paths, summary), results
+    if finish is None:
+        return (*paths, summary), results, None
+    checked = finish()
+    checks = out / "checks.csv"
+    write_csv(checks, CHECK_CSV_HEADERS, checked.csv_rows())
+    return (*paths, summary, checks), results, checked
