@@ -26,7 +26,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from childhub.annex_a.check import CHECK_CSV_HEADERS, AnnexAChecker, AnnexACheckReport
+from childhub.annex_a.check import (  # the check's public names are the report's: CLI and web import them here
+    CHECK_CSV_HEADERS,
+    AnnexAChecker,
+    AnnexACheckReport,
+    check_lists,  # noqa: F401
+)
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError

@@ -217,7 +217,7 @@ def annex_a_command(
 
 def _check_out(checked, check_out: Path | None, data_dir: Path, record_command_line) -> None:
     """The check's findings: a table per list, column and check, and every finding as CSV with --check-out."""
-    from childhub.annex_a.check import CHECK_CSV_HEADERS
+    from childhub.annex_a.export import CHECK_CSV_HEADERS
     from childhub.exports import write_csv
 
     if checked.findings:
