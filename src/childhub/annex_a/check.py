@@ -236,153 +236,144 @@ class AnnexAChecker:
         )
 
     def check_rows(self, annex_list: AnnexAList, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Check a batch of one list's rows (in sheet order, cells as written); call again for the next batch."""
+        """Check a batch of one list's rows (in sheet order, cells as written); call again for the next batch.
+
+        Each check runs down a column of the batch at a time, so a large list costs a few passes over
+        its columns rather than a Python loop per cell."""
+        if not rows:
+            return
         checks = self._compiled(annex_list)
         number = annex_list.number
         first = self._rows_seen[number] + 2  # the header is row 1
         self._rows_seen[number] += len(rows)
-        distinct = self._distinct[number]
-        for offset, row in enumerate(rows):
-            self._check_row(checks, first + offset, row, distinct)
+        columns = list(zip(*rows, strict=True))
+        children = columns[checks.child] if checks.child is not None else (None,) * len(rows)
+        headers = [column.header for column in annex_list.columns]
 
-    def _check_row(self, checks: _ListChecks, sheet_row: int, row: tuple[Any, ...], distinct: dict) -> None:
-        columns = checks.annex_list.columns
-        child = None if checks.child is None or row[checks.child] is None else str(row[checks.child])
-        add = self._add
+        def add(at: int, column: int | None, check: str, value: Any, message: str) -> None:
+            child = children[at]
+            self._add(checks, first + at, column, check, None if child is None else str(child), value, message)
+
         for index in checks.mandatory:
-            if row[index] is None:
-                add(checks, sheet_row, index, "blank_mandatory", child, None, f"{columns[index].header} is blank")
+            for at in [at for at, value in enumerate(columns[index]) if value is None]:
+                add(at, index, "blank_mandatory", None, f"{headers[index]} is blank")
         for index, other in checks.mandatory_when:
-            if row[index] is None and row[other] is not None:
+            pairs = zip(columns[index], columns[other], strict=True)
+            for at in [at for at, (value, given) in enumerate(pairs) if value is None and given is not None]:
                 add(
-                    checks,
-                    sheet_row,
-                    index,
-                    "blank_mandatory",
-                    child,
-                    None,
-                    f"{columns[index].header} is blank although {columns[other].header} is filled",
+                    at, index, "blank_mandatory", None, f"{headers[index]} is blank although {headers[other]} is filled"
                 )
         for index, choices, what in checks.allowed:
-            value = row[index]
-            if value is None:
-                continue
             kind = checks.types[index]
-            wrong = (
-                (choices is not None and value not in choices)
-                or (kind == "date" and not isinstance(value, date))
-                or (kind == "integer" and not isinstance(value, int))
-            )
-            if wrong:
-                add(
-                    checks,
-                    sheet_row,
-                    index,
-                    "not_in_drop_down",
-                    child,
-                    value,
-                    f"{value!r} is not {what} for {columns[index].header}",
-                )
+            if choices is not None:
+                wrong = [at for at, value in enumerate(columns[index]) if value is not None and value not in choices]
+            elif kind == "date":
+                wrong = [
+                    at for at, value in enumerate(columns[index]) if value is not None and not isinstance(value, date)
+                ]
+            else:
+                wrong = [at for at, value in enumerate(columns[index]) if value is not None and type(value) is not int]
+            for at in wrong:
+                value = columns[index][at]
+                add(at, index, "not_in_drop_down", value, f"{value!r} is not {what} for {headers[index]}")
+        as_at = self.as_at
         for index in checks.dates:
-            value = row[index]
-            if isinstance(value, date) and value > self.as_at:
+            for at in [at for at, value in enumerate(columns[index]) if isinstance(value, date) and value > as_at]:
+                value = columns[index][at]
                 add(
-                    checks,
-                    sheet_row,
+                    at,
                     index,
                     "date_after_inspection",
-                    child,
                     value,
-                    f"{columns[index].header} {value:%d/%m/%Y} is after the inspection date {self.as_at:%d/%m/%Y}",
+                    f"{headers[index]} {value:%d/%m/%Y} is after the inspection date {as_at:%d/%m/%Y}",
                 )
         for index in checks.proxy_dates:
-            value = row[index]
-            if self._proxy(checks, row, index):
+            for at in self._proxies(columns, index):
+                value = columns[index][at]
                 add(
-                    checks,
-                    sheet_row,
+                    at,
                     index,
                     "proxy_date",
-                    child,
                     value,
-                    f"{columns[index].header} {value:%d/%m/%Y} is the end of an SSDA903 collection year, "
+                    f"{headers[index]} {value:%d/%m/%Y} is the end of an SSDA903 collection year, "
                     "which stands for 'in the year', not the day it happened",
                 )
-        self._check_age(checks, sheet_row, row, child)
-        key = tuple(row)
-        if key in distinct:
-            add(
-                checks,
-                sheet_row,
-                None,
-                "duplicate_row",
-                child,
-                None,
-                f"this row repeats sheet row {distinct[key]} cell for cell",
-            )
-        else:
-            distinct[key] = sheet_row
-        if child is not None:
-            self._remember(checks, sheet_row, row, child)
+        if checks.ages is not None and checks.age is not None:
+            youngest, oldest = checks.ages
+            ages = columns[checks.age]
+            for at in [at for at, age in enumerate(ages) if type(age) is int and not youngest <= age <= oldest]:
+                message = self._age_message(checks, rows[at])
+                if message:
+                    add(at, checks.age, "age_outside_range", ages[at], message)
+        distinct = self._distinct[number]
+        for at, row in enumerate(rows):
+            seen = distinct.setdefault(row, first + at)
+            if seen != first + at:
+                add(at, None, "duplicate_row", None, f"this row repeats sheet row {seen} cell for cell")
+        self._remember(checks, first, columns, children)
 
-    def _proxy(self, checks: _ListChecks, row: tuple[Any, ...], index: int) -> bool:
-        return is_proxy_date(row[index])
+    def _proxies(self, columns: list[tuple[Any, ...]], index: int) -> list[int]:
+        """The rows whose date in column ``index`` is a proxy (today: a collection year's end, ``is_proxy_date``)."""
+        return [at for at, value in enumerate(columns[index]) if is_proxy_date(value)]
 
-    def _check_age(self, checks: _ListChecks, sheet_row: int, row: tuple[Any, ...], child: str | None) -> None:
-        if checks.ages is None or checks.age is None or not isinstance(row[checks.age], int):
-            return
-        youngest, oldest = checks.ages
+    def _age_message(self, checks: _ListChecks, row: tuple[Any, ...]) -> str | None:
+        """Why a row's age is outside the list's range, or None when its episode ended before that mattered."""
+        ages = checks.ages
         age = row[checks.age]
-        header = checks.annex_list.columns[checks.age].header
         ended = row[checks.ended_by] if checks.ended_by is not None else None
         birth = row[checks.birth] if checks.birth is not None else None
         if isinstance(ended, date) and ended <= self.as_at and isinstance(birth, date) and age >= 0:
             day_before = ended - timedelta(days=1)
             age_then = age_on(birth, day_before)
-            if age_then > oldest:
-                ended_header = checks.annex_list.columns[checks.ended_by].header
-                self._add(
-                    checks,
-                    sheet_row,
-                    checks.age,
-                    "age_outside_range",
-                    child,
-                    age,
-                    f"aged {age_then} on {day_before:%d/%m/%Y}, the day before the {ended_header} ({ended:%d/%m/%Y}); "
-                    f"this list is for ages {self._range(checks.ages)}",
-                )
-            return
-        if not youngest <= age <= oldest:
-            still = " with the episode still open" if checks.ended_by is not None else ""
-            shown = "unborn" if age < 0 else f"aged {age}"
-            self._add(
-                checks,
-                sheet_row,
-                checks.age,
-                "age_outside_range",
-                child,
-                age,
-                f"{shown} on the inspection date{still}; this list is for ages {self._range(checks.ages)} ({header})",
+            if age_then <= ages[1]:
+                return None
+            ended_header = checks.annex_list.columns[checks.ended_by].header
+            return (
+                f"aged {age_then} on {day_before:%d/%m/%Y}, the day before the {ended_header} "
+                f"({ended:%d/%m/%Y}); this list is for ages {self._range(ages)}"
             )
+        still = " with the episode still open" if checks.ended_by is not None else ""
+        shown = "unborn" if age < 0 else f"aged {age}"
+        header = checks.annex_list.columns[checks.age].header
+        return f"{shown} on the inspection date{still}; this list is for ages {self._range(ages)} ({header})"
 
     @staticmethod
     def _range(ages: tuple[int, int]) -> str:
         youngest, oldest = ages
         return f"{'unborn' if youngest < 0 else youngest} to {oldest}"
 
-    def _remember(self, checks: _ListChecks, sheet_row: int, row: tuple[Any, ...], child: str) -> None:
+    def _remember(self, checks: _ListChecks, first: int, columns: list[tuple[Any, ...]], children) -> None:
+        """What the checks across lists need from this batch: identity cells, open episodes, statuses."""
         number = checks.annex_list.number
-        for column_id in IDENTITY_COLUMNS:
-            index = checks.position.get(column_id)
-            if index is not None and row[index] is not None:
-                self._identity[child][column_id].setdefault(row[index], (number, sheet_row))
         position = checks.position
-        if number in (7, 8) and checks.ended_by is not None and row[checks.ended_by] is None:
-            self._open[number].add(child)
-        if number == 6 and "case_status" in position and row[position.get("cin_closure_date", 0)] is None:
-            self._list_6.append((sheet_row, child, row[position["case_status"]]))
+        for column_id in IDENTITY_COLUMNS:
+            index = position.get(column_id)
+            if index is None:
+                continue
+            for at, (child, value) in enumerate(zip(children, columns[index], strict=True)):
+                if child is not None and value is not None:
+                    self._identity[str(child)][column_id].setdefault(value, (number, first + at))
+        if number in (7, 8) and checks.ended_by is not None:
+            self._open[number].update(
+                str(child) for child, ended in zip(children, columns[checks.ended_by], strict=True) if ended is None
+            )
+        if number == 6 and "case_status" in position and "cin_closure_date" in position:
+            statuses = zip(
+                children, columns[position["case_status"]], columns[position["cin_closure_date"]], strict=True
+            )
+            self._list_6.extend(
+                (first + at, str(child), status)
+                for at, (child, status, closed) in enumerate(statuses)
+                if child is not None and closed is None
+            )
         if number == 9 and "eligibility_category" in position:
-            self._list_9.append((sheet_row, child, row[position["eligibility_category"]]))
+            self._list_9.extend(
+                (first + at, str(child), eligibility)
+                for at, (child, eligibility) in enumerate(
+                    zip(children, columns[position["eligibility_category"]], strict=True)
+                )
+                if child is not None
+            )
 
     # --- across lists ----------------------------------------------------------------------
 
