@@ -167,18 +167,27 @@ def _macros_sql() -> str:
 # --- turning database values into cells ----------------------------------------------------
 
 
+class _Cells(dict):
+    """Database values -> cells, each distinct value converted once (codes, names and answers repeat a lot)."""
+
+    def __init__(self, convert: Callable[[Any], Any]):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        cell = self[value] = self.convert(value)
+        return cell
+
+
 def _code_cell(code_set: CodeSet) -> Callable[[Any], Any]:
     written = {code.code: code.template_value or code.code for code in code_set.codes}
-    seen: dict[Any, Any] = {}
 
     def cell(value: Any) -> Any:
         if value is None:
             return None
-        if value not in seen:
-            text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value).strip()
-            code = code_set.lookup(text)
-            seen[value] = written[code] if code is not None else (text or None)
-        return seen[value]
+        text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value).strip()
+        code = code_set.lookup(text)
+        return written[code] if code is not None else (text or None)
 
     return cell
 
@@ -208,7 +217,7 @@ def _date_cell(value: Any) -> Any:
 
 
 def _integer_cell(value: Any) -> Any:
-    if value is None or isinstance(value, int):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     try:
         return int(value)
@@ -227,6 +236,20 @@ def _cell_converter(column: AnnexAColumn, annex: AnnexATemplate) -> Callable[[An
     if column.type == "code":
         return _code_cell(annex.code_set(column.code_set))
     return {"yes_no": _yes_no_cell, "date": _date_cell, "integer": _integer_cell}.get(column.type, _text_cell)
+
+
+# Database types whose values are already the cell a column type wants: nothing to convert.
+_AS_IS = {
+    "date": {"DATE"},
+    "integer": {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"},
+}
+
+
+def _column_cells(column: AnnexAColumn, annex: AnnexATemplate, database_type: str) -> _Cells | None:
+    """How a column's values become cells: None when the database's values already are the cells."""
+    if database_type in _AS_IS.get(column.type, ()) or database_type == "NULL":
+        return None
+    return _Cells(_cell_converter(column, annex))
 
 
 # --- running the lists ---------------------------------------------------------------------
@@ -288,7 +311,6 @@ class _ListRun:
         self.annex_list = annex_list
         self.checker = checker
         self.query = list_queries()[annex_list.number]
-        self.converters = [_cell_converter(column, annex) for column in annex_list.columns]
         self.filled = [False] * len(annex_list.columns)
         self.count = 0
         ids = annex_list.column_ids
@@ -304,21 +326,26 @@ class _ListRun:
             raise AnnexAExportError(
                 f"List {annex_list.number}'s query ({self.query.file}) failed: {message}"
             ) from error
+        types = [str(described[1]) for described in self.cursor.description]
+        self.cells = [
+            _column_cells(column, annex, kind) for column, kind in zip(annex_list.columns, types, strict=True)
+        ]
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        converters = self.converters
+        """The rows as cells, a batch at a time, converted a column at a time."""
         filled = self.filled
         while True:
             fetched = self.cursor.fetchmany(_FETCH_ROWS)
             if not fetched:
                 return
-            batch = []
-            for raw in fetched:
-                row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
-                for position, value in enumerate(row):
-                    if value is not None:
-                        filled[position] = True
-                batch.append(row)
+            columns = [
+                values if cells is None else list(map(cells.__getitem__, values))
+                for cells, values in zip(self.cells, zip(*fetched, strict=True), strict=True)
+            ]
+            for position, values in enumerate(columns):
+                if not filled[position] and any(value is not None for value in values):
+                    filled[position] = True
+            batch = list(zip(*columns, strict=True))
             self.count += len(batch)
             if self.checker is not None:
                 self.checker.check_rows(self.annex_list, batch)
