@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -35,7 +35,7 @@ from childhub.annex_a.check import (  # the check's public names are the report'
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
-from childhub.exports import neutralise, private_file, write_csv
+from childhub.exports import write_csv
 
 if TYPE_CHECKING:
     import duckdb
@@ -500,100 +500,53 @@ def _write_workbook(
     annex: AnnexATemplate,
     finish: Callable[[], AnnexACheckReport] | None = None,
 ):
-    import xlsxwriter
-
     from childhub import __version__
+    from childhub.annex_a.workbook import Workbook
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    private_file(out)  # 0600 before a byte is written: XlsxWriter rewrites the file in place, keeping its mode
-    workbook = xlsxwriter.Workbook(
-        str(out),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    header_format = workbook.add_format(
-        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E1F2", "border": 1}
-    )
-    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     results = []
     checked = None
-    try:
+    with Workbook(out) as book:
         for run in runs:
-            sheet = workbook.add_worksheet(run.annex_list.sheet_name)
             columns = run.annex_list.columns
-            _write_header(sheet, [column.header for column in columns], header_format, [c.type for c in columns])
-            writers = [_cell_writer(sheet, column.type, date_format) for column in columns]
-            row_number = 1
-            for batch in run.batches():
-                for row in batch:
-                    for position, value in enumerate(row):
-                        if value is not None:
-                            writers[position](row_number, position, value)
-                    row_number += 1
+            headers = [column.header for column in columns]
+            with book.sheet(run.annex_list.sheet_name, _widths(headers, [c.type for c in columns])) as sheet:
+                sheet.header(headers)
+                for batch in run.batches():
+                    sheet.rows(batch)
             results.append((run.annex_list.number, run.count, run.unavailable()))
-        summary = workbook.add_worksheet(SUMMARY_SHEET)
-        summary.write_string(
-            0,
-            0,
-            f"Ofsted ILACS Annex A as at {as_at:%d/%m/%Y}, template {annex.version}, "
-            f"written by childhub {__version__}. "
-            "'6 months before' runs from the same day 6 months earlier up to the as-at date, both days included.",
-        )
         if finish is not None:
             checked = finish()
-            summary.write_string(1, 0, _check_sentence(checked))
-        _write_header(summary, list(SUMMARY_HEADERS), header_format, ["integer", "text", "integer", "text"], row=2)
-        _write_rows(summary, _summary_rows(results, annex), start=3)
+        summary_types = ["integer", "text", "integer", "text"]
+        with book.sheet(SUMMARY_SHEET, _widths(list(SUMMARY_HEADERS), summary_types), freeze_rows=3) as summary:
+            summary.rows(
+                [
+                    (
+                        f"Ofsted ILACS Annex A as at {as_at:%d/%m/%Y}, template {annex.version}, "
+                        f"written by childhub {__version__}. '6 months before' runs from the same day 6 months "
+                        "earlier up to the as-at date, both days included.",
+                    ),
+                    (_check_sentence(checked),) if checked is not None else (),
+                ]
+            )
+            summary.header(SUMMARY_HEADERS)
+            summary.rows(_summary_rows(results, annex))
         if checked is not None:
-            sheet = workbook.add_worksheet(CHECKS_SHEET)
-            _write_header(sheet, list(CHECK_GROUP_HEADERS), header_format, ["integer", "text"])
-            groups = _check_group_rows(checked)
-            _write_rows(sheet, groups, start=1)
-            below = len(groups) + 3
-            sheet.write_string(below - 1, 0, "Every finding, row by row:")
-            for position, header in enumerate(CHECK_CSV_HEADERS):
-                sheet.write_string(below, position, header, header_format)
-            _write_rows(sheet, checked.csv_rows(), start=below + 1)
-    finally:
-        workbook.close()
+            with book.sheet(CHECKS_SHEET, _widths(list(CHECK_CSV_HEADERS), ["integer", "text"])) as sheet:
+                sheet.header(CHECK_GROUP_HEADERS)
+                sheet.rows(_check_group_rows(checked))
+                sheet.blank()
+                sheet.rows([("Every finding, row by row:",)])
+                sheet.header(CHECK_CSV_HEADERS, height=None)
+                sheet.rows(checked.csv_rows())
     return (out,), results, checked
 
 
-def _write_rows(sheet, rows: Iterable[tuple], start: int) -> None:
-    """Plain rows (numbers as numbers, text neutralised) from sheet row ``start`` (0-based) down."""
-    for offset, row in enumerate(rows, start=start):
-        for position, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(offset, position, value)
-            elif value is not None:
-                sheet.write_string(offset, position, neutralise(str(value)))
-
-
-def _write_header(sheet, headers: list[str], header_format, types: list[str], row: int = 0) -> None:
-    for position, header in enumerate(headers):
-        width = 12 if position < len(types) and types[position] == "date" else 14
-        sheet.set_column(position, position, max(width, min(40, len(header) * 0.5 + 4)))
-        sheet.write_string(row, position, header, header_format)
-    sheet.set_row(row, 60)
-    sheet.freeze_panes(row + 1, 0)
-
-
-def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, Any], Any]:
-    def write_date(row: int, position: int, value: Any) -> None:
-        if isinstance(value, date):
-            sheet.write_datetime(row, position, datetime(value.year, value.month, value.day), date_format)
-        else:
-            sheet.write_string(row, position, neutralise(str(value)))
-
-    def write_integer(row: int, position: int, value: Any) -> None:
-        if isinstance(value, int):
-            sheet.write_number(row, position, value)
-        else:
-            sheet.write_string(row, position, neutralise(str(value)))
-
-    def write_text(row: int, position: int, value: Any) -> None:
-        sheet.write_string(row, position, neutralise(str(value)))
-
-    return {"date": write_date, "integer": write_integer}.get(column_type, write_text)
+def _widths(headers: list[str], types: list[str]) -> list[float]:
+    """Column widths (characters) from the headers: room for about two lines of a header, 40 at most."""
+    return [
+        max(12 if position < len(types) and types[position] == "date" else 14, min(40, len(header) * 0.5 + 4))
+        for position, header in enumerate(headers)
+    ]
 
 
 # --- CSV -----------------------------------------------------------------------------------
