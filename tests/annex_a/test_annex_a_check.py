@@ -112,6 +112,25 @@ def test_a_cp_plan_open_past_18_and_one_that_ended_on_the_18th_birthday():
     )
 
 
+def test_an_event_list_judges_age_on_the_day_of_the_event():
+    # Born 14 July 2008, so 18 on the inspection date. A contact on 13 July 2026 was with a 17-year-old:
+    # fine. A contact on her 18th birthday was with an adult: outside List 1.
+    born = date(2008, 7, 14)
+    report = check(
+        (
+            1,
+            [
+                row(1, "A", born, date_of_contact=date(2026, 7, 13)),
+                row(1, "A", born, date_of_contact=date(2026, 7, 14)),
+            ],
+        )
+    )
+    assert found(report) == {(1, 3, "age_of_child", "age_outside_range", "A")}
+    assert (
+        report.findings[0].message == "aged 18 on the Date of Contact (14/07/2026); this list is for ages unborn to 17"
+    )
+
+
 def test_looked_after_past_18_and_care_leavers_outside_16_to_25():
     # List 8: 18 on 30 Nov 2026 (born 30 Nov 2008) and still looked after. List 9: ages 15 and 26 out, 16 and 25 in.
     report = check(

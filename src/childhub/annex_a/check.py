@@ -183,6 +183,7 @@ class _ListChecks:
         self.age = position.get("age_of_child")
         self.birth = position.get("date_of_birth")
         self.ended_by = position.get(checks.ended_by) if checks.ended_by else None
+        self.event_date = position.get(checks.event_date) if checks.event_date else None
         self.ages = checks.ages
         self.mandatory = [position[c] for c in checks.mandatory]
         self.mandatory_when = [(position[c], position[other]) for c, other in checks.mandatory_when.items()]
@@ -321,7 +322,15 @@ class AnnexAChecker:
         ages = checks.ages
         age = row[checks.age]
         ended = row[checks.ended_by] if checks.ended_by is not None else None
+        event = row[checks.event_date] if checks.event_date is not None else None
         birth = row[checks.birth] if checks.birth is not None else None
+        if isinstance(event, date) and event <= self.as_at and isinstance(birth, date):
+            age_then = age_on(birth, event)
+            if ages[0] <= age_then <= ages[1]:
+                return None
+            event_header = checks.annex_list.columns[checks.event_date].header
+            shown = "unborn" if age_then < 0 else f"aged {age_then}"
+            return f"{shown} on the {event_header} ({event:%d/%m/%Y}); this list is for ages {self._range(ages)}"
         if isinstance(ended, date) and ended <= self.as_at and isinstance(birth, date) and age >= 0:
             day_before = ended - timedelta(days=1)
             age_then = age_on(birth, day_before)

@@ -84,6 +84,7 @@ class AnnexAListChecks(Frozen):
     """What a list is checked against before it leaves: ages, mandatory columns, proxy dates."""
 
     ages: tuple[int, int] | None = None  # youngest and oldest age (whole years, -1 unborn) a row may have
+    event_date: str | None = None  # the date column of the event a row is (age is judged on that day)
     ended_by: str | None = None  # the date column that ends a row's episode (age is then judged the day before)
     mandatory: tuple[str, ...] = ()
     mandatory_when: dict[str, str] = Field(default_factory=dict)  # column -> the column that makes it mandatory
@@ -208,10 +209,11 @@ def _load_checks(path: Path, columns: dict[str, _ColumnDefinition], problems: Pr
         if number not in LIST_NUMBERS:
             problems.add(path.name, f"lists.{number}", "there is no such list")
         named = [*checks.mandatory, *checks.mandatory_when, *checks.mandatory_when.values(), *checks.proxy_dates]
-        for column_id in [*named, *([checks.ended_by] if checks.ended_by else [])]:
+        dated = [column for column in (checks.event_date, checks.ended_by) if column]
+        for column_id in [*named, *dated]:
             if column_id not in columns:
                 problems.add(path.name, f"lists.{number}", f"unknown column id {column_id!r} (not in {COLUMNS_FILE})")
-        for column_id in [*checks.proxy_dates, *([checks.ended_by] if checks.ended_by else [])]:
+        for column_id in [*checks.proxy_dates, *dated]:
             if column_id in columns and columns[column_id].type != "date":
                 problems.add(path.name, f"lists.{number}", f"{column_id!r} is not a date column")
         if checks.ages is not None and checks.ages[0] > checks.ages[1]:
@@ -227,6 +229,7 @@ def _list_checks(checks: _ChecksFile | None, number: int, column_ids: set[str]) 
     identity = [column_id for column_id in checks.identity if number <= 10]
     return AnnexAListChecks(
         ages=declared.ages,
+        event_date=declared.event_date if declared.event_date in column_ids else None,
         ended_by=declared.ended_by if declared.ended_by in column_ids else None,
         mandatory=tuple(c for c in dict.fromkeys([*identity, *declared.mandatory]) if c in column_ids),
         mandatory_when={
