@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -210,12 +210,12 @@ class AnnexAChecker:
     def __init__(self, annex: AnnexATemplate, as_at: date):
         self.annex = annex
         self.as_at = as_at
-        self.findings: list[AnnexAFinding] = []
+        self._found: list[tuple] = []  # (list checks, sheet row, column, check, child, value, words), in order
         self._lists: dict[int, _ListChecks] = {}
         self._rows_seen: dict[int, int] = defaultdict(int)
         self._distinct: dict[int, dict[tuple, int]] = defaultdict(dict)
-        # what the cross-list checks need: per child, per list, the identity cells and open episodes
-        self._identity: dict[str, dict[str, dict[Any, tuple[int, int]]]] = defaultdict(lambda: defaultdict(dict))
+        # what the cross-list checks need: per list, each child's identity cells (with a sheet row), open episodes
+        self._identity: dict[int, dict[Any, tuple]] = defaultdict(dict)
         self._open: dict[int, set[str]] = defaultdict(set)  # list 7 and 8: children whose episode is open
         self._list_6: list[tuple[int, str, Any]] = []  # (sheet row, child, case status) of open CIN episodes
         self._list_9: list[tuple[int, str, Any]] = []  # (sheet row, child, eligibility)
@@ -227,13 +227,17 @@ class AnnexAChecker:
         return compiled
 
     def _add(self, checks: _ListChecks, row: int, column: int | None, check: str, child, value, message: str) -> None:
+        self._found.append((checks, row, column, check, child, value, message))
+
+    @staticmethod
+    def _finding(found: tuple, records: dict[str, tuple[str, str]]) -> AnnexAFinding:
+        checks, row, column, check, child, value, message = found
         annex_list = checks.annex_list
         header = annex_list.columns[column].header if column is not None else "(whole row)"
         column_id = annex_list.columns[column].id if column is not None else ""
-        self.findings.append(
-            AnnexAFinding(
-                annex_list.number, annex_list.sheet_name, row, column_id, header, check, child, value, message
-            )
+        source = records.get(child, ("", ""))[1] if child is not None else ""
+        return AnnexAFinding(
+            annex_list.number, annex_list.sheet_name, row, column_id, header, check, child, value, message, source
         )
 
     def check_rows(self, annex_list: AnnexAList, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -355,13 +359,12 @@ class AnnexAChecker:
         """What the checks across lists need from this batch: identity cells, open episodes, statuses."""
         number = checks.annex_list.number
         position = checks.position
-        for column_id in IDENTITY_COLUMNS:
-            index = position.get(column_id)
-            if index is None:
-                continue
-            for at, (child, value) in enumerate(zip(children, columns[index], strict=True)):
-                if child is not None and value is not None:
-                    self._identity[str(child)][column_id].setdefault(value, (number, first + at))
+        identity = [position.get(column_id) for column_id in IDENTITY_COLUMNS]
+        cells = [columns[index] if index is not None else (None,) * len(children) for index in identity]
+        known = self._identity[number]
+        for child, *values in zip(children, range(first, first + len(children)), *cells, strict=True):
+            if child is not None and child not in known:
+                known[child] = tuple(values)
         if number in (7, 8) and checks.ended_by is not None:
             self._open[number].update(
                 str(child) for child, ended in zip(children, columns[checks.ended_by], strict=True) if ended is None
@@ -387,22 +390,25 @@ class AnnexAChecker:
     # --- across lists ----------------------------------------------------------------------
 
     def _cross_list(self) -> None:
-        for child, by_column in self._identity.items():
-            for column_id, values in by_column.items():
-                if len(values) < 2:
-                    continue
-                (first_value, (first_list, _)), *others = values.items()
-                for value, (number, sheet_row) in others:
-                    checks = self._lists[number]
-                    self._add(
-                        checks,
-                        sheet_row,
-                        checks.position[column_id],
-                        "contradiction",
-                        child,
-                        value,
-                        f"{_shown(value)} here but {_shown(first_value)} in List {first_list}",
-                    )
+        first_seen: dict[Any, tuple[int, tuple]] = {}  # child -> (list, (sheet row, identity cells)) where first met
+        for number in sorted(self._identity):
+            known = self._identity[number]
+            for child in known.keys() & first_seen.keys():
+                first_list, (_, *first_values) = first_seen[child]
+                sheet_row, *values = known[child]
+                for column_id, value, first_value in zip(IDENTITY_COLUMNS, values, first_values, strict=True):
+                    if value is not None and first_value is not None and value != first_value:
+                        checks = self._lists[number]
+                        self._add(
+                            checks,
+                            sheet_row,
+                            checks.position[column_id],
+                            "contradiction",
+                            str(child),
+                            value,
+                            f"{_shown(value)} here but {_shown(first_value)} in List {first_list}",
+                        )
+            first_seen.update({child: (number, known[child]) for child in known.keys() - first_seen.keys()})
         eligible = _written(self.annex, "eligibility_category", "d")
         if 9 in self._lists:
             checks = self._lists[9]
@@ -443,13 +449,12 @@ class AnnexAChecker:
     def finish(self, conn: duckdb.DuckDBPyConnection | None = None) -> AnnexACheckReport:
         """The report: the cross-list checks run, and (given a connection) each child's source records named."""
         self._cross_list()
-        findings = self.findings
-        keys: frozenset[str] = frozenset()
-        if conn is not None and findings:
-            records = source_records(conn, {f.child_id for f in findings if f.child_id is not None})
-            findings = [replace(f, source_records=records.get(f.child_id or "", ("", ""))[1]) for f in findings]
-            keys = frozenset(key for key, _ in records.values())
-        return AnnexACheckReport(self.as_at, self.annex.version, tuple(findings), keys)
+        records: dict[str, tuple[str, str]] = {}
+        if conn is not None and self._found:
+            records = source_records(conn, {found[4] for found in self._found if found[4] is not None})
+        findings = tuple(self._finding(found, records) for found in self._found)
+        keys = frozenset(key for key, _ in records.values())
+        return AnnexACheckReport(self.as_at, self.annex.version, findings, keys)
 
 
 def _shown(value: Any) -> str:

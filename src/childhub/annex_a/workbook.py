@@ -19,6 +19,8 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -77,7 +79,7 @@ class _ColumnXml(dict):
 
     def __missing__(self, value: Any) -> str:
         if value is None:
-            xml = ""
+            xml = '"/>'  # an empty cell: every cell is written, so a row is one join of cached pieces
         elif isinstance(value, bool):
             xml = _text_xml("TRUE" if value else "FALSE")
         elif isinstance(value, int | float):
@@ -97,12 +99,15 @@ class Sheet:
     def __init__(self, stream, letters: list[str]):
         self._stream = stream
         self._letters = letters
+        self._starts = [f'<c r="{letter}' for letter in letters]  # each cell: start, row number, cached XML
         self._columns = [_ColumnXml() for _ in letters]
         self.next_row = 1  # the sheet's rows are numbered from 1
 
     def _ensure_columns(self, width: int) -> None:
         while len(self._columns) < width:
-            self._letters.append(_column_letters(len(self._columns)))
+            letter = _column_letters(len(self._columns))
+            self._letters.append(letter)
+            self._starts.append(f'<c r="{letter}')
             self._columns.append(_ColumnXml())
 
     def header(self, headers: Sequence[str], height: float | None = 60) -> None:
@@ -119,8 +124,11 @@ class Sheet:
         self.next_row += 1
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Rows of cells (text, whole numbers, dates; None for a blank cell), one after another."""
-        letters, columns = self._letters, self._columns
+        """Rows of cells (text, whole numbers, dates; None for a blank cell), one after another.
+
+        A row is joined from cached pieces without a Python step per cell: each column's start
+        (``<c r="B``), the row number and the column's XML for the value."""
+        starts, columns = self._starts, self._columns
         lookup = dict.__getitem__
         parts = []
         number = self.next_row
@@ -128,14 +136,8 @@ class Sheet:
             if len(row) > len(columns):
                 self._ensure_columns(len(row))
             at = str(number)
-            cells = "".join(
-                [
-                    f'<c r="{letter}{at}{xml}'
-                    for letter, xml in zip(letters, map(lookup, columns, row), strict=False)
-                    if xml
-                ]
-            )
-            parts.append(f'<row r="{at}">{cells}</row>')
+            cells = map(add, map(add, starts, repeat(at, len(row))), map(lookup, columns, row))
+            parts.append(f'<row r="{at}">{"".join(cells)}</row>')
             number += 1
         self._stream.write("".join(parts).encode())
         self.next_row = number
