@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -293,21 +294,36 @@ class AnnexAReport:
         return self.paths[0] if len(self.paths) == 1 else self.paths[0].parent
 
 
+def _fetch(
+    conn: duckdb.DuckDBPyConnection, annex_list: AnnexAList, query: ListQuery, as_at: date
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one list's query and fetch its rows: the database type of each column, and the rows."""
+    import duckdb
+
+    from childhub.store import quote_identifier
+
+    columns = ", ".join(quote_identifier(column.id) for column in annex_list.columns)
+    sql = f"SELECT {columns} FROM ({query.sql.rstrip().rstrip(';')}) AS annex_a_list"
+    parameters = {"as_at": as_at} if "$as_at" in query.sql else {}
+    try:
+        cursor = conn.execute(sql, parameters)
+        return [str(described[1]) for described in cursor.description], cursor.fetchall()
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0]
+        raise AnnexAExportError(f"List {annex_list.number}'s query ({query.file}) failed: {message}") from error
+
+
 class _ListRun:
-    """One list's query running: its rows as cells, batch by batch, and which columns had values."""
+    """One list's rows (fetched beside it, see ``_runs``) as cells, batch by batch, and which columns had values."""
 
     def __init__(
         self,
-        conn: duckdb.DuckDBPyConnection,
         annex: AnnexATemplate,
         annex_list: AnnexAList,
-        as_at: date,
+        fetched: Future[tuple[list[str], list[tuple[Any, ...]]]],
         checker: AnnexAChecker | None = None,
     ):
-        import duckdb
-
-        from childhub.store import quote_identifier
-
+        self.annex = annex
         self.annex_list = annex_list
         self.checker = checker
         self.query = list_queries()[annex_list.number]
@@ -316,31 +332,20 @@ class _ListRun:
         ids = annex_list.column_ids
         self._id_position = ids.index("child_unique_id") if "child_unique_id" in ids else None
         self.children: set[Any] = set()  # the children whose records the list holds, for the audit log
-        columns = ", ".join(quote_identifier(column.id) for column in annex_list.columns)
-        sql = f"SELECT {columns} FROM ({self.query.sql.rstrip().rstrip(';')}) AS annex_a_list"
-        parameters = {"as_at": as_at} if "$as_at" in self.query.sql else {}
-        try:
-            self.cursor = conn.execute(sql, parameters)
-        except duckdb.Error as error:
-            message = str(error).splitlines()[0]
-            raise AnnexAExportError(
-                f"List {annex_list.number}'s query ({self.query.file}) failed: {message}"
-            ) from error
-        types = [str(described[1]) for described in self.cursor.description]
-        self.cells = [
-            _column_cells(column, annex, kind) for column, kind in zip(annex_list.columns, types, strict=True)
-        ]
+        self._fetched = fetched
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
         """The rows as cells, a batch at a time, converted a column at a time."""
         filled = self.filled
-        while True:
-            fetched = self.cursor.fetchmany(_FETCH_ROWS)
-            if not fetched:
-                return
+        types, rows = self._fetched.result()
+        column_cells = [
+            _column_cells(column, self.annex, kind) for column, kind in zip(self.annex_list.columns, types, strict=True)
+        ]
+        for start in range(0, len(rows), _FETCH_ROWS):
+            fetched = rows[start : start + _FETCH_ROWS]
             columns = [
                 values if cells is None else list(map(cells.__getitem__, values))
-                for cells, values in zip(self.cells, zip(*fetched, strict=True), strict=True)
+                for cells, values in zip(column_cells, zip(*fetched, strict=True), strict=True)
             ]
             for position, values in enumerate(columns):
                 if not filled[position] and any(value is not None for value in values):
@@ -390,23 +395,38 @@ def _runs(
     started: list[_ListRun] | None = None,
     checker: AnnexAChecker | None = None,
 ) -> Iterator[_ListRun]:
-    """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next."""
+    """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next.
+
+    The list queries run one after another on a thread of their own, on the caller's connection, which
+    nothing else uses meanwhile: while one list's rows are turned into cells, checked and written, the
+    database is already running the next list's query (it works outside Python's lock). Closing the
+    generator waits for the query in hand, so the connection is free again when it returns."""
     refuse_future_date(as_at)
     _prepare(conn)
-    for annex_list in annex.lists:
-        run = _ListRun(conn, annex, annex_list, as_at, checker)
-        if started is not None:
-            started.append(run)
-        yield run
+    queries = list_queries()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-lists")
+    try:
+        fetched = [pool.submit(_fetch, conn, item, queries[item.number], as_at) for item in annex.lists]
+        for annex_list, rows in zip(annex.lists, fetched, strict=True):
+            run = _ListRun(annex, annex_list, rows, checker)
+            if started is not None:
+                started.append(run)
+            yield run
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def annex_a_rows(conn: duckdb.DuckDBPyConnection, as_at: date, version: str | None = None) -> list[AnnexAListRows]:
     """Every list's rows for the as-at date, on a connection to the store (a reader is enough)."""
     annex = template(version or version_for(as_at))
     results = []
-    for run in _runs(conn, as_at, annex):
-        rows = tuple(row for batch in run.batches() for row in batch)
-        results.append(AnnexAListRows(run.annex_list, rows, run.unavailable()))
+    runs = _runs(conn, as_at, annex)
+    try:
+        for run in runs:
+            rows = tuple(row for batch in run.batches() for row in batch)
+            results.append(AnnexAListRows(run.annex_list, rows, run.unavailable()))
+    finally:
+        runs.close()
     return results
 
 
@@ -452,6 +472,8 @@ def write_annex_a_from(
             paths, results, checked = _write_csv_files(runs, out, annex, finish)
     except OSError as error:
         raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
+    finally:
+        runs.close()
     return AnnexAReport(
         paths=paths,
         rows={number: count for number, count, _ in results},
