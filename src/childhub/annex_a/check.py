@@ -461,18 +461,25 @@ def _shown(value: Any) -> str:
     return f"{value:%d/%m/%Y}" if isinstance(value, date) else str(value)
 
 
+# A Child Unique ID is the child's social care ID, else the list record's own person ID (the lists' common
+# columns). Plain joins on each, not on an expression, so the look-up stays quick.
 SOURCE_RECORDS_SQL = """
-WITH named AS (
-    SELECT DISTINCT c.child_key, coalesce(c.la_child_id, p.person_id) AS child_unique_id
-    FROM fact_person p
-    JOIN fact_child c ON c.child_key = p.child_key
-    WHERE coalesce(c.la_child_id, p.person_id) IN (SELECT unnest($children))
+WITH wanted AS (SELECT DISTINCT unnest($children) AS child_unique_id),
+keyed AS (
+    SELECT w.child_unique_id, c.child_key
+    FROM wanted w
+    JOIN fact_child c ON c.la_child_id = w.child_unique_id
+    UNION
+    SELECT w.child_unique_id, p.child_key
+    FROM wanted w
+    JOIN fact_person p ON p.person_id = w.child_unique_id
+    JOIN fact_child c ON c.child_key = p.child_key AND c.la_child_id IS NULL
 )
-SELECT n.child_unique_id, any_value(n.child_key),
-       string_agg(DISTINCT p.source_system || ' ' || p.person_id, '; ' ORDER BY p.source_system || ' ' || p.person_id)
-FROM named n
-JOIN fact_person p ON p.child_key = n.child_key
-GROUP BY n.child_unique_id
+SELECT k.child_unique_id, any_value(k.child_key),
+       array_to_string(list_sort(list_distinct(list(p.source_system || ' ' || p.person_id))), '; ')
+FROM keyed k
+JOIN fact_person p ON p.child_key = k.child_key
+GROUP BY k.child_unique_id
 """
 
 

@@ -69,7 +69,13 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
 
 
+# Text that needs no escaping, no apostrophe (``neutralise``) and no preserved spaces: most cells.
+_PLAIN_TEXT = re.compile(r"(?![=+\-@\s])[^&<>_\x00-\x1f\ufffe\uffff]{1,32767}(?<!\s)\Z")
+
+
 def _text_xml(text: str) -> str:
+    if _PLAIN_TEXT.match(text):
+        return f'" t="inlineStr"><is><t>{text}</t></is></c>'
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'" t="inlineStr"><is><t{space}>{_xml_text(neutralise(text))}</t></is></c>'
 
@@ -80,6 +86,8 @@ class _ColumnXml(dict):
     def __missing__(self, value: Any) -> str:
         if value is None:
             xml = '"/>'  # an empty cell: every cell is written, so a row is one join of cached pieces
+        elif type(value) is str:
+            xml = _text_xml(value)
         elif isinstance(value, bool):
             xml = _text_xml("TRUE" if value else "FALSE")
         elif isinstance(value, int | float):
