@@ -241,6 +241,7 @@ def _cell_converter(column: AnnexAColumn, annex: AnnexATemplate) -> Callable[[An
 
 # Database types whose values are already the cell a column type wants: nothing to convert.
 _AS_IS = {
+    "text": {"VARCHAR"},  # blank text is made NULL in the query (``_fetch``)
     "date": {"DATE"},
     "integer": {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"},
 }
@@ -302,8 +303,16 @@ def _fetch(
 
     from childhub.store import quote_identifier
 
-    columns = ", ".join(quote_identifier(column.id) for column in annex_list.columns)
-    sql = f"SELECT {columns} FROM ({query.sql.rstrip().rstrip(';')}) AS annex_a_list"
+    selected = []
+    for column in annex_list.columns:
+        name = quote_identifier(column.id)
+        if column.type == "text":  # a blank text cell is an empty cell, as _text_cell has it
+            selected.append(
+                f"CASE WHEN regexp_full_match(CAST({name} AS VARCHAR), '\\s*') THEN NULL ELSE {name} END AS {name}"
+            )
+        else:
+            selected.append(name)
+    sql = f"SELECT {', '.join(selected)} FROM ({query.sql.rstrip().rstrip(';')}) AS annex_a_list"
     parameters = {"as_at": as_at} if "$as_at" in query.sql else {}
     try:
         cursor = conn.execute(sql, parameters)

@@ -5,8 +5,9 @@ library spends several microseconds on each cell (checks, a call per cell, XML e
 time), which is most of the time Annex A takes. This writer knows what Annex A needs and no
 more: one sheet after another, each a header row (bold, shaded, wrapped, frozen) and rows of
 text, whole numbers and dates, written as inline strings and numbers with two styles (the header
-and a dd/mm/yyyy date). Each column keeps the XML of every distinct value it has written (codes,
-dates, team and worker names repeat), so a cell usually costs one dictionary look-up.
+and a dd/mm/yyyy date), compressed into the zip on a thread of its own. Each column keeps the XML
+of every distinct value it has written (codes, dates, team and worker names repeat), so a cell
+usually costs one dictionary look-up.
 
 Text is written only as text, never as a formula, number or link, and every text cell passes
 ``childhub.exports.neutralise`` first, as everything childhub writes does. The file is made owner-only
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from itertools import repeat
 from operator import add
@@ -104,8 +106,10 @@ class _ColumnXml(dict):
 class Sheet:
     """One sheet being written: rows go straight into the workbook's zip, in order."""
 
-    def __init__(self, stream, letters: list[str]):
+    def __init__(self, stream, letters: list[str], writer: ThreadPoolExecutor):
         self._stream = stream
+        self._writer = writer  # compresses into the zip beside us (zlib works outside Python's lock)
+        self._pending: Future | None = None
         self._letters = letters
         self._starts = [f'<c r="{letter}' for letter in letters]  # each cell: start, row number, cached XML
         self._columns = [_ColumnXml() for _ in letters]
@@ -128,8 +132,19 @@ class Sheet:
             f"{_xml_text(neutralise(str(header)))}</t></is></c>"
             for position, header in enumerate(headers)
         )
-        self._stream.write(f'<row r="{number}"{size}>{cells}</row>'.encode())
+        self.write(f'<row r="{number}"{size}>{cells}</row>'.encode())
         self.next_row += 1
+
+    def write(self, data: bytes) -> None:
+        """Hand ``data`` to the zip, in order; the one before must be in before the next is handed over."""
+        self.wait()
+        self._pending = self._writer.submit(self._stream.write, data)
+
+    def wait(self) -> None:
+        """Until everything handed over is in the zip."""
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Rows of cells (text, whole numbers, dates; None for a blank cell), one after another.
@@ -147,7 +162,7 @@ class Sheet:
             cells = map(add, map(add, starts, repeat(at, len(row))), map(lookup, columns, row))
             parts.append(f'<row r="{at}">{"".join(cells)}</row>')
             number += 1
-        self._stream.write("".join(parts).encode())
+        self.write("".join(parts).encode())
         self.next_row = number
 
     def blank(self, rows: int = 1) -> None:
@@ -164,6 +179,7 @@ class Workbook:
         private_file(self.path)  # 0600 before a byte is written
         self._zip = zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._names: list[str] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-zip")
 
     def __enter__(self) -> Workbook:
         return self
@@ -174,12 +190,13 @@ class Workbook:
     def sheet(self, name: str, widths: Sequence[float], freeze_rows: int = 1) -> _SheetWriting:
         """Start the next sheet: its column widths (in characters) and how many top rows stay in view."""
         self._names.append(name[:31])
-        return _SheetWriting(self._zip, len(self._names), widths, freeze_rows)
+        return _SheetWriting(self._zip, len(self._names), widths, freeze_rows, self._writer)
 
     def close(self) -> None:
         """Write the workbook's parts (sheets, styles, relationships) and close the file."""
         if self._zip.fp is None:
             return
+        self._writer.shutdown(wait=True)
         sheets = "".join(
             f'<sheet name={quoteattr(name)} sheetId="{number}" r:id="rId{number}"/>'
             for number, name in enumerate(self._names, start=1)
@@ -229,7 +246,15 @@ class Workbook:
 class _SheetWriting:
     """``with book.sheet(...) as sheet``: the sheet's part opened in the zip, closed when the block ends."""
 
-    def __init__(self, archive: zipfile.ZipFile, number: int, widths: Sequence[float], freeze_rows: int):
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        number: int,
+        widths: Sequence[float],
+        freeze_rows: int,
+        writer: ThreadPoolExecutor,
+    ):
+        self._writer = writer
         self._archive = archive
         self._number = number
         self._widths = widths
@@ -258,8 +283,10 @@ class _SheetWriting:
                 f"{f'<cols>{columns}</cols>' if columns else ''}<sheetData>"
             ).encode()
         )
-        return Sheet(self._stream, letters)
+        self._sheet = Sheet(self._stream, letters, self._writer)
+        return self._sheet
 
     def __exit__(self, *exc_info) -> None:
+        self._sheet.wait()
         self._stream.write(b"</sheetData></worksheet>")
         self._stream.close()
