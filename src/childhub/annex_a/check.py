@@ -240,8 +240,11 @@ class AnnexAChecker:
             annex_list.number, annex_list.sheet_name, row, column_id, header, check, child, value, message, source
         )
 
-    def check_rows(self, annex_list: AnnexAList, rows: Sequence[tuple[Any, ...]]) -> None:
+    def check_rows(
+        self, annex_list: AnnexAList, rows: Sequence[tuple[Any, ...]], columns: Sequence[Sequence[Any]] | None = None
+    ) -> None:
         """Check a batch of one list's rows (in sheet order, cells as written); call again for the next batch.
+        ``columns``, if the caller has them, are the same cells column by column.
 
         Each check runs down a column of the batch at a time, so a large list costs a few passes over
         its columns rather than a Python loop per cell."""
@@ -251,7 +254,8 @@ class AnnexAChecker:
         number = annex_list.number
         first = self._rows_seen[number] + 2  # the header is row 1
         self._rows_seen[number] += len(rows)
-        columns = list(zip(*rows, strict=True))
+        if columns is None:
+            columns = list(zip(*rows, strict=True))
         children = columns[checks.child] if checks.child is not None else (None,) * len(rows)
         headers = [column.header for column in annex_list.columns]
 
@@ -317,7 +321,7 @@ class AnnexAChecker:
                 add(at, None, "duplicate_row", None, f"this row repeats sheet row {seen} cell for cell")
         self._remember(checks, first, columns, children)
 
-    def _proxies(self, columns: list[tuple[Any, ...]], index: int) -> list[int]:
+    def _proxies(self, columns: Sequence[Sequence[Any]], index: int) -> list[int]:
         """The rows whose date in column ``index`` is a proxy (today: a collection year's end, ``is_proxy_date``)."""
         return [at for at, value in enumerate(columns[index]) if is_proxy_date(value)]
 
@@ -355,7 +359,7 @@ class AnnexAChecker:
         youngest, oldest = ages
         return f"{'unborn' if youngest < 0 else youngest} to {oldest}"
 
-    def _remember(self, checks: _ListChecks, first: int, columns: list[tuple[Any, ...]], children) -> None:
+    def _remember(self, checks: _ListChecks, first: int, columns: Sequence[Sequence[Any]], children) -> None:
         """What the checks across lists need from this batch: identity cells, open episodes, statuses."""
         number = checks.annex_list.number
         position = checks.position

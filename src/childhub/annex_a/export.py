@@ -362,9 +362,9 @@ class _ListRun:
             batch = list(zip(*columns, strict=True))
             self.count += len(batch)
             if self.checker is not None:
-                self.checker.check_rows(self.annex_list, batch)
+                self.checker.check_rows(self.annex_list, batch, columns)
             if self._id_position is not None:
-                self.children.update(row[self._id_position] for row in batch)
+                self.children.update(columns[self._id_position])
             yield batch
 
     def unavailable(self) -> tuple[UnavailableField, ...]:
