@@ -25,29 +25,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
+from bench_indicators import AS_AT, PREPARE  # the same large authority, prepared the same way
 from common import ROOT, write_section
-
-AS_AT = date(2026, 11, 30)
-
-PREPARE = """
-from datetime import date
-from pathlib import Path
-from childhub.hub import ingest, link
-from childhub.store import Store
-from childhub.synth import generate, mapping_files
-made = generate({size!r}, {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
-store = Store(Path({store!r}))
-ingest(store, [made.extracts], mapping_files=mapping_files())
-link(store)
-"""
 
 COMMON = """
 import json, time
 cpu_started = time.process_time()
-from datetime import date
 from pathlib import Path
 from childhub.store import Store
 store = Store(Path({store!r}))

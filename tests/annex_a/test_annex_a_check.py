@@ -8,8 +8,6 @@ value unless a test says otherwise, so each test sees only the finding it plants
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from datetime import date
 
 import openpyxl
@@ -19,6 +17,7 @@ from childhub.annex_a import template
 from childhub.annex_a.check import CHECK_CSV_HEADERS, AnnexAChecker, check_lists, is_proxy_date
 from childhub.annex_a.export import AnnexAExportError, refuse_future_date, write_annex_a
 from childhub.audit import events
+from helpers import run
 
 AS_AT = date(2026, 11, 30)
 ANNEX = template("2026")
@@ -342,11 +341,7 @@ def test_the_workbook_carries_a_checks_sheet_naming_children_and_source_records(
 
 
 def run_cli(store, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "childhub", "annex-a", *args, "--data-dir", str(store.data_dir)],
-        capture_output=True,
-        text=True,
-    )
+    return run("annex-a", *args, data_dir=store.data_dir)
 
 
 def test_cli_check_prints_the_findings_writes_the_csv_and_exits_0_unless_strict(history, tmp_path):
