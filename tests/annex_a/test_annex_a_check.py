@@ -372,3 +372,40 @@ def test_cli_refuses_a_future_inspection_date_in_one_line_and_writes_nothing(his
     assert result.stderr.startswith("error: The inspection date 2999-01-01 is in the future (today is ")
     assert len(result.stderr.splitlines()) == 1 and not out.exists()
     assert events(store.data_dir, action="export_annex_a", limit=1) == []
+
+
+def test_a_list_querys_hidden_columns_give_the_proxy_flag_and_the_row_source_record(history, tmp_path, monkeypatch):
+    # When the facts flag a date given only as a collection year's end, a list query passes the flag as the
+    # hidden column "_proxy_<column id>", and the record a row came from as "_source_record": the check
+    # takes the flag instead of the 31 March rule, and names the record. Neither reaches the sheet.
+    from childhub.annex_a import export
+
+    for child, checked_on in (("L1", date(2026, 3, 30)), ("L2", date(2026, 3, 31))):
+        history.child(child, dob=date(2015, 1, 1))
+        history.episode(child, date(2025, 1, 1), "S", "C2")
+        history.add(
+            "cla_health",
+            clah_health_check_id=f"H{child}",
+            clah_person_id=child,
+            clah_health_check_type="annual health assessment",
+            clah_health_check_date=checked_on,
+            clah_health_check_status="1",
+        )
+    store = history.store()
+    list_8 = export.list_queries()[8]
+    flagged = (
+        "SELECT l.*, 'ssda903 episode ' || l.child_unique_id AS _source_record, "
+        "l.child_unique_id = 'L1' AS _proxy_date_of_last_health_assessment "
+        f"FROM ({list_8.sql.rstrip().rstrip(';')}) AS l"
+    )
+    queries = {**export.list_queries(), 8: export.ListQuery(8, list_8.file, flagged, list_8.sources, list_8.no_source)}
+    monkeypatch.setattr(export, "list_queries", lambda: queries)
+    report = write_annex_a(store, AS_AT, tmp_path / "a.xlsx", check=True)
+    proxies = [f for f in report.check.findings if f.check == "proxy_date"]
+    assert [(f.child_id, f.value) for f in proxies] == [("L1", date(2026, 3, 30))]
+    assert proxies[0].source_records == "ssda903 episode L1; social_care L1"
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx")["List 8 - Children in Care"]
+    assert sheet.max_column == len(ANNEX.get_list(8).columns)
+    with store.reader() as conn:
+        listed = {x.annex_list.number: x for x in export.annex_a_rows(conn, AS_AT)}
+    assert listed[8].hidden["_source_record"] == ("ssda903 episode L1", "ssda903 episode L2")

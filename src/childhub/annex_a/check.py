@@ -226,25 +226,34 @@ class AnnexAChecker:
             compiled = self._lists[annex_list.number] = _ListChecks(self.annex, annex_list, self.as_at)
         return compiled
 
-    def _add(self, checks: _ListChecks, row: int, column: int | None, check: str, child, value, message: str) -> None:
-        self._found.append((checks, row, column, check, child, value, message))
+    def _add(
+        self, checks: _ListChecks, row: int, column: int | None, check: str, child, value, message: str, record=None
+    ) -> None:
+        self._found.append((checks, row, column, check, child, value, message, record))
 
     @staticmethod
     def _finding(found: tuple, records: dict[str, tuple[str, str]]) -> AnnexAFinding:
-        checks, row, column, check, child, value, message = found
+        checks, row, column, check, child, value, message, record = found
         annex_list = checks.annex_list
         header = annex_list.columns[column].header if column is not None else "(whole row)"
         column_id = annex_list.columns[column].id if column is not None else ""
-        source = records.get(child, ("", ""))[1] if child is not None else ""
+        child_records = records.get(child, ("", ""))[1] if child is not None else ""
+        source = "; ".join(part for part in (str(record) if record else "", child_records) if part)
         return AnnexAFinding(
             annex_list.number, annex_list.sheet_name, row, column_id, header, check, child, value, message, source
         )
 
     def check_rows(
-        self, annex_list: AnnexAList, rows: Sequence[tuple[Any, ...]], columns: Sequence[Sequence[Any]] | None = None
+        self,
+        annex_list: AnnexAList,
+        rows: Sequence[tuple[Any, ...]],
+        columns: Sequence[Sequence[Any]] | None = None,
+        hidden: dict[str, Sequence[Any]] | None = None,
     ) -> None:
         """Check a batch of one list's rows (in sheet order, cells as written); call again for the next batch.
-        ``columns``, if the caller has them, are the same cells column by column.
+        ``columns``, if the caller has them, are the same cells column by column; ``hidden`` the list query's
+        hidden columns for the same rows: "_source_record" (named in each finding on the row) and
+        "_proxy_<column id>" (true where that date is a proxy, instead of the 31 March rule).
 
         Each check runs down a column of the batch at a time, so a large list costs a few passes over
         its columns rather than a Python loop per cell."""
@@ -258,10 +267,13 @@ class AnnexAChecker:
             columns = list(zip(*rows, strict=True))
         children = columns[checks.child] if checks.child is not None else (None,) * len(rows)
         headers = [column.header for column in annex_list.columns]
+        hidden = hidden or {}
+        row_records = hidden.get("_source_record")
 
         def add(at: int, column: int | None, check: str, value: Any, message: str) -> None:
             child = children[at]
-            self._add(checks, first + at, column, check, None if child is None else str(child), value, message)
+            record = row_records[at] if row_records is not None else None
+            self._add(checks, first + at, column, check, None if child is None else str(child), value, message, record)
 
         for index in checks.mandatory:
             for at in [at for at, value in enumerate(columns[index]) if value is None]:
@@ -297,7 +309,7 @@ class AnnexAChecker:
                     f"{headers[index]} {value:%d/%m/%Y} is after the inspection date {as_at:%d/%m/%Y}",
                 )
         for index in checks.proxy_dates:
-            for at in self._proxies(columns, index):
+            for at in self._proxies(checks, columns, index, hidden):
                 value = columns[index][at]
                 add(
                     at,
@@ -321,8 +333,14 @@ class AnnexAChecker:
                 add(at, None, "duplicate_row", None, f"this row repeats sheet row {seen} cell for cell")
         self._remember(checks, first, columns, children)
 
-    def _proxies(self, columns: Sequence[Sequence[Any]], index: int) -> list[int]:
-        """The rows whose date in column ``index`` is a proxy (today: a collection year's end, ``is_proxy_date``)."""
+    def _proxies(
+        self, checks: _ListChecks, columns: Sequence[Sequence[Any]], index: int, hidden: dict[str, Sequence[Any]]
+    ) -> list[int]:
+        """The rows whose date in column ``index`` is a proxy: where the list query gives the facts' flag as the
+        hidden column "_proxy_<column id>", the flag; else a collection year's end (``is_proxy_date``)."""
+        flags = hidden.get(f"_proxy_{checks.annex_list.columns[index].id}")
+        if flags is not None:
+            return [at for at, (value, flag) in enumerate(zip(columns[index], flags, strict=True)) if value and flag]
         return [at for at, value in enumerate(columns[index]) if is_proxy_date(value)]
 
     def _age_message(self, checks: _ListChecks, row: tuple[Any, ...]) -> str | None:
@@ -501,11 +519,11 @@ def source_records(conn: duckdb.DuckDBPyConnection, children: set[str]) -> dict[
 def check_lists(
     annex: AnnexATemplate,
     as_at: date,
-    lists: Iterable[tuple[AnnexAList, Sequence[tuple[Any, ...]]]],
+    lists: Iterable[tuple],
     conn: duckdb.DuckDBPyConnection | None = None,
 ) -> AnnexACheckReport:
-    """Check lists already in hand: (list, rows) pairs, the rows as ``annex_a_rows`` gives them."""
+    """Check lists already in hand: (list, rows) or (list, rows, hidden columns) as ``annex_a_rows`` gives them."""
     checker = AnnexAChecker(annex, as_at)
-    for annex_list, rows in lists:
-        checker.check_rows(annex_list, rows)
+    for annex_list, rows, *hidden in lists:
+        checker.check_rows(annex_list, rows, None, hidden[0] if hidden else None)
     return checker.finish(conn)

@@ -17,6 +17,7 @@ are checked as they are written (``childhub.annex_a.check``): the findings go on
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +53,10 @@ SUMMARY_HEADERS = ("List", "Sheet", "Rows", "Unavailable field", "Why unavailabl
 NO_SOURCE = "no source in the canonical model"
 NO_VALUE = "no value in any row"
 _FETCH_ROWS = 10_000
+# A list query's output column named "_..." is for childhub, never for the sheet: the check reads
+# "_source_record" (the source record a row came from) and "_proxy_<column id>" (true where that date is a
+# collection year's end standing for the year).
+HIDDEN_PREFIX = "_"
 _FILE_NAME = re.compile(r"^list_(\d{2})_([a-z][a-z0-9_]*)\.sql$")
 _SOURCE_LINE = re.compile(r"^--\s+([a-z][a-z0-9_]*):\s+(.+)$")
 
@@ -275,6 +280,9 @@ class AnnexAListRows:
     annex_list: AnnexAList
     rows: tuple[tuple[Any, ...], ...]
     unavailable: tuple[UnavailableField, ...]
+    hidden: dict[str, tuple[Any, ...]] = dataclasses.field(
+        default_factory=dict
+    )  # the query's hidden columns (HIDDEN_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -297,26 +305,30 @@ class AnnexAReport:
 
 def _fetch(
     conn: duckdb.DuckDBPyConnection, annex_list: AnnexAList, query: ListQuery, as_at: date
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one list's query and fetch its rows: the database type of each column, and the rows."""
+) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
+    """Run one list's query and fetch its rows: each column's database type, the names of the query's hidden
+    columns (after the template's, in the rows) and the rows."""
     import duckdb
 
     from childhub.store import quote_identifier
 
-    selected = []
-    for column in annex_list.columns:
-        name = quote_identifier(column.id)
-        if column.type == "text":  # a blank text cell is an empty cell, as _text_cell has it
-            selected.append(
-                f"CASE WHEN regexp_full_match(CAST({name} AS VARCHAR), '\\s*') THEN NULL ELSE {name} END AS {name}"
-            )
-        else:
-            selected.append(name)
-    sql = f"SELECT {', '.join(selected)} FROM ({query.sql.rstrip().rstrip(';')}) AS annex_a_list"
+    body = query.sql.rstrip().rstrip(";")
     parameters = {"as_at": as_at} if "$as_at" in query.sql else {}
     try:
-        cursor = conn.execute(sql, parameters)
-        return [str(described[1]) for described in cursor.description], cursor.fetchall()
+        described = conn.execute(f"DESCRIBE SELECT * FROM ({body}) AS annex_a_list", parameters).fetchall()
+        hidden = [row[0] for row in described if row[0].startswith(HIDDEN_PREFIX)]
+        selected = []
+        for column in annex_list.columns:
+            name = quote_identifier(column.id)
+            if column.type == "text":  # a blank text cell is an empty cell, as _text_cell has it
+                selected.append(
+                    f"CASE WHEN regexp_full_match(CAST({name} AS VARCHAR), '\\s*') THEN NULL ELSE {name} END AS {name}"
+                )
+            else:
+                selected.append(name)
+        selected += [quote_identifier(name) for name in hidden]
+        cursor = conn.execute(f"SELECT {', '.join(selected)} FROM ({body}) AS annex_a_list", parameters)
+        return [str(described[1]) for described in cursor.description], hidden, cursor.fetchall()
     except duckdb.Error as error:
         message = str(error).splitlines()[0]
         raise AnnexAExportError(f"List {annex_list.number}'s query ({query.file}) failed: {message}") from error
@@ -329,7 +341,7 @@ class _ListRun:
         self,
         annex: AnnexATemplate,
         annex_list: AnnexAList,
-        fetched: Future[tuple[list[str], list[tuple[Any, ...]]]],
+        fetched: Future[tuple[list[str], list[str], list[tuple[Any, ...]]]],
         checker: AnnexAChecker | None = None,
     ):
         self.annex = annex
@@ -341,28 +353,35 @@ class _ListRun:
         ids = annex_list.column_ids
         self._id_position = ids.index("child_unique_id") if "child_unique_id" in ids else None
         self.children: set[Any] = set()  # the children whose records the list holds, for the audit log
+        self.hidden: dict[str, list[Any]] = {}  # the query's hidden columns, every row so far
         self._fetched = fetched
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
         """The rows as cells, a batch at a time, converted a column at a time."""
         filled = self.filled
-        types, rows = self._fetched.result()
+        types, hidden_names, rows = self._fetched.result()
+        width = len(self.annex_list.columns)
         column_cells = [
-            _column_cells(column, self.annex, kind) for column, kind in zip(self.annex_list.columns, types, strict=True)
+            _column_cells(column, self.annex, kind)
+            for column, kind in zip(self.annex_list.columns, types, strict=False)
         ]
+        self.hidden = {name: [] for name in hidden_names}
         for start in range(0, len(rows), _FETCH_ROWS):
-            fetched = rows[start : start + _FETCH_ROWS]
+            fetched = list(zip(*rows[start : start + _FETCH_ROWS], strict=True))
             columns = [
                 values if cells is None else list(map(cells.__getitem__, values))
-                for cells, values in zip(column_cells, zip(*fetched, strict=True), strict=True)
+                for cells, values in zip(column_cells, fetched[:width], strict=True)
             ]
+            hidden = dict(zip(hidden_names, fetched[width:], strict=True))
+            for name, values in hidden.items():
+                self.hidden[name].extend(values)
             for position, values in enumerate(columns):
                 if not filled[position] and any(value is not None for value in values):
                     filled[position] = True
             batch = list(zip(*columns, strict=True))
             self.count += len(batch)
             if self.checker is not None:
-                self.checker.check_rows(self.annex_list, batch, columns)
+                self.checker.check_rows(self.annex_list, batch, columns, hidden)
             if self._id_position is not None:
                 self.children.update(columns[self._id_position])
             yield batch
@@ -433,7 +452,8 @@ def annex_a_rows(conn: duckdb.DuckDBPyConnection, as_at: date, version: str | No
     try:
         for run in runs:
             rows = tuple(row for batch in run.batches() for row in batch)
-            results.append(AnnexAListRows(run.annex_list, rows, run.unavailable()))
+            hidden = {name: tuple(values) for name, values in run.hidden.items()}
+            results.append(AnnexAListRows(run.annex_list, rows, run.unavailable(), hidden))
     finally:
         runs.close()
     return results

@@ -344,7 +344,7 @@ def _checked(lists: list[AnnexAListRows], as_at: date, version: str | None, curs
     from childhub.annex_a.export import check_lists
 
     annex = template(version or version_for(as_at))
-    return check_lists(annex, as_at, [(listed.annex_list, listed.rows) for listed in lists], cursor)
+    return check_lists(annex, as_at, [(x.annex_list, x.rows, x.hidden) for x in lists], cursor)
 
 
 def annex_a_charts(request: Request, as_at: date, version: str | None = None) -> dict[str, Any]:
