@@ -32,7 +32,7 @@ from common import ROOT, write_section
 
 COMMON = """
 import json, time
-cpu_started = time.process_time()
+from datetime import date
 from pathlib import Path
 from childhub.store import Store
 store = Store(Path({store!r}))

@@ -158,7 +158,7 @@ def is_proxy_date(value: Any) -> bool:
     """A date an SSDA903 return wrote as its collection year's end (31 March) for "some time in the year".
 
     The one place the rule lives: when the facts flag proxy dates, a list can carry the flag and this
-    test gives way to it (see ``AnnexAChecker._proxy``)."""
+    test gives way to it (see ``AnnexAChecker._proxies``)."""
     return isinstance(value, date) and (value.month, value.day) == (3, 31)
 
 
@@ -210,7 +210,7 @@ class AnnexAChecker:
     def __init__(self, annex: AnnexATemplate, as_at: date):
         self.annex = annex
         self.as_at = as_at
-        self._found: list[tuple] = []  # (list checks, sheet row, column, check, child, value, words), in order
+        self._found: list[tuple] = []  # (list checks, sheet row, column, check, child, value, words, record)
         self._lists: dict[int, _ListChecks] = {}
         self._rows_seen: dict[int, int] = defaultdict(int)
         self._distinct: dict[int, dict[tuple, int]] = defaultdict(dict)
