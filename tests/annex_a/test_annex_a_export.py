@@ -857,3 +857,40 @@ def test_list_9_keeps_a_care_leaver_whose_record_has_no_contact_date(history):
     )
     rows = rows_by_list(history.store())[9].rows
     assert len(rows) == 1 and rows[0][0] == "P1"
+
+
+# --- the workbook writer -------------------------------------------------------------------
+
+
+def test_the_workbook_writer_round_trips_awkward_cells(tmp_path):
+    import zipfile
+    from xml.dom.minidom import parseString
+
+    from childhub.annex_a.workbook import Workbook
+
+    awkward = ["a & b < c > d", "  two spaces", "tab\there", "bell\x07", "_x0041_ literal", "=SUM(A1)", "Zoë"]
+    out = tmp_path / "book.xlsx"
+    with Workbook(out) as book:
+        with book.sheet("A & B", [10] * 30) as sheet:
+            sheet.header([f"H{n}" for n in range(30)])
+            sheet.rows([(*awkward, date(2026, 3, 31), -1, 12345678901, None, *range(20), "last")])
+        with book.sheet("Empty", []) as sheet:
+            pass
+    with zipfile.ZipFile(out) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                parseString(archive.read(name))  # well-formed XML, every part
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["A & B", "Empty"]
+    sheet = workbook["A & B"]
+    cells = [cell.value for cell in sheet[2]]
+    assert cells[:3] == ["a & b < c > d", "  two spaces", "tab\there"]
+    # A character XML cannot carry, and text that looks like that escape, written as OOXML's _xHHHH_ (Excel
+    # shows "bell" and the bell character, and "_x0041_ literal"; openpyxl shows the escapes as they are).
+    assert cells[3:5] == ["bell_x0007_", "_x005F_x0041_ literal"]
+    assert cells[5:7] == ["'=SUM(A1)", "Zoë"]
+    assert cells[7] == datetime(2026, 3, 31) and sheet.cell(row=2, column=8).is_date
+    assert cells[8:11] == [-1, 12345678901, None] and cells[-1] == "last"
+    assert sheet.cell(row=2, column=31).column_letter == "AE"
+    assert sheet["A1"].font.b and sheet.freeze_panes == "A2"
+    assert workbook["Empty"].max_row == 1

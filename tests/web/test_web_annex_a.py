@@ -83,7 +83,7 @@ def test_the_csv_option_gives_a_zip_of_the_lists(web_hub):
     response = client.post("/annex-a?format=csv", data={"as_at": "2026-03-31", "csrf_token": token})
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
-    assert "list_01_contacts.csv" in names and "summary.csv" in names and len(names) == 12
+    assert "list_01_contacts.csv" in names and "summary.csv" in names and "checks.csv" in names and len(names) == 13
     from_form = client.post("/annex-a", data={"as_at": "2026-03-31", "format": "csv", "csrf_token": token})
     assert from_form.headers["content-type"] == "application/zip"
 
@@ -106,3 +106,62 @@ def test_other_roles_are_refused(web_hub, role):
     refused = client.post("/api/v1/annex-a?as_at=2026-03-31", headers={"x-csrf-token": token})
     assert refused.status_code == 403 and refused.json()["error"]["status"] == 403
     assert web_hub.client().get("/annex-a").status_code == 303
+
+
+# --- the check, the template version and the inspection date ------------------------------------
+
+
+def test_the_page_shows_the_checks_findings_before_the_download(web_hub):
+    from childhub.annex_a import template, version_for
+    from childhub.annex_a.check import check_lists
+    from childhub.annex_a.export import annex_a_rows
+
+    today = date.today()
+    with web_hub.store.reader() as conn:
+        lists = annex_a_rows(conn, today)
+        checked = check_lists(template(version_for(today)), today, [(x.annex_list, x.rows) for x in lists], conn)
+    page = web_hub.client("analyst").get(f"/annex-a?as_at={today.isoformat()}")
+    assert page.status_code == 200
+    section = page.text.split('id="annex-a-check">Checked before it leaves</h3>')[1].split("</section>")[0]
+    if not checked.findings:
+        assert "The check found nothing to fix" in section
+        return
+    findings, children = len(checked.findings), len(checked.children)
+    assert f"{findings:,} finding{'' if findings == 1 else 's'} about {children:,} child" in section
+    for group in checked.groups():
+        assert f"<td>{group.sheet_name}</td><td>{group.header}</td><td>{group.check_words}</td>" in section.replace(
+            "&#39;", "'"
+        )
+    event = events(web_hub.data_dir, actor="analyst", action="view_annex_a_charts", limit=1)[0]
+    assert event.details["findings"] == findings and event.child_count == children
+
+
+def test_the_page_and_the_download_offer_the_template_version(web_hub):
+    import openpyxl
+
+    client = web_hub.client("analyst")
+    page = client.get("/annex-a")
+    assert '<select class="select" id="download_template" name="template">' in page.text
+    assert '<option value="2023">2023</option>' in page.text
+    token = csrf_of(client)
+    response = client.post("/annex-a", data={"as_at": "2026-03-31", "template": "2023", "csrf_token": token})
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert next(workbook["List 1 - Contacts"].iter_rows(max_row=1, values_only=True))[1] == "Gender"
+    assert "Checks" in workbook.sheetnames
+    assert events(web_hub.data_dir, actor="analyst", action="export_annex_a", limit=1)[0].details["version"] == "2023"
+    refused = client.post("/annex-a", data={"as_at": "2026-03-31", "template": "1999", "csrf_token": token})
+    assert refused.status_code == 400 and "There is no Annex A template &#39;1999&#39;" in refused.text
+
+
+def test_an_inspection_date_in_the_future_is_refused_in_one_line(web_hub):
+    client = web_hub.client("analyst")
+    page = client.get("/annex-a?as_at=2999-01-01")
+    assert page.status_code == 400
+    assert '<p class="notice" role="alert">The inspection date 2999-01-01 is in the future (today is ' in page.text
+    assert "List 1 - Contacts" not in page.text
+    token = csrf_of(client)
+    download = client.post("/annex-a", data={"as_at": "2999-01-01", "csrf_token": token})
+    assert download.status_code == 400 and "The inspection date 2999-01-01 is in the future" in download.text
+    api = client.post("/api/v1/annex-a?as_at=2999-01-01", headers={"x-csrf-token": token})
+    assert api.status_code == 400

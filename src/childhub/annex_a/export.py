@@ -10,24 +10,34 @@ holds what the queries share (windows, age, allocation).
 as the template's drop-down text); ``write_annex_a(store, as_at, out)`` streams them into a
 workbook, one sheet per list and a summary sheet last, or into one CSV per list and
 ``summary.csv``. The summary says, per list, how many rows it has and which columns are
-unavailable: no source in the canonical model, or no value in any row.
+unavailable: no source in the canonical model, or no value in any row. With ``check=True`` the rows
+are checked as they are written (``childhub.annex_a.check``): the findings go on a "Checks" sheet
+(``checks.csv`` beside the CSV files) and into the report. An inspection date after today is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from childhub.annex_a.check import (  # the check's public names are the report's: CLI and web import them here
+    CHECK_CSV_HEADERS,
+    AnnexAChecker,
+    AnnexACheckReport,
+    check_lists,  # noqa: F401
+)
 from childhub.annex_a.templates import AnnexAColumn, AnnexAList, AnnexATemplate, CodeSet, template, version_for
 from childhub.declared import Problems, raise_if_any
 from childhub.errors import ChildhubError
-from childhub.exports import neutralise, private_file, write_csv
+from childhub.exports import write_csv
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,10 +47,16 @@ if TYPE_CHECKING:
 LIST_DIR = Path(__file__).parent / "lists"
 MACROS_FILE = "_macros.sql"
 SUMMARY_SHEET = "Summary"
+CHECKS_SHEET = "Checks"
+CHECK_GROUP_HEADERS = ("List", "Sheet", "Column", "Check", "Findings", "Children to fix", "For example")
 SUMMARY_HEADERS = ("List", "Sheet", "Rows", "Unavailable field", "Why unavailable", "Source")
 NO_SOURCE = "no source in the canonical model"
 NO_VALUE = "no value in any row"
 _FETCH_ROWS = 10_000
+# A list query's output column named "_..." is for childhub, never for the sheet: the check reads
+# "_source_record" (the source record a row came from) and "_proxy_<column id>" (true where that date is a
+# collection year's end standing for the year).
+HIDDEN_PREFIX = "_"
 _FILE_NAME = re.compile(r"^list_(\d{2})_([a-z][a-z0-9_]*)\.sql$")
 _SOURCE_LINE = re.compile(r"^--\s+([a-z][a-z0-9_]*):\s+(.+)$")
 
@@ -61,6 +77,16 @@ Format = Literal["xlsx", "csv"]
 
 class AnnexAExportError(ChildhubError):
     """Annex A could not be produced: a list's query is broken or failed, or the output cannot be written."""
+
+
+def refuse_future_date(as_at: date, today: date | None = None) -> None:
+    """Raise ``AnnexAExportError`` (one line) when the inspection date is after today."""
+    today = today or date.today()
+    if as_at > today:
+        raise AnnexAExportError(
+            f"The inspection date {as_at.isoformat()} is in the future (today is {today.isoformat()}): "
+            "Annex A can be drawn up for today or an earlier day only."
+        )
 
 
 # --- the list queries, as data -------------------------------------------------------------
@@ -147,18 +173,27 @@ def _macros_sql() -> str:
 # --- turning database values into cells ----------------------------------------------------
 
 
+class _Cells(dict):
+    """Database values -> cells, each distinct value converted once (codes, names and answers repeat a lot)."""
+
+    def __init__(self, convert: Callable[[Any], Any]):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        cell = self[value] = self.convert(value)
+        return cell
+
+
 def _code_cell(code_set: CodeSet) -> Callable[[Any], Any]:
     written = {code.code: code.template_value or code.code for code in code_set.codes}
-    seen: dict[Any, Any] = {}
 
     def cell(value: Any) -> Any:
         if value is None:
             return None
-        if value not in seen:
-            text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value).strip()
-            code = code_set.lookup(text)
-            seen[value] = written[code] if code is not None else (text or None)
-        return seen[value]
+        text = ("TRUE" if value else "FALSE") if isinstance(value, bool) else str(value).strip()
+        code = code_set.lookup(text)
+        return written[code] if code is not None else (text or None)
 
     return cell
 
@@ -188,7 +223,7 @@ def _date_cell(value: Any) -> Any:
 
 
 def _integer_cell(value: Any) -> Any:
-    if value is None or isinstance(value, int):
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     try:
         return int(value)
@@ -207,6 +242,21 @@ def _cell_converter(column: AnnexAColumn, annex: AnnexATemplate) -> Callable[[An
     if column.type == "code":
         return _code_cell(annex.code_set(column.code_set))
     return {"yes_no": _yes_no_cell, "date": _date_cell, "integer": _integer_cell}.get(column.type, _text_cell)
+
+
+# Database types whose values are already the cell a column type wants: nothing to convert.
+_AS_IS = {
+    "text": {"VARCHAR"},  # blank text is made NULL in the query (``_fetch``)
+    "date": {"DATE"},
+    "integer": {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"},
+}
+
+
+def _column_cells(column: AnnexAColumn, annex: AnnexATemplate, database_type: str) -> _Cells | None:
+    """How a column's values become cells: None when the database's values already are the cells."""
+    if database_type in _AS_IS.get(column.type, ()) or database_type == "NULL":
+        return None
+    return _Cells(_cell_converter(column, annex))
 
 
 # --- running the lists ---------------------------------------------------------------------
@@ -230,6 +280,9 @@ class AnnexAListRows:
     annex_list: AnnexAList
     rows: tuple[tuple[Any, ...], ...]
     unavailable: tuple[UnavailableField, ...]
+    hidden: dict[str, tuple[Any, ...]] = dataclasses.field(
+        default_factory=dict
+    )  # the query's hidden columns (HIDDEN_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -242,6 +295,7 @@ class AnnexAReport:
     version: str
     unavailable: tuple[UnavailableField, ...]
     seconds: float
+    check: AnnexACheckReport | None = None  # the findings, when the lists were checked
 
     @property
     def path(self) -> Path:
@@ -249,50 +303,87 @@ class AnnexAReport:
         return self.paths[0] if len(self.paths) == 1 else self.paths[0].parent
 
 
+def _fetch(
+    conn: duckdb.DuckDBPyConnection, annex_list: AnnexAList, query: ListQuery, as_at: date
+) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
+    """Run one list's query and fetch its rows: each column's database type, the names of the query's hidden
+    columns (after the template's, in the rows) and the rows."""
+    import duckdb
+
+    from childhub.store import quote_identifier
+
+    body = query.sql.rstrip().rstrip(";")
+    parameters = {"as_at": as_at} if "$as_at" in query.sql else {}
+    try:
+        described = conn.execute(f"DESCRIBE SELECT * FROM ({body}) AS annex_a_list", parameters).fetchall()
+        hidden = [row[0] for row in described if row[0].startswith(HIDDEN_PREFIX)]
+        selected = []
+        for column in annex_list.columns:
+            name = quote_identifier(column.id)
+            if column.type == "text":  # a blank text cell is an empty cell, as _text_cell has it
+                selected.append(
+                    f"CASE WHEN regexp_full_match(CAST({name} AS VARCHAR), '\\s*') THEN NULL ELSE {name} END AS {name}"
+                )
+            else:
+                selected.append(name)
+        selected += [quote_identifier(name) for name in hidden]
+        cursor = conn.execute(f"SELECT {', '.join(selected)} FROM ({body}) AS annex_a_list", parameters)
+        return [str(described[1]) for described in cursor.description], hidden, cursor.fetchall()
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0]
+        raise AnnexAExportError(f"List {annex_list.number}'s query ({query.file}) failed: {message}") from error
+
+
 class _ListRun:
-    """One list's query running: its rows as cells, batch by batch, and which columns had values."""
+    """One list's rows (fetched beside it, see ``_runs``) as cells, batch by batch, and which columns had values."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, annex: AnnexATemplate, annex_list: AnnexAList, as_at: date):
-        import duckdb
-
-        from childhub.store import quote_identifier
-
+    def __init__(
+        self,
+        annex: AnnexATemplate,
+        annex_list: AnnexAList,
+        fetched: Future[tuple[list[str], list[str], list[tuple[Any, ...]]]],
+        checker: AnnexAChecker | None = None,
+    ):
+        self.annex = annex
         self.annex_list = annex_list
+        self.checker = checker
         self.query = list_queries()[annex_list.number]
-        self.converters = [_cell_converter(column, annex) for column in annex_list.columns]
         self.filled = [False] * len(annex_list.columns)
         self.count = 0
         ids = annex_list.column_ids
         self._id_position = ids.index("child_unique_id") if "child_unique_id" in ids else None
         self.children: set[Any] = set()  # the children whose records the list holds, for the audit log
-        columns = ", ".join(quote_identifier(column.id) for column in annex_list.columns)
-        sql = f"SELECT {columns} FROM ({self.query.sql.rstrip().rstrip(';')}) AS annex_a_list"
-        parameters = {"as_at": as_at} if "$as_at" in self.query.sql else {}
-        try:
-            self.cursor = conn.execute(sql, parameters)
-        except duckdb.Error as error:
-            message = str(error).splitlines()[0]
-            raise AnnexAExportError(
-                f"List {annex_list.number}'s query ({self.query.file}) failed: {message}"
-            ) from error
+        self.hidden: dict[str, list[Any]] = {}  # the query's hidden columns, every row so far
+        self._fetched = fetched
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        converters = self.converters
+        """The rows as cells, a batch at a time, converted a column at a time."""
         filled = self.filled
-        while True:
-            fetched = self.cursor.fetchmany(_FETCH_ROWS)
-            if not fetched:
-                return
-            batch = []
-            for raw in fetched:
-                row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
-                for position, value in enumerate(row):
-                    if value is not None:
-                        filled[position] = True
-                batch.append(row)
+        types, hidden_names, rows = self._fetched.result()
+        width = len(self.annex_list.columns)
+        column_cells = [
+            _column_cells(column, self.annex, kind)
+            for column, kind in zip(self.annex_list.columns, types, strict=False)
+        ]
+        self.hidden = {name: [] for name in hidden_names}
+        for start in range(0, len(rows), _FETCH_ROWS):
+            fetched = list(zip(*rows[start : start + _FETCH_ROWS], strict=True))
+            columns = [
+                values if cells is None else list(map(cells.__getitem__, values))
+                for cells, values in zip(column_cells, fetched[:width], strict=True)
+            ]
+            hidden = dict(zip(hidden_names, fetched[width:], strict=True))
+            for name, values in hidden.items():
+                self.hidden[name].extend(values)
+            for position, values in enumerate(columns):
+                if not filled[position] and any(value is not None for value in values):
+                    filled[position] = True
+            batch = list(zip(*columns, strict=True))
             self.count += len(batch)
+            if self.checker is not None:
+                self.checker.check_rows(self.annex_list, batch, columns, hidden)
             if self._id_position is not None:
-                self.children.update(row[self._id_position] for row in batch)
+                self.children.update(columns[self._id_position])
             yield batch
 
     def unavailable(self) -> tuple[UnavailableField, ...]:
@@ -326,24 +417,45 @@ def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _runs(
-    conn: duckdb.DuckDBPyConnection, as_at: date, annex: AnnexATemplate, started: list[_ListRun] | None = None
+    conn: duckdb.DuckDBPyConnection,
+    as_at: date,
+    annex: AnnexATemplate,
+    started: list[_ListRun] | None = None,
+    checker: AnnexAChecker | None = None,
 ) -> Iterator[_ListRun]:
-    """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next."""
+    """Each list's run in turn (each also added to ``started``); a run must be read to its end before the next.
+
+    The list queries run one after another on a thread of their own, on the caller's connection, which
+    nothing else uses meanwhile: while one list's rows are turned into cells, checked and written, the
+    database is already running the next list's query (it works outside Python's lock). Closing the
+    generator waits for the query in hand, so the connection is free again when it returns."""
+    refuse_future_date(as_at)
     _prepare(conn)
-    for annex_list in annex.lists:
-        run = _ListRun(conn, annex, annex_list, as_at)
-        if started is not None:
-            started.append(run)
-        yield run
+    queries = list_queries()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-lists")
+    try:
+        fetched = [pool.submit(_fetch, conn, item, queries[item.number], as_at) for item in annex.lists]
+        for annex_list, rows in zip(annex.lists, fetched, strict=True):
+            run = _ListRun(annex, annex_list, rows, checker)
+            if started is not None:
+                started.append(run)
+            yield run
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def annex_a_rows(conn: duckdb.DuckDBPyConnection, as_at: date, version: str | None = None) -> list[AnnexAListRows]:
     """Every list's rows for the as-at date, on a connection to the store (a reader is enough)."""
     annex = template(version or version_for(as_at))
     results = []
-    for run in _runs(conn, as_at, annex):
-        rows = tuple(row for batch in run.batches() for row in batch)
-        results.append(AnnexAListRows(run.annex_list, rows, run.unavailable()))
+    runs = _runs(conn, as_at, annex)
+    try:
+        for run in runs:
+            rows = tuple(row for batch in run.batches() for row in batch)
+            hidden = {name: tuple(values) for name, values in run.hidden.items()}
+            results.append(AnnexAListRows(run.annex_list, rows, run.unavailable(), hidden))
+    finally:
+        runs.close()
     return results
 
 
@@ -354,10 +466,12 @@ def write_annex_a(
     *,
     fmt: Format = "xlsx",
     version: str | None = None,
+    check: bool = False,
 ) -> AnnexAReport:
-    """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``."""
+    """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``;
+    ``check`` also checks every row and writes the findings with it (``AnnexAReport.check``)."""
     with store.reader() as conn:
-        return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version)
+        return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version, check=check)
 
 
 def write_annex_a_from(
@@ -367,22 +481,28 @@ def write_annex_a_from(
     *,
     fmt: Format = "xlsx",
     version: str | None = None,
+    check: bool = False,
 ) -> AnnexAReport:
     """``write_annex_a`` on a connection the caller holds (a reader, or a cursor on a published snapshot)."""
     if fmt not in ("xlsx", "csv"):
         raise AnnexAExportError(f"Annex A can be written as xlsx or csv, not {fmt!r}")
+    refuse_future_date(as_at)
     started = time.perf_counter()
     annex = template(version or version_for(as_at))
     out = Path(out)
     started_runs: list[_ListRun] = []
-    runs = _runs(conn, as_at, annex, started_runs)
+    checker = AnnexAChecker(annex, as_at) if check else None
+    runs = _runs(conn, as_at, annex, started_runs, checker)
+    finish = (lambda: checker.finish(conn)) if checker is not None else None
     try:
         if fmt == "xlsx":
-            paths, results = _write_workbook(runs, out, as_at, annex)
+            paths, results, checked = _write_workbook(runs, out, as_at, annex, finish)
         else:
-            paths, results = _write_csv_files(runs, out, annex)
+            paths, results, checked = _write_csv_files(runs, out, annex, finish)
     except OSError as error:
         raise AnnexAExportError(f"Annex A could not be written to {out}: {error.strerror or error}") from error
+    finally:
+        runs.close()
     return AnnexAReport(
         paths=paths,
         rows={number: count for number, count, _ in results},
@@ -390,6 +510,7 @@ def write_annex_a_from(
         version=annex.version,
         unavailable=tuple(field for _, _, fields in results for field in fields),
         seconds=time.perf_counter() - started,
+        check=checked,
     )
 
 
@@ -407,88 +528,84 @@ def _summary_rows(results: list[tuple[int, int, tuple[UnavailableField, ...]]], 
 # --- Excel ---------------------------------------------------------------------------------
 
 
-def _write_workbook(runs: Iterator[_ListRun], out: Path, as_at: date, annex: AnnexATemplate):
-    import xlsxwriter
+def _check_group_rows(checked: AnnexACheckReport) -> list[tuple]:
+    return [
+        (g.list_number, g.sheet_name, g.header, g.check_words, g.count, g.first_children(), g.example)
+        for g in checked.groups()
+    ]
 
+
+def _check_sentence(checked: AnnexACheckReport) -> str:
+    if not checked.findings:
+        return "Checked before it left: nothing found."
+    return (
+        f"Checked before it left: {len(checked.findings):,} finding(s) about {len(checked.children):,} "
+        f"child(ren), listed on the {CHECKS_SHEET} sheet."
+    )
+
+
+def _write_workbook(
+    runs: Iterator[_ListRun],
+    out: Path,
+    as_at: date,
+    annex: AnnexATemplate,
+    finish: Callable[[], AnnexACheckReport] | None = None,
+):
     from childhub import __version__
+    from childhub.annex_a.workbook import Workbook
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    private_file(out)  # 0600 before a byte is written: XlsxWriter rewrites the file in place, keeping its mode
-    workbook = xlsxwriter.Workbook(
-        str(out),
-        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-    )
-    header_format = workbook.add_format(
-        {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E1F2", "border": 1}
-    )
-    date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
     results = []
-    try:
+    checked = None
+    with Workbook(out) as book:
         for run in runs:
-            sheet = workbook.add_worksheet(run.annex_list.sheet_name)
             columns = run.annex_list.columns
-            _write_header(sheet, [column.header for column in columns], header_format, [c.type for c in columns])
-            writers = [_cell_writer(sheet, column.type, date_format) for column in columns]
-            row_number = 1
-            for batch in run.batches():
-                for row in batch:
-                    for position, value in enumerate(row):
-                        if value is not None:
-                            writers[position](row_number, position, value)
-                    row_number += 1
+            headers = [column.header for column in columns]
+            with book.sheet(run.annex_list.sheet_name, _widths(headers, [c.type for c in columns])) as sheet:
+                sheet.header(headers)
+                for batch in run.batches():
+                    sheet.rows(batch)
             results.append((run.annex_list.number, run.count, run.unavailable()))
-        summary = workbook.add_worksheet(SUMMARY_SHEET)
-        summary.write_string(
-            0,
-            0,
-            f"Ofsted ILACS Annex A as at {as_at:%d/%m/%Y}, template {annex.version}, "
-            f"written by childhub {__version__}. "
-            "'6 months before' runs from the same day 6 months earlier up to the as-at date, both days included.",
-        )
-        _write_header(summary, list(SUMMARY_HEADERS), header_format, ["integer", "text", "integer", "text"], row=2)
-        for offset, row in enumerate(_summary_rows(results, annex), start=3):
-            for position, value in enumerate(row):
-                if isinstance(value, int):
-                    summary.write_number(offset, position, value)
-                elif value is not None:
-                    summary.write_string(offset, position, neutralise(value))
-    finally:
-        workbook.close()
-    return (out,), results
+        if finish is not None:
+            checked = finish()
+        summary_types = ["integer", "text", "integer", "text"]
+        with book.sheet(SUMMARY_SHEET, _widths(list(SUMMARY_HEADERS), summary_types), freeze_rows=3) as summary:
+            summary.rows(
+                [
+                    (
+                        f"Ofsted ILACS Annex A as at {as_at:%d/%m/%Y}, template {annex.version}, "
+                        f"written by childhub {__version__}. '6 months before' runs from the same day 6 months "
+                        "earlier up to the as-at date, both days included.",
+                    ),
+                    (_check_sentence(checked),) if checked is not None else (),
+                ]
+            )
+            summary.header(SUMMARY_HEADERS)
+            summary.rows(_summary_rows(results, annex))
+        if checked is not None:
+            with book.sheet(CHECKS_SHEET, _widths(list(CHECK_CSV_HEADERS), ["integer", "text"])) as sheet:
+                sheet.header(CHECK_GROUP_HEADERS)
+                sheet.rows(_check_group_rows(checked))
+                sheet.blank()
+                sheet.rows([("Every finding, row by row:",)])
+                sheet.header(CHECK_CSV_HEADERS, height=None)
+                sheet.rows(checked.csv_rows())
+    return (out,), results, checked
 
 
-def _write_header(sheet, headers: list[str], header_format, types: list[str], row: int = 0) -> None:
-    for position, header in enumerate(headers):
-        width = 12 if position < len(types) and types[position] == "date" else 14
-        sheet.set_column(position, position, max(width, min(40, len(header) * 0.5 + 4)))
-        sheet.write_string(row, position, header, header_format)
-    sheet.set_row(row, 60)
-    sheet.freeze_panes(row + 1, 0)
-
-
-def _cell_writer(sheet, column_type: str, date_format) -> Callable[[int, int, Any], Any]:
-    def write_date(row: int, position: int, value: Any) -> None:
-        if isinstance(value, date):
-            sheet.write_datetime(row, position, datetime(value.year, value.month, value.day), date_format)
-        else:
-            sheet.write_string(row, position, neutralise(str(value)))
-
-    def write_integer(row: int, position: int, value: Any) -> None:
-        if isinstance(value, int):
-            sheet.write_number(row, position, value)
-        else:
-            sheet.write_string(row, position, neutralise(str(value)))
-
-    def write_text(row: int, position: int, value: Any) -> None:
-        sheet.write_string(row, position, neutralise(str(value)))
-
-    return {"date": write_date, "integer": write_integer}.get(column_type, write_text)
+def _widths(headers: list[str], types: list[str]) -> list[float]:
+    """Column widths (characters) from the headers: room for about two lines of a header, 40 at most."""
+    return [
+        max(12 if position < len(types) and types[position] == "date" else 14, min(40, len(header) * 0.5 + 4))
+        for position, header in enumerate(headers)
+    ]
 
 
 # --- CSV -----------------------------------------------------------------------------------
 
 
-def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate):
+def _write_csv_files(
+    runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate, finish: Callable[[], AnnexACheckReport] | None = None
+):
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     results = []
@@ -501,4 +618,9 @@ def _write_csv_files(runs: Iterator[_ListRun], out: Path, annex: AnnexATemplate)
         results.append((annex_list.number, run.count, run.unavailable()))
     summary = out / "summary.csv"
     write_csv(summary, SUMMARY_HEADERS, _summary_rows(results, annex))
-    return (*paths, summary), results
+    if finish is None:
+        return (*paths, summary), results, None
+    checked = finish()
+    checks = out / "checks.csv"
+    write_csv(checks, CHECK_CSV_HEADERS, checked.csv_rows())
+    return (*paths, summary, checks), results, checked

@@ -5,7 +5,10 @@ The data lives beside this module in ``templates/``:
 - ``annex_a_YYYY.yml``: one file per template version, listing Lists 1 to 11 with their sheet
   names and, in order, each column's stable id and Ofsted's exact header for that version;
 - ``columns.yml``: what each column id holds (type, code set, header aliases), shared by all
-  versions.
+  versions;
+- ``checks.yml``: what each list is checked against before it leaves (``childhub annex-a --check``):
+  the ages its rows may have, its mandatory columns, the column that ends a row's episode and the
+  dates an SSDA903 return may have written as a collection year's end.
 
 The code sets (code -> label, with Ofsted's drop-down text and the spellings authorities use)
 are those of the code registry, ``childhub.codes``, which ingest, the web and the generator
@@ -33,6 +36,7 @@ from childhub.errors import ChildhubError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 COLUMNS_FILE = "columns.yml"
+CHECKS_FILE = "checks.yml"
 LIST_NUMBERS = tuple(range(1, 12))
 
 ColumnType = Literal["text", "date", "integer", "code", "yes_no"]
@@ -76,6 +80,17 @@ class AnnexAColumn(Frozen):
         return (self.header, *self.aliases)
 
 
+class AnnexAListChecks(Frozen):
+    """What a list is checked against before it leaves: ages, mandatory columns, proxy dates."""
+
+    ages: tuple[int, int] | None = None  # youngest and oldest age (whole years, -1 unborn) a row may have
+    event_date: str | None = None  # the date column of the event a row is (age is judged on that day)
+    ended_by: str | None = None  # the date column that ends a row's episode (age is then judged the day before)
+    mandatory: tuple[str, ...] = ()
+    mandatory_when: dict[str, str] = Field(default_factory=dict)  # column -> the column that makes it mandatory
+    proxy_dates: tuple[str, ...] = ()  # SSDA903-fed dates where 31 March may stand for "in the year"
+
+
 class AnnexAList(Frozen):
     """One of Lists 1 to 11 in one template version."""
 
@@ -84,6 +99,7 @@ class AnnexAList(Frozen):
     title: str
     sheet_name: str
     columns: tuple[AnnexAColumn, ...] = Field(min_length=1)
+    checks: AnnexAListChecks = AnnexAListChecks()
 
     @property
     def column_ids(self) -> tuple[str, ...]:
@@ -138,6 +154,11 @@ class _ListEntry(Frozen):
     columns: tuple[_ColumnEntry, ...] = Field(min_length=1)
 
 
+class _ChecksFile(Frozen):
+    identity: tuple[str, ...] = ()
+    lists: dict[int, AnnexAListChecks]
+
+
 class _TemplateFile(Frozen):
     version: str = Field(pattern=r"^\d{4}$")
     title: str
@@ -176,11 +197,56 @@ def _load_columns(path: Path, code_sets: dict[str, CodeSet], problems: Problems)
     return columns
 
 
+def _load_checks(path: Path, columns: dict[str, _ColumnDefinition], problems: Problems) -> _ChecksFile | None:
+    data = read_yaml(path, problems)
+    parsed = None if data is None else validate(data, _ChecksFile, path.name, problems)
+    if parsed is None:
+        return None
+    for column_id in parsed.identity:
+        if column_id not in columns:
+            problems.add(path.name, "identity", f"unknown column id {column_id!r} (not in {COLUMNS_FILE})")
+    for number, checks in parsed.lists.items():
+        if number not in LIST_NUMBERS:
+            problems.add(path.name, f"lists.{number}", "there is no such list")
+        named = [*checks.mandatory, *checks.mandatory_when, *checks.mandatory_when.values(), *checks.proxy_dates]
+        dated = [column for column in (checks.event_date, checks.ended_by) if column]
+        for column_id in [*named, *dated]:
+            if column_id not in columns:
+                problems.add(path.name, f"lists.{number}", f"unknown column id {column_id!r} (not in {COLUMNS_FILE})")
+        for column_id in [*checks.proxy_dates, *dated]:
+            if column_id in columns and columns[column_id].type != "date":
+                problems.add(path.name, f"lists.{number}", f"{column_id!r} is not a date column")
+        if checks.ages is not None and checks.ages[0] > checks.ages[1]:
+            problems.add(path.name, f"lists.{number}.ages", "the youngest age is above the oldest")
+    return parsed
+
+
+def _list_checks(checks: _ChecksFile | None, number: int, column_ids: set[str]) -> AnnexAListChecks:
+    """The list's checks narrowed to the columns this version has (identity columns made mandatory)."""
+    if checks is None:
+        return AnnexAListChecks()
+    declared = checks.lists.get(number, AnnexAListChecks())
+    identity = [column_id for column_id in checks.identity if number <= 10]
+    return AnnexAListChecks(
+        ages=declared.ages,
+        event_date=declared.event_date if declared.event_date in column_ids else None,
+        ended_by=declared.ended_by if declared.ended_by in column_ids else None,
+        mandatory=tuple(c for c in dict.fromkeys([*identity, *declared.mandatory]) if c in column_ids),
+        mandatory_when={
+            column: other
+            for column, other in declared.mandatory_when.items()
+            if column in column_ids and other in column_ids
+        },
+        proxy_dates=tuple(c for c in declared.proxy_dates if c in column_ids),
+    )
+
+
 def _load_template(
     path: Path,
     columns: dict[str, _ColumnDefinition],
     code_sets: dict[str, CodeSet],
     problems: Problems,
+    checks: _ChecksFile | None = None,
 ) -> AnnexATemplate | None:
     data = read_yaml(path, problems)
     if data is None:
@@ -233,6 +299,7 @@ def _load_template(
                     title=entry.title,
                     sheet_name=entry.sheet_name,
                     columns=tuple(built),
+                    checks=_list_checks(checks, entry.number, {column.id for column in built}),
                 )
             )
     if not ok:
@@ -273,9 +340,10 @@ def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, AnnexATemplate]:
     problems = Problems()
     code_sets = registry()
     columns = _load_columns(directory / COLUMNS_FILE, code_sets, problems)
+    checks = _load_checks(directory / CHECKS_FILE, columns, problems)
     templates: list[AnnexATemplate] = []
     for path in declared_files(directory, "annex_a_*.yml", "template", problems):
-        template = _load_template(path, columns, code_sets, problems)
+        template = _load_template(path, columns, code_sets, problems, checks)
         if template is None:
             continue
         expected = path.stem.removeprefix("annex_a_")

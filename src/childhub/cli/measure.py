@@ -205,22 +205,41 @@ def annex_a_command(
     version: Annotated[
         str | None, typer.Option("--template", help="Ofsted template version (default: the one for --as-at).")
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check every list before it leaves (blank mandatory cells, ages, dates, drop-downs, "
+            "contradictions, duplicates); the findings go on a Checks sheet and are shown here.",
+        ),
+    ] = False,
+    check_out: Annotated[
+        Path | None, typer.Option("--check-out", help="Also write every finding to this CSV file (implies --check).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 3 when the check finds anything (implies --check).")
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store."""
+    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store, and check it."""
     from childhub.annex_a import template
-    from childhub.annex_a.export import write_annex_a
+    from childhub.annex_a.export import refuse_future_date, write_annex_a
     from childhub.audit import record_command_line
 
     day = parse_date(as_at, "--as-at")
+    refuse_future_date(day)
+    checking = check or strict or check_out is not None
     store = store_for(data_dir)
-    report = with_progress("Annex A", lambda say: write_annex_a(store, day, out, fmt=output.value, version=version))
+    report = with_progress(
+        "Annex A",
+        lambda say: write_annex_a(store, day, out, fmt=output.value, version=version, check=checking),
+    )
     record_command_line(
         store.data_dir,
         "export_annex_a",
         subject=str(report.path),
         child_count=report.children,
-        details={"as_at": day, "format": output.value, "version": report.version},
+        details={"as_at": day, "format": output.value, "version": report.version, "checked": checking},
     )
     annex = template(report.version)
     for number, rows in report.rows.items():
@@ -229,4 +248,44 @@ def annex_a_command(
     typer.echo(
         f"Wrote Annex A as at {day.isoformat()} (template {report.version}) to {report.path} in "
         f"{report.seconds:.1f}s; {unavailable} field(s) unavailable, listed in the summary."
+    )
+    if report.check is not None:
+        _check_out(report.check, check_out, store.data_dir, record_command_line)
+        if strict and report.check.findings:
+            raise typer.Exit(3)
+
+
+def _check_out(checked, check_out: Path | None, data_dir: Path, record_command_line) -> None:
+    """The check's findings: a table per list, column and check, and every finding as CSV with --check-out."""
+    from childhub.annex_a.export import CHECK_CSV_HEADERS
+    from childhub.exports import write_csv
+
+    if checked.findings:
+        rows_out(
+            [
+                {
+                    "list": group.sheet_name,
+                    "column": group.header,
+                    "check": group.check_words,
+                    "findings": f"{group.count:,}",
+                    "children to fix": group.first_children(),
+                    "for example": group.example,
+                }
+                for group in checked.groups()
+            ],
+            OutputFormat.table,
+            title=f"Annex A checked: {len(checked.findings):,} finding(s) about {len(checked.children):,} child(ren)",
+        )
+    else:
+        typer.echo("Annex A checked: nothing found.")
+    if check_out is not None:
+        write_csv(check_out, CHECK_CSV_HEADERS, checked.csv_rows())
+        typer.echo(f"Wrote every finding ({len(checked.findings):,}) to {check_out}.")
+    record_command_line(
+        data_dir,
+        "check_annex_a",
+        subject=str(check_out) if check_out is not None else checked.as_at.isoformat(),
+        child_count=len(checked.children),
+        details={"as_at": checked.as_at, "version": checked.version, "findings": len(checked.findings)},
+        children=checked.child_keys,
     )

@@ -1,8 +1,10 @@
-"""Annex A: the workbook (or CSV files) for an inspection date, and ChAT-style charts list by list.
+"""Annex A: the workbook (or CSV files) for an inspection date, its check, and ChAT-style charts list by list.
 
-The download is ``childhub.annex_a.export.write_annex_a`` run on the published snapshot, written
-into a temporary folder and sent as an attachment; the charts count the rows
-``annex_a_rows`` gives for the date (cached per snapshot and date). Both are audited.
+The download is ``childhub.annex_a.export.write_annex_a`` run on the published snapshot with its check
+(the findings on a Checks sheet), in the template version asked for, written into a temporary folder
+and sent as an attachment; the page counts the rows ``annex_a_rows`` gives for the date into charts
+and checks them (``childhub.annex_a.check``), so the findings are seen before the download (both
+cached per snapshot, date and version). An inspection date after today is refused. All is audited.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from childhub.web.charts import bar_figure
 from childhub.web.deps import Signed, audit, context, csrf_protected, render, require, signed_in
 
 if TYPE_CHECKING:
-    from childhub.annex_a.export import AnnexAListRows, AnnexAReport
+    from childhub.annex_a.export import AnnexACheckReport, AnnexAListRows, AnnexAReport
 
 ROLES = ("admin", "analyst")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,18 +39,27 @@ api_router = APIRouter(prefix="/api/v1", tags=["annex-a"], dependencies=[Depends
 # --- the download ----------------------------------------------------------------------------
 
 
-def _export(request: Request, signed: Signed, as_at: date, fmt: Format) -> FileResponse:
-    from childhub.annex_a.export import write_annex_a_from
+def _version(version: str | None) -> str | None:
+    """The template version asked for ("" or none: the one for the date); an unknown one is refused."""
+    from childhub.annex_a import template
 
+    return template(version).version if version else None
+
+
+def _export(request: Request, signed: Signed, as_at: date, fmt: Format, version: str | None = None) -> FileResponse:
+    from childhub.annex_a.export import refuse_future_date, write_annex_a_from
+
+    refuse_future_date(as_at)
+    version = _version(version)
     cursor = context(request).served.current().conn.cursor()
     folder = Path(tempfile.mkdtemp(prefix="childhub-annex-a-"))
     try:
         stem = f"annex_a_{as_at.isoformat()}"
         if fmt == "xlsx":
-            report = write_annex_a_from(cursor, as_at, folder / f"{stem}.xlsx")
+            report = write_annex_a_from(cursor, as_at, folder / f"{stem}.xlsx", version=version, check=True)
             path, media_type = report.path, XLSX
         else:
-            report = write_annex_a_from(cursor, as_at, folder / stem, fmt="csv")
+            report = write_annex_a_from(cursor, as_at, folder / stem, fmt="csv", version=version, check=True)
             path, media_type = _zip(report, folder / f"{stem}.zip"), "application/zip"
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -64,6 +75,7 @@ def _export(request: Request, signed: Signed, as_at: date, fmt: Format) -> FileR
         format=fmt,
         version=report.version,
         rows=report.rows,
+        findings=len(report.check.findings) if report.check else 0,
     )
     return FileResponse(
         path,
@@ -87,10 +99,12 @@ def annex_a_download(
     as_at: date = Form(...),
     form_format: Format | None = Form(None, alias="format"),
     query_format: Format | None = Query(None, alias="format"),
+    version: str | None = Form(None, alias="template"),
     signed: Signed = Depends(csrf_protected),
 ):
-    """Annex A for the inspection date as a workbook (or, with format=csv, a zip of the CSV files)."""
-    return _export(request, signed, as_at, form_format or query_format or "xlsx")
+    """Annex A for the inspection date as a workbook (or, with format=csv, a zip of the CSV files), checked,
+    in the template version chosen (default: the one for the date)."""
+    return _export(request, signed, as_at, form_format or query_format or "xlsx", version)
 
 
 @api_router.post("/annex-a", summary="Annex A as a workbook (audited)")
@@ -98,10 +112,12 @@ def annex_a_workbook(
     request: Request,
     as_at: date | None = None,
     fmt: Format = Query("xlsx", alias="format"),
+    version: str | None = Query(None, alias="template"),
     signed: Signed = Depends(csrf_protected),
 ):
-    """Annex A for ``as_at`` (default today): the workbook's bytes (format=csv: a zip of the CSV files)."""
-    return _export(request, signed, as_at or date.today(), fmt)
+    """Annex A for ``as_at`` (default today): the workbook's bytes (format=csv: a zip of the CSV files), with
+    its Checks sheet, in the template version ``template`` (default: the one for the date)."""
+    return _export(request, signed, as_at or date.today(), fmt, version)
 
 
 # --- the charts ------------------------------------------------------------------------------
@@ -323,27 +339,89 @@ def _list_charts(lists: list[AnnexAListRows], as_at: date) -> list[dict[str, Any
     return shown
 
 
-def annex_a_charts(request: Request, as_at: date) -> list[dict[str, Any]]:
-    """Every list's charts for ``as_at`` (counted once per snapshot and date)."""
+def _checked(lists: list[AnnexAListRows], as_at: date, version: str | None, cursor) -> AnnexACheckReport:
+    from childhub.annex_a import template, version_for
+    from childhub.annex_a.export import check_lists
+
+    annex = template(version or version_for(as_at))
+    return check_lists(annex, as_at, [(x.annex_list, x.rows, x.hidden) for x in lists], cursor)
+
+
+def annex_a_charts(request: Request, as_at: date, version: str | None = None) -> dict[str, Any]:
+    """Every list's charts for ``as_at`` and the check's findings (counted once per snapshot, date and version)."""
     from childhub.annex_a.export import annex_a_rows
 
     snapshot = context(request).served.current()
 
-    def count() -> list[dict[str, Any]]:
+    def count() -> dict[str, Any]:
         cursor = snapshot.conn.cursor()
         try:
-            return _list_charts(annex_a_rows(cursor, as_at), as_at)
+            lists = annex_a_rows(cursor, as_at, version)
+            return {"lists": _list_charts(lists, as_at), "check": _checked(lists, as_at, version, cursor)}
         finally:
             cursor.close()
 
-    return snapshot.memo(("annex_a_charts", as_at), count)
+    return snapshot.memo(("annex_a_charts", as_at, version), count)
+
+
+def _check_shown(checked: AnnexACheckReport) -> dict[str, Any]:
+    """The findings as the page shows them: per list a count, then per column and check the children to fix."""
+    groups = checked.groups()
+    per_list = Counter()
+    for group in groups:
+        per_list[(group.list_number, group.sheet_name)] += group.count
+    return {
+        "findings": len(checked.findings),
+        "children": len(checked.children),
+        "per_list": [{"number": n, "name": name, "count": c} for (n, name), c in sorted(per_list.items())],
+        "groups": groups,
+    }
 
 
 @router.get("/annex-a", response_class=HTMLResponse)
-def annex_a_page(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
-    """The download form for an inspection date and, once a date is chosen, the charts list by list."""
-    lists = None
+def annex_a_page(
+    request: Request,
+    as_at: date | None = None,
+    version: str | None = Query(None, alias="template"),
+    signed: Signed = Depends(signed_in),
+):
+    """The download form for an inspection date and, once a date is chosen, the check's findings and the charts
+    list by list. A date after today is refused with one line."""
+    from childhub.annex_a import versions
+    from childhub.annex_a.export import AnnexAExportError, refuse_future_date
+
+    lists = checked = error = None
+    status = 200
     if as_at is not None:
-        lists = annex_a_charts(request, as_at)
-        audit(request, signed, "view_annex_a_charts", subject=as_at.isoformat(), as_at=as_at.isoformat())
-    return render(request, "annex_a.html", signed, as_at=as_at, default_date=as_at or date.today(), lists=lists)
+        try:
+            refuse_future_date(as_at)
+            version = _version(version)
+            shown = annex_a_charts(request, as_at, version)
+        except AnnexAExportError as refused:
+            error, status = str(refused), 400
+        else:
+            lists, checked = shown["lists"], shown["check"]
+            audit(
+                request,
+                signed,
+                "view_annex_a_charts",
+                subject=as_at.isoformat(),
+                child_count=len(checked.children),
+                children=checked.child_keys,
+                as_at=as_at.isoformat(),
+                version=version,
+                findings=len(checked.findings),
+            )
+    return render(
+        request,
+        "annex_a.html",
+        signed,
+        status_code=status,
+        as_at=as_at,
+        default_date=as_at or date.today(),
+        lists=lists,
+        checked=_check_shown(checked) if checked is not None else None,
+        versions=versions(),
+        version=version or "",
+        error=error,
+    )
