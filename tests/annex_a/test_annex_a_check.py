@@ -323,7 +323,10 @@ def test_the_workbook_carries_a_checks_sheet_naming_children_and_source_records(
     out = tmp_path / "annex_a.xlsx"
     report = write_annex_a(store, AS_AT, out, check=True)
     checked = {(f.list_number, f.column_id, f.check, f.child_id): f for f in report.check.findings}
-    assert checked[(7, "age_of_child", "age_outside_range", "C1301")].source_records == "social_care C1301"
+    # List 7 leaves out a plan open past 18 (it ended in law at 18); the check names it and the plan to end.
+    left_out = checked[(7, "cp_plan_end_date", "left_out", "C1301")]
+    assert left_out.source_records == "cp_plan CP1; social_care C1301" and left_out.row is None
+    assert "14/07/2026" in left_out.message
     assert checked[(9, "activity_status", "not_in_drop_down", "CL1")].value == "0"
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames[-2:] == ["Summary", "Checks"]
@@ -394,8 +397,8 @@ def test_a_list_querys_hidden_columns_give_the_proxy_flag_and_the_row_source_rec
     store = history.store()
     list_8 = export.list_queries()[8]
     flagged = (
-        "SELECT l.*, 'ssda903 episode ' || l.child_unique_id AS _source_record, "
-        "l.child_unique_id = 'L1' AS _proxy_date_of_last_health_assessment "
+        "SELECT * REPLACE (l.child_unique_id = 'L1' AS _proxy_date_of_last_health_assessment), "
+        "'ssda903 episode ' || l.child_unique_id AS _source_record "
         f"FROM ({list_8.sql.rstrip().rstrip(';')}) AS l"
     )
     queries = {**export.list_queries(), 8: export.ListQuery(8, list_8.file, flagged, list_8.sources, list_8.no_source)}
@@ -409,3 +412,41 @@ def test_a_list_querys_hidden_columns_give_the_proxy_flag_and_the_row_source_rec
     with store.reader() as conn:
         listed = {x.annex_list.number: x for x in export.annex_a_rows(conn, AS_AT)}
     assert listed[8].hidden["_source_record"] == ("ssda903 episode L1", "ssda903 episode L2")
+
+
+def test_a_date_only_the_return_holds_is_reported_as_known_by_its_year_not_as_a_bad_date(history, tmp_path):
+    """The SSDA903 return dates a health assessment by its year's end; List 8 writes "Done in the year 2025-26"
+    and the check reports it as a date known only by its year (from the facts' flag), never as "not a date". A
+    real check that happens to fall on 31 March is a real date and no finding."""
+    from helpers import as_the_ssda903_return
+
+    for child in ("Y1", "R1"):
+        history.child(child, dob=date(2015, 1, 1))
+        history.episode(child, date(2025, 1, 1), "S", "C2")
+    history.add(
+        "cla_health",
+        clah_health_check_id="HY1",
+        clah_person_id="Y1",
+        clah_health_check_type="annual health assessment",
+        clah_health_check_date=date(2026, 3, 31),
+        clah_health_check_status="1",
+    )
+    as_the_ssda903_return(history, "cla_health")
+    history.add(
+        "cla_health",
+        clah_health_check_id="HR1",
+        clah_person_id="R1",
+        clah_health_check_type="annual health assessment",
+        clah_health_check_date=date(2026, 3, 31),
+        clah_health_check_status="1",
+    )
+    report = write_annex_a(history.store(), AS_AT, tmp_path / "a.xlsx", check=True)
+    on_health = [f for f in report.check.findings if f.column_id == "date_of_last_health_assessment"]
+    assert [(f.child_id, f.check, f.value) for f in on_health] == [("Y1", "proxy_date", "Done in the year 2025-26")]
+    assert "known only from the SSDA903 return" in on_health[0].message
+
+
+def test_supported_accommodation_k3_is_a_placement_type_the_check_accepts():
+    """K3 (supported accommodation for 16-17-year-olds, in the SSDA903 since 2023-24) is a placement type, not a
+    value to fix: the trial's large authority had 178 children flagged for it."""
+    assert ANNEX.code_set("placement_type").lookup("K3") == "K3"

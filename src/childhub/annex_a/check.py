@@ -40,10 +40,11 @@ CHECKS = {
     "blank_mandatory": "Mandatory cell left blank",
     "age_outside_range": "Age outside the list's range",
     "date_after_inspection": "Date after the inspection date",
-    "proxy_date": "Collection-year end standing for a date",
+    "proxy_date": "Date known only by its collection year",
     "not_in_drop_down": "Value not in the template's drop-down list",
     "contradiction": "Facts contradicting another list",
     "duplicate_row": "Duplicate row",
+    "left_out": "Record left out of the list",
 }
 CHECK_CSV_HEADERS = (
     "List",
@@ -66,7 +67,7 @@ class AnnexAFinding:
 
     list_number: int
     sheet_name: str
-    row: int  # the row on the sheet (the header is row 1)
+    row: int | None  # the row on the sheet (the header is row 1); None for a record the list leaves out
     column_id: str  # "" for a whole row
     header: str
     check: str  # a key of CHECKS
@@ -150,7 +151,7 @@ class AnnexACheckReport:
 
     def csv_rows(self) -> Iterable[tuple[Any, ...]]:
         """Every finding as a row under CHECK_CSV_HEADERS, in list and sheet-row order."""
-        for finding in sorted(self.findings, key=lambda f: (f.list_number, f.row, f.header, f.check)):
+        for finding in sorted(self.findings, key=lambda f: (f.list_number, f.row or 0, f.header, f.check)):
             yield finding.as_row()
 
 
@@ -160,6 +161,19 @@ def is_proxy_date(value: Any) -> bool:
     The one place the rule lives: when the facts flag proxy dates, a list can carry the flag and this
     test gives way to it (see ``AnnexAChecker._proxies``)."""
     return isinstance(value, date) and (value.month, value.day) == (3, 31)
+
+
+def _proxy_message(header: str, value: Any) -> str:
+    """Why a date known only by its collection year is a finding, in words."""
+    if isinstance(value, date):
+        return (
+            f"{header} {value:%d/%m/%Y} is the end of an SSDA903 collection year, "
+            "which stands for 'in the year', not the day it happened"
+        )
+    return (
+        f"{header} is known only from the SSDA903 return ({value}): "
+        "no source holds the day; record it in the case-management system"
+    )
 
 
 def _written(annex: AnnexATemplate, code_set_id: str, code: str) -> str:
@@ -284,13 +298,17 @@ class AnnexAChecker:
                 add(
                     at, index, "blank_mandatory", None, f"{headers[index]} is blank although {headers[other]} is filled"
                 )
+        proxies = {index: self._proxies(checks, columns, index, hidden) for index in checks.proxy_dates}
         for index, choices, what in checks.allowed:
             kind = checks.types[index]
             if choices is not None:
                 wrong = [at for at, value in enumerate(columns[index]) if value is not None and value not in choices]
             elif kind == "date":
+                known_by_year = set(proxies.get(index, ()))  # written as its year on purpose: reported below
                 wrong = [
-                    at for at, value in enumerate(columns[index]) if value is not None and not isinstance(value, date)
+                    at
+                    for at, value in enumerate(columns[index])
+                    if value is not None and not isinstance(value, date) and at not in known_by_year
                 ]
             else:
                 wrong = [at for at, value in enumerate(columns[index]) if value is not None and type(value) is not int]
@@ -308,17 +326,10 @@ class AnnexAChecker:
                     value,
                     f"{headers[index]} {value:%d/%m/%Y} is after the inspection date {as_at:%d/%m/%Y}",
                 )
-        for index in checks.proxy_dates:
-            for at in self._proxies(checks, columns, index, hidden):
+        for index, found in proxies.items():
+            for at in found:
                 value = columns[index][at]
-                add(
-                    at,
-                    index,
-                    "proxy_date",
-                    value,
-                    f"{headers[index]} {value:%d/%m/%Y} is the end of an SSDA903 collection year, "
-                    "which stands for 'in the year', not the day it happened",
-                )
+                add(at, index, "proxy_date", value, _proxy_message(headers[index], value))
         if checks.ages is not None and checks.age is not None:
             youngest, oldest = checks.ages
             ages = columns[checks.age]
@@ -471,12 +482,45 @@ class AnnexAChecker:
     def finish(self, conn: duckdb.DuckDBPyConnection | None = None) -> AnnexACheckReport:
         """The report: the cross-list checks run, and (given a connection) each child's source records named."""
         self._cross_list()
+        if conn is not None:
+            self._left_out(conn)
         records: dict[str, tuple[str, str]] = {}
         if conn is not None and self._found:
             records = source_records(conn, {found[4] for found in self._found if found[4] is not None})
         findings = tuple(self._finding(found, records) for found in self._found)
         keys = frozenset(key for key, _ in records.values())
         return AnnexACheckReport(self.as_at, self.annex.version, findings, keys)
+
+    def _left_out(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Records the data says belong in a list but which the list rightly leaves out, named so the source is
+        fixed: a CP plan recorded open past the child's 18th birthday (it ended in law at 18)."""
+        from childhub.facts import prepare, referenced_facts
+
+        annex_list = next((item for item in self.annex.lists if item.number == 7), None)
+        if annex_list is None:
+            return
+        prepare(conn, referenced_facts(LEFT_OUT_CP_PLANS_SQL))
+        checks = self._compiled(annex_list)
+        column = next((at for at, item in enumerate(annex_list.columns) if item.id == "cp_plan_end_date"), None)
+        for child, plan_id, start, birthday in conn.execute(LEFT_OUT_CP_PLANS_SQL, {"as_at": self.as_at}).fetchall():
+            message = (
+                f"CP plan {plan_id} (started {start:%d/%m/%Y}) is recorded open past the child's 18th birthday "
+                f"({birthday:%d/%m/%Y}); a plan ends in law at 18, so List 7 leaves it out: record its end"
+            )
+            self._add(checks, None, column, "left_out", str(child), None, message, f"cp_plan {plan_id}")
+
+
+# A CP plan List 7 would hold (open on the date, or ended in the 6 months before) but for being open past 18.
+LEFT_OUT_CP_PLANS_SQL = """
+SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id, p.cp_plan_id, p.start_date,
+       CAST(p.date_of_birth + INTERVAL 18 YEAR AS DATE) AS eighteenth
+FROM fact_cp_plan p
+LEFT JOIN fact_child c ON c.child_key = p.child_key
+WHERE p.start_date <= $as_at
+  AND (p.end_date IS NULL OR p.end_date >= CAST($as_at - INTERVAL 6 MONTH AS DATE))
+  AND cp_plan_open_past_18(p, $as_at)
+ORDER BY p.start_date, child_unique_id
+"""
 
 
 def _shown(value: Any) -> str:

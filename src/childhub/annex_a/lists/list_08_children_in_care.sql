@@ -103,7 +103,11 @@ health AS (
            arg_max(annex_a_dated(h.check_date, h.date_is_proxy), annex_a_event_order(h.check_date, h.date_is_proxy))
                FILTER (WHERE h.check_type = 'health_assessment') AS health_assessment,
            arg_max(annex_a_dated(h.check_date, h.date_is_proxy), annex_a_event_order(h.check_date, h.date_is_proxy))
-               FILTER (WHERE h.check_type = 'dental') AS dental_check
+               FILTER (WHERE h.check_type = 'dental') AS dental_check,
+           arg_max(h.date_is_proxy, annex_a_event_order(h.check_date, h.date_is_proxy))
+               FILTER (WHERE h.check_type = 'health_assessment') AS health_assessment_proxy,
+           arg_max(h.date_is_proxy, annex_a_event_order(h.check_date, h.date_is_proxy))
+               FILTER (WHERE h.check_type = 'dental') AS dental_check_proxy
     FROM fact_health_check h
     WHERE h.done AND annex_a_earliest_day(h.check_date, h.date_is_proxy) <= $as_at
     GROUP BY h.child_key
@@ -170,7 +174,9 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        m.last_missing.offered AS return_interview_offered,
        m.last_missing.accepted AS return_interview_accepted,
        p.allocation.team AS allocated_team,
-       p.allocation.worker AS allocated_worker
+       p.allocation.worker AS allocated_worker,
+       coalesce(h.health_assessment_proxy, false) AS _proxy_date_of_last_health_assessment,
+       coalesce(h.dental_check_proxy, false) AS _proxy_date_of_last_dental_check
 FROM period p
 LEFT JOIN fact_child c ON c.child_key = p.child_key
 LEFT JOIN current_episode e ON e.person_id = p.person_id AND e.period_number = p.period_number

@@ -102,6 +102,7 @@ SELECT l.child_unique_id,
        l.accommodation AS accommodation_type,
        coalesce(l.accommodation_suitable,
                 CASE WHEN length(l.accommodation) = 2 THEN right(l.accommodation, 1) END) AS accommodation_suitability,
-       l.activity AS activity_status
+       l.activity AS activity_status,
+       coalesce(l.date_is_proxy, false) AS _proxy_latest_date_of_contact
 FROM listed l
 ORDER BY l.child_unique_id
