@@ -629,7 +629,9 @@ def _open_past_18(cursor: duckdb.DuckDBPyConnection, child: Row, today: date) ->
     birthday = add_years(born, 18)
     key, flags = child["child_key"], []
     for (start,) in cursor.execute(
-        "SELECT p.start_date FROM fact_cp_plan p WHERE p.child_key = ? AND cp_plan_on(p, ?) ORDER BY 1", [key, today]
+        "SELECT p.start_date FROM fact_cp_plan p "
+        "WHERE p.child_key = ? AND open_on(p.start_date, p.end_date, ?) AND cp_plan_open_past_18(p, ?) ORDER BY 1",
+        [key, today, today],
     ).fetchall():
         flags.append(
             f"On a child protection plan (since {start.isoformat()}) at {age_of(born, today)}: a plan ends by the "
