@@ -215,3 +215,82 @@ def test_the_export_counts_nothing_the_returns_count_twice(truth, conn):
     ).fetchall()
     assert {pid for (pid,) in stored_looked_after} == looked_after
     assert {pid for (pid,) in stored_on_plan} == on_plan
+
+
+def test_missing_episodes_and_return_interviews_are_the_generators(truth, conn):
+    """Each missing episode once in the facts, with the return interview the generator recorded for it (offered
+    once the child was back; accepted only when offered)."""
+    authority, system = truth
+    first, as_at = authority.history_start, authority.as_at
+    episodes = []
+    for _child, pid, period, _end in looked_after_periods(authority, system):
+        for m in period.missing:
+            back = m.end if m.end and m.end <= as_at else None
+            if m.start <= as_at and in_window(m.start, back, first, as_at):
+                offered = YES[m.return_interview_offered] if back else None
+                accepted = (YES[m.return_interview_accepted] if m.return_interview_offered else "NA") if back else None
+                episodes.append((pid, m.start, m.kind, back, offered, accepted))
+    assert any(offered == "Y" for *_, offered, _ in episodes) and any(a == "N" for *_, a in episodes)
+    columns = (
+        "miss_person_id, miss_missing_episode_start_date, miss_missing_episode_type, miss_missing_episode_end_date, "
+        "miss_missing_rhi_offered, miss_missing_rhi_accepted"
+    )
+    assert exported(conn, "missing", columns) == sorted(episodes, key=repr)
+    from_return = conn.execute(
+        "SELECT count(DISTINCT (miss_person_id, miss_missing_episode_start_date)) FROM missing "
+        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE 'ssda903%'"
+    ).fetchone()[0]
+    facts = conn.execute(
+        "SELECT person_id, start_date, return_interview_offered, return_interview_accepted FROM facts.fact_missing"
+    ).fetchall()
+    assert len(facts) == from_return  # the export's episodes are the return's, counted once
+    known = {
+        (pid, start): (offered, None if accepted == "NA" else accepted)
+        for pid, start, *_, offered, accepted in episodes
+    }
+    assert {(pid, start): (o, a) for pid, start, o, a in facts if (pid, start) in known} == known
+
+
+def test_adoption_pathways_are_the_generators_and_the_returns(truth, conn):
+    """ssd_permanence: each adoption decision by the as-at date with its early-permanence (FFA or concurrent
+    planning) decision and placement, placement order, match, placement and order, as the generator made them;
+    the same decisions as the SSDA903 return's, and each FFA placement an episode placed with U5 carers."""
+    authority, system = truth
+    as_at = authority.as_at
+
+    def known(day):
+        return day if day and day <= as_at else None
+
+    pathways = []
+    for _child, pid, period, _end in looked_after_periods(authority, system):
+        a = period.adoption
+        if a and a.decision <= as_at:
+            pathways.append(
+                (
+                    pid,
+                    a.decision,
+                    known(a.ffa_decision),
+                    known(a.ffa_placed),
+                    known(a.placement_order),
+                    known(a.matched),
+                    known(a.placed),
+                    known(a.reversed),
+                    known(a.adopted),
+                )  # fmt: skip
+            )
+    assert any(p[3] for p in pathways) and any(p[2] is None for p in pathways)
+    columns = (
+        "perm_person_id, perm_adm_decision_date, perm_ffa_cp_decision_date, perm_placed_ffa_cp_date, "
+        "perm_placement_order_date, perm_matched_date, perm_placed_for_adoption_date, perm_decision_reversed_date, "
+        "perm_permanence_order_date"
+    )
+    assert exported(conn, "permanence", columns) == sorted(pathways, key=repr)
+    decided = conn.execute(
+        "SELECT DISTINCT perm_person_id, perm_adm_decision_date FROM permanence "
+        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind = 'ssda903_placed_for_adoption'"
+    ).fetchall()
+    assert {(pid, decision) for pid, decision, *_ in pathways} == set(decided)
+    u5 = set(
+        conn.execute("SELECT person_id, start_date FROM facts.fact_cla_episode WHERE placement_type = 'U5'").fetchall()
+    )
+    assert {(pid, ffa) for pid, _, _, ffa, *_ in pathways if ffa} <= u5
