@@ -7,9 +7,11 @@ children's care (permanence) plans; health assessments, dental checks and develo
 their real dates; care leavers' eligibility, latest contact, pathway plan review and personal adviser;
 assessments with their outcome and whether the child was seen; and each SSDA903 episode again with the
 date of the child's latest contact with their independent reviewing officer (the SSD keeps it on the
-episode). The two tables the returns also fill are restated with the same facts, so nothing counts
-twice: the facts keep one assessment per child and start date, and one episode per child and start date,
-from the feed that sent it last.
+episode); each missing episode again with its return interview; and each adoption decision with its
+early-permanence (fostering for adoption, concurrent planning) decision and placement. The tables the
+returns also fill are restated with the same facts, so nothing counts twice: the facts keep one assessment,
+one episode and one missing episode per child and start date, from the feed that sent it last (a missing
+episode's return interview from the feed that has it), and read one adoption pathway per child and decision.
 
 Rows use the person IDs of the other social-care extracts, and identifiers built as the CIN census
 reader builds its own (``<person>:<referral date>:cp_plan:<start>``), so a visit names its plan. The
