@@ -38,6 +38,11 @@ CHANGE_REASONS = WeightedChoice(
     ["CARPL", "CREQB", "CREQO", "CHILD", "LAREQ", "ALLEG", "STAND", "CLOSE", "OTHER"],
     [40, 15, 10, 8, 10, 3, 4, 4, 6],
 )
+# A short-term foster placement confirmed as long-term with the same carers when the full care order is made
+# (SSDA903 RNE U: legal status and placement change, carers stay): other foster carers U6 -> U4, relatives or
+# friends U3 -> U1, for this share of the children in such a placement then.
+LONG_TERM_WITH_SAME_CARERS = {"U6": "U4", "U3": "U1"}
+SAME_CARERS_RATE = 0.4
 PARTICIPATION = WeightedChoice(["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], [40, 6, 14, 20, 8, 8, 4])
 # Reasons a child's social worker changed (FCONTA, first contact, only opens the first episode).
 SW_REASONS = WeightedChoice(["MANAGE", "LEFTRL", "ORGRST", "CHCHAN", "PCCHAN", "OTHERS"], [20, 35, 10, 10, 10, 10])
@@ -206,7 +211,17 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         moved = offset == 0 or "P" in boundaries[offset]
         if not legal_changed and not moved:
             continue
-        if moved:
+        same_carers = (
+            legal_changed
+            and not moved
+            and legal == "C2"
+            and episodes[-1].placement in LONG_TERM_WITH_SAME_CARERS
+            and rng.random() < SAME_CARERS_RATE
+        )
+        if same_carers:  # the placement becomes long-term: same carers, same home
+            place = LONG_TERM_WITH_SAME_CARERS[episodes[-1].placement]
+            moved, reasons[offset] = True, "PLACE"
+        elif moved:
             previous = (episodes[-1].placement, episodes[-1].placement_postcode) if episodes else None
             while True:  # a move is to another placement somewhere else
                 if adoption and adoption.placed == start:
@@ -224,7 +239,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         if offset == 0:
             rne = "S"
         elif legal_changed and moved:
-            rne = "U" if place == "A5" else "T"  # U: legal status and placement change, same carers
+            rne = "U" if place == "A5" or same_carers else "T"  # U: legal status and placement change, same carers
         elif legal_changed:
             rne = "L"
         else:
