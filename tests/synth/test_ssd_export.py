@@ -44,6 +44,14 @@ def exported(conn, table: str, columns: str) -> list[tuple]:
     )
 
 
+def in_the_returns(conn, table: str, key: str, kinds: str) -> int:
+    """How many distinct ``key`` (columns) rows of ``table`` the returns' batches (source kind LIKE ``kinds``) hold."""
+    return conn.execute(
+        f"SELECT count(DISTINCT ({key})) FROM {table} JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE ?",
+        [kinds],
+    ).fetchone()[0]
+
+
 def in_window(start: date, end: date | None, first: date, last: date) -> bool:
     return start <= last and (end is None or end > last or end >= first)
 
@@ -180,15 +188,9 @@ def test_the_export_counts_nothing_the_returns_count_twice(truth, conn):
     children looked after and on plans on the as-at date are the generator's."""
     authority, system = truth
     as_at = authority.as_at
-    from_returns = conn.execute(
-        "SELECT count(DISTINCT (clae_person_id, clae_cla_episode_start_date)) FROM cla_episodes "
-        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE 'ssda903%'"
-    ).fetchone()[0]
+    from_returns = in_the_returns(conn, "cla_episodes", "clae_person_id, clae_cla_episode_start_date", "ssda903%")
     assert conn.execute("SELECT count(*) FROM facts.fact_cla_episode").fetchone()[0] == from_returns
-    from_census = conn.execute(
-        "SELECT count(DISTINCT (cina_person_id, cina_assessment_start_date)) FROM cin_assessments "
-        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind = 'cin_census'"
-    ).fetchone()[0]
+    from_census = in_the_returns(conn, "cin_assessments", "cina_person_id, cina_assessment_start_date", "cin_census")
     assert conn.execute("SELECT count(*) FROM facts.fact_assessment").fetchone()[0] == from_census
 
     def open_on(start, end):
@@ -237,10 +239,7 @@ def test_missing_episodes_and_return_interviews_are_the_generators(truth, conn):
         "miss_missing_rhi_offered, miss_missing_rhi_accepted"
     )
     assert exported(conn, "missing", columns) == sorted(episodes, key=repr)
-    from_return = conn.execute(
-        "SELECT count(DISTINCT (miss_person_id, miss_missing_episode_start_date)) FROM missing "
-        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE 'ssda903%'"
-    ).fetchone()[0]
+    from_return = in_the_returns(conn, "missing", "miss_person_id, miss_missing_episode_start_date", "ssda903%")
     facts = conn.execute(
         "SELECT person_id, start_date, return_interview_offered, return_interview_accepted FROM facts.fact_missing"
     ).fetchall()
