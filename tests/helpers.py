@@ -90,3 +90,26 @@ def as_the_ssda903_return(history, table: str) -> Store:
     with store.writer() as conn:
         conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
     return store
+
+
+def load_feed(store: Store, feed: str, table: str, started, rows: list[dict]) -> None:
+    """One batch of ``feed`` (a social-care file loaded at ``started``) holding ``rows`` of ``table``, each a dict
+    of its columns; each row's key is its first column's value."""
+    with store.writer() as conn:
+        batch = conn.execute(
+            "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, started_at, status, "
+            "mode, scope, feed) VALUES ('social_care', ?, ?, ?, ?, 'loaded', 'snapshot', ?, ?) RETURNING batch_id",
+            [feed, f"{feed}.csv", f"sha-{feed}-{started}", started, feed, feed],
+        ).fetchone()[0]
+        for row in rows:
+            full = {
+                **row,
+                "source_system": "social_care",
+                "batch_id": batch,
+                "source_record_key": next(iter(row.values())),
+            }
+            columns = ", ".join(quote_identifier(name) for name in full)
+            conn.execute(
+                f"INSERT INTO {quote_identifier(table)} ({columns}) VALUES ({', '.join('?' for _ in full)})",
+                list(full.values()),
+            )

@@ -3,6 +3,7 @@ row, what the generator's own model says happened; and adding the export counts 
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from datetime import date
@@ -41,6 +42,14 @@ def exported(conn, table: str, columns: str) -> list[tuple]:
         ).fetchall(),
         key=repr,
     )
+
+
+def in_the_returns(conn, table: str, key: str, kinds: str) -> int:
+    """How many distinct ``key`` (columns) rows of ``table`` the returns' batches (source kind LIKE ``kinds``) hold."""
+    return conn.execute(
+        f"SELECT count(DISTINCT ({key})) FROM {table} JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE ?",
+        [kinds],
+    ).fetchone()[0]
 
 
 def in_window(start: date, end: date | None, first: date, last: date) -> bool:
@@ -179,15 +188,9 @@ def test_the_export_counts_nothing_the_returns_count_twice(truth, conn):
     children looked after and on plans on the as-at date are the generator's."""
     authority, system = truth
     as_at = authority.as_at
-    from_returns = conn.execute(
-        "SELECT count(DISTINCT (clae_person_id, clae_cla_episode_start_date)) FROM cla_episodes "
-        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind LIKE 'ssda903%'"
-    ).fetchone()[0]
+    from_returns = in_the_returns(conn, "cla_episodes", "clae_person_id, clae_cla_episode_start_date", "ssda903%")
     assert conn.execute("SELECT count(*) FROM facts.fact_cla_episode").fetchone()[0] == from_returns
-    from_census = conn.execute(
-        "SELECT count(DISTINCT (cina_person_id, cina_assessment_start_date)) FROM cin_assessments "
-        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind = 'cin_census'"
-    ).fetchone()[0]
+    from_census = in_the_returns(conn, "cin_assessments", "cina_person_id, cina_assessment_start_date", "cin_census")
     assert conn.execute("SELECT count(*) FROM facts.fact_assessment").fetchone()[0] == from_census
 
     def open_on(start, end):
@@ -215,3 +218,111 @@ def test_the_export_counts_nothing_the_returns_count_twice(truth, conn):
     ).fetchall()
     assert {pid for (pid,) in stored_looked_after} == looked_after
     assert {pid for (pid,) in stored_on_plan} == on_plan
+
+
+def test_missing_episodes_and_return_interviews_are_the_generators(truth, conn):
+    """Each missing episode once in the facts, with the return interview the generator recorded for it (offered
+    once the child was back; accepted only when offered)."""
+    authority, system = truth
+    first, as_at = authority.history_start, authority.as_at
+    episodes = []
+    for _child, pid, period, _end in looked_after_periods(authority, system):
+        for m in period.missing:
+            back = m.end if m.end and m.end <= as_at else None
+            if m.start <= as_at and in_window(m.start, back, first, as_at):
+                offered = YES[m.return_interview_offered] if back else None
+                accepted = (YES[m.return_interview_accepted] if m.return_interview_offered else "NA") if back else None
+                episodes.append((pid, m.start, m.kind, back, offered, accepted))
+    assert any(offered == "Y" for *_, offered, _ in episodes) and any(a == "N" for *_, a in episodes)
+    columns = (
+        "miss_person_id, miss_missing_episode_start_date, miss_missing_episode_type, miss_missing_episode_end_date, "
+        "miss_missing_rhi_offered, miss_missing_rhi_accepted"
+    )
+    assert exported(conn, "missing", columns) == sorted(episodes, key=repr)
+    from_return = in_the_returns(conn, "missing", "miss_person_id, miss_missing_episode_start_date", "ssda903%")
+    facts = conn.execute(
+        "SELECT person_id, start_date, return_interview_offered, return_interview_accepted FROM facts.fact_missing"
+    ).fetchall()
+    assert len(facts) == from_return  # the export's episodes are the return's, counted once
+    known = {
+        (pid, start): (offered, None if accepted == "NA" else accepted)
+        for pid, start, *_, offered, accepted in episodes
+    }
+    assert {(pid, start): (o, a) for pid, start, o, a in facts if (pid, start) in known} == known
+
+
+def test_adoption_pathways_are_the_generators_and_the_returns(truth, conn):
+    """ssd_permanence: each adoption decision by the as-at date with its early-permanence (FFA or concurrent
+    planning) decision and placement, placement order, match, placement and order, as the generator made them;
+    the same decisions as the SSDA903 return's, and any FFA placement an episode placed with U5 carers."""
+    authority, system = truth
+    as_at = authority.as_at
+
+    def known(day):
+        return day if day and day <= as_at else None
+
+    pathways = []
+    for _child, pid, period, _end in looked_after_periods(authority, system):
+        a = period.adoption
+        if a and a.decision <= as_at:
+            pathways.append(
+                (
+                    pid,
+                    a.decision,
+                    known(a.ffa_decision),
+                    known(a.ffa_placed),
+                    known(a.placement_order),
+                    known(a.matched),
+                    known(a.placed),
+                    known(a.reversed),
+                    known(a.adopted),
+                )  # fmt: skip
+            )
+    assert pathways  # (the tiny authority's one early permanence adoption is before its window: see below)
+    columns = (
+        "perm_person_id, perm_adm_decision_date, perm_ffa_cp_decision_date, perm_placed_ffa_cp_date, "
+        "perm_placement_order_date, perm_matched_date, perm_placed_for_adoption_date, perm_decision_reversed_date, "
+        "perm_permanence_order_date"
+    )
+    assert exported(conn, "permanence", columns) == sorted(pathways, key=repr)
+    decided = conn.execute(
+        "SELECT DISTINCT perm_person_id, perm_adm_decision_date FROM permanence "
+        "JOIN ingest_batch b USING (batch_id) WHERE b.source_kind = 'ssda903_placed_for_adoption'"
+    ).fetchall()
+    assert {(pid, decision) for pid, decision, *_ in pathways} == set(decided)
+    u5 = set(
+        conn.execute("SELECT person_id, start_date FROM facts.fact_cla_episode WHERE placement_type = 'U5'").fetchall()
+    )
+    assert {(pid, ffa) for pid, _, _, ffa, *_ in pathways if ffa} <= u5
+
+
+def test_early_permanence_is_one_story_in_the_episodes_and_the_ssd(tmp_path):
+    """On three tiny authorities (seeds 7 and 11 have an early permanence placement after 1 April 2023, where
+    the export's window opens; the shared seed 5 has one long before): every adoption by early permanence
+    carers decides FFA with the adoption, moves the child to those carers (U5) before the match, and places
+    them for adoption with the same carers (A5, RNE U) when the placement order is made; the SSD export
+    writes those dates for the ones in its window."""
+    from childhub.synth.extracts.ssd import write_ssd
+
+    written = 0
+    for seed in (TINY_SEED, 7, 11):
+        authority = build_authority("tiny", seed, TINY_AS_AT)
+        for child in authority.children():
+            for period in child.care_periods:
+                a = period.adoption
+                if a is None or a.ffa_placed is None:
+                    assert a is None or not a.foster_carer or a.reversed  # early permanence unless reversed
+                    continue
+                assert a.foster_carer and a.decision == a.ffa_decision < a.ffa_placed < a.matched <= a.placed
+                assert a.placed == a.placement_order
+                moves = {e.start: e for e in period.episodes}
+                if a.ffa_placed <= TINY_AS_AT:
+                    assert moves[a.ffa_placed].placement == "U5" and moves[a.ffa_placed].reason_new in ("P", "T")
+                if a.placed <= TINY_AS_AT:
+                    assert (moves[a.placed].placement, moves[a.placed].reason_new) == ("A5", "U")
+        registry = SourceRegistry(authority, seed, DEFAULT_NOISE)
+        system = SocialCareSystem(authority, registry, random.Random(f"{seed}:social-care-extracts"))
+        write_ssd(system, tmp_path / str(seed))
+        with (tmp_path / str(seed) / "ssd_permanence.csv").open(encoding="utf-8") as handle:
+            written += sum(1 for row in csv.DictReader(handle) if row["perm_placed_ffa_cp_date"])
+    assert written  # some early permanence placements fall in an export's window

@@ -347,3 +347,23 @@ def test_rates_are_near_englands_published_figures():
         name: figures[name].value for name, (low, high) in TOLERANCES.items() if not low <= figures[name].value <= high
     }
     assert not outside, f"outside tolerance: {outside}"
+
+
+def test_a_foster_placement_made_long_term_keeps_its_carers():
+    """When the full care order is made, some children's short-term foster placements (U6, U3) are confirmed as
+    long-term with the same carers (U4, U1): a new episode with RNE U, the same provider, postcode and URN, and
+    the placement change reason PLACE, so time with the same carers outlasts the placement."""
+    authority = build_authority("tiny", SEED, AS_AT)
+    kept = 0
+    for child in authority.children():
+        for period in child.care_periods:
+            for before, after in zip(period.episodes, period.episodes[1:], strict=False):
+                if after.reason_new != "U" or after.placement == "A5":
+                    continue
+                assert {before.placement: after.placement} in ({"U6": "U4"}, {"U3": "U1"})
+                assert (after.legal_status, before.reason_place_change) == ("C2", "PLACE")
+                assert before.legal_status != "C2"
+                same = (before.provider, before.placement_postcode, before.urn)
+                assert (after.provider, after.placement_postcode, after.urn) == same
+                kept += 1
+    assert kept

@@ -38,6 +38,11 @@ CHANGE_REASONS = WeightedChoice(
     ["CARPL", "CREQB", "CREQO", "CHILD", "LAREQ", "ALLEG", "STAND", "CLOSE", "OTHER"],
     [40, 15, 10, 8, 10, 3, 4, 4, 6],
 )
+# A short-term foster placement confirmed as long-term with the same carers when the full care order is made
+# (SSDA903 RNE U: legal status and placement change, carers stay): other foster carers U6 -> U4, relatives or
+# friends U3 -> U1, for this share of the children in such a placement then.
+LONG_TERM_WITH_SAME_CARERS = {"U6": "U4", "U3": "U1"}
+SAME_CARERS_RATE = 0.4
 PARTICIPATION = WeightedChoice(["PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"], [40, 6, 14, 20, 8, 8, 4])
 # Reasons a child's social worker changed (FCONTA, first contact, only opens the first episode).
 SW_REASONS = WeightedChoice(["MANAGE", "LEFTRL", "ORGRST", "CHCHAN", "PCCHAN", "OTHERS"], [20, 35, 10, 10, 10, 10])
@@ -111,7 +116,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         adopted = placed + rng.randint(120, 300)
         foster_carer = rng.random() < 0.15
         if foster_carer:
-            # placed for adoption with the current foster carers (A5) when the placement order is made
+            # placed for adoption with the current (early permanence) carers, A5, when the placement order is made
             matched = statuses[-1][1] + rng.randint(20, 120)
             placement_order = placed = matched + rng.randint(1, 30)
         adoption = Adoption(
@@ -123,6 +128,11 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             adopters=2 if rng.random() < 0.85 else 1,
             foster_carer=foster_carer,
         )
+        if foster_carer:
+            # early permanence: the agency decision makes the plan fostering for adoption (or concurrent
+            # planning) at once, and the child moves to those carers half way to the match
+            adoption.ffa_decision = adoption.decision
+            adoption.ffa_placed = entry + timedelta(days=(decision + matched) // 2)
         adoption.adopter_sex = (
             rng.choice(["MF", "MF", "MF", "MF", "MM", "FF"])
             if adoption.adopters == 2
@@ -140,7 +150,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             adoption.reversed = entry + timedelta(days=reversal)
             statuses.append(("C2", reversal))  # the placement order is revoked
             adoption.reversed_reason = rng.choice(["RD1", "RD2", "RD3", "RD4"])
-            adoption.matched = adoption.placed = adoption.adopted = None
+            adoption.matched = adoption.placed = adoption.adopted = adoption.ffa_placed = None
             exit_after, exit_reason = (
                 matched + rng.randint(100, 300),
                 rng.choice(["E45", "E46", "E41"]),
@@ -175,7 +185,10 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
             break
         changes.append((day, CHANGE_REASONS.draw(rng)))
     if adoption and adoption.placed and adoption.placed < end:
-        changes = [(d, r) for d, r in changes if entry + timedelta(days=d) < adoption.placed]
+        stays_from = adoption.ffa_placed or adoption.placed  # with the carers who adopt from then on
+        changes = [(d, r) for d, r in changes if entry + timedelta(days=d) < stays_from]
+        if adoption.ffa_placed:
+            changes.append(((adoption.ffa_placed - entry).days, "CARPL"))
         changes.append(((adoption.placed - entry).days, "CARPL"))
 
     # merge legal status changes and placement changes into episodes
@@ -198,11 +211,23 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         moved = offset == 0 or "P" in boundaries[offset]
         if not legal_changed and not moved:
             continue
-        if moved:
+        same_carers = (
+            legal_changed
+            and not moved
+            and legal == "C2"
+            and episodes[-1].placement in LONG_TERM_WITH_SAME_CARERS
+            and rng.random() < SAME_CARERS_RATE
+        )
+        if same_carers:  # the placement becomes long-term: same carers, same home
+            place = LONG_TERM_WITH_SAME_CARERS[episodes[-1].placement]
+            moved, reasons[offset] = True, "PLACE"
+        elif moved:
             previous = (episodes[-1].placement, episodes[-1].placement_postcode) if episodes else None
             while True:  # a move is to another placement somewhere else
                 if adoption and adoption.placed == start:
                     place, provider = ("A5" if adoption.foster_carer else "A6"), "PR1"
+                elif adoption and adoption.ffa_placed == start:
+                    place, provider = "U5", "PR1"
                 else:
                     place, provider = _placement(rng, age_on(child.dob, start), start, child.uasc, legal)
                 postcode = placement_postcode(sim, child, place, provider, start)
@@ -214,7 +239,7 @@ def simulate_care_period(sim: SocialCareSimulator, child: Child, entry: date, ne
         if offset == 0:
             rne = "S"
         elif legal_changed and moved:
-            rne = "U" if place == "A5" else "T"  # U: legal status and placement change, same carers
+            rne = "U" if place == "A5" or same_carers else "T"  # U: legal status and placement change, same carers
         elif legal_changed:
             rne = "L"
         else:

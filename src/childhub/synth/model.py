@@ -180,7 +180,9 @@ class Adoption:
     adopters: int = 2
     adopter_sex: str = "MF"
     adopter_legal_status: str = "L0"
-    foster_carer: bool = False
+    foster_carer: bool = False  # adopted by the carers they were placed with under early permanence
+    ffa_decision: date | None = None  # decision to place under fostering for adoption or concurrent planning
+    ffa_placed: date | None = None  # placed with those carers (U5), before the placement order
 
 
 @dataclass(slots=True)

@@ -41,8 +41,8 @@
 --   placement_la: NONE - no source names the authority a placement is in (the SSDA903 return and the SSD give its postcode only)
 --   missing_episodes_in_last_12_months: fact_missing (type M or no type recorded, counted)
 --   absent_episodes_in_last_12_months: fact_missing (type A, counted)
---   return_interview_offered: fact_missing.return_interview_offered
---   return_interview_accepted: fact_missing.return_interview_accepted
+--   return_interview_offered: fact_missing.return_interview_offered (of the latest missing episode, type M or none)
+--   return_interview_accepted: fact_missing.return_interview_accepted (N when none was offered)
 WITH period AS (
     SELECT p.*, annex_a_by(p.end_date, $as_at) AS ceased,
            annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at), NULL, NULL)
@@ -172,7 +172,7 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        coalesce(m.missing_episodes, 0) AS missing_episodes_in_last_12_months,
        coalesce(m.absent_episodes, 0) AS absent_episodes_in_last_12_months,
        m.last_missing.offered AS return_interview_offered,
-       m.last_missing.accepted AS return_interview_accepted,
+       CASE WHEN m.last_missing.offered = 'N' THEN 'N' ELSE m.last_missing.accepted END AS return_interview_accepted,
        p.allocation.team AS allocated_team,
        p.allocation.worker AS allocated_worker,
        coalesce(h.health_assessment_proxy, false) AS _proxy_date_of_last_health_assessment,

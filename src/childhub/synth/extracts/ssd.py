@@ -7,9 +7,11 @@ children's care (permanence) plans; health assessments, dental checks and develo
 their real dates; care leavers' eligibility, latest contact, pathway plan review and personal adviser;
 assessments with their outcome and whether the child was seen; and each SSDA903 episode again with the
 date of the child's latest contact with their independent reviewing officer (the SSD keeps it on the
-episode). The two tables the returns also fill are restated with the same facts, so nothing counts
-twice: the facts keep one assessment per child and start date, and one episode per child and start date,
-from the feed that sent it last.
+episode); each missing episode again with its return interview; and each adoption decision with its
+early-permanence (fostering for adoption, concurrent planning) decision and placement. The tables the
+returns also fill are restated with the same facts, so nothing counts twice: the facts keep one assessment,
+one episode and one missing episode per child and start date, from the feed that sent it last (a missing
+episode's return interview from the feed that has it), and read one adoption pathway per child and decision.
 
 Rows use the person IDs of the other social-care extracts, and identifiers built as the CIN census
 reader builds its own (``<person>:<referral date>:cp_plan:<start>``), so a visit names its plan. The
@@ -72,6 +74,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "clae_cla_primary_need_code", "clae_cla_episode_ceased_date", "clae_cla_episode_ceased_reason", "clae_cla_id",
         "clae_entered_care_date", "clae_cla_last_iro_contact_date",
     ),
+    "ssd_missing.csv": (
+        "miss_table_id", "miss_person_id", "miss_missing_episode_start_date", "miss_missing_episode_type",
+        "miss_missing_episode_end_date", "miss_missing_rhi_offered", "miss_missing_rhi_accepted",
+    ),
+    "ssd_permanence.csv": (
+        "perm_table_id", "perm_person_id", "perm_cla_id", "perm_adm_decision_date", "perm_ffa_cp_decision_date",
+        "perm_placed_ffa_cp_date", "perm_placement_order_date", "perm_matched_date", "perm_placed_for_adoption_date",
+        "perm_adopted_by_carer_flag", "perm_decision_reversed_date", "perm_decision_reversed_reason",
+        "perm_permanence_order_date", "perm_permanence_order_type",
+    ),
 }  # fmt: skip
 
 
@@ -87,6 +99,8 @@ def write_ssd(system: SocialCareSystem, folder: Path) -> dict[str, int]:
         "ssd_care_leavers.csv": export.care_leavers(),
         "ssd_cin_assessments.csv": export.assessments(),
         "ssd_cla_episodes.csv": export.episodes(),
+        "ssd_missing.csv": export.missing(),
+        "ssd_permanence.csv": export.permanence(),
     }
     return {name: write_csv(folder / name, COLUMNS[name], rows) for name, rows in tables.items()}
 
@@ -232,3 +246,36 @@ class _Export:
                     episode.category_of_need, iso(ceased), episode.reason_ceased if ceased else "", cla_id,
                     iso(period.start), iso(max(contacts)) if contacts else "",
                 ]  # fmt: skip
+
+    def missing(self):
+        """Each missing episode with its return interview: offered (Y/N) once the child is back, and, when
+        offered, accepted (Y/N); NA when none was offered."""
+        for _child, pid, period in self.periods():
+            for episode in period.missing:
+                back = as_of(episode.end, self.as_at)
+                if episode.start > self.as_at or not overlaps(episode.start, back, self.first, self.as_at):
+                    continue
+                offered = accepted = ""
+                if back:
+                    offered = yes_no(episode.return_interview_offered)
+                    accepted = yes_no(episode.return_interview_accepted) if episode.return_interview_offered else "NA"
+                yield [f"{period_id(pid, period)}:missing:{episode.start.isoformat()}", pid, iso(episode.start),
+                       episode.kind, iso(back), offered, accepted]  # fmt: skip
+
+    def permanence(self):
+        """Each adoption pathway decided by the as-at date: the decisions, orders and placements known then."""
+        for _child, pid, period in self.periods():
+            adoption = period.adoption
+            if adoption is None or adoption.decision > self.as_at:
+                continue
+            reversed_on = as_of(adoption.reversed, self.as_at)
+            adopted = as_of(adoption.adopted, self.as_at)
+            cla_id = period_id(pid, period)
+            yield [
+                f"{cla_id}:permanence", pid, cla_id, iso(adoption.decision),
+                iso(as_of(adoption.ffa_decision, self.as_at)), iso(as_of(adoption.ffa_placed, self.as_at)),
+                iso(as_of(adoption.placement_order, self.as_at)), iso(as_of(adoption.matched, self.as_at)),
+                iso(as_of(adoption.placed, self.as_at)), (yes_no(adoption.foster_carer) if adopted else ""),
+                iso(reversed_on), adoption.reversed_reason if reversed_on else "", iso(adopted),
+                "Adoption" if adopted else "",
+            ]  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from childhub.calendar import add_years, age_on
@@ -179,7 +179,8 @@ def _oc2_rows(r: _Return):
         age = age_on(child.dob, last)
         checks = [d for d in period.health_checks if first <= d <= last]
         dental = [d for d in period.dental_checks if first <= d <= last]
-        sdq_age = age_on(child.dob, first) + 1 >= 4 and age_on(child.dob, first) <= 16
+        # an SDQ (or the reason for none) from the year of the 4th birthday to that of the 17th, both in
+        sdq_age = age_on(child.dob, last) >= 4 and age_on(child.dob, first - timedelta(days=1)) <= 16
         sdq = str(rng.randint(3, 30)) if sdq_age and rng.random() < 0.8 else ""
         sdq_reason = "" if sdq or not sdq_age else rng.choice(SDQ_REASONS[1:])
         misuse = age >= 10 and rng.random() < 0.04
