@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ import holidays
 from defusedxml import ElementTree
 
 SHORT_BREAKS = {"V3", "V4"}
+ADOPTION = {"A3", "A4", "A5", "A6"}  # placed for adoption
 NEW_PLACEMENT = {"S", "P", "B", "T", "U"}  # RNE codes that begin a placement; L is a legal-status change only
 
 
@@ -132,6 +134,8 @@ def read_ssda903(path: Path) -> Return903:
     - a DEC that is not a date or is before DECOM: the older return's DEC if it had one, else the
       child's next episode's DECOM, else (REC says the child ceased) the first day of the return's
       year, the earliest day it can have been; with none of these the episode stays open;
+    - an episode still open when the child's next episode begins (overlapping episodes): ended
+      when the next one began, the later record being the newer statement of the child's care;
     - an unknown legal status or placement code keeps the episode (counted, code unknown);
     - a missing DOB is taken from another table or an older return that carries it.
     """
@@ -188,6 +192,9 @@ def read_ssda903(path: Path) -> Return903:
                 episode.end = following[0].start
             elif not good_end and episode.reason_ceased not in ("", "X1") and began:
                 episode.end = max(episode.start, began)  # ceased on a day the return does not give
+            if following is not None and (episode.end is None or episode.end > following[0].start):
+                result.notes.append(f"{episode.where}: overlaps the child's next episode; ended when it began")
+                episode.end = following[0].start
             result.episodes.append(episode)
     result.missing = sorted(set(result.missing))
     return result
@@ -246,34 +253,74 @@ def looked_after_during(data: Return903, first: date, last: date) -> set[str]:
     }
 
 
+def periods_of_care(episodes: list[Episode]) -> list[list[Episode]]:
+    """A child's episodes cut into periods of care.
+
+    A period runs from an episode with RNE S to one that ceased for a reason other than X1 (X1: the
+    next episode follows on the same day); a gap between episodes also ends one, and the first
+    episode on record opens one.
+    """
+    periods: list[list[Episode]] = []
+    for before, e in zip([None, *episodes], episodes, strict=False):
+        if before is None or e.rne == "S" or before.reason_ceased != "X1" or before.end != e.start:
+            periods.append([])
+        periods[-1].append(e)
+    return periods
+
+
 def started_in_year(data: Return903, as_at: date) -> set[str]:
-    """Children who started to be looked after in the year (first start): an RNE S episode dated in it, not V3/V4."""
+    """Children who started to be looked after in the year (first start).
+
+    A period of care starts with an RNE S episode; one that began on short breaks (V3/V4) starts when
+    its first episode that is not a short break does (the child was not looked after before it). A
+    period whose first episode has neither RNE S nor a short-break status (the first on record, or
+    after a gap) continues care that began before it, as its RNE says: no start. A change back from
+    short breaks inside a period of care is not a second start (one period, one start).
+    """
     first = year_start(as_at)
-    return {
-        e.child
-        for e in data.episodes
-        if e.rne == "S" and first <= e.start <= as_at and e.legal_status not in SHORT_BREAKS
-    }
+    started = set()
+    for child, episodes in _by_child(data.episodes).items():
+        for period in periods_of_care(episodes):
+            care = [e for e in period if e.legal_status not in SHORT_BREAKS]
+            opened = period[0].rne == "S" or period[0].legal_status in SHORT_BREAKS  # else a continuation
+            if opened and care and first <= care[0].start <= as_at:
+                started.add(child)
+    return started
 
 
 def ceased_in(data: Return903, first: date, last: date) -> set[str]:
-    """Children who ceased to be looked after from first to last (last ceasing): DEC in it, REC not X1."""
-    return {
-        e.child
-        for e in data.episodes
-        if e.end and first <= e.end <= last and e.reason_ceased != "X1" and e.legal_status not in SHORT_BREAKS
-    }
+    """Children who ceased to be looked after from first to last (last ceasing).
+
+    A period of care ceases with its last episode's DEC when the reason is not X1 (X1: another episode
+    follows); a period looked after at no time in the window (short breaks only, V3/V4) is no ceasing.
+    """
+    ceased = set()
+    for child, episodes in _by_child(data.episodes).items():
+        for period in periods_of_care(episodes):
+            end = period[-1]
+            care = [e for e in period if e.legal_status not in SHORT_BREAKS]
+            in_window = any(e.start <= last and (e.end is None or e.end >= first) for e in care)
+            if end.end and first <= end.end <= last and end.reason_ceased != "X1" and in_window:
+                ceased.add(child)
+    return ceased
 
 
 def placements_in_year(episodes: list[Episode], as_at: date) -> int:
-    """Placements a child had in the year: its first episode in it, then each beginning a new placement (RNE not L)."""
+    """Placements a child had in the year: each begins with an episode whose RNE is not L (L changes the legal
+    status only); one counts when an episode of it that is not a short break (V3/V4) falls in the year."""
     first = year_start(as_at)
-    within = [
-        e
-        for e in episodes
-        if e.start <= as_at and (e.end is None or e.end > first) and e.legal_status not in SHORT_BREAKS
-    ]
-    return sum(1 for index, e in enumerate(within) if index == 0 or e.rne in NEW_PLACEMENT)
+    placements: list[list[Episode]] = []
+    for before, e in zip([None, *episodes], episodes, strict=False):
+        if before is None or e.rne in NEW_PLACEMENT:  # a gap before an RNE L episode is a lost record, not a move
+            placements.append([])
+        placements[-1].append(e)
+    return sum(
+        any(
+            e.start <= as_at and (e.end is None or e.end > first) and e.legal_status not in SHORT_BREAKS
+            for e in placement
+        )
+        for placement in placements
+    )
 
 
 def _chain_start(episodes: list[Episode], current: Episode, *, placement: bool) -> Episode:
@@ -291,13 +338,14 @@ def stability(data: Return903, as_at: date) -> dict[str, tuple[int, int]]:
     """Short-term (3+ placements in the year among children looked after on the date) and long-term stability.
 
     Long term: under-16s on the date looked after for 2.5 years or more; numerator those in the same
-    placement for 2 years or more, or placed for adoption (placement A*) where that placement and the
+    placement for 2 years or more, or placed for adoption (placement A3-A6) where that placement and the
     one before it together last 2 years or more.
     """
     on = looked_after_on(data, as_at)
     grouped = _by_child(data.episodes)
     three_plus = sum(1 for child in on if placements_in_year(grouped[child], as_at) >= 3)
-    two_and_half, two = months_before(as_at, 30), months_before(as_at, 24)
+    # "2.5 years or more" up to and including the date: begun by its first day (1 October for a 31 March)
+    two_and_half, two = (months_before(as_at, months) + timedelta(days=1) for months in (30, 24))
     eligible = same = 0
     for child in on:
         age = age_on(data.birth.get(child), as_at)
@@ -311,9 +359,9 @@ def stability(data: Return903, as_at: date) -> dict[str, tuple[int, int]]:
         placed = _chain_start(episodes, current, placement=True)
         if placed.start <= two:
             same += 1
-        elif placed.place.startswith("A") and episodes.index(placed) > 0:
-            before = _chain_start(episodes, episodes[episodes.index(placed) - 1], placement=True)
-            same += before.end == placed.start and before.start <= two
+        elif placed.place in ADOPTION and episodes.index(placed) > 0:
+            previous = episodes[episodes.index(placed) - 1]
+            same += previous.end == placed.start and _chain_start(episodes, previous, placement=True).start <= two
     return {"placement_stability_short": (three_plus, len(on)), "placement_stability_long": (same, eligible)}
 
 
@@ -409,7 +457,8 @@ def read_cin_census(path: Path) -> CinData:
                     data.notes.append(f"{file.name}: child {child_id} referral {referral} closes {closure}, before it")
                     older = data.referrals.get((child_id, referral))
                     closure = older["closure"] if older and older["closure"] else referral
-                data.referrals[(child_id, referral)] = {"closure": closure}
+                nfa = _text(details, "ReferralNFA").lower() in ("true", "1")
+                data.referrals[(child_id, referral)] = {"closure": closure, "nfa": nfa}
                 for assessment in details.findall("Assessments"):
                     started = parse_date(_text(assessment, "AssessmentActualStartDate"))
                     if started:
@@ -437,11 +486,11 @@ def cin_figures(data: CinData, as_at: date) -> dict[str, tuple[int, int | None]]
     """Every CIN census figure at as_at as (numerator, denominator or None)."""
     first = year_start(as_at)
     in_year = lambda day: day is not None and first <= day <= as_at  # noqa: E731
-    # children in need on the date: a CIN episode referred on or before it and not closed by it
+    # children in need on the date: a CIN episode referred on or before it, not NFA, and not closed by it
     in_need = {
         c
         for (c, ref), ep in data.referrals.items()
-        if ref <= as_at and (ep["closure"] is None or ep["closure"] > as_at)
+        if ref <= as_at and not ep["nfa"] and (ep["closure"] is None or ep["closure"] > as_at)
     }
     # referrals in the year; a re-referral has another referral of the child in the 12 months before it
     referrals = sorted(key for key in data.referrals if in_year(key[1]))
@@ -489,6 +538,30 @@ def as_linked(cin: CinData, alias: dict[str, str]) -> CinData:
         {alias.get(c, c): born for c, born in cin.birth.items()},
         rename(cin.referrals), rename(cin.assessments), rename(cin.s47), rename(cin.plans), cin.notes,
     )  # fmt: skip
+
+
+def undo_planted_errors(out: Path, dest: Path) -> Path:
+    """Copy a synthetic authority's returns to dest with each error `childhub synth --dq-errors` planted in them
+    put back as it was (OUT/dq_errors.csv gives file, row, field, before and after): the truth to judge by."""
+    shutil.copytree(out / "extracts" / "social_care", dest / "social_care", dirs_exist_ok=True)
+    with (out / "dq_errors.csv").open(newline="") as file:
+        for error in csv.DictReader(file):
+            path = dest / error["file"].removeprefix("extracts/")
+            if "/ssda903/" in error["file"]:
+                lines = path.read_text().splitlines(keepends=True)
+                cells = next(csv.reader([lines[int(error["row"]) - 1]]))
+                cells[next(csv.reader([lines[0]])).index(error["field"])] = error["value_before"]
+                lines[int(error["row"]) - 1] = ",".join(cells) + "\n"
+                path.write_text("".join(lines))
+            elif "/cin_census/" in error["file"]:
+                text = path.read_text()
+                child = text.index(f"<LAchildID>{error['row'].split()[-1]}</LAchildID>")
+                end = text.index("</Child>", child)
+                wrong, right = (
+                    f"<{error['field']}>{error[v]}</{error['field']}>" for v in ("value_after", "value_before")
+                )
+                path.write_text(text[:child] + text[child:end].replace(wrong, right, 1) + text[end:])
+    return dest / "social_care"
 
 
 # --- childhub, for the comparison --------------------------------------------------------------
@@ -592,9 +665,7 @@ def compare(ours: dict[str, tuple], theirs: dict[str, tuple]) -> list[tuple[str,
         other = theirs[key]
         if ours[name][1] is None:
             other = (other[0], None)
-        agree = tuple(float(v) if v is not None else None for v in value) == tuple(
-            float(v) if v is not None else None for v in other
-        )
+        agree = [float(v or 0) for v in value] == [float(v or 0) for v in other]  # no denominator is none of 0
         rows.append((name, _show(value), _show(other), agree))
     return rows
 
@@ -618,9 +689,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--extract-date", type=date.fromisoformat)
     parser.add_argument("--notes", action="store_true", help="list every rule applied to a dirty record")
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        help="a `childhub synth --dq-errors` folder: recompute from its returns with the errors undone",
+    )
     args = parser.parse_args(argv)
     ours: dict[str, tuple] = {}
     notes: list[str] = []
+    scratch = tempfile.TemporaryDirectory()
+    if args.truth:
+        social_care = undo_planted_errors(args.truth, Path(scratch.name))
+        args.ssda903, args.cin = social_care / "ssda903", social_care / "cin_census"
     if args.ssda903:
         data = read_ssda903(args.ssda903)
         ours.update(ssda903_figures(data, args.as_at))
@@ -632,8 +712,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.compare:
         print("\n".join(f"{name}: {_show(value)}" for name, value in ours.items()))
     else:
-        with tempfile.TemporaryDirectory() as scratch:
-            data_dir = args.data_dir or Path(scratch) / "data"
+        with tempfile.TemporaryDirectory() as folder:
+            data_dir = args.data_dir or Path(folder) / "data"
             theirs, alias = run_childhub(args.compare, args.mapping, data_dir, args.as_at, args.extract_date)
         print(table(compare(ours, theirs)))
         if alias:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -129,33 +130,111 @@ def test_cin_census_figures_by_hand(tmp_path):
     assert figures["cin_count"] == (1, None)
 
 
-def _compare(tmp_path, **sources) -> dict[str, tuple]:
+@pytest.fixture(scope="module")
+def samples_compared(tmp_path_factory):
+    """Recomputed beside childhub on the SSDA903 (31 March 2018) and CIN census (31 March 2022) samples."""
+    folder = tmp_path_factory.mktemp("samples")
+    returns, census = folder / "ssda903", folder / "cin"
+    returns.mkdir()
+    census.mkdir()
+    for table in (SAMPLES / "ssda903").glob("*.csv"):  # the CSV return; fake_903.xml holds other children
+        shutil.copy(table, returns)
+    shutil.copy(SAMPLES / "cin" / "fake_CIN_data.xml", census)
     rows = {}
-    for name, (folder, as_at, extract_date) in sources.items():
-        ours = {}
-        if name == "ssda903":
-            ours = recompute.ssda903_figures(recompute.read_ssda903(folder), as_at)
-        else:
-            ours = recompute.cin_figures(recompute.read_cin_census(folder), as_at)
-        theirs, _ = recompute.run_childhub([folder], [], tmp_path / name, as_at, extract_date)
+    for ours, source, as_at, extract_date in (
+        (
+            recompute.ssda903_figures(recompute.read_ssda903(returns), date(2018, 3, 31)),
+            returns,
+            date(2018, 3, 31),
+            None,
+        ),
+        (recompute.cin_figures(recompute.read_cin_census(census), date(2022, 3, 31)), census, date(2022, 3, 31), None),
+    ):
+        theirs, _ = recompute.run_childhub([source], [], folder / f"data-{source.name}", as_at, extract_date)
         rows.update({row[0]: row for row in recompute.compare(ours, theirs)})
     return rows
 
 
 @pytest.mark.slow
-def test_samples_recomputed_agree_with_childhub(tmp_path):
-    returns = tmp_path / "ssda903"
-    returns.mkdir()
-    for table in (SAMPLES / "ssda903").glob("*.csv"):  # the CSV return; fake_903.xml holds other children
-        shutil.copy(table, returns)
-    census = tmp_path / "cin"
-    census.mkdir()
-    shutil.copy(SAMPLES / "cin" / "fake_CIN_data.xml", census)
-    rows = _compare(
-        tmp_path,
-        ssda903=(returns, date(2018, 3, 31), date(2018, 3, 31)),
-        cin_census=(census, date(2022, 3, 31), date(2022, 7, 21)),
+def test_samples_recomputed_agree_with_childhub(samples_compared):
+    defects = {"cla_starts", "cla_ceased"}  # the two xfail tests below
+    assert len(samples_compared) >= 14
+    assert {name: row for name, row in samples_compared.items() if not row[3] and name not in defects} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: a child's first episode on record without RNE S (L, P or T: care that began before the return) "
+    "is counted as starting to be looked after (5 children on the samples, all on 1 April 2017, e.g. 612585, 891089)",
+)
+def test_samples_starts_agree(samples_compared):
+    assert samples_compared["cla_starts"][3], samples_compared["cla_starts"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: an episode childhub repairs (left open, or overlapping the next) loses its recorded reason "
+    "ceased, so a period that ended (REC E41, next episode RNE S) is no ceasing (10 children on the samples, "
+    "e.g. 303999, 218074)",
+)
+def test_samples_ceasings_agree(samples_compared):
+    assert samples_compared["cla_ceased"][3], samples_compared["cla_ceased"]
+
+
+@pytest.mark.slow
+def test_childhub_on_planted_errors_gives_the_truth(tmp_path):
+    """childhub on a tiny authority's returns with 40 planted errors answers as the recomputation of the returns
+    with the errors undone (a child held under two LA IDs counted once, as childhub links them)."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "childhub",
+            "synth",
+            "--size",
+            "tiny",
+            "--dq-errors",
+            "40",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        check=False,
     )
-    disagree = {name: row for name, row in rows.items() if not row[3]}
-    assert len(rows) >= 15
-    assert disagree == {}
+    assert done.returncode == 0, done.stderr
+    truth = recompute.undo_planted_errors(out, tmp_path / "truth")
+    theirs, alias = recompute.run_childhub([out / "extracts"], [out / "mappings"], tmp_path / "data", YEAR_END, None)
+    ours = recompute.ssda903_figures(recompute.read_ssda903(truth / "ssda903"), YEAR_END)
+    ours.update(
+        recompute.cin_figures(recompute.as_linked(recompute.read_cin_census(truth / "cin_census"), alias), YEAR_END)
+    )
+    rows = recompute.compare(ours, theirs)
+    assert len(rows) == 16
+    assert [row for row in rows if not row[3]] == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: when the newest return's version of an episode cannot be loaded (DECOM not a date, or DEC "
+    "before DECOM), an older return's open version stands, so a child the newest return shows ceasing is still "
+    "looked after (small authority seed 7: LA IDs 145623 and 150330 at 31 March 2026)",
+)
+def test_a_child_the_newest_return_shows_ceasing_is_not_looked_after(tmp_path):
+    # 2025: both open. 2026: E's DECOM garbled (the episode ceased 08/05/2025, E45); F ceased (E4A) but its DEC
+    # is before its DECOM. Neither is looked after on 31 March 2026 by the newest return.
+    episodes = ["E,01/02/2025,S,C2,N1,U6,PR1,,,,,QX1 1AA,", "F,01/03/2024,S,V2,N1,K2,PR1,,,,,,"]
+    _return(tmp_path / "extracts" / "ssda903" / "2025", episodes, ["E,F,01/01/2012,WBRI,,,", "F,F,01/01/2012,WBRI,,,"])
+    _return(
+        tmp_path / "extracts" / "ssda903" / "2026",
+        ["E,31/02/2024,S,C2,N1,U6,PR1,08/05/2025,E45,,,QX1 1AA,", "F,01/03/2024,S,V2,N1,K2,PR1,01/01/1990,E4A,,,,"],
+        ["E,F,01/01/2012,WBRI,,,", "F,F,01/01/2012,WBRI,,,"],
+    )
+    assert recompute.looked_after_on(recompute.read_ssda903(tmp_path / "extracts" / "ssda903"), YEAR_END) == set()
+    theirs, _ = recompute.run_childhub([tmp_path / "extracts"], [], tmp_path / "data", YEAR_END, None)
+    assert theirs["cla_count"][0] == 0
