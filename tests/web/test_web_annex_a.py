@@ -119,7 +119,9 @@ def test_the_page_shows_the_checks_findings_before_the_download(web_hub):
     today = date.today()
     with web_hub.store.reader() as conn:
         lists = annex_a_rows(conn, today)
-        checked = check_lists(template(version_for(today)), today, [(x.annex_list, x.rows, x.hidden) for x in lists], conn)
+        checked = check_lists(
+            template(version_for(today)), today, [(x.annex_list, x.rows, x.hidden) for x in lists], conn
+        )
     page = web_hub.client("analyst").get(f"/annex-a?as_at={today.isoformat()}")
     assert page.status_code == 200
     section = page.text.split('id="annex-a-check">Checked before it leaves</h3>')[1].split("</section>")[0]
