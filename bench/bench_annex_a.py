@@ -80,7 +80,8 @@ from childhub.annex_a.export import annex_a_rows, check_lists
 with store.reader() as conn:
     lists = annex_a_rows(conn, as_at)
     started = time.perf_counter()
-    checked = check_lists(template(version_for(as_at)), as_at, [(x.annex_list, x.rows) for x in lists], conn)
+    in_hand = [(x.annex_list, x.rows, x.hidden) for x in lists]  # hidden columns too, as the export checks them
+    checked = check_lists(template(version_for(as_at)), as_at, in_hand, conn)
     result = {{"seconds": time.perf_counter() - started, "rows": sum(len(x.rows) for x in lists),
               "findings": len(checked.findings)}}
 """
