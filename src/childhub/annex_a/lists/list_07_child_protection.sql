@@ -49,9 +49,13 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        p.latest_category AS latest_category_of_abuse,
        v.visit.visit_date AS date_of_last_statutory_visit,
        v.visit.seen_alone AS child_seen_alone,
-       (SELECT max(r.review_date) FROM fact_cp_review r
-        WHERE (r.cp_plan_id = p.cp_plan_id OR (r.cp_plan_id IS NULL AND r.child_key = p.child_key))
-          AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)) AS date_of_latest_review_conference,
+       greatest((SELECT max(r.review_date) FROM fact_cp_review r
+                 WHERE r.cp_plan_id = p.cp_plan_id
+                   AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)),
+                (SELECT max(r.review_date) FROM fact_cp_review r
+                 WHERE r.cp_plan_id IS NULL AND r.child_key = p.child_key
+                   AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)))
+           AS date_of_latest_review_conference,
        p.ended AS cp_plan_end_date,
        EXISTS (SELECT 1 FROM fact_cla_episode e
                WHERE e.child_key = p.child_key AND e.legal_status IN ('L1', 'L2')
