@@ -10,10 +10,11 @@ and with it; and, to say where the time goes, the list queries alone (every row 
 converted), the rows as cells (``annex_a_rows``) and the check over rows in hand. The store is prepared
 (generated, ingested, linked) once, as bench/bench_indicators.py prepares it, or taken from ``--store``
 (a folder holding authority/ and store/). ``--before-src`` names another copy of childhub's ``src``
-folder (``git archive <commit> src | tar -x -C DIR``) whose ``write_annex_a`` is timed the same way, on the
-same store, in the same session: the figure before a change. Each run reports its wall time and its CPU
-time (every thread of the process: the machine is shared, and CPU time moves less with other people's
-load). Writes its table into docs/benchmarks.md unless ``--no-write``.
+folder (``git archive <commit> src | tar -x -C DIR``) whose ``write_annex_a`` is timed the same way, with the
+check and without, on the same store, in the same session: the figures before a change. Each run reports
+its wall time and its CPU time (every thread of the process: the machine is shared, and CPU time moves
+less with other people's load); the table says the load average when the runs began and ended. Writes its
+table into docs/benchmarks.md unless ``--no-write``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ from childhub.annex_a.export import annex_a_rows, check_lists
 with store.reader() as conn:
     lists = annex_a_rows(conn, as_at)
     started = time.perf_counter()
-    checked = check_lists(template(version_for(as_at)), as_at, [(x.annex_list, x.rows) for x in lists], conn)
+    in_hand = [(x.annex_list, x.rows, x.hidden) for x in lists]  # hidden columns too, as the export checks them
+    checked = check_lists(template(version_for(as_at)), as_at, in_hand, conn)
     result = {{"seconds": time.perf_counter() - started, "rows": sum(len(x.rows) for x in lists),
               "findings": len(checked.findings)}}
 """
@@ -104,6 +106,10 @@ def measure(name: str, body: str, repeats: int, fields: dict, src: Path | None =
     return runs
 
 
+def _load(averages: tuple[float, float, float]) -> str:
+    return ", ".join(f"{average:.2f}" for average in averages)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large")
@@ -124,12 +130,18 @@ def main() -> None:
     manifest = json.loads((authority / "manifest.json").read_text("utf-8"))
     fields = {"store": str(store), "as_at": AS_AT.isoformat()}
 
+    load_before = os.getloadavg()
     checked = measure("workbook with its check", WORKBOOK, args.repeats, fields, check=", check=True")
     plain = measure("workbook", WORKBOOK, args.repeats, fields, check="")
-    before = measure("before", WORKBOOK, args.repeats, fields, args.before_src, check="") if args.before_src else []
+    before_checked, before = [], []
+    if args.before_src:
+        check = ", check=True"
+        before_checked = measure("before, with its check", WORKBOOK, args.repeats, fields, args.before_src, check=check)
+        before = measure("before", WORKBOOK, args.repeats, fields, args.before_src, check="")
     queries = measure("list queries", QUERIES, args.repeats, fields)
     rows = measure("rows as cells", ROWS, args.repeats, fields)
     check = measure("check over rows in hand", CHECK, args.repeats, fields)
+    load_after = os.getloadavg()
 
     def median(runs: list[dict], field: str = "seconds") -> float:
         return statistics.median(run[field] for run in runs)
@@ -141,7 +153,15 @@ def main() -> None:
         ("Annex A with its check, Lists 1-11 (xlsx)", checked, "2 s", f"{checked[0]['findings']:,} findings"),
         ("Annex A without the check (xlsx)", plain, "", f"{plain[0]['rows']:,} rows"),
         *(
-            [("before: Annex A without a check (--before-src)", before, "", f"{before[0]['rows']:,} rows")]
+            [
+                (
+                    "before (--before-src): Annex A with its check",
+                    before_checked,
+                    "",
+                    f"{before_checked[0]['findings']:,} findings",
+                ),
+                ("before (--before-src): Annex A without the check", before, "", f"{before[0]['rows']:,} rows"),
+            ]
             if before
             else []
         ),
@@ -157,7 +177,9 @@ def main() -> None:
 
 `bench/bench_annex_a.py --size {args.size} --seed {args.seed} --repeats {args.repeats}`: a `{args.size}` authority
 ({manifest["children_0_17"]:,} children aged 0-17, as at {AS_AT}), ingested and linked, its facts kept in the store.
-Each time is the median of {args.repeats} runs, each in a fresh process on a new read-only connection.
+Each time is the median of {args.repeats} runs, each in a fresh process on a new read-only connection; "before" is
+another copy of childhub's code (`--before-src`) timed on the same store in the same session. Load average (1, 5,
+15 minutes) when the runs began: {_load(load_before)}; when they ended: {_load(load_after)}.
 
 | what | median wall | median CPU | target | size |
 | --- | ---: | ---: | ---: | --- |

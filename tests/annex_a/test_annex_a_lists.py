@@ -55,6 +55,28 @@ def episode(h, person, start, reason_new="S", legal="C2", placement="U4", ceased
     )
 
 
+def assessed(h, person, close_date=None, close_reason=None, **assessment) -> None:
+    """A referral on 2 January 2026 (closed on ``close_date`` if given) and its assessment, started 5 January and
+    authorised 20 January 2026, with any other cin_assessments fields."""
+    h.add(
+        "cin_episodes",
+        cine_referral_id=f"R{person}",
+        cine_person_id=person,
+        cine_referral_date=date(2026, 1, 2),
+        cine_close_date=close_date,
+        cine_close_reason=close_reason,
+    )
+    h.add(
+        "cin_assessments",
+        cina_assessment_id=f"A{person}",
+        cina_person_id=person,
+        cina_referral_id=f"R{person}",
+        cina_assessment_start_date=date(2026, 1, 5),
+        cina_assessment_auth_date=date(2026, 1, 20),
+        **assessment,
+    )
+
+
 def from_the_ssda903_return(store, table: str) -> None:
     """Make the batch that loaded ``table`` so far a batch of the SSDA903 return's feed."""
     with store.writer() as conn:
@@ -303,25 +325,8 @@ def test_list_4_outcome_read_from_what_followed_when_the_record_does_not_say(his
         h.child(person, dob=date(2015, 1, 1))
     closed = {"P2": (date(2026, 2, 10), "RC8")}
     for person in ("P1", "P2", "P3", "P4"):
-        close_date, close_reason = closed.get(person, (None, None))
-        h.add(
-            "cin_episodes",
-            cine_referral_id=f"R{person}",
-            cine_person_id=person,
-            cine_referral_date=date(2026, 1, 2),
-            cine_close_date=close_date,
-            cine_close_reason=close_reason,
-        )
-        h.add(
-            "cin_assessments",
-            cina_assessment_id=f"A{person}",
-            cina_person_id=person,
-            cina_referral_id=f"R{person}",
-            cina_assessment_start_date=date(2026, 1, 5),
-            cina_assessment_auth_date=date(2026, 1, 20),
-            cina_assessment_outcome_nfa="Y" if person == "P4" else None,
-            cina_assessment_child_seen="Y" if person == "P4" else None,
-        )
+        told = "Y" if person == "P4" else None
+        assessed(h, person, *closed.get(person, ()), cina_assessment_outcome_nfa=told, cina_assessment_child_seen=told)
     for person, start in (("P1", date(2026, 1, 21)), ("P3", date(2026, 4, 5))):
         h.add(
             "cin_plans",
@@ -338,6 +343,48 @@ def test_list_4_outcome_read_from_what_followed_when_the_record_does_not_say(his
         "P4": "b) No",
     }
     assert listed["P4"]["child_seen_during_assessment"] == "a) Yes"
+
+
+def test_list_4_each_assessment_shows_its_own_childs_allocation(history):
+    # Allocations (team, worker): P1 T1 "Assessment Team" / W1 "Ann One" from 1 Jan 2026, open on the as-at date;
+    # P2 T2 "Safeguarding Team" / W2 "Bob Two" from 1 Feb 2026, open (the latest-started allocation of all);
+    # P3 T3 "Front Door" / W3 "Cy Three" from 1 Jan to 1 Feb 2026, closed by the as-at date but open on 20 Jan 2026,
+    # the day P3's assessment was authorised; P4 has none, and the assessment record names T1 and W2.
+    # Each child's row shows that child's own team and worker: P1 T1/W1, P2 T2/W2, P3 T3/W3 (the allocation open on
+    # the authorisation date), P4 the team and worker on the record, T1/W2.
+    h = history
+    for person in ("P1", "P2", "P3", "P4"):
+        h.child(person, dob=date(2015, 1, 1))
+        named = person == "P4"
+        assessed(
+            h, person, cina_assessment_team="T1" if named else None, cina_assessment_worker_id="W2" if named else None
+        )
+    for team, name in (("T1", "Assessment Team"), ("T2", "Safeguarding Team"), ("T3", "Front Door")):
+        h.add("department", dept_team_id=team, dept_team_name=name)
+    for worker, name in (("W1", "Ann One"), ("W2", "Bob Two"), ("W3", "Cy Three")):
+        h.add("professionals", prof_professional_id=worker, prof_professional_name=name)
+    allocations = [
+        ("P1", "T1", "W1", date(2026, 1, 1), None),
+        ("P2", "T2", "W2", date(2026, 2, 1), None),
+        ("P3", "T3", "W3", date(2026, 1, 1), date(2026, 2, 1)),
+    ]
+    for person, team, worker, start, end in allocations:
+        h.add(
+            "involvements",
+            invo_involvements_id=f"AL{person}",
+            invo_professional_id=worker,
+            invo_professional_team=team,
+            invo_person_id=person,
+            invo_involvement_start_date=start,
+            invo_involvement_end_date=end,
+        )
+    listed = rows(h.store(), 4)
+    assert {p: (r["allocated_team"], r["allocated_worker"]) for p, r in listed.items()} == {
+        "P1": ("Assessment Team", "Ann One"),
+        "P2": ("Safeguarding Team", "Bob Two"),
+        "P3": ("Front Door", "Cy Three"),
+        "P4": ("Assessment Team", "Bob Two"),
+    }
 
 
 # --- List 10: adoption --------------------------------------------------------------------------

@@ -65,6 +65,46 @@ def test_a_store_changed_since_the_refresh_builds_its_own(tiny_authority, tmp_pa
         assert "fact_referral" in _temporary(conn, "view")
 
 
+def test_the_bank_holidays_the_facts_were_built_with_are_kept_beside_them(tiny_authority, tmp_path):
+    # England's weekday bank holidays in 2025: New Year's Day, Good Friday 18 Apr, Easter Monday 21 Apr, the May
+    # bank holidays 5 and 26 May, the summer one 25 Aug, Christmas and Boxing Day. From Wednesday 24 December to
+    # Monday 29 December 2025 there is one working day after the 24th (the 29th): 25 and 26 Dec are holidays,
+    # 27 and 28 Dec a weekend.
+    copy = tiny_authority.copy(tmp_path / "copy")
+    christmas_week = "SELECT working_days_between(DATE '2025-12-24', DATE '2025-12-29')"
+    with copy.reader() as conn:
+        kept = conn.execute("SELECT day FROM facts.bank_holiday WHERE year(day) = 2025 ORDER BY day").fetchall()
+        assert [row[0] for row in kept] == [
+            date(2025, 1, 1),
+            date(2025, 4, 18),
+            date(2025, 4, 21),
+            date(2025, 5, 5),
+            date(2025, 5, 26),
+            date(2025, 8, 25),
+            date(2025, 12, 25),
+            date(2025, 12, 26),
+        ]
+        prepare(conn, ["referral"])
+        assert conn.execute(christmas_week).fetchone()[0] == 1
+    # A new connection reads the kept days: one taken away (by hand) makes Boxing Day a working day...
+    with copy.writer() as conn:
+        conn.execute("DELETE FROM facts.bank_holiday WHERE day = DATE '2025-12-26'")
+    with copy.reader() as conn:
+        prepare(conn, ["referral"])
+        assert conn.execute(christmas_week).fetchone()[0] == 2
+    # ... unless they were kept by another rule (another version of the calendar): then it works them out again.
+    with copy.writer() as conn:
+        conn.execute("UPDATE facts.bank_holiday SET rule = 'holidays 0.0 GB-ENG 1990-2045'")
+    with copy.reader() as conn:
+        prepare(conn, ["referral"])
+        assert conn.execute(christmas_week).fetchone()[0] == 1
+    # Facts built before the days were kept beside them: the next refresh keeps them and rebuilds nothing.
+    with copy.writer() as conn:
+        conn.execute("DROP TABLE facts.bank_holiday")
+        assert refresh(conn) == 0.0
+        assert conn.execute("SELECT count(*) FROM facts.bank_holiday WHERE year(day) = 2025").fetchone()[0] == 8
+
+
 def test_an_event_sent_by_two_feeds_counts_once(history):
     # The same assessment arrives in the CIN census feed and, later, in an Annex A workbook (another
     # feed, its own row key): one assessment, the later feed's version. Two assessments of one child

@@ -83,7 +83,13 @@ def _text_xml(text: str) -> str:
 
 
 class _ColumnXml(dict):
-    """A column's cells as XML (everything after ``<c r="A2``), each distinct value worked out once."""
+    """A column's cells as XML (everything after ``<c r="A2``), each distinct value worked out once, each
+    followed by ``then``: for a row as wide as the sheet, the start of the next column's cell (``<c r="C``),
+    so the row is the first cell's start and each column's piece joined by the row number, one ``str.join``."""
+
+    def __init__(self, then: str = ""):
+        super().__init__()
+        self._then = then
 
     def __missing__(self, value: Any) -> str:
         if value is None:
@@ -99,7 +105,7 @@ class _ColumnXml(dict):
             xml = f'" s="{_DATE_STYLE}"><v>{(day - _EXCEL_EPOCH).days}</v></c>'
         else:
             xml = _text_xml(str(value))
-        self[value] = xml
+        xml = self[value] = xml + self._then
         return xml
 
 
@@ -113,6 +119,7 @@ class Sheet:
         self._letters = letters
         self._starts = [f'<c r="{letter}' for letter in letters]  # each cell: start, row number, cached XML
         self._columns = [_ColumnXml() for _ in letters]
+        self._pieces: list[_ColumnXml] = []  # for a row as wide as the sheet, each followed by the next's start
         self.next_row = 1  # the sheet's rows are numbered from 1
 
     def _ensure_columns(self, width: int) -> None:
@@ -121,6 +128,7 @@ class Sheet:
             self._letters.append(letter)
             self._starts.append(f'<c r="{letter}')
             self._columns.append(_ColumnXml())
+            self._pieces = []  # the last column has a next one now
 
     def header(self, headers: Sequence[str], height: float | None = 60) -> None:
         """A header row (bold, shaded, wrapped, bordered)."""
@@ -150,7 +158,8 @@ class Sheet:
         """Rows of cells (text, whole numbers, dates; None for a blank cell), one after another.
 
         A row is joined from cached pieces without a Python step per cell: each column's start
-        (``<c r="B``), the row number and the column's XML for the value."""
+        (``<c r="B``), the row number and the column's XML for the value. A row as wide as the sheet
+        (most rows) is one join of the columns' pieces (``_ColumnXml`` with ``then``) by its row number."""
         starts, columns = self._starts, self._columns
         lookup = dict.__getitem__
         parts = []
@@ -159,8 +168,13 @@ class Sheet:
             if len(row) > len(columns):
                 self._ensure_columns(len(row))
             at = str(number)
-            cells = map(add, map(add, starts, repeat(at, len(row))), map(lookup, columns, row))
-            parts.append(f'<row r="{at}">{"".join(cells)}</row>')
+            if len(row) == len(columns):
+                if not self._pieces:
+                    self._pieces = [_ColumnXml(then) for then in [*starts[1:], ""]]
+                parts.append(f'<row r="{at}">{starts[0]}{at}{at.join(map(lookup, self._pieces, row))}</row>')
+            else:
+                cells = map(add, map(add, starts, repeat(at, len(row))), map(lookup, columns, row))
+                parts.append(f'<row r="{at}">{"".join(cells)}</row>')
             number += 1
         self.write("".join(parts).encode())
         self.next_row = number

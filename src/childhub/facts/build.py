@@ -21,6 +21,10 @@ _CURRENT = re.compile(r"@current\(\s*([a-z][a-z0-9_]*)\s*\)")
 _EPISODES = "@episodes"
 # Bank holidays are known to the calendar for these years; dates outside them count weekdays only.
 _HOLIDAY_YEARS = range(1990, 2046)
+# The store's facts schema keeps the weekday bank holidays its facts were built with (one row per day, with the
+# rule that gave them), so a new connection reads them instead of working them out again from the calendar.
+HOLIDAYS_TABLE = "bank_holiday"
+_KEPT_BESIDE_FACTS = {"refresh_state", HOLIDAYS_TABLE}  # tables of the facts schema that are not facts
 MACROS_FILE = "_macros.sql"  # the shared macros; every other .sql file is one fact
 
 
@@ -150,28 +154,65 @@ def referenced_facts(sql: str) -> list[str]:
 
 
 @cache
-def _bank_holidays() -> tuple[date, ...]:
+def _holiday_rule() -> str:
+    """What the bank holidays are worked out by: the calendar's source (the ``holidays`` package, its version) and
+    the years; bank holidays kept in a store by another rule are worked out again."""
+    from importlib.metadata import version
+
+    return f"holidays {version('holidays')} GB-ENG {_HOLIDAY_YEARS.start}-{_HOLIDAY_YEARS.stop - 1}"
+
+
+@cache
+def _calendar_bank_holidays() -> tuple[date, ...]:
+    """The weekday bank holidays of ``_HOLIDAY_YEARS``, from the calendar (about 0.2 s in a new process)."""
     from childhub.calendar import bank_holidays as holidays_of
 
     return tuple(sorted(day for year in _HOLIDAY_YEARS for day in holidays_of(year) if day.weekday() < 5))
 
 
+def _kept_bank_holidays(conn: duckdb.DuckDBPyConnection) -> tuple[date, ...] | None:
+    """The weekday bank holidays the store's facts schema keeps, if kept by today's rule."""
+    kept = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'facts' AND table_name = ?", [HOLIDAYS_TABLE]
+    ).fetchone()[0]
+    if not kept:
+        return None
+    table = qualified("facts", HOLIDAYS_TABLE)
+    rows = conn.execute(f"SELECT day FROM {table} WHERE rule = ? ORDER BY day", [_holiday_rule()]).fetchall()
+    return tuple(row[0] for row in rows) or None
+
+
+def _bank_holidays(conn: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
+    """The weekday bank holidays: those the store keeps (``_keep_bank_holidays``), else the calendar's."""
+    return _kept_bank_holidays(conn) or _calendar_bank_holidays()
+
+
+def _keep_bank_holidays(conn: duckdb.DuckDBPyConnection) -> None:
+    """Write the calendar's weekday bank holidays into the facts schema (on the writer), with the rule that gave
+    them, in one statement."""
+    conn.execute(
+        f"CREATE OR REPLACE TABLE {qualified('facts', HOLIDAYS_TABLE)} AS "
+        "SELECT unnest(CAST(? AS DATE[])) AS day, CAST(? AS VARCHAR) AS rule",
+        [list(_calendar_bank_holidays()), _holiday_rule()],
+    )
+
+
 @cache
-def _macro_statements() -> tuple[str, ...]:
-    """The bank holidays (generated from the calendar), the declared precedence of the child's demographics
-    (``precedence.yml``), then every macro in ``sql/_macros.sql``."""
+def _macro_statements(holidays: tuple[date, ...]) -> tuple[str, ...]:
+    """The bank holidays (``holidays``: see ``_bank_holidays``), the declared precedence of the child's
+    demographics (``precedence.yml``), then every macro in ``sql/_macros.sql``."""
     from childhub.facts.precedence import precedence_macros
 
-    holidays = ", ".join(f"DATE '{day.isoformat()}'" for day in _bank_holidays())
+    days = ", ".join(f"DATE '{day.isoformat()}'" for day in holidays)
     return (
-        f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{holidays}]",
+        f"CREATE OR REPLACE TEMP MACRO bank_holidays() AS [{days}]",
         *precedence_macros(),
         (FACT_DIR / MACROS_FILE).read_text("utf-8"),
     )
 
 
-def _install_macros(conn: duckdb.DuckDBPyConnection) -> None:
-    for statement in _macro_statements():
+def _install_macros(conn: duckdb.DuckDBPyConnection, holidays: tuple[date, ...] | None = None) -> None:
+    for statement in _macro_statements(holidays if holidays is not None else _bank_holidays(conn)):
         conn.execute(statement)
 
 
@@ -198,19 +239,19 @@ def data_version(conn: duckdb.DuckDBPyConnection) -> str:
         "        || coalesce(max(valid_to), TIMESTAMP '1900-01-01') FROM family_member), "
         "(SELECT max(version) FROM schema_migrations)"
     ).fetchone()
-    return "|".join((*(str(part) for part in row), _definitions_hash()))
+    return "|".join((*(str(part) for part in row), _definitions_hash(_bank_holidays(conn))))
 
 
 @cache
-def _definitions_hash() -> str:
-    """A hash of every fact's compiled SQL and the macros (bank holidays included), so facts built by
-    an earlier childhub are not taken for current ones."""
+def _definitions_hash(holidays: tuple[date, ...]) -> str:
+    """A hash of every fact's compiled SQL and the macros (the bank holidays ``holidays`` included), so facts
+    built by an earlier childhub are not taken for current ones."""
     import hashlib
 
     digest = hashlib.sha256()
     for fact in _facts().values():  # as compiled: the history rules they expand to count too
         digest.update(fact.file.encode() + b"\0" + fact.compile(None)[0].encode() + b"\0")
-    for statement in _macro_statements():
+    for statement in _macro_statements(holidays):
         digest.update(statement.encode() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -226,14 +267,15 @@ def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
     if len(state) != 1 or state[0][0] != data_version(conn):
         return set()
     rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
-    return {row[0] for row in rows} - {"refresh_state"}
+    return {row[0] for row in rows} - _KEPT_BESIDE_FACTS
 
 
 def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
     """Rebuild every fact into the store's ``facts`` schema (on the writer), in one transaction; seconds taken.
 
     Called after every ingest and link, so readers use the stored facts instead of building them.
-    Facts already built from the data as it is now are kept (0 seconds) unless ``force``.
+    Facts already built from the data as it is now are kept (0 seconds) unless ``force``. The bank holidays
+    the facts were built with are kept beside them (``HOLIDAYS_TABLE``), for readers' connections.
     """
     import time
 
@@ -241,13 +283,15 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
 
     started = time.perf_counter()
     if not force and _persisted_fresh(conn):
+        if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
+            _keep_bank_holidays(conn)
         return 0.0  # built from the data as it is now already
-    _install_macros(conn)
+    _install_macros(conn, _calendar_bank_holidays())
     facts = _facts()
     conn.execute("BEGIN TRANSACTION")
     try:
         for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall():
-            if table != "refresh_state":
+            if table not in _KEPT_BESIDE_FACTS:
                 conn.execute(f"DROP TABLE {qualified('facts', table)}")
         checked: dict[str, bool] = {}
         for fact in _order_from(facts, list(facts)):
@@ -262,6 +306,7 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
             except duckdb.Error as error:
                 message = str(error).splitlines()[0]
                 raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
+        _keep_bank_holidays(conn)
         conn.execute("DELETE FROM facts.refresh_state")
         seconds = time.perf_counter() - started
         conn.execute("INSERT INTO facts.refresh_state VALUES (?, now()::TIMESTAMP, ?)", [data_version(conn), seconds])

@@ -16,29 +16,42 @@ CREATE OR REPLACE TEMP MACRO annex_a_age(birth, expected_birth, on_day) AS
 -- Keep a date only if it had happened by the as-at date (later dates were not known then).
 CREATE OR REPLACE TEMP MACRO annex_a_by(day, as_at) AS CASE WHEN day <= as_at THEN day END;
 
--- The team and worker holding a child's case on a day: the allocation open that day that
--- started last (ties: the highest allocation ID), by name where the team or worker is known.
-CREATE OR REPLACE TEMP MACRO annex_a_allocation(key, on_day) AS (
-    SELECT arg_max({'team': coalesce(t.team_name, a.team_id), 'worker': coalesce(w.worker_name, a.worker_id)},
-                   {'start_date': a.start_date, 'allocation_id': a.allocation_id})
+-- Every allocation (fact_allocation: the team and worker holding a child's case from start_date until end_date),
+-- by name where the team or worker is known, with the order in which allocations open on one day win: the one
+-- that started last (ties: the highest allocation ID).
+CREATE OR REPLACE TEMP MACRO annex_a_named_allocations() AS TABLE
+    SELECT a.child_key, a.start_date, a.end_date,
+           {'team': coalesce(t.team_name, a.team_id), 'worker': coalesce(w.worker_name, a.worker_id)} AS named,
+           {'start_date': a.start_date, 'allocation_id': a.allocation_id} AS precedence
     FROM fact_allocation a
     LEFT JOIN fact_team t ON t.team_id = a.team_id
-    LEFT JOIN fact_worker w ON w.worker_id = a.worker_id
-    WHERE a.child_key = key AND allocation_on(a, on_day)
-);
+    LEFT JOIN fact_worker w ON w.worker_id = a.worker_id;
 
 -- A team and worker named on the event itself, by name where known (NULL when neither is named).
+-- The aliases inside a macro are named so no caller's alias can be taken for them: a macro's arguments are
+-- read inside its body, where an argument "a.team_id" would mean the body's own "a" if it had one.
 CREATE OR REPLACE TEMP MACRO annex_a_named(team, worker) AS
     CASE WHEN team IS NOT NULL OR worker IS NOT NULL THEN {
-        'team': coalesce((SELECT t.team_name FROM fact_team t WHERE t.team_id = team), team),
-        'worker': coalesce((SELECT w.worker_name FROM fact_worker w WHERE w.worker_id = worker), worker)
+        'team': coalesce((SELECT named_team.team_name FROM fact_team named_team
+                          WHERE named_team.team_id = team), team),
+        'worker': coalesce((SELECT named_worker.worker_name FROM fact_worker named_worker
+                            WHERE named_worker.worker_id = worker), worker)
     } END;
 
--- Allocated team and worker for a row: the allocation open on the as-at date; for a case
--- closed by then, the allocation open on the row's event date; else the team and worker
--- recorded on the event.
-CREATE OR REPLACE TEMP MACRO annex_a_allocated(key, as_at, event_day, team, worker) AS
-    coalesce(annex_a_allocation(key, as_at), annex_a_allocation(key, event_day), annex_a_named(team, worker));
+-- The allocated team and worker for a list's rows, looked up for all of them at once (a join, never a query per
+-- row). ``listed`` names the query's CTE of rows (query_table), each with child_key and allocation_day (the row's
+-- event date: for a case closed by the as-at date, the day it closed). Per child and allocation_day: the
+-- allocation open on the as-at date; else the one open on allocation_day; NULL when neither, where the list falls
+-- back to the team and worker recorded on the event (annex_a_named). Join it on
+-- child_key = and allocation_day IS NOT DISTINCT FROM.
+CREATE OR REPLACE TEMP MACRO annex_a_allocations(listed, as_at) AS TABLE
+    SELECT wanted.child_key, wanted.allocation_day,
+           coalesce(arg_max(held.named, held.precedence) FILTER (WHERE allocation_on(held, as_at)),
+                    arg_max(held.named, held.precedence) FILTER (WHERE allocation_on(held, wanted.allocation_day)))
+               AS allocation
+    FROM (SELECT DISTINCT child_key, allocation_day FROM query_table(listed)) wanted
+    JOIN annex_a_named_allocations() held ON held.child_key = wanted.child_key
+    GROUP BY wanted.child_key, wanted.allocation_day;
 
 -- A date a source knows only by the collection year it fell in (a fact's date_is_proxy: the SSDA903 return
 -- dates such events by the year's end, 31 March), written as that year ("Done in the year 2025-26"), never as

@@ -8,11 +8,16 @@
 --   referral_source: fact_referral.referral_source
 --   referral_nfa: fact_referral.nfa
 --   referrals_in_last_12_months: fact_referral (counted)
-WITH listed AS (
-    SELECT r.*,
-           annex_a_allocated(r.child_key, $as_at, r.referral_date, r.team_id, r.worker_id) AS allocation
+WITH chosen AS (
+    SELECT r.*, r.referral_date AS allocation_day
     FROM fact_referral r
     WHERE r.referral_date BETWEEN annex_a_months_before($as_at, 6) AND $as_at
+),
+listed AS (
+    SELECT r.*, coalesce(a.allocation, annex_a_named(r.team_id, r.worker_id)) AS allocation
+    FROM chosen r
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = r.child_key AND a.allocation_day IS NOT DISTINCT FROM r.allocation_day
 )
 SELECT coalesce(c.la_child_id, r.person_id) AS child_unique_id,
        c.sex AS gender,

@@ -10,14 +10,18 @@
 --   child_seen_during_assessment: fact_assessment.child_seen
 --   assessment_authorisation_date: fact_assessment.authorised_date
 --   requires_social_care_support: fact_assessment.outcome_nfa, support_started_date, nfa_closed_date
-WITH listed AS (
-    SELECT a.*,
-           annex_a_allocated(a.child_key, $as_at, coalesce(annex_a_by(a.authorised_date, $as_at), a.start_date),
-                             a.team_id, a.worker_id) AS allocation
-    FROM fact_assessment a
-    WHERE a.start_date <= $as_at
-      AND (a.start_date >= annex_a_months_before($as_at, 6)
-           OR a.authorised_date BETWEEN annex_a_months_before($as_at, 6) AND $as_at)
+WITH chosen AS (
+    SELECT s.*, coalesce(annex_a_by(s.authorised_date, $as_at), s.start_date) AS allocation_day
+    FROM fact_assessment s
+    WHERE s.start_date <= $as_at
+      AND (s.start_date >= annex_a_months_before($as_at, 6)
+           OR s.authorised_date BETWEEN annex_a_months_before($as_at, 6) AND $as_at)
+),
+listed AS (
+    SELECT s.*, coalesce(a.allocation, annex_a_named(s.team_id, s.worker_id)) AS allocation
+    FROM chosen s
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = s.child_key AND a.allocation_day IS NOT DISTINCT FROM s.allocation_day
 )
 SELECT coalesce(c.la_child_id, a.person_id) AS child_unique_id,
        c.sex AS gender,

@@ -11,12 +11,16 @@
 --   icpc_resulted_in_cp_plan: fact_s47.icpc_led_to_plan
 --   s47_enquiries_in_last_12_months: fact_s47 (counted)
 --   icpcs_in_last_12_months: fact_s47.icpc_date (counted)
-WITH listed AS (
-    SELECT s.*,
-           annex_a_by(s.icpc_date, $as_at) AS icpc_held,
-           annex_a_allocated(s.child_key, $as_at, s.start_date, s.team_id, s.worker_id) AS allocation
+WITH chosen AS (
+    SELECT s.*, annex_a_by(s.icpc_date, $as_at) AS icpc_held, s.start_date AS allocation_day
     FROM fact_s47 s
     WHERE s.start_date BETWEEN annex_a_months_before($as_at, 6) AND $as_at
+),
+listed AS (
+    SELECT s.*, coalesce(a.allocation, annex_a_named(s.team_id, s.worker_id)) AS allocation
+    FROM chosen s
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = s.child_key AND a.allocation_day IS NOT DISTINCT FROM s.allocation_day
 )
 SELECT coalesce(c.la_child_id, s.person_id) AS child_unique_id,
        c.sex AS gender,

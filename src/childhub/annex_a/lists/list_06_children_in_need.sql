@@ -25,16 +25,21 @@ last_seen AS (
     WHERE visit_date <= $as_at AND coalesce(seen, 'Y') NOT IN ('N', 'NO', '0', 'FALSE')
     GROUP BY child_key
 ),
-listed AS (
+chosen AS (
     SELECT r.*, annex_a_by(r.close_date, $as_at) AS closed,
-           annex_a_allocated(r.child_key, $as_at, coalesce(annex_a_by(r.close_date, $as_at), $as_at),
-                             r.team_id, r.worker_id) AS allocation
+           coalesce(annex_a_by(r.close_date, $as_at), $as_at) AS allocation_day
     FROM fact_referral r
     WHERE r.referral_date <= $as_at
       AND (r.close_date IS NULL OR r.close_date >= annex_a_months_before($as_at, 6))
       AND NOT coalesce(r.nfa, false)
       AND NOT EXISTS (SELECT 1 FROM fact_care_leaver l
                       WHERE l.child_key = r.child_key AND l.latest_contact <= $as_at)
+),
+listed AS (
+    SELECT r.*, coalesce(a.allocation, annex_a_named(r.team_id, r.worker_id)) AS allocation
+    FROM chosen r
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = r.child_key AND a.allocation_day IS NOT DISTINCT FROM r.allocation_day
 )
 SELECT coalesce(c.la_child_id, r.person_id) AS child_unique_id,
        c.sex AS gender,

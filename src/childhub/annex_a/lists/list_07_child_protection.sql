@@ -17,14 +17,19 @@
 --   cp_plan_end_date: fact_cp_plan.end_date
 --   emergency_protection_in_last_six_months: fact_cla_episode.legal_status
 --   previous_cp_plans: fact_cp_plan.previous_plans
-WITH listed AS (
+WITH chosen AS (
     SELECT p.*, annex_a_by(p.end_date, $as_at) AS ended,
-           annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at),
-                             NULL, NULL) AS allocation
+           coalesce(annex_a_by(p.end_date, $as_at), $as_at) AS allocation_day
     FROM fact_cp_plan p
     WHERE p.start_date <= $as_at
       AND (p.end_date IS NULL OR p.end_date >= annex_a_months_before($as_at, 6))
       AND NOT cp_plan_open_past_18(p, $as_at)
+),
+listed AS (
+    SELECT p.*, a.allocation
+    FROM chosen p
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = p.child_key AND a.allocation_day IS NOT DISTINCT FROM p.allocation_day
 ),
 last_visit AS (
     SELECT p.cp_plan_id, arg_max({'visit_date': v.visit_date, 'seen_alone': v.seen_alone}, v.visit_date) AS visit
@@ -44,9 +49,13 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        p.latest_category AS latest_category_of_abuse,
        v.visit.visit_date AS date_of_last_statutory_visit,
        v.visit.seen_alone AS child_seen_alone,
-       (SELECT max(r.review_date) FROM fact_cp_review r
-        WHERE (r.cp_plan_id = p.cp_plan_id OR (r.cp_plan_id IS NULL AND r.child_key = p.child_key))
-          AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)) AS date_of_latest_review_conference,
+       greatest((SELECT max(r.review_date) FROM fact_cp_review r
+                 WHERE r.cp_plan_id = p.cp_plan_id
+                   AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)),
+                (SELECT max(r.review_date) FROM fact_cp_review r
+                 WHERE r.cp_plan_id IS NULL AND r.child_key = p.child_key
+                   AND r.review_date BETWEEN p.start_date AND coalesce(p.ended, $as_at)))
+           AS date_of_latest_review_conference,
        p.ended AS cp_plan_end_date,
        EXISTS (SELECT 1 FROM fact_cla_episode e
                WHERE e.child_key = p.child_key AND e.legal_status IN ('L1', 'L2')

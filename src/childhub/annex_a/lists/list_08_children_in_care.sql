@@ -43,12 +43,17 @@
 --   absent_episodes_in_last_12_months: fact_missing (type A, counted)
 --   return_interview_offered: fact_missing.return_interview_offered (of the latest missing episode, type M or none)
 --   return_interview_accepted: fact_missing.return_interview_accepted (N when none was offered)
-WITH period AS (
+WITH chosen AS (
     SELECT p.*, annex_a_by(p.end_date, $as_at) AS ceased,
-           annex_a_allocated(p.child_key, $as_at, coalesce(annex_a_by(p.end_date, $as_at), $as_at), NULL, NULL)
-               AS allocation
+           coalesce(annex_a_by(p.end_date, $as_at), $as_at) AS allocation_day
     FROM fact_cla_period p
     WHERE care_period_during(p, annex_a_months_before($as_at, 6), $as_at)
+),
+period AS (
+    SELECT p.*, a.allocation
+    FROM chosen p
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = p.child_key AND a.allocation_day IS NOT DISTINCT FROM p.allocation_day
 ),
 episode AS (
     SELECT e.*,

@@ -79,10 +79,16 @@ classified AS (
     LEFT JOIN latest l ON l.child_key = y.child_key
     LEFT JOIN fact_child c ON c.child_key = y.child_key
 ),
-listed AS (
-    SELECT l.*, annex_a_allocated(l.child_key, $as_at, l.latest_contact, l.team_id, l.worker_id) AS allocation
+chosen AS (
+    SELECT l.*, l.latest_contact AS allocation_day
     FROM classified l
     WHERE (l.age BETWEEN 16 AND 24 AND l.eligibility IS NOT NULL) OR (l.age IS NULL AND l.care_leaver_id IS NOT NULL)
+),
+listed AS (
+    SELECT l.*, coalesce(a.allocation, annex_a_named(l.team_id, l.worker_id)) AS allocation
+    FROM chosen l
+    LEFT JOIN annex_a_allocations('chosen', $as_at) a
+           ON a.child_key = l.child_key AND a.allocation_day IS NOT DISTINCT FROM l.allocation_day
 )
 SELECT l.child_unique_id,
        l.sex AS gender,
