@@ -167,3 +167,15 @@ def test_an_inspection_date_in_the_future_is_refused_in_one_line(web_hub):
     assert download.status_code == 400 and "The inspection date 2999-01-01 is in the future" in download.text
     api = client.post("/api/v1/annex-a?as_at=2999-01-01", headers={"x-csrf-token": token})
     assert api.status_code == 400
+
+
+def test_the_template_chosen_stays_chosen_and_the_footer_keeps_childhubs_version(web_hub):
+    """The page's chosen template version once overwrote the page's global `version` (childhub's own), so the
+    footer read "childhub ." and the stylesheet lost its cache-buster."""
+    from childhub import __version__
+
+    page = web_hub.client("analyst").get("/annex-a?template=2023")
+    assert page.status_code == 200
+    assert '<option value="2023" selected>' in page.text
+    assert f"<p>childhub {__version__}. Synthetic data only" in page.text
+    assert f"indicators.css?v={__version__}" in page.text

@@ -422,6 +422,6 @@ def annex_a_page(
         lists=lists,
         checked=_check_shown(checked) if checked is not None else None,
         versions=versions(),
-        version=version or "",
+        template_version=version or "",
         error=error,
     )
