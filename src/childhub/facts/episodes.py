@@ -28,12 +28,12 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:
        given); when the next continues care (any other RNE) the reason is X1, whatever an older
        statement recorded.
     3. A gap between an episode ceased with X1 and the next episode is reported, not filled.
-    4. A child a later return holds only in an episode row it could not load (quarantined: its DECOM
-       not a date, its DEC before its DECOM): the child's last episode, known from an earlier
+    4. A child a later return holds in an episode row it could not load (quarantined: its DECOM
+       not a date, its DEC before its DECOM): the child's last episode, known only from an earlier
        return and open into the later return's collection year, is not carried forward. The later
-       return restates every episode open in its year, so the episode ended on a day it does not
-       give: it ends on the year's first day (1 April, the earliest it can have been), with no
-       reason, and the repair names the child, the file and the row.
+       return restates every episode open in its year and did not restate this one, so it ended on
+       a day the return does not give: it ends on the year's first day (1 April, the earliest it
+       can have been), with no reason, and the repair names the child, the file and the row.
 
     Each row says which rule, if any, touched it (``repair``). The parameters are
     ``current_sql``'s (the named ``$as_of``).
