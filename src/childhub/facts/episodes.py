@@ -19,11 +19,21 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:
     latest batch's version winning, whichever feed sent it):
 
     1. An episode left open (no date ceased) in an earlier return, when a later episode of the
-       same child starts after it, ends when the next one starts: with reason X1 when the next
-       continues the period of care, and no reason when the next starts a new period (RNE S).
+       same child starts after it, ends when the next one starts.
     2. An episode that ends after the next one starts (returns disagreeing) ends when the next
-       one starts, with the same rule for its reason.
+       one starts.
+       The repaired episode's reason ceased follows the next episode, the newer statement of the
+       child's care: when the next starts a new period (RNE S) the period ended, with the reason
+       its return recorded (an E41 before an RNE S episode is a ceasing; none recorded, none
+       given); when the next continues care (any other RNE) the reason is X1, whatever an older
+       statement recorded.
     3. A gap between an episode ceased with X1 and the next episode is reported, not filled.
+    4. A child a later return holds in an episode row it could not load (quarantined: its DECOM
+       not a date, its DEC before its DECOM): the child's last episode, known only from an earlier
+       return and open into the later return's collection year, is not carried forward. The later
+       return restates every episode open in its year and did not restate this one, so it ended on
+       a day the return does not give: it ends on the year's first day (1 April, the earliest it
+       can have been), with no reason, and the repair names the child, the file and the row.
 
     Each row says which rule, if any, touched it (``repair``). The parameters are
     ``current_sql``'s (the named ``$as_of``).
@@ -40,19 +50,55 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:
             -- Annex A workbook, say): the latest batch's version
             QUALIFY row_number() OVER (PARTITION BY child, start_date ORDER BY batch_id DESC) = 1
         ),
+        held_quarantined AS (
+            -- children an SSDA903 return standing on the day holds in an episode row it quarantined (the
+            -- child is the first part of the row's source key, CHILD|DECOM), with the return's year
+            SELECT split_part(json_extract_string(q.raw_json, '$._key'), '|', 1) AS child,
+                   make_date(CAST(string_split(b.scope, ':')[-1] AS INTEGER) - 1, 4, 1) AS year_start,
+                   b.file_name || ' row ' || q.row_ref AS quarantined_row
+            FROM ingest_quarantine q
+            JOIN ingest_batch b USING (batch_id)
+            JOIN visible_batches(CAST($as_of AS DATE)) USING (batch_id)
+            WHERE q.source_kind = 'ssda903_episodes' AND b.feed = 'ssda903'
+              AND regexp_full_match(string_split(b.scope, ':')[-1], '[0-9]{{4}}')
+              AND json_extract_string(q.raw_json, '$._key') NOT IN ('', '|')
+        ),
         ordered AS (
-            SELECT *, lead(start_date) OVER (PARTITION BY child ORDER BY start_date) AS next_start,
-                      lead(reason_new) OVER (PARTITION BY child ORDER BY start_date) AS next_reason_new
-            FROM episode
+            SELECT e.*, lead(e.start_date) OVER (PARTITION BY e.child ORDER BY e.start_date) AS next_start,
+                      lead(e.reason_new) OVER (PARTITION BY e.child ORDER BY e.start_date) AS next_reason_new,
+                      later.year_start, later.quarantined_row
+            FROM episode e
+            -- the first later return holding the child only in a quarantined row: one whose year began after
+            -- the batch that sent this episode was extracted
+            LEFT JOIN (
+                SELECT e.child, e.start_date, min(h.year_start) AS year_start,
+                       arg_min(h.quarantined_row, h.year_start) AS quarantined_row
+                FROM episode e
+                JOIN ingest_batch b USING (batch_id)
+                JOIN held_quarantined h
+                  ON h.child = e.child AND h.year_start > coalesce(b.extract_date, CAST(b.started_at AS DATE))
+                GROUP BY e.child, e.start_date
+            ) AS later USING (child, start_date)
+        ),
+        repaired AS (
+            SELECT *, next_start IS NULL AND year_start > start_date AND (ceased IS NULL OR ceased > year_start)
+                          AS superseded
+            FROM ordered
         )
         SELECT child, start_date,
                CASE WHEN next_start IS NOT NULL AND (ceased IS NULL OR ceased > next_start) THEN next_start
+                    WHEN superseded THEN year_start
                     ELSE ceased END AS ceased,
                CASE WHEN next_start IS NOT NULL AND (ceased IS NULL OR ceased > next_start)
-                    THEN CASE WHEN next_reason_new = 'S' THEN NULL ELSE 'X1' END
+                    THEN CASE WHEN next_reason_new = 'S' THEN reason ELSE 'X1' END
+                    WHEN superseded THEN NULL
                     ELSE reason END AS reason_ceased,
                reason_new, category_of_need,
-               CASE WHEN next_start IS NOT NULL AND ceased IS NULL
+               CASE WHEN superseded
+                        THEN 'ended on ' || strftime(year_start, '%d/%m/%Y') || ', the first day of the year of '
+                             || quarantined_row || ', a row for child ' || child
+                             || ' that could not be loaded: not carried forward from an earlier return'
+                    WHEN next_start IS NOT NULL AND ceased IS NULL
                         THEN 'closed when the next episode starts: left open in an earlier return'
                     WHEN next_start IS NOT NULL AND ceased > next_start
                         THEN 'ended when the next episode starts: it overlapped the next episode'
@@ -60,6 +106,6 @@ def episodes_sql(as_of: date | None = None) -> tuple[str, dict]:
                         THEN 'gap of ' || (next_start - ceased) || ' days before the next episode'
                END AS repair,
                source_record_key, batch_id
-        FROM ordered
+        FROM repaired
     """
     return sql, params

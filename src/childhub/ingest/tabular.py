@@ -507,9 +507,11 @@ def apply_mapping(
         "CREATE OR REPLACE TEMP TABLE _rejected AS SELECT DISTINCT row_ref FROM _problems WHERE severity = 'error'"
     )
     rejected = conn.execute("SELECT count(*) FROM _rejected").fetchone()[0]
-    # 4. quarantine every rejected row with all its raw values
+    # 4. quarantine every rejected row with all its raw values and its source key as far as it can be read (`_key`:
+    #    the facts read whose record a quarantined row was, e.g. the child of an SSDA903 episode)
     conn.execute(
-        f"INSERT INTO ingest_quarantine SELECT ?, ?, CAST(s._row AS VARCHAR), to_json(s) FROM {stg} s "
+        f"INSERT INTO ingest_quarantine SELECT ?, ?, CAST(s._row AS VARCHAR), "
+        f"json_merge_patch(to_json(s), json_object('_key', {key})) FROM {stg} s "
         f"WHERE CAST(s._row AS VARCHAR) IN (SELECT row_ref FROM _rejected)",
         [batch_id, mapping.kind],
     )

@@ -1,6 +1,10 @@
 -- fact_cla_episode: one row per SSDA903 episode of care, merged across yearly returns (see history.episodes_sql),
 -- with its legal status and placement, and the start of the period of care it belongs to (period_start).
--- An episode of a short break (legal status V3 or V4) has short_break true.
+-- An episode of a short break (legal status V3 or V4) has short_break true. start_on_record is true when the period's
+-- start is on record, so the child started to be looked after on period_start: its first episode has RNE S (or no
+-- RNE, as a feed without one sends it) or is a short break (care begun on short breaks starts with its first episode
+-- that is not one). A period whose first episode on record is a change within care (RNE L, P, T, U or B: the first
+-- episode of a return whose care began before it, or one after a gap) continues care begun before the record.
 WITH episode AS (
     SELECT e.child AS person_id, e.start_date, e.ceased, e.reason_ceased, upper(e.reason_new) AS reason_new,
            upper(e.category_of_need) AS category_of_need, e.repair,
@@ -35,6 +39,8 @@ SELECT n.person_id, p.child_id, coalesce(p.child_key, 'social_care:' || n.person
        n.placement_type, n.placement_provider, n.placement_postcode, n.placement_urn, n.placement_distance,
        n.reason_new IN ('S', 'P', 'B', 'T', 'U') AS new_placement,
        n.period_number, min(n.start_date) OVER (PARTITION BY n.person_id, n.period_number) AS period_start,
+       arg_min(coalesce(n.reason_new, 'S') = 'S' OR coalesce(n.legal_status IN ('V3', 'V4'), false), n.start_date)
+           OVER (PARTITION BY n.person_id, n.period_number) AS start_on_record,
        n.repair
 FROM numbered n
 LEFT JOIN fact_person p ON p.source_system = 'social_care' AND p.person_id = n.person_id
