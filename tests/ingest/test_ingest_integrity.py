@@ -56,7 +56,7 @@ def _persons_cut_short(extracts: Path, folder: Path) -> Path:
     [
         (_empty_cin_census, "has no rows to load, and would empty cin_census:2026"),
         (_header_only_persons, "has no rows to load, and would empty case_management_persons"),
-        (_persons_cut_short, "would replace the 1,985 rows of case_management_persons"),
+        (_persons_cut_short, "would replace the {held:,} rows of case_management_persons"),
     ],
     ids=["empty CIN census", "header-only persons", "persons cut to a tenth"],
 )
@@ -67,6 +67,12 @@ def test_a_shrinking_snapshot_is_refused_unless_the_person_says_so(tiny_authorit
     refused = cli_ingest(store, path)
     assert refused.exit_code == 1, refused.output
     [line] = [line for line in refused.output.splitlines() if line.startswith("error:")]
+    with store.reader() as conn:  # the canonical rows the standing persons batch loaded
+        [(held,)] = conn.execute(
+            "SELECT rows_loaded FROM ingest_batch WHERE scope LIKE 'case_management_persons%' AND status = 'loaded' "
+            "ORDER BY batch_id DESC LIMIT 1"
+        ).fetchall()
+    said = said.format(held=held)
     assert said in line and "--allow-shrink" in line and path.name in line
     assert counts(store) == before
     allowed = cli_ingest(store, path, "--allow-shrink")
