@@ -176,3 +176,17 @@ def test_an_older_returns_open_episode_ends_where_the_newer_return_quarantines_t
         )
         for child, row in (("E", 2), ("F", 3))
     ]
+
+
+def test_a_period_whose_start_is_not_on_record_is_no_second_start(history):
+    # Year 1 April 2017 to 31 March 2018. G: S on 01/05/2017 ceased E4A 01/06/2017, then S on 01/09/2017: a
+    # second start within 12 months (numerator). H: S on 01/05/2017 ceased E4A 01/06/2017, then, after the gap,
+    # P on 01/09/2017: care the record shows continuing, no start at all, so in neither part.
+    for child in "GH":
+        history.child(child, dob=date(2008, 1, 1))
+        history.episode(child, date(2017, 5, 1), "S", "C2", ceased=date(2017, 6, 1), reason_ceased="E4A")
+    history.episode("G", date(2017, 9, 1), "S", "C2")
+    history.episode("H", date(2017, 9, 1), "P", "C2")
+    with calculator(history.store(), AUTHORITY) as calc:
+        (figure,) = calc.figures(YEAR_2018, ids=["cla_second_period_12m"])
+    assert (figure.numerator, figure.denominator) == (1, 3)
