@@ -412,19 +412,23 @@ def test_every_comparator_carries_its_value_year_and_source():
 
 
 @pytest.mark.parametrize(
-    ("indicator_id", "value", "year"),
+    ("indicator_id", "value", "year", "basis"),
     [
-        ("caseload_per_worker", 15.4, "2024"),  # the issue: 2024's 15.4, not 2023's 16.0
-        ("cin_rate", 330, "2024-25"),  # children in need at 31 March 2025: 402,400, 330 per 10,000
-        ("placement_stability_short", 10, "2024"),  # 3 or more placements in the year
-        ("placement_stability_long", 68, "2024"),  # the older measure: same placement
-        ("placement_stability_long_carer", 69, "2025"),  # the current one: same carers
-        ("re_referrals_12m", 22.6, "2024-25"),
+        ("caseload_per_worker", 15.4, "2024", "published"),  # the issue: 2024's 15.4, not 2023's 16.0
+        # children in need at 31 March 2025: 402,400, 330 per 10,000; not in the reference figures, so labelled
+        ("cin_rate", 330, "2024-25", "unverified"),
+        ("placement_stability_short", 10, "2024", "unverified"),  # 3 or more placements; "≈10% (unverified)"
+        ("placement_stability_long", 68, "2024", "published"),  # the older measure: same placement
+        ("placement_stability_long_carer", 69, "2025", "unverified"),  # the current one; not in the reference
+        ("re_referrals_12m", 22.6, "2024-25", "published"),
     ],
 )
-def test_the_comparators_the_issue_names_have_the_published_values(indicator_id, value, year):
+def test_the_comparators_the_issue_names_have_the_published_values(indicator_id, value, year, basis):
+    """Each with its year; a figure the reference marks derived or unverified, or does not hold, is labelled so
+    (the reference: such values "must be labelled so in the product, or left out")."""
     comparator = library()[indicator_id].comparator
-    assert (comparator.value, comparator.year) == (value, year)
+    assert (comparator.value, comparator.year, comparator.basis) == (value, year, basis)
+    assert (f"({basis})" in comparator.label) == (basis != "published")
 
 
 def test_a_comparator_that_is_no_longer_the_latest_is_left_out():
