@@ -72,7 +72,8 @@ def test_a_newer_record_beats_an_older_one_where_recency_counts(history):
     held(history, 7, "education", "P7", "Kwame Johnson", date(2015, 3, 2))
     held(history, 8, "social_care", "138", "Rayyan Cartwright", date(2016, 2, 3))
     held(history, 8, "education", "P8", "Rayyan Cartwrght", date(2016, 3, 2))
-    history.store()
+    with history.store().writer() as conn:  # loaded today: an extract is never newer than the day it was loaded
+        conn.execute("UPDATE ingest_batch SET started_at = TIMESTAMP '2026-12-04 09:00:00'")
     extracted(history, "social_care", date(2026, 11, 30))
     extracted(history, "education", date(2025, 10, 1))
     assert chosen(history, 7)[1:3] == ("Mensah", date(2015, 2, 3))
@@ -106,3 +107,17 @@ def test_the_declaration_is_checked_when_it_loads(tmp_path: Path):
     with pytest.raises(PrecedenceError, match="missing date_of_birth, sex"):
         load_precedence(broken)
     assert set(load_precedence().fields) == {"name", "date_of_birth", "sex"}
+
+
+def test_a_return_dated_by_a_year_end_still_to_come_is_as_new_as_the_day_it_was_loaded(history):
+    # A return in progress is dated by its collection year's end (31 March 2027) though loaded on 4 December 2026.
+    # Against education's record of 1 February 2026 that date would make social care's typo 423 days newer and win;
+    # as loaded, it is 306 days newer, within a year, so the ranking decides and education's spelling stands.
+    held(history, 9, "social_care", "139", "Isla Wiliams", date(2014, 5, 6))
+    held(history, 9, "education", "P9", "Isla Williams", date(2014, 5, 6))
+    history.store()
+    extracted(history, "social_care", date(2027, 3, 31))
+    extracted(history, "education", date(2026, 2, 1))
+    with history.store().writer() as conn:
+        conn.execute("UPDATE ingest_batch SET started_at = TIMESTAMP '2026-12-04 09:00:00'")
+    assert chosen(history, 9)[1] == "Williams"

@@ -1,9 +1,11 @@
 -- fact_person: one row per person in each source system, their latest values merged across feeds, with their child ID.
 -- sex is M, F, U (not stated or unborn) or I (indeterminate); disability is Y, N or NULL (nothing recorded).
 -- name_recorded_on, date_of_birth_recorded_on and sex_recorded_on are the dates of the newest extract that held
--- each (its extract date, else the day it was loaded): how recent the record is, for the precedence that chooses a child's demographics.
+-- each (its extract date, else the day it was loaded; never after the day it was loaded: a return in progress is
+-- dated by the end of its collection year, a day that has not come): how recent the record is, for the
+-- precedence that chooses a child's demographics.
 WITH dated AS (
-    SELECT p.*, coalesce(b.extract_date, CAST(b.started_at AS DATE)) AS recorded_on
+    SELECT p.*, least(coalesce(b.extract_date, CAST(b.started_at AS DATE)), CAST(b.started_at AS DATE)) AS recorded_on
     FROM @current(person) p
     JOIN ingest_batch b USING (batch_id)
 ),
