@@ -83,6 +83,19 @@ def from_the_ssda903_return(store, table: str) -> None:
         conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
 
 
+def health_checks(h, source: str, status: str, checks) -> None:
+    """cla_health rows done (``status``), one per (person, check type, date) in ``checks``, IDs from ``source``."""
+    for number, (person, kind, day) in enumerate(checks):
+        h.add(
+            "cla_health",
+            clah_health_check_id=f"{source}-{number}",
+            clah_person_id=person,
+            clah_health_check_type=kind,
+            clah_health_check_date=day,
+            clah_health_check_status=status,
+        )
+
+
 # --- List 8: children in care ----------------------------------------------------------------
 
 
@@ -168,32 +181,14 @@ def test_list_8_a_check_the_ssda903_return_dates_by_its_year_end_is_written_as_t
         ("P2", "annual health assessment", date(2026, 3, 31)),
         ("P2", "dental check", date(2027, 3, 31)),
     ]
-    for number, (person, kind, day) in enumerate(proxies):
-        h.add(
-            "cla_health",
-            clah_health_check_id=f"OC2-{number}",
-            clah_person_id=person,
-            clah_health_check_type=kind,
-            clah_health_check_date=day,
-            clah_health_check_status="1",
-        )
+    health_checks(h, "OC2", "1", proxies)
     store = h.store()
     from_the_ssda903_return(store, "cla_health")
-    h.add(
-        "cla_health",
-        clah_health_check_id="SSD-1",
-        clah_person_id="P1",
-        clah_health_check_type="dental check",
-        clah_health_check_date=date(2025, 5, 10),
-        clah_health_check_status="Completed",
-    )
-    h.add(
-        "cla_health",
-        clah_health_check_id="SSD-2",
-        clah_person_id="P2",
-        clah_health_check_type="annual health assessment",
-        clah_health_check_date=date(2025, 3, 1),
-        clah_health_check_status="Completed",
+    health_checks(
+        h,
+        "SSD",
+        "Completed",
+        [("P1", "dental check", date(2025, 5, 10)), ("P2", "annual health assessment", date(2025, 3, 1))],
     )
     listed = rows(h.store(), 8)
     checks = {p: (r["date_of_last_health_assessment"], r["date_of_last_dental_check"]) for p, r in listed.items()}
@@ -537,3 +532,75 @@ def test_list_9_record_details_allocation_and_contact_dated_by_the_return_writte
         date(2025, 12, 1),
         "F5",
     )
+
+
+def test_list_8_care_that_went_on_to_short_breaks_is_listed_as_ceased_at_the_end_of_care(history):
+    # SB: under a care order (C2, placement U4) from 1 Jan 2025 until 15 Jan 2026 (X1: only the legal status
+    # changes), then on short breaks (V3, RNE L, placement U6) still on 31 Mar 2026. On V3 the child is not looked
+    # after, so on 31 Mar 2026 List 8 shows the care ceased on 15 Jan 2026 (inside the 6 months) for X1, with the
+    # care order's legal status and placement, never V3's.
+    h = history
+    h.child("SB", dob=date(2012, 1, 1))
+    episode(h, "SB", date(2025, 1, 1), ceased=date(2026, 1, 15), reason="X1")
+    episode(h, "SB", date(2026, 1, 15), reason_new="L", legal="V3", placement="U6")
+    sb = rows(h.store(), 8)["SB"]
+    assert sb["date_ceased_looked_after"] == date(2026, 1, 15)
+    assert sb["reason_ceased"].startswith("X1")
+    assert sb["legal_status"].startswith("C2")
+    assert sb["placement_type"].startswith("U4")
+    assert (sb["date_started_looked_after"], sb["placement_start_date"]) == (date(2025, 1, 1), date(2025, 1, 1))
+
+
+def test_list_8_care_begun_on_short_breaks_starts_when_the_short_breaks_ended(history):
+    # C7: on short breaks (V3) from 1 Feb 2025 to 1 Nov 2025 (X1), then under a care order (C2, RNE L) from
+    # 1 Nov 2025, still on 31 Mar 2026. The child has been looked after since 1 Nov 2025, not 1 Feb 2025.
+    h = history
+    h.child("C7", dob=date(2012, 1, 1))
+    episode(h, "C7", date(2025, 2, 1), legal="V3", placement="U6", ceased=date(2025, 11, 1), reason="X1")
+    episode(h, "C7", date(2025, 11, 1), reason_new="L", legal="C2")
+    c7 = rows(h.store(), 8)["C7"]
+    assert (c7["date_started_looked_after"], c7["date_ceased_looked_after"]) == (date(2025, 11, 1), None)
+    assert c7["legal_status"].startswith("C2")
+
+
+def test_list_8_and_9_a_year_known_record_counts_only_once_its_year_is_over(history):
+    # The inspection date is 1 Jun 2025, inside the collection year 2025-26 (1 Apr 2025 - 31 Mar 2026).
+    # P1: health assessment from OC2 2025-26 (the year is not over) and a real one on 1 Mar 2025 -> 1 Mar 2025.
+    #     Dental: OC2 2024-25 (over on 31 Mar 2025) and OC2 2025-26 -> the year 2024-25.
+    # LEAVER: OC3 2025-26 only -> no contact known yet; OC3 2024-25 as well for OLD -> the year 2024-25.
+    as_at = date(2025, 6, 1)
+    h = history
+    h.child("P1", dob=date(2012, 1, 1))
+    episode(h, "P1", date(2024, 1, 1))
+    h.child("LEAVER", dob=date(2006, 1, 1))
+    h.child("OLD", dob=date(2006, 1, 1))
+    returned = [
+        ("P1", "annual health assessment", date(2026, 3, 31)),
+        ("P1", "dental check", date(2025, 3, 31)),
+        ("P1", "dental check", date(2026, 3, 31)),
+    ]
+    health_checks(h, "OC2", "1", returned)
+    for number, (person, day) in enumerate(
+        [("LEAVER", date(2026, 3, 31)), ("OLD", date(2025, 3, 31)), ("OLD", date(2026, 3, 31))]
+    ):
+        h.add(
+            "care_leavers",
+            clea_table_id=f"OC3-{number}",
+            clea_person_id=person,
+            clea_care_leaver_in_touch="YES",
+            clea_care_leaver_latest_contact=day,
+            clea_care_leaver_activity="F2",
+        )
+    store = h.store()
+    from_the_ssda903_return(store, "cla_health")
+    from_the_ssda903_return(store, "care_leavers")
+    health_checks(h, "SSD", "Completed", [("P1", "annual health assessment", date(2025, 3, 1))])
+    store = h.store()
+    p1 = rows(store, 8, as_at)["P1"]
+    assert (p1["date_of_last_health_assessment"], p1["date_of_last_dental_check"]) == (
+        date(2025, 3, 1),
+        "Done in the year 2024-25",
+    )
+    leavers = rows(store, 9, as_at)
+    assert leavers["OLD"]["latest_date_of_contact"] == "Done in the year 2024-25"
+    assert leavers.get("LEAVER", {}).get("latest_date_of_contact") is None

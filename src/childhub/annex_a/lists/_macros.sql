@@ -65,8 +65,14 @@ CREATE OR REPLACE TEMP MACRO annex_a_dated(day, is_proxy) AS
 -- The first day an event may have happened: its date, or for a proxy the start of its collection year (1 April),
 -- by the facts' one rule for dates known only by their year (known_from). Ranking a child's events by it (then
 -- real dates first) makes the latest real date win over a proxy of the same year or earlier, and a proxy win over
--- real dates before its year; an event counts by an as-at date when this day is on or before it.
+-- real dates before its year.
 CREATE OR REPLACE TEMP MACRO annex_a_earliest_day(day, is_proxy) AS known_from(day, is_proxy);
+
+-- An event counts in a list by the as-at date once it is known to have happened by then: a real date on or before
+-- it; a proxy only once its collection year is over (its 31 March on or before the as-at date), since during the
+-- year the return's "done in the year" may still lie ahead. Until then the latest real date, or the previous
+-- year's proxy, stands. The indicators keep known_from's rule (a proxy counts from its 1 April).
+CREATE OR REPLACE TEMP MACRO annex_a_known_by(day, as_at) AS day <= as_at;
 
 -- The order to find a child's latest event in (arg_max(annex_a_dated(...), annex_a_event_order(...))): by the
 -- first day it may have happened, then a real date before a proxy.

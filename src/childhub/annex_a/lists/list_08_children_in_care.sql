@@ -4,8 +4,12 @@
 -- under another legal status.
 -- Window: care_period_during the 6 months (an episode that was not a short break started on or before the
 -- as-at date and had not ceased before the as-at date 6 months earlier: ceasing on that day is in). The "last 12 months" run likewise from 12 months before the as-at date.
--- The current episode is the period's latest episode that started on or before the as-at date: it gives the
--- legal status (and the start of the run of episodes with that status) and the placement.
+-- The child was looked after only in the period's care spans (fact_cla_period.care_spans: its episodes that were
+-- not short breaks): care started with the first of them, and care not under way on the as-at date (care_period_on)
+-- ceased when the last of them begun by then ceased, for its reason, even when short breaks (V3 or V4) followed.
+-- The current episode is the period's latest episode that started on or before the as-at date (for care that
+-- ceased, the latest that was not a short break): it gives the legal status (and the start of the run of episodes
+-- with that status) and the placement.
 -- Number of placements in the last 12 months: episodes in effect at any time in the 12 months that started a
 -- placement, and the first such episode, which was a placement already. Second or subsequent period: another
 -- period of the child's care ended in the 12 months before this one started. UASC: a UASC record that had
@@ -13,12 +17,12 @@
 -- Permanence plan: the care plan in effect on the as-at date (or on the day care ceased), else the latest begun
 -- by then. Last IRO contact: the latest contact recorded on an episode, or statutory review, in the period by the
 -- as-at date. Health assessment and dental check: the latest done by the as-at date; one the SSDA903 return knows
--- only by its collection year is written as that year ("Done in the year 2025-26"), a real date in or after that
--- year winning over it. Placement location: "In" when the placement postcode's district is one of the
+-- only by its collection year is written as that year ("Done in the year 2025-26") and counts only once that year
+-- is over (annex_a_known_by), a real date in or after that year winning over it. Placement location: "In" when the placement postcode's district is one of the
 -- authority's own (fact_local_area), "Out" when it is another; blank with no postcode or no known area.
 -- Sources:
 --   uasc_in_last_12_months: fact_uasc.ceased_date
---   date_started_looked_after: fact_cla_period.start_date
+--   date_started_looked_after: fact_cla_period.care_spans (the first's start_date)
 --   category_of_need: fact_cla_period.category_of_need
 --   second_period_looked_after_in_last_12_months: fact_cla_period (earlier periods)
 --   legal_status_start_date: fact_cla_episode.start_date
@@ -30,8 +34,8 @@
 --   date_of_last_health_assessment: fact_health_check.check_date (health_assessment; date_is_proxy as the year)
 --   date_of_last_dental_check: fact_health_check.check_date (dental; date_is_proxy as the year)
 --   placements_in_last_12_months: fact_cla_episode (counted)
---   date_ceased_looked_after: fact_cla_period.end_date
---   reason_ceased: fact_cla_period.reason_ceased
+--   date_ceased_looked_after: fact_cla_period.care_spans (the last's ceased)
+--   reason_ceased: fact_cla_period.care_spans (the last's reason_ceased)
 --   placement_start_date: fact_cla_episode.start_date
 --   placement_type: fact_cla_episode.placement_type
 --   placement_provider: fact_cla_episode.placement_provider
@@ -43,11 +47,16 @@
 --   absent_episodes_in_last_12_months: fact_missing (type A, counted)
 --   return_interview_offered: fact_missing.return_interview_offered (of the latest missing episode, type M or none)
 --   return_interview_accepted: fact_missing.return_interview_accepted (N when none was offered)
-WITH chosen AS (
-    SELECT p.*, annex_a_by(p.end_date, $as_at) AS ceased,
-           coalesce(annex_a_by(p.end_date, $as_at), $as_at) AS allocation_day
+WITH care AS (
+    SELECT p.*, care_period_on(p, $as_at) AS looked_after,
+           list_filter(p.care_spans, lambda span: span.start_date <= $as_at)[-1] AS last_care
     FROM fact_cla_period p
     WHERE care_period_during(p, annex_a_months_before($as_at, 6), $as_at)
+),
+chosen AS (  -- care not under way on the as-at date ceased when its last care span did, on or before that date
+    SELECT p.*, CASE WHEN NOT p.looked_after THEN p.last_care.ceased END AS ceased,
+           CASE WHEN p.looked_after THEN $as_at ELSE p.last_care.ceased END AS allocation_day
+    FROM care p
 ),
 period AS (
     SELECT p.*, a.allocation
@@ -76,6 +85,8 @@ current_episode AS (
                AS placement_postcode,
            arg_max(e.placement_urn, e.start_date) FILTER (WHERE e.placement_urn IS NOT NULL) AS placement_urn
     FROM episode e
+    JOIN chosen p ON p.person_id = e.person_id AND p.period_number = e.period_number
+    WHERE p.looked_after OR NOT e.short_break
     GROUP BY e.person_id, e.period_number
 ),
 status_start AS (
@@ -114,7 +125,7 @@ health AS (
            arg_max(h.date_is_proxy, annex_a_event_order(h.check_date, h.date_is_proxy))
                FILTER (WHERE h.check_type = 'dental') AS dental_check_proxy
     FROM fact_health_check h
-    WHERE h.done AND annex_a_earliest_day(h.check_date, h.date_is_proxy) <= $as_at
+    WHERE h.done AND annex_a_known_by(h.check_date, $as_at)
     GROUP BY h.child_key
 ),
 care_plan AS (
@@ -143,7 +154,7 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
                  AND (u.ceased_date IS NULL OR u.ceased_date >= annex_a_months_before($as_at, 12)))
            AS uasc_in_last_12_months,
        coalesce(c.disability, 'U') AS disability,
-       p.start_date AS date_started_looked_after,
+       p.care_spans[1].start_date AS date_started_looked_after,
        p.category_of_need,
        EXISTS (SELECT 1 FROM fact_cla_period earlier
                WHERE earlier.person_id = p.person_id AND earlier.period_number < p.period_number
@@ -164,7 +175,7 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        h.dental_check AS date_of_last_dental_check,
        coalesce(n.placements, 0) AS placements_in_last_12_months,
        p.ceased AS date_ceased_looked_after,
-       CASE WHEN p.ceased IS NOT NULL THEN p.reason_ceased END AS reason_ceased,
+       CASE WHEN p.ceased IS NOT NULL THEN p.last_care.reason_ceased END AS reason_ceased,
        e.placement_start_date,
        e.placement_type,
        e.placement_provider,

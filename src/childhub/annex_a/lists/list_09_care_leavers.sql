@@ -45,7 +45,7 @@ latest AS (
     SELECT l.*
     FROM fact_care_leaver l
     -- a record with no contact date (the SSD leaves it blank when the LA is not in touch) stays in
-    WHERE l.latest_contact IS NULL OR annex_a_earliest_day(l.latest_contact, l.date_is_proxy) <= $as_at
+    WHERE l.latest_contact IS NULL OR annex_a_known_by(l.latest_contact, $as_at)
     QUALIFY row_number() OVER (
         PARTITION BY l.child_key
         ORDER BY annex_a_event_order(l.latest_contact, l.date_is_proxy) DESC NULLS LAST, l.care_leaver_id DESC
