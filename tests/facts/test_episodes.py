@@ -123,15 +123,18 @@ def _return(folder, episodes: list[str], children: str) -> None:
     (folder / "header.csv").write_text(HEADER + "".join(f"{child},1,01/01/2012,WBRI,,,\n" for child in children))
 
 
-def test_an_older_returns_open_episode_ends_where_the_newer_return_quarantines_the_child(tmp_path):
-    # The 2025 return (year to 31/03/2025) holds four open episodes. The 2026 return:
-    # E  its row's DECOM is not a date (31/02/2024; the planted error of the small authority's 145623): quarantined
-    # F  its row's DEC is before its DECOM (01/01/1990; 150330): quarantined
+def test_an_older_returns_open_episode_ends_as_the_newer_returns_quarantined_row_says(tmp_path):
+    # The 2025 return (year to 31/03/2025) holds five open episodes. The 2026 return (year from 01/04/2025):
+    # E  its row's DECOM is not a date (31/02/2024; the planted error of the small authority's 145623), its DEC
+    #    08/05/2025 and REC E45 are: quarantined, the episode ends 08/05/2025 E45 as the row says
+    # F  its row's DEC is before its DECOM (01/01/1990; 150330): quarantined, no day the row gives can be right:
+    #    the episode ends on 01/04/2025, the first day of the year, with no reason
     # G  restates the episode, ceased 01/06/2025 E4A: loaded, the newer version wins
     # H  not in the 2026 return at all: the 2025 episode stands open (no rule says otherwise)
-    # On 31/03/2025 all four are looked after. By the 2026 return E and F are not carried forward: their 2025
-    # episodes end on 01/04/2025, the first day of its year, with no reason. On 31/03/2026: H only; ceased in
-    # 2025-26: E, F (01/04/2025) and G (01/06/2025).
+    # J  its row's DECOM is not a date (31/02/2024) and DEC is blank: quarantined, the return restates the
+    #    episode still open, so J is still looked after
+    # On 31/03/2025 all five are looked after. On 31/03/2026: H and J; ceased in 2025-26: F (01/04/2025),
+    # E (08/05/2025) and G (01/06/2025).
     returns = tmp_path / "extracts" / "ssda903"
     _return(
         returns / "2025",
@@ -140,8 +143,9 @@ def test_an_older_returns_open_episode_ends_where_the_newer_return_quarantines_t
             "F,01/03/2024,S,V2,N1,K2,PR1,,,,,,",
             "G,01/03/2024,S,C2,N1,U4,PR1,,,,,,",
             "H,01/03/2024,S,C2,N1,U4,PR1,,,,,,",
+            "J,01/02/2025,S,C2,N1,U4,PR1,,,,,,",
         ],
-        "EFGH",
+        "EFGHJ",
     )
     _return(
         returns / "2026",
@@ -149,32 +153,45 @@ def test_an_older_returns_open_episode_ends_where_the_newer_return_quarantines_t
             "E,31/02/2024,S,C2,N1,U6,PR1,08/05/2025,E45,,,,",
             "F,01/03/2024,S,V2,N1,K2,PR1,01/01/1990,E4A,,,,",
             "G,01/03/2024,S,C2,N1,U4,PR1,01/06/2025,E4A,,,,",
+            "J,31/02/2024,S,C2,N1,U4,PR1,,,,,,",
         ],
-        "EFG",
+        "EFGJ",
     )
     store = Store(tmp_path / "data")
     reports = ingest(store, [tmp_path / "extracts"])
-    assert [report.rows_rejected for report in reports if report.kind == "ssda903_episodes"] == [0, 2]
+    assert [report.rows_rejected for report in reports if report.kind == "ssda903_episodes"] == [0, 3]
     with calculator(store, AUTHORITY) as calc:
-        assert _figure(calc, "cla_count", date(2025, 3, 31)) == 4
-        assert _figure(calc, "cla_count", date(2026, 3, 31)) == 1
+        assert _figure(calc, "cla_count", date(2025, 3, 31)) == 5
+        assert _figure(calc, "cla_count", date(2026, 3, 31)) == 2
         assert sorted(_children(calc, "cla_ceased", date(2026, 3, 31))) == [
-            ("E", date(2025, 4, 1)),
+            ("E", date(2025, 5, 8)),
             ("F", date(2025, 4, 1)),
             ("G", date(2025, 6, 1)),
         ]
         repairs = calc.conn.execute(
-            "SELECT person_id, reason_ceased, repair FROM fact_cla_episode WHERE repair IS NOT NULL ORDER BY 1"
+            "SELECT person_id, ceased, reason_ceased, repair FROM fact_cla_episode WHERE repair IS NOT NULL ORDER BY 1"
         ).fetchall()
     file = returns / "2026" / "episodes.csv"
     assert repairs == [
         (
-            child,
+            "E",
+            date(2025, 5, 8),
+            "E45",
+            f"ended on 08/05/2025, the date ceased of {file} row 2, a row for child E that could not be loaded",
+        ),
+        (
+            "F",
+            date(2025, 4, 1),
             None,
-            f"ended on 01/04/2025, the first day of the year of {file} row {row}, a row for child {child} "
+            f"ended on 01/04/2025, the first day of the year of {file} row 3, a row for child F "
             "that could not be loaded: not carried forward from an earlier return",
-        )
-        for child, row in (("E", 2), ("F", 3))
+        ),
+        (
+            "J",
+            None,
+            None,
+            f"left open: {file} row 5, a row for child J that could not be loaded, restates it with no date ceased",
+        ),
     ]
 
 

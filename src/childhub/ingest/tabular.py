@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -284,6 +285,15 @@ class _Compiler:
             raise IngestError(f"the file has no column {header!r}, which mapping {self.mapping.kind} needs")
         return f"NULLIF(TRIM({quote_identifier(column)}), '')"
 
+    def sources(self) -> list[str]:
+        """The file's columns the mapping reads, as the mapping spells them (plain names: safe to embed)."""
+        return [
+            rule.source
+            for table in self.mapping.tables.values()
+            for rule in table.columns.values()
+            if rule.source not in (None, "_key", "_row") and re.fullmatch(r"[A-Za-z0-9_ ]+", rule.source)
+        ]
+
     def joined(self, headers: tuple[str, ...]) -> str:
         """A key from columns' values as the mapping reads them (a date in any format is one key)."""
         return "concat_ws('|', " + ", ".join(f"coalesce({self.key_part(c)}, '')" for c in headers) + ")"
@@ -507,11 +517,15 @@ def apply_mapping(
         "CREATE OR REPLACE TEMP TABLE _rejected AS SELECT DISTINCT row_ref FROM _problems WHERE severity = 'error'"
     )
     rejected = conn.execute("SELECT count(*) FROM _rejected").fetchone()[0]
-    # 4. quarantine every rejected row with all its raw values and its source key as far as it can be read (`_key`:
-    #    the facts read whose record a quarantined row was, e.g. the child of an SSDA903 episode)
+    # 4. quarantine every rejected row with all its raw values, the columns the mapping reads under their own
+    #    names too, and its source key as far as it can be read (`_key`): the facts read whose record a
+    #    quarantined row was and what it said, e.g. the child of an SSDA903 episode and its DEC
+    named = {normalise_header(header): header for header in compiler.sources()}
+    # (blank as '', not null: json_merge_patch drops a null)
+    fields = "".join(f", '{header}', coalesce({compiler.raw(header)}, '')" for header in named.values())
     conn.execute(
         f"INSERT INTO ingest_quarantine SELECT ?, ?, CAST(s._row AS VARCHAR), "
-        f"json_merge_patch(to_json(s), json_object('_key', {key})) FROM {stg} s "
+        f"json_merge_patch(to_json(s), json_object('_key', {key}{fields})) FROM {stg} s "
         f"WHERE CAST(s._row AS VARCHAR) IN (SELECT row_ref FROM _rejected)",
         [batch_id, mapping.kind],
     )

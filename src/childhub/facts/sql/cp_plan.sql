@@ -1,6 +1,7 @@
 -- fact_cp_plan: one row per child protection plan, numbered within the child's plans (plan_number 1 is the first).
 -- previous_plans: how many plans the child had before this one, at any time: the larger of the plans childhub has
--- seen start earlier (for the linked child, from any system) and the number the CIN census reports for the plan
+-- seen start earlier (for the linked child, from any system or record; one plan per start date, however many of the
+-- child's records hold it) and the number the CIN census reports for the plan
 -- (NumberOfPreviousCPP, which knows plans older than any return childhub holds). date_of_birth is the child's
 -- on the plan's own system (a plan ends in law at 18: cp_plan_on leaves out a plan recorded open past it).
 WITH plan AS (
@@ -21,6 +22,6 @@ keyed AS (
 )
 SELECT cp_plan_id, person_id, child_id, child_key, start_date, end_date, initial_category, latest_category,
        plan_number, date_of_birth, reported_previous_plans,
-       CAST(greatest(rank() OVER (PARTITION BY child_key ORDER BY start_date) - 1,
+       CAST(greatest(dense_rank() OVER (PARTITION BY child_key ORDER BY start_date) - 1,
                      coalesce(reported_previous_plans, 0)) AS INTEGER) AS previous_plans
 FROM keyed
