@@ -207,9 +207,10 @@ def test_list_8_a_check_the_ssda903_return_dates_by_its_year_end_is_written_as_t
 
 def test_list_8_placement_inside_or_outside_the_authority_by_its_postcode_district(history):
     # Social care holds home addresses in QX1 (two people) and QX2 (one): the authority's own districts.
-    # P1 is placed at QX2 5AB: in. P2 at ZZ9 1AA: out. P3's placement has no postcode: blank.
+    # P1 is placed at QX2 5AB: in. P2 at ZZ9 1AA: out. P3's placement has no postcode: blank. P4's is typed
+    # "qx15ab", without its space: QX1, in (it read as the district "qx15ab", out).
     h = history
-    for person, postcode in (("P1", "QX1 1AA"), ("P2", "QX1 2BB"), ("P3", "QX2 3CC")):
+    for person, postcode in (("P1", "QX1 1AA"), ("P2", "QX1 2BB"), ("P3", "QX2 3CC"), ("P4", "QX1 4DD")):
         h.child(person, dob=date(2012, 1, 1))
         h.add(
             "address",
@@ -222,11 +223,13 @@ def test_list_8_placement_inside_or_outside_the_authority_by_its_postcode_distri
     episode(h, "P1", date(2025, 6, 1), postcode="QX2 5AB")
     episode(h, "P2", date(2025, 6, 1), postcode="ZZ9 1AA")
     episode(h, "P3", date(2025, 6, 1))
+    episode(h, "P4", date(2025, 6, 1), postcode="qx15ab")
     listed = rows(h.store(), 8)
     assert {person: row["placement_location"] for person, row in listed.items()} == {
         "P1": "a) In",
         "P2": "b) Out",
         "P3": None,
+        "P4": "a) In",
     }
 
 

@@ -110,6 +110,7 @@ def test_the_choices_offered_are_the_ones_the_library_knows():
     assert [frequency.value for frequency in Frequency] == list(get_args(Frequencies))
 
 
+@pytest.mark.slow  # the shared tiny authority is generated and ingested in the default run
 def test_synth_says_how_to_ingest_its_extracts_and_that_command_loads_them_all(tmp_path):
     out = tmp_path / "ashmere"
     made = run("synth", "--size", "tiny", "--seed", "3", "--as-at", "2026-03-31", "--out", str(out), check=True)

@@ -75,6 +75,7 @@ def test_a_broken_definition_fails_at_load_naming_every_file_and_field(tmp_path)
     assert "not_yaml.yml: cannot be read as YAML" in message
 
 
+@pytest.mark.slow  # the default run counts every indicator on the tiny authority (`childhub indicators`, the overview)
 def test_every_indicator_counts_on_an_empty_store(history):
     # Every indicator in the library, over every period it allows, every breakdown and its children:
     # an SQL mistake in any definition fails here. Nothing in the store: zero, or no value and a reason.

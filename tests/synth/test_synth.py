@@ -341,6 +341,7 @@ TOLERANCES = {
 }
 
 
+@pytest.mark.slow  # a whole small authority's rates; the realism check
 def test_rates_are_near_englands_published_figures():
     figures = measure(build_authority("small", 11, AS_AT))
     outside = {

@@ -182,7 +182,7 @@ SELECT coalesce(c.la_child_id, p.person_id) AS child_unique_id,
        e.placement_postcode,
        e.placement_urn,
        CASE WHEN e.placement_postcode IS NULL OR NOT EXISTS (SELECT 1 FROM fact_local_area) THEN NULL
-            WHEN split_part(e.placement_postcode, ' ', 1) IN (SELECT district FROM fact_local_area) THEN 'a'
+            WHEN postcode_district(e.placement_postcode) IN (SELECT district FROM fact_local_area) THEN 'a'
             ELSE 'b' END AS placement_location,
        CAST(NULL AS VARCHAR) AS placement_la,
        coalesce(m.missing_episodes, 0) AS missing_episodes_in_last_12_months,

@@ -124,3 +124,11 @@ CREATE OR REPLACE TEMP MACRO cohort_age_band(birth, expected_birth, day) AS
 -- or later wins over the year, and the year over real dates before it.
 CREATE OR REPLACE TEMP MACRO known_from(day, is_proxy) AS
     CASE WHEN is_proxy THEN CAST(day - INTERVAL 1 YEAR + INTERVAL 1 DAY AS DATE) ELSE day END;
+
+-- The district (outward code) of a UK postcode, however it was typed: "QX1 5AB", "qx15ab" and " QX1  5AB" are all
+-- QX1 (the inward code is always a digit and two letters, the last three characters). NULL when it is too short
+-- or too long to be a postcode.
+CREATE OR REPLACE TEMP MACRO postcode_district(postcode) AS
+    CASE WHEN length(regexp_replace(upper(postcode), '\s', '', 'g')) BETWEEN 5 AND 7
+         THEN left(regexp_replace(upper(postcode), '\s', '', 'g'),
+                   length(regexp_replace(upper(postcode), '\s', '', 'g')) - 3) END;

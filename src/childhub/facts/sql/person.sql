@@ -51,7 +51,7 @@ SELECT f.source_system, f.person_id, l.child_id,
             ELSE 'U' END AS sex,
        f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn,
        d.disability, h.postcode,
-       nullif(split_part(h.postcode, ' ', 1), '') AS area,
+       postcode_district(h.postcode) AS area,
        f.name_recorded_on, f.date_of_birth_recorded_on, f.sex_recorded_on
 FROM field f
 LEFT JOIN disability d USING (source_system, person_id)
