@@ -124,7 +124,7 @@ def test_the_same_files_again_change_nothing(authority, own_loaded):
     assert counts(own_loaded) == before and len(list_batches(own_loaded)) == batches
 
 
-@pytest.mark.slow  # generates and ingests a whole tiny authority; tests/ingest/test_ingest_unknown_codes.py is the fast twin
+@pytest.mark.slow  # a whole tiny authority generated and ingested; fast twin: test_ingest_unknown_codes.py
 def test_planted_errors_are_reported_where_they_are(tmp_path):
     out = tmp_path / "dq"
     extracts = generate("tiny", SEED, AS_AT, out, dq_errors=15).extracts
