@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_indicators import AS_AT, PREPARE  # the same large authority, prepared the same way
+from bench_indicators import AS_AT, prepared  # the same large authority, prepared the same way
 from common import ROOT, write_section
 
 COMMON = """
@@ -120,14 +120,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="Print the figures; leave docs/benchmarks.md.")
     args = parser.parse_args()
 
-    folder = args.store or Path(tempfile.mkdtemp(prefix="childhub-bench-annex-a-"))
-    authority, store = folder / "authority", folder / "store"
-    if not (store / "childhub.duckdb").exists():
-        code = PREPARE.format(
-            size=args.size, seed=args.seed, as_at=AS_AT.isoformat(), authority=str(authority), store=str(store)
-        )
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-    manifest = json.loads((authority / "manifest.json").read_text("utf-8"))
+    authority, store, manifest = prepared(args.store, args.size, args.seed, "childhub-bench-annex-a-")
     fields = {"store": str(store), "as_at": AS_AT.isoformat()}
 
     load_before = os.getloadavg()

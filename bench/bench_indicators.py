@@ -135,6 +135,17 @@ def measure(name: str, body: str, repeats: int, fields: dict) -> list[dict]:
     return runs
 
 
+def prepared(folder: Path | None, size: str, seed: int, prefix: str) -> tuple[Path, Path, dict]:
+    """The authority folder, the store folder and the manifest of an authority generated, ingested and linked
+    (once: a folder already holding a store is reused; without ``folder``, a new temporary one)."""
+    folder = folder or Path(tempfile.mkdtemp(prefix=prefix))
+    authority, store = folder / "authority", folder / "store"
+    if not (store / "childhub.duckdb").exists():
+        code = PREPARE.format(size=size, seed=seed, as_at=AS_AT.isoformat(), authority=str(authority), store=str(store))
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    return authority, store, json.loads((authority / "manifest.json").read_text("utf-8"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large")
@@ -143,14 +154,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="A prepared folder (authority/ and store/) to reuse.")
     args = parser.parse_args()
 
-    folder = args.store or Path(tempfile.mkdtemp(prefix="childhub-bench-indicators-"))
-    authority, store = folder / "authority", folder / "store"
-    if not (store / "childhub.duckdb").exists():
-        code = PREPARE.format(
-            size=args.size, seed=args.seed, as_at=AS_AT.isoformat(), authority=str(authority), store=str(store)
-        )
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-    manifest = json.loads((authority / "manifest.json").read_text("utf-8"))
+    authority, store, manifest = prepared(args.store, args.size, args.seed, "childhub-bench-indicators-")
     fields = {"store": str(store), "as_at": AS_AT.isoformat(), "population": manifest["children_0_17"]}
 
     baseline = measure("baseline", BASELINE, args.repeats, fields)
