@@ -83,12 +83,18 @@ def held(history, child_id: int, system: str, person_id: str, name: str, born, s
     )
 
 
-def as_the_ssda903_return(history, table: str) -> Store:
-    """Write what ``history`` holds and make its rows of ``table`` so far the SSDA903 return's feed, dated by their
-    collection year (``date_is_proxy``); rows added after are another source's, with real dates."""
-    store = history.store()
+def from_the_ssda903_return(store: Store, table: str) -> None:
+    """Make the rows of ``table`` written to ``store`` so far rows of the SSDA903 return's feed, dated by their
+    collection year (``date_is_proxy``); rows written after are another source's, with real dates."""
     with store.writer() as conn:
         conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
+
+
+def as_the_ssda903_return(history, table: str) -> Store:
+    """Write what ``history`` holds and make its rows of ``table`` so far the SSDA903 return's feed
+    (``from_the_ssda903_return``)."""
+    store = history.store()
+    from_the_ssda903_return(store, table)
     return store
 
 

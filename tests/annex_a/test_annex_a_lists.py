@@ -12,6 +12,7 @@ from datetime import date, datetime
 import openpyxl
 
 from childhub.annex_a.export import annex_a_rows, write_annex_a
+from helpers import from_the_ssda903_return
 
 AS_AT = date(2026, 3, 31)
 
@@ -75,12 +76,6 @@ def assessed(h, person, close_date=None, close_reason=None, **assessment) -> Non
         cina_assessment_auth_date=date(2026, 1, 20),
         **assessment,
     )
-
-
-def from_the_ssda903_return(store, table: str) -> None:
-    """Make the batch that loaded ``table`` so far a batch of the SSDA903 return's feed."""
-    with store.writer() as conn:
-        conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
 
 
 def health_checks(h, source: str, status: str, checks) -> None:

@@ -19,6 +19,7 @@ import pytest
 from childhub.hub import ingest
 from childhub.indicators import AuthoritySettings, calculator
 from childhub.store import Store
+from helpers import from_the_ssda903_return
 
 AUTHORITY = AuthoritySettings(population_0_17=1000)
 YEAR_END = date(2026, 3, 31)  # the end of the collection year 2025-26
@@ -31,12 +32,6 @@ OC2_FIELD = {
     "development_assessment_under5": "HEALTH_CHECK",
     "immunisations_up_to_date": "IMMUNISATIONS",
 }
-
-
-def from_the_ssda903_return(store, table: str) -> None:
-    """Make the rows of ``table`` written so far rows of the SSDA903 return's feed (dated by proxy)."""
-    with store.writer() as conn:
-        conn.execute("UPDATE ingest_batch SET feed = 'ssda903' WHERE source_kind = ?", [f"test_{table}"])
 
 
 def counted(calc, indicator_id: str, as_at: date) -> tuple[float, float | None, list[str]]:
