@@ -130,6 +130,8 @@ def run_903(csvs: list[Path], prev: list[Path], year: int, la: str | None, notes
     counts = {str(r.Code): int(r.Count) for r in report.itertuples() if r.Count > 0}
     messages = {code: rule.message for code, rule in registry.items()}
     tables = sorted(k for k in v.dfs)
+    HITS["903"] = hits_903(v.ds_results)
+    HITS["903_rules"] = {code: rule.message for code, rule in registry.items()}
     info = [
         f"tables read: {', '.join(tables)}",
         f"rules: {len(registry)} in set, {len(v.dones)} ran, "
@@ -143,6 +145,40 @@ def run_903(csvs: list[Path], prev: list[Path], year: int, la: str | None, notes
         if t not in v.dfs:
             notes.append(f"903 table {t} missing: most rules are skipped without it")
     return ruleset, counts, messages, info
+
+
+# Per rule, every row the validator flagged as [child, table, row]: filled by run_903 and
+# run_cin, written by --hits for scripts/dq_parity.py.
+HITS: dict[str, dict[str, list]] = {}
+
+
+def hits_903(ds_results) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for table, df in ds_results.items():
+        if not hasattr(df, "columns") or "CHILD" not in df.columns:
+            continue
+        for col in (c for c in df.columns if str(c).startswith("ERR_")):
+            flagged = df[df[col] == True]  # noqa: E712  (object column of True / NaN)
+            for idx, child in zip(flagged.index, flagged["CHILD"]):
+                out.setdefault(col[4:], []).append([None if pd.isna(child) else str(child), table, int(idx)])
+    return out
+
+
+def hits_cin(v) -> dict[str, list]:
+    out: dict[str, list] = {}
+    issues = v.full_issue_df
+    for r in issues.drop_duplicates(["rule_code", "tables_affected", "row_id"]).itertuples():
+        child = getattr(r, "child_id", None)
+        out.setdefault(str(r.rule_code), []).append(
+            [
+                None if pd.isna(child) else str(child),
+                str(r.tables_affected),
+                None if pd.isna(r.row_id) else int(r.row_id),
+            ]
+        )
+    for code in v.multichild_issues["rule_code"].astype(str).unique():
+        out.setdefault(code, []).append([None, "return", None])
+    return out
 
 
 # --------------------------------------------------------------------------- CIN
@@ -194,6 +230,8 @@ def run_cin(xml: Path, year: int, notes: list[str]):
     for code, rule in registry.items():
         kind = "" if rule.rule_type.name == "ERROR" else f" [{rule.rule_type.name.lower()}]"
         messages[str(code)] = f"{rule.message}{kind}"
+    HITS["cin"] = hits_cin(v)
+    HITS["cin_rules"] = {str(code): rule.message for code, rule in registry.items()}
     info = [f"rules: {len(registry)} in set, {len(v.rules_passed)} passed, {len(crashed)} crashed"]
     if crashed:
         info.append("rules that crashed on this data: " + " ".join(crashed))
@@ -219,6 +257,7 @@ def main(argv=None) -> int:
     ap.add_argument("--la", help="903 LA ONS code, e.g. E09000027 (default: inferred)")
     ap.add_argument("--only", choices=["903", "cin"], help="run just one validator")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write counts as JSON")
+    ap.add_argument("--hits", type=Path, metavar="OUT", help="write every flagged [child, table, row] per rule as JSON")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet exit when piped into `head`
 
@@ -283,6 +322,8 @@ def main(argv=None) -> int:
 
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    if args.hits:
+        args.hits.write_text(json.dumps(HITS, sort_keys=True) + "\n")
     return 0
 
 

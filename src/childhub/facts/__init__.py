@@ -22,6 +22,14 @@ after every write and names the published snapshot with it.
 Public surface: ``prepare``, ``refresh``, ``data_version``, ``fact_names``, ``describe``.
 """
 
-from childhub.facts.build import data_version, describe, fact_names, prepare, referenced_facts, refresh
+from childhub.facts.build import (
+    data_version,
+    describe,
+    fact_names,
+    install_macros,
+    prepare,
+    referenced_facts,
+    refresh,
+)
 
-__all__ = ["data_version", "describe", "fact_names", "prepare", "referenced_facts", "refresh"]
+__all__ = ["data_version", "describe", "fact_names", "install_macros", "prepare", "referenced_facts", "refresh"]

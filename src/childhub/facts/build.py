@@ -211,6 +211,13 @@ def _macro_statements(holidays: tuple[date, ...]) -> tuple[str, ...]:
     )
 
 
+def install_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the shared macros (working days, ages, "on a day" rules) on any connection, with the
+    calendar's bank holidays: for readers that run SQL of their own over other relations (the
+    data-quality rules over a return's tables)."""
+    _install_macros(conn, _calendar_bank_holidays())
+
+
 def _install_macros(conn: duckdb.DuckDBPyConnection, holidays: tuple[date, ...] | None = None) -> None:
     for statement in _macro_statements(holidays if holidays is not None else _bank_holidays(conn)):
         conn.execute(statement)

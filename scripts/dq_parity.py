@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Parity of childhub's data-quality rules with Data to Insight's peer validators, on the same files.
+
+    .venv/bin/python scripts/dq_parity.py [--work DIR] [--dataset NAME]... [--rule CODE]... [--json OUT]
+
+Prepares each dataset once (in --work, default ./.dq-parity): the D2I fake samples in
+../shared/samples (SSDA903 tables, four CIN census files) and synthetic authorities with and
+without planted errors (``childhub synth --dq-errors``) for two collection years each; runs the
+peer validators over each in their own virtual environment (scripts/peer_validate.sh, hits
+cached as peer.json) and childhub's rules over the same files. Reports rule coverage (the peers'
+rules of the year that childhub implements, per return) and, per rule, the (child, rule) hits both
+found, only the peer found and only childhub found; a rule whose difference is explained in
+scripts/dq_parity_expected.yml is listed with that reason. Exit 1 when a difference is unexplained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SAMPLES = HERE.parent.parent / "shared" / "samples"
+FICTIONAL_LA_CODE = "E99999999"  # as scripts/validate_synthetic.py: the QX/QY postcodes map to no real LA
+
+
+def _datasets(work: Path) -> dict[str, dict]:
+    """name -> {dir, year, kind}: what to compare."""
+    found = {"samples-903": {"kind": "ssda903", "year": 2019}}
+    for name, year in (
+        ("fake_CIN_data", 2022),
+        ("CIN_Census_2021", 2021),
+        ("CIN_Census_2024", 2024),
+        ("CIN_Census_2026", 2026),
+    ):
+        found[f"samples-{name}"] = {"kind": "cin", "year": year, "file": SAMPLES / "cin" / f"{name}.xml"}
+    for authority in ("clean", "dqe"):
+        for year in (2025, 2026):
+            found[f"synth-{authority}-903-{year}"] = {"kind": "ssda903", "year": year, "authority": authority}
+            found[f"synth-{authority}-cin-{year}"] = {"kind": "cin", "year": year, "authority": authority}
+    for name, spec in found.items():
+        spec["dir"] = work / "datasets" / name
+    return found
+
+
+def _authority(work: Path, name: str) -> Path:
+    """A synthetic authority as at 31 March 2026 (clean, or with 60 planted errors), generated once."""
+    out = work / "authorities" / name
+    if not (out / "manifest.json").exists():
+        from childhub.synth import generate
+
+        shutil.rmtree(out, ignore_errors=True)
+        generate(
+            "small", 1 if name == "clean" else 2, date(2026, 3, 31), out, **({"dq_errors": 60} if name == "dqe" else {})
+        )
+    return out / "extracts" / "social_care"
+
+
+def prepare(work: Path, name: str, spec: dict) -> None:
+    folder = spec["dir"]
+    if (folder / "peer.json").exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    if name == "samples-903":
+        shutil.copytree(SAMPLES / "ssda903", folder / "ssda903", ignore=shutil.ignore_patterns("*.xml"))
+    elif "file" in spec:
+        (folder / "cin").mkdir()
+        shutil.copy(spec["file"], folder / "cin")
+    else:
+        returns = _authority(work, spec["authority"])
+        year = spec["year"]
+        if spec["kind"] == "ssda903":
+            shutil.copytree(returns / "ssda903" / str(year), folder / "ssda903")
+            shutil.copytree(returns / "ssda903" / str(year - 1), folder / "ssda903_previous")
+        else:
+            (folder / "cin").mkdir()
+            shutil.copy(returns / "cin_census" / f"CIN_Census_{year}.xml", folder / "cin")
+    only = "903" if spec["kind"] == "ssda903" else "cin"
+    command = [
+        "bash",
+        str(HERE / "peer_validate.sh"),
+        str(folder),
+        "--only",
+        only,
+        "--year",
+        str(spec["year"]),
+        "--hits",
+        str(folder / "peer.json"),
+    ]
+    if only == "903" and name != "samples-903":
+        command += ["--la", FICTIONAL_LA_CODE]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"peer validator failed on {name}: {done.stderr.strip()[-500:]}")
+
+
+def childhub_hits(spec: dict, only: set[str] | None) -> tuple[dict[str, set], dict[str, str], float]:
+    """rule -> {child}, the rules childhub ran, and the seconds it took."""
+    import time
+
+    from childhub.dq.engine import run_rules
+    from childhub.dq.files import read_ssda903_folder
+    from childhub.dq.cin_xml import read_cin_xml
+
+    started = time.perf_counter()
+    folder = spec["dir"]
+    if spec["kind"] == "ssda903":
+        la = None if folder.name == "samples-903" else FICTIONAL_LA_CODE
+        run = read_ssda903_folder(folder / "ssda903", spec["year"], folder / "ssda903_previous", la)
+    else:
+        run = read_cin_xml(next((folder / "cin").glob("*.xml")), spec["year"])
+    from childhub.dq.engine import applicable
+
+    ran = {rule.code: rule.message_in(run.year) for rule in applicable(run, only=only)}
+    hits: dict[str, set] = defaultdict(set)
+    for finding in run_rules(run, only=only):
+        hits[finding.rule].add(finding.child)
+    run.close()
+    return hits, ran, time.perf_counter() - started
+
+
+def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dict:
+    peer = json.loads((spec["dir"] / "peer.json").read_text())
+    key = "903" if spec["kind"] == "ssda903" else "cin"
+    peer_rules = peer.get(f"{key}_rules", {})
+    peer_hits = {code: {hit[0] for hit in hits} for code, hits in peer.get(key, {}).items()}
+    ours, ran, seconds = childhub_hits(spec, only)
+    rows = []
+    for code in sorted(set(peer_rules) | set(ran), key=_code_key):
+        if only and code not in only:
+            continue
+        if code not in ran:
+            rows.append({"rule": code, "status": "not implemented" if code in peer_rules else "skipped"})
+            continue
+        if code not in peer_rules:
+            rows.append({"rule": code, "status": "childhub only", "childhub": len(ours.get(code, ()))})
+            continue
+        theirs, mine = peer_hits.get(code, set()), ours.get(code, set())
+        row = {
+            "rule": code,
+            "both": len(theirs & mine),
+            "peer_only": len(theirs - mine),
+            "childhub_only": len(mine - theirs),
+        }
+        if row["peer_only"] or row["childhub_only"]:
+            reason = (expected.get(spec["kind"]) or {}).get(code)
+            row["status"] = "explained" if reason else "differs"
+            row["reason"] = reason
+            row["examples"] = {
+                "peer_only": sorted(map(str, theirs - mine))[:5],
+                "childhub_only": sorted(map(str, mine - theirs))[:5],
+            }
+        else:
+            row["status"] = "agrees"
+        rows.append(row)
+    implemented = [r for r in rows if r["rule"] in peer_rules and r["status"] not in ("not implemented",)]
+    return {
+        "dataset": name,
+        "kind": spec["kind"],
+        "year": spec["year"],
+        "seconds": round(seconds, 3),
+        "peer_rules": len(peer_rules),
+        "implemented": len(implemented),
+        "rows": rows,
+    }
+
+
+def _code_key(code: str) -> tuple:
+    import re
+
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code) if p)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=HERE.parent / ".dq-parity")
+    parser.add_argument("--dataset", action="append", help="only these datasets (default: all)")
+    parser.add_argument("--rule", action="append", help="only these rules (default: all)")
+    parser.add_argument("--json", type=Path, help="write the whole comparison here")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    args = parser.parse_args()
+    expected = yaml.safe_load((HERE / "dq_parity_expected.yml").read_text("utf-8")) or {}
+    datasets = _datasets(args.work)
+    chosen = args.dataset or list(datasets)
+    only = set(args.rule) if args.rule else None
+    results, unexplained = [], 0
+    for name in chosen:
+        spec = datasets[name]
+        prepare(args.work, name, spec)
+        result = compare(name, spec, only, expected)
+        results.append(result)
+        rows = result["rows"]
+        counted = [r for r in rows if "both" in r]
+        both = sum(r["both"] for r in counted)
+        peer_only = sum(r["peer_only"] for r in counted)
+        mine_only = sum(r["childhub_only"] for r in counted)
+        agree = both / (both + peer_only + mine_only) if (both + peer_only + mine_only) else 1.0
+        differs = [r for r in rows if r.get("status") == "differs"]
+        unexplained += len(differs)
+        print(
+            f"{name}: {result['implemented']}/{result['peer_rules']} peer rules implemented; "
+            f"hits both {both}, peer only {peer_only}, childhub only {mine_only} ({agree:.2%} agree); "
+            f"{len(differs)} rules differ unexplained; childhub {result['seconds']} s"
+        )
+        if not args.quiet:
+            for row in rows:
+                if row.get("status") in ("differs", "explained"):
+                    print(
+                        f"   {row['rule']:<10} {row['status']:<10} both {row['both']:>5}  peer only "
+                        f"{row['peer_only']:>5}  childhub only {row['childhub_only']:>5}  {row['examples']}"
+                        + (f"  -- {row['reason'][:80]}" if row.get("reason") else "")
+                    )
+            missing = [r["rule"] for r in rows if r["status"] == "not implemented"]
+            if missing:
+                print(f"   not implemented ({len(missing)}): {' '.join(missing)}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
