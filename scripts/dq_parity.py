@@ -106,9 +106,9 @@ def childhub_hits(spec: dict, only: set[str] | None) -> tuple[dict[str, set], di
     """rule -> {child}, the rules childhub ran, and the seconds it took."""
     import time
 
+    from childhub.dq.cin_xml import read_cin_xml
     from childhub.dq.engine import run_rules
     from childhub.dq.files import read_ssda903_folder
-    from childhub.dq.cin_xml import read_cin_xml
 
     started = time.perf_counter()
     folder = spec["dir"]

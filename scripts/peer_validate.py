@@ -159,7 +159,7 @@ def hits_903(ds_results) -> dict[str, list]:
             continue
         for col in (c for c in df.columns if str(c).startswith("ERR_")):
             flagged = df[df[col] == True]  # noqa: E712  (object column of True / NaN)
-            for idx, child in zip(flagged.index, flagged["CHILD"]):
+            for idx, child in zip(flagged.index, flagged["CHILD"], strict=True):
                 out.setdefault(col[4:], []).append([None if pd.isna(child) else str(child), table, int(idx)])
     return out
 

@@ -15,7 +15,7 @@ The order, lowest first (a module may import its own layer and those below it, n
    format definitions).
 3. ``link``.
 4. ``facts``.
-5. ``indicators``, ``annex_a`` (the report) and ``cohorts``: readers of the facts.
+5. ``indicators``, ``annex_a`` (the report), ``cohorts`` and ``dq`` (data quality): readers of the facts.
 6. ``hub``: the one write path (ingest or link, then refresh the facts, then publish).
 7. the edges: ``web``, ``cli`` (the whole package, one layer), ``demo`` and ``__main__``.
 
@@ -54,7 +54,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ingest", ("childhub.ingest", "childhub.synth")),
     ("link", ("childhub.link",)),
     ("facts", ("childhub.facts",)),
-    ("readers of facts", ("childhub.indicators", "childhub.annex_a.*", "childhub.cohorts")),
+    ("readers of facts", ("childhub.indicators", "childhub.annex_a.*", "childhub.cohorts", "childhub.dq")),
     ("hub", ("childhub.hub",)),
     ("edges", ("childhub.web", "childhub.cli", "childhub.demo", "childhub.__main__")),
 )

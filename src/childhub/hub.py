@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from childhub import dq as dq_layer
 from childhub import facts
 from childhub import ingest as ingest_layer
 from childhub import link as link_layer
@@ -25,6 +26,7 @@ from childhub.store import Store, publish_snapshot
 if TYPE_CHECKING:
     import duckdb
 
+    from childhub.dq import CheckResult
     from childhub.ingest import FileReport
     from childhub.link import LinkResult
 
@@ -68,6 +70,9 @@ def ingest(
             shrink_refuse_below=shrink_refuse_below,
             progress=say,
         )
+        facts.refresh(conn)
+        if any(report.status == "loaded" for report in reports):
+            _check(store, conn, say)
         refresh_and_publish(store, conn, say)
     return reports
 
@@ -97,10 +102,61 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
         refresh_and_publish(store, conn)
 
 
+def check_quality(
+    store: Store, *, as_at: date | None = None, only: set[str] | None = None, progress: Progress | None = None
+) -> CheckResult:
+    """Run the data-quality rules over the store (every return for every collection year held, and the checks
+    across systems), record the findings, and publish them for the web app."""
+    say = progress or _quiet
+    with store.writer() as conn:
+        facts.refresh(conn)
+        result = _check(store, conn, say, as_at=as_at, only=only)
+        refresh_and_publish(store, conn, say)
+    return result
+
+
+def accept_finding(store: Store, finding_key: str, reason: str, accepted_by: str) -> dict:
+    """Accept a data-quality finding with a reason (until its record changes), and publish it."""
+    with store.writer() as conn:
+        accepted = dq_layer.accept(conn, finding_key, reason, accepted_by)
+        refresh_and_publish(store, conn)
+    return accepted
+
+
+def _check(
+    store: Store,
+    conn: duckdb.DuckDBPyConnection,
+    say: Progress,
+    *,
+    as_at: date | None = None,
+    only: set[str] | None = None,
+) -> CheckResult:
+    from childhub.indicators import authority_for
+    from childhub.settings import get_settings
+
+    authority = authority_for(store.data_dir, get_settings())
+    return dq_layer.check(
+        conn,
+        as_at=as_at,
+        la_code=authority.ons_code,
+        unallocated_days=authority.unallocated_days,
+        only=only,
+        progress=say,
+    )
+
+
 def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
     """Publish the store as it stands for the web app (on the writer), named by the state of what it shows."""
-    version = "|".join((facts.data_version(conn), ingest_layer.batch_state(conn), link_layer.review_state(conn)))
+    version = "|".join(
+        (facts.data_version(conn), ingest_layer.batch_state(conn), link_layer.review_state(conn), _dq_state(conn))
+    )
     return publish_snapshot(store, conn, version)
+
+
+def _dq_state(conn: duckdb.DuckDBPyConnection) -> str:
+    """What the published data-quality record is: the last run and the last acceptance."""
+    row = conn.execute("SELECT (SELECT max(run_id) FROM dq_run), (SELECT count(*) FROM dq_acceptance)").fetchone()
+    return f"dq{row[0] or 0}.{row[1]}"
 
 
 def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection, progress: Progress | None = None) -> None:

@@ -6,7 +6,28 @@ Rules are declared data (``dq/library/<return>/<code>.yml``, ``childhub.dq.rules
 (``childhub dq``).
 """
 
+from childhub.dq.check import CheckResult, accept, check, findings, summary, trend
+from childhub.dq.cin_xml import read_cin_xml
 from childhub.dq.engine import Finding, ReturnRun, run_rules
-from childhub.dq.rules import Rule, RuleError, load_rules
+from childhub.dq.files import ValidateError, read_returns, read_ssda903_folder
+from childhub.dq.rules import RETURN_NAMES, Rule, RuleError, load_rules
 
-__all__ = ["Finding", "ReturnRun", "Rule", "RuleError", "load_rules", "run_rules"]
+__all__ = [
+    "RETURN_NAMES",
+    "CheckResult",
+    "Finding",
+    "ReturnRun",
+    "Rule",
+    "RuleError",
+    "accept",
+    "check",
+    "findings",
+    "ValidateError",
+    "load_rules",
+    "read_cin_xml",
+    "read_returns",
+    "read_ssda903_folder",
+    "run_rules",
+    "summary",
+    "trend",
+]

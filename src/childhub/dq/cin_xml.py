@@ -56,7 +56,7 @@ def read_cin_xml(path: Path, year: int | None = None, la_code: str | None = None
     """One CIN census return from its XML (the year from ``year``, else the header's reference date)."""
     from childhub.dq.files import ValidateError
     from childhub.errors import IngestError
-    from childhub.ingest.guard import parse_xml
+    from childhub.ingest import parse_xml
 
     path = Path(path)
     try:

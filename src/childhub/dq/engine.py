@@ -47,6 +47,11 @@ class Finding:
     child: str | None
     fields: tuple[str, ...]
     rid: int | None = None
+    child_key: str | None = None  # the linked child (store runs)
+    source_system: str | None = None
+    source_record: str | None = None
+    detail: str | None = None  # the values behind the finding, in words
+    fingerprint: str | None = None  # changes when the record's values change
 
 
 @dataclass

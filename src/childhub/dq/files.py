@@ -49,7 +49,7 @@ def _ssda903_table(path: Path, header: list[str]) -> str | None:
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     from childhub.errors import IngestError
-    from childhub.ingest.guard import inspect_file
+    from childhub.ingest import inspect_file
 
     try:
         facts = inspect_file(path)
@@ -70,14 +70,40 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
                 raise ValidateError(
                     f"{path.name}: row {number}: {len(values)} values but the header names {len(header)} columns"
                 )
-            rows.append((number, dict(zip(header, values))))
+            rows.append((number, dict(zip(header, values, strict=False))))
     except csv.Error as error:
         raise ValidateError(f"{path.name}: row {reader.line_num}: not a valid CSV row ({error})") from None
     return header, rows
 
 
 def _year_of_folder(folder: Path) -> int | None:
-    return int(folder.name) if re.fullmatch(r"(19|20)\d\d", folder.name) else None
+    return int(folder.name) if folder.is_dir() and re.fullmatch(r"(19|20)\d\d", folder.name) else None
+
+
+def _xml_root(path: Path) -> str:
+    """The root element's name, from the first bytes (a hostile file is refused when it is parsed)."""
+    head = path.open("rb").read(4096).decode("utf-8", "replace")
+    match = re.search(r"<([A-Za-z_][\w.-]*)[\s>/]", re.sub(r"<\?.*?\?>|<!--.*?-->", "", head, flags=re.DOTALL))
+    return match.group(1).rsplit(":", 1)[-1] if match else ""
+
+
+def _ssda903_xml_tables(path: Path) -> dict[str, tuple[Path, list]]:
+    """An SSDA903 XML return as the CSV tables (ingest's own flattening), each row's line its element's."""
+    from childhub.errors import IngestError
+    from childhub.ingest import flatten_ssda903_xml
+
+    try:
+        flat = flatten_ssda903_xml(path)
+    except IngestError as error:
+        raise ValidateError(str(error)) from None
+    tables: dict[str, tuple[Path, list]] = {}
+    for kind, (columns, rows) in flat.items():
+        table = kind.removeprefix("ssda903_")
+        tables[table] = (
+            path,
+            [(int(ref.rsplit("line ", 1)[-1]), dict(zip(columns, values, strict=True))) for ref, values in rows],
+        )
+    return tables
 
 
 def _year_from_episodes(rows: list[tuple[int, dict[str, str]]]) -> int | None:
@@ -102,7 +128,10 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
     runs: list[ReturnRun] = []
     for path in _expand(paths):
         if path.suffix.lower() == ".xml":
-            runs.append(read_cin_xml(path, year, la_code))
+            if _xml_root(path) == "EXPSSDA903":
+                groups[path] = _ssda903_xml_tables(path)
+            else:
+                runs.append(read_cin_xml(path, year, la_code))
             continue
         header, rows = _read_csv(path)
         table = _ssda903_table(path, header)

@@ -125,7 +125,7 @@ class Rule(Frozen):
             raise ValueError("needs sql (or versions, each with its sql)")
         Version(years=self.years or "all", sql=self.sql or "-", fields=self.fields)  # same checks
         spans = sorted(year_span(v.years) for v in self.versions)
-        for (_, last), (first, _) in zip(spans, spans[1:]):
+        for (_, last), (first, _) in zip(spans, spans[1:], strict=False):
             if first <= last:
                 raise ValueError("two versions cover the same collection year")
         return self

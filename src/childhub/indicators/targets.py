@@ -5,6 +5,9 @@
     name: Ashmere Borough Council (synthetic)
     population_0_17: 20000          # ONS mid-year estimate of 0-17s: rates per 10,000 use it
     caseload_threshold: 18          # cases per worker above which a caseload is flagged
+    ons_code: E09000027             # the authority's ONS code, which the DfE returns carry
+    unallocated_days: 5             # days a child open to social care may wait for a worker before
+                                    # data quality lists them
     early_warning:
       run_length: 6                 # this many periods in a row moving the wrong way warns
       points: 24                    # monthly points the control limits are drawn from
@@ -64,6 +67,8 @@ class AuthoritySettings(Frozen):
     name: str = "Local authority"
     population_0_17: int | None = Field(default=None, gt=0)
     caseload_threshold: float = Field(default=18.0, gt=0)
+    ons_code: str | None = Field(default=None, pattern=r"^E0[0-9]{7}$")  # e.g. E09000027: returns name it
+    unallocated_days: int = Field(default=5, ge=0, le=365)  # days open with no worker before data quality says so
     early_warning: EarlyWarning = EarlyWarning()
     targets: dict[str, Target] = {}
 

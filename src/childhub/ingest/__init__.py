@@ -8,7 +8,18 @@ it stands now or stood on a date is ``childhub.store.current_sql``.
 """
 
 from childhub.ingest.batches import BatchDetail, batch_detail, batch_state, list_batches
-from childhub.ingest.guard import inspect_file
+from childhub.ingest.guard import inspect_file, parse_xml
 from childhub.ingest.run import FileReport, ingest
+from childhub.ingest.ssda903_xml import flatten as flatten_ssda903_xml
 
-__all__ = ["BatchDetail", "FileReport", "batch_detail", "batch_state", "ingest", "inspect_file", "list_batches"]
+__all__ = [
+    "BatchDetail",
+    "FileReport",
+    "batch_detail",
+    "batch_state",
+    "flatten_ssda903_xml",
+    "ingest",
+    "inspect_file",
+    "list_batches",
+    "parse_xml",
+]

@@ -132,3 +132,9 @@ CREATE OR REPLACE TEMP MACRO postcode_district(postcode) AS
     CASE WHEN length(regexp_replace(upper(postcode), '\s', '', 'g')) BETWEEN 5 AND 7
          THEN left(regexp_replace(upper(postcode), '\s', '', 'g'),
                    length(regexp_replace(upper(postcode), '\s', '', 'g')) - 3) END;
+
+-- The working day n working days after d (n >= 1): the DfE's "within n working days" falls due on it.
+CREATE OR REPLACE TEMP MACRO add_working_days(d, n) AS CAST(list_filter(
+    generate_series(CAST(d AS TIMESTAMP) + INTERVAL 1 DAY, CAST(d AS TIMESTAMP) + to_days(CAST(2 * n + 14 AS INTEGER)),
+                    INTERVAL 1 DAY),
+    lambda x: isodow(x) <= 5 AND NOT list_contains(bank_holidays(), CAST(x AS DATE)))[n] AS DATE);

@@ -20,6 +20,7 @@ field AS (
            arg_max(pers_expected_dob, batch_id) FILTER (WHERE pers_expected_dob IS NOT NULL) AS expected_date_of_birth,
            arg_max(pers_death_date, batch_id) FILTER (WHERE pers_death_date IS NOT NULL) AS date_of_death,
            arg_max(pers_upn, batch_id) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
+           arg_max(replace(pers_nhs_number, ' ', ''), batch_id) FILTER (WHERE pers_nhs_number IS NOT NULL) AS nhs_number,
            max(recorded_on) FILTER (WHERE pers_forename IS NOT NULL OR pers_surname IS NOT NULL) AS name_recorded_on,
            max(recorded_on) FILTER (WHERE pers_dob IS NOT NULL) AS date_of_birth_recorded_on,
            max(recorded_on) FILTER (WHERE coalesce(pers_sex, pers_gender) IS NOT NULL) AS sex_recorded_on
@@ -49,7 +50,7 @@ SELECT f.source_system, f.person_id, l.child_id,
             WHEN f.sex_code IN ('F', '2', 'FEMALE', 'B') THEN 'F'
             WHEN f.sex_code IN ('I', 'D', 'NEITHER', 'INDETERMINATE') THEN 'I'
             ELSE 'U' END AS sex,
-       f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn,
+       f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn, f.nhs_number,
        d.disability, h.postcode,
        postcode_district(h.postcode) AS area,
        f.name_recorded_on, f.date_of_birth_recorded_on, f.sex_recorded_on

@@ -1,0 +1,186 @@
+"""Data quality: ``childhub validate`` (return files checked before they are loaded, nothing written) and
+``childhub dq`` (every rule over every collection year the store holds, and the checks across systems)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from childhub.cli.options import DataDirOption, OutputFormat
+from childhub.cli.output import rows_out
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+FormatOption = Annotated[ReportFormat, typer.Option("--format", help="table, csv, json or xlsx (xlsx needs --out).")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write the findings to this file.")]
+YearOption = Annotated[
+    int | None, typer.Option("--year", help="Collection year, the year of the 31 March it ends on (2026 = 2025-26).")
+]
+
+
+def _year_label(year: int | None) -> str:
+    return f"{year - 1}-{str(year)[2:]}" if year else ""
+
+
+def _write(rows: list[dict], output: ReportFormat, out: Path | None, title: str) -> None:
+    from childhub.errors import ChildhubError
+
+    columns = list(rows[0]) if rows else ["rule", "message"]
+    if output is ReportFormat.xlsx:
+        if out is None:
+            raise ChildhubError("--format xlsx needs --out FILE.xlsx")
+        from childhub.exports import private_file, xlsx_bytes
+
+        with open(private_file(out), "wb") as handle:
+            handle.write(xlsx_bytes(columns, ([row[c] for c in columns] for row in rows), sheet_name="Findings"))
+        typer.echo(f"Wrote {len(rows):,} findings to {out}")
+        return
+    if out is not None:
+        if output is ReportFormat.json:
+            import json
+
+            out.write_text(json.dumps(rows, default=str, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        else:
+            from childhub.exports import write_csv
+
+            write_csv(out, columns, ([row[c] for c in columns] for row in rows))
+        typer.echo(f"Wrote {len(rows):,} findings to {out}")
+        return
+    rows_out(rows, OutputFormat(output.value), title=title)
+
+
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="SSDA903 CSV tables (or folders of them) and CIN census XML files.")
+    ],
+    year: YearOption = None,
+    la: Annotated[str | None, typer.Option("--la", help="The authority's ONS code (for rules that need it).")] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only these rules (repeat the option).")] = None,
+    output: FormatOption = ReportFormat.table,
+    out: OutOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when any error (not query) is found.")] = False,
+) -> None:
+    """Check return files against the DfE's validation rules before loading them; nothing is written to the store.
+
+    SSDA903 tables in one folder are one return (its year is the folder's name when that is a year, else worked out
+    from the episodes, else --year); a return a year older than another is used as that one's last year. Each
+    finding names the rule, the file, the row, the child and the fields.
+    """
+    from childhub.dq import RETURN_NAMES, read_returns, run_rules
+
+    runs = read_returns(list(paths), year, la)
+    rows, summary = [], []
+    try:
+        for run in runs:
+            findings = run_rules(run, only=set(rule) if rule else None)
+            summary.append((run, findings))
+            rows += [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "return": RETURN_NAMES[f.kind],
+                    "year": _year_label(f.year),
+                    "file": f.origin,
+                    "row": f.line,
+                    "child": f.child,
+                    "fields": ", ".join(f.fields),
+                    "message": f.message,
+                }
+                for f in findings
+            ]
+    finally:
+        for run in runs:
+            run.close()
+    _write(rows, output, out, title="Findings")
+    if output is ReportFormat.table or out is not None:
+        for run, findings in summary:
+            errors = sum(1 for f in findings if f.severity == "error")
+            children = len({f.child for f in findings if f.child})
+            typer.echo(
+                f"{RETURN_NAMES[run.kind]} {_year_label(run.year)}: {errors:,} errors and {len(findings) - errors:,} "
+                f"queries about {children:,} children",
+                err=out is None and output is not ReportFormat.table,
+            )
+    if strict and any(r["severity"] == "error" for r in rows):
+        raise typer.Exit(3)
+
+
+def dq_command(
+    year: YearOption = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only these rules (repeat the option).")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only children allocated to this team now.")] = None,
+    output: FormatOption = ReportFormat.table,
+    out: OutOption = None,
+    check: Annotated[
+        bool, typer.Option("--check/--no-check", help="Run the rules first (default), or list the last run's findings.")
+    ] = True,
+    as_at: Annotated[str, typer.Option("--as-at", help="The day the timescale checks count to (default: today).")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Every data-quality rule over the store: the DfE's return rules for every collection year held and the checks
+    across systems, recorded (new, standing and fixed findings), then the open findings listed, each naming the
+    source system and record to fix. The list names children, so it is written to the audit log."""
+    from childhub import hub
+    from childhub.audit import record_command_line
+    from childhub.cli.options import date_or_today, store_for
+    from childhub.cli.output import with_progress
+    from childhub.dq import RETURN_NAMES, findings, summary
+    from childhub.facts import prepare
+
+    store = store_for(data_dir)
+    if check:
+        day = date_or_today(as_at)
+        result = with_progress("Checking data quality", lambda say: hub.check_quality(store, as_at=day, progress=say))
+        typer.echo(
+            f"Checked {result.rules_run:,} rules ({result.years or 'no returns held'}) in {result.seconds:.1f} s: "
+            f"{result.findings:,} findings, {result.opened:,} new, {result.fixed:,} fixed since the last run",
+            err=output is not ReportFormat.table and out is None,
+        )
+    with store.reader() as conn:
+        prepare(conn, ["allocation"])
+        found = findings(conn, year=year, rules=rule, team=team)
+        totals = summary(conn)
+    record_command_line(
+        store.data_dir,
+        "export_dq_findings" if out or output is not ReportFormat.table else "view_dq_findings",
+        subject=", ".join(rule) if rule else "every rule",
+        child_count=len({f["child_key"] for f in found if f["child_key"]}),
+        children=sorted({f["child_key"] for f in found if f["child_key"]}),
+        details={"year": year, "team": team, "format": output.value, "out": str(out) if out else None},
+    )
+    rows = [
+        {
+            "rule": f["rule"],
+            "severity": f["severity"],
+            "return": RETURN_NAMES[f["kind"]],
+            "year": _year_label(f["year"]),
+            "system": f["source_system"],
+            "record": f["source_record"],
+            "child": f["child_key"] or f["child_id"],
+            "fields": f["fields"],
+            "message": f["message"],
+            "detail": f["detail"],
+            "accepted": "yes: " + f["accepted_reason"] if f["accepted"] else "",
+            "first seen": f["first_seen"].date().isoformat(),
+            "team": f["team_id"],
+            "worker": f["worker_id"],
+            "finding": f["finding_key"],
+        }
+        for f in found
+    ]
+    _write(rows, output, out, title="Open data-quality findings")
+    if output is ReportFormat.table and out is None:
+        typer.echo(
+            f"{totals['errors']:,} errors and {totals['queries']:,} queries open about {totals['children']:,} children "
+            f"({totals['accepted']:,} accepted); {totals['new_since_yesterday']:,} new since yesterday, "
+            f"{totals['fixed_last_week']:,} fixed in the last week"
+        )

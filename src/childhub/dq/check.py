@@ -1,0 +1,386 @@
+"""The rules over the store: every return rule for every collection year held, the checks across systems,
+and the record of findings (first seen, last seen, fixed, accepted) that gives data quality its trend.
+
+``check(conn, ...)`` runs on the writer's connection (``childhub.hub.check_quality`` calls it after every
+ingest and on demand) and records the run; ``findings``, ``summary`` and ``trend`` read what it recorded;
+``accept`` marks a finding accepted with a reason until the record it is about changes.
+
+A finding's key is its return, rule, collection year, table and source record (or child): the same fault
+in the same record is the same finding from run to run. Its fingerprint is a hash of the record's values
+(for the checks across systems, of the values behind it): an acceptance holds while the fingerprint is
+the one accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from childhub.dq.engine import Finding, ReturnRun, run_rules
+from childhub.dq.rules import Rule, RuleError, load_rules
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one run over the store found."""
+
+    started_at: datetime
+    seconds: float
+    rules_run: int
+    findings: int
+    opened: int  # findings not open before this run
+    fixed: int  # findings open before that this run no longer finds
+    years: str
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:20]
+
+
+def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, str]:
+    """rid -> a hash of that row's values, for every row a finding points at."""
+    wanted: dict[str, list[int]] = {}
+    for finding in findings:
+        if finding.rid is not None and finding.table:
+            wanted.setdefault(finding.table, []).append(finding.rid)
+    out: dict[int, str] = {}
+    for table, rids in wanted.items():
+        rows = run.conn.execute(
+            f"SELECT _rid, md5(concat_ws('|', COLUMNS(* EXCLUDE (_rid)))) FROM \"{table}\" "
+            "WHERE _rid IN (SELECT unnest(?))",
+            [sorted(set(rids))],
+        ).fetchall()
+        out.update(dict(rows))
+    return out
+
+
+def return_findings(run: ReturnRun, only: set[str] | None = None) -> list[Finding]:
+    """The run's findings, each with its source system and record (from the row's origin) and fingerprint."""
+    findings = run_rules(run, only=only)
+    prints = _fingerprints(run, findings)
+    out = []
+    for finding in findings:
+        system, _, record = (finding.origin or "").partition(" ")
+        out.append(
+            replace(
+                finding,
+                source_system=system or None,
+                source_record=record or None,
+                fingerprint=prints.get(finding.rid) if finding.rid is not None else None,
+            )
+        )
+    return out
+
+
+def hub_findings(
+    conn: Any,
+    as_at: date,
+    *,
+    unallocated_days: int = 5,
+    only: set[str] | None = None,
+    rules: dict[str, Rule] | None = None,
+) -> list[Finding]:
+    """The checks across systems (``library/hub``) over the facts on ``conn`` (built by ``facts.prepare``)."""
+    rules = rules if rules is not None else load_rules()["hub"]
+    conn.execute(f"CREATE OR REPLACE TEMP MACRO as_at() AS DATE '{as_at.isoformat()}'")
+    conn.execute(f"CREATE OR REPLACE TEMP MACRO unallocated_days() AS {int(unallocated_days)}")
+    found: list[Finding] = []
+    for code, rule in rules.items():
+        if only and code not in only:
+            continue
+        version = rule.version(as_at.year)
+        if version is None:
+            continue
+        try:
+            cursor = conn.execute(f"SELECT * FROM ({version.sql}) f")
+            columns = [c[0] for c in cursor.description]
+            rows = cursor.fetchall()
+        except Exception as error:
+            raise RuleError(f"rule hub {code} failed: {str(error).splitlines()[0]}") from error
+        fields = tuple(f.split(".", 1)[1] for f in rule.fields)
+        for values in rows:
+            row = dict(zip(columns, values, strict=True))
+            detail = row.get("detail")
+            found.append(
+                Finding(
+                    rule=code,
+                    kind="hub",
+                    year=None,
+                    severity=rule.severity,
+                    message=rule.message,
+                    table=(rule.fields[0].split(".", 1)[0] if rule.fields else None),
+                    origin=None,
+                    line=None,
+                    child=row.get("source_record"),
+                    fields=fields,
+                    child_key=row.get("child_key"),
+                    source_system=row.get("source_system"),
+                    source_record=str(row.get("source_record") or ""),
+                    detail=detail,
+                    fingerprint=_key(row.get("fingerprint") or detail),
+                )
+            )
+    return found
+
+
+def finding_key(finding: Finding) -> str:
+    if finding.kind == "hub":
+        return _key("hub", finding.rule, finding.child_key, finding.source_system, finding.source_record)
+    return _key(finding.kind, finding.rule, finding.year, finding.table, finding.origin or finding.child, finding.line)
+
+
+def check(
+    conn: Any,
+    *,
+    as_at: date | None = None,
+    la_code: str | None = None,
+    unallocated_days: int = 5,
+    only: set[str] | None = None,
+    progress: Any = None,
+) -> CheckResult:
+    """Every rule over the store (each return for each collection year held, then the checks across systems),
+    recorded as one run. On the writer's connection, with the facts refreshed."""
+    from childhub import facts
+    from childhub.dq.store import store_run, years_held
+
+    say = progress or (lambda *a, **k: None)
+    started, clock = datetime.now().replace(microsecond=0), time.perf_counter()
+    as_at = as_at or date.today()
+    found: list[Finding] = []
+    spans, rules_run = [], 0
+    for kind in ("ssda903", "cin"):
+        years = years_held(conn, kind)
+        if years:
+            spans.append(f"{kind} {years[0]}-{years[-1]}")
+        for year in years:
+            say(f"checking the {kind} return for {year - 1}-{str(year)[2:]}")
+            run = store_run(conn, kind, year, la_code=la_code)
+            try:
+                from childhub.dq.engine import applicable
+
+                rules_run += len(applicable(run, only=only))
+                found += return_findings(run, only)
+            finally:
+                run.close()
+    say("checking across systems")
+    facts.prepare(conn)
+    hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)
+    rules_run += len(load_rules()["hub"]) if not only else len(only & set(load_rules()["hub"]))
+    found += _with_child_keys(conn, found) + hub
+    seconds = time.perf_counter() - clock
+    opened, fixed = record(conn, found, started)
+    conn.execute(
+        "INSERT INTO dq_run VALUES ((SELECT coalesce(max(run_id), 0) + 1 FROM dq_run), ?, ?, ?, ?, ?)",
+        [started, seconds, rules_run, len(found), "; ".join(spans)],
+    )
+    return CheckResult(started, seconds, rules_run, len(found), opened, fixed, "; ".join(spans))
+
+
+def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:
+    """Return findings (about to be recorded) given the linked child of their source record; removes them
+    from ``found`` (which keeps the hub findings' place) and gives them back keyed."""
+    returns = [f for f in found if f.kind != "hub"]
+    del found[:]
+    pairs = sorted({(f.source_system, f.child) for f in returns if f.source_system and f.child})
+    keys: dict[tuple[str, str], str] = {}
+    if pairs:
+        import pyarrow as pa
+
+        conn.register("_dq_pairs", pa.table({"s": [p[0] for p in pairs], "p": [p[1] for p in pairs]}))
+        rows = conn.execute(
+            "SELECT s, p, f.child_key FROM _dq_pairs JOIN fact_person f ON f.source_system = s AND f.person_id = p"
+        ).fetchall()
+        conn.unregister("_dq_pairs")
+        keys = {(s, p): k for s, p, k in rows}
+    return [replace(f, child_key=keys.get((f.source_system, f.child))) for f in returns]
+
+
+def record(conn: Any, found: list[Finding], at: datetime) -> tuple[int, int]:
+    """Record a run's findings: new ones first seen now, standing ones seen again, missing ones fixed.
+    Returns (opened, fixed)."""
+    import pyarrow as pa
+
+    rows = {}
+    for f in found:
+        rows[finding_key(f)] = f
+    columns = {
+        "finding_key": list(rows),
+        "kind": [f.kind for f in rows.values()],
+        "rule": [f.rule for f in rows.values()],
+        "year": pa.array([f.year for f in rows.values()], pa.int32()),
+        "severity": [f.severity for f in rows.values()],
+        "message": [f.message for f in rows.values()],
+        "table_name": [f.table for f in rows.values()],
+        "fields": [", ".join(f.fields) for f in rows.values()],
+        "child_id": [f.child for f in rows.values()],
+        "child_key": [f.child_key for f in rows.values()],
+        "source_system": [f.source_system for f in rows.values()],
+        "source_record": [f.source_record for f in rows.values()],
+        "detail": [f.detail for f in rows.values()],
+        "fingerprint": [f.fingerprint for f in rows.values()],
+    }
+    table = pa.table({k: (v if isinstance(v, pa.Array) else pa.array(v, pa.string())) for k, v in columns.items()})
+    conn.register("_dq_now", table)
+    try:
+        opened = conn.execute(
+            "SELECT count(*) FROM _dq_now n WHERE NOT EXISTS (SELECT 1 FROM dq_finding d "
+            "WHERE d.finding_key = n.finding_key AND d.fixed_at IS NULL)"
+        ).fetchone()[0]
+        fixed = conn.execute(
+            "SELECT count(*) FROM dq_finding d WHERE d.fixed_at IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM _dq_now n WHERE n.finding_key = d.finding_key)"
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE dq_finding SET fixed_at = ? WHERE fixed_at IS NULL "
+            "AND finding_key NOT IN (SELECT finding_key FROM _dq_now)",
+            [at],
+        )
+        conn.execute(
+            "UPDATE dq_finding d SET last_seen = ?, fingerprint = n.fingerprint, message = n.message, "
+            "detail = n.detail, child_key = n.child_key, severity = n.severity "
+            "FROM _dq_now n WHERE d.finding_key = n.finding_key AND d.fixed_at IS NULL",
+            [at],
+        )
+        conn.execute(
+            "INSERT INTO dq_finding SELECT n.*, ?, ?, NULL FROM _dq_now n WHERE NOT EXISTS "
+            "(SELECT 1 FROM dq_finding d WHERE d.finding_key = n.finding_key AND d.fixed_at IS NULL)",
+            [at, at],
+        )
+    finally:
+        conn.unregister("_dq_now")
+    return opened, fixed
+
+
+def accept(conn: Any, key: str, reason: str, accepted_by: str) -> dict:
+    """Accept an open finding (with a reason) until the record it is about changes; the finding as accepted."""
+    from childhub.errors import ChildhubError
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ChildhubError("say why the finding is accepted (a reason is required)")
+    row = conn.execute(
+        "SELECT finding_key, fingerprint, rule, child_key FROM dq_finding WHERE finding_key = ? AND fixed_at IS NULL",
+        [key],
+    ).fetchone()
+    if row is None:
+        raise ChildhubError(f"there is no open finding {key}")
+    conn.execute(
+        "INSERT INTO dq_acceptance VALUES (?, ?, ?, ?, ?)", [key, row[1], reason[:500], accepted_by, datetime.now()]
+    )
+    return {"finding_key": row[0], "rule": row[2], "child_key": row[3]}
+
+
+_OPEN = """
+SELECT d.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at, a.finding_key IS NOT NULL AS accepted,
+       al.team_id, al.worker_id
+FROM dq_finding d
+LEFT JOIN (SELECT * FROM dq_acceptance
+           QUALIFY row_number() OVER (PARTITION BY finding_key ORDER BY accepted_at DESC) = 1) a
+       ON a.finding_key = d.finding_key AND a.fingerprint IS NOT DISTINCT FROM d.fingerprint
+LEFT JOIN (SELECT child_key, arg_max(team_id, start_date) AS team_id, arg_max(worker_id, start_date) AS worker_id
+           FROM fact_allocation WHERE start_date <= current_date AND (end_date IS NULL OR end_date > current_date)
+           GROUP BY child_key) al ON al.child_key = d.child_key
+WHERE d.fixed_at IS NULL
+"""
+
+
+def findings(
+    conn: Any,
+    *,
+    year: int | None = None,
+    rules: list[str] | None = None,
+    team: str | None = None,
+    worker: str | None = None,
+    system: str | None = None,
+    kind: str | None = None,
+    include_accepted: bool = True,
+    child_key: str | None = None,
+) -> list[dict]:
+    """The open findings (newest rule order), each with whether it is accepted and the child's team and worker
+    now. Reads ``fact_allocation`` (``facts.prepare(conn, ["allocation"])`` first)."""
+    sql, params = f"SELECT * FROM ({_OPEN}) f WHERE true", []
+    for column, value in (
+        ("year", year),
+        ("team_id", team),
+        ("worker_id", worker),
+        ("source_system", system),
+        ("kind", kind),
+        ("child_key", child_key),
+    ):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    if rules:
+        sql += " AND rule IN (SELECT unnest(?))"
+        params.append(list(rules))
+    if not include_accepted:
+        sql += " AND NOT accepted"
+    sql += " ORDER BY kind, year DESC NULLS LAST, rule, source_system, source_record, child_id"
+    cursor = conn.execute(sql, params)
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def summary(conn: Any, now: datetime | None = None) -> dict:
+    """Counts for the data-quality page: open (errors, queries, accepted), new since yesterday, fixed in the
+    last week, and the open findings per rule, system, team and worker."""
+    now = now or datetime.now()
+    base = f"SELECT * FROM ({_OPEN}) f"
+    totals = conn.execute(
+        f"SELECT count(*) FILTER (WHERE NOT accepted AND severity = 'error'), "
+        f"count(*) FILTER (WHERE NOT accepted AND severity = 'query'), count(*) FILTER (WHERE accepted), "
+        f"count(*) FILTER (WHERE first_seen >= ? - INTERVAL 1 DAY), "
+        f"count(DISTINCT child_key) FILTER (WHERE NOT accepted) FROM ({base})",
+        [now],
+    ).fetchone()
+    fixed = conn.execute("SELECT count(*) FROM dq_finding WHERE fixed_at >= ? - INTERVAL 7 DAY", [now]).fetchone()[0]
+    last_run = conn.execute("SELECT max(started_at) FROM dq_run").fetchone()[0]
+
+    def grouped(column: str) -> list[dict]:
+        cursor = conn.execute(
+            f"SELECT {column} AS name, count(*) FILTER (WHERE severity = 'error') AS errors, "
+            f"count(*) FILTER (WHERE severity = 'query') AS queries, count(DISTINCT child_key) AS children, "
+            f"count(*) FILTER (WHERE first_seen >= ? - INTERVAL 1 DAY) AS new "
+            f"FROM ({base}) WHERE NOT accepted GROUP BY ALL ORDER BY errors DESC, queries DESC, name",
+            [now],
+        )
+        cols = [c[0] for c in cursor.description]
+        return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
+
+    return {
+        "errors": totals[0],
+        "queries": totals[1],
+        "accepted": totals[2],
+        "new_since_yesterday": totals[3],
+        "children": totals[4],
+        "fixed_last_week": fixed,
+        "last_run": last_run,
+        "by_rule": grouped("kind || ' ' || rule"),
+        "by_system": grouped("source_system"),
+        "by_team": grouped("team_id"),
+        "by_worker": grouped("worker_id"),
+    }
+
+
+def trend(conn: Any, days: int = 60, today: date | None = None) -> list[dict]:
+    """Open errors and queries at the end of each of the last ``days`` days since the first run (from the
+    findings' first-seen and fixed times): whether the data are getting better."""
+    today = today or date.today()
+    first = conn.execute("SELECT CAST(min(started_at) AS DATE) FROM dq_run").fetchone()[0]
+    if first is None:
+        return []
+    cursor = conn.execute(
+        "SELECT CAST(day AS DATE) AS day, "
+        "count(f.finding_key) FILTER (WHERE f.severity = 'error') AS errors, "
+        "count(f.finding_key) FILTER (WHERE f.severity = 'query') AS queries "
+        "FROM generate_series(CAST(greatest(?, ? - to_days(?)) AS TIMESTAMP), CAST(? AS TIMESTAMP), "
+        "INTERVAL 1 DAY) t(day) "
+        "LEFT JOIN dq_finding f ON CAST(f.first_seen AS DATE) <= CAST(day AS DATE) "
+        "AND (f.fixed_at IS NULL OR CAST(f.fixed_at AS DATE) > CAST(day AS DATE)) "
+        "GROUP BY ALL ORDER BY day",
+        [first, today, days - 1, today],
+    )
+    return [{"day": d, "errors": e, "queries": q} for d, e, q in cursor.fetchall()]
