@@ -298,6 +298,7 @@ def findings(
     kind: str | None = None,
     include_accepted: bool = True,
     child_key: str | None = None,
+    finding_key: str | None = None,
 ) -> list[dict]:
     """The open findings (newest rule order), each with whether it is accepted and the child's team and worker
     now. Reads ``fact_allocation`` (``facts.prepare(conn, ["allocation"])`` first)."""
@@ -309,6 +310,7 @@ def findings(
         ("source_system", system),
         ("kind", kind),
         ("child_key", child_key),
+        ("finding_key", finding_key),
     ):
         if value is not None:
             sql += f" AND {column} = ?"

@@ -41,6 +41,7 @@ ROUTERS = (
     "annex_a",
     "review",
     "reconciliation",
+    "data_quality",
     "audit",
     "api",
 )

@@ -43,6 +43,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Annex A", "/annex-a"),
     ("Review", "/review"),
     ("Reconciliation", "/reconciliation"),
+    ("Data quality", "/data-quality"),
     ("Audit log", "/audit"),
     ("API", "/api"),
 )
