@@ -497,7 +497,9 @@ placed AS (
 SELECT s.person_id AS LAchildID, s.details_id AS CINdetailsID, {_dcin("s.started")} AS S47ActualStartDate,
        {_dcin("s.target")} AS InitialCPCtarget,
        CASE WHEN s.held <= $last THEN {_dcin("s.held")} END AS DateOfInitialCPC,
-       NULL AS ICPCnotRequired
+       -- not held as such: a conference held, no; none held and the enquiry (or its referral) over by 31 March, yes
+       CASE WHEN s.held <= $last THEN 'false'
+            WHEN coalesce(s.ended, s.referral_closed) <= $last THEN 'true' ELSE 'false' END AS ICPCnotRequired
 FROM placed s
 WHERE s.started <= $last
   AND (coalesce(s.held, s.ended, s.referral_closed) IS NULL OR coalesce(s.held, s.ended, s.referral_closed) >= $first)
@@ -684,13 +686,22 @@ def store_run(
     year: int,
     la_code: str | None = None,
     last_year: bool = True,
+    lea: str | None = None,
 ) -> ReturnRun:
     """A run of the rules over the return the store holds for collection ``year`` (and last year's, as
-    ``<table>_last``, when ``last_year``): each row's origin the system and record it came from, no line."""
+    ``<table>_last``, when ``last_year``): each row's origin the system and record it came from, no line.
+
+    The CIN census header is not in the store: with ``lea`` (the authority's three-digit LA number) the run
+    has the header ``childhub returns`` writes, else none (rules about the header are skipped)."""
+    from childhub.dq.returns_xml import header_row
+
     run = ReturnRun.new(kind, year, la_code)
     years = [(year, False)] + ([(year - 1, True)] if last_year else [])
     for which, is_last in years:
-        for table, rows in return_tables(conn, kind, which).items():
+        tables = return_tables(conn, kind, which)
+        if kind == "cin" and lea is not None:
+            tables["cin_header"] = [{**header_row(which, lea), "_origin": "childhub"}]
+        for table, rows in tables.items():
             _add(run, table, rows, is_last)
     return run
 
