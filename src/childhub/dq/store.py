@@ -72,12 +72,13 @@ person AS (
            arg_max(pers_expected_dob, (extracted, batch_id)) FILTER (WHERE pers_expected_dob IS NOT NULL)
                AS expected_dob,
            arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
-           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (extracted, batch_id))
+           -- the reason a UPN is unknown depends on the child's age: the year's own return's, else the newest
+           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (extracted = $last, extracted, batch_id))
                FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
            arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
            arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
                FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
-           arg_max(upper(trim(pers_upn_unknown)), (extracted, batch_id))
+           arg_max(upper(trim(pers_upn_unknown)), (extracted = $last, extracted, batch_id))
                FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown,
            arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL)
                AS is_mother
@@ -230,7 +231,7 @@ misuse AS (
 )
 SELECT c.person_id AS CHILD, {_d903("p.dob")} AS DOB, s.score AS SDQ_SCORE, s.reason AS SDQ_REASON,
        coalesce(cv.convicted, CASE WHEN age_on(p.dob, $last) >= 10 THEN '0' END) AS CONVICTED,
-       coalesce(dv.done, CASE WHEN age_on(p.dob, $last) < 5 THEN '0' END) AS HEALTH_CHECK,
+       CASE WHEN age_on(p.dob, $last) < 5 THEN coalesce(dv.done, '0') END AS HEALTH_CHECK,
        i.status AS IMMUNISATIONS,
        coalesce(dn.done, '0') AS TEETH_CHECK,
        coalesce(ha.done, '0') AS HEALTH_ASSESSMENT,
@@ -328,20 +329,28 @@ WHERE m.ended IS NULL OR m.ended >= $first
 ORDER BY CHILD, m.started""",
     "sw_episodes": f"""
 SELECT s.person_id AS CHILD, {_d903("p.dob")} AS DOB, s.sw_id AS SW_ID, {_d903("s.started")} AS SW_DECOM,
-       CASE WHEN s.ended <= $last THEN {_d903("s.ended")} END AS SW_DEC,
-       CASE WHEN s.ended <= $last OR s.reason = 'FCONTA' THEN s.reason END AS SW_REASON
+       CASE WHEN s.ended <= $last THEN {_d903("s.ended")} END AS SW_DEC, s.reason AS SW_REASON
 FROM (
-    SELECT swep_person_id AS person_id, swep_sw_id AS sw_id, swep_sw_episode_start_date AS started,
-           arg_max(swep_sw_episode_end_date, (extracted, batch_id))
-               FILTER (WHERE swep_sw_episode_end_date IS NOT NULL) AS ended,
-           arg_max(upper(trim(swep_sw_change_reason)), (extracted, batch_id))
-               FILTER (WHERE swep_sw_change_reason IS NOT NULL) AS reason
-    FROM {_rows("sw_episodes")}
-    WHERE swep_sw_episode_start_date <= $last
-    GROUP BY ALL
+    -- an episode left open in an earlier return ends when the child's next social worker starts
+    SELECT person_id, sw_id, started, reason,
+           CASE WHEN next_started IS NOT NULL AND (ended IS NULL OR ended > next_started) THEN next_started
+                ELSE ended END AS ended
+    FROM (
+        SELECT *, lead(started) OVER (PARTITION BY person_id ORDER BY started, sw_id) AS next_started
+        FROM (
+            SELECT swep_person_id AS person_id, swep_sw_id AS sw_id, swep_sw_episode_start_date AS started,
+                   arg_max(swep_sw_episode_end_date, (extracted, batch_id))
+                       FILTER (WHERE swep_sw_episode_end_date IS NOT NULL) AS ended,
+                   arg_max(upper(trim(swep_sw_change_reason)), (extracted, batch_id))
+                       FILTER (WHERE swep_sw_change_reason IS NOT NULL) AS reason
+            FROM {_rows("sw_episodes")}
+            GROUP BY ALL
+        )
+    )
 ) s
+JOIN in_care USING (person_id)
 LEFT JOIN person p USING (person_id)
-WHERE s.ended IS NULL OR s.ended >= $first
+WHERE s.started <= $last AND (s.ended IS NULL OR s.ended >= $first)
 ORDER BY CHILD, s.started, SW_ID""",
     "dolo": f"""
 SELECT o.person_id AS CHILD, {_d903("p.dob")} AS DOB, {_d903("o.started")} AS DOLO_START,
@@ -479,9 +488,17 @@ FROM placed p
 WHERE $year >= {CIN_PLAN_DATES_FROM} AND p.started <= $last AND (p.ended IS NULL OR p.ended >= $first)
 ORDER BY try_cast(LAchildID AS BIGINT), LAchildID, p.details_id, p.started""",
     "section47": f"""
-, enquiry AS (
+, census AS (
+    SELECT max(b.extract_date) AS newest FROM ingest_batch b JOIN visible_batches(CAST(NULL AS DATE)) USING (batch_id)
+    WHERE b.feed = 'cin_census'
+),
+enquiry AS (
+    -- an enquiry with no end on record that a census held, and the next census loaded did not, was over by
+    -- the end of the last census year that held it
     SELECT s47e_person_id AS person_id, s47e_s47_start_date AS started,
-           arg_max(s47e_s47_end_date, (extracted, batch_id)) FILTER (WHERE s47e_s47_end_date IS NOT NULL) AS ended,
+           coalesce(arg_max(s47e_s47_end_date, (extracted, batch_id)) FILTER (WHERE s47e_s47_end_date IS NOT NULL),
+                    CASE WHEN max(extracted) FILTER (WHERE feed = 'cin_census') < (SELECT newest FROM census)
+                         THEN max(extracted) FILTER (WHERE feed = 'cin_census') END) AS ended,
            list(DISTINCT s47e_s47_enquiry_id) AS ids
     FROM {_rows("s47_enquiry")} WHERE s47e_s47_start_date IS NOT NULL GROUP BY ALL
 ),
