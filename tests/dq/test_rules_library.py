@@ -116,3 +116,12 @@ def test_the_findings_name_file_row_child_and_fields():
         ]
     finally:
         run.close()
+
+
+def test_the_catalogue_page_is_written_from_the_library():
+    from pathlib import Path
+
+    from childhub.dq.catalogue import catalogue_markdown
+
+    page = Path(__file__).parents[2] / "docs" / "dq-catalogue.md"
+    assert page.read_text("utf-8") == catalogue_markdown(), "run scripts/dq_catalogue.py"

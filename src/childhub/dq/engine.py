@@ -30,6 +30,7 @@ from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_CTE = re.compile(r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,9 @@ def _text(value: Any) -> str | None:
 
 
 def tables_read(sql: str) -> set[str]:
-    """The tables a rule's SQL reads (names after FROM or JOIN)."""
-    return {name.lower() for name in _TABLE_REF.findall(sql)}
+    """The tables a rule's SQL reads (names after FROM or JOIN that its own WITH clauses do not define)."""
+    defined = {name.lower() for name in _CTE.findall(sql)}
+    return {name.lower() for name in _TABLE_REF.findall(sql)} - defined
 
 
 def applicable(run: ReturnRun, rules: dict[str, Rule] | None = None, only: set[str] | None = None) -> list[Rule]:

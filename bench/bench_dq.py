@@ -1,0 +1,112 @@
+"""Data quality against the peer validators, side by side on the same files, and every rule over a store's history.
+
+    .venv/bin/python bench/bench_dq.py [--repeats 3] [--parity DIR] [--large DIR]
+
+For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 332-child CIN census; a synthetic
+authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
+--parity), the wall time of a whole process: the peer validator (scripts/peer_validate.sh, in its own virtual
+environment, harness included) and ``childhub validate`` (reading and every rule); medians of --repeats, and
+the ratio. With --large (a prepared folder holding store/, as bench/bench_indicators.py makes it), the time of
+every rule over the whole history of that store (``dq.check``: every return for every year held and the checks
+across systems), on a copy. Figures go to docs/benchmarks.md, section "Data quality".
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, write_section  # noqa: E402
+
+PEER = ROOT / "scripts" / "peer_validate.sh"
+SAMPLES = ROOT.parent / "shared" / "samples"
+
+
+def timed(command: list[str], repeats: int) -> float:
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def layout(work: Path, name: str, tables: Path | None, previous: Path | None, census: Path | None) -> Path:
+    folder = work / name
+    if tables:
+        shutil.copytree(tables, folder / "ssda903", ignore=shutil.ignore_patterns("*.xml"))
+    if previous:
+        shutil.copytree(previous, folder / "ssda903_previous")
+    if census:
+        (folder / "cin").mkdir(parents=True)
+        shutil.copy(census, folder / "cin")
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parity", type=Path, default=ROOT / ".dq-parity", help="scripts/dq_parity.py's --work")
+    parser.add_argument("--large", type=Path, help="a prepared folder with store/ (bench/bench_indicators.py)")
+    args = parser.parse_args()
+    childhub = [sys.executable, "-m", "childhub", "validate", "--format", "json"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-") as temp:
+        work = Path(temp)
+        sets = [("D2I samples, SSDA903 (2,675 children)", "903", layout(work, "s903", SAMPLES / "ssda903", None, None),
+                 2019)]
+        sets.append(("D2I samples, CIN census (332 children)", "cin",
+                     layout(work, "scin", None, None, SAMPLES / "cin" / "fake_CIN_data.xml"), 2022))
+        datasets = args.parity / "datasets"
+        if (datasets / "synth-clean-903-2026").exists():
+            sets.append(("synthetic small, SSDA903 2025-26 with 2024-25", "903", datasets / "synth-clean-903-2026",
+                         2026))
+            sets.append(("synthetic small, CIN census 2025-26", "cin", datasets / "synth-clean-cin-2026", 2026))
+        for label, kind, folder, year in sets:
+            peer_args = ["bash", str(PEER), str(folder), "--only", kind, "--year", str(year)]
+            if kind == "903" and "synth" in str(folder):
+                peer_args += ["--la", "E99999999"]
+            paths = [str(p) for p in sorted((folder / ("ssda903" if kind == "903" else "cin")).iterdir())]
+            if kind == "903" and (folder / "ssda903_previous").exists():
+                # the folders' names carry no year: give the return's year (last year's is worked out from it)
+                prev = work / f"{folder.name}-years"
+                shutil.copytree(folder / "ssda903", prev / str(year))
+                shutil.copytree(folder / "ssda903_previous", prev / str(year - 1))
+                paths = [str(prev)]
+            theirs = timed(peer_args, args.repeats)
+            ours = timed([*childhub, "--year", str(year), *paths], args.repeats)
+            rows.append(f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x |")
+            print(rows[-1], flush=True)
+    table = ["| files | peer validator (whole process) | `childhub validate` (whole process) | faster |",
+             "| --- | --- | --- | --- |", *rows]
+    if args.large:
+        with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-large-") as temp:
+            store = Path(temp) / "store"
+            shutil.copytree(args.large / "store", store, ignore=shutil.ignore_patterns("serve", "archive"))
+            code = (
+                "import time; from pathlib import Path; from childhub.store import Store; from childhub import facts, dq;"
+                f"s = Store(Path({str(store)!r}));\n"
+                "with s.writer() as c:\n"
+                "    facts.refresh(c); r = dq.check(c); print(r.seconds, r.rules_run, r.findings, r.years)"
+            )
+            seconds = []
+            for _ in range(args.repeats):
+                done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+                seconds.append(float(done.stdout.split()[0]))
+                detail = done.stdout.strip()
+            median = statistics.median(seconds)
+            table += ["", f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
+                      f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]})."]
+            print(table[-1])
+    write_section("dq", "## Data quality\n\n" + "\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
