@@ -21,6 +21,7 @@ from typing import Any
 
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.rules import Rule, RuleError, load_rules
+from childhub.dq.tables import TABLES
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, str]:
             wanted.setdefault(finding.table, []).append(finding.rid)
     out: dict[int, str] = {}
     for table, rids in wanted.items():
+        columns = TABLES[run.kind][table.removesuffix("_last")]
+        values = ", ".join(f"coalesce(\"{c}\", '\x00')" for c in columns)
         rows = run.conn.execute(
-            f"SELECT _rid, md5(concat_ws('|', COLUMNS(* EXCLUDE (_rid)))) FROM \"{table}\" "
-            "WHERE _rid IN (SELECT unnest(?))",
+            f'SELECT _rid, md5(concat_ws(\'|\', {values})) FROM "{table}" WHERE _rid IN (SELECT unnest(?))',
             [sorted(set(rids))],
         ).fetchall()
         out.update(dict(rows))
