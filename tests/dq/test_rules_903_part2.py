@@ -167,3 +167,14 @@ def test_334_placement_decision_before_the_latest_period_of_care():
     ]
     ad1 = [{"CHILD": "1", "DATE_INT": "01/01/2024"}, {"CHILD": "2", "DATE_INT": "01/05/2024"}]
     assert flagged(2025, "334", {"episodes": episodes, "ad1": ad1}) == {("episodes", 3), ("ad1", 2)}
+
+
+def test_205c_date_uasc_ceased_for_a_child_not_identified_as_uasc():
+    header = [{"CHILD": "1"}]
+    uasc = [{"CHILD": "1", "DUC": "01/01/2027"}, {"CHILD": "2", "DUC": "01/01/2027"}, {"CHILD": "3"}, {"CHILD": "4"}]
+    last = {
+        "header": [{"CHILD": "4"}],
+        "uasc": [{"CHILD": "3", "DUC": "01/01/2027"}, {"CHILD": "4", "DUC": "01/01/2027"}],
+    }
+    # 1 is UASC this year; 4 was UASC last year; 2 and 3 were neither but have a date UASC ceased
+    assert flagged(2025, "205C", {"header": header, "uasc": uasc}, last) == {("uasc", 3), ("uasc", 4)}
