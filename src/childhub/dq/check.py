@@ -50,7 +50,7 @@ def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, str]:
     out: dict[int, str] = {}
     for table, rids in wanted.items():
         columns = TABLES[run.kind][table.removesuffix("_last")]
-        values = ", ".join(f"coalesce(\"{c}\", '\x00')" for c in columns)
+        values = ", ".join(f"coalesce(\"{c}\", '<blank>')" for c in columns)
         rows = run.conn.execute(
             f'SELECT _rid, md5(concat_ws(\'|\', {values})) FROM "{table}" WHERE _rid IN (SELECT unnest(?))',
             [sorted(set(rids))],
