@@ -212,3 +212,28 @@ def test_sw08_an_earlier_episode_left_open_and_sw07_its_end_within_the_reporting
         "SW08STG2": {("sw_episodes", "A", 2)},
         "SW07STG2": {("sw_episodes", "D", 6)},
     }
+
+
+def test_708_709_710_deprivation_of_liberty_orders_from_2027():
+    def dolo(child: str, start: str, end: str = "", dob: str = "01/01/2012") -> dict:
+        return {"CHILD": child, "DOB": dob, "DOLO_START": start, "DOLO_END": end}
+
+    this = {
+        "dolo": [
+            dolo("A", "01/06/2026", "01/09/2026"),
+            dolo("B", "01/06/2026", "01/09/2026"),
+            dolo("C", "01/06/2026"),  # not ended: neither placement rule checks it
+            dolo("D", "01/06/2026", "01/07/2026", dob="01/06/2026"),  # began on the day of birth
+        ],
+        "episodes": [
+            ep("A", "01/05/2026", PLACE="K1"),  # a secure children's home during the order
+            ep("B", "01/05/2026", PLACE="K2"),
+            ep("C", "01/05/2026", PLACE="K1"),
+            ep("D", "01/08/2026", PLACE="P1"),  # placed with parents only after the order ended
+        ],
+    }
+    assert flagged("708 709 710", 2027, this) == {
+        "708": {("dolo", "D", 5)},
+        "709": {("dolo", "A", 2), ("episodes", "A", 2)},
+        "710": {("dolo", "A", 2), ("episodes", "A", 2)},
+    }
