@@ -29,7 +29,7 @@ from childhub.dq.rules import Rule, load_rules
 from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
-_TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_TABLE_REF = re.compile(r"\b(?:from|join)\s+\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
 _CTE = re.compile(r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE)
 
 
@@ -170,7 +170,7 @@ def applicable(run: ReturnRun, rules: dict[str, Rule] | None = None, only: set[s
         version = rule.version(run.year)
         if version is None:
             continue
-        needed = tables_read(version.sql) & known
+        needed = (tables_read(version.sql) & known) - set(rule.optional)
         if needed <= run.tables:
             chosen.append(rule)
     return chosen

@@ -22,7 +22,7 @@ text as it stands in the return, plus ``_rid``, the row's identity) and last yea
 ``<table>_last``), with the macros of ``childhub.dq.engine``. It returns one row per failing
 record with the column ``_rid`` (NULL for a finding about the return as a whole). A rule that
 reads a table the run does not have (last year's return, say) is skipped, as the peer validators
-skip it. Everything is checked when the library loads, every problem reported at once.
+skip it, unless the rule lists the table under ``optional`` (then it reads the table empty). Everything is checked when the library loads, every problem reported at once.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ class Rule(Frozen):
     years: str | None = None
     sql: str | None = None
     versions: tuple[Version, ...] = ()
+    optional: tuple[str, ...] = ()  # tables the rule reads when given and runs without (last year's, say)
     source: str = "DfE validation rules"  # where the rule comes from, for the catalogue
     note: str | None = None  # how childhub reads the rule, where the DfE's wording leaves room
     file: str = ""
