@@ -123,8 +123,32 @@ def childhub_hits(spec: dict, only: set[str] | None) -> tuple[dict[str, set], di
     hits: dict[str, set] = defaultdict(set)
     for finding in run_rules(run, only=only):
         hits[finding.rule].add(finding.child)
+        hits["_located"].add((finding.origin, finding.line))  # where each finding points, for planted errors
+        hits["_children"].add(finding.child)
     run.close()
     return hits, ran, time.perf_counter() - started
+
+
+def planted(work: Path, spec: dict, ours: dict[str, set]) -> list[dict]:
+    """The errors ``childhub synth --dq-errors`` planted in this dataset's return, each with whether childhub found
+    it: a finding on the same file and row (SSDA903), or about the same child (CIN census, where the list names
+    the child)."""
+    if spec.get("authority") != "dqe":
+        return []
+    import csv
+
+    listed = work / "authorities" / "dqe" / "dq_errors.csv"
+    year, out = spec["year"], []
+    with listed.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if spec["kind"] == "ssda903" and row["file"].startswith(f"extracts/social_care/ssda903/{year}/"):
+                found = (Path(row["file"]).name, int(row["row"])) in ours.get("_located", set())
+            elif spec["kind"] == "cin" and row["file"].endswith(f"CIN_Census_{year}.xml"):
+                found = row["row"].removeprefix("LAchildID ").strip() in ours.get("_children", set())
+            else:
+                continue
+            out.append({**row, "found": found})
+    return out
 
 
 def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dict:
@@ -133,6 +157,7 @@ def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dic
     peer_rules = peer.get(f"{key}_rules", {})
     peer_hits = {code: {hit[0] for hit in hits} for code, hits in peer.get(key, {}).items()}
     ours, ran, seconds = childhub_hits(spec, only)
+    plants = planted(spec["dir"].parent.parent, spec, ours)
     rows = []
     for code in sorted(set(peer_rules) | set(ran), key=_code_key):
         if only and code not in only:
@@ -170,7 +195,33 @@ def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dic
         "peer_rules": len(peer_rules),
         "implemented": len(implemented),
         "rows": rows,
+        "planted": plants,
     }
+
+
+def coverage(datasets: dict, chosen: list[str]) -> list[str]:
+    """Per return and collection year: the peers' rules in that year's set (from any dataset of that year's
+    peer.json) and how many childhub's library holds for the year, with those it does not."""
+    from childhub.dq import load_rules
+
+    library = load_rules()
+    lines, seen = [], set()
+    for name in chosen:
+        spec = datasets[name]
+        key = (spec["kind"], spec["year"])
+        if key in seen:
+            continue
+        seen.add(key)
+        peer = json.loads((spec["dir"] / "peer.json").read_text())
+        codes = peer.get(("903" if spec["kind"] == "ssda903" else "cin") + "_rules", {})
+        year = max(spec["year"], 2023)  # the earliest rule set governs earlier years, as the peers do
+        held = {code for code, rule in library[spec["kind"]].items() if rule.version(year) is not None}
+        missing = sorted(set(codes) - held, key=_code_key)
+        lines.append(
+            f"coverage {spec['kind']} {spec['year']}: {len(set(codes) & held)}/{len(codes)} peer rules "
+            f"({len(set(codes) & held) / len(codes):.1%}); not implemented: {' '.join(missing) or 'none'}"
+        )
+    return lines
 
 
 def _code_key(code: str) -> tuple:
@@ -192,6 +243,8 @@ def main() -> int:
     chosen = args.dataset or list(datasets)
     only = set(args.rule) if args.rule else None
     results, unexplained = [], 0
+    total = {"both": 0, "peer_only": 0, "childhub_only": 0, "explained_peer_only": 0, "explained_childhub_only": 0}
+    plants_found, plants = 0, 0
     for name in chosen:
         spec = datasets[name]
         prepare(args.work, name, spec)
@@ -203,13 +256,26 @@ def main() -> int:
         peer_only = sum(r["peer_only"] for r in counted)
         mine_only = sum(r["childhub_only"] for r in counted)
         agree = both / (both + peer_only + mine_only) if (both + peer_only + mine_only) else 1.0
+        plain = [r for r in counted if r.get("status") != "explained"]
+        plain_both = sum(r["both"] for r in plain)
+        plain_all = plain_both + sum(r["peer_only"] + r["childhub_only"] for r in plain)
+        for key in ("both", "peer_only", "childhub_only"):
+            total[key] += sum(r[key] for r in counted)
+        total["explained_peer_only"] += peer_only - sum(r["peer_only"] for r in plain)
+        total["explained_childhub_only"] += mine_only - sum(r["childhub_only"] for r in plain)
         differs = [r for r in rows if r.get("status") == "differs"]
         unexplained += len(differs)
+        found = sum(1 for p in result["planted"] if p["found"])
+        plants_found, plants = plants_found + found, plants + len(result["planted"])
         print(
-            f"{name}: {result['implemented']}/{result['peer_rules']} peer rules implemented; "
-            f"hits both {both}, peer only {peer_only}, childhub only {mine_only} ({agree:.2%} agree); "
-            f"{len(differs)} rules differ unexplained; childhub {result['seconds']} s"
+            f"{name}: {len(counted)} rules compared; hits both {both}, peer only {peer_only}, childhub only "
+            f"{mine_only} ({agree:.2%} agree; {plain_both / plain_all if plain_all else 1:.2%} on the rules with no "
+            f"documented difference); {len(differs)} rules differ unexplained"
+            + (f"; planted errors found {found}/{len(result['planted'])}" if result["planted"] else "")
+            + f"; childhub {result['seconds']} s"
         )
+        for miss in (p for p in result["planted"] if not p["found"]):
+            print(f"   planted error not found: {miss['kind']} {miss['file']} row {miss['row']} {miss['field']}")
         if not args.quiet:
             for row in rows:
                 if row.get("status") in ("differs", "explained"):
@@ -218,9 +284,18 @@ def main() -> int:
                         f"{row['peer_only']:>5}  childhub only {row['childhub_only']:>5}  {row['examples']}"
                         + (f"  -- {row['reason'][:80]}" if row.get("reason") else "")
                     )
-            missing = [r["rule"] for r in rows if r["status"] == "not implemented"]
-            if missing:
-                print(f"   not implemented ({len(missing)}): {' '.join(missing)}")
+    print()
+    for line in coverage(datasets, chosen):
+        print(line)
+    whole = total["both"] + total["peer_only"] + total["childhub_only"]
+    plain = whole - total["explained_peer_only"] - total["explained_childhub_only"]
+    print(
+        f"all datasets: (child, rule) hits both {total['both']:,}, peer only {total['peer_only']:,} "
+        f"({total['explained_peer_only']:,} explained), childhub only {total['childhub_only']:,} "
+        f"({total['explained_childhub_only']:,} explained): {total['both'] / whole if whole else 1:.2%} agree; "
+        f"{total['both'] / plain if plain else 1:.2%} on the rules with no documented difference; "
+        f"planted errors found {plants_found}/{plants}"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str) + "\n")
     return 1 if unexplained else 0
