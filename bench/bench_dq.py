@@ -60,14 +60,27 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-") as temp:
         work = Path(temp)
-        sets = [("D2I samples, SSDA903 (2,675 children)", "903", layout(work, "s903", SAMPLES / "ssda903", None, None),
-                 2019)]
-        sets.append(("D2I samples, CIN census (332 children)", "cin",
-                     layout(work, "scin", None, None, SAMPLES / "cin" / "fake_CIN_data.xml"), 2022))
+        sets = [
+            (
+                "D2I samples, SSDA903 (2,675 children)",
+                "903",
+                layout(work, "s903", SAMPLES / "ssda903", None, None),
+                2019,
+            )
+        ]
+        sets.append(
+            (
+                "D2I samples, CIN census (332 children)",
+                "cin",
+                layout(work, "scin", None, None, SAMPLES / "cin" / "fake_CIN_data.xml"),
+                2022,
+            )
+        )
         datasets = args.parity / "datasets"
         if (datasets / "synth-clean-903-2026").exists():
-            sets.append(("synthetic small, SSDA903 2025-26 with 2024-25", "903", datasets / "synth-clean-903-2026",
-                         2026))
+            sets.append(
+                ("synthetic small, SSDA903 2025-26 with 2024-25", "903", datasets / "synth-clean-903-2026", 2026)
+            )
             sets.append(("synthetic small, CIN census 2025-26", "cin", datasets / "synth-clean-cin-2026", 2026))
         for label, kind, folder, year in sets:
             peer_args = ["bash", str(PEER), str(folder), "--only", kind, "--year", str(year)]
@@ -84,26 +97,34 @@ def main() -> None:
             ours = timed([*childhub, "--year", str(year), *paths], args.repeats)
             rows.append(f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x |")
             print(rows[-1], flush=True)
-    table = ["| files | peer validator (whole process) | `childhub validate` (whole process) | faster |",
-             "| --- | --- | --- | --- |", *rows]
+    table = [
+        "| files | peer validator (whole process) | `childhub validate` (whole process) | faster |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
     if args.large:
         with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-large-") as temp:
             store = Path(temp) / "store"
             shutil.copytree(args.large / "store", store, ignore=shutil.ignore_patterns("serve", "archive"))
             code = (
-                "import time; from pathlib import Path; from childhub.store import Store; from childhub import facts, dq;"
+                "from pathlib import Path; from childhub.store import Store; from childhub import facts, dq;"
                 f"s = Store(Path({str(store)!r}));\n"
                 "with s.writer() as c:\n"
                 "    facts.refresh(c); r = dq.check(c); print(r.seconds, r.rules_run, r.findings, r.years)"
             )
             seconds = []
             for _ in range(args.repeats):
-                done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+                done = subprocess.run(
+                    [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+                )
                 seconds.append(float(done.stdout.split()[0]))
                 detail = done.stdout.strip()
             median = statistics.median(seconds)
-            table += ["", f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
-                      f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]})."]
+            table += [
+                "",
+                f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
+                f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]}).",
+            ]
             print(table[-1])
     write_section("dq", "## Data quality\n\n" + "\n".join(table))
 

@@ -47,6 +47,7 @@ def ingest(
     extract_date: date | None = None,
     allow_shrink: bool = False,
     shrink_refuse_below: float | None = None,
+    check_quality: bool = True,
     progress: Progress | None = None,
 ) -> list[FileReport]:
     """Ingest every file under ``paths`` (one batch per file, a report for each), then refresh and publish.
@@ -54,7 +55,8 @@ def ingest(
     A snapshot that would leave its scope empty, or with less than ``shrink_refuse_below`` (None: the
     ingest layer's default) of the rows it holds, is refused unless ``allow_shrink``. The refresh and
     publish run even when nothing was loaded, so a run after a crash between a commit and its publish
-    brings the readers up to date.
+    brings the readers up to date. When a batch loaded, the data-quality rules run over the store
+    (``check_quality``: False leaves that to the link that follows, as the demo does).
     """
     say = progress or _quiet
     with store.writer() as conn:
@@ -71,17 +73,20 @@ def ingest(
             progress=say,
         )
         facts.refresh(conn)
-        if any(report.status == "loaded" for report in reports):
+        if check_quality and any(report.status == "loaded" for report in reports):
             _check(store, conn, say)
         refresh_and_publish(store, conn, say)
     return reports
 
 
 def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None) -> LinkResult:
-    """A full linkage run, then refresh and publish."""
+    """A full linkage run, then the data-quality rules (the checks across systems read the links), refresh and
+    publish."""
     say = progress or _quiet
     with store.writer() as conn:
         result = link_layer.link(conn, threshold=threshold, progress=say)
+        facts.refresh(conn)
+        _check(store, conn, say)
         refresh_and_publish(store, conn, say)
     return result
 

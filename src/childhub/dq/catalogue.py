@@ -22,15 +22,19 @@ def catalogue_markdown() -> str:
     ]
     for kind, name in RETURN_NAMES.items():
         found = rules[kind]
-        lines += [f"## {name} ({len(found)} rules)", "", "| rule | severity | years | fields | message |",
-                  "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"## {name} ({len(found)} rules)",
+            "",
+            "| rule | severity | years | fields | message |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for rule in found.values():
             forms = rule.versions or (None,)
             for version in forms:
                 years = (version.years if version else rule.years) or "all"
-                message = (version.message if version and version.message else rule.message)
-                fields = (version.fields if version and version.fields else rule.fields)
-                severity = (version.severity if version and version.severity else rule.severity)
+                message = version.message if version and version.message else rule.message
+                fields = version.fields if version and version.fields else rule.fields
+                severity = version.severity if version and version.severity else rule.severity
                 note = f" *{_cell(rule.note)}*" if rule.note and version is forms[-1] else ""
                 lines.append(
                     f"| {rule.code} | {severity} | {years} | {_cell(', '.join(fields))} | {_cell(message)}{note} |"

@@ -52,7 +52,7 @@ def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, str]:
         columns = TABLES[run.kind][table.removesuffix("_last")]
         values = ", ".join(f"coalesce(\"{c}\", '<blank>')" for c in columns)
         rows = run.conn.execute(
-            f'SELECT _rid, md5(concat_ws(\'|\', {values})) FROM "{table}" WHERE _rid IN (SELECT unnest(?))',
+            f"SELECT _rid, md5(concat_ws('|', {values})) FROM \"{table}\" WHERE _rid IN (SELECT unnest(?))",
             [sorted(set(rids))],
         ).fetchall()
         out.update(dict(rows))

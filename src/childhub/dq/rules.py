@@ -22,7 +22,8 @@ text as it stands in the return, plus ``_rid``, the row's identity) and last yea
 ``<table>_last``), with the macros of ``childhub.dq.engine``. It returns one row per failing
 record with the column ``_rid`` (NULL for a finding about the return as a whole). A rule that
 reads a table the run does not have (last year's return, say) is skipped, as the peer validators
-skip it, unless the rule lists the table under ``optional`` (then it reads the table empty). Everything is checked when the library loads, every problem reported at once.
+skip it, unless the rule lists the table under ``optional`` (then it reads the table empty).
+Everything is checked when the library loads, every problem reported at once.
 """
 
 from __future__ import annotations

@@ -596,8 +596,7 @@ def years_held(conn: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
         else ("cin_episodes", "cine_referral_date", "cine_close_date")
     )
     spans = conn.execute(
-        f"SELECT min({start}), max(coalesce({end}, {start})), bool_or({end} IS NULL), max({start}) "
-        f"FROM {_rows(table)}"
+        f"SELECT min({start}), max(coalesce({end}, {start})), bool_or({end} IS NULL), max({start}) FROM {_rows(table)}"
     ).fetchone()
     years = {year for (year,) in scoped}
     if years or spans[0] is None:
