@@ -72,13 +72,13 @@ person AS (
            arg_max(pers_expected_dob, (extracted, batch_id)) FILTER (WHERE pers_expected_dob IS NOT NULL)
                AS expected_dob,
            arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
-           -- the reason a UPN is unknown depends on the child's age: the year's own return's, else the newest
-           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (extracted = $last, extracted, batch_id))
+           -- the reason a UPN is unknown depends on the child's age: as the year's own return gave it, else the newest
+           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (feed = $feed AND extracted = $last, extracted, batch_id))
                FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
            arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
            arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
                FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
-           arg_max(upper(trim(pers_upn_unknown)), (extracted = $last, extracted, batch_id))
+           arg_max(upper(trim(pers_upn_unknown)), (feed = $feed AND extracted = $last, extracted, batch_id))
                FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown,
            arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL)
                AS is_mother
@@ -625,7 +625,7 @@ def return_tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict
 
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
-    params = _bounds(year)
+    params = {**_bounds(year), "feed": _FEED[kind]}
     tables: dict[str, list[dict[str, Any]]] = {}
     if kind == "ssda903":
         prepare(conn, ["cla_episode"])
