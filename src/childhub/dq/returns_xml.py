@@ -48,7 +48,9 @@ def write_ssda903(tables: dict[str, list[dict[str, Any]]], folder: Path) -> dict
     for table, rows in tables.items():
         columns = SSDA903[table]
         path = folder / f"{table}.csv"
-        with open(private_file(path), "wb") as handle:  # a stream: no byte-order mark (the DfE tools read the header as is)
+        with open(
+            private_file(path), "wb"
+        ) as handle:  # a stream: no byte-order mark (the DfE tools read the header as is)
             written[path.name] = write_csv(handle, columns, ([row.get(c) for c in columns] for row in rows))
     return written
 

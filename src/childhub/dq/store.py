@@ -73,12 +73,12 @@ person AS (
                AS expected_dob,
            arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
            -- the reason a UPN is unknown depends on the child's age: as the year's own return gave it, else the newest
-           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (feed = $feed AND extracted = $last, extracted, batch_id))
+           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (feed = $feed AND extracted = $last, batch_id))
                FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
            arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
            arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
                FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
-           arg_max(upper(trim(pers_upn_unknown)), (feed = $feed AND extracted = $last, extracted, batch_id))
+           arg_max(upper(trim(pers_upn_unknown)), (feed = $feed AND extracted = $last, batch_id))
                FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown,
            arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL)
                AS is_mother
@@ -566,7 +566,7 @@ def _bounds(year: int) -> dict[str, Any]:
 def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _has_returns_data(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -596,8 +596,7 @@ def years_held(conn: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
         else ("cin_episodes", "cine_referral_date", "cine_close_date")
     )
     spans = conn.execute(
-        f"SELECT min({start}), max(coalesce({end}, {start})), bool_or({end} IS NULL), max({start}) "
-        f"FROM {_rows(table)}"
+        f"SELECT min({start}), max(coalesce({end}, {start})), bool_or({end} IS NULL), max({start}) FROM {_rows(table)}"
     ).fetchone()
     years = {year for (year,) in scoped}
     if years or spans[0] is None:
