@@ -36,8 +36,7 @@ def returns(
     import re
 
     from childhub.audit import record_command_line
-    from childhub.dq.returns_xml import schema_year, write_cin_census, write_ssda903
-    from childhub.dq.store import return_tables, years_held
+    from childhub.dq import cin_schema_year, return_tables, write_cin_census, write_ssda903, years_held
 
     if not 1900 < year < 10000:
         raise ReturnsError(f"--year {year} is not a collection year (for 2025-26 give 2026)")
@@ -71,9 +70,8 @@ def returns(
             path = out / "cin" / f"CIN_Census_{year}.xml"
             count = write_cin_census(tables, year, path, lea)
             children |= {row["LAchildID"] for row in tables["child_identifiers"]}
-            typer.echo(
-                f"CIN census {year}: {count:,} children in {path} (valid against CIN_schema_{schema_year(year)}.xsd)"
-            )
+            schema = f"CIN_schema_{cin_schema_year(year)}.xsd"
+            typer.echo(f"CIN census {year}: {count:,} children in {path} (valid against {schema})")
         else:
             typer.echo(f"CIN census {year}: the store holds no CIN census data for the year; nothing written")
     record_command_line(
