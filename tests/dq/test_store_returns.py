@@ -84,7 +84,8 @@ def test_an_episode_open_on_31_march_is_open_in_that_years_return_and_closed_in_
     with hand_built.reader() as conn:
         y2024, y2025, y2026 = (return_tables(conn, "ssda903", year) for year in (2024, 2025, 2026))
     first = {"CHILD": "A", "DECOM": "10/02/2024", "RNE": "S", "LS": "C2", "CIN": None, "PLACE": "U4",
-             "PLACE_PROVIDER": "PR1", "REASON_PLACE_CHANGE": None, "HOME_POST": None, "PL_POST": None, "URN": None}  # fmt: skip
+             "PLACE_PROVIDER": "PR1", "REASON_PLACE_CHANGE": None, "HOME_POST": None, "PL_POST": None,
+             "URN": None}  # fmt: skip
     assert _plain(y2024["episodes"]) == [{**first, "DEC": None, "REC": None}]  # ceased 01/06/2024: after 31 March
     assert [(r["DECOM"], r["DEC"], r["REC"]) for r in y2025["episodes"]] == [
         ("10/02/2024", "01/06/2024", "X1"),
