@@ -317,4 +317,4 @@ def test_years_held_are_the_returns_loaded(tiny_authority):
 def test_the_reasons_a_column_cannot_round_trip_are_in_the_docs():
     page = (Path(__file__).resolve().parents[2] / "docs" / "returns.md").read_text("utf-8")
     for table, column in NOT_HELD:
-        assert f"`{column}`" in page, f"docs/returns.md does not explain {table}.{column}"
+        assert f"`{table}.{column}`" in page, f"docs/returns.md does not explain {table}.{column}"
