@@ -603,7 +603,9 @@ def years_held(conn: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
         return sorted(years)
     first, last = _year_of(spans[0]), max(_year_of(spans[1]), _year_of(spans[3]))
     if spans[2]:  # something still open: held up to the year of the newest extract
-        newest = conn.execute("SELECT max(extract_date) FROM ingest_batch WHERE status = 'loaded'").fetchone()[0]
+        newest = conn.execute(  # a file with no date of its own counts as extracted on the day it was loaded
+            "SELECT max(coalesce(extract_date, CAST(started_at AS DATE))) FROM ingest_batch WHERE status = 'loaded'"
+        ).fetchone()[0]
         last = max(last, _year_of(newest)) if newest else last
     return list(range(first, last + 1))
 
