@@ -721,18 +721,15 @@ def store_run(
             tables["cin_header"] = [{**header_row(which, lea), "_origin": "childhub"}]
         for table, rows in tables.items():
             _add(run, table, rows, is_last)
+    # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
+    run.conn.execute(
+        "UPDATE _rows SET origin = origin || ' ' || child WHERE origin = $system AND child IS NOT NULL",
+        {"system": SYSTEM},
+    )
     return run
 
 
 def _add(run: ReturnRun, table: str, rows: list[dict[str, Any]], last_year: bool) -> None:
-    name = f"{table}_last" if last_year else table
-    run.mark_supplied(name)
-    if not rows:
-        return
-    first = run.next_rid
-    run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
-    # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
-    run.conn.execute(
-        "UPDATE _rows SET origin = origin || ' ' || child WHERE _rid >= $first AND child IS NOT NULL",
-        {"first": first},
-    )
+    run.mark_supplied(f"{table}_last" if last_year else table)
+    if rows:
+        run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
