@@ -8,6 +8,8 @@ against the store's own run.
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -318,3 +320,52 @@ def test_the_reasons_a_column_cannot_round_trip_are_in_the_docs():
     page = (Path(__file__).resolve().parents[2] / "docs" / "returns.md").read_text("utf-8")
     for table, column in NOT_HELD:
         assert f"`{table}.{column}`" in page, f"docs/returns.md does not explain {table}.{column}"
+
+
+# --- the peer validators on the files written ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+PEER_VENV = Path(os.environ.get("PEER_VENV", ROOT / ".venv-peer"))
+# The peers' rules whose counts may differ between the original files and those written from the store, and why:
+# each is a column that cannot round-trip (NOT_HELD).
+PEER_DIFFERENCES = {
+    "8675Q": "section47.ICPCnotRequired: an enquiry with no conference is written as one that needs one unless it "
+    "is known to be over by 31 March",
+}
+
+
+def _peer_counts(folder: Path, year: int, out: Path) -> dict[str, dict[str, int]]:
+    import subprocess
+
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "peer_validate.sh"), str(folder), "--year", str(year), "--la", "E99999999",
+         "--json", str(out)],
+        check=True, capture_output=True, text=True, env={**os.environ, "PEER_VENV": str(PEER_VENV)},
+    )  # fmt: skip
+    return json.loads(out.read_text("utf-8"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_peer_validators_find_the_same_in_the_files_written_as_in_the_originals(tiny_authority, tmp_path, year):
+    import shutil
+
+    if not (PEER_VENV / "bin" / "python").exists():
+        pytest.skip(f"no peer validators in {PEER_VENV} (set PEER_VENV)")
+    social_care = tiny_authority.extracts / "social_care"
+    original, written = tmp_path / "original", tmp_path / "written"
+    shutil.copytree(social_care / "ssda903" / str(year), original / "ssda903")
+    shutil.copytree(social_care / "ssda903" / str(year - 1), original / "ssda903_previous")
+    (original / "cin").mkdir()
+    shutil.copy(social_care / "cin_census" / f"CIN_Census_{year}.xml", original / "cin")
+    with tiny_authority.store.reader() as conn:
+        write_ssda903(return_tables(conn, "ssda903", year), written / "ssda903")
+        write_ssda903(return_tables(conn, "ssda903", year - 1), written / "ssda903_previous")
+        write_cin_census(return_tables(conn, "cin", year), year, written / "cin" / f"CIN_Census_{year}.xml", "001")
+    before = _peer_counts(original, year, tmp_path / "original.json")
+    after = _peer_counts(written, year, tmp_path / "written.json")
+    assert before["903"] == after["903"]
+    assert {k: v for k, v in before["cin"].items() if k not in PEER_DIFFERENCES} == {
+        k: v for k, v in after["cin"].items() if k not in PEER_DIFFERENCES
+    }
+    assert before["903"], "the peers found something to compare"
