@@ -57,6 +57,10 @@ def _rows(table: str, alias: str = "t") -> str:
     )
 
 
+# The day a batch's data are as of: its extract date, never after the day it was loaded (a return in progress is
+# dated by the end of its collection year, a day that has not come), the load day for a file with no date.
+_KNOWN_ON = "least(coalesce(extract_date, CAST(started_at AS DATE)), CAST(started_at AS DATE))"
+
 # Newest first: the batch whose statement wins where feeds or years disagree.
 _NEWEST = "extracted DESC, batch_id DESC"
 
@@ -189,8 +193,10 @@ LEFT JOIN person p USING (person_id)
 ORDER BY CHILD""",
     "oc2": f"""
 , cohort AS (
+    -- known only once the year is over: none while the newest data are from before its 31 March
     SELECT DISTINCT person_id FROM period
     WHERE started <= $first AND (ended IS NULL OR ended >= $last) AND NOT short_breaks_only
+      AND $last <= (SELECT max({_KNOWN_ON}) FROM ingest_batch WHERE status = 'loaded')
 ),
 checks AS (
     -- the return's own statement (dated by the year's end) where there is one, else what other feeds record
@@ -331,10 +337,13 @@ ORDER BY CHILD, m.started""",
 SELECT s.person_id AS CHILD, {_d903("p.dob")} AS DOB, s.sw_id AS SW_ID, {_d903("s.started")} AS SW_DECOM,
        CASE WHEN s.ended <= $last THEN {_d903("s.ended")} END AS SW_DEC, s.reason AS SW_REASON
 FROM (
-    -- an episode left open in an earlier return ends when the child's next social worker starts
-    SELECT person_id, sw_id, started, reason,
-           CASE WHEN next_started IS NOT NULL AND (ended IS NULL OR ended > next_started) THEN next_started
-                ELSE ended END AS ended
+    -- an episode left open in an earlier return ends when the child's next social worker starts, or when the
+    -- period of care it began in ended before that
+    SELECT w.person_id, w.sw_id, w.started, w.reason,
+           CASE WHEN w.next_started IS NOT NULL AND w.ended IS NULL
+                     THEN least(w.next_started, coalesce(pc.ended, w.next_started))
+                WHEN w.next_started IS NOT NULL AND w.ended > w.next_started THEN w.next_started
+                ELSE w.ended END AS ended
     FROM (
         SELECT *, lead(started) OVER (PARTITION BY person_id ORDER BY started, sw_id) AS next_started
         FROM (
@@ -344,9 +353,13 @@ FROM (
                    arg_max(upper(trim(swep_sw_change_reason)), (extracted, batch_id))
                        FILTER (WHERE swep_sw_change_reason IS NOT NULL) AS reason
             FROM {_rows("sw_episodes")}
+            WHERE swep_sw_episode_start_date <= $last  -- a later social worker is not yet known to the year's return
             GROUP BY ALL
         )
-    )
+    ) w
+    -- the period it began in: the first not over by its start (care may have begun before the oldest return held)
+    LEFT JOIN period pc ON pc.person_id = w.person_id AND coalesce(pc.ended, w.started) >= w.started
+    QUALIFY row_number() OVER (PARTITION BY w.person_id, w.sw_id, w.started ORDER BY pc.started) = 1
 ) s
 JOIN in_care USING (person_id)
 LEFT JOIN person p USING (person_id)
@@ -603,9 +616,7 @@ def years_held(conn: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
         return sorted(years)
     first, last = _year_of(spans[0]), max(_year_of(spans[1]), _year_of(spans[3]))
     if spans[2]:  # something still open: held up to the year of the newest extract
-        newest = conn.execute(  # a file with no date of its own counts as extracted on the day it was loaded
-            "SELECT max(coalesce(extract_date, CAST(started_at AS DATE))) FROM ingest_batch WHERE status = 'loaded'"
-        ).fetchone()[0]
+        newest = conn.execute(f"SELECT max({_KNOWN_ON}) FROM ingest_batch WHERE status = 'loaded'").fetchone()[0]
         last = max(last, _year_of(newest)) if newest else last
     return list(range(first, last + 1))
 
