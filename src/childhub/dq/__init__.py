@@ -2,32 +2,44 @@
 
 Rules are declared data (``dq/library/<return>/<code>.yml``, ``childhub.dq.rules``), run by
 ``childhub.dq.engine`` over a return's tables, whether read from files before they are loaded
-(``childhub validate``) or written from the store for every collection year it holds
-(``childhub dq``).
+(``childhub validate``: ``read_returns``) or built from the store for every collection year it holds
+(``childhub dq``: ``store_run``, over the tables ``return_tables`` derives from the canonical model for
+each of ``years_held``); ``check`` runs them all over the store with the checks across systems and
+records the findings, which ``findings``, ``summary`` and ``trend`` read and ``accept`` accepts.
+``write_ssda903`` and ``write_cin_census`` write a year's tables as the returns' files (``childhub returns``).
 """
 
 from childhub.dq.check import CheckResult, accept, check, findings, summary, trend
 from childhub.dq.cin_xml import read_cin_xml
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.files import ValidateError, read_returns, read_ssda903_folder
+from childhub.dq.returns_xml import ReturnWriteError, cin_schema_year, write_cin_census, write_ssda903
 from childhub.dq.rules import RETURN_NAMES, Rule, RuleError, load_rules
+from childhub.dq.store import return_tables, store_run, years_held
 
 __all__ = [
     "RETURN_NAMES",
     "CheckResult",
     "Finding",
     "ReturnRun",
+    "ReturnWriteError",
     "Rule",
     "RuleError",
+    "ValidateError",
     "accept",
     "check",
+    "cin_schema_year",
     "findings",
-    "ValidateError",
     "load_rules",
     "read_cin_xml",
     "read_returns",
     "read_ssda903_folder",
+    "return_tables",
     "run_rules",
+    "store_run",
     "summary",
     "trend",
+    "write_cin_census",
+    "write_ssda903",
+    "years_held",
 ]

@@ -55,7 +55,7 @@ def write_ssda903(tables: dict[str, list[dict[str, Any]]], folder: Path) -> dict
     return written
 
 
-def schema_year(year: int) -> int:
+def cin_schema_year(year: int) -> int:
     """The year of the schema a census of collection ``year`` is checked against: the newest not after it
     (the oldest for a year before every schema)."""
     years = sorted(int(p.stem.rsplit("_", 1)[1]) for p in SCHEMA_DIR.glob("CIN_schema_*.xsd"))
@@ -68,7 +68,7 @@ def cin_schema(year: int):
     """The lxml schema a census of collection ``year`` is checked against (see the module's docstring)."""
     from lxml import etree
 
-    text = (SCHEMA_DIR / f"CIN_schema_{schema_year(year)}.xsd").read_bytes().decode("utf-8")
+    text = (SCHEMA_DIR / f"CIN_schema_{cin_schema_year(year)}.xsd").read_bytes().decode("utf-8")
     text = text.replace(*_NUMBER_OF_PREVIOUS_CPP)
     return etree.XMLSchema(etree.fromstring(text.encode("utf-8")))
 
@@ -217,7 +217,7 @@ def write_cin_census(tables: dict[str, list[dict[str, Any]]], year: int, path: P
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise ReturnWriteError(
-            f"the CIN census for {year} is not valid against CIN_schema_{schema_year(year)}.xsd "
+            f"the CIN census for {year} is not valid against CIN_schema_{cin_schema_year(year)}.xsd "
             f"({len(problems)} problems): {shown}"
         )
     path = Path(path)

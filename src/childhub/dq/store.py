@@ -57,6 +57,10 @@ def _rows(table: str, alias: str = "t") -> str:
     )
 
 
+# The day a batch's data are as of: its extract date, never after the day it was loaded (a return in progress is
+# dated by the end of its collection year, a day that has not come), the load day for a file with no date.
+_KNOWN_ON = "least(coalesce(extract_date, CAST(started_at AS DATE)), CAST(started_at AS DATE))"
+
 # Newest first: the batch whose statement wins where feeds or years disagree.
 _NEWEST = "extracted DESC, batch_id DESC"
 
@@ -72,13 +76,13 @@ person AS (
            arg_max(pers_expected_dob, (extracted, batch_id)) FILTER (WHERE pers_expected_dob IS NOT NULL)
                AS expected_dob,
            arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
-           -- the reason a UPN is unknown depends on the child's age: the year's own return's, else the newest
-           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (extracted = $last, extracted, batch_id))
+           -- the reason a UPN is unknown depends on the child's age: as the year's own return gave it, else the newest
+           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (feed = $feed AND extracted = $last, batch_id))
                FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
            arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
            arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
                FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
-           arg_max(upper(trim(pers_upn_unknown)), (extracted = $last, extracted, batch_id))
+           arg_max(upper(trim(pers_upn_unknown)), (feed = $feed AND extracted = $last, batch_id))
                FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown,
            arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL)
                AS is_mother
@@ -189,8 +193,10 @@ LEFT JOIN person p USING (person_id)
 ORDER BY CHILD""",
     "oc2": f"""
 , cohort AS (
+    -- known only once the year is over: none while the newest data are from before its 31 March
     SELECT DISTINCT person_id FROM period
     WHERE started <= $first AND (ended IS NULL OR ended >= $last) AND NOT short_breaks_only
+      AND $last <= (SELECT max({_KNOWN_ON}) FROM ingest_batch WHERE status = 'loaded')
 ),
 checks AS (
     -- the return's own statement (dated by the year's end) where there is one, else what other feeds record
@@ -331,10 +337,13 @@ ORDER BY CHILD, m.started""",
 SELECT s.person_id AS CHILD, {_d903("p.dob")} AS DOB, s.sw_id AS SW_ID, {_d903("s.started")} AS SW_DECOM,
        CASE WHEN s.ended <= $last THEN {_d903("s.ended")} END AS SW_DEC, s.reason AS SW_REASON
 FROM (
-    -- an episode left open in an earlier return ends when the child's next social worker starts
-    SELECT person_id, sw_id, started, reason,
-           CASE WHEN next_started IS NOT NULL AND (ended IS NULL OR ended > next_started) THEN next_started
-                ELSE ended END AS ended
+    -- an episode left open in an earlier return ends when the child's next social worker starts, or when the
+    -- period of care it began in ended before that
+    SELECT w.person_id, w.sw_id, w.started, w.reason,
+           CASE WHEN w.next_started IS NOT NULL AND w.ended IS NULL
+                     THEN least(w.next_started, coalesce(pc.ended, w.next_started))
+                WHEN w.next_started IS NOT NULL AND w.ended > w.next_started THEN w.next_started
+                ELSE w.ended END AS ended
     FROM (
         SELECT *, lead(started) OVER (PARTITION BY person_id ORDER BY started, sw_id) AS next_started
         FROM (
@@ -344,9 +353,13 @@ FROM (
                    arg_max(upper(trim(swep_sw_change_reason)), (extracted, batch_id))
                        FILTER (WHERE swep_sw_change_reason IS NOT NULL) AS reason
             FROM {_rows("sw_episodes")}
+            WHERE swep_sw_episode_start_date <= $last  -- a later social worker is not yet known to the year's return
             GROUP BY ALL
         )
-    )
+    ) w
+    -- the period it began in: the first not over by its start (care may have begun before the oldest return held)
+    LEFT JOIN period pc ON pc.person_id = w.person_id AND coalesce(pc.ended, w.started) >= w.started
+    QUALIFY row_number() OVER (PARTITION BY w.person_id, w.sw_id, w.started ORDER BY pc.started) = 1
 ) s
 JOIN in_care USING (person_id)
 LEFT JOIN person p USING (person_id)
@@ -566,7 +579,7 @@ def _bounds(year: int) -> dict[str, Any]:
 def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _has_returns_data(conn: duckdb.DuckDBPyConnection) -> bool:
@@ -603,7 +616,7 @@ def years_held(conn: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
         return sorted(years)
     first, last = _year_of(spans[0]), max(_year_of(spans[1]), _year_of(spans[3]))
     if spans[2]:  # something still open: held up to the year of the newest extract
-        newest = conn.execute("SELECT max(extract_date) FROM ingest_batch WHERE status = 'loaded'").fetchone()[0]
+        newest = conn.execute(f"SELECT max({_KNOWN_ON}) FROM ingest_batch WHERE status = 'loaded'").fetchone()[0]
         last = max(last, _year_of(newest)) if newest else last
     return list(range(first, last + 1))
 
@@ -624,7 +637,7 @@ def return_tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict
 
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
-    params = _bounds(year)
+    params = {**_bounds(year), "feed": _FEED[kind]}
     tables: dict[str, list[dict[str, Any]]] = {}
     if kind == "ssda903":
         prepare(conn, ["cla_episode"])
@@ -719,18 +732,15 @@ def store_run(
             tables["cin_header"] = [{**header_row(which, lea), "_origin": "childhub"}]
         for table, rows in tables.items():
             _add(run, table, rows, is_last)
+    # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
+    run.conn.execute(
+        "UPDATE _rows SET origin = origin || ' ' || child WHERE origin = $system AND child IS NOT NULL",
+        {"system": SYSTEM},
+    )
     return run
 
 
 def _add(run: ReturnRun, table: str, rows: list[dict[str, Any]], last_year: bool) -> None:
-    name = f"{table}_last" if last_year else table
-    run.mark_supplied(name)
-    if not rows:
-        return
-    first = run.next_rid
-    run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
-    # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
-    run.conn.execute(
-        "UPDATE _rows SET origin = origin || ' ' || child WHERE _rid >= $first AND child IS NOT NULL",
-        {"first": first},
-    )
+    run.mark_supplied(f"{table}_last" if last_year else table)
+    if rows:
+        run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
