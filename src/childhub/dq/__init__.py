@@ -10,12 +10,15 @@ from childhub.dq.check import CheckResult, accept, check, findings, summary, tre
 from childhub.dq.cin_xml import read_cin_xml
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.files import ValidateError, read_returns, read_ssda903_folder
+from childhub.dq.nhs import NhsReadiness, TraceRecord, nhs_readiness, trace_request
 from childhub.dq.rules import RETURN_NAMES, Rule, RuleError, load_rules
 
 __all__ = [
     "RETURN_NAMES",
     "CheckResult",
     "Finding",
+    "NhsReadiness",
+    "TraceRecord",
     "ReturnRun",
     "Rule",
     "RuleError",
@@ -24,10 +27,12 @@ __all__ = [
     "findings",
     "ValidateError",
     "load_rules",
+    "nhs_readiness",
     "read_cin_xml",
     "read_returns",
     "read_ssda903_folder",
     "run_rules",
     "summary",
+    "trace_request",
     "trend",
 ]
