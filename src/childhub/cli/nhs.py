@@ -32,13 +32,13 @@ def nhs_readiness_command(output: FormatOption = OutputFormat.table, data_dir: D
         return
     rows_out(readiness.rows, output, title="NHS number readiness")
     overall = readiness.overall()
-    if output is OutputFormat.table:
-        share = readiness.matchable_percent
-        typer.echo(
-            f"{overall['could be matched on NHS number alone']:,} of the "
-            f"{overall['children known to two or more services']:,} children known to two or more services could "
-            f"be matched on NHS number alone" + (f" ({share}%)" if share is not None else "")
-        )
+    share = readiness.matchable_percent
+    typer.echo(
+        f"{overall['could be matched on NHS number alone']:,} of the "
+        f"{overall['children known to two or more services']:,} children known to two or more services could "
+        f"be matched on NHS number alone" + (f" ({share}%)" if share is not None else ""),
+        err=output is not OutputFormat.table,  # beside a CSV on standard output, not in it
+    )
 
 
 def nhs_trace_command(

@@ -76,7 +76,6 @@ shared AS (
 SELECT kind, name, records, valid, traced, children, with_number, without_number, conflicting,
        coalesce(shared, 0) AS shared
 FROM records JOIN children USING (kind, name) LEFT JOIN shared USING (kind, name)
-ORDER BY CASE kind WHEN 'system' THEN 0 WHEN 'service' THEN 1 ELSE 2 END, name
 """
 
 # Children known to two or more services, and those of them the NHS number alone would match: one valid number
@@ -187,6 +186,8 @@ def nhs_readiness(conn: duckdb.DuckDBPyConnection) -> NhsReadiness:
                 "numbers held for two or more children": shared,
             }
         )
+    order = list(GROUP_WORDS.values())
+    rows.sort(key=lambda row: (order.index(row["group"]), row["name"]))
     several, matchable = conn.execute(_MATCHABLE).fetchone()
     return NhsReadiness(rows, several, matchable)
 
