@@ -93,3 +93,10 @@ def test_a_response_for_a_record_not_held_is_one_line_and_loads_nothing(store, t
     )
     found = json.loads(run("nhs-readiness", "--format", "json", data_dir=store.data_dir, check=True).stdout)
     assert all(row["numbers found by a trace"] == 0 for row in found["rows"])
+
+
+def test_a_system_not_held_is_one_plain_line(store, tmp_path):
+    result = run("nhs-trace", "--out", str(tmp_path / "x.csv"), "--system", "health", data_dir=store.data_dir)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "error: no source system 'health' holds records here; held: education, social_care"
+    assert not (tmp_path / "x.csv").exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from childhub.errors import ChildhubError
 from childhub.facts import prepare
 from childhub.ingest import NHS_TRACE
 
@@ -207,6 +208,11 @@ def trace_request(conn: duckdb.DuckDBPyConnection, system: str | None = None) ->
     """The records (of one source system, or all) to send the NHS batch trace, and how many more were left out
     because they hold no date of birth (an unborn child's record, or one the trace could not find)."""
     prepare(conn, ["person"])
+    if system is not None:
+        found = conn.execute("SELECT DISTINCT source_system FROM fact_person ORDER BY 1").fetchall()
+        held = [name for (name,) in found]
+        if system not in held:
+            raise ChildhubError(f"no source system {system!r} holds records here; held: {', '.join(held) or 'none'}")
     records, left_out = [], 0
     found = conn.execute(_TRACE, {"system": system}).fetchall()
     for source_system, person_id, child_key, nhs, surname, forename, sex, born, postcode, reason in found:

@@ -100,7 +100,7 @@ def check_trace_response(conn, staged: Staged, mapping: Mapping, file_label: str
     column = staged.column_for(mapping.key[0])
     if column is None:  # detection guarantees the column; a mapping changed without this check would not
         raise IngestError(f"{file_label}: no {mapping.key[0]} column, so no row can be traced back to its record")
-    held = reference_sql("source_system", "pers_person_id")
+    held = reference_sql("p.source_system", "p.pers_person_id")
     missing = conn.execute(
         f"SELECT min(_row), count(*), arg_min(trim({column}), _row) FROM {quote_identifier(staged.table)} s "
         f"WHERE NOT EXISTS (SELECT 1 FROM person p WHERE {held} = trim(s.{column}))"
