@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dq, ingest, link, measure, reconcile, returns, serve, synth
+from childhub.cli import admin, dq, ingest, link, measure, nhs, reconcile, returns, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -84,6 +84,8 @@ app.command("annex-a")(measure.annex_a_command)
 app.command()(dq.validate)
 app.command("dq")(dq.dq_command)
 app.command()(returns.returns)
+app.command("nhs-readiness")(nhs.nhs_readiness_command)
+app.command("nhs-trace")(nhs.nhs_trace_command)
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.audit_app, name="audit")
 app.command()(serve.serve)

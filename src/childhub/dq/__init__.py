@@ -7,12 +7,15 @@ Rules are declared data (``dq/library/<return>/<code>.yml``, ``childhub.dq.rules
 each of ``years_held``); ``check`` runs them all over the store with the checks across systems and
 records the findings, which ``findings``, ``summary`` and ``trend`` read and ``accept`` accepts.
 ``write_ssda903`` and ``write_cin_census`` write a year's tables as the returns' files (``childhub returns``).
+``nhs_readiness`` and ``trace_request`` measure and improve the NHS number's coverage (``childhub
+nhs-readiness``, ``childhub nhs-trace``).
 """
 
 from childhub.dq.check import CheckResult, accept, check, findings, summary, trend
 from childhub.dq.cin_xml import read_cin_xml
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.files import ValidateError, read_returns, read_ssda903_folder
+from childhub.dq.nhs import NhsReadiness, TraceRecord, nhs_readiness, trace_request
 from childhub.dq.returns_xml import ReturnWriteError, cin_schema_year, write_cin_census, write_ssda903
 from childhub.dq.rules import RETURN_NAMES, Rule, RuleError, load_rules
 from childhub.dq.store import return_tables, store_run, years_held
@@ -21,16 +24,19 @@ __all__ = [
     "RETURN_NAMES",
     "CheckResult",
     "Finding",
+    "NhsReadiness",
     "ReturnRun",
     "ReturnWriteError",
     "Rule",
     "RuleError",
+    "TraceRecord",
     "ValidateError",
     "accept",
     "check",
     "cin_schema_year",
     "findings",
     "load_rules",
+    "nhs_readiness",
     "read_cin_xml",
     "read_returns",
     "read_ssda903_folder",
@@ -38,6 +44,7 @@ __all__ = [
     "run_rules",
     "store_run",
     "summary",
+    "trace_request",
     "trend",
     "write_cin_census",
     "write_ssda903",

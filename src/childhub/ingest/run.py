@@ -27,6 +27,7 @@ from childhub.ingest.detect import Detected, detect_csv, detect_xml_root
 from childhub.ingest.guard import FileFacts, inspect_file, parse_xml
 from childhub.ingest.mapping import ColumnRule, Detect, Mapping, TableRule, builtin_mappings, load_mappings
 from childhub.ingest.model import Problem
+from childhub.ingest.nhs_trace import RESPONSE_KIND, check_trace_response
 from childhub.ingest.shrink import SHRINK_REFUSE_BELOW, ShrinkGuard
 from childhub.ingest.tabular import Staged, apply_mapping, latest_date, read_csv_header, stage_csv
 from childhub.store import quote_identifier
@@ -494,6 +495,8 @@ def _load(conn, plan: _Plan, batch_id: int, label: str, staged: Staged | None) -
     }
     if staged is not None:
         mapping = plan.detected.mapping
+        if mapping.kind == RESPONSE_KIND:  # an NHS trace response names records: all of them held, or nothing
+            check_trace_response(conn, staged, mapping, label)
         if plan.extract_date is None and mapping.extract_date_from:
             dated = latest_date(conn, staged, mapping.extract_date_from, ("%d/%m/%Y", "%Y-%m-%d"))
             dated = min(dated, date.today()) if dated else None  # a planned future date is not the extract's

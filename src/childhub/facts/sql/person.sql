@@ -4,6 +4,9 @@
 -- each (its extract date, else the day it was loaded; never after the day it was loaded: a return in progress is
 -- dated by the end of its collection year, a day that has not come): how recent the record is, for the
 -- precedence that chooses a child's demographics.
+-- nhs_number is the record's own latest, or the number an NHS batch trace found for the record (linked_identifiers of
+-- type 'NHS number (traced)', under the reference '<source system>-<record ID>': childhub.ingest.nhs_trace) when the
+-- record holds none or its own number was first recorded before the trace; nhs_number_traced says which.
 WITH dated AS (
     SELECT p.*, least(coalesce(b.extract_date, CAST(b.started_at AS DATE)), CAST(b.started_at AS DATE)) AS recorded_on
     FROM @current(person) p
@@ -42,6 +45,30 @@ home AS (
 ),
 link AS (
     SELECT source_system, source_record_id AS person_id, child_id FROM child_link WHERE valid_to IS NULL
+),
+traced AS (
+    SELECT link_person_id AS reference, arg_max(replace(link_identifier_value, ' ', ''), batch_id) AS nhs_number,
+           max(batch_id) AS traced_batch
+    FROM @current(linked_identifiers)
+    WHERE link_identifier_type = 'NHS number (traced)' AND link_identifier_value IS NOT NULL
+    GROUP BY ALL
+),
+own_since AS (  -- the first batch (of all ever loaded) holding each number a record has held
+    SELECT p.source_system, p.pers_person_id AS person_id, replace(p.pers_nhs_number, ' ', '') AS nhs_number,
+           min(p.batch_id) AS since
+    FROM person p
+    JOIN ingest_batch b USING (batch_id)
+    WHERE b.status = 'loaded' AND p.pers_nhs_number IS NOT NULL
+    GROUP BY ALL
+),
+numbered AS (
+    SELECT f.source_system, f.person_id,
+           t.nhs_number IS NOT NULL AND (f.nhs_number IS NULL OR t.traced_batch > o.since) AS nhs_number_traced,
+           CASE WHEN nhs_number_traced THEN t.nhs_number ELSE f.nhs_number END AS nhs_number
+    FROM field f
+    LEFT JOIN traced t ON t.reference = f.source_system || '-' || f.person_id
+    LEFT JOIN own_since o ON o.source_system = f.source_system AND o.person_id = f.person_id
+                         AND o.nhs_number = f.nhs_number
 )
 SELECT f.source_system, f.person_id, l.child_id,
        child_key_of('C' || l.child_id, f.source_system, f.person_id) AS child_key,
@@ -50,11 +77,12 @@ SELECT f.source_system, f.person_id, l.child_id,
             WHEN f.sex_code IN ('F', '2', 'FEMALE', 'B') THEN 'F'
             WHEN f.sex_code IN ('I', 'D', 'NEITHER', 'INDETERMINATE') THEN 'I'
             ELSE 'U' END AS sex,
-       f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn, f.nhs_number,
+       f.ethnicity, f.date_of_birth, f.expected_date_of_birth, f.date_of_death, f.upn, n.nhs_number, n.nhs_number_traced,
        d.disability, h.postcode,
        postcode_district(h.postcode) AS area,
        f.name_recorded_on, f.date_of_birth_recorded_on, f.sex_recorded_on
 FROM field f
+JOIN numbered n USING (source_system, person_id)
 LEFT JOIN disability d USING (source_system, person_id)
 LEFT JOIN home h USING (source_system, person_id)
 LEFT JOIN link l USING (source_system, person_id)
