@@ -46,6 +46,9 @@ NOT_FROM_A_SOURCE = {
     "identity_decision",
     "family_group",
     "family_member",
+    "dq_run",
+    "dq_finding",
+    "dq_acceptance",
 }
 
 
