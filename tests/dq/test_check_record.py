@@ -75,3 +75,16 @@ def test_accepted_until_the_record_changes(conn):
     assert not findings(conn)[0]["accepted"]
     with pytest.raises(ChildhubError, match="no open finding"):
         accept(conn, "nope", "why", "ann")
+
+
+def test_a_run_fixes_only_what_it_looked_for(conn):
+    from dataclasses import replace
+
+    cin = replace(_finding("C9", "z"), kind="cin", rule="8500")
+    record(conn, [_finding("E1", "a"), cin], datetime(2026, 12, 1))
+    # the 2025-26 SSDA903 return was not checked again (its inputs had not changed): its finding stands
+    assert record(conn, [], datetime(2026, 12, 2), checked=[("cin", 2026)]) == (0, 1)
+    assert [f["source_record"] for f in findings(conn)] == ["E1"]
+    # a run of one rule fixes nothing of another
+    assert record(conn, [], datetime(2026, 12, 3), checked=[("ssda903", 2026)], rules={"999"}) == (0, 0)
+    assert record(conn, [], datetime(2026, 12, 3), checked=[("ssda903", 2026)], rules={"148"}) == (0, 1)

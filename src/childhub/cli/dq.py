@@ -140,9 +140,14 @@ def dq_command(
     if check:
         day = date_or_today(as_at)
         result = with_progress("Checking data quality", lambda say: hub.check_quality(store, as_at=day, progress=say))
+        kept = (
+            f"; {result.unchanged} return years unchanged since their last check kept their findings"
+            if result.unchanged
+            else ""
+        )
         typer.echo(
             f"Checked {result.rules_run:,} rules ({result.years or 'no returns held'}) in {result.seconds:.1f} s: "
-            f"{result.findings:,} findings, {result.opened:,} new, {result.fixed:,} fixed since the last run",
+            f"{result.opened:,} new findings, {result.fixed:,} fixed since the last run{kept}",
             err=output is not ReportFormat.table and out is None,
         )
     with store.reader() as conn:

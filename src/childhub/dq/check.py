@@ -35,6 +35,7 @@ class CheckResult:
     opened: int  # findings not open before this run
     fixed: int  # findings open before that this run no longer finds
     years: str
+    unchanged: int = 0  # return years not run again: nothing they read had changed since their last check
 
 
 def _key(*parts: object) -> str:
@@ -134,6 +135,22 @@ def finding_key(finding: Finding) -> str:
     return _key(finding.kind, finding.rule, finding.year, finding.table, finding.origin or finding.child, finding.line)
 
 
+def _library_digest(kind: str) -> str:
+    """A hash of a return's rules as loaded: a change to any rule makes every year of that return run again."""
+    rules = load_rules()[kind]
+    return _key(*(rule.model_dump_json() for rule in rules.values()))
+
+
+def _inputs(conn: Any, kind: str, la_code: str | None) -> str:
+    """What a return's tables and findings are made from: the returning system's loaded batches (the store's
+    return tables read social care's records), the rule library and the authority's code."""
+    batches = conn.execute(
+        "SELECT count(*), coalesce(max(batch_id), 0), coalesce(sum(batch_id), 0) FROM ingest_batch "
+        "WHERE source_system = 'social_care'"
+    ).fetchone()
+    return _key(kind, batches, _library_digest(kind), la_code)
+
+
 def check(
     conn: Any,
     *,
@@ -141,44 +158,58 @@ def check(
     la_code: str | None = None,
     unallocated_days: int = 5,
     only: set[str] | None = None,
+    everything: bool = False,
     progress: Any = None,
 ) -> CheckResult:
     """Every rule over the store (each return for each collection year held, then the checks across systems),
-    recorded as one run. On the writer's connection, with the facts refreshed."""
+    recorded as one run. On the writer's connection, with the facts refreshed.
+
+    A return's year whose inputs (social care's batches, the rules, the authority's code) are what they were
+    when it was last checked keeps its findings without running again, so a check after an ingest that did not
+    touch social care costs only the checks across systems; ``everything`` (or ``only``, a set of rules) runs
+    them all regardless."""
     from childhub import facts
+    from childhub.dq.engine import applicable
     from childhub.dq.store import store_run, years_held
 
     say = progress or (lambda *a, **k: None)
     started, clock = datetime.now().replace(microsecond=0), time.perf_counter()
     as_at = as_at or date.today()
     found: list[Finding] = []
-    spans, rules_run = [], 0
+    spans, rules_run, checked, unchanged = [], 0, [("hub", None)], 0
+    last = {(k, y): inputs for k, y, inputs in conn.execute("SELECT kind, year, inputs FROM dq_state").fetchall()}
     for kind in ("ssda903", "cin"):
         years = years_held(conn, kind)
         if years:
             spans.append(f"{kind} {years[0]}-{years[-1]}")
+        inputs = _inputs(conn, kind, la_code)
         for year in years:
+            if not everything and only is None and last.get((kind, year)) == inputs:
+                unchanged += 1  # nothing it reads has changed since it was checked
+                continue
             say(f"checking the {kind} return for {year - 1}-{str(year)[2:]}")
             run = store_run(conn, kind, year, la_code=la_code)
             try:
-                from childhub.dq.engine import applicable
-
                 rules_run += len(applicable(run, only=only))
                 found += return_findings(run, only)
             finally:
                 run.close()
+            checked.append((kind, year))
+            if only is None:
+                conn.execute("DELETE FROM dq_state WHERE kind = ? AND year = ?", [kind, year])
+                conn.execute("INSERT INTO dq_state VALUES (?, ?, ?, ?)", [kind, year, inputs, started])
     say("checking across systems")
     facts.prepare(conn)
     hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)
     rules_run += len(load_rules()["hub"]) if not only else len(only & set(load_rules()["hub"]))
     found += _with_child_keys(conn, found) + hub
     seconds = time.perf_counter() - clock
-    opened, fixed = record(conn, found, started)
+    opened, fixed = record(conn, found, started, checked=checked, rules=only)
     conn.execute(
         "INSERT INTO dq_run VALUES ((SELECT coalesce(max(run_id), 0) + 1 FROM dq_run), ?, ?, ?, ?, ?)",
         [started, seconds, rules_run, len(found), "; ".join(spans)],
     )
-    return CheckResult(started, seconds, rules_run, len(found), opened, fixed, "; ".join(spans))
+    return CheckResult(started, seconds, rules_run, len(found), opened, fixed, "; ".join(spans), unchanged)
 
 
 def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:
@@ -200,8 +231,17 @@ def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:
     return [replace(f, child_key=keys.get((f.source_system, f.child))) for f in returns]
 
 
-def record(conn: Any, found: list[Finding], at: datetime) -> tuple[int, int]:
-    """Record a run's findings: new ones first seen now, standing ones seen again, missing ones fixed.
+def record(
+    conn: Any,
+    found: list[Finding],
+    at: datetime,
+    *,
+    checked: list[tuple[str, int | None]] | None = None,
+    rules: set[str] | None = None,
+) -> tuple[int, int]:
+    """Record a run's findings: new ones first seen now, standing ones seen again, and the open findings the
+    run looked for and did not find fixed: those of the returns' years in ``checked`` (kind, year; ("hub", None)
+    for the checks across systems; None: every open finding) and of ``rules`` (None: every rule).
     Returns (opened, fixed)."""
     import pyarrow as pa
 
@@ -226,6 +266,7 @@ def record(conn: Any, found: list[Finding], at: datetime) -> tuple[int, int]:
     }
     table = pa.table({k: (v if isinstance(v, pa.Array) else pa.array(v, pa.string())) for k, v in columns.items()})
     conn.register("_dq_now", table)
+    scope, params = _scope(checked, rules)
     try:
         opened = conn.execute(
             "SELECT count(*) FROM _dq_now n WHERE NOT EXISTS (SELECT 1 FROM dq_finding d "
@@ -233,12 +274,13 @@ def record(conn: Any, found: list[Finding], at: datetime) -> tuple[int, int]:
         ).fetchone()[0]
         fixed = conn.execute(
             "SELECT count(*) FROM dq_finding d WHERE d.fixed_at IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM _dq_now n WHERE n.finding_key = d.finding_key)"
+            f"AND NOT EXISTS (SELECT 1 FROM _dq_now n WHERE n.finding_key = d.finding_key) AND {scope}",
+            params,
         ).fetchone()[0]
         conn.execute(
-            "UPDATE dq_finding SET fixed_at = ? WHERE fixed_at IS NULL "
-            "AND finding_key NOT IN (SELECT finding_key FROM _dq_now)",
-            [at],
+            "UPDATE dq_finding d SET fixed_at = ? WHERE d.fixed_at IS NULL "
+            f"AND d.finding_key NOT IN (SELECT finding_key FROM _dq_now) AND {scope}",
+            [at, *params],
         )
         conn.execute(
             "UPDATE dq_finding d SET last_seen = ?, fingerprint = n.fingerprint, message = n.message, "
@@ -254,6 +296,19 @@ def record(conn: Any, found: list[Finding], at: datetime) -> tuple[int, int]:
     finally:
         conn.unregister("_dq_now")
     return opened, fixed
+
+
+def _scope(checked: list[tuple[str, int | None]] | None, rules: set[str] | None) -> tuple[str, list]:
+    """SQL over ``dq_finding d`` for the findings a run looked for (see ``record``), and its parameters."""
+    parts, params = [], []
+    if checked is not None:
+        pairs = [f"(d.kind = ? AND d.year IS NOT DISTINCT FROM ?)" for _ in checked]
+        parts.append("(" + (" OR ".join(pairs) or "false") + ")")
+        params += [value for pair in checked for value in pair]
+    if rules is not None:
+        parts.append("d.rule IN (SELECT unnest(?))")
+        params.append(sorted(rules))
+    return (" AND ".join(parts) or "true"), params
 
 
 def accept(conn: Any, key: str, reason: str, accepted_by: str) -> dict:
