@@ -302,7 +302,7 @@ def _scope(checked: list[tuple[str, int | None]] | None, rules: set[str] | None)
     """SQL over ``dq_finding d`` for the findings a run looked for (see ``record``), and its parameters."""
     parts, params = [], []
     if checked is not None:
-        pairs = [f"(d.kind = ? AND d.year IS NOT DISTINCT FROM ?)" for _ in checked]
+        pairs = ["(d.kind = ? AND d.year IS NOT DISTINCT FROM ?)" for _ in checked]
         parts.append("(" + (" OR ".join(pairs) or "false") + ")")
         params += [value for pair in checked for value in pair]
     if rules is not None:
