@@ -69,7 +69,13 @@ def path_values(web_hub, app) -> dict[str, str]:
     [(family_id,)] = cursor.execute(
         "SELECT family_id FROM family_member WHERE 'C' || child_id = ? AND valid_to IS NULL", [child_key]
     ).fetchall()
-    return {"indicator_id": "re_referrals_12m", "child_key": child_key, "family_id": str(family_id), "pair_id": "1"}
+    return {
+        "indicator_id": "re_referrals_12m",
+        "child_key": child_key,
+        "family_id": str(family_id),
+        "pair_id": "1",
+        "key": "no-such-finding",  # a data-quality finding: refused, or past the role check told a reason is needed
+    }
 
 
 def refused(response) -> bool:
