@@ -11,7 +11,7 @@ in the audit log; a download also records how many rows it held.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
@@ -27,7 +27,7 @@ from childhub.web.scope import child_filter
 ROLES = ("admin", "analyst", "manager")
 router = APIRouter(dependencies=[Depends(require(*ROLES))])
 api_router = APIRouter(prefix="/api/v1", tags=["data quality"], dependencies=[Depends(require(*ROLES))])
-PER_PAGE = 200  # findings listed on one page; the fix list holds them all
+PER_PAGE = 50  # findings listed on one page; the fix list holds them all
 GROUPS_SHOWN = 25  # rows of each "by rule / system / team / worker" table
 SHOW = {"all": "Every open finding", "open": "Not accepted", "accepted": "Accepted"}
 FIX_COLUMNS = (
@@ -120,6 +120,17 @@ def _lines(found: list[dict[str, Any]]) -> list[list[Any]]:
 def _trend_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
     """Open errors and open queries at the end of each day, as a Plotly figure."""
     days = [p["day"].isoformat() for p in points]
+    # one day so far: a week either side, so the axis reads in days, not hours
+    span = (
+        {
+            "range": [
+                (points[0]["day"] - timedelta(days=7)).isoformat(),
+                (points[0]["day"] + timedelta(days=7)).isoformat(),
+            ]
+        }
+        if len(points) == 1
+        else {}
+    )
     return {
         "data": [
             {"type": "scatter", "mode": "lines+markers", "name": "Open errors", "x": days,
@@ -128,7 +139,7 @@ def _trend_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
              "y": [p["queries"] for p in points], "line": {"color": "#505a5f", "width": 2, "dash": "dot"}},
         ],
         "layout": {
-            "xaxis": {"title": {"text": "Day"}, "automargin": True},
+            "xaxis": {"title": {"text": "Day"}, "automargin": True, "type": "date", "tickformat": "%d %b %Y", **span},
             "yaxis": {"title": {"text": "Open findings"}, "automargin": True, "rangemode": "tozero"},
             "showlegend": True,
             "legend": {"orientation": "h", "y": -0.25},
