@@ -56,6 +56,11 @@ LEFT JOIN fact_child c ON c.child_key = f.child_key
 """
 
 
+def recorded(cursor: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the snapshot holds the data-quality tables (one published before they existed does not)."""
+    return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_finding'").fetchone()[0])
+
+
 def year_label(year: int | None) -> str:
     """A collection year as people say it: 2026 is "2025-26"."""
     return f"{year - 1}-{str(year)[2:]}" if year else ""
@@ -112,6 +117,8 @@ def open_findings(
 ) -> tuple[list[Row], int]:
     """The open findings matching ``filters`` (kind, rule, system, team, worker, year, child_key, finding_key,
     show: open | accepted | all) about children in ``scope``, errors first: a page of them and how many in all."""
+    if not recorded(cursor):
+        return [], 0
     where, params = _where(scope, filters)
     total = cursor.execute(f"SELECT count(*) FROM ({_FINDINGS}) f WHERE {where}", params).fetchone()[0]
     sql = (
@@ -143,6 +150,11 @@ def summary(cursor: duckdb.DuckDBPyConnection, scope: Scope = EVERY_CHILD, now: 
     from childhub.dq import RETURN_NAMES
 
     now = now or datetime.now()
+    if not recorded(cursor):
+        empty: Row = dict.fromkeys(("errors", "queries", "accepted", "children", "new_since_yesterday"), 0)
+        return {**empty, "fixed_last_week": 0, "last_run": None, "years": []} | {
+            f"by_{name}": [] for name in ("rule", "system", "team", "worker")
+        }
     open_where, params = _where(scope, {})
     totals = rows(
         cursor,
@@ -198,6 +210,8 @@ def trend(
     """Open errors and open queries at the end of each day of the last ``days`` since the first check, about
     children in ``scope`` (accepted ones included: an acceptance is a judgement, not a fix)."""
     today = today or date.today()
+    if not recorded(cursor):
+        return []
     first = cursor.execute("SELECT CAST(min(started_at) AS DATE) FROM dq_run").fetchone()[0]
     if first is None:
         return []
