@@ -278,15 +278,17 @@ def test_the_trend_counts_what_was_open_at_the_end_of_each_day(history):
     now = datetime.now()
     day = [datetime.combine(today - timedelta(days=n), datetime.min.time()) + timedelta(hours=9) for n in range(4)]
     with store.writer() as conn:
-        conn.execute("INSERT INTO dq_run VALUES (1, ?, 1, 1, 3, 'test')", [day[3]])
+        conn.execute("INSERT INTO dq_run (run_id, started_at) VALUES (1, ?)", [day[3]])
         for key, severity, first_seen, fixed_at in (
             ("a", "error", day[3], day[1]),  # open three days ago, fixed yesterday
             ("b", "error", day[2], None),  # open since two days ago
             ("c", "query", now, None),  # found today
         ):
             conn.execute(
-                "INSERT INTO dq_finding VALUES (?, 'ssda903', '103', 2026, ?, 'm', 'header', 'ETHNIC', 'P1', NULL, "
-                "'social_care', 'P1', NULL, 'fp', ?, ?, ?)",
+                "INSERT INTO dq_finding (finding_key, kind, rule, year, severity, message, table_name, fields, "
+                "child_id, source_system, source_record, fingerprint, first_seen, last_seen, fixed_at) "
+                "VALUES (?, 'ssda903', '103', 2026, ?, 'm', 'header', 'ETHNIC', 'P1', 'social_care', 'P1', 'fp', "
+                "?, ?, ?)",
                 [key, severity, first_seen, first_seen, fixed_at],
             )
     with store.reader() as conn:
