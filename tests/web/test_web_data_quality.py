@@ -1,9 +1,10 @@
 """The data-quality page, its fix lists and acceptance, the child page's findings and the overview's measure.
 
 Most tests read ``web_hub`` as the check after its ingest left it. ``planted`` is a copy of it with one
-hand-made fault: a looked-after child (social care record ``ZZ1``) whose ethnicity code is not one the
-SSDA903 return allows, loaded through ``History`` and found by ``hub.check_quality`` (SSDA903 rule 103);
-the tests that accept a finding write to that copy, never to the shared hub.
+hand-made fault: two looked-after children (social care records ``ZZ1`` and ``ZZ2``) whose ethnicity code
+is not one the SSDA903 return allows, loaded through ``History`` and found by ``hub.check_quality``
+(SSDA903 rule 103). No one holds ZZ1's case; ZZ2's is allocated to the practitioner, in the manager's team.
+The tests that accept a finding write to that copy, never to the shared hub.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
+from markupsafe import escape
 
 from conftest import History, WebHub, csrf_of
 
 PLANTED_RECORD = "ZZ1"
 PLANTED_CHILD = "C900001"  # the child ID History links the planted record to
+ALLOCATED_RECORD, ALLOCATED_CHILD = "ZZ2", "C900002"  # the practitioner's, in the manager's team
 RULE_103 = "The ethnicity code is either not valid or has not been entered."
 PAGES = ["/data-quality", "/data-quality/fix-list?format=csv", "/api/v1/data-quality", "/api/v1/data-quality/findings"]
 
@@ -31,9 +34,20 @@ def planted(web_hub, tmp_path_factory) -> WebHub:
     folder = tmp_path_factory.mktemp("dq-web")
     shutil.copytree(web_hub.data_dir, folder / "store", ignore=shutil.ignore_patterns("*.lock"))
     hub = WebHub(folder / "store", web_hub.as_at)
+    hub.practitioner_worker, hub.manager_team = web_hub.practitioner_worker, web_hub.manager_team
     history = History(hub.data_dir)
     history.child(PLANTED_RECORD, dob=date.today() - timedelta(days=365 * 12), ethnicity="ZZZZ", child_id=900001)
     history.episode(PLANTED_RECORD, date.today() - timedelta(days=60), "S", "C2")
+    history.child(ALLOCATED_RECORD, dob=date.today() - timedelta(days=365 * 9), ethnicity="ZZZZ", child_id=900002)
+    history.episode(ALLOCATED_RECORD, date.today() - timedelta(days=40), "S", "C2")
+    history.add(
+        "involvements",
+        invo_involvements_id="ZZ2-allocation",
+        invo_person_id=ALLOCATED_RECORD,
+        invo_professional_id=web_hub.practitioner_worker,
+        invo_professional_team=web_hub.manager_team,
+        invo_involvement_start_date=date.today() - timedelta(days=40),
+    )
     history.store()
     check_quality(hub.store)
     return hub
@@ -47,8 +61,8 @@ def _open_findings(hub: WebHub, sql: str = "TRUE") -> list[tuple]:
         ).fetchall()
 
 
-def _planted_key(hub: WebHub) -> str:
-    (found,) = _open_findings(hub, f"kind = 'ssda903' AND rule = '103' AND source_record = '{PLANTED_RECORD}'")
+def _planted_key(hub: WebHub, record: str = PLANTED_RECORD) -> str:
+    (found,) = _open_findings(hub, f"kind = 'ssda903' AND rule = '103' AND source_record = '{record}'")
     return found[0]
 
 
@@ -155,7 +169,20 @@ def test_a_manager_sees_only_the_findings_about_children_they_may_see(planted):
     analyst = planted.client("analyst").get("/data-quality", params={"rule": "ssda903 103"}).text
     assert PLANTED_CHILD in analyst and PLANTED_CHILD not in manager  # no worker holds the planted child's case
     assert "the children in your teams" in manager
+    with planted.store.reader() as conn:
+        from childhub.facts import prepare
+
+        prepare(conn, ["team", "worker"])
+        (team,) = conn.execute("SELECT team_name FROM fact_team WHERE team_id = ?", [planted.manager_team]).fetchone()
+        (worker,) = conn.execute(
+            "SELECT worker_name FROM fact_worker WHERE worker_id = ?", [planted.practitioner_worker]
+        ).fetchone()
+    key = _planted_key(planted, ALLOCATED_RECORD)
+    row = manager.split(f'id="finding-{key}"')[1].split("</tr>")[0]
+    assert f'<a href="/children/{ALLOCATED_CHILD}">' in row
+    assert f"<td>{escape(team)}<br>{escape(worker)}</td>" in row  # by name, not ID
     body = planted.client("manager").get("/api/v1/data-quality/findings").json()
+    assert ALLOCATED_CHILD in {f["child_key"] for f in body["findings"]}
     assert PLANTED_CHILD not in {f["child_key"] for f in body["findings"]}
 
 
@@ -248,6 +275,13 @@ def test_the_child_page_shows_the_childs_findings(planted):
     assert f"Children&#39;s social care, record {PLANTED_RECORD}" in box
     viewed = _newest(planted, "view_child")
     assert viewed.subject == PLANTED_CHILD
+
+
+def test_a_practitioner_sees_the_findings_about_a_child_they_hold(planted):
+    client = planted.client("practitioner")
+    box = client.get(f"/children/{ALLOCATED_CHILD}").text.split('id="data-quality"')[1].split("<h2")[0]
+    assert "SSDA903 103" in box and f"Children&#39;s social care, record {ALLOCATED_RECORD}" in box
+    assert client.get(f"/children/{PLANTED_CHILD}").status_code == 404  # not theirs: not found, findings and all
 
 
 def test_the_overview_shows_the_measure_to_scrutiny_without_naming_a_child(web_hub):
