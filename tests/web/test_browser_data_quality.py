@@ -41,7 +41,7 @@ def test_an_analyst_follows_a_rule_to_its_findings_a_child_and_the_fix_list(sign
     first_rule = by_rule.locator("tbody tr").first.get_by_role("link").first
     name = first_rule.inner_text().strip()
     errors, queries = (int(cell.replace(",", "")) for cell in by_rule.locator("tbody tr").first.locator(
-        "td.numeric").all_inner_texts()[:2])  # fmt: skip
+        "td.number").all_inner_texts()[:2])  # fmt: skip
     first_rule.click()
     page.wait_for_load_state()
     asked = parse_qs(urlparse(page.url).query)["rule"][0]
