@@ -18,7 +18,8 @@ def test_the_overview_shows_every_indicator_by_group_with_a_sparkline(web_hub):
     for group in {ind.group for ind in library().values()}:
         assert f'<h2 class="heading-l" id="{group}">{GROUPS[group]}</h2>' in page.text
     sparklines = re.findall(r'<svg class="sparkline" role="img" aria-label="([^"]+)"', page.text)
-    assert len(sparklines) == len(library())
+    assert len(sparklines) == len(library()) + 1  # and the data-quality measure's
+    assert sum("Open data-quality errors" in label for label in sparklines) == 1
     assert any("at the first point" in label and "at the last" in label for label in sparklines)
     assert "<script" not in page.text.split("<footer")[0].replace('<script type="application/json"', "")
 

@@ -69,15 +69,12 @@ def path_values(web_hub, app) -> dict[str, str]:
     [(family_id,)] = cursor.execute(
         "SELECT family_id FROM family_member WHERE 'C' || child_id = ? AND valid_to IS NULL", [child_key]
     ).fetchall()
-    [(finding,)] = cursor.execute(
-        "SELECT finding_key FROM dq_finding WHERE fixed_at IS NULL ORDER BY finding_key LIMIT 1"
-    ).fetchall()
     return {
         "indicator_id": "re_referrals_12m",
         "child_key": child_key,
         "family_id": str(family_id),
         "pair_id": "1",
-        "key": finding,  # a data-quality finding (accepting it without a reason is refused: nothing is written)
+        "key": "no-such-finding",  # a data-quality finding: refused, or past the role check told a reason is needed
     }
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from childhub.calendar import reporting_year_end
 from childhub.codes import code_set
 from childhub.store import quote_identifier
+from childhub.web.pages.quality import child_findings
 from childhub.web.pages.shared import Row, age_of, rows, service_name
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ HOW_MANY = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date | None = None) -> Row | None:
-    """The child's linked record, sources, timeline, status, worker and flags; None if there is no such child."""
+    """The child's linked record, sources, timeline, status, worker, flags and open data-quality findings;
+    None if there is no such child."""
     today = today or date.today()
     found = rows(
         cursor,
@@ -58,6 +60,7 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
         "status": current_status(cursor, child_key, today),
         "allocation": allocation(cursor, child_key, today),
         "flags": quality_flags(cursor, child, sources, today),
+        "findings": child_findings(cursor, child_key),
         "family_id": family[0][0] if family else None,
     }
 

@@ -6,7 +6,10 @@ and no warning comes from it (``childhub.indicators.compute``).
 
 Counted once per snapshot and date (``Snapshot.memo``), so many people opening the overview do
 not count again; suppression for scrutiny is applied to the cached figures as each page is drawn.
-Also says when each source was last refreshed, from the snapshot's ``ingest_batch``.
+Also says when each source was last refreshed, from the snapshot's ``ingest_batch``, and shows data quality as a
+measure for every role (``childhub.web.pages.quality.measure``: open errors and queries, their daily trend, new
+since yesterday, fixed in the last week; counts of findings, no child named), with a link to the data-quality
+page for the roles that may open it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from childhub.web.charts import figure_view, sparkline_svg, suppression_threshol
 from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
 from childhub.web.disclosure import SUPPRESSED, reference_date
 from childhub.web.measures import figures_on, trend_of
+from childhub.web.pages.quality import measure
+from childhub.web.routes.data_quality import ROLES as DATA_QUALITY_ROLES
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
@@ -51,6 +56,19 @@ def source_refreshes(snapshot: Snapshot) -> list[dict[str, Any]]:
         ]
 
     return snapshot.memo(("source_refreshes",), count)
+
+
+def data_quality(snapshot: Snapshot) -> dict[str, Any]:
+    """The data-quality measure for the whole authority, with a sparkline of open errors each day."""
+
+    def count() -> dict[str, Any]:
+        shown = measure(snapshot.cursor())
+        points = shown["trend"]
+        shown["sparkline"] = sparkline_svg([p["errors"] for p in points], "Open data-quality errors, daily")
+        shown["sparkline_from"] = points[0]["day"] if points else None
+        return shown
+
+    return snapshot.memo(("data_quality_measure",), count)
 
 
 def overview_figures(snapshot: Snapshot, request: Request, as_at: date) -> list[tuple[Any, Any]]:
@@ -105,5 +123,7 @@ def overview(request: Request, as_at: date | None = None, signed: Signed = Depen
         as_at=day,
         groups=overview_groups(snapshot, request, day, threshold),
         refreshes=source_refreshes(snapshot),
+        quality=data_quality(snapshot),
+        may_open_data_quality=signed.role in DATA_QUALITY_ROLES,
         suppressing=bool(threshold),
     )
