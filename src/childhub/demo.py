@@ -147,7 +147,7 @@ def _quality(store: Store) -> str:
     from childhub.facts import prepare
 
     with store.reader() as conn:
-        prepare(conn, ["allocation"])
+        prepare(conn, ["person", "allocation"])
         found = summary(conn)
     return (
         f"Checked data quality (the DfE's return rules for every year held, and the checks across systems): "
@@ -252,7 +252,7 @@ def _busiest_team_and_worker(store: Store) -> tuple[str | None, str | None]:
         "FROM fact_allocation WHERE start_date <= current_date AND (end_date IS NULL OR end_date > current_date) "
     )
     with store.reader() as conn:
-        prepare(conn, ["allocation"])
+        prepare(conn, ["person", "allocation"])
         team = conn.execute(
             f"SELECT team_id {open_today} AND team_id IS NOT NULL GROUP BY team_id ORDER BY count(*) DESC, team_id "
             "LIMIT 1"

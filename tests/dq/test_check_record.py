@@ -23,6 +23,7 @@ def conn():
         "start_date DATE, end_date DATE)"
     )
     conn.execute("INSERT INTO fact_allocation VALUES ('C1', 'T1', 'W1', DATE '2020-01-01', NULL)")
+    conn.execute("CREATE TABLE fact_person (source_system VARCHAR, person_id VARCHAR, child_key VARCHAR)")
     yield conn
     conn.close()
 
@@ -88,3 +89,11 @@ def test_a_run_fixes_only_what_it_looked_for(conn):
     # a run of one rule fixes nothing of another
     assert record(conn, [], datetime(2026, 12, 3), checked=[("ssda903", 2026)], rules={"999"}) == (0, 0)
     assert record(conn, [], datetime(2026, 12, 3), checked=[("ssda903", 2026)], rules={"148"}) == (0, 1)
+
+
+def test_a_finding_follows_its_record_to_the_child_it_is_linked_to_now(conn):
+    record(conn, [_finding("E7", "a", child_key="social_care:E7")], datetime(2026, 12, 1))  # not linked then
+    assert findings(conn)[0]["child_key"] == "social_care:E7"
+    conn.execute("INSERT INTO fact_person VALUES ('social_care', 'E7', 'C1')")  # linked since
+    shown = findings(conn)[0]
+    assert (shown["child_key"], shown["team_id"]) == ("C1", "T1")

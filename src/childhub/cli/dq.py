@@ -151,7 +151,7 @@ def dq_command(
             err=output is not ReportFormat.table and out is None,
         )
     with store.reader() as conn:
-        prepare(conn, ["allocation"])
+        prepare(conn, ["person", "allocation"])
         found = findings(conn, year=year, rules=rule, team=team)
         totals = summary(conn)
     record_command_line(

@@ -331,15 +331,17 @@ def accept(conn: Any, key: str, reason: str, accepted_by: str) -> dict:
 
 
 _OPEN = """
-SELECT d.*, a.reason AS accepted_reason, a.accepted_by, a.accepted_at, a.finding_key IS NOT NULL AS accepted,
+SELECT d.* REPLACE (coalesce(p.child_key, d.child_key) AS child_key),
+       a.reason AS accepted_reason, a.accepted_by, a.accepted_at, a.finding_key IS NOT NULL AS accepted,
        al.team_id, al.worker_id
 FROM dq_finding d
+LEFT JOIN fact_person p ON p.source_system = d.source_system AND p.person_id = d.child_id
 LEFT JOIN (SELECT * FROM dq_acceptance
            QUALIFY row_number() OVER (PARTITION BY finding_key ORDER BY accepted_at DESC) = 1) a
        ON a.finding_key = d.finding_key AND a.fingerprint IS NOT DISTINCT FROM d.fingerprint
 LEFT JOIN (SELECT child_key, arg_max(team_id, start_date) AS team_id, arg_max(worker_id, start_date) AS worker_id
            FROM fact_allocation WHERE start_date <= current_date AND (end_date IS NULL OR end_date > current_date)
-           GROUP BY child_key) al ON al.child_key = d.child_key
+           GROUP BY child_key) al ON al.child_key = coalesce(p.child_key, d.child_key)
 WHERE d.fixed_at IS NULL
 """
 
@@ -357,8 +359,9 @@ def findings(
     child_key: str | None = None,
     finding_key: str | None = None,
 ) -> list[dict]:
-    """The open findings (newest rule order), each with whether it is accepted and the child's team and worker
-    now. Reads ``fact_allocation`` (``facts.prepare(conn, ["allocation"])`` first)."""
+    """The open findings (newest rule order), each with whether it is accepted, the child its record belongs to now
+    (linkage may have moved it since the check) and that child's team and worker now. Reads ``fact_person`` and
+    ``fact_allocation`` (``facts.prepare(conn, ["person", "allocation"])`` first)."""
     sql, params = f"SELECT * FROM ({_OPEN}) f WHERE true", []
     for column, value in (
         ("year", year),
