@@ -29,6 +29,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parent.parent / "shared" / "samples"
 FICTIONAL_LA_CODE = "E99999999"  # as scripts/validate_synthetic.py: the QX/QY postcodes map to no real LA
+MUTATION_SEED = "childhub-dq-1"  # change it (and delete the synth-mutated-* datasets) for other mutated copies
+MUTATION_RATE = 0.03  # the share of cells changed in this year's tables (last year's: half as many)
 
 
 def _datasets(work: Path) -> dict[str, dict]:
@@ -45,6 +47,10 @@ def _datasets(work: Path) -> dict[str, dict]:
         for year in (2025, 2026):
             found[f"synth-{authority}-903-{year}"] = {"kind": "ssda903", "year": year, "authority": authority}
             found[f"synth-{authority}-cin-{year}"] = {"kind": "cin", "year": year, "authority": authority}
+    for year in (2025, 2026):  # the clean authority's returns with cells changed (scripts/dq_mutate.py)
+        for kind, short in (("ssda903", "903"), ("cin", "cin")):
+            name = f"synth-mutated-{short}-{year}"
+            found[name] = {"kind": kind, "year": year, "authority": "clean", "mutated": f"{MUTATION_SEED}/{name}"}
     for name, spec in found.items():
         spec["dir"] = work / "datasets" / name
     return found
@@ -65,7 +71,8 @@ def _authority(work: Path, name: str) -> Path:
 
 def prepare(work: Path, name: str, spec: dict) -> None:
     folder = spec["dir"]
-    if (folder / "peer.json").exists():
+    stamp = _mutation_stamp(spec)
+    if (folder / "peer.json").exists() and (not stamp or (folder / "mutation.txt").read_text("utf-8") == stamp):
         return
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -77,7 +84,18 @@ def prepare(work: Path, name: str, spec: dict) -> None:
     else:
         returns = _authority(work, spec["authority"])
         year = spec["year"]
-        if spec["kind"] == "ssda903":
+        if spec.get("mutated"):
+            sys.path.insert(0, str(HERE))
+            from dq_mutate import mutate_cin, mutate_ssda903
+
+            if spec["kind"] == "ssda903":
+                this, last = returns / "ssda903" / str(year), returns / "ssda903" / str(year - 1)
+                out = folder / "ssda903", folder / "ssda903_previous"
+                mutate_ssda903(this, last, *out, spec["mutated"], MUTATION_RATE)
+            else:
+                xml = returns / "cin_census" / f"CIN_Census_{year}.xml"
+                mutate_cin(xml, folder / "cin" / xml.name, spec["mutated"], MUTATION_RATE)
+        elif spec["kind"] == "ssda903":
             shutil.copytree(returns / "ssda903" / str(year), folder / "ssda903")
             shutil.copytree(returns / "ssda903" / str(year - 1), folder / "ssda903_previous")
         else:
@@ -100,6 +118,25 @@ def prepare(work: Path, name: str, spec: dict) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"peer validator failed on {name}: {done.stderr.strip()[-500:]}")
+    # the rules the peer could not run on these files (a table absent, or the rule crashed): not compared
+    key = "903" if only == "903" else "cin"
+    peer = json.loads((folder / "peer.json").read_text())
+    for label, prefix in (("skipped", "skipped: "), ("crashed", "rules that crashed on this data: ")):
+        lines = [line.strip() for line in done.stdout.splitlines() if line.strip().startswith(prefix)]
+        peer[f"{key}_{label}"] = sorted({code for line in lines for code in line[len(prefix) :].split()})
+    (folder / "peer.json").write_text(json.dumps(peer, sort_keys=True) + "\n")
+    if stamp:
+        (folder / "mutation.txt").write_text(stamp, "utf-8")
+
+
+def _mutation_stamp(spec: dict) -> str:
+    """What a mutated dataset was made from (seed, rate, the mutating code): rebuilt when it changes."""
+    if not spec.get("mutated"):
+        return ""
+    import hashlib
+
+    code = hashlib.sha256((HERE / "dq_mutate.py").read_bytes()).hexdigest()[:16]
+    return f"seed {spec['mutated']}, rate {MUTATION_RATE}, scripts/dq_mutate.py {code}\n"
 
 
 def childhub_hits(spec: dict, only: set[str] | None) -> tuple[dict[str, set], dict[str, str], float]:
@@ -156,6 +193,7 @@ def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dic
     key = "903" if spec["kind"] == "ssda903" else "cin"
     peer_rules = peer.get(f"{key}_rules", {})
     peer_hits = {code: {hit[0] for hit in hits} for code, hits in peer.get(key, {}).items()}
+    unrun = {code: label for label in ("skipped", "crashed") for code in peer.get(f"{key}_{label}", [])}
     ours, ran, seconds = childhub_hits(spec, only)
     plants = planted(spec["dir"].parent.parent, spec, ours)
     rows = []
@@ -167,6 +205,9 @@ def compare(name: str, spec: dict, only: set[str] | None, expected: dict) -> dic
             continue
         if code not in peer_rules:
             rows.append({"rule": code, "status": "childhub only", "childhub": len(ours.get(code, ()))})
+            continue
+        if code in unrun:
+            rows.append({"rule": code, "status": f"peer {unrun[code]}", "childhub": len(ours.get(code, ()))})
             continue
         theirs, mine = peer_hits.get(code, set()), ours.get(code, set())
         row = {
