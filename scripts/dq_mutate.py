@@ -18,8 +18,8 @@ What changes, each at a few percent:
   death, a closure), a block (child, episode, assessment, plan, review) duplicated or dropped.
 
 Left out because the peer validators fall over on them and then compare nothing on those rules:
-a header row duplicated (the SSDA903 peer's rules 203 and 208 build a mask over the header merged
-with last year's and index the header with it: lengths differ), a child with no episode with a
+a child twice in a header (the SSDA903 peer's rules 203, 204, 208 and 3001 build a mask over a
+table merged with the header and index the table with it: lengths differ), a child with no episode with a
 valid start date (rules 302, 334, 336, 453, 502, 1003, 1011 take the idxmin/idxmax of DECOM per
 child: an all-invalid group raises), and a CIN child with no LAchildID (CIN rule 8816's idxmax per
 child gives NaN and the validator's ROW_ID cast stops the whole run).
@@ -239,7 +239,7 @@ def _mutate_table(
                 continue
             text = row.get(column) or ""
             if column == "CHILD":
-                if name != "header" and rng.random() < 0.5:
+                if name == "header" or rng.random() < 0.5:
                     row[column] = text + "9"  # a child the header does not hold
                 elif children:
                     row[column] = rng.choice(children)  # another child's row
@@ -260,9 +260,9 @@ def _mutate_table(
             out.append(dict(row))  # duplicated
             origin.append(was)
     if name == "episodes":  # every child keeps an episode with a valid start (see the docstring)
-        started = {row["CHILD"] for row in out if _parse(row.get("DECOM") or "")}
+        started = {row["CHILD"] for row in out if DMY.match(row.get("DECOM") or "") and _parse(row["DECOM"])}
         for row, was in zip(out, origin, strict=True):
-            if row["CHILD"] not in started and _parse(was.get("DECOM") or "") and row["CHILD"] == was["CHILD"]:
+            if row["CHILD"] not in started and _parse(was.get("DECOM") or ""):
                 row["DECOM"] = was["DECOM"]
                 started.add(row["CHILD"])
     return out

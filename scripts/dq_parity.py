@@ -265,6 +265,38 @@ def coverage(datasets: dict, chosen: list[str]) -> list[str]:
     return lines
 
 
+def fired_summary(results: list[dict]) -> list[str]:
+    """Per return, over the datasets run: the rules compared that fired at least once (by either side) and
+    how they agree, so that agreement cannot rest on rules that never fire. A rule agrees when no dataset
+    shows a difference; the hit agreement is over those rules' (child, rule) hits."""
+    lines = []
+    for kind in sorted({result["kind"] for result in results}):
+        per_rule: dict[str, list[dict]] = defaultdict(list)
+        for result in (r for r in results if r["kind"] == kind):
+            for row in result["rows"]:
+                if "both" in row:
+                    per_rule[row["rule"]].append(row)
+        fired = {code: rows for code, rows in per_rule.items() if any(_hits(row) for row in rows)}
+        statuses = {code: {row["status"] for row in rows} for code, rows in fired.items()}
+        agree = sum(1 for found in statuses.values() if found == {"agrees"})
+        unexplained = sum(1 for found in statuses.values() if "differs" in found)
+        both = sum(row["both"] for rows in fired.values() for row in rows)
+        whole = sum(_hits(row) for rows in fired.values() for row in rows)
+        plain = [row for code, rows in fired.items() if statuses[code] == {"agrees"} for row in rows]
+        share = f"{agree / len(fired):.1%}" if fired else "-"
+        lines.append(
+            f"fired {kind}: {len(fired)} of {len(per_rule)} rules compared fired at least once (by either side); "
+            f"{agree} of them agree on every dataset ({share}), {len(fired) - agree - unexplained} differ as "
+            f"documented, {unexplained} unexplained; their (child, rule) hits {both / whole if whole else 1:.2%} "
+            f"agree ({sum(_hits(row) for row in plain):,} hits on the rules that agree)"
+        )
+    return lines
+
+
+def _hits(row: dict) -> int:
+    return row["both"] + row["peer_only"] + row["childhub_only"]
+
+
 def _code_key(code: str) -> tuple:
     import re
 
@@ -306,12 +338,15 @@ def main() -> int:
         total["explained_childhub_only"] += mine_only - sum(r["childhub_only"] for r in plain)
         differs = [r for r in rows if r.get("status") == "differs"]
         unexplained += len(differs)
+        fired = [r for r in counted if r["both"] + r["peer_only"] + r["childhub_only"]]
+        fired_agree = sum(1 for r in fired if r["status"] == "agrees")
         found = sum(1 for p in result["planted"] if p["found"])
         plants_found, plants = plants_found + found, plants + len(result["planted"])
         print(
             f"{name}: {len(counted)} rules compared; hits both {both}, peer only {peer_only}, childhub only "
             f"{mine_only} ({agree:.2%} agree; {plain_both / plain_all if plain_all else 1:.2%} on the rules with no "
-            f"documented difference); {len(differs)} rules differ unexplained"
+            f"documented difference); {len(fired)} rules fired, {fired_agree} of them agree exactly; "
+            f"{len(differs)} rules differ unexplained"
             + (f"; planted errors found {found}/{len(result['planted'])}" if result["planted"] else "")
             + f"; childhub {result['seconds']} s"
         )
@@ -327,6 +362,8 @@ def main() -> int:
                     )
     print()
     for line in coverage(datasets, chosen):
+        print(line)
+    for line in fired_summary(results):
         print(line)
     whole = total["both"] + total["peer_only"] + total["childhub_only"]
     plain = whole - total["explained_peer_only"] - total["explained_childhub_only"]
