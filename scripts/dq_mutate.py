@@ -103,7 +103,6 @@ EXTRA_CIN = {
     "UPN": ["A123456789012", "H801200001001", "a12345678901b", "12345"],
     "FormerUPN": ["A123456789012", "H801200001001", "12345"],
     "UPNunknown": ["UN9"],
-    "LAchildID": ["X" * 11, "12 34"],
     "NumberOfPreviousCPP": ["0", "1", "3", "-1", "x"],
     "ReviewMeetingsCount": ["0", "1", "3", "x"],
     "ReferralNFA": ["true", "false", "1", "0", "yes"],
@@ -367,7 +366,7 @@ def mutate_cin(source: Path, out: Path, seed: str, rate: float) -> None:
         if leaf.tag in dated:
             new = _mutate_date(rng, text, "iso") if text else _near(rng, [], "iso", reference)
         elif leaf.tag == "LAchildID":  # never blank: a child without an ID stops the peer validator whole
-            new = rng.choice(["X" * 11, text + "9", text[:-1] or "1"])
+            new = rng.choice([text + "9", text[:-1] or "1"])
         else:
             new = _mutate_code(rng, text, pool.get(leaf.tag, []))
         if new is None:
