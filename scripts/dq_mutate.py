@@ -36,6 +36,7 @@ from pathlib import Path
 
 from childhub.codes import valid_codes
 
+SMALL_TABLE_CHANGES = 8  # at least this many cells changed in each of this year's tables (half last year)
 DMY = re.compile(r"^(\d\d)/(\d\d)/(\d{4})$")
 ISO = re.compile(r"^(\d{4})-(\d\d)-(\d\d)$")
 
@@ -324,7 +325,9 @@ def mutate_ssda903(
             changed[name] = (columns, rows)
         _dob_one_table(rng, changed, rate * share / 2)
         for name, (columns, rows) in changed.items():
-            _save(out / f"{name}.csv", columns, _mutate_table(rng, name, columns, rows, pools, rate * share, end))
+            cells = max(1, len(rows) * len(columns))  # a small table (adoptions, UASC) still gets a few changes
+            table_rate = max(rate * share, min(0.2, SMALL_TABLE_CHANGES * share / cells))
+            _save(out / f"{name}.csv", columns, _mutate_table(rng, name, columns, rows, pools, table_rate, end))
 
 
 # --------------------------------------------------------------------------- CIN census

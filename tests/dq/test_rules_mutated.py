@@ -140,12 +140,21 @@ def test_199_an_episode_carried_over_from_last_year_is_not_counted_twice():
     assert ssda903_flagged(2025, "199", this, last) == {("episodes", 3)}
 
 
-def test_434_a_postcode_in_lower_case_is_the_same_placement():
+def test_434_a_postcode_or_urn_in_lower_case_is_the_same_placement():
     common = {"PLACE": "K2", "PLACE_PROVIDER": "PR4", "URN": "SC628882"}
     episodes = [
         {**_episode("A", "21/03/2025", "X1", "08/02/2026", PL_POST="QX10 1BZ"), **common, "LS": "C1"},
         {**_episode("A", "08/02/2026", PL_POST="qx10 1bz"), **common, "RNE": "L", "LS": "C2"},  # same placement
         {**_episode("B", "21/03/2025", "X1", "08/02/2026", PL_POST="QX10 1BZ"), **common, "LS": "C1"},
         {**_episode("B", "08/02/2026", PL_POST="QX11 1BZ"), **common, "RNE": "L", "LS": "C2"},  # moved
+        {**_episode("C", "21/03/2025", "X1", "08/02/2026", PL_POST="QX10 1BZ"), **common, "LS": "C1"},
+        {**_episode("C", "08/02/2026", PL_POST="QX10 1BZ"), **common, "RNE": "L", "LS": "C2", "URN": "sc628882"},
     ]
     assert ssda903_flagged(2026, "434", {"episodes": episodes}, {}) == {("episodes", 5)}
+
+
+def test_503f_a_urn_in_lower_case_is_the_same_placement_as_last_year():
+    last = {"episodes": [_episode("A", "01/12/2024", URN="XXXXXXX"), _episode("B", "01/12/2024", URN="SC000001")]}
+    this = {"episodes": [_episode("A", "01/12/2024", "X1", "11/08/2025", URN="xxxxxxx"),
+                         _episode("B", "01/12/2024", "X1", "11/08/2025", URN="SC000002")]}  # fmt: skip
+    assert ssda903_flagged(2026, "503F", this, last) == {("episodes", 3)}
