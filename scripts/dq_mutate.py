@@ -228,7 +228,7 @@ def _pools_903(tables: list[dict[str, tuple[list[str], list[dict[str, str]]]]]) 
 def _mutate_table(
     rng: random.Random, name: str, columns: list[str], rows: list[dict[str, str]], pools: dict, rate: float, end: date
 ) -> list[dict[str, str]]:
-    dates = {column for column in columns if _is_date_column(column, rows) or column in ("DEC", "MC_DOB")}
+    dates = [column for column in columns if _is_date_column(column, rows) or column in ("DEC", "MC_DOB")]
     out: list[dict[str, str]] = []
     origin: list[dict[str, str]] = []  # each output row's row before the change
     children = sorted({row["CHILD"] for row in rows if row.get("CHILD")})
