@@ -35,8 +35,9 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parent.parent / "shared" / "samples"
 FICTIONAL_LA_CODE = "E99999999"  # as scripts/validate_synthetic.py: the QX/QY postcodes map to no real LA
-MUTATION_SEED = "childhub-dq-1"  # change it (and delete the synth-mutated-* datasets) for other mutated copies
+MUTATION_SEED = "childhub-dq-1"  # change it for other mutated copies (they are rebuilt when it changes)
 MUTATION_RATE = 0.03  # the share of cells changed in this year's tables (last year's: half as many)
+HEAVY_RATE = 0.06  # the -heavy copies of 2025-26: twice as many changes, another draw
 
 
 def _datasets(work: Path) -> dict[str, dict]:
@@ -57,6 +58,11 @@ def _datasets(work: Path) -> dict[str, dict]:
         for kind, short in (("ssda903", "903"), ("cin", "cin")):
             name = f"synth-mutated-{short}-{year}"
             found[name] = {"kind": kind, "year": year, "authority": "clean", "mutated": f"{MUTATION_SEED}/{name}"}
+            found[name]["rate"] = MUTATION_RATE
+    for kind, short in (("ssda903", "903"), ("cin", "cin")):
+        name = f"synth-mutated-{short}-2026-heavy"
+        found[name] = {"kind": kind, "year": 2026, "authority": "clean", "mutated": f"{MUTATION_SEED}/{name}"}
+        found[name]["rate"] = HEAVY_RATE
     for name, spec in found.items():
         spec["dir"] = work / "datasets" / name
     return found
@@ -97,10 +103,10 @@ def prepare(work: Path, name: str, spec: dict) -> None:
             if spec["kind"] == "ssda903":
                 this, last = returns / "ssda903" / str(year), returns / "ssda903" / str(year - 1)
                 out = folder / "ssda903", folder / "ssda903_previous"
-                mutate_ssda903(this, last, *out, spec["mutated"], MUTATION_RATE)
+                mutate_ssda903(this, last, *out, spec["mutated"], spec["rate"])
             else:
                 xml = returns / "cin_census" / f"CIN_Census_{year}.xml"
-                mutate_cin(xml, folder / "cin" / xml.name, spec["mutated"], MUTATION_RATE)
+                mutate_cin(xml, folder / "cin" / xml.name, spec["mutated"], spec["rate"])
         elif spec["kind"] == "ssda903":
             shutil.copytree(returns / "ssda903" / str(year), folder / "ssda903")
             shutil.copytree(returns / "ssda903" / str(year - 1), folder / "ssda903_previous")
@@ -142,7 +148,7 @@ def _mutation_stamp(spec: dict) -> str:
     import hashlib
 
     code = hashlib.sha256((HERE / "dq_mutate.py").read_bytes()).hexdigest()[:16]
-    return f"seed {spec['mutated']}, rate {MUTATION_RATE}, scripts/dq_mutate.py {code}\n"
+    return f"seed {spec['mutated']}, rate {spec['rate']}, scripts/dq_mutate.py {code}\n"
 
 
 def childhub_hits(spec: dict, only: set[str] | None) -> tuple[dict[str, set], dict[str, str], float]:

@@ -158,3 +158,38 @@ def test_503f_a_urn_in_lower_case_is_the_same_placement_as_last_year():
     this = {"episodes": [_episode("A", "01/12/2024", "X1", "11/08/2025", URN="xxxxxxx"),
                          _episode("B", "01/12/2024", "X1", "11/08/2025", URN="SC000002")]}  # fmt: skip
     assert ssda903_flagged(2026, "503F", this, last) == {("episodes", 3)}
+
+
+def test_sw12stg2_an_episode_whose_end_date_is_not_a_date_runs_to_31_march():
+    # None of the three children has a social worker episode. A's episode (a period of care begun in
+    # November 2023, reason ceased E17) has an end date that cannot be read, so it runs to 31 March 2026 and
+    # is checked: flagged. B's ended on 1 February 2024, before the reporting period (from 1 April 2024):
+    # not checked. C's ended on 1 June 2025, within it: flagged.
+    episodes = [
+        {**_episode("A", "12/11/2023", "E17", "00/00/0000"), "LS": "C2"},
+        {**_episode("B", "12/11/2023", "E17", "01/02/2024"), "LS": "C2"},
+        {**_episode("C", "12/11/2023", "E17", "01/06/2025"), "LS": "C2"},
+    ]
+    assert ssda903_flagged(2026, "SW12STG2", {"episodes": episodes}, {}) == {("episodes", 2), ("episodes", 4)}
+
+
+def test_8736_an_assessment_authorised_on_an_invalid_date_is_not_completed():
+    rows = [  # 2025-26: the census year is 1 April 2025 to 31 March 2026
+        {"LAchildID": "A", "CINdetailsID": "1", "AssessmentID": "1", "AssessmentActualStartDate": "2025-02-20",
+         "AssessmentAuthorisationDate": "2025-02-31"},  # not completed, began before the year
+        {"LAchildID": "B", "CINdetailsID": "1", "AssessmentID": "1", "AssessmentActualStartDate": "2025-02-20",
+         "AssessmentAuthorisationDate": "2025-02-28"},  # completed
+        {"LAchildID": "C", "CINdetailsID": "1", "AssessmentID": "1", "AssessmentActualStartDate": "2025-05-20",
+         "AssessmentAuthorisationDate": "2025-13-01"},  # not completed, began within the year
+    ]  # fmt: skip
+    assert cin_flagged(2026, "8736", assessments=rows) == {("assessments", 1)}
+
+
+def test_8815_an_episode_closed_on_an_invalid_date_is_open():
+    details = [
+        {"LAchildID": "A", "CINdetailsID": "1", "CINclosureDate": "2025-13-01", "ReferralNFA": "false"},
+        {"LAchildID": "A", "CINdetailsID": "2", "ReferralNFA": "false"},
+        {"LAchildID": "B", "CINdetailsID": "1", "CINclosureDate": "2025-12-01", "ReferralNFA": "false"},
+        {"LAchildID": "B", "CINdetailsID": "2", "ReferralNFA": "false"},
+    ]
+    assert cin_flagged(2026, "8815", cin_details=details) == {("cin_details", 1), ("cin_details", 2)}
