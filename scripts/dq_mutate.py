@@ -5,7 +5,8 @@ rule that never fires proves nothing, so these copies make most rules fire somew
 seed and input always give the same files (one ``random.Random`` per file, walked in a fixed
 order), so anyone can rebuild them.
 
-What changes, each at a few percent:
+What changes, each at a few percent of cells or rows (and at least SMALL_TABLE_CHANGES cells in a
+small table, so that the adoption and UASC tables change too):
 - a code swapped for another code of the same item (one the return uses, or any in the code
   registry's set, of any year), for an invalid one, or a blank cell given a code;
 - a date shifted by days or years, written invalidly (31 February, ISO order) or blanked, or a blank
