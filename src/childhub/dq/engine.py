@@ -29,6 +29,8 @@ from childhub.dq.rules import Rule, load_rules
 from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
+# What a date must look like before it is read (strptime's %Y alone takes a two-digit year as the year 12).
+_DATE_SHAPE = {"ssda903": r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "cin": r"[0-9]{4}-[0-9]{2}-[0-9]{2}"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
 _CTE = re.compile(
     r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE
@@ -90,7 +92,8 @@ class ReturnRun:
             f"CREATE MACRO collection_start() AS DATE '{year - 1}-04-01'",
             f"CREATE MACRO collection_year() AS {year}",
             f"CREATE MACRO la_code() AS CAST({la} AS VARCHAR)",
-            f"CREATE MACRO d(x) AS CAST(try_strptime(CAST(x AS VARCHAR), '{fmt}') AS DATE)",
+            f"CREATE MACRO d(x) AS CASE WHEN regexp_full_match(CAST(x AS VARCHAR), '{_DATE_SHAPE[self.kind]}') "
+            f"THEN CAST(try_strptime(CAST(x AS VARCHAR), '{fmt}') AS DATE) END",
             "CREATE TABLE _rows (_rid BIGINT, tbl VARCHAR, origin VARCHAR, line INTEGER, child VARCHAR)",
             "CREATE TABLE _codes (code_set VARCHAR, code VARCHAR)",
         ):
