@@ -119,3 +119,37 @@ def load_feed(store: Store, feed: str, table: str, started, rows: list[dict]) ->
                 f"INSERT INTO {quote_identifier(table)} ({columns}) VALUES ({', '.join('?' for _ in full)})",
                 list(full.values()),
             )
+
+
+def dq_findings(
+    kind: str,
+    year: int,
+    this: dict[str, list[dict]],
+    last: dict[str, list[dict]] | None = None,
+    *,
+    rules: set[str],
+    first_line: int = 2,
+    every_table: bool = False,
+) -> list:
+    """The findings of ``rules`` over one return (``kind``, ``year``) built from tables of row dicts (and last
+    year's, ``last``): each table from the file ``<table>.csv`` (``<table>_last.csv``), its rows numbered from
+    ``first_line`` (2: after a CSV header); ``every_table`` supplies the return's other tables empty (last year's
+    too when ``last`` is given), as the CIN census XML reader does."""
+    from childhub.dq import ReturnRun, run_rules
+    from childhub.dq.tables import TABLES
+
+    run = ReturnRun.new(kind, year)
+    try:
+        if every_table:
+            for table in TABLES[kind]:
+                run.mark_supplied(table)
+                if last is not None:
+                    run.mark_supplied(f"{table}_last")
+        for last_year, tables in ((False, this), (True, last or {})):
+            for table, rows in tables.items():
+                origin = f"{table}_last.csv" if last_year else f"{table}.csv"
+                lines = list(range(first_line, first_line + len(rows)))
+                run.add_rows(table, rows, origin, lines, last_year=last_year)
+        return run_rules(run, only=set(rules))
+    finally:
+        run.close()

@@ -7,8 +7,8 @@ the first.
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
 from childhub.dq.tables import SSDA903
+from helpers import dq_findings
 
 
 def _rows(table: str, text: str) -> list[dict[str, str]]:
@@ -26,19 +26,12 @@ def flagged(
     codes: str, year: int, this: dict[str, str], last: dict[str, str] | None = None
 ) -> dict[str, set[tuple[str, int]]]:
     """The rows each rule of ``codes`` (space-separated) flags in one return."""
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for last_year, tables in ((False, this), (True, last or {})):
-            for table, text in tables.items():
-                rows = _rows(table, text)
-                name = f"{table}_last.csv" if last_year else f"{table}.csv"
-                run.add_rows(table, rows, name, list(range(2, len(rows) + 2)), last_year=last_year)
-        found: dict[str, set[tuple[str, int]]] = {code: set() for code in codes.split()}
-        for finding in run_rules(run, only=set(found)):
-            found[finding.rule].add((finding.origin, finding.line))
-        return found
-    finally:
-        run.close()
+    tables = {table: _rows(table, text) for table, text in this.items()}
+    before = {table: _rows(table, text) for table, text in (last or {}).items()}
+    found: dict[str, set[tuple[str, int]]] = {code: set() for code in codes.split()}
+    for finding in dq_findings("ssda903", year, tables, before, rules=set(found)):
+        found[finding.rule].add((finding.origin, finding.line))
+    return found
 
 
 # Episodes columns: CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from childhub.dq import ReturnRun, run_rules
+from helpers import dq_findings
 
 
 def flagged(year: int, code: str, this: dict[str, list[dict]], last: dict[str, list[dict]] | None = None) -> set:
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for tables, last_year in ((this, False), (last or {}, True)):
-            for table, rows in tables.items():
-                run.add_rows(table, rows, f"{table}.csv", list(range(2, len(rows) + 2)), last_year=last_year)
-        return {(f.table, f.line) for f in run_rules(run, only={code})}
-    finally:
-        run.close()
+    return {(f.table, f.line) for f in dq_findings("ssda903", year, this, last, rules={code})}
 
 
 def ep(child: str, decom: str, dec: str | None = None, **fields: str) -> dict:

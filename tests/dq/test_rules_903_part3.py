@@ -7,8 +7,8 @@ the rule must leave alone.
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
 from childhub.dq.tables import SSDA903
+from helpers import dq_findings
 
 
 def _table(name: str, lines: str) -> list[dict[str, str]]:
@@ -24,19 +24,12 @@ def flagged(
     year: int, this: dict[str, str], last: dict[str, str] | None = None, *, rules: tuple[str, ...]
 ) -> dict[str, set[tuple[str, int]]]:
     """Rule -> the (file, line) rows it flags in this year's tables (and last year's, ``*_last.csv``)."""
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for is_last, tables in ((False, this), (True, last or {})):
-            for name, lines in tables.items():
-                rows = _table(name, lines)
-                origin = f"{name}_last.csv" if is_last else f"{name}.csv"
-                run.add_rows(name, rows, origin, list(range(2, len(rows) + 2)), last_year=is_last)
-        found: dict[str, set[tuple[str, int]]] = {code: set() for code in rules}
-        for finding in run_rules(run, only=set(rules)):
-            found[finding.rule].add((finding.origin, finding.line))
-        return found
-    finally:
-        run.close()
+    tables = {name: _table(name, lines) for name, lines in this.items()}
+    before = {name: _table(name, lines) for name, lines in (last or {}).items()}
+    found: dict[str, set[tuple[str, int]]] = {code: set() for code in rules}
+    for finding in dq_findings("ssda903", year, tables, before, rules=set(rules)):
+        found[finding.rule].add((finding.origin, finding.line))
+    return found
 
 
 # episodes: CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN

@@ -6,19 +6,12 @@ with a near miss beside each failing record that must not be flagged.
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
+from helpers import dq_findings
 
 
 def flagged(code: str, year: int, tables: dict[str, list[dict]], last: dict[str, list[dict]] | None = None) -> set:
     """(table, line) of each row rule ``code`` flags in a return of ``year`` holding ``tables``."""
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for supplied, is_last in ((tables, False), (last or {}, True)):
-            for table, rows in supplied.items():
-                run.add_rows(table, rows, f"{table}.csv", list(range(2, len(rows) + 2)), last_year=is_last)
-        return {(finding.table, finding.line) for finding in run_rules(run, only={code})}
-    finally:
-        run.close()
+    return {(finding.table, finding.line) for finding in dq_findings("ssda903", year, tables, last, rules={code})}
 
 
 def episode(child: str, start: str, end: str | None = None, **more: str) -> dict:

@@ -8,7 +8,7 @@ the others in the same case.
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
+from helpers import dq_findings
 
 
 def flagged(
@@ -16,17 +16,10 @@ def flagged(
 ) -> dict[str, set[tuple[str, str, int]]] | set[tuple[str, str, int]]:
     """(table, child, line) of every row each rule of ``codes`` (space-separated) flags in a return made
     of ``this`` (and last year's ``last``); line 2 is a table's first row. One rule: its set alone."""
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for last_year, tables in ((False, this), (True, last or {})):
-            for table, rows in tables.items():
-                run.add_rows(table, rows, f"{table}.csv", list(range(2, len(rows) + 2)), last_year=last_year)
-        found: dict[str, set] = {code: set() for code in codes.split()}
-        for finding in run_rules(run, only=set(found)):
-            found[finding.rule].add((finding.table, finding.child, finding.line))
-        return found if len(found) > 1 else found[codes]
-    finally:
-        run.close()
+    found: dict[str, set] = {code: set() for code in codes.split()}
+    for finding in dq_findings("ssda903", year, this, last, rules=set(found)):
+        found[finding.rule].add((finding.table, finding.child, finding.line))
+    return found if len(found) > 1 else found[codes]
 
 
 def ep(child: str, decom: str, dec: str = "", rne: str = "S", rec: str = "", ls: str = "C2", **more: str) -> dict:

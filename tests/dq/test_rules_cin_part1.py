@@ -6,20 +6,13 @@ which rows it flags (by table and line), with a near miss beside each failing ca
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
-from childhub.dq.tables import CIN
+from helpers import dq_findings
 
 
 def flagged(year: int, code: str, **tables: list[dict]) -> set[tuple[str, int | None]]:
     """(table, line) of every row rule ``code`` flags; line numbers are 1, 2, ... within each table."""
-    run = ReturnRun.new("cin", year)
-    try:
-        for table in CIN:  # every table of the return is supplied, as the XML reader supplies them
-            rows = tables.get(table, [])
-            run.add_rows(table, rows, "cin.xml", list(range(1, len(rows) + 1)))
-        return {(finding.table, finding.line) for finding in run_rules(run, only={code})}
-    finally:
-        run.close()
+    found = dq_findings("cin", year, tables, rules={code}, first_line=1, every_table=True)
+    return {(finding.table, finding.line) for finding in found}
 
 
 def test_1510_check_letter_from_characters_2_to_13():

@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from childhub.dq.engine import ReturnRun, run_rules
-from childhub.dq.tables import TABLES
+from helpers import dq_findings
 
 
 def _findings(year: int, codes: set[str], **tables: list[dict]) -> dict[str, set[tuple[str, int]]]:
     """code -> the rows it flags, as (table, line), over one return built from the tables given."""
-    run = ReturnRun.new("cin", year)
-    try:
-        for table in TABLES["cin"]:  # the whole return is present, some tables without rows
-            run.mark_supplied(table)
-        for table, rows in tables.items():
-            run.add_rows(table, rows, f"{table}.xml", list(range(1, len(rows) + 1)))
-        found: dict[str, set[tuple[str, int]]] = {code: set() for code in codes}
-        for finding in run_rules(run, only=codes):
-            found[finding.rule].add((finding.table, finding.line))
-        return found
-    finally:
-        run.close()
+    found: dict[str, set[tuple[str, int]]] = {code: set() for code in codes}
+    for finding in dq_findings("cin", year, tables, rules=codes, first_line=1, every_table=True):
+        found[finding.rule].add((finding.table, finding.line))
+    return found
 
 
 def _flagged(year: int, code: str, **tables: list[dict]) -> set[tuple[str, int]]:

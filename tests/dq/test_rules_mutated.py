@@ -8,34 +8,19 @@ compared letter for letter. Each test asserts exactly which rows a rule flags, w
 
 from __future__ import annotations
 
-from childhub.dq.engine import ReturnRun, run_rules
-from childhub.dq.tables import CIN, SSDA903
+from helpers import dq_findings
 
 
 def cin_flagged(year: int, code: str, **tables: list[dict]) -> set[tuple[str, int]]:
     """(table, line) of every row the CIN rule flags; lines are 1, 2, ... within each table."""
-    run = ReturnRun.new("cin", year)
-    try:
-        for table in CIN:
-            rows = tables.get(table, [])
-            run.add_rows(table, rows, "cin.xml", list(range(1, len(rows) + 1)))
-        return {(finding.table, finding.line) for finding in run_rules(run, only={code})}
-    finally:
-        run.close()
+    found = dq_findings("cin", year, tables, rules={code}, first_line=1, every_table=True)
+    return {(finding.table, finding.line) for finding in found}
 
 
 def ssda903_flagged(year: int, code: str, this: dict[str, list[dict]], last: dict[str, list[dict]]) -> set:
     """(table, line) of every row the SSDA903 rule flags; lines are 2, 3, ... (after the CSV header)."""
-    run = ReturnRun.new("ssda903", year)
-    try:
-        for tables, last_year in ((this, False), (last, True)):
-            for table in SSDA903:
-                rows = tables.get(table, [])
-                name = f"{table}_last.csv" if last_year else f"{table}.csv"
-                run.add_rows(table, rows, name, list(range(2, len(rows) + 2)), last_year=last_year)
-        return {(finding.table, finding.line) for finding in run_rules(run, only={code})}
-    finally:
-        run.close()
+    found = dq_findings("ssda903", year, this, last, rules={code}, every_table=True)
+    return {(finding.table, finding.line) for finding in found}
 
 
 # --------------------------------------------------------------------------- CIN: a date that is not a date
