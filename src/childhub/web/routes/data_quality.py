@@ -161,19 +161,12 @@ def _summary(request: Request, signed: Signed) -> tuple[dict[str, Any], list[dic
 @router.get("/data-quality", response_class=HTMLResponse)
 def data_quality_page(
     request: Request,
-    kind: str | None = None,
-    rule: str | None = None,
-    system: str | None = None,
-    team: str | None = None,
-    worker: str | None = None,
-    year: str | None = None,
-    show: str | None = None,
+    filters: dict[str, Any] = Depends(_filters),
     page: int = 1,
     accepted: str | None = None,
     signed: Signed = Depends(signed_in),
 ):
     """The data-quality page: totals and trend, findings per rule, system, team and worker, and the list."""
-    filters = _filters(kind, rule, system, team, worker, year, show)
     totals, points = _summary(request, signed)
     page = max(page, 1)
     found, total = quality.open_findings(
@@ -219,18 +212,11 @@ def data_quality_page(
 @router.get("/data-quality/fix-list")
 def fix_list(
     request: Request,
-    kind: str | None = None,
-    rule: str | None = None,
-    system: str | None = None,
-    team: str | None = None,
-    worker: str | None = None,
-    year: str | None = None,
-    show: str | None = None,
+    filters: dict[str, Any] = Depends(_filters),
     format: Literal["csv", "xlsx"] = "xlsx",
     signed: Signed = Depends(signed_in),
 ) -> Response:
     """The open findings of a rule, system, team or worker (or all), each with the record to fix, as CSV or Excel."""
-    filters = _filters(kind, rule, system, team, worker, year, show)
     found, _ = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
     audit(
         request,
@@ -307,17 +293,10 @@ def data_quality_json(request: Request, signed: Signed = Depends(signed_in)) -> 
 @api_router.get("/data-quality/findings", summary="Open data-quality findings, each naming the record to fix")
 def findings_json(
     request: Request,
-    kind: str | None = None,
-    rule: str | None = None,
-    system: str | None = None,
-    team: str | None = None,
-    worker: str | None = None,
-    year: str | None = None,
-    show: str | None = None,
+    filters: dict[str, Any] = Depends(_filters),
     signed: Signed = Depends(signed_in),
 ) -> dict:
     """The open findings (filtered), each with its rule, child, source system and record, and the values behind it."""
-    filters = _filters(kind, rule, system, team, worker, year, show)
     found, total = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
     audit(
         request,
