@@ -145,8 +145,11 @@ def check(
 ) -> CheckResult:
     """Every rule over the store (each return for each collection year held, then the checks across systems),
     recorded as one run. On the writer's connection, with the facts refreshed."""
+    from contextlib import closing
+
     from childhub import facts
-    from childhub.dq.store import store_run, years_held
+    from childhub.dq.engine import applicable
+    from childhub.dq.store import store_runs, years_held
 
     say = progress or (lambda *a, **k: None)
     started, clock = datetime.now().replace(microsecond=0), time.perf_counter()
@@ -157,16 +160,16 @@ def check(
         years = years_held(conn, kind)
         if years:
             spans.append(f"{kind} {years[0]}-{years[-1]}")
-        for year in years:
-            say(f"checking the {kind} return for {year - 1}-{str(year)[2:]}")
-            run = store_run(conn, kind, year, la_code=la_code)
-            try:
-                from childhub.dq.engine import applicable
-
-                rules_run += len(applicable(run, only=only))
-                found += return_findings(run, only)
-            finally:
-                run.close()
+        # each year's tables derived once (they are the next year's last year), from relations built once
+        with closing(store_runs(conn, kind, years, la_code=la_code)) as runs:
+            for year in years:
+                say(f"checking the {kind} return for {year - 1}-{str(year)[2:]}")
+                run = next(runs)
+                try:
+                    rules_run += len(applicable(run, only=only))
+                    found += return_findings(run, only)
+                finally:
+                    run.close()
     say("checking across systems")
     facts.prepare(conn)
     hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)

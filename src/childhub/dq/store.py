@@ -39,10 +39,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from childhub.dq.engine import ReturnRun
-from childhub.dq.tables import CIN, SSDA903, TABLES
+from childhub.dq.tables import CHILD_COLUMN, CIN, SSDA903, TABLES
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 SYSTEM = "social_care"  # the source system whose IDs the returns' child IDs are
 SW_EPISODES_FROM, DOLO_FROM, CIN_PLAN_DATES_FROM, SEX_ELEMENT_FROM = 2024, 2027, 2022, 2025
@@ -630,31 +631,31 @@ _WHITESPACE = (
 )
 
 
-def _texts(
+def _frame(
     conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], columns: tuple[str, ...], child: str
-) -> list[dict[str, Any]]:
+) -> pa.Table:
     """A table's rows from ``sql``, in its order: each of ``columns`` as text (None when blank or absent) and
-    ``_origin`` (the system and the child's ID there), made in one statement over the result."""
+    ``_origin`` (the system and the child's ID there)."""
     result = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).to_arrow_table()
-    present = set(result.column_names)
+    return _framed({c: result[c] for c in columns if c in result.column_names}, result.num_rows, columns, child)
 
-    def text(column: str) -> str:
-        if column not in present:
-            return f'CAST(NULL AS VARCHAR) AS "{column}"'
-        return f'nullif(trim(CAST("{column}" AS VARCHAR), $ws), \'\') AS "{column}"'
 
-    conn.register("_dq_store_result", result)
-    try:
-        cursor = conn.execute(
-            f"SELECT {', '.join(text(c) for c in columns)}, "
-            f"""'{SYSTEM} ' || coalesce(nullif(trim(CAST("{child}" AS VARCHAR), $ws), ''), 'None') AS _origin """
-            "FROM _dq_store_result",
-            {"ws": _WHITESPACE},
-        )
-        names = [*columns, "_origin"]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        conn.unregister("_dq_store_result")
+def _framed(values: dict[str, Any], rows: int, columns: tuple[str, ...], child: str) -> pa.Table:
+    """``columns`` from ``values`` (column -> arrow array; absent ones blank), each value without the
+    whitespace at either end and None when blank, with ``_origin``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = {}
+    for column in columns:
+        if column not in values:
+            data[column] = pa.nulls(rows, pa.string())
+            continue
+        text = pc.utf8_trim(values[column].cast(pa.string()), characters=_WHITESPACE)
+        data[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    named = pc.fill_null(data[child], "None") if child in data else pa.repeat("None", rows)
+    data["_origin"] = pc.binary_join_element_wise(pa.scalar(SYSTEM), named, " ")
+    return pa.table(data)
 
 
 def _shared_names(kind: str) -> list[str]:
@@ -740,42 +741,51 @@ def return_tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
     with _shared(conn, kind):
-        return _tables(conn, kind, year)
+        return {table: frame.to_pylist() for table, frame in _tables(conn, kind, year).items()}
 
 
-def _tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict[str, list[dict[str, Any]]]:
-    """``return_tables`` with the shared relations built (``_shared``)."""
+def _tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict[str, pa.Table]:
+    """``return_tables`` as arrow tables, with the shared relations built (``_shared``)."""
     params = {**_bounds(year), "feed": _FEED[kind]}
-    tables: dict[str, list[dict[str, Any]]] = {}
+    tables: dict[str, pa.Table] = {}
     if kind == "ssda903":
         for table, sql in _SSDA903_SQL.items():
             if (table == "sw_episodes" and year < SW_EPISODES_FROM) or (table == "dolo" and year < DOLO_FROM):
                 continue
-            tables[table] = _texts(conn, _SSDA903_BASE + sql, params, SSDA903[table], "CHILD")
+            tables[table] = _frame(conn, _SSDA903_BASE + sql, params, SSDA903[table], "CHILD")
         return tables
     for table, sql in _CIN_SQL.items():
         if table in ("cin_header", "cp_reviews"):
             continue
         if table == "cin_plan_dates" and year < CIN_PLAN_DATES_FROM:
             continue
-        tables[table] = _texts(conn, _CIN_BASE + sql, params, CIN[table], "LAchildID")
-    tables["assessment_factors"] = [
-        {"LAchildID": row["LAchildID"], "CINdetailsID": row["CINdetailsID"], "AssessmentID": row["AssessmentID"],
-         "AssessmentFactor": factor, "_origin": row["_origin"]}
-        for row in tables["assessments"]
-        for factor in (row["AssessmentFactors"] or "").split(",")
-        if factor
-    ]  # fmt: skip
+        tables[table] = _frame(conn, _CIN_BASE + sql, params, CIN[table], "LAchildID")
+    tables["assessment_factors"] = _factors(tables["assessments"])
     tables["cp_reviews"] = _cp_reviews(conn, params, tables["cp_plans"])
     return tables
 
 
-def _cp_reviews(conn, params: dict[str, Any], plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _factors(assessments: pa.Table) -> pa.Table:
+    """One row per factor of each assessment (its factors are a comma-separated list), in the assessments' order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = pc.split_pattern(pc.fill_null(assessments["AssessmentFactors"], ""), ",")
+    owner = pc.list_parent_indices(lists)
+    factors = pc.list_flatten(lists)
+    kept = pc.not_equal(factors, "")
+    owner, factors = pc.filter(owner, kept), pc.filter(factors, kept)
+    values = {c: pc.take(assessments[c], owner) for c in ("LAchildID", "CINdetailsID", "AssessmentID")}
+    table = {**values, "AssessmentFactor": factors, "_origin": pc.take(assessments["_origin"], owner)}
+    return pa.table({c: table[c] for c in (*CIN["assessment_factors"], "_origin")})
+
+
+def _cp_reviews(conn, params: dict[str, Any], plans: pa.Table) -> pa.Table:
     """Each plan's reviews in the year: a review belongs to the child's latest plan starting on or before it
     that had not ended before it."""
     reviews = _query(conn, _CP_REVIEWS_SQL, params)
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for plan in plans:
+    for plan in plans.to_pylist():
         by_child[plan["LAchildID"]].append(plan)
     rows = []
     for review in sorted(reviews, key=lambda r: (r["person_id"], r["reviewed"])):
@@ -797,7 +807,9 @@ def _cp_reviews(conn, params: dict[str, Any], plans: list[dict[str, Any]]) -> li
                 "_origin": plan["_origin"],
             }
         )
-    return rows
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(rows, pa.schema([(c, pa.string()) for c in (*CIN["cp_reviews"], "_origin")]))
 
 
 def store_run(
@@ -839,8 +851,8 @@ def _run(
     conn: duckdb.DuckDBPyConnection,
     kind: str,
     year: int,
-    tables: dict[str, list[dict[str, Any]]],
-    last: dict[str, list[dict[str, Any]]] | None,
+    tables: dict[str, pa.Table],
+    last: dict[str, pa.Table] | None,
     la_code: str | None,
     lea: str | None,
 ) -> ReturnRun:
@@ -850,10 +862,10 @@ def _run(
     for which, is_last, held in ((year, False, tables), (year - 1, True, last)):
         if held is None:
             continue
+        for table, frame in held.items():
+            _add(run, table, frame, is_last)
         if kind == "cin" and lea is not None:
-            held = {**held, "cin_header": [{**header_row(which, lea), "_origin": "childhub"}]}
-        for table, rows in held.items():
-            _add(run, table, rows, is_last)
+            run.add_rows("cin_header", [header_row(which, lea)], SYSTEM, None, last_year=is_last)
     # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
     run.conn.execute(
         "UPDATE _rows SET origin = origin || ' ' || child WHERE origin = $system AND child IS NOT NULL",
@@ -862,7 +874,29 @@ def _run(
     return run
 
 
-def _add(run: ReturnRun, table: str, rows: list[dict[str, Any]], last_year: bool) -> None:
-    run.mark_supplied(f"{table}_last" if last_year else table)
-    if rows:
-        run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
+def _add(run: ReturnRun, table: str, frame: pa.Table, last_year: bool) -> None:
+    """A table's rows into the run, as ``ReturnRun.add_rows`` adds them (the values are text already), in two
+    statements rather than a step per value."""
+    import pyarrow as pa
+
+    name = f"{table}_last" if last_year else table
+    run.mark_supplied(name)
+    if not frame.num_rows:
+        return
+    first = run.next_rid
+    run.next_rid += frame.num_rows
+    columns = TABLES[run.kind][table]
+    child = CHILD_COLUMN[run.kind]
+    frame = frame.append_column("_rid", pa.array(range(first, first + frame.num_rows), pa.int64()))
+    listed = ", ".join(f'"{c}"' for c in columns)
+    whose = f'"{child}"' if child in columns else "NULL"
+    run.conn.register("_dq_store_incoming", frame)
+    try:
+        run.conn.execute(f'INSERT INTO "{name}" (_rid, {listed}) SELECT _rid, {listed} FROM _dq_store_incoming')
+        run.conn.execute(
+            "INSERT INTO _rows (_rid, tbl, origin, line, child) "
+            f"SELECT _rid, $name, $system, NULL, {whose} FROM _dq_store_incoming",
+            {"name": name, "system": SYSTEM},
+        )
+    finally:
+        run.conn.unregister("_dq_store_incoming")
