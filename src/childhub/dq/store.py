@@ -634,26 +634,20 @@ _WHITESPACE = (
 def _frame(
     conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], columns: tuple[str, ...], child: str
 ) -> pa.Table:
-    """A table's rows from ``sql``, in its order: each of ``columns`` as text (None when blank or absent) and
-    ``_origin`` (the system and the child's ID there)."""
-    result = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).to_arrow_table()
-    return _framed({c: result[c] for c in columns if c in result.column_names}, result.num_rows, columns, child)
-
-
-def _framed(values: dict[str, Any], rows: int, columns: tuple[str, ...], child: str) -> pa.Table:
-    """``columns`` from ``values`` (column -> arrow array; absent ones blank), each value without the
-    whitespace at either end and None when blank, with ``_origin``."""
+    """A table's rows from ``sql``, in its order: each of ``columns`` as text without the whitespace at either end
+    (None when blank or not given), and ``_origin`` (the system and the child's ID there), a column at a time."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    result = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).to_arrow_table()
     data = {}
     for column in columns:
-        if column not in values:
-            data[column] = pa.nulls(rows, pa.string())
+        if column not in result.column_names:
+            data[column] = pa.nulls(result.num_rows, pa.string())
             continue
-        text = pc.utf8_trim(values[column].cast(pa.string()), characters=_WHITESPACE)
+        text = pc.utf8_trim(result[column].cast(pa.string()), characters=_WHITESPACE)
         data[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    named = pc.fill_null(data[child], "None") if child in data else pa.repeat("None", rows)
+    named = pc.fill_null(data[child], "None")
     data["_origin"] = pc.binary_join_element_wise(pa.scalar(SYSTEM), named, " ")
     return pa.table(data)
 
@@ -783,6 +777,8 @@ def _factors(assessments: pa.Table) -> pa.Table:
 def _cp_reviews(conn, params: dict[str, Any], plans: pa.Table) -> pa.Table:
     """Each plan's reviews in the year: a review belongs to the child's latest plan starting on or before it
     that had not ended before it."""
+    import pyarrow as pa
+
     reviews = _query(conn, _CP_REVIEWS_SQL, params)
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for plan in plans.to_pylist():
@@ -807,8 +803,6 @@ def _cp_reviews(conn, params: dict[str, Any], plans: pa.Table) -> pa.Table:
                 "_origin": plan["_origin"],
             }
         )
-    import pyarrow as pa
-
     return pa.Table.from_pylist(rows, pa.schema([(c, pa.string()) for c in (*CIN["cp_reviews"], "_origin")]))
 
 
@@ -840,11 +834,12 @@ def store_runs(
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
     with _shared(conn, kind):
-        held: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        previous: tuple[int, dict[str, pa.Table]] | None = None
         for year in years:
-            last = held.pop(year - 1, None) or _tables(conn, kind, year - 1)
-            held = {year: _tables(conn, kind, year)}
-            yield _run(conn, kind, year, held[year], last, la_code, lea)
+            last = previous[1] if previous and previous[0] == year - 1 else _tables(conn, kind, year - 1)
+            tables = _tables(conn, kind, year)
+            previous = (year, tables)
+            yield _run(conn, kind, year, tables, last, la_code, lea)
 
 
 def _run(
