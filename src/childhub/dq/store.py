@@ -28,6 +28,12 @@ Which rows a year's return holds is the DfE's definition of each table, over col
 
 Where several feeds hold one fact (an episode in two yearly returns, an assessment in the census and
 the SSD), it is one row: each item from the newest batch that gives it.
+
+What every year derives from (each person, episode of care, period of care, referral and conference, as
+the newest batches give them) is built once, as temp tables on the connection (``_shared``), and each
+year filters it; ``store_runs`` goes through the years as ``dq.check`` does, deriving each year's tables
+once (a year's are the next year's last year). Values are made text a column at a time (arrow), and go
+into a run in one statement per table.
 """
 
 from __future__ import annotations
