@@ -311,6 +311,33 @@ def test_the_files_written_give_the_findings_of_the_stores_own_run(tiny_authorit
     assert store_903.conn.execute("SELECT count(*) FROM _rows WHERE line IS NOT NULL").fetchone()[0] == 0
 
 
+def _content(run) -> tuple[list[str], dict[str, list[tuple]]]:
+    names = sorted(run.tables)
+    rows = {name: run.conn.execute(f'SELECT * FROM "{name}" ORDER BY _rid').fetchall() for name in [*names, "_rows"]}
+    return names, rows
+
+
+def test_the_runs_of_every_year_in_turn_are_each_years_own_run(tiny_authority):
+    """``store_runs`` (how ``dq.check`` goes through the years: each year's tables derived once, and again as the
+    next year's last year) gives each year what ``store_run`` gives it: the same rows, row IDs, origins and tables,
+    and leaves nothing behind on the connection."""
+    from childhub.dq.store import store_runs
+
+    with tiny_authority.store.reader() as conn:
+        for kind, child_table in (("ssda903", "episodes"), ("cin", "cin_details")):
+            years = years_held(conn, kind)
+            for year, run in zip(years, store_runs(conn, kind, years, lea="001"), strict=True):
+                alone = store_run(conn, kind, year, lea="001")
+                ours = _content(run)
+                assert ours == _content(alone), (kind, year)
+                if year > years[0]:
+                    assert ours[1][child_table] and ours[1][f"{child_table}_last"], (kind, year)
+                run.close()
+                alone.close()
+        left = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_dq_store_')"
+        assert conn.execute(left).fetchone()[0] == 0
+
+
 def test_years_held_are_the_returns_loaded(tiny_authority):
     with tiny_authority.store.reader() as conn:
         assert years_held(conn, "ssda903") == [2024, 2025, 2026]

@@ -28,19 +28,28 @@ Which rows a year's return holds is the DfE's definition of each table, over col
 
 Where several feeds hold one fact (an episode in two yearly returns, an assessment in the census and
 the SSD), it is one row: each item from the newest batch that gives it.
+
+What every year derives from (each person, episode of care, period of care, referral and conference, as
+the newest batches give them) is built once, as temp tables on the connection (``_shared``), and each
+year filters it; ``store_runs`` goes through the years as ``dq.check`` does, deriving each year's tables
+once (a year's are the next year's last year). Values are made text a column at a time (arrow), and go
+into a run in one statement per table.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from childhub.dq.engine import ReturnRun
-from childhub.dq.tables import CIN, SSDA903, TABLES
+from childhub.dq.tables import CHILD_COLUMN, CIN, SSDA903, TABLES
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 SYSTEM = "social_care"  # the source system whose IDs the returns' child IDs are
 SW_EPISODES_FROM, DOLO_FROM, CIN_PLAN_DATES_FROM, SEX_ELEMENT_FROM = 2024, 2027, 2022, 2025
@@ -64,30 +73,47 @@ _KNOWN_ON = "least(coalesce(extract_date, CAST(started_at AS DATE)), CAST(starte
 # Newest first: the batch whose statement wins where feeds or years disagree.
 _NEWEST = "extracted DESC, batch_id DESC"
 
-# One row per person of the social care system: each item from the newest batch that gives it.
-_PERSON = f"""
+# One row per person of the social care system: each item from the newest batch that gives it. Shared by every
+# year (``_shared``): the year's own statement of why a UPN is unknown is added per year (``_PERSON``).
+_PERSON_ALL = f"""
+SELECT pers_person_id AS person_id,
+       arg_max(upper(trim(coalesce(pers_sex, pers_gender))), (extracted, batch_id))
+           FILTER (WHERE coalesce(pers_sex, pers_gender) IS NOT NULL) AS sex,
+       arg_max(upper(trim(pers_ethnicity)), (extracted, batch_id))
+           FILTER (WHERE pers_ethnicity IS NOT NULL) AS ethnicity,
+       arg_max(pers_dob, (extracted, batch_id)) FILTER (WHERE pers_dob IS NOT NULL) AS dob,
+       arg_max(pers_expected_dob, (extracted, batch_id)) FILTER (WHERE pers_expected_dob IS NOT NULL)
+           AS expected_dob,
+       arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
+       arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), batch_id)
+           FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS any_upn_or_reason,
+       arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
+       arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
+           FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
+       arg_max(upper(trim(pers_upn_unknown)), batch_id) FILTER (WHERE pers_upn_unknown IS NOT NULL) AS any_upn_unknown,
+       arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL) AS is_mother
+FROM {_rows("person")}
+GROUP BY pers_person_id"""
+
+# What each return said of a person's UPN on the day it was as of (a 31 March: the end of a collection year).
+_PERSON_SAID = f"""
+SELECT pers_person_id AS person_id, feed, extracted,
+       arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), batch_id)
+           FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
+       arg_max(upper(trim(pers_upn_unknown)), batch_id) FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown
+FROM {_rows("person")}
+WHERE month(extracted) = 3 AND day(extracted) = 31 AND coalesce(pers_upn, pers_upn_unknown) IS NOT NULL
+GROUP BY ALL"""
+
+# The year's view of each person: the reason a UPN is unknown depends on the child's age, so it is as the year's
+# own return gave it, else the newest statement.
+_PERSON = """
 person AS (
-    SELECT pers_person_id AS person_id,
-           arg_max(upper(trim(coalesce(pers_sex, pers_gender))), (extracted, batch_id))
-               FILTER (WHERE coalesce(pers_sex, pers_gender) IS NOT NULL) AS sex,
-           arg_max(upper(trim(pers_ethnicity)), (extracted, batch_id))
-               FILTER (WHERE pers_ethnicity IS NOT NULL) AS ethnicity,
-           arg_max(pers_dob, (extracted, batch_id)) FILTER (WHERE pers_dob IS NOT NULL) AS dob,
-           arg_max(pers_expected_dob, (extracted, batch_id)) FILTER (WHERE pers_expected_dob IS NOT NULL)
-               AS expected_dob,
-           arg_max(pers_death_date, (extracted, batch_id)) FILTER (WHERE pers_death_date IS NOT NULL) AS died,
-           -- the reason a UPN is unknown depends on the child's age: as the year's own return gave it, else the newest
-           arg_max(upper(trim(coalesce(pers_upn, pers_upn_unknown))), (feed = $feed AND extracted = $last, batch_id))
-               FILTER (WHERE coalesce(pers_upn, pers_upn_unknown) IS NOT NULL) AS upn_or_reason,
-           arg_max(upper(trim(pers_upn)), (extracted, batch_id)) FILTER (WHERE pers_upn IS NOT NULL) AS upn,
-           arg_max(upper(trim(pers_former_upn)), (extracted, batch_id))
-               FILTER (WHERE pers_former_upn IS NOT NULL) AS former_upn,
-           arg_max(upper(trim(pers_upn_unknown)), (feed = $feed AND extracted = $last, batch_id))
-               FILTER (WHERE pers_upn_unknown IS NOT NULL) AS upn_unknown,
-           arg_max(trim(pers_is_mother), (extracted, batch_id)) FILTER (WHERE pers_is_mother IS NOT NULL)
-               AS is_mother
-    FROM {_rows("person")}
-    GROUP BY pers_person_id
+    SELECT a.* EXCLUDE (any_upn_or_reason, any_upn_unknown),
+           coalesce(s.upn_or_reason, a.any_upn_or_reason) AS upn_or_reason,
+           coalesce(s.upn_unknown, a.any_upn_unknown) AS upn_unknown
+    FROM _dq_store_person a
+    LEFT JOIN _dq_store_person_said s ON s.person_id = a.person_id AND s.feed = $feed AND s.extracted = $last
 )"""
 
 
@@ -106,34 +132,37 @@ def _dcin(column: str) -> str:
 
 # --- SSDA903 -----------------------------------------------------------------------------------
 
+# Every episode of care with the home postcode and the reason for a change of placement its returns gave.
+_EPISODE_ALL = f"""
+SELECT e.*, h.home_postcode, pc.change_reason
+FROM fact_cla_episode e
+LEFT JOIN (
+    SELECT clae_person_id AS person_id, clae_cla_episode_start_date AS start_date,
+           arg_max(upper(trim(clae_home_postcode)), (extracted, batch_id))
+               FILTER (WHERE clae_home_postcode IS NOT NULL) AS home_postcode
+    FROM {_rows("cla_episodes")} GROUP BY ALL
+) h ON h.person_id = e.person_id AND h.start_date = e.start_date
+LEFT JOIN (
+    SELECT clap_person_id AS person_id, clap_cla_placement_start_date AS start_date,
+           arg_max(upper(trim(clap_cla_placement_change_reason)), (extracted, batch_id))
+               FILTER (WHERE clap_cla_placement_change_reason IS NOT NULL) AS change_reason
+    FROM {_rows("cla_placement")} GROUP BY ALL
+) pc ON pc.person_id = e.person_id AND pc.start_date = e.start_date"""
+
+# Each period of care of a child: its start, its end (NULL while open), and whether it is short breaks only.
+_PERIOD_ALL = """
+SELECT person_id, period_number, min(start_date) AS started,
+       CASE WHEN bool_or(ceased IS NULL) THEN NULL ELSE arg_max(ceased, start_date) END AS ended,
+       bool_and(short_break) AS short_breaks_only
+FROM fact_cla_episode GROUP BY person_id, period_number"""
+
 _SSDA903_BASE = f"""
 WITH {_PERSON.strip()},
 episode AS (
-    SELECT e.*,
-           h.home_postcode, pc.change_reason
-    FROM fact_cla_episode e
-    LEFT JOIN (
-        SELECT clae_person_id AS person_id, clae_cla_episode_start_date AS start_date,
-               arg_max(upper(trim(clae_home_postcode)), (extracted, batch_id))
-                   FILTER (WHERE clae_home_postcode IS NOT NULL) AS home_postcode
-        FROM {_rows("cla_episodes")} GROUP BY ALL
-    ) h ON h.person_id = e.person_id AND h.start_date = e.start_date
-    LEFT JOIN (
-        SELECT clap_person_id AS person_id, clap_cla_placement_start_date AS start_date,
-               arg_max(upper(trim(clap_cla_placement_change_reason)), (extracted, batch_id))
-                   FILTER (WHERE clap_cla_placement_change_reason IS NOT NULL) AS change_reason
-        FROM {_rows("cla_placement")} GROUP BY ALL
-    ) pc ON pc.person_id = e.person_id AND pc.start_date = e.start_date
-    WHERE e.start_date <= $last AND (e.ceased IS NULL OR e.ceased >= $first)
+    SELECT * FROM _dq_store_episode WHERE start_date <= $last AND (ceased IS NULL OR ceased >= $first)
 ),
 in_care AS (SELECT DISTINCT person_id FROM episode),
-period AS (
-    -- each period of care of a child: its start, its end (NULL while open), and whether it is short breaks only
-    SELECT person_id, period_number, min(start_date) AS started,
-           CASE WHEN bool_or(ceased IS NULL) THEN NULL ELSE arg_max(ceased, start_date) END AS ended,
-           bool_and(short_break) AS short_breaks_only
-    FROM fact_cla_episode GROUP BY person_id, period_number
-),
+period AS (SELECT * FROM _dq_store_period),
 oc3_statement AS (
     SELECT clea_person_id AS person_id,
            arg_max(upper(trim(clea_care_leaver_in_touch)), (extracted, batch_id)) AS in_touch,
@@ -381,34 +410,46 @@ ORDER BY CHILD, o.started""",
 
 # --- CIN census --------------------------------------------------------------------------------
 
+# Every referral (CIN episode) a child has had, and every initial child protection conference.
+_REFERRAL_ALL = f"""
+SELECT cine_person_id AS person_id, cine_referral_date AS referred,
+       arg_max(upper(trim(cine_referral_source_code)), (extracted, batch_id))
+           FILTER (WHERE cine_referral_source_code IS NOT NULL) AS source,
+       arg_max(upper(trim(cine_cin_primary_need_code)), (extracted, batch_id))
+           FILTER (WHERE cine_cin_primary_need_code IS NOT NULL) AS need,
+       arg_max(cine_close_date, (extracted, batch_id)) FILTER (WHERE cine_close_date IS NOT NULL) AS closed,
+       arg_max(upper(trim(cine_close_reason)), (extracted, batch_id))
+           FILTER (WHERE cine_close_reason IS NOT NULL) AS close_reason,
+       arg_max(upper(trim(cine_referral_nfa)), (extracted, batch_id))
+           FILTER (WHERE cine_referral_nfa IS NOT NULL) AS nfa
+FROM {_rows("cin_episodes")}
+WHERE cine_referral_date IS NOT NULL
+GROUP BY ALL"""
+
+_CONFERENCE_ALL = f"""
+SELECT icpc_person_id AS person_id, icpc_s47_enquiry_id AS s47_id, icpc_icpc_date AS held,
+       arg_max(icpc_icpc_target_date, (extracted, batch_id)) AS target
+FROM {_rows("initial_cp_conference")} WHERE icpc_icpc_date IS NOT NULL GROUP BY ALL"""
+
 _CIN_BASE = f"""
 WITH {_PERSON.strip()},
-referral_all AS (
-    SELECT cine_person_id AS person_id, cine_referral_date AS referred,
-           arg_max(upper(trim(cine_referral_source_code)), (extracted, batch_id))
-               FILTER (WHERE cine_referral_source_code IS NOT NULL) AS source,
-           arg_max(upper(trim(cine_cin_primary_need_code)), (extracted, batch_id))
-               FILTER (WHERE cine_cin_primary_need_code IS NOT NULL) AS need,
-           arg_max(cine_close_date, (extracted, batch_id)) FILTER (WHERE cine_close_date IS NOT NULL) AS closed,
-           arg_max(upper(trim(cine_close_reason)), (extracted, batch_id))
-               FILTER (WHERE cine_close_reason IS NOT NULL) AS close_reason,
-           arg_max(upper(trim(cine_referral_nfa)), (extracted, batch_id))
-               FILTER (WHERE cine_referral_nfa IS NOT NULL) AS nfa
-    FROM {_rows("cin_episodes")}
-    WHERE cine_referral_date IS NOT NULL
-    GROUP BY ALL
-),
 referral AS (
     SELECT *, CAST(row_number() OVER (PARTITION BY person_id ORDER BY referred) AS VARCHAR) AS details_id
-    FROM referral_all
+    FROM _dq_store_referral
     WHERE referred <= $last AND (closed IS NULL OR closed >= $first)
 ),
-conference AS (
-    SELECT icpc_person_id AS person_id, icpc_s47_enquiry_id AS s47_id, icpc_icpc_date AS held,
-           arg_max(icpc_icpc_target_date, (extracted, batch_id)) AS target
-    FROM {_rows("initial_cp_conference")} WHERE icpc_icpc_date IS NOT NULL GROUP BY ALL
-)
+conference AS (SELECT * FROM _dq_store_conference)
 """
+
+# The relations every year derives from, built once (temp tables on the connection) by ``_shared``.
+_SHARED = {
+    "_dq_store_person": ("both", _PERSON_ALL),
+    "_dq_store_person_said": ("both", _PERSON_SAID),
+    "_dq_store_episode": ("ssda903", _EPISODE_ALL),
+    "_dq_store_period": ("ssda903", _PERIOD_ALL),
+    "_dq_store_referral": ("cin", _REFERRAL_ALL),
+    "_dq_store_conference": ("cin", _CONFERENCE_ALL),
+}
 
 
 def _in_referral(alias: str, person: str, day: str) -> str:
@@ -474,6 +515,15 @@ factors AS (
            arg_max(cinf_assessment_factors_json, (extracted, batch_id)) AS factors_json
     FROM {_rows("assessment_factors")} GROUP BY ALL
 ),
+factored AS (
+    -- an assessment's factors: those recorded against any of its IDs (the lowest ID's where several are)
+    SELECT a.person_id, a.started,
+           arg_min(array_to_string(CAST(json_extract_string(f.factors_json, '$[*]') AS VARCHAR[]), ','),
+                   f.assessment_id) AS factors
+    FROM (SELECT person_id, started, unnest(ids) AS assessment_id FROM assessment) a
+    JOIN factors f USING (assessment_id)
+    GROUP BY ALL
+),
 placed AS (
     SELECT a.*, r.details_id FROM assessment a {_in_referral("a", "person_id", "started")}
 )
@@ -481,10 +531,8 @@ SELECT a.person_id AS LAchildID, a.details_id AS CINdetailsID,
        CAST(row_number() OVER (PARTITION BY a.person_id, a.details_id ORDER BY a.started) AS VARCHAR) AS AssessmentID,
        {_dcin("a.started")} AS AssessmentActualStartDate, NULL AS AssessmentInternalReviewDate,
        CASE WHEN a.authorised <= $last THEN {_dcin("a.authorised")} END AS AssessmentAuthorisationDate,
-       CASE WHEN a.authorised <= $last THEN
-           (SELECT array_to_string(CAST(json_extract_string(f.factors_json, '$[*]') AS VARCHAR[]), ',')
-            FROM factors f WHERE list_contains(a.ids, f.assessment_id) LIMIT 1) END AS AssessmentFactors
-FROM placed a
+       CASE WHEN a.authorised <= $last THEN f.factors END AS AssessmentFactors
+FROM placed a LEFT JOIN factored f USING (person_id, started)
 WHERE a.started <= $last AND (a.authorised IS NULL OR a.authorised >= $first)
 ORDER BY try_cast(LAchildID AS BIGINT), LAchildID, a.details_id, a.started""",
     "cin_plan_dates": f"""
@@ -582,6 +630,63 @@ def _query(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) ->
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+# What str.strip() removes: a value is text without the whitespace at either end, and blank is NULL.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _frame(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], columns: tuple[str, ...], child: str
+) -> pa.Table:
+    """A table's rows from ``sql``, in its order: each of ``columns`` as text without the whitespace at either end
+    (None when blank or not given), and ``_origin`` (the system and the child's ID there), a column at a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    result = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).to_arrow_table()
+    data = {}
+    for column in columns:
+        if column not in result.column_names:
+            data[column] = pa.nulls(result.num_rows, pa.string())
+            continue
+        text = pc.utf8_trim(result[column].cast(pa.string()), characters=_WHITESPACE)
+        data[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    named = pc.fill_null(data[child], "None")
+    data["_origin"] = pc.binary_join_element_wise(pa.scalar(SYSTEM), named, " ")
+    return pa.table(data)
+
+
+def _shared_names(kind: str) -> list[str]:
+    return [name for name, (kinds, _) in _SHARED.items() if kinds in ("both", kind)]
+
+
+@contextmanager
+def _shared(conn: duckdb.DuckDBPyConnection, kind: str) -> Iterator[None]:
+    """The relations every year of ``kind`` derives from, built once as temp tables on ``conn`` for the
+    duration (kept when an enclosing use built them already)."""
+    from childhub.facts import prepare
+
+    if kind == "ssda903":
+        prepare(conn, ["cla_episode"])
+    names = _shared_names(kind)
+    there = {
+        name
+        for (name,) in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_dq_store_')"
+        ).fetchall()
+    }
+    built = [name for name in names if name not in there]
+    try:
+        for name in built:
+            conn.execute(f"CREATE TEMP TABLE {name} AS {_SHARED[name][1]}")
+        yield
+    finally:
+        for name in built:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
 def _has_returns_data(conn: duckdb.DuckDBPyConnection) -> bool:
     return bool(conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_batch'").fetchone()[0])
 
@@ -633,42 +738,56 @@ def return_tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict
     Only the tables the year's return has are given (SSDA903 social worker episodes from 2024, DoLO from
     2027; the CIN census's plan dates from 2022); ``cin_header`` is left to the writer.
     """
-    from childhub.facts import prepare
-
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
+    with _shared(conn, kind):
+        return {table: frame.to_pylist() for table, frame in _tables(conn, kind, year).items()}
+
+
+def _tables(conn: duckdb.DuckDBPyConnection, kind: str, year: int) -> dict[str, pa.Table]:
+    """``return_tables`` as arrow tables, with the shared relations built (``_shared``)."""
     params = {**_bounds(year), "feed": _FEED[kind]}
-    tables: dict[str, list[dict[str, Any]]] = {}
+    tables: dict[str, pa.Table] = {}
     if kind == "ssda903":
-        prepare(conn, ["cla_episode"])
         for table, sql in _SSDA903_SQL.items():
             if (table == "sw_episodes" and year < SW_EPISODES_FROM) or (table == "dolo" and year < DOLO_FROM):
                 continue
-            tables[table] = _finish(_query(conn, _SSDA903_BASE + sql, params), SSDA903[table], "CHILD")
+            tables[table] = _frame(conn, _SSDA903_BASE + sql, params, SSDA903[table], "CHILD")
         return tables
     for table, sql in _CIN_SQL.items():
         if table in ("cin_header", "cp_reviews"):
             continue
         if table == "cin_plan_dates" and year < CIN_PLAN_DATES_FROM:
             continue
-        tables[table] = _finish(_query(conn, _CIN_BASE + sql, params), CIN[table], "LAchildID")
-    tables["assessment_factors"] = [
-        {"LAchildID": row["LAchildID"], "CINdetailsID": row["CINdetailsID"], "AssessmentID": row["AssessmentID"],
-         "AssessmentFactor": factor, "_origin": row["_origin"]}
-        for row in tables["assessments"]
-        for factor in (row["AssessmentFactors"] or "").split(",")
-        if factor
-    ]  # fmt: skip
+        tables[table] = _frame(conn, _CIN_BASE + sql, params, CIN[table], "LAchildID")
+    tables["assessment_factors"] = _factors(tables["assessments"])
     tables["cp_reviews"] = _cp_reviews(conn, params, tables["cp_plans"])
     return tables
 
 
-def _cp_reviews(conn, params: dict[str, Any], plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _factors(assessments: pa.Table) -> pa.Table:
+    """One row per factor of each assessment (its factors are a comma-separated list), in the assessments' order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = pc.split_pattern(pc.fill_null(assessments["AssessmentFactors"], ""), ",")
+    owner = pc.list_parent_indices(lists)
+    factors = pc.list_flatten(lists)
+    kept = pc.not_equal(factors, "")
+    owner, factors = pc.filter(owner, kept), pc.filter(factors, kept)
+    values = {c: pc.take(assessments[c], owner) for c in ("LAchildID", "CINdetailsID", "AssessmentID")}
+    table = {**values, "AssessmentFactor": factors, "_origin": pc.take(assessments["_origin"], owner)}
+    return pa.table({c: table[c] for c in (*CIN["assessment_factors"], "_origin")})
+
+
+def _cp_reviews(conn, params: dict[str, Any], plans: pa.Table) -> pa.Table:
     """Each plan's reviews in the year: a review belongs to the child's latest plan starting on or before it
     that had not ended before it."""
+    import pyarrow as pa
+
     reviews = _query(conn, _CP_REVIEWS_SQL, params)
     by_child: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for plan in plans:
+    for plan in plans.to_pylist():
         by_child[plan["LAchildID"]].append(plan)
     rows = []
     for review in sorted(reviews, key=lambda r: (r["person_id"], r["reviewed"])):
@@ -690,23 +809,7 @@ def _cp_reviews(conn, params: dict[str, Any], plans: list[dict[str, Any]]) -> li
                 "_origin": plan["_origin"],
             }
         )
-    return rows
-
-
-def _finish(rows: list[dict[str, Any]], columns: tuple[str, ...], child: str) -> list[dict[str, Any]]:
-    out = []
-    for row in rows:
-        values = {column: _text(row.get(column)) for column in columns}
-        values["_origin"] = f"{SYSTEM} {values[child]}"
-        out.append(values)
-    return out
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+    return pa.Table.from_pylist(rows, pa.schema([(c, pa.string()) for c in (*CIN["cp_reviews"], "_origin")]))
 
 
 def store_run(
@@ -722,16 +825,48 @@ def store_run(
 
     The CIN census header is not in the store: with ``lea`` (the authority's three-digit LA number) the run
     has the header ``childhub returns`` writes, else none (rules about the header are skipped)."""
+    if kind not in TABLES:
+        raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
+    with _shared(conn, kind):
+        last = _tables(conn, kind, year - 1) if last_year else None
+        return _run(conn, kind, year, _tables(conn, kind, year), last, la_code, lea)
+
+
+def store_runs(
+    conn: duckdb.DuckDBPyConnection, kind: str, years: list[int], la_code: str | None = None, lea: str | None = None
+) -> Iterator[ReturnRun]:
+    """``store_run`` (with last year's tables) for each of ``years`` in turn, each year's tables derived once:
+    a year's are the next year's last year. The caller closes each run."""
+    if kind not in TABLES:
+        raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
+    with _shared(conn, kind):
+        previous: tuple[int, dict[str, pa.Table]] | None = None
+        for year in years:
+            last = previous[1] if previous and previous[0] == year - 1 else _tables(conn, kind, year - 1)
+            tables = _tables(conn, kind, year)
+            previous = (year, tables)
+            yield _run(conn, kind, year, tables, last, la_code, lea)
+
+
+def _run(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    year: int,
+    tables: dict[str, pa.Table],
+    last: dict[str, pa.Table] | None,
+    la_code: str | None,
+    lea: str | None,
+) -> ReturnRun:
     from childhub.dq.returns_xml import header_row
 
     run = ReturnRun.new(kind, year, la_code)
-    years = [(year, False)] + ([(year - 1, True)] if last_year else [])
-    for which, is_last in years:
-        tables = return_tables(conn, kind, which)
+    for which, is_last, held in ((year, False, tables), (year - 1, True, last)):
+        if held is None:
+            continue
+        for table, frame in held.items():
+            _add(run, table, frame, is_last)
         if kind == "cin" and lea is not None:
-            tables["cin_header"] = [{**header_row(which, lea), "_origin": "childhub"}]
-        for table, rows in tables.items():
-            _add(run, table, rows, is_last)
+            run.add_rows("cin_header", [header_row(which, lea)], SYSTEM, None, last_year=is_last)
     # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
     run.conn.execute(
         "UPDATE _rows SET origin = origin || ' ' || child WHERE origin = $system AND child IS NOT NULL",
@@ -740,7 +875,29 @@ def store_run(
     return run
 
 
-def _add(run: ReturnRun, table: str, rows: list[dict[str, Any]], last_year: bool) -> None:
-    run.mark_supplied(f"{table}_last" if last_year else table)
-    if rows:
-        run.add_rows(table, rows, SYSTEM, None, last_year=last_year)
+def _add(run: ReturnRun, table: str, frame: pa.Table, last_year: bool) -> None:
+    """A table's rows into the run, as ``ReturnRun.add_rows`` adds them (the values are text already), in two
+    statements rather than a step per value."""
+    import pyarrow as pa
+
+    name = f"{table}_last" if last_year else table
+    run.mark_supplied(name)
+    if not frame.num_rows:
+        return
+    first = run.next_rid
+    run.next_rid += frame.num_rows
+    columns = TABLES[run.kind][table]
+    child = CHILD_COLUMN[run.kind]
+    frame = frame.append_column("_rid", pa.array(range(first, first + frame.num_rows), pa.int64()))
+    listed = ", ".join(f'"{c}"' for c in columns)
+    whose = f'"{child}"' if child in columns else "NULL"
+    run.conn.register("_dq_store_incoming", frame)
+    try:
+        run.conn.execute(f'INSERT INTO "{name}" (_rid, {listed}) SELECT _rid, {listed} FROM _dq_store_incoming')
+        run.conn.execute(
+            "INSERT INTO _rows (_rid, tbl, origin, line, child) "
+            f"SELECT _rid, $name, $system, NULL, {whose} FROM _dq_store_incoming",
+            {"name": name, "system": SYSTEM},
+        )
+    finally:
+        run.conn.unregister("_dq_store_incoming")
