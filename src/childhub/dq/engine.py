@@ -30,7 +30,10 @@ from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
-_CTE = re.compile(r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE)
+_ARROW_FROM = 200_000  # values in one add_rows from which pyarrow (and its import) pays for itself
+_CTE = re.compile(
+    r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -83,22 +86,27 @@ class ReturnRun:
 
         year, fmt = self.year, _DATE_FORMAT[self.kind]
         la = "NULL" if not self.la_code else "'" + self.la_code.replace("'", "''") + "'"
-        for statement in (
+        statements = [
             f"CREATE MACRO collection_end() AS DATE '{year}-03-31'",
             f"CREATE MACRO collection_start() AS DATE '{year - 1}-04-01'",
             f"CREATE MACRO collection_year() AS {year}",
             f"CREATE MACRO la_code() AS CAST({la} AS VARCHAR)",
             f"CREATE MACRO d(x) AS CAST(try_strptime(CAST(x AS VARCHAR), '{fmt}') AS DATE)",
             "CREATE TABLE _rows (_rid BIGINT, tbl VARCHAR, origin VARCHAR, line INTEGER, child VARCHAR)",
-            "CREATE TABLE _codes (code_set VARCHAR, code VARCHAR)",
-        ):
-            self.conn.execute(statement)
-        rows = [(set_id, code) for set_id, codes in registry().items() for code in codes.valid_codes(year)]
-        self.conn.executemany("INSERT INTO _codes VALUES (?, ?)", rows)
+        ]
         for name, columns in TABLES[self.kind].items():  # every table exists, empty until supplied
-            for table in (name, f"{name}_last"):
-                cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
-                self.conn.execute(f'CREATE TABLE "{table}" (_rid BIGINT, {cols})')
+            cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
+            statements += [f'CREATE TABLE "{table}" (_rid BIGINT, {cols})' for table in (name, f"{name}_last")]
+        self.conn.execute(";\n".join(statements))
+        sets, codes = [], []
+        for set_id, found in registry().items():
+            valid = found.valid_codes(year)
+            sets += [set_id] * len(valid)
+            codes += valid
+        self.conn.execute(
+            "CREATE TABLE _codes AS SELECT unnest($sets::VARCHAR[]) AS code_set, unnest($codes::VARCHAR[]) AS code",
+            {"sets": sets, "codes": codes},
+        )
 
     def add_rows(
         self,
@@ -114,24 +122,51 @@ class ReturnRun:
         self.tables.add(name)
         if not rows:
             return
-        import pyarrow as pa
-
-        child_column = CHILD_COLUMN[self.kind]
         first = self.next_rid
         self.next_rid += len(rows)
-        rids = list(range(first, first + len(rows)))
-        data = {"_rid": pa.array(rids, pa.int64())}
-        for column in columns:
-            data[column] = pa.array([_text(row.get(column)) for row in rows], pa.string())
+        values = {column: [_text(row.get(column)) for row in rows] for column in columns}
+        if len(rows) * len(columns) > _ARROW_FROM:
+            self._insert_arrow(name, first, values, origin, lines)
+            return
+        # each column a list bound as a parameter, unnested side by side: no pyarrow (nor pandas) to import
+        names = [f"c{index}" for index in range(len(columns))]
+        unnested = ", ".join(f"unnest(${n}::VARCHAR[]) AS {n}" for n in names)
+        child = f"c{columns.index(CHILD_COLUMN[self.kind])}" if CHILD_COLUMN[self.kind] in columns else "NULL"
+        self.conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _incoming AS "
+            f"SELECT unnest(range($first, $next)) AS _rid, {unnested}, unnest($lines::INTEGER[]) AS line",
+            {
+                **dict(zip(names, values.values(), strict=True)),
+                "first": first,
+                "next": self.next_rid,
+                "lines": lines or [None] * len(rows),
+            },
+        )
+        self.conn.execute(f'INSERT INTO "{name}" SELECT _rid, {", ".join(names)} FROM _incoming')
+        self.conn.execute(
+            f"INSERT INTO _rows SELECT _rid, $name, $origin, line, {child} FROM _incoming",
+            {"name": name, "origin": origin},
+        )
+        self.conn.execute("DROP TABLE _incoming")
+
+    def _insert_arrow(
+        self, name: str, first: int, values: dict[str, list], origin: str, lines: list[int] | None
+    ) -> None:
+        """Many rows (a store's history): through pyarrow, slow to import but quicker per value."""
+        import pyarrow as pa
+
+        count = len(next(iter(values.values())))
+        data = {"_rid": pa.array(range(first, first + count), pa.int64())}
+        data.update({column: pa.array(texts, pa.string()) for column, texts in values.items()})
         self.conn.register("_incoming", pa.table(data))
         self.conn.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
         where = pa.table(
             {
                 "_rid": data["_rid"],
-                "tbl": pa.array([name] * len(rows), pa.string()),
-                "origin": pa.array([origin] * len(rows), pa.string()),
-                "line": pa.array(lines or [None] * len(rows), pa.int32()),
-                "child": data.get(child_column, pa.array([None] * len(rows), pa.string())),
+                "tbl": pa.array([name] * count, pa.string()),
+                "origin": pa.array([origin] * count, pa.string()),
+                "line": pa.array(lines or [None] * count, pa.int32()),
+                "child": data.get(CHILD_COLUMN[self.kind], pa.array([None] * count, pa.string())),
             }
         )
         self.conn.register("_incoming", where)
@@ -199,23 +234,32 @@ def run_rules(
             raise RuleError(f"rule {rule.return_} {rule.code} failed: {str(error).splitlines()[0]}") from error
         if timings is not None:
             timings[rule.code] = time.perf_counter() - started
-        fields = rule.fields_in(run.year)
-        for rid, table, origin, line, child in rows:
-            base = (table or "").removesuffix("_last")
-            shown = tuple(f.split(".", 1)[1] for f in fields if f.split(".", 1)[0] == base) if table else ()
-            findings.append(
-                Finding(
-                    rule=rule.code,
-                    kind=run.kind,
-                    year=run.year,
-                    severity=rule.severity_in(run.year),
-                    message=rule.message_in(run.year),
-                    table=table,
-                    origin=origin,
-                    line=line,
-                    child=child,
-                    fields=shown,
-                    rid=rid,
-                )
-            )
+        findings += _findings(run, rule, rows)
     return findings
+
+
+def _findings(run: ReturnRun, rule: Rule, rows: list[tuple]) -> list[Finding]:
+    """One finding per row (rid, table, origin, line, child) a rule returned, its wording worked out once."""
+    severity, message, fields = rule.severity_in(run.year), rule.message_in(run.year), rule.fields_in(run.year)
+    shown: dict[str | None, tuple[str, ...]] = {None: ()}
+    out = []
+    for rid, table, origin, line, child in rows:
+        if table not in shown:
+            base = (table or "").removesuffix("_last")
+            shown[table] = tuple(f.split(".", 1)[1] for f in fields if f.split(".", 1)[0] == base) if table else ()
+        out.append(
+            Finding(
+                rule=rule.code,
+                kind=run.kind,
+                year=run.year,
+                severity=severity,
+                message=message,
+                table=table,
+                origin=origin,
+                line=line,
+                child=child,
+                fields=shown[table],
+                rid=rid,
+            )
+        )
+    return out
