@@ -14,11 +14,12 @@ import csv
 import io
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from childhub.dq.engine import ReturnRun
-from childhub.dq.tables import SSDA903
+from childhub.dq.tables import CHILD_COLUMN, SSDA903, TABLES
 from childhub.errors import ChildhubError
 
 
@@ -47,7 +48,26 @@ def _ssda903_table(path: Path, header: list[str]) -> str | None:
     return None
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+# What Python's str.strip() strips (every character whose isspace() is true): blanks are trimmed alike in SQL.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+@dataclass
+class _Table:
+    """One return table as read from its file: ``rows`` (line, column -> text); for a CSV its header too, and
+    whether DuckDB's CSV reader reads it as Python's does, record for record and line for line (``plain``)."""
+
+    path: Path
+    rows: list[tuple[int, dict[str, str]]]
+    header: list[str] | None = None
+    records: int = 0  # records after the header, less the empty lines at the end
+    plain: bool = False
+
+
+def _read_csv(path: Path) -> _Table:
     from childhub.errors import IngestError
     from childhub.ingest import inspect_file
 
@@ -57,15 +77,20 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         raise ValidateError(str(error)) from None
     if facts.format != "csv":
         raise ValidateError(f"{path.name}: is {facts.format}, not a CSV table")
-    text = path.read_text(facts.encoding or "utf-8")
+    raw = path.read_bytes().decode(facts.encoding or "utf-8")
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")  # as path.read_text reads it
     reader = csv.reader(io.StringIO(text))
+    records, empty, inner = 0, 0, False  # empty lines since the last record with a value; one before a record
     try:
         header = next(reader, [])
         header = [h.strip().lstrip("\ufeff") for h in header]
         rows = []
         for number, values in enumerate(reader, start=2):
+            records += 1
             if not any(v.strip() for v in values):
+                empty += not values
                 continue
+            inner, empty = inner or empty > 0, 0
             if len(values) > len(header):
                 raise ValidateError(
                     f"{path.name}: row {number}: {len(values)} values but the header names {len(header)} columns"
@@ -73,7 +98,60 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             rows.append((number, dict(zip(header, values, strict=False))))
     except csv.Error as error:
         raise ValidateError(f"{path.name}: row {reader.line_num}: not a valid CSV row ({error})") from None
-    return header, rows
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    plain = (
+        facts.encoding in ("utf-8", "utf-8-sig")
+        and not inner  # DuckDB skips an empty line, Python counts it: at the end only, where no row follows it
+        and lines == records + 1  # no record over two lines
+        and "\r" not in raw.replace("\r\n", "")
+        and "\x00" not in raw
+    )
+    return _Table(path, rows, header, records - empty, plain)
+
+
+def _add_table(run: ReturnRun, table: str, data: _Table, last_year: bool) -> None:
+    if not (data.plain and _add_csv(run, table, data, last_year)):
+        run.add_rows(table, [r for _, r in data.rows], data.path.name, [n for n, _ in data.rows], last_year=last_year)
+
+
+def _add_csv(run: ReturnRun, table: str, data: _Table, last_year: bool) -> bool:
+    """A plain CSV's rows straight into the run through DuckDB's reader (what ``add_rows`` makes of the rows
+    Python read, without them): False, adding nothing, when DuckDB reads it otherwise than Python did."""
+    conn, header = run.conn, data.header or []
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _csv AS SELECT row_number() OVER () + 1 AS line, * FROM read_csv($path, "
+            "header = true, all_varchar = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "null_padding = true, strict_mode = true, columns = $columns)",
+            {"path": str(data.path), "columns": {f"c{i}": "VARCHAR" for i in range(len(header))}},
+        )
+    except Exception:  # a CSV DuckDB refuses is Python's to read
+        return False
+    if conn.execute("SELECT count(*) FROM _csv").fetchone()[0] != data.records:
+        conn.execute("DROP TABLE _csv")
+        return False
+    name = f"{table}_last" if last_year else table
+    position = {column: index for index, column in enumerate(header)}  # a repeated column: its last, as a dict
+    trimmed = [f"nullif(trim(c{i}, $blank), '')" for i in range(len(header))]
+    values = [trimmed[position[c]] if c in position else "NULL" for c in TABLES[run.kind][name.removesuffix("_last")]]
+    child = CHILD_COLUMN[run.kind]
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _kept AS SELECT $first + row_number() OVER (ORDER BY line) - 1 AS _rid, line, "
+        f"{', '.join(f'{v} AS v{i}' for i, v in enumerate(values))}, "
+        f"{trimmed[position[child]] if child in position else 'NULL'} AS child "
+        f"FROM _csv WHERE coalesce({', '.join(trimmed)}) IS NOT NULL",
+        {"first": run.next_rid, "blank": WHITESPACE},
+    )
+    kept = conn.execute("SELECT count(*) FROM _kept").fetchone()[0]
+    conn.execute(f'INSERT INTO "{name}" SELECT _rid, {", ".join(f"v{i}" for i in range(len(values)))} FROM _kept')
+    conn.execute(
+        "INSERT INTO _rows SELECT _rid, $name, $origin, line, child FROM _kept",
+        {"name": name, "origin": data.path.name},
+    )
+    conn.execute("DROP TABLE _csv; DROP TABLE _kept")
+    run.tables.add(name)
+    run.next_rid += kept
+    return True
 
 
 def _year_of_folder(folder: Path) -> int | None:
@@ -87,7 +165,7 @@ def _xml_root(path: Path) -> str:
     return match.group(1).rsplit(":", 1)[-1] if match else ""
 
 
-def _ssda903_xml_tables(path: Path) -> dict[str, tuple[Path, list]]:
+def _ssda903_xml_tables(path: Path) -> dict[str, _Table]:
     """An SSDA903 XML return as the CSV tables (ingest's own flattening), each row's line its element's."""
     from childhub.errors import IngestError
     from childhub.ingest import flatten_ssda903_xml
@@ -96,10 +174,10 @@ def _ssda903_xml_tables(path: Path) -> dict[str, tuple[Path, list]]:
         flat = flatten_ssda903_xml(path)
     except IngestError as error:
         raise ValidateError(str(error)) from None
-    tables: dict[str, tuple[Path, list]] = {}
+    tables: dict[str, _Table] = {}
     for kind, (columns, rows) in flat.items():
         table = kind.removeprefix("ssda903_")
-        tables[table] = (
+        tables[table] = _Table(
             path,
             [(int(ref.rsplit("line ", 1)[-1]), dict(zip(columns, values, strict=True))) for ref, values in rows],
         )
@@ -124,7 +202,7 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
     """One run per return found in ``paths`` (each with last year's tables when given), newest first."""
     from childhub.dq.cin_xml import read_cin_xml
 
-    groups: dict[Path, dict[str, tuple[Path, list]]] = defaultdict(dict)
+    groups: dict[Path, dict[str, _Table]] = defaultdict(dict)
     runs: list[ReturnRun] = []
     for path in _expand(paths):
         if path.suffix.lower() == ".xml":
@@ -133,7 +211,8 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
             else:
                 runs.append(read_cin_xml(path, year, la_code))
             continue
-        header, rows = _read_csv(path)
+        data = _read_csv(path)
+        header = data.header or []
         table = _ssda903_table(path, header)
         if table is None:
             raise ValidateError(
@@ -141,10 +220,10 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
             )
         if table in groups[path.parent]:
             raise ValidateError(f"{path.name}: a second {table} table in {path.parent}")
-        groups[path.parent][table] = (path, rows)
-    by_year: dict[int, dict[str, tuple[Path, list]]] = {}
+        groups[path.parent][table] = data
+    by_year: dict[int, dict[str, _Table]] = {}
     for folder, tables in groups.items():
-        found = _year_of_folder(folder) or _year_from_episodes(tables.get("episodes", (None, []))[1])
+        found = _year_of_folder(folder) or _year_from_episodes(tables["episodes"].rows if "episodes" in tables else [])
         found = found if (year is None or len(groups) > 1) else year
         if found is None:
             raise ValidateError(f"{folder}: cannot tell the collection year (no episode dates); give --year")
@@ -156,8 +235,8 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
             continue
         run = ReturnRun.new("ssda903", found, la_code)
         for last_year, tables in ((False, by_year[found]), (True, by_year.get(found - 1, {}))):
-            for table, (path, rows) in tables.items():
-                run.add_rows(table, [r for _, r in rows], path.name, [n for n, _ in rows], last_year=last_year)
+            for table, data in tables.items():
+                _add_table(run, table, data, last_year)
         runs.append(run)
     return runs
 
@@ -170,11 +249,12 @@ def read_ssda903_folder(folder: Path, year: int, previous: Path | None = None, l
         if source is None or not Path(source).is_dir():
             continue
         for path in sorted(p for p in Path(source).iterdir() if p.suffix.lower() == ".csv"):
-            header, rows = _read_csv(path)
+            data = _read_csv(path)
+            header = data.header or []
             table = _ssda903_table(path, header)
             if table is None:
                 raise ValidateError(
                     f"{path.name}: its columns ({', '.join(header[:8])}) are not those of any SSDA903 table"
                 )
-            run.add_rows(table, [r for _, r in rows], path.name, [n for n, _ in rows], last_year=last_year)
+            _add_table(run, table, data, last_year)
     return run
