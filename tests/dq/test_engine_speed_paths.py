@@ -1,0 +1,143 @@
+"""The quick paths of a run give what the plain ones give: a CSV read by DuckDB's reader as by Python's csv,
+rows added with or without pyarrow. Behaviour only; how long they take is bench/bench_dq.py's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from childhub.dq import ValidateError, read_ssda903_folder
+from childhub.dq import engine as engine_module
+from childhub.dq import files as files_module
+from childhub.dq.engine import ReturnRun
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
+
+
+def _contents(run: ReturnRun) -> dict[str, list[tuple]]:
+    """Every table the run holds with every row (its _rid included), and where each row came from."""
+    names = [row[0] for row in run.conn.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    return {name: run.conn.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names}
+
+
+def _both_ways(folder: Path, monkeypatch) -> tuple[dict, dict, list[bool]]:
+    """The run read as validate reads it (DuckDB's reader where it may), and with Python's reader only;
+    and, per table, whether DuckDB's reader took it."""
+    took: list[bool] = []
+    quick = files_module._add_csv
+
+    def spy(*args):
+        took.append(quick(*args))
+        return took[-1]
+
+    monkeypatch.setattr(files_module, "_add_csv", spy)
+    run = read_ssda903_folder(folder, 2024)
+    fast = _contents(run)
+    run.close()
+    monkeypatch.setattr(files_module, "_add_csv", lambda *args: False)
+    run = read_ssda903_folder(folder, 2024)
+    slow = _contents(run)
+    run.close()
+    return fast, slow, took
+
+
+def _write(tmp_path: Path, name: str, content: bytes) -> Path:
+    folder = tmp_path / "return"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(content)
+    return folder
+
+
+def test_a_plain_csv_is_read_by_duckdb_as_python_reads_it(tmp_path, monkeypatch):
+    text = (
+        "\ufeff" + HEADER + "\r\n"
+        " A1 ,1,01/02/2010,\xa0WBRI\u3000,,  ,\r\n"  # blanks and Unicode spaces trimmed, blank is NULL
+        'A2,2,"02/03/2011",WIRI,"X""1,2",,\r\n'  # quoted, with a doubled quote and a comma
+        "A3,1\r\n"  # a short row: the rest NULL
+        " , ,\r\n"  # no value: left out, but counted in the line numbers
+        ",,,,,,\r\n"
+        "A4,2,03/04/2012,WBRI,,,\r\n"
+        "\r\n\r\n"  # empty lines at the end
+    )
+    fast, slow, took = _both_ways(_write(tmp_path, "header.csv", text.encode("utf-8")), monkeypatch)
+    assert took == [True]
+    assert fast == slow
+    assert [row[:5] for row in fast["header"]] == [
+        (1, "A1", "1", "01/02/2010", "WBRI"),
+        (2, "A2", "2", "02/03/2011", "WIRI"),
+        (3, "A3", "1", None, None),
+        (4, "A4", "2", "03/04/2012", "WBRI"),
+    ]
+    assert fast["header"][1][5] == 'X"1,2'
+    assert [(rid, line, child) for rid, _, _, line, child in fast["_rows"]] == [
+        (1, 2, "A1"),
+        (2, 3, "A2"),
+        (3, 4, "A3"),
+        (4, 7, "A4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        (HEADER + "\nA1,1,01/02/2010,WBRI,,,\n\nA2,2,01/02/2011,WBRI,,,\n").encode(),  # an empty line in between
+        (HEADER + '\nA1,1,01/02/2010,"WB\nRI",,,\nA2,2,01/02/2011,WBRI,,,\n').encode(),  # a value over two lines
+        (HEADER + "\nA1,1,01/02/2010,WBRI,Zo\xe9,,\n").encode("cp1252"),  # not UTF-8
+        (HEADER + "\rA1,1,01/02/2010,WBRI,,,\rA2,2,01/02/2011,WBRI,,,\r").encode(),  # old Mac line ends
+    ],
+    ids=["empty-line", "value-over-two-lines", "cp1252", "carriage-returns"],
+)
+def test_a_csv_duckdb_would_read_otherwise_is_read_by_python(tmp_path, monkeypatch, content):
+    fast, slow, took = _both_ways(_write(tmp_path, "header.csv", content), monkeypatch)
+    assert took in ([], [False])
+    assert fast == slow
+    assert [row[1] for row in fast["header"]] == ["A1"] + (["A2"] if b"A2" in content else [])
+
+
+def test_columns_are_taken_by_their_exact_name_as_python_takes_them(tmp_path, monkeypatch):
+    # "dob" is the DOB column for the table's recognition, but not by its exact name; ETHNIC is given twice
+    text = "CHILD,SEX,dob,ETHNIC,UPN,MOTHER,MC_DOB,ETHNIC\nA1,1,01/02/2010,WBRI,,,,WIRI\n"
+    fast, slow, took = _both_ways(_write(tmp_path, "header.csv", text.encode()), monkeypatch)
+    assert took == [True]
+    assert fast == slow
+    assert fast["header"] == [(1, "A1", "1", None, "WIRI", None, None, None)]
+
+
+def test_a_row_with_too_many_values_is_refused_in_one_line(tmp_path):
+    folder = _write(tmp_path, "header.csv", (HEADER + "\nA1,1,01/02/2010,WBRI,,,,extra\n").encode())
+    with pytest.raises(ValidateError, match=r"^header.csv: row 2: 8 values but the header names 7 columns$"):
+        read_ssda903_folder(folder, 2024)
+
+
+def test_rows_added_with_or_without_pyarrow_are_the_same(monkeypatch):
+    rows = [{"CHILD": " A1 ", "SEX": 1, "DOB": "01/02/2010"}, {"CHILD": "A2", "ETHNIC": "  "}, {"UPN": "X"}]
+
+    def added() -> dict[str, list[tuple]]:
+        run = ReturnRun.new("ssda903", 2024)
+        run.add_rows("header", rows, "header.csv", [2, 3, 5])
+        run.add_rows("header", rows[:1], "other.csv", None, last_year=True)
+        contents = _contents(run)
+        run.close()
+        return contents
+
+    without = added()
+    monkeypatch.setattr(engine_module, "_ARROW_FROM", 0)
+    assert added() == without
+    assert without["header"] == [
+        (1, "A1", "1", "01/02/2010", None, None, None, None),
+        (2, "A2", None, None, None, None, None, None),
+        (3, None, None, None, None, "X", None, None),
+    ]
+    assert [row[1:] for row in without["_rows"]] == [
+        ("header", "header.csv", 2, "A1"),
+        ("header", "header.csv", 3, "A2"),
+        ("header", "header.csv", 5, None),
+        ("header_last", "other.csv", None, "A1"),
+    ]
+
+
+def test_the_blanks_trimmed_in_sql_are_those_python_strips():
+    spaces = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
+    assert set(files_module.WHITESPACE) == spaces
