@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from childhub.dq import ValidateError, read_ssda903_folder
+from childhub.dq import ValidateError, read_returns, read_ssda903_folder
 from childhub.dq import engine as engine_module
 from childhub.dq import files as files_module
 from childhub.dq.engine import ReturnRun
@@ -141,3 +141,25 @@ def test_rows_added_with_or_without_pyarrow_are_the_same(monkeypatch):
 def test_the_blanks_trimmed_in_sql_are_those_python_strips():
     spaces = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
     assert set(files_module.WHITESPACE) == spaces
+
+
+@pytest.mark.parametrize(
+    ("dates", "year"),
+    [
+        (["01/04/2024", "31/03/2024"], 2025),  # the latest, 1 April 2024, falls in 2024-25
+        (["31/03/2025", "31/02/2026", "2026-01-01"], 2025),  # no 31 February, nor another form
+        (["15/3/2025", " 1/4/2025"], 2026),  # one-digit day or month: still a day, as strptime reads it
+        (["", "unknown"], None),
+    ],
+)
+def test_the_year_is_worked_out_from_the_latest_episode_date(tmp_path, dates, year):
+    episodes = "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+    episodes += "".join(f"A{i},{day},S,C2,N1,U1,PR1,,,,,,\n" for i, day in enumerate(dates))
+    folder = _write(tmp_path, "episodes.csv", episodes.encode())
+    if year is None:
+        with pytest.raises(ValidateError, match="cannot tell the collection year"):
+            read_returns([folder])
+        return
+    (run,) = read_returns([folder])
+    assert run.year == year
+    run.close()

@@ -14,13 +14,16 @@ import csv
 import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from childhub.dq.engine import ReturnRun
 from childhub.dq.tables import CHILD_COLUMN, SSDA903, TABLES
 from childhub.errors import ChildhubError
+
+_DAY = re.compile(r"\d\d/\d\d/\d\d\d\d")
 
 
 class ValidateError(ChildhubError):
@@ -57,14 +60,24 @@ WHITESPACE = (
 
 @dataclass
 class _Table:
-    """One return table as read from its file: ``rows`` (line, column -> text); for a CSV its header too, and
-    whether DuckDB's CSV reader reads it as Python's does, record for record and line for line (``plain``)."""
+    """One return table as read from its file: its rows, as dicts (``given``, from XML) or, from a CSV, the
+    header and the values of each record with a value (``kept``, with its line); and whether DuckDB's CSV
+    reader reads the CSV as Python's does, record for record and line for line (``plain``)."""
 
     path: Path
-    rows: list[tuple[int, dict[str, str]]]
+    given: list[tuple[int, dict[str, str]]] | None = None
     header: list[str] | None = None
+    kept: list[tuple[int, list[str]]] = field(default_factory=list)
     records: int = 0  # records after the header, less the empty lines at the end
     plain: bool = False
+    spaced: bool = True  # some value may hold a blank other than the space (a tab, a no-break space)
+
+    @cached_property
+    def rows(self) -> list[tuple[int, dict[str, str]]]:
+        """(line, column -> text) for each row."""
+        if self.given is not None:
+            return self.given
+        return [(number, dict(zip(self.header or [], values, strict=False))) for number, values in self.kept]
 
 
 def _read_csv(path: Path) -> _Table:
@@ -84,10 +97,10 @@ def _read_csv(path: Path) -> _Table:
     try:
         header = next(reader, [])
         header = [h.strip().lstrip("\ufeff") for h in header]
-        rows = []
+        kept = []
         for number, values in enumerate(reader, start=2):
             records += 1
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():  # no value (what any(v.strip() for v in values) says, quicker)
                 empty += not values
                 continue
             inner, empty = inner or empty > 0, 0
@@ -95,7 +108,7 @@ def _read_csv(path: Path) -> _Table:
                 raise ValidateError(
                     f"{path.name}: row {number}: {len(values)} values but the header names {len(header)} columns"
                 )
-            rows.append((number, dict(zip(header, values, strict=False))))
+            kept.append((number, values))
     except csv.Error as error:
         raise ValidateError(f"{path.name}: row {reader.line_num}: not a valid CSV row ({error})") from None
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -106,7 +119,8 @@ def _read_csv(path: Path) -> _Table:
         and "\r" not in raw.replace("\r\n", "")
         and "\x00" not in raw
     )
-    return _Table(path, rows, header, records - empty, plain)
+    spaced = any(blank in text for blank in WHITESPACE if blank not in " \n")  # blanks beyond the space
+    return _Table(path, None, header, kept, records - empty, plain, spaced)
 
 
 def _add_table(run: ReturnRun, table: str, data: _Table, last_year: bool) -> None:
@@ -132,7 +146,8 @@ def _add_csv(run: ReturnRun, table: str, data: _Table, last_year: bool) -> bool:
         return False
     name = f"{table}_last" if last_year else table
     position = {column: index for index, column in enumerate(header)}  # a repeated column: its last, as a dict
-    trimmed = [f"nullif(trim(c{i}, $blank), '')" for i in range(len(header))]
+    trim = "trim(c{}, $blank)" if data.spaced else "trim(c{})"  # the first is much the slower
+    trimmed = [f"nullif({trim.format(i)}, '')" for i in range(len(header))]
     values = [trimmed[position[c]] if c in position else "NULL" for c in TABLES[run.kind][name.removesuffix("_last")]]
     child = CHILD_COLUMN[run.kind]
     conn.execute(
@@ -140,7 +155,7 @@ def _add_csv(run: ReturnRun, table: str, data: _Table, last_year: bool) -> bool:
         f"{', '.join(f'{v} AS v{i}' for i, v in enumerate(values))}, "
         f"{trimmed[position[child]] if child in position else 'NULL'} AS child "
         f"FROM _csv WHERE coalesce({', '.join(trimmed)}) IS NOT NULL",
-        {"first": run.next_rid, "blank": WHITESPACE},
+        {"first": run.next_rid, **({"blank": WHITESPACE} if data.spaced else {})},
     )
     kept = conn.execute("SELECT count(*) FROM _kept").fetchone()[0]
     conn.execute(f'INSERT INTO "{name}" SELECT _rid, {", ".join(f"v{i}" for i in range(len(values)))} FROM _kept')
@@ -179,23 +194,36 @@ def _ssda903_xml_tables(path: Path) -> dict[str, _Table]:
         table = kind.removeprefix("ssda903_")
         tables[table] = _Table(
             path,
-            [(int(ref.rsplit("line ", 1)[-1]), dict(zip(columns, values, strict=True))) for ref, values in rows],
+            given=[(int(ref.rsplit("line ", 1)[-1]), dict(zip(columns, values, strict=True))) for ref, values in rows],
         )
     return tables
 
 
-def _year_from_episodes(rows: list[tuple[int, dict[str, str]]]) -> int | None:
-    latest: date | None = None
-    for _, row in rows:
-        for column in ("DECOM", "DEC"):
-            try:
-                day = datetime.strptime((row.get(column) or "").strip(), "%d/%m/%Y").date()
-            except ValueError:
-                continue
-            latest = day if latest is None or day > latest else latest
-    if latest is None:
+def _year_from_episodes(episodes: _Table | None) -> int | None:
+    if episodes is None:
         return None
+    if episodes.given is None:  # a CSV: its values by the columns' places (the last of a repeated name, as a dict)
+        places = {name: index for index, name in enumerate(episodes.header or [])}
+        columns = [places[column] for column in ("DECOM", "DEC") if column in places]
+        texts = {values[i] for _, values in episodes.kept for i in columns if i < len(values)}
+    else:
+        texts = {row.get(column) for _, row in episodes.given for column in ("DECOM", "DEC")}
+    days = [day for day in map(_day, texts) if day is not None]
+    if not days:
+        return None
+    latest = max(days)
     return latest.year + 1 if latest.month > 3 else latest.year
+
+
+def _day(text: str | None) -> date | None:
+    """A dd/mm/yyyy date, as datetime.strptime reads it (quicker for the usual form), else None."""
+    text = (text or "").strip()
+    try:
+        if _DAY.fullmatch(text):
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        return None
 
 
 def read_returns(paths: list[Path], year: int | None = None, la_code: str | None = None) -> list[ReturnRun]:
@@ -223,7 +251,7 @@ def read_returns(paths: list[Path], year: int | None = None, la_code: str | None
         groups[path.parent][table] = data
     by_year: dict[int, dict[str, _Table]] = {}
     for folder, tables in groups.items():
-        found = _year_of_folder(folder) or _year_from_episodes(tables["episodes"].rows if "episodes" in tables else [])
+        found = _year_of_folder(folder) or _year_from_episodes(tables.get("episodes"))
         found = found if (year is None or len(groups) > 1) else year
         if found is None:
             raise ValidateError(f"{folder}: cannot tell the collection year (no episode dates); give --year")
