@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from childhub.dq import ValidateError, read_returns, read_ssda903_folder
+from childhub.dq import Rule, RuleError, ValidateError, read_returns, read_ssda903_folder, run_rules
 from childhub.dq import engine as engine_module
 from childhub.dq import files as files_module
 from childhub.dq.engine import ReturnRun
@@ -163,3 +163,66 @@ def test_the_year_is_worked_out_from_the_latest_episode_date(tmp_path, dates, ye
     (run,) = read_returns([folder])
     assert run.year == year
     run.close()
+
+
+def _rule(code: str, sql: str) -> Rule:
+    return Rule.model_validate(
+        {"code": code, "return": "ssda903", "severity": "error", "message": f"rule {code}", "sql": sql}
+    )
+
+
+def _header_run() -> ReturnRun:
+    run = ReturnRun.new("ssda903", 2024)
+    rows = [{"CHILD": f"A{i}", "SEX": str(1 + i % 2), "DOB": "01/02/2010"} for i in range(6)]
+    run.add_rows("header", rows, "header.csv", [2, 3, 4, 5, 6, 7])
+    run.add_rows("header", rows[:2], "header_last.csv", [2, 3], last_year=True)
+    return run
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_rules_run_together_find_what_each_rule_alone_finds(monkeypatch, workers):
+    monkeypatch.setattr(engine_module, "_WORKERS", workers)
+    monkeypatch.setattr(engine_module, "_RULES_PER_WORKER", 1)
+    rules = {
+        "1": _rule("1", "select _rid from header where SEX = '2' order by _rid desc"),
+        "2": _rule("2", "select _rid from header_last union all select _rid from header_last"),  # twice: once
+        "3": _rule("3", "select null as _rid from header having count(*) > 5"),  # the return as a whole
+        "4": _rule("4", "select _rid from header where age_on(d(DOB), collection_end()) > 99"),  # none
+        "5": _rule("5", "select cast(_rid as integer) as _rid, CHILD from header where CHILD = 'A0' -- no newline"),
+    }
+    run = _header_run()
+    timings: dict[str, float] = {}
+    alone = run_rules(run, rules, timings=timings)
+    together = run_rules(run, rules)
+    run.close()
+    assert sorted(timings) == sorted(rules)
+    assert together == alone
+    assert [(f.rule, f.origin, f.line, f.child) for f in together] == [
+        ("1", "header.csv", 3, "A1"),
+        ("1", "header.csv", 5, "A3"),
+        ("1", "header.csv", 7, "A5"),
+        ("2", "header_last.csv", 2, "A0"),
+        ("2", "header_last.csv", 3, "A1"),
+        ("3", None, None, None),
+        ("5", "header.csv", 2, "A0"),
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_first_rule_to_fail_is_named_as_when_run_alone(monkeypatch, workers):
+    monkeypatch.setattr(engine_module, "_WORKERS", workers)
+    monkeypatch.setattr(engine_module, "_RULES_PER_WORKER", 1)
+    rules = {
+        "1": _rule("1", "select _rid from header"),
+        "2": _rule("2", "select _rid from header where cast(CHILD as integer) > 0"),  # fails on the data
+        "3": _rule("3", "select _rid from header where no_such_macro(CHILD)"),  # fails as it is read
+        "4": _rule("4", "select _rid from header"),
+    }
+    run = _header_run()
+    with pytest.raises(RuleError) as alone:
+        run_rules(run, rules, timings={})
+    with pytest.raises(RuleError) as together:
+        run_rules(run, rules)
+    run.close()
+    assert str(together.value) == str(alone.value)
+    assert str(together.value).startswith("rule ssda903 2 failed: Conversion Error")

@@ -20,6 +20,7 @@ findings. The rules may use, beside the shared macros of ``childhub.facts`` (``w
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_WORKERS = min(os.cpu_count() or 1, 4)  # rules run side by side on this many cursors at most
+_RULES_PER_WORKER = 40  # fewer rules a cursor than this, and its macros cost more than it saves
 _ARROW_FROM = 200_000  # values in one add_rows from which pyarrow (and its import) pays for itself
 _CTE = re.compile(
     r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE
@@ -217,25 +220,96 @@ def run_rules(
     only: set[str] | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Finding]:
-    """Every applicable rule over the run's tables: one finding per failing record, in rule order."""
-    findings: list[Finding] = []
-    for rule in applicable(run, rules, only):
-        version = rule.version(run.year)
-        started = time.perf_counter()
-        sql = (
-            "SELECT DISTINCT f._rid, r.tbl, r.origin, r.line, r.child "
-            f"FROM ({version.sql}) f LEFT JOIN _rows r ON r._rid = f._rid ORDER BY r.origin, r.line, f._rid"
-        )
-        try:
-            rows = run.conn.execute(sql).fetchall()
-        except Exception as error:  # a rule that fails on this data is a defect of the rule: say which
-            from childhub.dq.rules import RuleError
+    """Every applicable rule over the run's tables: one finding per failing record, in rule order.
 
-            raise RuleError(f"rule {rule.return_} {rule.code} failed: {str(error).splitlines()[0]}") from error
-        if timings is not None:
-            timings[rule.code] = time.perf_counter() - started
-        findings += _findings(run, rule, rows)
-    return findings
+    The rules run as a few queries, each the union of a share of them (one query per rule costs more in
+    planning than in running on a return's tables), the shares side by side on cursors of the run's
+    connection (DuckDB runs them on their threads), unless ``timings`` asks for each rule's seconds."""
+    chosen = applicable(run, rules, only)
+    if timings is not None:
+        rows = [_rule_rows(run.conn, run.year, rule, timings) for rule in chosen]
+    else:
+        rows = _shares_rows(run, chosen)
+    return [finding for rule, found in zip(chosen, rows, strict=True) for finding in _findings(run, rule, found)]
+
+
+def _rule_rows(conn: Any, year: int, rule: Rule, timings: dict[str, float] | None = None) -> list[tuple]:
+    """The (rid, table, origin, line, child) a rule flags, in file order; a RuleError naming it if it fails."""
+    started = time.perf_counter()
+    sql = (
+        "SELECT DISTINCT f._rid, r.tbl, r.origin, r.line, r.child "
+        f"FROM ({rule.version(year).sql}\n) f LEFT JOIN _rows r ON r._rid = f._rid ORDER BY r.origin, r.line, f._rid"
+    )
+    try:
+        rows = conn.execute(sql).fetchall()
+    except Exception as error:  # a rule that fails on this data is a defect of the rule: say which
+        from childhub.dq.rules import RuleError
+
+        raise RuleError(f"rule {rule.return_} {rule.code} failed: {str(error).splitlines()[0]}") from error
+    if timings is not None:
+        timings[rule.code] = time.perf_counter() - started
+    return rows
+
+
+def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
+    """What ``_rule_rows`` gives for each rule, the rules in shares of one query each, run side by side."""
+    count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER))
+    shares = [list(range(first, len(chosen), count)) for first in range(count)]
+    if count == 1:
+        done = [_share_rows(run.conn, run.year, chosen, shares[0])]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(count) as pool:
+            work = [pool.submit(_share_rows, run.conn, run.year, chosen, shares[0])]
+            work += [pool.submit(_cursor_share_rows, run.conn, run.year, chosen, share) for share in shares[1:]]
+            done = [job.result() for job in work]
+    failed = [result for result in done if isinstance(result, tuple)]
+    if failed:  # the first rule to fail, in rule order, as one rule after another would have failed
+        raise min(failed)[1]
+    rows: list[list[tuple]] = [[] for _ in chosen]
+    for result in done:
+        for index, found in result.items():
+            rows[index] = found
+    return rows
+
+
+def _cursor_share_rows(conn: Any, year: int, chosen: list[Rule], share: list[int]) -> dict | tuple:
+    from childhub.facts import install_macros
+
+    cursor = conn.cursor()  # the run's tables and its own macros; the shared ones are the connection's alone
+    try:
+        install_macros(cursor)
+        return _share_rows(cursor, year, chosen, share)
+    finally:
+        cursor.close()
+
+
+def _share_rows(conn: Any, year: int, chosen: list[Rule], share: list[int]) -> dict | tuple:
+    """index -> rows for the rules ``share`` (indexes into ``chosen``) in one query; (index, RuleError) of the
+    first of them to fail when the query fails (each then run alone to find it)."""
+    from childhub.dq.rules import RuleError
+
+    parts = [
+        f"SELECT {index} AS _rule, CAST(_rid AS BIGINT) AS _rid FROM ({chosen[index].version(year).sql}\n)"
+        for index in share
+    ]
+    sql = (
+        "SELECT DISTINCT f._rule, f._rid, r.tbl, r.origin, r.line, r.child "
+        f"FROM ({' UNION ALL '.join(parts)}) f LEFT JOIN _rows r ON r._rid = f._rid "
+        "ORDER BY f._rule, r.origin, r.line, f._rid"
+    )
+    found: dict[int, list[tuple]] = {index: [] for index in share}
+    try:
+        for index, *row in conn.execute(sql).fetchall():
+            found[index].append(tuple(row))
+    except Exception:
+        for index in share:
+            try:
+                found[index] = _rule_rows(conn, year, chosen[index])
+            except RuleError as error:
+                return (index, error)
+    return found
 
 
 def _findings(run: ReturnRun, rule: Rule, rows: list[tuple]) -> list[Finding]:
