@@ -6,9 +6,11 @@ For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 33
 authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
 --parity), the wall time of a whole process: the peer validator (scripts/peer_validate.sh, in its own virtual
 environment, harness included) and ``childhub validate`` (reading and every rule); medians of --repeats, and
-the ratio. With --large (a prepared folder holding store/, as bench/bench_indicators.py makes it), the time of
-every rule over the whole history of that store (``dq.check``: every return for every year held and the checks
-across systems), on a copy. Figures go to docs/benchmarks.md, section "Data quality".
+the ratio; and childhub's reading and rules in a process already started (imports and caches warm, as in
+``childhub serve`` or a batch of returns). With --large (a prepared folder holding store/, as
+bench/bench_indicators.py makes it), the time of every rule over the whole history of that store (``dq.check``:
+every return for every year held and the checks across systems), on a copy. Figures go to docs/benchmarks.md,
+section "Data quality".
 """
 
 from __future__ import annotations
@@ -38,6 +40,38 @@ def timed(command: list[str], repeats: int) -> float:
     return statistics.median(seconds)
 
 
+IN_PROCESS = """
+import statistics, sys, time
+from pathlib import Path
+from childhub.dq import read_returns, run_rules
+
+paths, year, repeats = [Path(p) for p in sys.argv[3:]], int(sys.argv[1]), int(sys.argv[2])
+seconds = []
+for _ in range(repeats + 1):  # the first warms the caches (the rule library, the bank holidays)
+    started = time.perf_counter()
+    runs = read_returns(paths, year)
+    found = sum(len(run_rules(run)) for run in runs)
+    seconds.append(time.perf_counter() - started)
+    for run in runs:
+        run.close()
+print(statistics.median(seconds[1:]), found)
+"""
+
+
+def in_process(paths: list[str], year: int, repeats: int) -> tuple[float, int]:
+    """Reading the files and every rule, in a process that has imported childhub and run them once: the
+    median seconds, and the findings."""
+    done = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(year), str(repeats), *paths],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, found = done.stdout.split()
+    return float(seconds), int(found)
+
+
 def layout(work: Path, name: str, tables: Path | None, previous: Path | None, census: Path | None) -> Path:
     folder = work / name
     if tables:
@@ -60,14 +94,27 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-") as temp:
         work = Path(temp)
-        sets = [("D2I samples, SSDA903 (2,675 children)", "903", layout(work, "s903", SAMPLES / "ssda903", None, None),
-                 2019)]
-        sets.append(("D2I samples, CIN census (332 children)", "cin",
-                     layout(work, "scin", None, None, SAMPLES / "cin" / "fake_CIN_data.xml"), 2022))
+        sets = [
+            (
+                "D2I samples, SSDA903 (2,675 children)",
+                "903",
+                layout(work, "s903", SAMPLES / "ssda903", None, None),
+                2019,
+            )
+        ]
+        sets.append(
+            (
+                "D2I samples, CIN census (332 children)",
+                "cin",
+                layout(work, "scin", None, None, SAMPLES / "cin" / "fake_CIN_data.xml"),
+                2022,
+            )
+        )
         datasets = args.parity / "datasets"
         if (datasets / "synth-clean-903-2026").exists():
-            sets.append(("synthetic small, SSDA903 2025-26 with 2024-25", "903", datasets / "synth-clean-903-2026",
-                         2026))
+            sets.append(
+                ("synthetic small, SSDA903 2025-26 with 2024-25", "903", datasets / "synth-clean-903-2026", 2026)
+            )
             sets.append(("synthetic small, CIN census 2025-26", "cin", datasets / "synth-clean-cin-2026", 2026))
         for label, kind, folder, year in sets:
             peer_args = ["bash", str(PEER), str(folder), "--only", kind, "--year", str(year)]
@@ -82,28 +129,41 @@ def main() -> None:
                 paths = [str(prev)]
             theirs = timed(peer_args, args.repeats)
             ours = timed([*childhub, "--year", str(year), *paths], args.repeats)
-            rows.append(f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x |")
+            inside, found = in_process(paths, year, args.repeats)
+            rows.append(
+                f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x | {inside:.2f} s | {found:,} |"
+            )
             print(rows[-1], flush=True)
-    table = ["| files | peer validator (whole process) | `childhub validate` (whole process) | faster |",
-             "| --- | --- | --- | --- |", *rows]
+    table = [
+        "| files | peer validator (whole process) | `childhub validate` (whole process) | faster "
+        "| childhub in process (reading and every rule) | findings |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
     if args.large:
         with tempfile.TemporaryDirectory(prefix="childhub-bench-dq-large-") as temp:
             store = Path(temp) / "store"
             shutil.copytree(args.large / "store", store, ignore=shutil.ignore_patterns("serve", "archive"))
             code = (
-                "import time; from pathlib import Path; from childhub.store import Store; from childhub import facts, dq;"
+                "import time; from pathlib import Path; from childhub.store import Store; "
+                "from childhub import facts, dq;"
                 f"s = Store(Path({str(store)!r}));\n"
                 "with s.writer() as c:\n"
                 "    facts.refresh(c); r = dq.check(c); print(r.seconds, r.rules_run, r.findings, r.years)"
             )
             seconds = []
             for _ in range(args.repeats):
-                done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
+                done = subprocess.run(
+                    [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+                )
                 seconds.append(float(done.stdout.split()[0]))
                 detail = done.stdout.strip()
             median = statistics.median(seconds)
-            table += ["", f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
-                      f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]})."]
+            table += [
+                "",
+                f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
+                f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]}).",
+            ]
             print(table[-1])
     write_section("dq", "## Data quality\n\n" + "\n".join(table))
 
