@@ -226,3 +226,12 @@ def test_the_first_rule_to_fail_is_named_as_when_run_alone(monkeypatch, workers)
     run.close()
     assert str(together.value) == str(alone.value)
     assert str(together.value).startswith("rule ssda903 2 failed: Conversion Error")
+
+
+def test_a_file_whose_name_duckdb_would_read_as_a_pattern_is_read_by_python(tmp_path, monkeypatch):
+    folder = _write(tmp_path, "he?der.csv", (HEADER + "\nA1,1,01/02/2010,WBRI,,,\n").encode())
+    (tmp_path / "return" / "heXder.txt").write_text(HEADER + "\nB1,1,01/02/2010,WBRI,,,\n")  # what ? would match
+    fast, slow, took = _both_ways(folder, monkeypatch)
+    assert took == []
+    assert fast == slow
+    assert [row[1] for row in fast["header"]] == ["A1"]

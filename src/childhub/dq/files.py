@@ -23,6 +23,7 @@ from childhub.dq.engine import ReturnRun
 from childhub.dq.tables import CHILD_COLUMN, SSDA903, TABLES
 from childhub.errors import ChildhubError
 
+_GLOB = re.compile(r"[*?\[\]{}]")
 _DAY = re.compile(r"\d\d/\d\d/\d\d\d\d")
 
 
@@ -118,6 +119,7 @@ def _read_csv(path: Path) -> _Table:
         and lines == records + 1  # no record over two lines
         and "\r" not in raw.replace("\r\n", "")
         and "\x00" not in raw
+        and not _GLOB.search(str(path))  # DuckDB reads a name with these as a pattern, maybe of other files
     )
     spaced = any(blank in text for blank in WHITESPACE if blank not in " \n")  # blanks beyond the space
     return _Table(path, None, header, kept, records - empty, plain, spaced)
@@ -137,7 +139,7 @@ def _add_csv(run: ReturnRun, table: str, data: _Table, last_year: bool) -> bool:
             "CREATE OR REPLACE TEMP TABLE _csv AS SELECT row_number() OVER () + 1 AS line, * FROM read_csv($path, "
             "header = true, all_varchar = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             "null_padding = true, strict_mode = true, columns = $columns)",
-            {"path": str(data.path), "columns": {f"c{i}": "VARCHAR" for i in range(len(header))}},
+            {"path": str(data.path.resolve()), "columns": {f"c{i}": "VARCHAR" for i in range(len(header))}},
         )
     except Exception:  # a CSV DuckDB refuses is Python's to read
         return False
