@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,11 @@ _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 _WORKERS = min(os.cpu_count() or 1, 4)  # rules run side by side on this many cursors at most
 _RULES_PER_WORKER = 40  # fewer rules a cursor than this, and its macros cost more than it saves
-_ARROW_FROM = 200_000  # values in one add_rows from which pyarrow (and its import) pays for itself
+# Rows go in as lists bound as parameters (about 0.4 µs a value), or through pyarrow (about 0.13 µs a value, but
+# importing it, and pandas that DuckDB then imports, costs about 0.3 s): pyarrow from this many values in one
+# add_rows, or from _ARROW_WARM once both are imported anyway.
+_ARROW_FROM = 1_000_000
+_ARROW_WARM = 5_000
 _CTE = re.compile(
     r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE
 )
@@ -128,7 +133,8 @@ class ReturnRun:
         first = self.next_rid
         self.next_rid += len(rows)
         values = {column: [_text(row.get(column)) for row in rows] for column in columns}
-        if len(rows) * len(columns) > _ARROW_FROM:
+        size = len(rows) * len(columns)
+        if size >= _ARROW_FROM or (size >= _ARROW_WARM and {"pyarrow", "pandas"} <= sys.modules.keys()):
             self._insert_arrow(name, first, values, origin, lines)
             return
         # each column a list bound as a parameter, unnested side by side: no pyarrow (nor pandas) to import
