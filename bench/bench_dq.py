@@ -4,9 +4,9 @@
 
 For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 332-child CIN census; a synthetic
 authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
---parity), the wall time of a whole process: the peer validator (scripts/peer_validate.sh, in its own virtual
-environment, harness included) and ``childhub validate`` (reading and every rule); medians of --repeats, and
-the ratio; and childhub's reading and rules in a process already started (imports and caches warm, as in
+--parity), the wall time of a whole process, and its CPU time: the peer validator (scripts/peer_validate.sh, in
+its own virtual environment, harness included; PEER_VENV names it) and ``childhub validate`` (reading, every
+rule and the findings as JSON); medians of --repeats, and the ratios; and childhub's reading and rules in a process already started (imports and caches warm, as in
 ``childhub serve`` or a batch of returns). With --large (a prepared folder holding store/, as
 bench/bench_indicators.py makes it), the time of every rule over the whole history of that store (``dq.check``:
 every return for every year held and the checks across systems), on a copy. Figures go to docs/benchmarks.md,
@@ -16,6 +16,8 @@ section "Data quality".
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,13 +33,18 @@ PEER = ROOT / "scripts" / "peer_validate.sh"
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 
-def timed(command: list[str], repeats: int) -> float:
-    seconds = []
+def timed(command: list[str], repeats: int) -> tuple[float, float]:
+    """The median wall seconds of a whole process, and its median CPU seconds (user and system, its children
+    included): on a shared machine the CPU time says what the wall time may not."""
+    seconds, cpu = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
         seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(seconds), statistics.median(cpu)
 
 
 IN_PROCESS = """
@@ -128,11 +135,12 @@ def main() -> None:
                 shutil.copytree(folder / "ssda903", prev / str(year))
                 shutil.copytree(folder / "ssda903_previous", prev / str(year - 1))
                 paths = [str(prev)]
-            theirs = timed(peer_args, args.repeats)
-            ours = timed([*childhub, "--year", str(year), *paths], args.repeats)
+            theirs, their_cpu = timed(peer_args, args.repeats)
+            ours, our_cpu = timed([*childhub, "--year", str(year), *paths], args.repeats)
             inside, found = in_process(paths, year, args.repeats)
             rows.append(
-                f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x | {inside:.2f} s | {found:,} |"
+                f"| {label} | {theirs:.2f} s ({their_cpu:.2f} s CPU) | {ours:.2f} s ({our_cpu:.2f} s CPU) "
+                f"| {theirs / ours:.1f}x ({their_cpu / our_cpu:.1f}x) | {inside:.2f} s | {found:,} |"
             )
             print(rows[-1], flush=True)
     table = [
@@ -166,6 +174,8 @@ def main() -> None:
                 f"already refreshed): median {median:.1f} s of {args.repeats} ({detail.split(' ', 1)[1]}).",
             ]
             print(table[-1])
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    table += ["", f"Load average (1, 5, 15 minutes) when the figures were taken: {load}."]
     write_section("dq", "## Data quality\n\n" + "\n".join(table))
 
 
