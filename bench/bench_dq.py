@@ -6,11 +6,11 @@ For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 33
 authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
 --parity), the wall time of a whole process, and its CPU time: the peer validator (scripts/peer_validate.sh, in
 its own virtual environment, harness included; PEER_VENV names it) and ``childhub validate`` (reading, every
-rule and the findings as JSON); medians of --repeats, and the ratios; and childhub's reading and rules in a process already started (imports and caches warm, as in
-``childhub serve`` or a batch of returns). With --large (a prepared folder holding store/, as
-bench/bench_indicators.py makes it), the time of every rule over the whole history of that store (``dq.check``:
-every return for every year held and the checks across systems), on a copy. Figures go to docs/benchmarks.md,
-section "Data quality".
+rule and the findings as JSON); medians of --repeats, and the ratios; and childhub's reading and rules in a
+process already started (imports and caches warm, as in ``childhub serve`` or a batch of returns). With --large
+(a prepared folder holding store/, as bench/bench_indicators.py makes it), the time of every rule over the whole
+history of that store (``dq.check``: every return for every year held and the checks across systems), on a copy.
+Figures go to docs/benchmarks.md, section "Data quality".
 """
 
 from __future__ import annotations
