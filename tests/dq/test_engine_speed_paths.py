@@ -235,3 +235,10 @@ def test_a_file_whose_name_duckdb_would_read_as_a_pattern_is_read_by_python(tmp_
     assert took == []
     assert fast == slow
     assert [row[1] for row in fast["header"]] == ["A1"]
+
+
+def test_no_rule_to_run_finds_nothing():
+    run = _header_run()
+    assert run_rules(run, {"1": _rule("1", "select _rid from header")}, only={"2"}) == []
+    assert run_rules(run, {}) == []
+    run.close()

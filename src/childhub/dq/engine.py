@@ -259,6 +259,8 @@ def _rule_rows(conn: Any, year: int, rule: Rule, timings: dict[str, float] | Non
 
 def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
     """What ``_rule_rows`` gives for each rule, the rules in shares of one query each, run side by side."""
+    if not chosen:
+        return []
     count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER))
     shares = [list(range(first, len(chosen), count)) for first in range(count)]
     if count == 1:
