@@ -32,7 +32,8 @@ from childhub.dq.tables import CHILD_COLUMN, TABLES
 
 _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
-_WORKERS = min(os.cpu_count() or 1, 4)  # rules run side by side on this many cursors at most
+# the rules run side by side on this many cursors at most: the cores this process may use, up to 4
+_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
 _RULES_PER_WORKER = 40  # fewer rules a cursor than this, and its macros cost more than it saves
 # Rows go in as lists bound as parameters (about 0.4 µs a value), or through pyarrow (about 0.13 µs a value, but
 # importing it, and pandas that DuckDB then imports, costs about 0.3 s): pyarrow from this many values in one
