@@ -86,8 +86,10 @@ def test_a_plain_csv_is_read_by_duckdb_as_python_reads_it(tmp_path, monkeypatch)
         (HEADER + '\nA1,1,01/02/2010,"WB\nRI",,,\nA2,2,01/02/2011,WBRI,,,\n').encode(),  # a value over two lines
         (HEADER + "\nA1,1,01/02/2010,WBRI,Zo\xe9,,\n").encode("cp1252"),  # not UTF-8
         (HEADER + "\rA1,1,01/02/2010,WBRI,,,\rA2,2,01/02/2011,WBRI,,,\r").encode(),  # old Mac line ends
+        (HEADER + '\nA1,1,01/02/2010, "WBRI",,,\nA2,2,01/02/2011,WBRI,"X" ,,\n').encode(),  # spaces by quotes
+        (HEADER + '\nA1,1,01/02/2010,"WB"RI,,,\nA2,2,01/02/2011,WBRI,,,\n').encode(),  # text after a quote
     ],
-    ids=["empty-line", "value-over-two-lines", "cp1252", "carriage-returns"],
+    ids=["empty-line", "value-over-two-lines", "cp1252", "carriage-returns", "space-before-quote", "after-quote"],
 )
 def test_a_csv_duckdb_would_read_otherwise_is_read_by_python(tmp_path, monkeypatch, content):
     fast, slow, took = _both_ways(_write(tmp_path, "header.csv", content), monkeypatch)

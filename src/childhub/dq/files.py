@@ -24,6 +24,7 @@ from childhub.dq.tables import CHILD_COLUMN, SSDA903, TABLES
 from childhub.errors import ChildhubError
 
 _GLOB = re.compile(r"[*?\[\]{}]")
+_SPACED_QUOTE = re.compile(r'(?:^|,) +"', re.MULTILINE)
 _DAY = re.compile(r"\d\d/\d\d/\d\d\d\d")
 
 
@@ -120,6 +121,7 @@ def _read_csv(path: Path) -> _Table:
         and "\r" not in raw.replace("\r\n", "")
         and "\x00" not in raw
         and not _GLOB.search(str(path))  # DuckDB reads a name with these as a pattern, maybe of other files
+        and not _SPACED_QUOTE.search(text)  # DuckDB skips the spaces before a quote, Python keeps them and the quote
     )
     spaced = any(blank in text for blank in WHITESPACE if blank not in " \n")  # blanks beyond the space
     return _Table(path, None, header, kept, records - empty, plain, spaced)
