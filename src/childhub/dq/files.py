@@ -158,13 +158,17 @@ def _add_csv(run: ReturnRun, table: str, data: _Table, last_year: bool) -> bool:
     trimmed = [f"nullif({trim.format(i)}, '')" for i in range(len(header))]
     values = [trimmed[position[c]] if c in position else "NULL" for c in TABLES[run.kind][name.removesuffix("_last")]]
     child = CHILD_COLUMN[run.kind]
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _kept AS SELECT $first + row_number() OVER (ORDER BY line) - 1 AS _rid, line, "
-        f"{', '.join(f'{v} AS v{i}' for i, v in enumerate(values))}, "
-        f"{trimmed[position[child]] if child in position else 'NULL'} AS child "
-        f"FROM _csv WHERE coalesce({', '.join(trimmed)}) IS NOT NULL",
-        {"first": run.next_rid, **({"blank": WHITESPACE} if data.spaced else {})},
-    )
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _kept AS SELECT $first + row_number() OVER (ORDER BY line) - 1 AS _rid, "
+            f"line, {', '.join(f'{v} AS v{i}' for i, v in enumerate(values))}, "
+            f"{trimmed[position[child]] if child in position else 'NULL'} AS child "
+            f"FROM _csv WHERE coalesce({', '.join(trimmed)}) IS NOT NULL",
+            {"first": run.next_rid, **({"blank": WHITESPACE} if data.spaced else {})},
+        )
+    except Exception:  # nothing added yet: Python's rows instead
+        conn.execute("DROP TABLE IF EXISTS _csv")
+        return False
     kept = conn.execute("SELECT count(*) FROM _kept").fetchone()[0]
     conn.execute(f'INSERT INTO "{name}" SELECT _rid, {", ".join(f"v{i}" for i in range(len(values)))} FROM _kept')
     conn.execute(
