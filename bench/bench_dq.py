@@ -1,6 +1,6 @@
 """Data quality against the peer validators, side by side on the same files, and every rule over a store's history.
 
-    .venv/bin/python bench/bench_dq.py [--repeats 3] [--parity DIR] [--samples DIR] [--large DIR]
+    .venv/bin/python bench/bench_dq.py [--repeats 3] [--parity DIR] [--large DIR] [--samples DIR]
 
 For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 332-child CIN census; a synthetic
 authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
@@ -95,8 +95,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--parity", type=Path, default=ROOT / ".dq-parity", help="scripts/dq_parity.py's --work")
-    parser.add_argument("--samples", type=Path, default=SAMPLES, help="the D2I samples (ssda903/, cin/)")
     parser.add_argument("--large", type=Path, help="a prepared folder with store/ (bench/bench_indicators.py)")
+    parser.add_argument("--samples", type=Path, default=SAMPLES, help="the D2I samples (../shared/samples)")
     args = parser.parse_args()
     childhub = [sys.executable, "-m", "childhub", "validate", "--format", "json"]
     rows = []
