@@ -186,6 +186,7 @@ def _header_run() -> ReturnRun:
 def test_rules_run_together_find_what_each_rule_alone_finds(monkeypatch, workers):
     monkeypatch.setattr(engine_module, "_WORKERS", workers)
     monkeypatch.setattr(engine_module, "_RULES_PER_WORKER", 1)
+    monkeypatch.setattr(engine_module, "_ROWS_PER_WORKER", 1)
     rules = {
         "1": _rule("1", "select _rid from header where SEX = '2' order by _rid desc"),
         "2": _rule("2", "select _rid from header_last union all select _rid from header_last"),  # twice: once
@@ -215,6 +216,7 @@ def test_rules_run_together_find_what_each_rule_alone_finds(monkeypatch, workers
 def test_the_first_rule_to_fail_is_named_as_when_run_alone(monkeypatch, workers):
     monkeypatch.setattr(engine_module, "_WORKERS", workers)
     monkeypatch.setattr(engine_module, "_RULES_PER_WORKER", 1)
+    monkeypatch.setattr(engine_module, "_ROWS_PER_WORKER", 1)
     rules = {
         "1": _rule("1", "select _rid from header"),
         "2": _rule("2", "select _rid from header where cast(CHILD as integer) > 0"),  # fails on the data

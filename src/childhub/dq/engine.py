@@ -34,7 +34,10 @@ _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)
 # the rules run side by side on this many cursors at most: the cores this process may use, up to 4
 _WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
-_RULES_PER_WORKER = 40  # fewer rules a cursor than this, and its macros cost more than it saves
+# Fewer rules a cursor than this, or fewer rows in the run (the rules' planning, most of their time on small
+# tables, does not run side by side), and a cursor's macros cost more than it saves
+_RULES_PER_WORKER = 40
+_ROWS_PER_WORKER = 20_000
 # Rows go in as lists bound as parameters (about 0.4 µs a value), or through pyarrow (about 0.13 µs a value, but
 # importing it, and pandas that DuckDB then imports, costs about 0.3 s): pyarrow from this many values in one
 # add_rows, or from _ARROW_WARM once both are imported anyway.
@@ -262,7 +265,7 @@ def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
     """What ``_rule_rows`` gives for each rule, the rules in shares of one query each, run side by side."""
     if not chosen:
         return []
-    count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER))
+    count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER, (run.next_rid - 1) // _ROWS_PER_WORKER))
     shares = [list(range(first, len(chosen), count)) for first in range(count)]
     if count == 1:
         done = [_share_rows(run.conn, run.year, chosen, shares[0])]
