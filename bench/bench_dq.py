@@ -4,16 +4,20 @@
 
 For each set of files (the D2I samples: SSDA903 tables of 2,675 children, the 332-child CIN census; a synthetic
 authority's 2025-26 SSDA903 with last year's tables and its CIN census, from the parity script's datasets in
---parity), the wall time of a whole process: the peer validator (scripts/peer_validate.sh, in its own virtual
-environment, harness included) and ``childhub validate`` (reading and every rule); medians of --repeats, and
-the ratio. With --large (a prepared folder holding store/, as bench/bench_indicators.py makes it), the time of
-every rule over the whole history of that store (``dq.check``: every return for every year held and the checks
-across systems), on a copy. Figures go to docs/benchmarks.md, section "Data quality".
+--parity), the wall time of a whole process, and its CPU time: the peer validator (scripts/peer_validate.sh, in
+its own virtual environment, harness included; PEER_VENV names it) and ``childhub validate`` (reading, every
+rule and the findings as JSON); medians of --repeats, and the ratios; and childhub's reading and rules in a
+process already started (imports and caches warm, as in ``childhub serve`` or a batch of returns). With --large
+(a prepared folder holding store/, as bench/bench_indicators.py makes it), the time of every rule over the whole
+history of that store (``dq.check``: every return for every year held and the checks across systems), on a copy.
+Figures go to docs/benchmarks.md, section "Data quality".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,13 +33,50 @@ PEER = ROOT / "scripts" / "peer_validate.sh"
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 
-def timed(command: list[str], repeats: int) -> float:
-    seconds = []
+def timed(command: list[str], repeats: int) -> tuple[float, float]:
+    """The median wall seconds of a whole process, and its median CPU seconds (user and system, its children
+    included): on a shared machine the CPU time says what the wall time may not."""
+    seconds, cpu = [], []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
         seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(seconds), statistics.median(cpu)
+
+
+IN_PROCESS = """
+import statistics, sys, time
+from pathlib import Path
+from childhub.dq import read_returns, run_rules
+
+paths, year, repeats = [Path(p) for p in sys.argv[3:]], int(sys.argv[1]), int(sys.argv[2])
+seconds = []
+for _ in range(repeats + 1):  # the first warms the caches (the rule library, the bank holidays)
+    started = time.perf_counter()
+    runs = read_returns(paths, year)
+    found = sum(len(run_rules(run)) for run in runs)
+    seconds.append(time.perf_counter() - started)
+    for run in runs:
+        run.close()
+print(statistics.median(seconds[1:]), found)
+"""
+
+
+def in_process(paths: list[str], year: int, repeats: int) -> tuple[float, int]:
+    """Reading the files and every rule, in a process that has imported childhub and run them once: the
+    median seconds, and the findings."""
+    done = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(year), str(repeats), *paths],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, found = done.stdout.split()
+    return float(seconds), int(found)
 
 
 def layout(work: Path, name: str, tables: Path | None, previous: Path | None, census: Path | None) -> Path:
@@ -94,13 +135,18 @@ def main() -> None:
                 shutil.copytree(folder / "ssda903", prev / str(year))
                 shutil.copytree(folder / "ssda903_previous", prev / str(year - 1))
                 paths = [str(prev)]
-            theirs = timed(peer_args, args.repeats)
-            ours = timed([*childhub, "--year", str(year), *paths], args.repeats)
-            rows.append(f"| {label} | {theirs:.2f} s | {ours:.2f} s | {theirs / ours:.1f}x |")
+            theirs, their_cpu = timed(peer_args, args.repeats)
+            ours, our_cpu = timed([*childhub, "--year", str(year), *paths], args.repeats)
+            inside, found = in_process(paths, year, args.repeats)
+            rows.append(
+                f"| {label} | {theirs:.2f} s ({their_cpu:.2f} s CPU) | {ours:.2f} s ({our_cpu:.2f} s CPU) "
+                f"| {theirs / ours:.1f}x ({their_cpu / our_cpu:.1f}x) | {inside:.2f} s | {found:,} |"
+            )
             print(rows[-1], flush=True)
     table = [
-        "| files | peer validator (whole process) | `childhub validate` (whole process) | faster |",
-        "| --- | --- | --- | --- |",
+        "| files | peer validator (whole process) | `childhub validate` (whole process) | faster "
+        "| childhub in process (reading and every rule) | findings |",
+        "| --- | --- | --- | --- | --- | --- |",
         *rows,
     ]
     if args.large:
@@ -114,7 +160,7 @@ def main() -> None:
                 "from childhub import facts, dq;"
                 f"s = Store(Path({str(store)!r}));\n"
                 "with s.writer() as c:\n"
-                "    facts.refresh(c); t = time.perf_counter(); r = dq.check(c)\n"
+                "    facts.refresh(c); t = time.perf_counter(); r = dq.check(c, everything=True)\n"
                 "    print(time.perf_counter() - t, r.rules_run, r.findings, r.years)"
             )
             seconds = []
@@ -128,11 +174,13 @@ def main() -> None:
             table += [
                 "",
                 f"Every rule over the whole history of the large authority's store (`dq.check`, the facts "
-                f"already refreshed, the findings recorded): median {median:.1f} s of {args.repeats} "
+                f"already refreshed, every year run, the findings recorded): median {median:.1f} s of {args.repeats} "
                 f"({', '.join(f'{s:.1f}' for s in seconds)} s; {int(rules_run):,} rules run, {int(findings):,} "
                 f"findings; {years}).",
             ]
             print(table[-1])
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    table += ["", f"Load average (1, 5, 15 minutes) when the figures were taken: {load}."]
     write_section("dq", "## Data quality\n\n" + "\n".join(table))
 
 

@@ -20,7 +20,9 @@ findings. The rules may use, beside the shared macros of ``childhub.facts`` (``w
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,17 @@ _DATE_FORMAT = {"ssda903": "%d/%m/%Y", "cin": "%Y-%m-%d"}
 # What a date must look like before it is read (strptime's %Y alone takes a two-digit year as the year 12).
 _DATE_SHAPE = {"ssda903": r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", "cin": r"[0-9]{4}-[0-9]{2}-[0-9]{2}"}
 _TABLE_REF = re.compile(r"\b(?:from|join)\s+\"?([a-z_][a-z0-9_]*)\"?", re.IGNORECASE)
+# the rules run side by side on this many cursors at most: the cores this process may use, up to 4
+_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
+# Fewer rules a cursor than this, or fewer rows in the run (the rules' planning, most of their time on small
+# tables, does not run side by side), and a cursor's macros cost more than it saves
+_RULES_PER_WORKER = 40
+_ROWS_PER_WORKER = 20_000
+# Rows go in as lists bound as parameters (about 0.4 µs a value), or through pyarrow (about 0.13 µs a value, but
+# importing it, and pandas that DuckDB then imports, costs about 0.3 s): pyarrow from this many values in one
+# add_rows, or from _ARROW_WARM once both are imported anyway.
+_ARROW_FROM = 1_000_000
+_ARROW_WARM = 5_000
 _CTE = re.compile(
     r"(?:\bwith(?:\s+recursive)?|,)\s*([a-z_][a-z0-9_]*)\s+as\s*(?:not\s+)?(?:materialized\s*)?\(", re.IGNORECASE
 )
@@ -87,7 +100,7 @@ class ReturnRun:
 
         year, fmt = self.year, _DATE_FORMAT[self.kind]
         la = "NULL" if not self.la_code else "'" + self.la_code.replace("'", "''") + "'"
-        for statement in (
+        statements = [
             f"CREATE MACRO collection_end() AS DATE '{year}-03-31'",
             f"CREATE MACRO collection_start() AS DATE '{year - 1}-04-01'",
             f"CREATE MACRO collection_year() AS {year}",
@@ -95,15 +108,20 @@ class ReturnRun:
             f"CREATE MACRO d(x) AS CASE WHEN regexp_full_match(CAST(x AS VARCHAR), '{_DATE_SHAPE[self.kind]}') "
             f"THEN CAST(try_strptime(CAST(x AS VARCHAR), '{fmt}') AS DATE) END",
             "CREATE TABLE _rows (_rid BIGINT, tbl VARCHAR, origin VARCHAR, line INTEGER, child VARCHAR)",
-            "CREATE TABLE _codes (code_set VARCHAR, code VARCHAR)",
-        ):
-            self.conn.execute(statement)
-        rows = [(set_id, code) for set_id, codes in registry().items() for code in codes.valid_codes(year)]
-        self.conn.executemany("INSERT INTO _codes VALUES (?, ?)", rows)
+        ]
         for name, columns in TABLES[self.kind].items():  # every table exists, empty until supplied
-            for table in (name, f"{name}_last"):
-                cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
-                self.conn.execute(f'CREATE TABLE "{table}" (_rid BIGINT, {cols})')
+            cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
+            statements += [f'CREATE TABLE "{table}" (_rid BIGINT, {cols})' for table in (name, f"{name}_last")]
+        self.conn.execute(";\n".join(statements))
+        sets, codes = [], []
+        for set_id, found in registry().items():
+            valid = found.valid_codes(year)
+            sets += [set_id] * len(valid)
+            codes += valid
+        self.conn.execute(
+            "CREATE TABLE _codes AS SELECT unnest($sets::VARCHAR[]) AS code_set, unnest($codes::VARCHAR[]) AS code",
+            {"sets": sets, "codes": codes},
+        )
 
     def add_rows(
         self,
@@ -119,24 +137,52 @@ class ReturnRun:
         self.tables.add(name)
         if not rows:
             return
-        import pyarrow as pa
-
-        child_column = CHILD_COLUMN[self.kind]
         first = self.next_rid
         self.next_rid += len(rows)
-        rids = list(range(first, first + len(rows)))
-        data = {"_rid": pa.array(rids, pa.int64())}
-        for column in columns:
-            data[column] = pa.array([_text(row.get(column)) for row in rows], pa.string())
+        values = {column: [_text(row.get(column)) for row in rows] for column in columns}
+        size = len(rows) * len(columns)
+        if size >= _ARROW_FROM or (size >= _ARROW_WARM and {"pyarrow", "pandas"} <= sys.modules.keys()):
+            self._insert_arrow(name, first, values, origin, lines)
+            return
+        # each column a list bound as a parameter, unnested side by side: no pyarrow (nor pandas) to import
+        names = [f"c{index}" for index in range(len(columns))]
+        unnested = ", ".join(f"unnest(${n}::VARCHAR[]) AS {n}" for n in names)
+        child = f"c{columns.index(CHILD_COLUMN[self.kind])}" if CHILD_COLUMN[self.kind] in columns else "NULL"
+        self.conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _incoming AS "
+            f"SELECT unnest(range($first, $next)) AS _rid, {unnested}, unnest($lines::INTEGER[]) AS line",
+            {
+                **dict(zip(names, values.values(), strict=True)),
+                "first": first,
+                "next": self.next_rid,
+                "lines": lines or [None] * len(rows),
+            },
+        )
+        self.conn.execute(f'INSERT INTO "{name}" SELECT _rid, {", ".join(names)} FROM _incoming')
+        self.conn.execute(
+            f"INSERT INTO _rows SELECT _rid, $name, $origin, line, {child} FROM _incoming",
+            {"name": name, "origin": origin},
+        )
+        self.conn.execute("DROP TABLE _incoming")
+
+    def _insert_arrow(
+        self, name: str, first: int, values: dict[str, list], origin: str, lines: list[int] | None
+    ) -> None:
+        """Many rows (a store's history): through pyarrow, slow to import but quicker per value."""
+        import pyarrow as pa
+
+        count = len(next(iter(values.values())))
+        data = {"_rid": pa.array(range(first, first + count), pa.int64())}
+        data.update({column: pa.array(texts, pa.string()) for column, texts in values.items()})
         self.conn.register("_incoming", pa.table(data))
         self.conn.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
         where = pa.table(
             {
                 "_rid": data["_rid"],
-                "tbl": pa.array([name] * len(rows), pa.string()),
-                "origin": pa.array([origin] * len(rows), pa.string()),
-                "line": pa.array(lines or [None] * len(rows), pa.int32()),
-                "child": data.get(child_column, pa.array([None] * len(rows), pa.string())),
+                "tbl": pa.array([name] * count, pa.string()),
+                "origin": pa.array([origin] * count, pa.string()),
+                "line": pa.array(lines or [None] * count, pa.int32()),
+                "child": data.get(CHILD_COLUMN[self.kind], pa.array([None] * count, pa.string())),
             }
         )
         self.conn.register("_incoming", where)
@@ -187,40 +233,122 @@ def run_rules(
     only: set[str] | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Finding]:
-    """Every applicable rule over the run's tables: one finding per failing record, in rule order."""
-    findings: list[Finding] = []
-    for rule in applicable(run, rules, only):
-        version = rule.version(run.year)
-        started = time.perf_counter()
-        sql = (
-            "SELECT DISTINCT f._rid, r.tbl, r.origin, r.line, r.child "
-            f"FROM ({version.sql}) f LEFT JOIN _rows r ON r._rid = f._rid ORDER BY r.origin, r.line, f._rid"
-        )
-        try:
-            rows = run.conn.execute(sql).fetchall()
-        except Exception as error:  # a rule that fails on this data is a defect of the rule: say which
-            from childhub.dq.rules import RuleError
+    """Every applicable rule over the run's tables: one finding per failing record, in rule order.
 
-            raise RuleError(f"rule {rule.return_} {rule.code} failed: {str(error).splitlines()[0]}") from error
-        if timings is not None:
-            timings[rule.code] = time.perf_counter() - started
-        fields = rule.fields_in(run.year)
-        for rid, table, origin, line, child in rows:
+    The rules run as a few queries, each the union of a share of them (one query per rule costs more in
+    planning than in running on a return's tables), the shares side by side on cursors of the run's
+    connection (DuckDB runs them on their threads), unless ``timings`` asks for each rule's seconds."""
+    chosen = applicable(run, rules, only)
+    if timings is not None:
+        rows = [_rule_rows(run.conn, run.year, rule, timings) for rule in chosen]
+    else:
+        rows = _shares_rows(run, chosen)
+    return [finding for rule, found in zip(chosen, rows, strict=True) for finding in _findings(run, rule, found)]
+
+
+def _rule_rows(conn: Any, year: int, rule: Rule, timings: dict[str, float] | None = None) -> list[tuple]:
+    """The (rid, table, origin, line, child) a rule flags, in file order; a RuleError naming it if it fails."""
+    started = time.perf_counter()
+    sql = (
+        "SELECT DISTINCT f._rid, r.tbl, r.origin, r.line, r.child "
+        f"FROM ({rule.version(year).sql}\n) f LEFT JOIN _rows r ON r._rid = f._rid ORDER BY r.origin, r.line, f._rid"
+    )
+    try:
+        rows = conn.execute(sql).fetchall()
+    except Exception as error:  # a rule that fails on this data is a defect of the rule: say which
+        from childhub.dq.rules import RuleError
+
+        raise RuleError(f"rule {rule.return_} {rule.code} failed: {str(error).splitlines()[0]}") from error
+    if timings is not None:
+        timings[rule.code] = time.perf_counter() - started
+    return rows
+
+
+def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
+    """What ``_rule_rows`` gives for each rule, the rules in shares of one query each, run side by side."""
+    if not chosen:
+        return []
+    count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER, (run.next_rid - 1) // _ROWS_PER_WORKER))
+    shares = [list(range(first, len(chosen), count)) for first in range(count)]
+    if count == 1:
+        done = [_share_rows(run.conn, run.year, chosen, shares[0])]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(count) as pool:
+            work = [pool.submit(_share_rows, run.conn, run.year, chosen, shares[0])]
+            work += [pool.submit(_cursor_share_rows, run.conn, run.year, chosen, share) for share in shares[1:]]
+            done = [job.result() for job in work]
+    failed = [result for result in done if isinstance(result, tuple)]
+    if failed:  # the first rule to fail, in rule order, as one rule after another would have failed
+        raise min(failed)[1]
+    rows: list[list[tuple]] = [[] for _ in chosen]
+    for result in done:
+        for index, found in result.items():
+            rows[index] = found
+    return rows
+
+
+def _cursor_share_rows(conn: Any, year: int, chosen: list[Rule], share: list[int]) -> dict | tuple:
+    from childhub.facts import install_macros
+
+    cursor = conn.cursor()  # the run's tables and its own macros; the shared ones are the connection's alone
+    try:
+        install_macros(cursor)
+        return _share_rows(cursor, year, chosen, share)
+    finally:
+        cursor.close()
+
+
+def _share_rows(conn: Any, year: int, chosen: list[Rule], share: list[int]) -> dict | tuple:
+    """index -> rows for the rules ``share`` (indexes into ``chosen``) in one query; (index, RuleError) of the
+    first of them to fail when the query fails (each then run alone to find it)."""
+    from childhub.dq.rules import RuleError
+
+    parts = [
+        f"SELECT {index} AS _rule, CAST(_rid AS BIGINT) AS _rid FROM ({chosen[index].version(year).sql}\n)"
+        for index in share
+    ]
+    sql = (
+        "SELECT DISTINCT f._rule, f._rid, r.tbl, r.origin, r.line, r.child "
+        f"FROM ({' UNION ALL '.join(parts)}) f LEFT JOIN _rows r ON r._rid = f._rid "
+        "ORDER BY f._rule, r.origin, r.line, f._rid"
+    )
+    found: dict[int, list[tuple]] = {index: [] for index in share}
+    try:
+        for index, *row in conn.execute(sql).fetchall():
+            found[index].append(tuple(row))
+    except Exception:
+        for index in share:
+            try:
+                found[index] = _rule_rows(conn, year, chosen[index])
+            except RuleError as error:
+                return (index, error)
+    return found
+
+
+def _findings(run: ReturnRun, rule: Rule, rows: list[tuple]) -> list[Finding]:
+    """One finding per row (rid, table, origin, line, child) a rule returned, its wording worked out once."""
+    severity, message, fields = rule.severity_in(run.year), rule.message_in(run.year), rule.fields_in(run.year)
+    shown: dict[str | None, tuple[str, ...]] = {None: ()}
+    out = []
+    for rid, table, origin, line, child in rows:
+        if table not in shown:
             base = (table or "").removesuffix("_last")
-            shown = tuple(f.split(".", 1)[1] for f in fields if f.split(".", 1)[0] == base) if table else ()
-            findings.append(
-                Finding(
-                    rule=rule.code,
-                    kind=run.kind,
-                    year=run.year,
-                    severity=rule.severity_in(run.year),
-                    message=rule.message_in(run.year),
-                    table=table,
-                    origin=origin,
-                    line=line,
-                    child=child,
-                    fields=shown,
-                    rid=rid,
-                )
+            shown[table] = tuple(f.split(".", 1)[1] for f in fields if f.split(".", 1)[0] == base) if table else ()
+        out.append(
+            Finding(
+                rule=rule.code,
+                kind=run.kind,
+                year=run.year,
+                severity=severity,
+                message=message,
+                table=table,
+                origin=origin,
+                line=line,
+                child=child,
+                fields=shown[table],
+                rid=rid,
             )
-    return findings
+        )
+    return out
