@@ -60,3 +60,20 @@ def test_bad_input_is_one_line(tmp_path):
     assert "census.xml" in done.stderr and "Traceback" not in done.stderr
     missing = run("validate", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
+
+
+def test_many_findings_are_shown_by_rule_in_the_table(tmp_path):
+    folder = tmp_path / "2026"
+    folder.mkdir()
+    lines = [f"C{i},01/04/2025,S,C2,N1,U1,PR1,01/05/2025,,,,," for i in range(250)]  # 250 ceased without a reason
+    (folder / "episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    done = run("validate", str(folder), "--rule", "148")
+    assert done.returncode == 0, done.stderr
+    assert "250 findings, by rule" in done.stdout
+    assert "│ 148 " in done.stdout and "│ 250 " in done.stdout
+    assert "C249" not in done.stdout  # the rows themselves are in the other formats
+    assert "--format csv, json or xlsx" in done.stdout

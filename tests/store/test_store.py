@@ -49,6 +49,7 @@ NOT_FROM_A_SOURCE = {
     "dq_run",
     "dq_finding",
     "dq_acceptance",
+    "dq_state",
 }
 
 

@@ -27,6 +27,32 @@ YearOption = Annotated[
 ]
 
 
+TABLE_ROWS = 200  # more findings than this are shown as a table by rule (every one is in the other formats)
+
+
+def _by_rule(rows: list[dict]) -> list[dict]:
+    """One line per rule (return and year): how many findings and children, and the rule's words."""
+    grouped: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["return"], row["year"], row["rule"])
+        line = grouped.setdefault(
+            key,
+            {
+                "rule": row["rule"],
+                "severity": row["severity"],
+                "return": row["return"],
+                "year": row["year"],
+                "findings": 0,
+                "children": set(),
+                "message": row["message"],
+            },
+        )
+        line["findings"] += 1
+        line["children"].add(row["child"])
+    ordered = sorted(grouped.values(), key=lambda line: (-line["findings"], line["rule"]))
+    return [{**line, "findings": f"{line['findings']:,}", "children": f"{len(line['children']):,}"} for line in ordered]
+
+
 def _year_label(year: int | None) -> str:
     return f"{year - 1}-{str(year)[2:]}" if year else ""
 
@@ -100,7 +126,11 @@ def validate(
     finally:
         for run in runs:
             run.close()
-    _write(rows, output, out, title="Findings")
+    if output is ReportFormat.table and out is None and len(rows) > TABLE_ROWS:
+        rows_out(_by_rule(rows), OutputFormat.table, title=f"{len(rows):,} findings, by rule")
+        typer.echo("Every finding, with its file, row and child: --format csv, json or xlsx (with --out FILE).")
+    else:
+        _write(rows, output, out, title="Findings")
     if output is ReportFormat.table or out is not None:
         for run, findings in summary:
             errors = sum(1 for f in findings if f.severity == "error")
@@ -182,7 +212,11 @@ def dq_command(
         }
         for f in found
     ]
-    _write(rows, output, out, title="Open data-quality findings")
+    if output is ReportFormat.table and out is None and len(rows) > TABLE_ROWS:
+        rows_out(_by_rule(rows), OutputFormat.table, title=f"{len(rows):,} open findings, by rule")
+        typer.echo("Every finding, with the system and record to fix: --format csv, json or xlsx (with --out FILE).")
+    else:
+        _write(rows, output, out, title="Open data-quality findings")
     if output is ReportFormat.table and out is None:
         typer.echo(
             f"{totals['errors']:,} errors and {totals['queries']:,} queries open about {totals['children']:,} children "
