@@ -167,6 +167,18 @@ class History:
         self._links.clear()
 
 
+# Test packages whose tests write through childhub.hub again and again without looking at data quality: the
+# data-quality check that follows each ingest and link is skipped there (tests/dq, tests/web, tests/cli and
+# tests/test_hub.py run it and test it), which keeps the default run inside its time.
+WITHOUT_QUALITY_CHECK = {"ingest", "link", "facts", "indicators", "annex_a", "cohorts", "store", "synth", "codes"}
+
+
+@pytest.fixture(autouse=True)
+def _quality_check_only_where_tested(request, monkeypatch):
+    if request.node.path.parent.name in WITHOUT_QUALITY_CHECK:
+        monkeypatch.setattr("childhub.hub._check", lambda *args, **kwargs: None)
+
+
 @pytest.fixture
 def history(tmp_path: Path) -> History:
     """An empty store in a temporary folder, and a way to write a hand-built history into it."""

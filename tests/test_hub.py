@@ -189,3 +189,23 @@ def test_serve_publishes_what_a_crash_left_unpublished(tmp_path, monkeypatch):
     serve._serve(store, "127.0.0.1", 0)
     assert started == ["app"]
     assert _served_batches(store) == 1 and _refreshed_for(store) == [_current_version(store)]
+
+
+def test_data_quality_is_checked_after_an_ingest_that_loads_rows(tmp_path):
+    store = Store(tmp_path / "store")
+    teams = tmp_path / "teams.csv"
+    teams.write_text(TEAMS)
+
+    def runs() -> int:
+        with store.reader() as conn:
+            return conn.execute("SELECT count(*) FROM dq_run").fetchone()[0]
+
+    hub.ingest(store, [teams], mapping_files=mapping_files())
+    assert runs() == 1
+    hub.ingest(store, [teams], mapping_files=mapping_files())  # the same file again: nothing loads, no check
+    assert runs() == 1
+    teams.write_text(TEAMS + "T2,Children in care,children_in_care\n")
+    hub.ingest(store, [teams], mapping_files=mapping_files(), check_quality=False)  # the demo's way: link checks
+    assert runs() == 1
+    hub.check_quality(store)
+    assert runs() == 2
