@@ -252,7 +252,7 @@ def tiny_authority(tmp_path_factory, worker_id) -> TinyAuthority:
 
         made = generate("tiny", TINY_SEED, TINY_AS_AT, root / "authority")
         store = Store(root / "store")
-        reports = ingest(store, [made.extracts], mapping_files=mapping_files())
+        reports = ingest(store, [made.extracts], mapping_files=mapping_files(), check_quality=False)  # link checks
         (root / "made.pickle").write_bytes(pickle.dumps((tuple(reports), link(store))))
 
     root = built_once(tmp_path_factory, worker_id, "tiny", build)
@@ -362,7 +362,7 @@ def web_hub(tmp_path_factory, worker_id) -> WebHub:
 
         authority = generate("tiny", 11, as_at, root / "authority")
         store = Store(root / "store")
-        ingest(store, [authority.extracts], mapping_files=mapping_files())
+        ingest(store, [authority.extracts], mapping_files=mapping_files(), check_quality=False)  # link checks
         link(store)
         (store.data_dir / "authority.yml").write_text(
             "name: Ashmere (test)\npopulation_0_17: 2000\ntargets:\n  re_referrals_12m: {target: 20, tolerance: 3}\n",

@@ -49,7 +49,7 @@ def planted(web_hub, tmp_path_factory) -> WebHub:
         invo_involvement_start_date=date.today() - timedelta(days=40),
     )
     history.store()
-    check_quality(hub.store)
+    check_quality(hub.store, only={"103"})  # the rule the planted children break: the others have run already
     return hub
 
 
