@@ -53,6 +53,22 @@ def _by_rule(rows: list[dict]) -> list[dict]:
     return [{**line, "findings": f"{line['findings']:,}", "children": f"{len(line['children']):,}"} for line in ordered]
 
 
+def _team_id(conn, team: str) -> str:
+    """The team ``--team`` names, by its ID or its name (any case); one line naming the teams when none is."""
+    from childhub.errors import ChildhubError
+
+    rows = conn.execute(
+        "SELECT team_id FROM fact_team WHERE lower(team_id) = lower(?) OR lower(team_name) = lower(?) ORDER BY team_id",
+        [team, team],
+    ).fetchall()
+    if not rows:
+        names = [name for (name,) in conn.execute("SELECT team_name FROM fact_team ORDER BY team_name").fetchall()]
+        raise ChildhubError(
+            f"no team is called {team!r}; the teams are {', '.join(names) or 'none (no team is loaded)'}"
+        )
+    return rows[0][0]
+
+
 def _year_label(year: int | None) -> str:
     return f"{year - 1}-{str(year)[2:]}" if year else ""
 
@@ -181,8 +197,11 @@ def dq_command(
             err=output is not ReportFormat.table and out is None,
         )
     with store.reader() as conn:
-        prepare(conn, ["person", "allocation"])
-        found = findings(conn, year=year, rules=rule, team=team)
+        prepare(conn, ["person", "allocation", "team", "worker"])
+        teams = dict(conn.execute("SELECT team_id, team_name FROM fact_team").fetchall())
+        workers = dict(conn.execute("SELECT worker_id, worker_name FROM fact_worker").fetchall())
+        team_id = _team_id(conn, team) if team else None
+        found = findings(conn, year=year, rules=rule, team=team_id)
         totals = summary(conn)
     record_command_line(
         store.data_dir,
@@ -206,13 +225,15 @@ def dq_command(
             "detail": f["detail"],
             "accepted": "yes: " + f["accepted_reason"] if f["accepted"] else "",
             "first seen": f["first_seen"].date().isoformat(),
-            "team": f["team_id"],
-            "worker": f["worker_id"],
+            "team": teams.get(f["team_id"], f["team_id"]),
+            "worker": workers.get(f["worker_id"], f["worker_id"]),
             "finding": f["finding_key"],
         }
         for f in found
     ]
-    if output is ReportFormat.table and out is None and len(rows) > TABLE_ROWS:
+    if output is ReportFormat.table and out is None and not rows:
+        typer.echo("No open findings" + (" for that choice." if (year or rule or team) else "."))
+    elif output is ReportFormat.table and out is None and len(rows) > TABLE_ROWS:
         rows_out(_by_rule(rows), OutputFormat.table, title=f"{len(rows):,} open findings, by rule")
         typer.echo("Every finding, with the system and record to fix: --format csv, json or xlsx (with --out FILE).")
     else:
