@@ -209,3 +209,24 @@ def test_data_quality_is_checked_after_an_ingest_that_loads_rows(tmp_path):
     assert runs() == 1
     hub.check_quality(store)
     assert runs() == 2
+
+
+def test_a_failed_quality_check_after_an_ingest_does_not_hide_it(tmp_path, monkeypatch):
+    import sys
+
+    check_module = sys.modules["childhub.dq.check"]  # the module (childhub.dq.check is also the function's name)
+
+    def broken(*args, **kwargs):
+        raise ChildhubError("a rule failed")
+
+    monkeypatch.setattr(check_module, "hub_findings", broken)
+    store = Store(tmp_path / "store")
+    teams = tmp_path / "teams.csv"
+    teams.write_text(TEAMS)
+    said = []
+    [report] = hub.ingest(
+        store, [teams], mapping_files=mapping_files(), progress=lambda step, *a, **k: said.append(step)
+    )
+    assert report.status == "loaded"
+    assert any("data quality was not checked: a rule failed" in step for step in said)
+    assert current_snapshot(store.data_dir) is not None  # published all the same

@@ -11,6 +11,7 @@ Not to be confused with ``childhub.store.hub``, the SQLite database of accounts 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -27,10 +28,12 @@ if TYPE_CHECKING:
     import duckdb
 
     from childhub.dq import CheckResult
+    from childhub.indicators import AuthoritySettings
     from childhub.ingest import FileReport
     from childhub.link import LinkResult
 
 Progress = Callable[..., None]
+log = logging.getLogger("childhub.hub")
 
 
 def _quiet(*args, **kwargs) -> None:
@@ -48,6 +51,7 @@ def ingest(
     allow_shrink: bool = False,
     shrink_refuse_below: float | None = None,
     check_quality: bool = True,
+    authority: AuthoritySettings | None = None,
     progress: Progress | None = None,
 ) -> list[FileReport]:
     """Ingest every file under ``paths`` (one batch per file, a report for each), then refresh and publish.
@@ -74,28 +78,40 @@ def ingest(
         )
         facts.refresh(conn)
         if check_quality and any(report.status == "loaded" for report in reports):
-            _check(store, conn, say)
+            _check_after_write(conn, say, authority)
         refresh_and_publish(store, conn, say)
     return reports
 
 
-def link(store: Store, *, threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None) -> LinkResult:
+def link(
+    store: Store,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    authority: AuthoritySettings | None = None,
+    progress: Progress | None = None,
+) -> LinkResult:
     """A full linkage run, then the data-quality rules (the checks across systems read the links), refresh and
     publish."""
     say = progress or _quiet
     with store.writer() as conn:
         result = link_layer.link(conn, threshold=threshold, progress=say)
         facts.refresh(conn)
-        _check(store, conn, say)
+        _check_after_write(conn, say, authority)
         refresh_and_publish(store, conn, say)
     return result
 
 
-def link_new_records(store: Store, *, threshold: float = DEFAULT_THRESHOLD) -> list:
-    """Match only the records that arrived since the last run, then refresh and publish (nothing to do
-    when none matched, unless an earlier write was never published)."""
+def link_new_records(
+    store: Store, *, threshold: float = DEFAULT_THRESHOLD, authority: AuthoritySettings | None = None
+) -> list:
+    """Match only the records that arrived since the last run, then the data-quality checks across systems (the
+    returns are unchanged), refresh and publish (nothing to do when none matched, unless an earlier write was
+    never published)."""
     with store.writer() as conn:
         matches = link_layer.link_new_records(conn, threshold=threshold)
+        if matches:
+            facts.refresh(conn)
+            _check_after_write(conn, _quiet, authority)
         refresh_and_publish(store, conn)
     return matches
 
@@ -108,14 +124,21 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
 
 
 def check_quality(
-    store: Store, *, as_at: date | None = None, only: set[str] | None = None, progress: Progress | None = None
+    store: Store,
+    *,
+    authority: AuthoritySettings | None = None,
+    only: set[str] | None = None,
+    everything: bool = False,
+    progress: Progress | None = None,
 ) -> CheckResult:
-    """Run the data-quality rules over the store (every return for every collection year held, and the checks
-    across systems), record the findings, and publish them for the web app."""
+    """Run the data-quality rules over the store (every return for every collection year held whose inputs
+    changed, or ``everything``; and the checks across systems, as of today), record the findings, and publish
+    them for the web app. ``authority`` gives the ONS code and the days a child may wait unallocated (defaults
+    without it)."""
     say = progress or _quiet
     with store.writer() as conn:
         facts.refresh(conn)
-        result = _check(store, conn, say, as_at=as_at, only=only)
+        result = _check(conn, say, authority, only=only, everything=everything)
         refresh_and_publish(store, conn, say)
     return result
 
@@ -129,25 +152,37 @@ def accept_finding(store: Store, finding_key: str, reason: str, accepted_by: str
 
 
 def _check(
-    store: Store,
     conn: duckdb.DuckDBPyConnection,
     say: Progress,
+    authority: AuthoritySettings | None,
     *,
-    as_at: date | None = None,
     only: set[str] | None = None,
+    everything: bool = False,
 ) -> CheckResult:
-    from childhub.indicators import authority_for
-    from childhub.settings import get_settings
+    from childhub.indicators import AuthoritySettings as Defaults
 
-    authority = authority_for(store.data_dir, get_settings())
+    authority = authority or Defaults()
     return dq_layer.check(
         conn,
-        as_at=as_at,
         la_code=authority.ons_code,
         unallocated_days=authority.unallocated_days,
         only=only,
+        everything=everything,
         progress=say,
     )
+
+
+def _check_after_write(conn: duckdb.DuckDBPyConnection, say: Progress, authority: AuthoritySettings | None) -> None:
+    """The data-quality check that follows a write: a failure of the check (a rule, the authority's settings)
+    must not hide the write, which is committed: it is said and logged, and the write is published all the same
+    (``childhub dq`` runs the check again)."""
+    from childhub.errors import ChildhubError
+
+    try:
+        _check(conn, say, authority)
+    except ChildhubError as error:
+        log.warning("data quality was not checked after this write: %s", error)
+        say(f"data quality was not checked: {error}")
 
 
 def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:

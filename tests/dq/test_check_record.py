@@ -97,3 +97,41 @@ def test_a_finding_follows_its_record_to_the_child_it_is_linked_to_now(conn):
     conn.execute("INSERT INTO fact_person VALUES ('social_care', 'E7', 'C1')")  # linked since
     shown = findings(conn)[0]
     assert (shown["child_key"], shown["team_id"]) == ("C1", "T1")
+
+
+def test_a_relinked_record_keeps_its_finding_and_two_rows_of_one_record_are_two(conn):
+    from dataclasses import replace
+
+    hub = replace(_finding("E8", "d"), kind="hub", rule="HUB01", year=None)
+    record(conn, [hub], datetime(2026, 12, 1))
+    # linkage moved the record to another child: the same finding, still first seen on the 1st
+    assert record(conn, [replace(hub, child_key="C2")], datetime(2026, 12, 2)) == (0, 0)
+    assert [(f["rule"], f["first_seen"]) for f in findings(conn)] == [("HUB01", datetime(2026, 12, 1))]
+    first, second = (
+        replace(_finding("E9", "x"), detail=f"episodes: DECOM {day}") for day in ("01/04/2025", "01/06/2025")
+    )
+    assert record(conn, [hub, first, second], datetime(2026, 12, 3)) == (2, 0)  # two episodes, two findings
+
+
+def test_a_check_that_fails_records_nothing(tiny_authority, tmp_path, monkeypatch):
+    import sys
+
+    from childhub import hub
+
+    check_module = sys.modules["childhub.dq.check"]  # the module (childhub.dq.check is also the function's name)
+    from childhub.errors import ChildhubError
+
+    store = tiny_authority.copy(tmp_path / "store")
+    with store.reader() as conn:
+        before = conn.execute("SELECT count(*), max(run_id) FROM dq_run").fetchone()
+        state = conn.execute("SELECT kind, year, inputs FROM dq_state ORDER BY ALL").fetchall()
+
+    def broken(*args, **kwargs):
+        raise ChildhubError("a rule failed")
+
+    monkeypatch.setattr(check_module, "hub_findings", broken)
+    with pytest.raises(ChildhubError, match="a rule failed"):
+        hub.check_quality(store, everything=True)
+    with store.reader() as conn:
+        assert conn.execute("SELECT count(*), max(run_id) FROM dq_run").fetchone() == before
+        assert conn.execute("SELECT kind, year, inputs FROM dq_state ORDER BY ALL").fetchall() == state

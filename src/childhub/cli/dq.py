@@ -48,7 +48,8 @@ def _by_rule(rows: list[dict]) -> list[dict]:
             },
         )
         line["findings"] += 1
-        line["children"].add(row["child"])
+        if row["child"]:  # a finding about the return as a whole has no child
+            line["children"].add(row["child"])
     ordered = sorted(grouped.values(), key=lambda line: (-line["findings"], line["rule"]))
     return [{**line, "findings": f"{line['findings']:,}", "children": f"{len(line['children']):,}"} for line in ordered]
 
@@ -169,7 +170,9 @@ def dq_command(
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Run the rules first (default), or list the last run's findings.")
     ] = True,
-    as_at: Annotated[str, typer.Option("--as-at", help="The day the timescale checks count to (default: today).")] = "",
+    full: Annotated[
+        bool, typer.Option("--full", help="Run every collection year's return again, whether or not it changed.")
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Every data-quality rule over the store: the DfE's return rules for every collection year held and the checks
@@ -177,15 +180,18 @@ def dq_command(
     source system and record to fix. The list names children, so it is written to the audit log."""
     from childhub import hub
     from childhub.audit import record_command_line
-    from childhub.cli.options import date_or_today, store_for
+    from childhub.cli.options import authority_of, store_for
     from childhub.cli.output import with_progress
     from childhub.dq import RETURN_NAMES, findings, summary
     from childhub.facts import prepare
 
     store = store_for(data_dir)
     if check:
-        day = date_or_today(as_at)
-        result = with_progress("Checking data quality", lambda say: hub.check_quality(store, as_at=day, progress=say))
+        authority = authority_of(store)
+        result = with_progress(
+            "Checking data quality",
+            lambda say: hub.check_quality(store, authority=authority, everything=full, progress=say),
+        )
         kept = (
             f"; {result.unchanged} return years unchanged since their last check kept their findings"
             if result.unchanged

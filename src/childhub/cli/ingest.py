@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from childhub.cli.options import DataDirOption, OutputFormat, parse_date, settings_for, store_for
+from childhub.cli.options import DataDirOption, OutputFormat, authority_of, parse_date, settings_for, store_for
 from childhub.cli.output import csv_out, json_out, with_progress
 
 # What is said about each problem in a batch (the fields of ``ingest.Problem``), in CSV and JSON alike.
@@ -49,6 +49,7 @@ def ingest(
             extract_date=day,
             allow_shrink=allow_shrink,
             shrink_refuse_below=settings_for(store.data_dir).shrink_refuse_below,
+            authority=authority_of(store),
             progress=say,
         ),
     )

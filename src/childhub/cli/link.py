@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from childhub.cli.options import DataDirOption, store_for
+from childhub.cli.options import DataDirOption, authority_of, store_for
 from childhub.cli.output import with_progress
 from childhub.errors import ChildhubError
 
@@ -31,14 +31,18 @@ def link_command(
     if not 0.5 <= threshold < 1:
         raise ChildhubError("--threshold must be at least 0.5 and below 1")
     if new_only:
-        matches = link_new_records(store_for(data_dir), threshold=threshold)
+        store = store_for(data_dir)
+        matches = link_new_records(store, threshold=threshold, authority=authority_of(store))
         outcomes = {kind: sum(1 for m in matches if m.outcome == kind) for kind in ("joined", "new", "review")}
         typer.echo(
             f"Matched {len(matches):,} new records: {outcomes['joined']:,} joined existing children, "
             f"{outcomes['new']:,} became new children, {outcomes['review']:,} went to review."
         )
         return
-    result = with_progress("Linking", lambda say: link(store_for(data_dir), threshold=threshold, progress=say))
+    store = store_for(data_dir)
+    result = with_progress(
+        "Linking", lambda say: link(store, threshold=threshold, authority=authority_of(store), progress=say)
+    )
     typer.echo(
         f"Linked {result.records:,} source records into {result.children:,} children in {result.families:,} "
         f"families ({result.pairs_scored:,} pairs scored; {result.queued:,} pairs await review; "

@@ -53,28 +53,11 @@ def returns(
                 f"the store holds nothing for the year ending 31 March {year}"
                 + (f" (it holds {', '.join(map(str, shown))})" if shown else " (it holds no SSDA903 or CIN data yet)")
             )
-        children: set[str] = set()
-        if year in held["ssda903"]:
-            tables = return_tables(conn, "ssda903", year)
-            written = write_ssda903(tables, out / "ssda903")
-            children |= {row["CHILD"] for row in tables["header"]}
-            typer.echo(
-                f"SSDA903 {year}: {len(tables['header']):,} children, "
-                + ", ".join(f"{name} {count:,}" for name, count in written.items())
-                + f" rows in {out / 'ssda903'}"
-            )
-        else:
-            typer.echo(f"SSDA903 {year}: the store holds no SSDA903 data for the year; nothing written")
-        if year in held["cin"]:
-            tables = return_tables(conn, "cin", year)
-            path = out / "cin" / f"CIN_Census_{year}.xml"
-            count = write_cin_census(tables, year, path, lea)
-            children |= {row["LAchildID"] for row in tables["child_identifiers"]}
-            schema = f"CIN_schema_{cin_schema_year(year)}.xsd"
-            typer.echo(f"CIN census {year}: {count:,} children in {path} (valid against {schema})")
-        else:
-            typer.echo(f"CIN census {year}: the store holds no CIN census data for the year; nothing written")
-    record_command_line(
+        ssda903 = return_tables(conn, "ssda903", year) if year in held["ssda903"] else None
+        cin = return_tables(conn, "cin", year) if year in held["cin"] else None
+    children = {row["CHILD"] for row in (ssda903 or {}).get("header", [])}
+    children |= {row["LAchildID"] for row in (cin or {}).get("child_identifiers", [])}
+    record_command_line(  # before anything is written: files naming children are never left unaudited
         store.data_dir,
         "export_returns",
         subject=str(year),
@@ -82,3 +65,19 @@ def returns(
         children=sorted(children),
         details={"year": year, "out": str(out), "la": la},
     )
+    if ssda903 is not None:
+        written = write_ssda903(ssda903, out / "ssda903")
+        typer.echo(
+            f"SSDA903 {year}: {len(ssda903['header']):,} children, "
+            + ", ".join(f"{name} {count:,}" for name, count in written.items())
+            + f" rows in {out / 'ssda903'}"
+        )
+    else:
+        typer.echo(f"SSDA903 {year}: the store holds no SSDA903 data for the year; nothing written")
+    if cin is not None:
+        path = out / "cin" / f"CIN_Census_{year}.xml"
+        count = write_cin_census(cin, year, path, lea)
+        schema = f"CIN_schema_{cin_schema_year(year)}.xsd"
+        typer.echo(f"CIN census {year}: {count:,} children in {path} (valid against {schema})")
+    else:
+        typer.echo(f"CIN census {year}: the store holds no CIN census data for the year; nothing written")

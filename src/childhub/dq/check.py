@@ -21,7 +21,7 @@ from typing import Any
 
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.rules import Rule, RuleError, load_rules
-from childhub.dq.tables import TABLES
+from childhub.dq.tables import NATURAL_KEY, TABLES
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,27 @@ def _key(*parts: object) -> str:
     return hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:20]
 
 
-def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, str]:
-    """rid -> a hash of that row's values, for every row a finding points at."""
+def _fingerprints(run: ReturnRun, findings: list[Finding]) -> dict[int, tuple[str, str | None]]:
+    """rid -> (a hash of that row's values, the row's own key in words: "DECOM 01/04/2025"), for every row a
+    finding points at. The key tells apart two rows of one child in one table (two episodes), which the store's
+    rows, named by the child's record, would not."""
     wanted: dict[str, list[int]] = {}
     for finding in findings:
         if finding.rid is not None and finding.table:
             wanted.setdefault(finding.table, []).append(finding.rid)
-    out: dict[int, str] = {}
+    out: dict[int, tuple[str, str | None]] = {}
     for table, rids in wanted.items():
-        columns = TABLES[run.kind][table.removesuffix("_last")]
+        base = table.removesuffix("_last")
+        columns = TABLES[run.kind][base]
         values = ", ".join(f"coalesce(\"{c}\", '<blank>')" for c in columns)
+        natural = (
+            " || ' ' || ".join(f"'{c} ' || coalesce(\"{c}\", 'blank')" for c in NATURAL_KEY.get(base, ())) or "NULL"
+        )
         rows = run.conn.execute(
-            f"SELECT _rid, md5(concat_ws('|', {values})) FROM \"{table}\" WHERE _rid IN (SELECT unnest(?))",
+            f"SELECT _rid, md5(concat_ws('|', {values})), {natural} FROM \"{table}\" WHERE _rid IN (SELECT unnest(?))",
             [sorted(set(rids))],
         ).fetchall()
-        out.update(dict(rows))
+        out.update({rid: (digest, key) for rid, digest, key in rows})
     return out
 
 
@@ -67,12 +73,14 @@ def return_findings(run: ReturnRun, only: set[str] | None = None) -> list[Findin
     out = []
     for finding in findings:
         system, _, record = (finding.origin or "").partition(" ")
+        digest, natural = prints.get(finding.rid, (None, None)) if finding.rid is not None else (None, None)
         out.append(
             replace(
                 finding,
                 source_system=system or None,
                 source_record=record or None,
-                fingerprint=prints.get(finding.rid) if finding.rid is not None else None,
+                fingerprint=digest,
+                detail=f"{finding.table.removesuffix('_last')}: {natural}" if natural and finding.table else None,
             )
         )
     return out
@@ -131,8 +139,16 @@ def hub_findings(
 
 def finding_key(finding: Finding) -> str:
     if finding.kind == "hub":
-        return _key("hub", finding.rule, finding.child_key, finding.source_system, finding.source_record)
-    return _key(finding.kind, finding.rule, finding.year, finding.table, finding.origin or finding.child, finding.line)
+        return _key("hub", finding.rule, finding.source_system, finding.source_record)
+    return _key(
+        finding.kind,
+        finding.rule,
+        finding.year,
+        finding.table,
+        finding.origin or finding.child,
+        finding.line,
+        finding.detail,
+    )
 
 
 def _library_digest(kind: str) -> str:
@@ -143,12 +159,24 @@ def _library_digest(kind: str) -> str:
 
 def _inputs(conn: Any, kind: str, la_code: str | None) -> str:
     """What a return's tables and findings are made from: the returning system's loaded batches (the store's
-    return tables read social care's records), the rule library and the authority's code."""
+    return tables read social care's records), the newest date any batch carries (the store's "today" for a
+    return in progress), the rule library, the code that builds and runs the tables (childhub's version and
+    the store module's source) and the authority's code."""
+    from importlib import resources
+
+    from childhub import __version__
+
     batches = conn.execute(
         "SELECT count(*), coalesce(max(batch_id), 0), coalesce(sum(batch_id), 0) FROM ingest_batch "
         "WHERE source_system = 'social_care'"
     ).fetchone()
-    return _key(kind, batches, _library_digest(kind), la_code)
+    newest = conn.execute("SELECT max(coalesce(extract_date, CAST(started_at AS DATE))) FROM ingest_batch").fetchone()
+    code = _key(*(resources.files("childhub.dq").joinpath(name).read_text("utf-8") for name in _BUILDERS))
+    return _key(kind, batches, newest, _library_digest(kind), __version__, code, la_code)
+
+
+# The modules whose code decides what a year's return tables and findings are (a change re-runs every year).
+_BUILDERS = ("store.py", "engine.py", "tables.py")
 
 
 def check(
@@ -180,8 +208,14 @@ def check(
     found: list[Finding] = []
     spans, rules_run, checked, unchanged = [], 0, [("hub", None)], 0
     last = {(k, y): inputs for k, y, inputs in conn.execute("SELECT kind, year, inputs FROM dq_state").fetchall()}
+    states: list[tuple[str, int, str]] = []
     for kind in ("ssda903", "cin"):
         years = years_held(conn, kind)
+        if only is None:  # a year no longer held (its records corrected away): its findings are fixed
+            gone = conn.execute(
+                "SELECT DISTINCT year FROM dq_finding WHERE kind = ? AND fixed_at IS NULL", [kind]
+            ).fetchall()
+            checked += [(kind, year) for (year,) in gone if year not in years]
         if years:
             spans.append(f"{kind} {years[0]}-{years[-1]}")
         inputs = _inputs(conn, kind, la_code)
@@ -198,20 +232,33 @@ def check(
                 finally:
                     run.close()
                 checked.append((kind, year))
-                if only is None:
-                    conn.execute("DELETE FROM dq_state WHERE kind = ? AND year = ?", [kind, year])
-                    conn.execute("INSERT INTO dq_state VALUES (?, ?, ?, ?)", [kind, year, inputs, started])
+                states.append((kind, year, inputs))
     say("checking across systems")
     facts.prepare(conn)
     hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)
     rules_run += len(load_rules()["hub"]) if not only else len(only & set(load_rules()["hub"]))
     found += _with_child_keys(conn, found) + hub
     seconds = time.perf_counter() - clock
-    opened, fixed = record(conn, found, started, checked=checked, rules=only)
-    conn.execute(
-        "INSERT INTO dq_run VALUES ((SELECT coalesce(max(run_id), 0) + 1 FROM dq_run), ?, ?, ?, ?, ?)",
-        [started, seconds, rules_run, len(found), "; ".join(spans)],
-    )
+    conn.execute("BEGIN TRANSACTION")  # the findings, what each year was checked from and the run: all or nothing
+    try:
+        opened, fixed = record(conn, found, started, checked=checked, rules=only)
+        if only is None:
+            for kind, year, inputs in states:
+                conn.execute("DELETE FROM dq_state WHERE kind = ? AND year = ?", [kind, year])
+                conn.execute("INSERT INTO dq_state VALUES (?, ?, ?, ?)", [kind, year, inputs, started])
+            for kind in ("ssda903", "cin"):  # a year no longer held is forgotten (checked afresh if it comes back)
+                conn.execute(
+                    "DELETE FROM dq_state WHERE kind = ? AND year NOT IN (SELECT unnest(?))",
+                    [kind, years_held(conn, kind)],
+                )
+        conn.execute(
+            "INSERT INTO dq_run VALUES ((SELECT coalesce(max(run_id), 0) + 1 FROM dq_run), ?, ?, ?, ?, ?)",
+            [started, seconds, rules_run, len(found), "; ".join(spans)],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return CheckResult(started, seconds, rules_run, len(found), opened, fixed, "; ".join(spans), unchanged)
 
 

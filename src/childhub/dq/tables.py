@@ -152,3 +152,23 @@ PEER_NAMES = {
 
 # The column holding the child's ID in each return.
 CHILD_COLUMN = {"ssda903": "CHILD", "cin": "LAchildID"}
+
+# The columns that tell apart two rows of one child in a table (two episodes, two reviews), named in a finding's
+# values so that each failing row is its own finding from run to run.
+NATURAL_KEY: dict[str, tuple[str, ...]] = {
+    "episodes": ("DECOM",),
+    "reviews": ("REVIEW",),
+    "placed_for_adoption": ("DATE_PLACED",),
+    "missing": ("MIS_START",),
+    "sw_episodes": ("SW_DECOM",),
+    "dolo": ("DOLO_START",),
+    "previous_permanence": ("DATE_PERM",),
+    "disabilities": ("Disability",),
+    "cin_details": ("CINreferralDate",),
+    "assessments": ("AssessmentActualStartDate",),
+    "assessment_factors": ("AssessmentFactor",),
+    "cin_plan_dates": ("CINPlanStartDate",),
+    "section47": ("S47ActualStartDate",),
+    "cp_plans": ("CPPstartDate",),
+    "cp_reviews": ("CPPreviewDate",),
+}

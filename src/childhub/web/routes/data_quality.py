@@ -11,6 +11,7 @@ in the audit log; a download also records how many rows it held.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
@@ -228,7 +229,11 @@ def fix_list(
         rows=len(found),
         format=format,
     )
-    parts = [str(filters[name]) for name in ("kind", "rule", "system", "team", "worker", "year") if name in filters]
+    parts = [
+        re.sub(r"[^A-Za-z0-9_-]+", "_", str(filters[name])).strip("_")  # a file name from what was typed: safe
+        for name in ("kind", "rule", "system", "team", "worker", "year")
+        if name in filters
+    ]
     name = "fix-list-" + ("-".join(parts) or "all")
     return download(format, f"{name}-{date.today().isoformat()}", FIX_COLUMNS, _lines(found))
 
