@@ -210,6 +210,19 @@ def data_quality_page(
     )
 
 
+def _listed(
+    request: Request, signed: Signed, action: str, filters: dict[str, Any], **details: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """Every open finding the filters choose in the person's scope, and how many, audited with their children."""
+    found, total = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
+    children = _children(found)
+    audit(
+        request, signed, action, subject=_subject(filters), child_count=len(children), children=children,
+        rows=total, **details,
+    )  # fmt: skip
+    return found, total
+
+
 @router.get("/data-quality/fix-list")
 def fix_list(
     request: Request,
@@ -218,17 +231,7 @@ def fix_list(
     signed: Signed = Depends(signed_in),
 ) -> Response:
     """The open findings of a rule, system, team or worker (or all), each with the record to fix, as CSV or Excel."""
-    found, _ = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
-    audit(
-        request,
-        signed,
-        "export_dq_fix_list",
-        subject=_subject(filters),
-        child_count=len(_children(found)),
-        children=_children(found),
-        rows=len(found),
-        format=format,
-    )
+    found, _ = _listed(request, signed, "export_dq_fix_list", filters, format=format)
     parts = [
         re.sub(r"[^A-Za-z0-9_-]+", "_", str(filters[name])).strip("_")  # a file name from what was typed: safe
         for name in ("kind", "rule", "system", "team", "worker", "year")
@@ -302,14 +305,5 @@ def findings_json(
     signed: Signed = Depends(signed_in),
 ) -> dict:
     """The open findings (filtered), each with its rule, child, source system and record, and the values behind it."""
-    found, total = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
-    audit(
-        request,
-        signed,
-        "view_dq_findings",
-        subject=_subject(filters),
-        child_count=len(_children(found)),
-        children=_children(found),
-        rows=total,
-    )
+    found, total = _listed(request, signed, "view_dq_findings", filters)
     return {"count": total, "findings": found}
