@@ -23,6 +23,11 @@ reqs=(
   numpy==1.24.4
 )
 
+# One process builds the venv at a time (tests running side by side may all ask for it first).
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
+
 if [[ ! -x "$venv/bin/python" ]]; then
   command -v "$python" >/dev/null || { echo "peer_validate: $python not found" >&2; exit 3; }
   echo "peer_validate: creating venv $venv" >&2
@@ -42,4 +47,5 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "${reqs[*]}" ]]; then
   echo "${reqs[*]}" >"$stamp"
 fi
 
+flock -u 9
 exec "$venv/bin/python" "$here/peer_validate.py" "$@"
