@@ -157,11 +157,11 @@ def _library_digest(kind: str) -> str:
     return _key(*(rule.model_dump_json() for rule in rules.values()))
 
 
-def _inputs(conn: Any, kind: str, la_code: str | None) -> str:
-    """What a return's tables and findings are made from: the returning system's loaded batches (the store's
-    return tables read social care's records), the newest date any batch carries (the store's "today" for a
-    return in progress), the rule library, the code that builds and runs the tables (childhub's version and
-    the store module's source) and the authority's code."""
+def _inputs(conn: Any, kind: str, la_code: str | None, years: list[int]) -> dict[int, str]:
+    """What each of a return's years is made from: the returning system's loaded batches (the store's return
+    tables read social care's records), the rule library, the code that builds and runs the tables (childhub's
+    version and the modules' source), the authority's code and, for the latest two years, the newest date any
+    batch carries (the store's "today", which decides what a year still in progress holds)."""
     from importlib import resources
 
     from childhub import __version__
@@ -172,7 +172,9 @@ def _inputs(conn: Any, kind: str, la_code: str | None) -> str:
     ).fetchone()
     newest = conn.execute("SELECT max(coalesce(extract_date, CAST(started_at AS DATE))) FROM ingest_batch").fetchone()
     code = _key(*(resources.files("childhub.dq").joinpath(name).read_text("utf-8") for name in _BUILDERS))
-    return _key(kind, batches, newest, _library_digest(kind), __version__, code, la_code)
+    base = _key(kind, batches, _library_digest(kind), __version__, code, la_code)
+    latest = max(years, default=0)
+    return {year: _key(base, newest if year >= latest - 1 else None) for year in years}
 
 
 # The modules whose code decides what a year's return tables and findings are (a change re-runs every year).
@@ -218,8 +220,8 @@ def check(
             checked += [(kind, year) for (year,) in gone if year not in years]
         if years:
             spans.append(f"{kind} {years[0]}-{years[-1]}")
-        inputs = _inputs(conn, kind, la_code)
-        due = [year for year in years if everything or only is not None or last.get((kind, year)) != inputs]
+        inputs = _inputs(conn, kind, la_code, years)
+        due = [year for year in years if everything or only is not None or last.get((kind, year)) != inputs[year]]
         unchanged += len(years) - len(due)  # nothing the others read has changed since they were checked
         # each year's tables derived once (they are the next year's last year), from relations built once
         with closing(store_runs(conn, kind, due, la_code=la_code)) as runs:
@@ -232,7 +234,7 @@ def check(
                 finally:
                     run.close()
                 checked.append((kind, year))
-                states.append((kind, year, inputs))
+                states.append((kind, year, inputs[year]))
     say("checking across systems")
     facts.prepare(conn)
     hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)
