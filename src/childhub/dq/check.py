@@ -194,10 +194,11 @@ def check(
     """Every rule over the store (each return for each collection year held, then the checks across systems),
     recorded as one run. On the writer's connection, with the facts refreshed.
 
-    A return's year whose inputs (social care's batches, the rules, the authority's code) are what they were
-    when it was last checked keeps its findings without running again, so a check after an ingest that did not
-    touch social care costs only the checks across systems; ``everything`` (or ``only``, a set of rules) runs
-    them all regardless."""
+    A return's year whose inputs (``_inputs``: social care's batches, the rules, the code that builds the tables,
+    the authority's code; for the latest two years the newest batch date) are what they were when it was last
+    checked keeps its findings without running again; ``everything`` (or ``only``, a set of rules) runs them all
+    regardless. A year no longer held has its findings fixed. The findings, the years' state and the run are
+    recorded in one transaction: a check that fails records nothing."""
     from contextlib import closing
 
     from childhub import facts
