@@ -71,3 +71,11 @@ def test_ages_and_leap_day_birthdays():
 )
 def test_reporting_year_end(day, end):
     assert reporting_year_end(day) == end
+
+
+def test_a_collection_year_is_named_as_people_write_it():
+    from childhub.calendar import collection_year_label
+
+    assert collection_year_label(2026) == "2025-26"
+    assert collection_year_label(2000) == "1999-00"  # two digits, the century's turn included
+    assert collection_year_label(None) == ""

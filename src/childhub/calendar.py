@@ -83,6 +83,11 @@ def reporting_year_end(on: date) -> date:
     return date(on.year if on.month <= 3 else on.year + 1, 3, 31)
 
 
+def collection_year_label(year: int | None) -> str:
+    """A collection year, named by the year of its 31 March, as people write it: 2026 is "2025-26" ("" for none)."""
+    return f"{year - 1}-{year % 100:02d}" if year else ""
+
+
 def add_years(day: date, years: int) -> date:
     """The same day ``years`` later; 29 February becomes 28 February in other years."""
     try:

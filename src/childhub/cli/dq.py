@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from childhub.calendar import collection_year_label
 from childhub.cli.options import DataDirOption, OutputFormat
 from childhub.cli.output import rows_out
 
@@ -70,10 +71,6 @@ def _team_id(conn, team: str) -> str:
     return rows[0][0]
 
 
-def _year_label(year: int | None) -> str:
-    return f"{year - 1}-{str(year)[2:]}" if year else ""
-
-
 def _write(rows: list[dict], output: ReportFormat, out: Path | None, title: str) -> None:
     from childhub.errors import ChildhubError
 
@@ -131,7 +128,7 @@ def validate(
                     "rule": f.rule,
                     "severity": f.severity,
                     "return": RETURN_NAMES[f.kind],
-                    "year": _year_label(f.year),
+                    "year": collection_year_label(f.year),
                     "file": f.origin,
                     "row": f.line,
                     "child": f.child,
@@ -153,8 +150,8 @@ def validate(
             errors = sum(1 for f in findings if f.severity == "error")
             children = len({f.child for f in findings if f.child})
             typer.echo(
-                f"{RETURN_NAMES[run.kind]} {_year_label(run.year)}: {errors:,} errors and {len(findings) - errors:,} "
-                f"queries about {children:,} children",
+                f"{RETURN_NAMES[run.kind]} {collection_year_label(run.year)}: {errors:,} errors and "
+                f"{len(findings) - errors:,} queries about {children:,} children",
                 err=out is None and output is not ReportFormat.table,
             )
     if strict and any(r["severity"] == "error" for r in rows):
@@ -222,7 +219,7 @@ def dq_command(
             "rule": f["rule"],
             "severity": f["severity"],
             "return": RETURN_NAMES[f["kind"]],
-            "year": _year_label(f["year"]),
+            "year": collection_year_label(f["year"]),
             "system": f["source_system"],
             "record": f["source_record"],
             "child": f["child_key"] or f["child_id"],

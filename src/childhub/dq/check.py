@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from childhub.calendar import collection_year_label
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.rules import Rule, RuleError, load_rules
 from childhub.dq.tables import NATURAL_KEY, TABLES
@@ -227,7 +228,7 @@ def check(
         # each year's tables derived once (they are the next year's last year), from relations built once
         with closing(store_runs(conn, kind, due, la_code=la_code)) as runs:
             for year in due:
-                say(f"checking the {kind} return for {year - 1}-{str(year)[2:]}")
+                say(f"checking the {kind} return for {collection_year_label(year)}")
                 run = next(runs)
                 try:
                     rules_run += len(applicable(run, only=only))

@@ -137,13 +137,16 @@ class ReturnRun:
         self.tables.add(name)
         if not rows:
             return
-        first = self.next_rid
-        self.next_rid += len(rows)
         values = {column: [_text(row.get(column)) for row in rows] for column in columns}
         size = len(rows) * len(columns)
         if size >= _ARROW_FROM or (size >= _ARROW_WARM and {"pyarrow", "pandas"} <= sys.modules.keys()):
-            self._insert_arrow(name, first, values, origin, lines)
+            import pyarrow as pa
+
+            frame = pa.table({column: pa.array(texts, pa.string()) for column, texts in values.items()})
+            self.add_arrow(table, frame, origin, lines, last_year=last_year)
             return
+        first = self.next_rid
+        self.next_rid += len(rows)
         # each column a list bound as a parameter, unnested side by side: no pyarrow (nor pandas) to import
         names = [f"c{index}" for index in range(len(columns))]
         unnested = ", ".join(f"unnest(${n}::VARCHAR[]) AS {n}" for n in names)
@@ -165,29 +168,36 @@ class ReturnRun:
         )
         self.conn.execute("DROP TABLE _incoming")
 
-    def _insert_arrow(
-        self, name: str, first: int, values: dict[str, list], origin: str, lines: list[int] | None
+    def add_arrow(
+        self, table: str, frame: Any, origin: str, lines: list[int] | None = None, last_year: bool = False
     ) -> None:
-        """Many rows (a store's history): through pyarrow, slow to import but quicker per value."""
+        """Add a table's rows held as an Arrow table of text columns (every column of the table, values already
+        text, blanks NULL) from one origin: many rows (a store's history) in two statements."""
         import pyarrow as pa
 
-        count = len(next(iter(values.values())))
-        data = {"_rid": pa.array(range(first, first + count), pa.int64())}
-        data.update({column: pa.array(texts, pa.string()) for column, texts in values.items()})
-        self.conn.register("_incoming", pa.table(data))
-        self.conn.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
-        where = pa.table(
-            {
-                "_rid": data["_rid"],
-                "tbl": pa.array([name] * count, pa.string()),
-                "origin": pa.array([origin] * count, pa.string()),
-                "line": pa.array(lines or [None] * count, pa.int32()),
-                "child": data.get(CHILD_COLUMN[self.kind], pa.array([None] * count, pa.string())),
-            }
-        )
-        self.conn.register("_incoming", where)
-        self.conn.execute("INSERT INTO _rows SELECT * FROM _incoming")
-        self.conn.unregister("_incoming")
+        name = f"{table}_last" if last_year else table
+        self.tables.add(name)
+        count = frame.num_rows
+        if not count:
+            return
+        first = self.next_rid
+        self.next_rid += count
+        columns = TABLES[self.kind][table]
+        child = CHILD_COLUMN[self.kind]
+        frame = frame.append_column("_rid", pa.array(range(first, first + count), pa.int64()))
+        frame = frame.append_column("_line", pa.array(lines or [None] * count, pa.int32()))
+        listed = ", ".join(f'"{c}"' for c in columns)
+        whose = f'"{child}"' if child in columns else "NULL"
+        self.conn.register("_incoming", frame)
+        try:
+            self.conn.execute(f'INSERT INTO "{name}" (_rid, {listed}) SELECT _rid, {listed} FROM _incoming')
+            self.conn.execute(
+                f"INSERT INTO _rows (_rid, tbl, origin, line, child) SELECT _rid, $name, $origin, _line, {whose} "
+                "FROM _incoming",
+                {"name": name, "origin": origin},
+            )
+        finally:
+            self.conn.unregister("_incoming")
 
     def mark_supplied(self, table: str) -> None:
         """A table is supplied (present in the return) even when it has no rows."""

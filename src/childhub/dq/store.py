@@ -45,7 +45,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from childhub.dq.engine import ReturnRun
-from childhub.dq.tables import CHILD_COLUMN, CIN, SSDA903, TABLES
+from childhub.dq.tables import CIN, SSDA903, TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -864,7 +864,7 @@ def _run(
         if held is None:
             continue
         for table, frame in held.items():
-            _add(run, table, frame, is_last)
+            run.add_arrow(table, frame, SYSTEM, last_year=is_last)
         if kind == "cin" and lea is not None:
             run.add_rows("cin_header", [header_row(which, lea)], SYSTEM, None, last_year=is_last)
     # each row's origin is its record in the system: the system and the child's ID there (as Annex A names it)
@@ -873,31 +873,3 @@ def _run(
         {"system": SYSTEM},
     )
     return run
-
-
-def _add(run: ReturnRun, table: str, frame: pa.Table, last_year: bool) -> None:
-    """A table's rows into the run, as ``ReturnRun.add_rows`` adds them (the values are text already), in two
-    statements rather than a step per value."""
-    import pyarrow as pa
-
-    name = f"{table}_last" if last_year else table
-    run.mark_supplied(name)
-    if not frame.num_rows:
-        return
-    first = run.next_rid
-    run.next_rid += frame.num_rows
-    columns = TABLES[run.kind][table]
-    child = CHILD_COLUMN[run.kind]
-    frame = frame.append_column("_rid", pa.array(range(first, first + frame.num_rows), pa.int64()))
-    listed = ", ".join(f'"{c}"' for c in columns)
-    whose = f'"{child}"' if child in columns else "NULL"
-    run.conn.register("_dq_store_incoming", frame)
-    try:
-        run.conn.execute(f'INSERT INTO "{name}" (_rid, {listed}) SELECT _rid, {listed} FROM _dq_store_incoming')
-        run.conn.execute(
-            "INSERT INTO _rows (_rid, tbl, origin, line, child) "
-            f"SELECT _rid, $name, $system, NULL, {whose} FROM _dq_store_incoming",
-            {"name": name, "system": SYSTEM},
-        )
-    finally:
-        run.conn.unregister("_dq_store_incoming")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from childhub.calendar import reporting_year_end
+from childhub.calendar import collection_year_label, reporting_year_end
 from childhub.errors import ChildhubError
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def reconcile_return(cursor: duckdb.DuckDBPyConnection, key: str, as_at: date) -
             }
         )
         raise ReconcileError(
-            f"no {chosen.name} for {year - 1}-{str(year)[2:]} (the collection year holding {as_at.isoformat()}) "
+            f"no {chosen.name} for {collection_year_label(year)} (the collection year holding {as_at.isoformat()}) "
             f"is loaded; loaded: {', '.join(loaded) or 'none'}"
         )
     counted = _rows(

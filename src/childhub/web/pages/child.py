@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from childhub.calendar import reporting_year_end
+from childhub.calendar import collection_year_label, reporting_year_end
 from childhub.codes import code_set
 from childhub.store import quote_identifier
 from childhub.web.pages.quality import child_findings
@@ -175,8 +175,7 @@ class TimelineEvent:
 
 def collection_year(day: date) -> str:
     """The collection year (1 April to 31 March) a day falls in, as people write it: "2025-26"."""
-    end = reporting_year_end(day)
-    return f"{end.year - 1}-{end.year % 100:02d}"
+    return collection_year_label(reporting_year_end(day).year)
 
 
 def _until(end: date | None) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from childhub.calendar import collection_year_label
 from childhub.web.pages.shared import Row, rows, service_name
 
 if TYPE_CHECKING:
@@ -61,11 +62,6 @@ def recorded(cursor: duckdb.DuckDBPyConnection) -> bool:
     return bool(cursor.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dq_finding'").fetchone()[0])
 
 
-def year_label(year: int | None) -> str:
-    """A collection year as people say it: 2026 is "2025-26"."""
-    return f"{year - 1}-{str(year)[2:]}" if year else ""
-
-
 def _where(scope: Scope, filters: dict[str, Any], *, open_only: bool = True) -> tuple[str, list[Any]]:
     predicate, params = scope
     clauses = [f"({predicate})"] if predicate != "TRUE" else []
@@ -101,7 +97,7 @@ def _worded(finding: Row) -> Row:
 
     finding["return_name"] = RETURN_NAMES.get(finding["kind"], finding["kind"])
     finding["system_name"] = service_name(finding["source_system"]) if finding["source_system"] else ""
-    finding["year_label"] = year_label(finding["year"])
+    finding["year_label"] = collection_year_label(finding["year"])
     finding["team_label"] = finding["team_name"] or finding["team_id"] or ""
     finding["worker_label"] = finding["worker_name"] or finding["worker_id"] or ""
     return finding
