@@ -54,8 +54,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ingest", ("childhub.ingest", "childhub.synth")),
     ("link", ("childhub.link",)),
     ("facts", ("childhub.facts",)),
-    ("readers of facts", ("childhub.indicators", "childhub.annex_a.*", "childhub.cohorts", "childhub.dq")),
-    ("hub", ("childhub.hub",)),
+    (
+        "readers of facts",
+        ("childhub.indicators", "childhub.annex_a.*", "childhub.cohorts", "childhub.dq", "childhub.feeds"),
+    ),
+    ("hub", ("childhub.hub", "childhub.live", "childhub.pull", "childhub.dfe_api")),
     ("edges", ("childhub.web", "childhub.cli", "childhub.demo", "childhub.__main__")),
 )
 GENERATOR = "childhub.synth"

@@ -20,6 +20,14 @@ class StoreError(ChildhubError):
     """The store could not be opened, migrated or queried."""
 
 
+class StoreBusy(StoreError):
+    """Another writer holds the store (an ingest, a link): try again in about ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class QueryError(StoreError):
     """An analyst's query was refused or failed; the message names the SQL."""
 

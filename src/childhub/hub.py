@@ -50,6 +50,7 @@ def ingest(
     extract_date: date | None = None,
     allow_shrink: bool = False,
     shrink_refuse_below: float | None = None,
+    mode: str | None = None,
     check_quality: bool = True,
     authority: AuthoritySettings | None = None,
     progress: Progress | None = None,
@@ -57,7 +58,8 @@ def ingest(
     """Ingest every file under ``paths`` (one batch per file, a report for each), then refresh and publish.
 
     A snapshot that would leave its scope empty, or with less than ``shrink_refuse_below`` (None: the
-    ingest layer's default) of the rows it holds, is refused unless ``allow_shrink``. The refresh and
+    ingest layer's default) of the rows it holds, is refused unless ``allow_shrink``. ``mode`` "changes" loads
+    mapped files as changes of their feed (a push, an incremental pull; see ``childhub.ingest.ingest``). The refresh and
     publish run even when nothing was loaded, so a run after a crash between a commit and its publish
     brings the readers up to date. When a batch loaded, the data-quality rules run over the store
     (``check_quality``: False leaves that to the link that follows, as the demo does).
@@ -74,6 +76,7 @@ def ingest(
             extract_date=extract_date,
             allow_shrink=allow_shrink,
             shrink_refuse_below=shrink_refuse_below,
+            mode=mode,
             progress=say,
         )
         facts.refresh(conn)

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         description="The authority's settings file (population, targets, early warnings); "
         "default: authority.yml in the data folder.",
     )
+    feeds_file: Path | None = Field(
+        default=None,
+        description="The feeds the hub expects (what each feed's records are, how often they are due); "
+        "default: feeds.yml in the data folder.",
+    )
     small_number_threshold: int = Field(
         default=5,
         ge=1,

@@ -147,9 +147,14 @@ def ingest(
     extract_date: date | None = None,
     allow_shrink: bool = False,
     shrink_refuse_below: float | None = None,
+    mode: str | None = None,
     progress: Callable[..., None] | None = None,
 ) -> list[FileReport]:
     """Ingest every file under ``paths`` on the writer ``conn``; one batch per file; a report for each.
+
+    ``mode`` "changes" loads mapped files (CSV or sheets) as changes of their feed (new versions of the records
+    they hold, by source key; what a push or an incremental pull sends) instead of the mapping's own mode;
+    None keeps the mapping's.
 
     A snapshot file that would leave its scope empty, or with less than ``shrink_refuse_below`` (None:
     ``SHRINK_REFUSE_BELOW``) of the rows it holds, is refused (status ``rejected``) unless
@@ -159,6 +164,8 @@ def ingest(
     """
     shrink = ShrinkGuard(SHRINK_REFUSE_BELOW if shrink_refuse_below is None else shrink_refuse_below, allow_shrink)
     say = progress or (lambda *args, **kwargs: None)
+    if mode not in (None, "snapshot", "changes"):
+        raise IngestError(f"a batch's mode is snapshot or changes, not {mode!r}")
     known = _known_tables(conn)
     user_mappings = load_mappings(mapping_files, known_tables=known)
     mappings = user_mappings + builtin_mappings()
@@ -172,6 +179,8 @@ def ingest(
             continue
         try:
             plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
+            if mode is not None:
+                plans[path] = _with_mode(plans[path], mode)
         except ChildhubError as error:
             reports[path] = FileReport(str(path), "failed", str(error))
         except UNEXPECTED as error:  # one bad file never stops the others
@@ -182,6 +191,18 @@ def ingest(
         if path in plans:
             reports[path] = _ingest_one(conn, data_dir, plans[path], strict, shrink)
     return [reports[path] for path in files]
+
+
+def _with_mode(plan: _Plan, mode: str) -> _Plan:
+    """The plan with its mapping's mode set to ``mode`` (only a mapped file has a mode to change)."""
+    mapping = plan.detected.mapping
+    if mapping is None:
+        if mode == "changes":
+            raise IngestError(f"{plan.facts.path.name}: a {plan.detected.kind} file is always a whole snapshot")
+        return plan
+    changed = mapping.model_copy(update={"mode": mode})
+    plan.detected = Detected(plan.detected.kind, mapping=changed, ssd_table=plan.detected.ssd_table)
+    return plan
 
 
 def _known_tables(conn) -> dict[str, dict[str, str]]:

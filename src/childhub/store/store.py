@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from childhub.errors import StoreError
+from childhub.errors import StoreBusy, StoreError
 from childhub.exports import make_private, private_file, private_folder
 from childhub.store import schema
 from childhub.store.query import QueryResult, run_query
@@ -117,7 +117,7 @@ class Store:
             try:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(
+                raise StoreBusy(
                     f"another childhub process is writing to {self.data_dir}; try again when it has finished"
                 ) from None
             try:

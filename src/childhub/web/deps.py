@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from childhub.indicators import AuthoritySettings
     from childhub.settings import Settings
+    from childhub.store import Store
     from childhub.web.served import Served
 
 SESSION_COOKIE = "childhub_session"
@@ -94,6 +95,13 @@ class WebContext:
     @property
     def data_dir(self) -> Path:
         return self.settings.data_dir
+
+    @property
+    def store(self) -> Store:
+        """The store every write of the app goes through (``childhub.hub``'s functions take it)."""
+        from childhub.store import Store
+
+        return Store(self.data_dir)
 
     @property
     def secure_cookies(self) -> bool:

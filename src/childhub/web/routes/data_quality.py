@@ -245,7 +245,6 @@ def accept_one(request: Request, signed: Signed, key: str, reason: str) -> dict:
     """Accept an open finding about a child ``signed`` may see, through ``childhub.hub`` (which publishes);
     audited with the reason."""
     from childhub.hub import accept_finding
-    from childhub.store import Store
 
     reason = (reason or "").strip()
     if not reason:
@@ -255,7 +254,7 @@ def accept_one(request: Request, signed: Signed, key: str, reason: str) -> dict:
     if not found:
         raise NotFound(f"there is no open finding {key}, or not one you may see")
     try:
-        accepted = accept_finding(Store(ctx.data_dir), key, reason, signed.account.username)
+        accepted = accept_finding(ctx.store, key, reason, signed.account.username)
     except StoreError as busy:
         raise Conflict(str(busy)) from busy
     child = found[0]["child_key"]

@@ -59,13 +59,12 @@ def _child_keys(cursor, pairs: list[dict]) -> list[str]:
 def decide_pair(request: Request, signed: Signed, pair_id: int, decision: str) -> None:
     """Record the decision through ``childhub.hub`` (which publishes a new snapshot); Conflict if another
     process writes."""
-    from childhub.store import Store
 
     ctx = context(request)
     if review_pair_status(ctx.served.current().cursor(), pair_id) is None:
         raise NotFound(f"there is no pair {pair_id} in the review queue")
     try:
-        decide(Store(ctx.data_dir), pair_id, decision, signed.account.username)
+        decide(ctx.store, pair_id, decision, signed.account.username)
     except StoreError as busy:
         raise Conflict(str(busy)) from busy
     audit(request, signed, "review_decision", subject=str(pair_id), child_count=2, decision=decision)
