@@ -127,7 +127,7 @@ def test_a_crash_between_commit_and_publish_heals_at_the_next_ingest(tmp_path, m
     def die(*args, **kwargs):
         raise KeyboardInterrupt  # the process stops after the batch committed, before its publish
 
-    monkeypatch.setattr(hub, "publish_snapshot", die)
+    monkeypatch.setattr("childhub.store.store.publish_snapshot", die)
     with pytest.raises(KeyboardInterrupt):
         hub.ingest(store, [tmp_path / "more" / "teams.csv"], mapping_files=mapping_files())
     monkeypatch.undo()
@@ -185,7 +185,7 @@ def test_serve_publishes_what_a_crash_left_unpublished(tmp_path, monkeypatch):
         ingest_layer.ingest(conn, store.data_dir, [tmp_path / "teams.csv"], mapping_files=mapping_files())
     started = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: started.append(app))
-    monkeypatch.setattr("childhub.web.create_app", lambda settings, warm_first: "app")
+    monkeypatch.setattr("childhub.web.create_app", lambda settings, warm_first, live: "app")
     serve._serve(store, "127.0.0.1", 0)
     assert started == ["app"]
     assert _served_batches(store) == 1 and _refreshed_for(store) == [_current_version(store)]

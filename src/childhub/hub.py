@@ -11,6 +11,7 @@ Not to be confused with ``childhub.store.hub``, the SQLite database of accounts 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -22,7 +23,7 @@ from childhub import facts
 from childhub import ingest as ingest_layer
 from childhub import link as link_layer
 from childhub.link import DEFAULT_THRESHOLD
-from childhub.store import Store, publish_snapshot
+from childhub.store import Store
 
 if TYPE_CHECKING:
     import duckdb
@@ -40,6 +41,34 @@ def _quiet(*args, **kwargs) -> None:
     return None
 
 
+def _absolute(value):
+    if isinstance(value, Path):
+        return value.absolute()
+    if isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
+        return [item.absolute() if isinstance(item, Path) else item for item in value]
+    return value
+
+
+def _routed(write: Callable) -> Callable:
+    """A write that a server holding the store (``childhub serve``) runs when one does: the store is the
+    server's while it serves, so another process asks it (``childhub.live.control``) instead of waiting."""
+
+    @functools.wraps(write)
+    def route(store: Store, *args, **kwargs):
+        if not store.live:
+            from childhub.live import server_for
+
+            server = server_for(store.data_dir)
+            if server is not None:  # its working folder is not ours: every path goes whole
+                args = tuple(_absolute(value) for value in args)
+                kwargs = {name: _absolute(value) for name, value in kwargs.items()}
+                return server.call(write.__name__, args, kwargs)
+        return write(store, *args, **kwargs)
+
+    return route
+
+
+@_routed
 def ingest(
     store: Store,
     paths: list[Path],
@@ -79,13 +108,17 @@ def ingest(
             mode=mode,
             progress=say,
         )
+        loaded = any(report.status == "loaded" for report in reports)
+        if loaded and mode == "changes":
+            _match_new_records(conn)
         facts.refresh(conn)
-        if check_quality and any(report.status == "loaded" for report in reports):
-            _check_after_write(conn, say, authority)
+        if check_quality and loaded:
+            _check_after_write(store, conn, say, authority)
         refresh_and_publish(store, conn, say)
     return reports
 
 
+@_routed
 def link(
     store: Store,
     *,
@@ -99,11 +132,12 @@ def link(
     with store.writer() as conn:
         result = link_layer.link(conn, threshold=threshold, progress=say)
         facts.refresh(conn)
-        _check_after_write(conn, say, authority)
+        _check_after_write(store, conn, say, authority)
         refresh_and_publish(store, conn, say)
     return result
 
 
+@_routed
 def link_new_records(
     store: Store, *, threshold: float = DEFAULT_THRESHOLD, authority: AuthoritySettings | None = None
 ) -> list:
@@ -114,11 +148,12 @@ def link_new_records(
         matches = link_layer.link_new_records(conn, threshold=threshold)
         if matches:
             facts.refresh(conn)
-            _check_after_write(conn, _quiet, authority)
+            _check_after_write(store, conn, _quiet, authority)
         refresh_and_publish(store, conn)
     return matches
 
 
+@_routed
 def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
     """Record a person's decision on a review pair and publish it, so the web app's queue moves on at once."""
     with store.writer() as conn:
@@ -126,6 +161,7 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
         refresh_and_publish(store, conn)
 
 
+@_routed
 def check_quality(
     store: Store,
     *,
@@ -146,6 +182,7 @@ def check_quality(
     return result
 
 
+@_routed
 def accept_finding(store: Store, finding_key: str, reason: str, accepted_by: str) -> dict:
     """Accept a data-quality finding with a reason (until its record changes), and publish it."""
     with store.writer() as conn:
@@ -175,10 +212,52 @@ def _check(
     )
 
 
-def _check_after_write(conn: duckdb.DuckDBPyConnection, say: Progress, authority: AuthoritySettings | None) -> None:
+def _match_new_records(conn: duckdb.DuckDBPyConnection) -> None:
+    """Changes that brought new people (a push, a pull) are matched at once by the instant matcher, once the store
+    has been linked; uncertain ones go to the review queue. A failure leaves them for the next link."""
+    from childhub.errors import ChildhubError
+
+    if not conn.execute("SELECT count(*) FROM (SELECT 1 FROM child_link LIMIT 1)").fetchone()[0]:
+        return  # never linked: the first childhub link takes them all
+    try:
+        link_layer.link_new_records(conn)
+    except ChildhubError as error:
+        log.warning("new records were not matched at once (the next link will): %s", error)
+
+
+def _check_after_write(
+    store: Store, conn: duckdb.DuckDBPyConnection, say: Progress, authority: AuthoritySettings | None
+) -> None:
     """The data-quality check that follows a write: a failure of the check (a rule, the authority's settings)
     must not hide the write, which is committed: it is said and logged, and the write is published all the same
-    (``childhub dq`` runs the check again)."""
+    (``childhub dq`` runs the check again). On a held store (``childhub serve``) the check runs once the writes
+    pause (``LiveStore.defer``), after the change is visible, and once for a run of pushes."""
+    if store.live:
+        store.defer("check_quality", lambda: _check_beside_writes(store, authority))
+        return
+    _check_quietly(conn, say, authority)
+
+
+def _check_beside_writes(store: Store, authority: AuthoritySettings | None) -> None:
+    """On a held store: run the rules on a reader (the writes go on), then record what they found on the writer and
+    publish it. A failure is logged; the next write's check tries again."""
+    from childhub.errors import ChildhubError
+    from childhub.indicators import AuthoritySettings as Defaults
+
+    authority = authority or Defaults()
+    try:
+        with store.reader() as conn:
+            facts.prepare_stored(conn)
+            done = dq_layer.run_checks(conn, la_code=authority.ons_code, unallocated_days=authority.unallocated_days)
+        with store.writer() as conn:
+            dq_layer.record_checks(conn, done)
+            publish(store, conn)
+    except ChildhubError as error:
+        log.warning("data quality was not checked after these writes: %s", error)
+
+
+def _check_quietly(conn: duckdb.DuckDBPyConnection, say: Progress, authority: AuthoritySettings | None) -> None:
+    """Run the check; a failure is said and logged, never raised (the write it follows is committed)."""
     from childhub.errors import ChildhubError
 
     try:
@@ -188,12 +267,12 @@ def _check_after_write(conn: duckdb.DuckDBPyConnection, say: Progress, authority
         say(f"data quality was not checked: {error}")
 
 
-def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path:
+def publish(store: Store, conn: duckdb.DuckDBPyConnection) -> Path | None:
     """Publish the store as it stands for the web app (on the writer), named by the state of what it shows."""
     version = "|".join(
         (facts.data_version(conn), ingest_layer.batch_state(conn), link_layer.review_state(conn), _dq_state(conn))
     )
-    return publish_snapshot(store, conn, version)
+    return store.publish(conn, version)
 
 
 def _dq_state(conn: duckdb.DuckDBPyConnection) -> str:

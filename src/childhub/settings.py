@@ -34,6 +34,19 @@ class Settings(BaseSettings):
         description="The feeds the hub expects (what each feed's records are, how often they are due); "
         "default: feeds.yml in the data folder.",
     )
+    write_wait_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="While childhub serve holds the store, how long a write (a push, a review decision, a command "
+        "run elsewhere) waits for the write before it; after that the hub answers busy (HTTP 429 with "
+        "Retry-After) instead of queueing without end.",
+    )
+    snapshot_every_seconds: float = Field(
+        default=300.0,
+        ge=10,
+        description="While childhub serve holds the store, how often at most it writes a copy for what reads "
+        "outside it (the SQL console's query, childhub commands run meanwhile); also written when it stops.",
+    )
     small_number_threshold: int = Field(
         default=5,
         ge=1,

@@ -31,6 +31,14 @@ def ingest(
             "(recorded on the batch).",
         ),
     ] = False,
+    changes: Annotated[
+        bool,
+        typer.Option(
+            "--changes",
+            help="Load each mapped file as changes of its feed (new versions of the records it holds, by source "
+            "key) instead of a whole extract: what a system that sends only what changed delivers.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Load extracts into the store: one batch per file, all or nothing, with history."""
@@ -49,6 +57,7 @@ def ingest(
             extract_date=day,
             allow_shrink=allow_shrink,
             shrink_refuse_below=settings_for(store.data_dir).shrink_refuse_below,
+            mode="changes" if changes else None,
             authority=authority_of(store),
             progress=say,
         ),

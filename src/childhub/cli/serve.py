@@ -49,35 +49,42 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Serve the web app and the REST API (/api/v1/) over the store's latest published snapshot."""
+    """Serve the web app and the REST API (/api/v1/), holding the store: every write shows as it commits."""
     _serve(store_for(data_dir), host, port)
 
 
 def _serve(store: Store, host: str, port: int) -> None:
     import uvicorn
 
-    from childhub.errors import StoreError
-    from childhub.hub import refresh_and_publish
+    from childhub.errors import StoreBusy
+    from childhub.live import LiveHub
     from childhub.settings import PLAIN_HTTP_ADVICE
     from childhub.web import create_app
 
-    try:  # bring the readers up to date (after a crash before a publish, too), unless a writer is busy
-        with store.writer() as conn:
-            refresh_and_publish(store, conn)
-    except StoreError as busy:
-        typer.echo(f"note: {busy}; serving the last published snapshot", err=True)
     settings = settings_for(store.data_dir)
-    typer.echo("Counting what the overview and indicator pages show...")
-    app = create_app(settings, warm_first=True)
-    typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
-    if settings.sign_in_refused_over_http(host) and not settings.trusted_proxies:
-        typer.echo(
-            f"note: {host} is a network address and this is plain HTTP: browsers elsewhere will not keep the "
-            f"sign-in cookies (they are Secure), so signing in will not work from them. To use it from other "
-            f"computers, {PLAIN_HTTP_ADVICE}.",
-            err=True,
-        )
-    uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options(settings))
+    hub = LiveHub(
+        store.data_dir, write_wait=settings.write_wait_seconds, snapshot_every=settings.snapshot_every_seconds
+    )
+    typer.echo("Holding the store and bringing its facts up to date...")
+    try:
+        hub.start(wait=1.0)
+    except StoreBusy:
+        typer.echo("another childhub process is writing to the store; waiting for it to finish...", err=True)
+        hub.start(wait=24 * 3600.0)
+    try:
+        typer.echo("Counting what the overview and indicator pages show...")
+        app = create_app(settings, warm_first=True, live=hub.store)
+        typer.echo(f"Serving childhub at http://{host}:{port}/ (Ctrl+C stops it).")
+        if settings.sign_in_refused_over_http(host) and not settings.trusted_proxies:
+            typer.echo(
+                f"note: {host} is a network address and this is plain HTTP: browsers elsewhere will not keep the "
+                f"sign-in cookies (they are Secure), so signing in will not work from them. To use it from other "
+                f"computers, {PLAIN_HTTP_ADVICE}.",
+                err=True,
+            )
+        uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options(settings))
+    finally:
+        hub.stop()
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:

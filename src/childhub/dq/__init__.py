@@ -11,7 +11,7 @@ records the findings, which ``findings``, ``summary`` and ``trend`` read and ``a
 nhs-readiness``, ``childhub nhs-trace``).
 """
 
-from childhub.dq.check import CheckResult, accept, check, findings, summary, trend
+from childhub.dq.check import Checked, CheckResult, accept, check, findings, record_checks, run_checks, summary, trend
 from childhub.dq.cin_xml import read_cin_xml
 from childhub.dq.engine import Finding, ReturnRun, run_rules
 from childhub.dq.files import ValidateError, read_returns, read_ssda903_folder
@@ -33,6 +33,9 @@ __all__ = [
     "ValidateError",
     "accept",
     "check",
+    "Checked",
+    "record_checks",
+    "run_checks",
     "cin_schema_year",
     "findings",
     "load_rules",

@@ -193,13 +193,52 @@ def check(
     progress: Any = None,
 ) -> CheckResult:
     """Every rule over the store (each return for each collection year held, then the checks across systems),
-    recorded as one run. On the writer's connection, with the facts refreshed.
+    recorded as one run. On the writer's connection, with the facts refreshed: ``run_checks`` then
+    ``record_checks`` (which a held store runs apart, reading without holding the writer).
 
     A return's year whose inputs (``_inputs``: social care's batches, the rules, the code that builds the tables,
     the authority's code; for the latest two years the newest batch date) are what they were when it was last
     checked keeps its findings without running again; ``everything`` (or ``only``, a set of rules) runs them all
     regardless. A year no longer held has its findings fixed. The findings, the years' state and the run are
     recorded in one transaction: a check that fails records nothing."""
+    checked = run_checks(
+        conn,
+        as_at=as_at,
+        la_code=la_code,
+        unallocated_days=unallocated_days,
+        only=only,
+        everything=everything,
+        progress=progress,
+    )
+    return record_checks(conn, checked)
+
+
+@dataclass
+class Checked:
+    """What ``run_checks`` found, ready for ``record_checks``."""
+
+    started: datetime
+    seconds: float
+    rules_run: int
+    found: list[Finding]
+    checked: list[tuple[str, int | None]]
+    states: list[tuple[str, int, str]]
+    spans: list[str]
+    unchanged: int
+    only: set[str] | None
+
+
+def run_checks(
+    conn: Any,
+    *,
+    as_at: date | None = None,
+    la_code: str | None = None,
+    unallocated_days: int = 5,
+    only: set[str] | None = None,
+    everything: bool = False,
+    progress: Any = None,
+) -> Checked:
+    """Run the rules as ``check`` does, reading only (any connection that sees the stored facts fresh)."""
     from contextlib import closing
 
     from childhub import facts
@@ -243,13 +282,20 @@ def check(
     rules_run += len(load_rules()["hub"]) if not only else len(only & set(load_rules()["hub"]))
     found += _with_child_keys(conn, found) + hub
     seconds = time.perf_counter() - clock
+    return Checked(started, seconds, rules_run, found, checked, states, spans, unchanged, only)
+
+
+def record_checks(conn: Any, done: Checked) -> CheckResult:
+    """Record what ``run_checks`` found, on the writer, in one transaction."""
+    from childhub.dq.store import years_held
+
     conn.execute("BEGIN TRANSACTION")  # the findings, what each year was checked from and the run: all or nothing
     try:
-        opened, fixed = record(conn, found, started, checked=checked, rules=only)
-        if only is None:
-            for kind, year, inputs in states:
+        opened, fixed = record(conn, done.found, done.started, checked=done.checked, rules=done.only)
+        if done.only is None:
+            for kind, year, inputs in done.states:
                 conn.execute("DELETE FROM dq_state WHERE kind = ? AND year = ?", [kind, year])
-                conn.execute("INSERT INTO dq_state VALUES (?, ?, ?, ?)", [kind, year, inputs, started])
+                conn.execute("INSERT INTO dq_state VALUES (?, ?, ?, ?)", [kind, year, inputs, done.started])
             for kind in ("ssda903", "cin"):  # a year no longer held is forgotten (checked afresh if it comes back)
                 conn.execute(
                     "DELETE FROM dq_state WHERE kind = ? AND year NOT IN (SELECT unnest(?))",
@@ -257,13 +303,14 @@ def check(
                 )
         conn.execute(
             "INSERT INTO dq_run VALUES ((SELECT coalesce(max(run_id), 0) + 1 FROM dq_run), ?, ?, ?, ?, ?)",
-            [started, seconds, rules_run, len(found), "; ".join(spans)],
+            [done.started, done.seconds, done.rules_run, len(done.found), "; ".join(done.spans)],
         )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return CheckResult(started, seconds, rules_run, len(found), opened, fixed, "; ".join(spans), unchanged)
+    spans, found = "; ".join(done.spans), len(done.found)
+    return CheckResult(done.started, done.seconds, done.rules_run, found, opened, fixed, spans, done.unchanged)
 
 
 def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:

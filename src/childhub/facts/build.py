@@ -377,3 +377,20 @@ def drop(conn: duckdb.DuckDBPyConnection) -> None:
     """Forget every fact built on ``conn`` (after new data arrives), so the next ``prepare`` rebuilds."""
     tables, _ = _prepared_state(conn)
     _drop_all(conn, tables)
+
+
+def prepare_stored(conn: duckdb.DuckDBPyConnection) -> None:
+    """Views of every fact the store keeps, whatever state they were built from, and the macros, on ``conn``:
+    for the readers of a store held by a server (``childhub serve``), which keeps the stored facts up to date
+    after each of its writes, so a reader never builds its own (as ``prepare`` would, for a moment, between a
+    write's commit and the facts' refresh that follows it)."""
+    tables, _ = _prepared_state(conn)
+    _drop_all(conn, tables)
+    if "fact_state" in tables:
+        conn.execute("DROP TABLE fact_state")
+    _install_macros(conn)
+    conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST('now' AS VARCHAR) AS known_on")
+    stored = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
+    for (table,) in stored:
+        if table not in _KEPT_BESIDE_FACTS:
+            conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")

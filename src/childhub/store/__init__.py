@@ -2,7 +2,8 @@
 
 ``Store`` owns every connection (one writer, many readers), applies the schema migrations in
 ``migrations/`` and runs analysts' sandboxed read-only queries; ``publish_snapshot`` copies the
-store for the web app's readers (``childhub.hub`` calls it after every write). Every layer builds
+store for the web app's readers (``childhub.hub`` calls it after every write); ``LiveStore`` is the store held
+open by ``childhub serve``, whose readers see each write as it commits. Every layer builds
 its SQL with ``quote_identifier``/``qualified`` (the one way a name enters SQL) and reads a table as
 it stood on a date with ``current_sql``. The store imports nothing above it.
 
@@ -12,6 +13,7 @@ orchestrator ``childhub.hub``.)
 
 from childhub.store.history import as_of_parameters, current_sql, has_one_version
 from childhub.store.hub import HubDatabase, utc_now
+from childhub.store.live import LiveStore
 from childhub.store.query import QueryResult, run_query
 from childhub.store.sql import qualified, quote_identifier
 from childhub.store.store import (
@@ -25,6 +27,7 @@ from childhub.store.store import (
 
 __all__ = [
     "HubDatabase",
+    "LiveStore",
     "QueryResult",
     "Store",
     "current_snapshot",

@@ -39,7 +39,17 @@ _READER_CONFIG = {**_WRITER_CONFIG, "enable_external_access": False}
 
 
 class Store:
-    """The store in ``data_dir``: the database file ``childhub.duckdb`` and its writer lock."""
+    """The store in ``data_dir``: the database file ``childhub.duckdb`` and its writer lock.
+
+    Each write opens the database, and ``publish`` copies it for readers elsewhere (the web app of another
+    process). ``childhub.store.live.LiveStore`` is the same store held open by a server.
+    """
+
+    live = False  # a LiveStore's readers see each write the moment it commits
+
+    def defer(self, key: str, job) -> None:
+        """Only a held store defers work until the writes pause (``LiveStore.defer``)."""
+        raise NotImplementedError("only a LiveStore defers work")
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
@@ -60,11 +70,28 @@ class Store:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection that can reach the store and nothing else."""
+        """A read-only connection that can reach the store and nothing else.
+
+        While a server holds the store (``childhub serve``), this reads the snapshot it last wrote (at most its
+        ``snapshot_every`` behind, and current after any write the server ran for another childhub command).
+        """
         if not self.database_path.exists():
             raise StoreError(f"there is no childhub store in {self.data_dir} yet")
-        with self._connect(read_only=True) as conn:
+        try:
+            conn = self._open(read_only=True)
+        except StoreError as error:
+            snapshot = current_snapshot(self.data_dir)
+            if snapshot is None or "another childhub process" not in str(error):
+                raise
+            conn = open_snapshot(snapshot)
+        try:
             yield conn
+        finally:
+            conn.close()
+
+    def publish(self, conn: duckdb.DuckDBPyConnection, version: str) -> Path | None:
+        """Publish the store as it stands for readers in other processes (``publish_snapshot``), on the writer."""
+        return publish_snapshot(self, conn, version)
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the files applied, oldest first."""
@@ -127,15 +154,18 @@ class Store:
             finally:
                 make_private(self.data_dir)  # what this write added (archive, snapshots) is the owner's alone
 
-    @contextmanager
-    def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         import duckdb
 
         config = _READER_CONFIG if read_only else _WRITER_CONFIG
         try:
-            conn = duckdb.connect(str(self.database_path), read_only=read_only, config=config)
+            return duckdb.connect(str(self.database_path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise StoreError(self._why_not_opened(exc, read_only)) from exc
+
+    @contextmanager
+    def _connect(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = self._open(read_only=read_only)
         try:
             yield conn
         finally:
@@ -210,10 +240,15 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
             f"({error.strerror or error}); the web app shows the last one until the next childhub ingest, "
             "link or serve publishes it"
         ) from error
+    keep_newest_snapshots(serve)
+    return serve / name
+
+
+def keep_newest_snapshots(serve: Path) -> None:
+    """Delete all but the newest snapshots in ``serve`` (a reader may still be on the one before the newest)."""
     snapshots = sorted(serve.glob("snapshot-*.duckdb"), key=lambda path: path.stat().st_mtime_ns)
     for old in snapshots[:-_SNAPSHOTS_KEPT]:
         old.unlink(missing_ok=True)
-    return serve / name
 
 
 def _snapshot_version(conn: duckdb.DuckDBPyConnection, version: str) -> str:

@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -23,7 +24,10 @@ from childhub.accounts import Accounts
 from childhub.errors import ChildhubError
 from childhub.settings import Settings
 from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, open_to_anyone, render, wants_json
-from childhub.web.served import Served
+from childhub.web.served import LiveServed, Served
+
+if TYPE_CHECKING:
+    from childhub.store import LiveStore
 
 HERE = Path(__file__).parent
 # One module per resource in routes/, each with a ``router`` (its pages) and, where it has JSON for
@@ -60,13 +64,15 @@ def plotly_script() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
+def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore | None = None) -> FastAPI:
     """The app for the hub in ``settings.data_dir`` (its published snapshot, accounts and audit log).
 
     The caller reads the settings (``childhub serve`` from the environment, tests build their own);
     the app honours every one of them, the authority settings file included. ``warm_first`` counts
     what the overview and indicator pages show on the published snapshot before the app is returned
-    (``childhub serve`` does), so the first visitors do not wait.
+    (``childhub serve`` does), so the first visitors do not wait. ``live``: the store the server holds
+    (``childhub.live.LiveHub``): pages read it as each write commits and write through it; without it the app
+    reads the published snapshots (tests, and an app run beside another process that holds the store).
     """
     from childhub.indicators import authority_for
     from childhub.web.measures import warm
@@ -82,18 +88,23 @@ def create_app(settings: Settings, *, warm_first: bool = False) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     authority = authority_for(data_dir, settings)
+    if live is not None:
+        served = LiveServed(live, data_dir, warm=lambda view: warm(view, authority))
+    else:
+        served = Served(data_dir, warm=lambda snapshot: warm(snapshot, authority))
     app.state.childhub = WebContext(
         settings=settings,
         authority=authority,
         accounts=Accounts(data_dir),
-        served=Served(data_dir, warm=lambda snapshot: warm(snapshot, authority)),
+        served=served,
         templates=Jinja2Templates(directory=str(HERE / "templates")),
+        live=live,
     )
     app.state.childhub.templates.env.globals["version"] = __version__
     if warm_first:
         from childhub.store import current_snapshot
 
-        if current_snapshot(data_dir) is not None:
+        if live is not None or current_snapshot(data_dir) is not None:
             warm(app.state.childhub.served.current(), authority)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

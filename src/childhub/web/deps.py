@@ -91,6 +91,7 @@ class WebContext:
     accounts: Accounts
     served: Served
     templates: Jinja2Templates
+    live: Store | None = None  # the store ``childhub serve`` holds, when it does
 
     @property
     def data_dir(self) -> Path:
@@ -98,7 +99,10 @@ class WebContext:
 
     @property
     def store(self) -> Store:
-        """The store every write of the app goes through (``childhub.hub``'s functions take it)."""
+        """The store every write of the app goes through (``childhub.hub``'s functions take it): the one the server
+        holds, or else the data folder's."""
+        if self.live is not None:
+            return self.live
         from childhub.store import Store
 
         return Store(self.data_dir)

@@ -22,7 +22,7 @@ def calculator(snapshot: Snapshot, request: Request | None = None) -> Calculator
     """A Calculator on this thread's cursor of the snapshot, with the authority settings the app started
     with (``WebContext.authority``, found by ``indicators.authority_for``); while warming, before any
     request, the ones ``warm`` was given."""
-    authority = context(request).authority if request is not None else snapshot.memo(_AUTHORITY, _not_warming)
+    authority = context(request).authority if request is not None else snapshot.memo(_AUTHORITY, _not_warming, reads=())
     return Calculator(snapshot.cursor(), authority)
 
 
@@ -34,7 +34,7 @@ def warm(snapshot: Snapshot, authority: AuthoritySettings) -> None:
     """Count what the overview and each indicator's page show today, before the snapshot serves:
     every figure, monthly trend and breakdown, with the app's ``authority`` settings; and the overview
     as at the last month end, which is what scrutiny sees (``disclosure.reference_date``)."""
-    snapshot.memo(_AUTHORITY, lambda: authority)
+    snapshot.memo(_AUTHORITY, lambda: authority, reads=())
     today = date.today()
     for figure in figures_on(snapshot, None, today):
         trend_of(snapshot, None, figure.indicator.id, today, "monthly")
@@ -46,9 +46,25 @@ def warm(snapshot: Snapshot, authority: AuthoritySettings) -> None:
             trend_of(snapshot, None, figure.indicator.id, month_end, "monthly")
 
 
+# Facts every breakdown and list of children may read beside the indicator's own (indicators.compute).
+_BESIDE = ("child", "allocation", "team", "worker")
+
+
+def reads(ind: Indicator) -> tuple[str, ...]:
+    """The facts a figure of ``ind`` depends on (its SQL's, and those its breakdowns join): what a live view's
+    cached figure is kept against, so a write that changed none of them leaves it counted."""
+    from childhub.facts import referenced_facts
+
+    return tuple(sorted({*referenced_facts(ind.sql), *_BESIDE}))
+
+
 def figure_of(snapshot: Snapshot, request: Request | None, ind: Indicator, as_at: date) -> Figure:
-    """One indicator on ``as_at`` over its own period (cached per snapshot)."""
-    return snapshot.memo(("figure", ind.id, as_at), lambda: calculator(snapshot, request).figures(as_at, [ind.id])[0])
+    """One indicator on ``as_at`` over its own period (cached per snapshot, or per state of what it reads)."""
+    return snapshot.memo(
+        ("figure", ind.id, as_at),
+        lambda: calculator(snapshot, request).figures(as_at, [ind.id])[0],
+        reads=reads(ind),
+    )
 
 
 def breakdowns_of(
@@ -60,12 +76,15 @@ def breakdowns_of(
         calc = calculator(snapshot, request)
         return {by: calc.breakdown(ind.id, as_at, by) for by in ind.breakdowns}
 
-    return snapshot.memo(("breakdowns", ind.id, as_at), count)
+    return snapshot.memo(("breakdowns", ind.id, as_at), count, reads=reads(ind))
 
 
 def figures_on(snapshot: Snapshot, request: Request | None, as_at: date) -> list[Figure]:
-    """Every indicator on ``as_at``, over its own period (counted once per snapshot)."""
-    return snapshot.memo(("figures", as_at), lambda: calculator(snapshot, request).figures(as_at))
+    """Every indicator on ``as_at``, over its own period (counted once per snapshot; on a live view each figure
+    is kept against what it reads, so a write counts again only the figures it touched)."""
+    from childhub.indicators import library
+
+    return [figure_of(snapshot, request, ind, as_at) for ind in library().values()]
 
 
 def trend_of(
@@ -77,5 +96,8 @@ def trend_of(
     points: int | None = None,
 ) -> Trend:
     """One indicator's trend (counted once per snapshot, indicator, date and frequency)."""
+    from childhub.indicators import indicator
+
     key = ("trend", indicator_id, as_at, frequency, points)
-    return snapshot.memo(key, lambda: calculator(snapshot, request).trend(indicator_id, as_at, frequency, points))
+    count = lambda: calculator(snapshot, request).trend(indicator_id, as_at, frequency, points)  # noqa: E731
+    return snapshot.memo(key, count, reads=reads(indicator(indicator_id)))

@@ -52,23 +52,11 @@ class Snapshot:
             self._local.cursor = cursor
         return cursor
 
-    def memo(self, key: Any, compute: Callable[[], T]) -> T:
-        """``compute()`` once per snapshot and key; concurrent callers of one key wait for the first."""
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self._cache:
-                value = compute()
-                with self._guard:
-                    self._cache[key] = value
-                    while len(self._cache) > MEMO_ENTRIES:  # any date can be asked for: keep memory bounded
-                        oldest, _ = self._cache.popitem(last=False)
-                        self._locks.pop(oldest, None)
-            return self._cache[key]
+    def memo(self, key: Any, compute: Callable[[], T], reads: tuple[str, ...] | None = None) -> T:
+        """``compute()`` once per snapshot and key; concurrent callers of one key wait for the first. (``reads``,
+        the facts it reads, matters only to a ``LiveView``: a snapshot never changes.) At most ``MEMO_ENTRIES``
+        results are kept: any date can be asked for."""
+        return _memo(self, key, compute)
 
 
 class Served:
@@ -134,3 +122,131 @@ class Served:
                 self._warming = None
             if current_snapshot(self.data_dir) == path:  # still the newest: never step back to an older one
                 self._snapshot = snapshot
+
+
+class LiveView:
+    """The store held by this server (``childhub.store.LiveStore``), as the web app reads it: each worker thread
+    its own cursor of the live database with the stored facts as views, and results cached by the versions of
+    what they read, so a write is visible as soon as it commits and only what it changed is counted again.
+
+    It stands where a ``Snapshot`` stands (``cursor``, ``memo``, ``conn``, ``path``, ``version``): ``path`` is the
+    newest snapshot the store wrote, for the SQL console's query, which runs in a process of its own.
+    """
+
+    def __init__(self, store, data_dir: Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.conn = store  # ``conn.cursor()`` gives a new cursor, as a snapshot's connection does
+        self._local = threading.local()
+        self._cache: OrderedDict[Any, Any] = OrderedDict()
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._versions: dict[str, int] = {}
+        self._versions_of = -1  # the publish the versions were read after
+
+    @property
+    def version(self) -> str:
+        return self.store.version
+
+    @property
+    def path(self) -> Path:
+        from childhub.store import current_snapshot
+
+        path = current_snapshot(self.data_dir)
+        if path is None:
+            raise StoreError("the hub has not written a snapshot for the SQL console yet; try again in a minute")
+        return path
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            from childhub.facts import prepare_stored
+
+            cursor = self.store.cursor()
+            prepare_stored(cursor)
+            self._local.cursor = cursor
+        return cursor
+
+    def fact_versions(self) -> dict[str, int]:
+        """Each fact's version now (read again after each publish)."""
+        published = self.store.published
+        if published != self._versions_of:
+            from childhub import facts
+
+            reader = getattr(facts, "fact_versions", None)
+            versions = reader(self.cursor()) if reader is not None else {}
+            with self._guard:
+                self._versions, self._versions_of = versions, published
+        return self._versions
+
+    def memo(self, key: Any, compute: Callable[[], T], reads: tuple[str, ...] | None = None) -> T:
+        """``compute()`` once per key and state of what it ``reads`` (fact names; None: anything in the store;
+        empty: nothing a write changes), as ``Snapshot.memo`` does per snapshot."""
+        if reads is not None and not reads:
+            state: Any = ()  # it reads nothing a write changes (the settings it was counted with)
+        else:
+            versions = self.fact_versions()
+            if reads is None or not versions:
+                state = self.store.published
+            else:
+                state = tuple(versions.get(name, -1) for name in sorted(reads))
+        return _memo(self, (key, state), compute)
+
+
+def _memo(holder, key: Any, compute: Callable[[], T]) -> T:
+    try:
+        return holder._cache[key]
+    except KeyError:
+        pass
+    with holder._guard:
+        lock = holder._locks.setdefault(key, threading.Lock())
+    with lock:
+        if key not in holder._cache:
+            value = compute()
+            with holder._guard:
+                holder._cache[key] = value
+                while len(holder._cache) > MEMO_ENTRIES:
+                    oldest, _ = holder._cache.popitem(last=False)
+                    holder._locks.pop(oldest, None)
+        return holder._cache[key]
+
+
+class LiveServed:
+    """What the app reads when it runs with the store held (``childhub serve``): always the live view.
+
+    ``warm(view)``, if given, runs in a background thread after each write that changed what the overview
+    counts, so the next visitor finds the figures counted again already.
+    """
+
+    def __init__(self, store, data_dir: Path, warm: Callable[[LiveView], None] | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.view = LiveView(store, self.data_dir)
+        self.warm = warm
+        self._warming = threading.Lock()
+        self._again = False
+        store.on_publish(lambda version: self._warm_soon())
+
+    def current(self) -> LiveView:
+        return self.view
+
+    def look_now(self) -> None:
+        """Nothing to do: the live view shows every write as it commits."""
+
+    def _warm_soon(self) -> None:
+        if self.warm is None:
+            return
+        self._again = True
+        if not self._warming.locked():
+            threading.Thread(target=self._warm, daemon=True, name="childhub-warm").start()
+
+    def _warm(self) -> None:
+        with self._warming:
+            while self._again and self.view.store.held:
+                self._again = False
+                try:
+                    self.warm(self.view)
+                except Exception:  # a failed warm-up must not stop the app; the next visitor counts
+                    if self.view.store.held:  # (not the server stopping under it)
+                        import logging
+
+                        logging.getLogger("childhub.web").exception("counting again after a write failed")
