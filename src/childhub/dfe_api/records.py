@@ -4,8 +4,8 @@ Every section is one SQL file in ``sql/`` over the facts (and, where the facts h
 of a canonical table): ``cohort.sql`` chooses the children, ``child_details.sql`` and ``sdq_assessments.sql`` give
 one child's details, ``episodes.sql`` the social care episodes, and one file per list inside an episode
 (``child_protection_plans.sql``...) gives each item with the episode it belongs to (``dfe_episode_for``, in
-``sql/_episode_for.sql``). A section's columns after ``child_key`` (and ``social_care_episode_id``, ``in_window``) are the
-DfE's field names, in the DfE's order. This module only puts the rows together and writes dates as ``YYYY-MM-DD``.
+``sql/_episode_for.sql``). A section's columns after ``child_key`` (and ``social_care_episode_id``, ``in_window``) are
+the DfE's field names, in the DfE's order. This module only puts the rows together and writes dates as ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
