@@ -151,6 +151,23 @@ def test_a_401_gets_a_fresh_token_once(history, stub):
     assert stub.answers == [401, 200] and result.status == "accepted"
 
 
+def test_a_fresh_token_refused_too_stops_the_send_in_one_line(history, stub):
+    from childhub.dfe_api import DfeApiError
+
+    store = six_children(history)
+    stub.script = [Scripted(403, '{"error": "not allowed"}'), Scripted(403, '{"error": "not allowed"}')]
+    with pytest.raises(DfeApiError) as refused:
+        sent(store, stub, batch_size=3)
+    assert str(refused.value) == (
+        f"the DfE's API {stub.base_url}/children_social_care_data/201/children refused client ID '{CLIENT_ID}' with a "
+        "fresh token (HTTP 403: not allowed): ask the DfE whether it may send for this LA code"
+    )
+    assert stub.tokens_issued == ["token-1", "token-2"] and stub.answers == [403, 403]  # the second batch never went
+    assert recorded(store, "SELECT status, children_sent, children_accepted FROM dfe_api_send") == [("failed", 3, 0)]
+    assert recorded(store, "SELECT status FROM dfe_api_batch ORDER BY batch_number") == [("failed",), ("not sent",)]
+    assert recorded(store, "SELECT count(*) FROM dfe_api_child") == [(0,)]
+
+
 def test_a_rejected_batch_is_recorded_and_its_children_are_sent_next_time(history, stub):
     store = six_children(history)
     answer = '{"errors": ["child_details.sex: not a valid code"]}'

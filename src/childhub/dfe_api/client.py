@@ -2,7 +2,8 @@
 
 A batch is retried after a wait on 429 (the wait the DfE's ``Retry-After`` asks, else the backoff), on 5xx and on
 connection errors, with exponential backoff and jitter, up to ``max_retries`` times; a 401 or 403 gets a fresh token
-and one more try. Any other 4xx is the DfE rejecting the batch: its answer is kept and the send goes on.
+and one more try (refused again, the send stops: ``ApiRefused``). Any other 4xx is the DfE rejecting the batch: its
+answer is kept and the send goes on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from childhub.dfe_api.records import DfeApiError
 
 ANSWER_LIMIT = 4_000  # characters of the DfE's answer kept per batch
 LONGEST_WAIT = 300.0  # seconds: a Retry-After longer than this is cut to it
+
+
+class ApiRefused(DfeApiError):
+    """The DfE's API refused a batch with a fresh token (401 or 403 twice): no batch can be sent."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,8 @@ class Sender:
         return self._token
 
     def post(self, body: Any) -> BatchAnswer:
-        """Post one batch; retried as the module says. A connection that never came back is ``failed``."""
+        """Post one batch; retried as the module says. A connection that never came back is ``failed``; a fresh token
+        refused raises ``ApiRefused``."""
         import httpx
 
         attempts = 0
@@ -130,7 +136,13 @@ class Sender:
             except httpx.HTTPError as error:
                 return BatchAnswer("failed", None, attempts + self.endpoint.max_retries + 1, f"no answer: {error}")
             attempts += tries
-            if response.status_code in (401, 403) and not refreshed:
+            if response.status_code in (401, 403):
+                if refreshed:  # a fresh token refused too: no batch can be sent
+                    raise ApiRefused(
+                        f"the DfE's API {self.url} refused client ID {self.endpoint.client_id!r} with a fresh token "
+                        f"(HTTP {response.status_code}{': ' + _said(response) if _said(response) else ''}): ask the "
+                        "DfE whether it may send for this LA code"
+                    )
                 refreshed = True
                 self.token(fresh=True)
                 continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from childhub.dfe_api.client import Endpoint, Sender
+from childhub.dfe_api.client import ApiRefused, Endpoint, Sender
 from childhub.dfe_api.plan import Plan, Planned, plan
 from childhub.dfe_api.records import DfeApiError
 
@@ -131,7 +131,9 @@ def send(
         for batch in result.batches:
             try:
                 answer = sender.post(batch_body(la_code, batch.children))
-            except DfeApiError as error:  # the token was refused: nothing more can be sent
+            except DfeApiError as error:  # the token, or the API with a fresh one, refused: nothing more can be sent
+                if isinstance(error, ApiRefused):  # this batch was posted, and refused
+                    batch.status, batch.answer = "failed", str(error)
                 refused = error
                 break
             batch.status, batch.http_status, batch.attempts, batch.answer = (
