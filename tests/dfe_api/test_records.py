@@ -19,6 +19,7 @@ AS_AT = date(2026, 3, 31)  # window from 1 April 2023
         (date(2026, 4, 1), date(2024, 4, 1)),  # 1 April 2024 begins the year 2024-25
         (date(2026, 2, 28), date(2023, 4, 1)),
         (date(2025, 12, 5), date(2023, 4, 1)),
+        (date(2028, 2, 29), date(2025, 4, 1)),  # 29 February 2026 does not exist: the month is what counts
     ],
 )
 def test_the_window_runs_from_1_april_of_the_financial_year_24_months_back(as_at, first_day):

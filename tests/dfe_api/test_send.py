@@ -224,3 +224,24 @@ def test_a_wrong_client_secret_is_one_clear_line(history, stub, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "Send 2 accepted: 6 of 6 records accepted (0 purges) in 2 batches."
     assert json.loads(json.dumps(stub.accepted_ids())) == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+def test_a_busy_hub_is_waited_for_so_what_was_posted_is_recorded(history, stub, monkeypatch):
+    import childhub.hub
+    from childhub.errors import StoreBusy
+
+    store = six_children(history)
+    real = childhub.hub.record_dfe_send
+    calls = []
+
+    def busy_once(store, result):
+        calls.append(result.status)
+        if len(calls) == 1:
+            raise StoreBusy("an ingest holds the store", retry_after=3)
+        return real(store, result)
+
+    monkeypatch.setattr(childhub.hub, "record_dfe_send", busy_once)
+    result, waits = sent(store, stub)
+    assert calls == ["accepted", "accepted"] and waits == [3]
+    assert result.send_id == 1
+    assert recorded(store, "SELECT count(*) FROM dfe_api_child") == [(6,)]

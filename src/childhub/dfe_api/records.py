@@ -98,17 +98,9 @@ class Built:
 
 
 def window_start(as_at: date) -> date:
-    """1 April of the financial year that held the day 24 months before ``as_at``: 31 March 2026 gives 1 April
-    2023 (31 March 2024 is in the year 2023-24); 1 April 2026 gives 1 April 2024."""
-    back = _months_back(as_at, 24)
-    return date(back.year if back.month >= 4 else back.year - 1, 4, 1)
-
-
-def _months_back(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    last = 29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
-    return date(year, month, min(day.day, last))
+    """1 April of the financial year that held the day 24 months before ``as_at`` (the same month two years
+    earlier): 31 March 2026 gives 1 April 2023 (March 2024 is in 2023-24); 1 April 2026 gives 1 April 2024."""
+    return date(as_at.year - 2 if as_at.month >= 4 else as_at.year - 3, 4, 1)
 
 
 def payload_hash(payload: dict[str, Any]) -> str:

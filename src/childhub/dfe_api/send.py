@@ -105,8 +105,6 @@ def send(
     """Send what changed since the last accepted send, and the purges, in batches of ``batch_size``; record it
     (unless ``dry_run``, which posts and records nothing). A token the DfE refuses is recorded as a failed send and
     raised as one line (``DfeApiError``)."""
-    from childhub.hub import record_dfe_send
-
     if batch_size < 1:
         raise DfeApiError(f"--batch-size must be 1 or more, not {batch_size}")
     with store.reader() as conn:
@@ -122,7 +120,7 @@ def send(
         return result
     if not result.batches:
         result.finished_at = _now()
-        record_dfe_send(store, result)
+        _record(store, result, sleep)
         return result
     if endpoint is None:
         raise DfeApiError("the DfE API is not set up: set dfe_api_base_url, dfe_api_token_url and dfe_api_client_id")
@@ -157,10 +155,31 @@ def send(
         result.status = "rejected"
     else:
         result.status = "partly rejected"
-    record_dfe_send(store, result)
+    _record(store, result, sleep)
     if refused is not None:
         raise refused
     return result
+
+
+RECORD_TRIES = 10  # a busy hub (another write holding the store) is waited for this many times
+
+
+def _record(store: Store, result: SendResult, sleep: Callable[[float], None] | None) -> None:
+    """Record the send through the hub, waiting while another write holds the store: what was posted must be
+    recorded, or the next send would send it again."""
+    import time
+
+    from childhub.errors import StoreBusy
+    from childhub.hub import record_dfe_send
+
+    for tries in range(1, RECORD_TRIES + 1):
+        try:
+            record_dfe_send(store, result)
+            return
+        except StoreBusy as busy:
+            if tries == RECORD_TRIES:
+                raise
+            (sleep or time.sleep)(busy.retry_after)
 
 
 def _now() -> datetime:
