@@ -245,3 +245,20 @@ def test_a_busy_hub_is_waited_for_so_what_was_posted_is_recorded(history, stub, 
     assert calls == ["accepted", "accepted"] and waits == [3]
     assert result.send_id == 1
     assert recorded(store, "SELECT count(*) FROM dfe_api_child") == [(6,)]
+
+
+def test_the_sends_are_listed_newest_first(history, stub):
+    from typer.testing import CliRunner
+
+    from childhub.cli import app
+
+    store = six_children(history)
+    listing = ["dfe-api", "sends", "--data-dir", str(store.data_dir)]
+    empty = CliRunner().invoke(app, listing)
+    assert empty.exit_code == 0 and empty.output.strip() == "Nothing has been sent to the DfE's API from this hub."
+    sent(store, stub)
+    sent(store, stub)
+    shown = CliRunner().invoke(app, listing, env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    lines = [line for line in shown.output.splitlines() if "tester" in line]
+    assert [("nothing to send" in line, "accepted" in line) for line in lines] == [(True, False), (False, True)]
