@@ -28,6 +28,7 @@ from childhub.store import Store
 if TYPE_CHECKING:
     import duckdb
 
+    from childhub.dfe_api import SendResult
     from childhub.dq import CheckResult
     from childhub.indicators import AuthoritySettings
     from childhub.ingest import FileReport
@@ -288,3 +289,13 @@ def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection, progress:
     (progress or _quiet)("refreshing the facts")
     facts.refresh(conn)  # nothing to do (0 s) when they were built from the data as it is now
     publish(store, conn)
+
+
+def record_dfe_send(store: Store, result: SendResult) -> int:
+    """Record a send to the DfE's children's social care API (``childhub.dfe_api.SendResult``): the send, each batch
+    with the DfE's answer, and the hash of each child's record the DfE accepted; its number. Nothing the facts or the
+    web app read changes, so nothing is refreshed or published."""
+    from childhub.dfe_api import write_send
+
+    with store.writer() as conn:
+        return write_send(conn, result)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -93,6 +93,35 @@ class Settings(BaseSettings):
         description="Comma-separated addresses (or networks, or *) of the reverse proxies whose "
         "X-Forwarded-For and X-Forwarded-Proto headers childhub serve believes; none by default, so the "
         "address a sign-in is throttled by is the connection's own.",
+    )
+    dfe_api_base_url: str | None = Field(
+        default=None,
+        description="The DfE children's social care API's base URL; childhub dfe-api send posts to "
+        "{base}/children_social_care_data/{la_code}/children.",
+    )
+    dfe_api_token_url: str | None = Field(
+        default=None, description="The OAuth2 token URL the DfE gave for the API (client credentials)."
+    )
+    dfe_api_client_id: str | None = Field(default=None, description="The client ID the DfE gave the authority.")
+    dfe_api_client_secret: SecretStr | None = Field(
+        default=None,
+        description="The client secret, from the environment only (never a command-line option); or use "
+        "dfe_api_client_secret_file.",
+    )
+    dfe_api_client_secret_file: Path | None = Field(
+        default=None,
+        description="A file holding the client secret on its first line, readable by its owner only (mode 600).",
+    )
+    dfe_api_scope: str | None = Field(default=None, description="The OAuth2 scope to ask for, if the DfE gave one.")
+    dfe_api_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for one answer from the DfE's API or its token endpoint."
+    )
+    dfe_api_max_retries: int = Field(
+        default=5,
+        ge=0,
+        le=20,
+        description="Times a batch is tried again after a 429, a 5xx or a connection error (exponential backoff "
+        "with jitter; a 429's Retry-After is honoured) before the send stops.",
     )
 
     def sign_in_refused_over_http(self, host: str | None) -> bool:

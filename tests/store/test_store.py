@@ -50,6 +50,9 @@ NOT_FROM_A_SOURCE = {
     "dq_finding",
     "dq_acceptance",
     "dq_state",
+    "dfe_api_send",
+    "dfe_api_batch",
+    "dfe_api_child",
 }
 
 

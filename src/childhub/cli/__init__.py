@@ -5,7 +5,8 @@ commands so ``childhub --help`` starts fast. Errors meant for users (``ChildhubE
 print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
 
 The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
-link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``measure``
+link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``dfe_api`` (dfe-api
+preview, send, sends), ``measure``
 (indicators, indicator, annex-a), ``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and
 ``synth``. What they share on the way in (options, dates, the settings and the store) is in
 ``options``, on the way out (tables, CSV through ``childhub.exports``, JSON, the progress bar) in
@@ -23,7 +24,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dq, ingest, link, measure, nhs, reconcile, returns, serve, synth
+from childhub.cli import admin, dfe_api, dq, ingest, link, measure, nhs, reconcile, returns, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -86,6 +87,7 @@ app.command("dq")(dq.dq_command)
 app.command()(returns.returns)
 app.command("nhs-readiness")(nhs.nhs_readiness_command)
 app.command("nhs-trace")(nhs.nhs_trace_command)
+app.add_typer(dfe_api.dfe_api_app, name="dfe-api")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.audit_app, name="audit")
 app.command()(serve.serve)

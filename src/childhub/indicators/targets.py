@@ -6,6 +6,7 @@
     population_0_17: 20000          # ONS mid-year estimate of 0-17s: rates per 10,000 use it
     caseload_threshold: 18          # cases per worker above which a caseload is flagged
     ons_code: E09000027             # the authority's ONS code, which the DfE returns carry
+    la_number: 201                  # the DfE's three-digit LA code (childhub dfe-api sends under it)
     unallocated_days: 5             # days a child open to social care may wait for a worker before
                                     # data quality lists them
     early_warning:
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import SettingsError
@@ -68,9 +69,16 @@ class AuthoritySettings(Frozen):
     population_0_17: int | None = Field(default=None, gt=0)
     caseload_threshold: float = Field(default=18.0, gt=0)
     ons_code: str | None = Field(default=None, pattern=r"^E0[0-9]{7}$")  # e.g. E09000027: returns name it
+    la_number: str | None = Field(default=None, pattern=r"^[0-9]{3}$")  # e.g. 201: the DfE's three-digit LA code
     unallocated_days: int = Field(default=5, ge=0, le=365)  # days open with no worker before data quality says so
     early_warning: EarlyWarning = EarlyWarning()
     targets: dict[str, Target] = {}
+
+    @field_validator("la_number", mode="before")
+    @classmethod
+    def _la_number_as_text(cls, value: object) -> object:
+        """``la_number: 201`` in YAML is a number: the code is three digits as text."""
+        return f"{value:03d}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def load_authority(path: Path) -> AuthoritySettings:
