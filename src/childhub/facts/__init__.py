@@ -19,7 +19,8 @@ as it is now, and builds its own otherwise (or for data as known on an earlier d
 ``data_version`` names the state the facts were built from; ``childhub.hub`` refreshes them
 after every write and names the published snapshot with it.
 
-Public surface: ``prepare``, ``refresh``, ``data_version``, ``fact_names``, ``describe``.
+Public surface: ``prepare``, ``refresh``, ``data_version``, ``fact_names``, ``describe``; ``tables_read`` (the
+canonical tables facts read, for what bears on a figure).
 """
 
 from childhub.facts.build import (
@@ -30,6 +31,16 @@ from childhub.facts.build import (
     prepare,
     referenced_facts,
     refresh,
+    tables_read,
 )
 
-__all__ = ["data_version", "describe", "fact_names", "install_macros", "prepare", "referenced_facts", "refresh"]
+__all__ = [
+    "data_version",
+    "describe",
+    "fact_names",
+    "install_macros",
+    "prepare",
+    "referenced_facts",
+    "refresh",
+    "tables_read",
+]
