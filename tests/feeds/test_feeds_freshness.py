@@ -258,6 +258,14 @@ def test_feeds_that_bear_on_tables(hub):
     assert bearing_on(found, ["missing"]) == []
 
 
+def test_a_feed_that_only_says_who_children_are_bears_on_no_figure_that_counts_events(hub):
+    store, feeds = hub
+    Batches(store).add("health_visitors", "person", timedelta(hours=1))
+    found = list(judged_by_name(store, feeds).values())
+    assert [feed.name for feed in bearing_on(found, ["person", "address", "contacts"])] == ["contacts"]
+    assert [feed.name for feed in bearing_on(found, ["person"])] == ["health_visitors"]  # a figure of people
+
+
 def test_health_for_monitoring(hub):
     store, feeds = hub
     found = list(judged_by_name(store, feeds).values())

@@ -13,12 +13,13 @@ tables, ``health`` and ``healthy`` sum them up for monitoring.
 
 Public surface: ``Feed``, ``Feeds``, ``load_feeds``, ``feeds_path``, ``FEEDS_FILE``, ``parse_cadence``; and
 ``freshness``, ``deliveries``, ``judge``, ``feed_tables``, ``bearing_on``, ``health``, ``healthy``, ``Delivery``,
-``FeedFreshness``, ``STATES``, ``STATE_LABELS``, ``LOCAL_TIME``, ``when``, ``duration``.
+``FeedFreshness``, ``PERSON_TABLES``, ``STATES``, ``STATE_LABELS``, ``LOCAL_TIME``, ``when``, ``duration``.
 """
 
 from childhub.feeds.declared import FEEDS_FILE, Feed, Feeds, feeds_path, load_feeds, parse_cadence
 from childhub.feeds.freshness import (
     LOCAL_TIME,
+    PERSON_TABLES,
     STATE_LABELS,
     STATES,
     Delivery,
@@ -37,6 +38,7 @@ from childhub.feeds.freshness import (
 __all__ = [
     "FEEDS_FILE",
     "LOCAL_TIME",
+    "PERSON_TABLES",
     "STATES",
     "STATE_LABELS",
     "Delivery",

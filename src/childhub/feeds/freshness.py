@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -56,6 +57,8 @@ STATE_LABELS = {
     NEVER: "Never delivered",
     NO_CADENCE: "No cadence set",
 }
+# Who a child is, which every source naming children fills (``bearing_on`` leaves them out).
+PERSON_TABLES = ("person", "address", "disability", "linked_identifiers", "source_record")
 # Canonical tables carry their provenance: the batch that loaded each row and the source's own key for it.
 _PROVENANCE = ("batch_id", "source_record_key")
 
@@ -217,8 +220,15 @@ def judge(feeds: Feeds, found: dict[str, Delivery], now: datetime) -> list[FeedF
 
 
 def bearing_on(judged: Iterable[FeedFreshness], tables: Iterable[str]) -> list[FeedFreshness]:
-    """The feeds whose batches fill any of ``tables`` (an indicator's, from ``childhub.facts.tables_read``)."""
+    """The feeds whose batches fill any of ``tables`` (a figure's, from ``childhub.facts.tables_read``).
+
+    Who a child is (``PERSON_TABLES``: names, dates of birth, addresses, identifiers) comes from every source that
+    names children, and every figure reads it; so those tables are left out unless the figure reads nothing
+    else, or every feed would bear on every figure. The feeds bearing on a figure are those that fill what it
+    counts."""
     wanted = set(tables)
+    counted = wanted - set(PERSON_TABLES)
+    wanted = counted or wanted
     return [feed for feed in judged if wanted.intersection(feed.tables)]
 
 
@@ -343,7 +353,16 @@ def _origin(feed: Feed) -> tuple[str, tuple[str, ...]]:
 
 def _mapping_origin(path: Path) -> tuple[str | None, tuple[str, ...]]:
     """A mapping file's batch feed name (its family, else its kind) and the tables it fills, read from its YAML
-    (``load_feeds`` has checked it exists; a file ingest cannot read names neither)."""
+    (``load_feeds`` has checked it exists; a file ingest cannot read names neither). Read again when it changes."""
+    try:
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        return None, ()
+    return _mapping_read(path, changed)
+
+
+@lru_cache(maxsize=256)
+def _mapping_read(path: Path, changed: int) -> tuple[str | None, tuple[str, ...]]:
     data = read_yaml(path, Problems())
     if not isinstance(data, dict):
         return None, ()

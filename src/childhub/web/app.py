@@ -43,6 +43,7 @@ ROUTERS = (
     "reconciliation",
     "data_quality",
     "audit",
+    "feeds",
     "api",
 )
 CONTENT_SECURITY_POLICY = (
