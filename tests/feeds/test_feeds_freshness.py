@@ -7,6 +7,7 @@ The store keeps a batch's times on the hub's clock (no zone); ``at(delta)`` writ
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -62,16 +63,17 @@ tables:
 """
 
 
-def at(delta: timedelta) -> datetime:
-    """``delta`` before NOW as the store keeps it: this machine's local time, without a zone."""
-    return (NOW - delta).astimezone().replace(tzinfo=None)
+def at(delta: timedelta, now: datetime = NOW) -> datetime:
+    """``delta`` before ``now`` as the store keeps it: this machine's local time, without a zone."""
+    return (now - delta).astimezone().replace(tzinfo=None)
 
 
 class Batches:
     """Batches written straight into a store, each with one row in a canonical table."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, now: datetime = NOW) -> None:
         self.store = store
+        self.now = now
         self._keys = itertools.count(1)
 
     def add(
@@ -96,8 +98,8 @@ class Batches:
                     f"{feed}-{key}.csv",
                     f"sha-{key}",
                     extract_date,
-                    at(finished + timedelta(seconds=30)),
-                    at(finished),
+                    at(finished + timedelta(seconds=30), self.now),
+                    at(finished, self.now),
                     status,
                     rows,
                     rows if status == "loaded" else 0,
@@ -298,3 +300,44 @@ def test_words_for_times():
     # local time: 11:30 UTC is 12:30 in London in British Summer Time, 11:30 in winter
     assert when(datetime(2026, 7, 1, 11, 30, tzinfo=UTC)) == "1 July 2026 at 12:30"
     assert when(datetime(2026, 12, 1, 11, 30, tzinfo=UTC)) == "1 December 2026 at 11:30"
+
+
+# --- childhub status ---------------------------------------------------------------------------------------
+
+
+def test_status_shows_each_feed_and_keeps_its_exit_code(tmp_path):
+    from helpers import run
+
+    store = Store(tmp_path / "store")
+    store.migrate()
+    (store.data_dir / "feeds.yml").write_text(FEEDS_YML.replace("mapping: police.yml", "table: police_notifications"))
+    batches = Batches(store, datetime.now(LOCAL_TIME))
+    batches.add("ssd_contacts", "contacts", timedelta(minutes=90), extract_date=date(2026, 11, 30))
+    batches.add("ssd_cin_visits", "cin_visits", timedelta(minutes=10))
+    result = run("status", data_dir=store.data_dir)
+    assert result.returncode == 0, result.stderr  # late and never-sent feeds are shown, not an error
+    lines = {line.split()[1]: line for line in result.stdout.splitlines() if line.startswith("│")}
+    assert re.search(r"│ Late +│ late: due every hour; last delivered 1 hour (29|30) minutes ago", lines["contacts"])
+    assert "│ 30 November 2026 " in lines["contacts"]
+    assert re.search(r"│ Fresh +│ due every hour; last delivered (9|10) minutes ago", lines["visits"])
+    assert (
+        "│ no data yet " in lines["plans"]
+        and "│ Never delivered │ nothing delivered yet: due every 4 hours" in lines["plans"]
+    )
+    assert "│ Never delivered │" in lines["police"]
+    assert "Feeds at " in result.stdout and "(UK time)" in result.stdout
+
+
+def test_status_with_a_broken_feeds_file_warns_in_one_line_and_shows_what_the_store_holds(tmp_path):
+    from helpers import run
+
+    store = Store(tmp_path / "store")
+    store.migrate()
+    (store.data_dir / "feeds.yml").write_text("feeds:\n  contacts:\n    description: x\n    cadence: often\n")
+    Batches(store, datetime.now(LOCAL_TIME)).add("ssd_contacts", "contacts", timedelta(minutes=5))
+    result = run("status", data_dir=store.data_dir)
+    assert result.returncode == 0
+    [warning] = [line for line in result.stderr.splitlines() if "feeds.yml" in line]
+    assert warning.startswith("warning: ") and "feeds.contacts" in warning and "cadence" in warning
+    assert "Traceback" not in result.stderr
+    assert re.search(r"│ ssd_contacts +│ .*│ No cadence set │", result.stdout)
