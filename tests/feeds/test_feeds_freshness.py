@@ -341,3 +341,22 @@ def test_status_with_a_broken_feeds_file_warns_in_one_line_and_shows_what_the_st
     assert warning.startswith("warning: ") and "feeds.contacts" in warning and "cadence" in warning
     assert "Traceback" not in result.stderr
     assert re.search(r"│ ssd_contacts +│ .*│ No cadence set │", result.stdout)
+
+
+def test_the_tables_a_figure_reads_come_through_the_facts_it_reads():
+    from childhub.facts import referenced_facts, tables_read
+    from childhub.indicators import indicator
+
+    # fact_cla_episode reads the SSDA903 episodes through @episodes, and who the child is through fact_person
+    assert tables_read(["cla_episode"]) == [
+        "address",
+        "cla_episodes",
+        "cla_placement",
+        "disability",
+        "legal_status",
+        "linked_identifiers",
+        "person",
+    ]
+    assert tables_read(["no_such_fact"]) == []
+    referrals = tables_read(referenced_facts(indicator("re_referrals_12m").sql))
+    assert "cin_episodes" in referrals and "cla_episodes" not in referrals
