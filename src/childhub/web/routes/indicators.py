@@ -2,7 +2,8 @@
 
 Every role sees the aggregates (scrutiny with small numbers suppressed). The children behind the
 number are for roles that may see children, limited to those in the user's scope; each such view
-is written to the audit log.
+is written to the audit log. Every role also sees what the sources the figure is counted from are as at, with a
+notice when one of them is late (``feeds_behind``).
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def _sum_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def feeds_behind(request: Request, ind: Indicator) -> dict[str, Any]:
-    """The feeds whose batches fill the tables the indicator's facts read, each as fresh as it is now; which are
-    late (or overdue, or never delivered); and the oldest as-at among them."""
+    """The feeds whose batches fill the tables the indicator's facts read (``childhub.feeds.bearing_on``), each as
+    fresh as it is now; those of them late, overdue or never delivered; and what is wrong with feeds.yml, if any."""
     from childhub.facts import referenced_facts, tables_read
     from childhub.feeds import bearing_on
 
