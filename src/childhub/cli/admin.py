@@ -80,6 +80,42 @@ def status(data_dir: DataDirOption = None) -> None:
     typer.echo(f"schema version: {store.schema_version()}{older}")
     for table, rows in store.table_sizes():
         typer.echo(f"  {table:32s} {rows:>10,}")
+    if pending:
+        typer.echo("feeds: shown once the store is brought up to date")
+        return
+    _feeds_status(store)
+
+
+def _feeds_status(store) -> None:
+    """Each feed's data as at, last delivery and state, judged now (``childhub.feeds.freshness``). The exit code
+    stays 0 whatever their state: ``status`` describes the hub; monitoring asks ``GET /healthz``."""
+    from datetime import datetime
+
+    from childhub.errors import ChildhubError
+    from childhub.feeds import LOCAL_TIME, Feeds, feeds_path, freshness, load_feeds, when
+
+    try:
+        feeds = load_feeds(feeds_path(store.data_dir, settings_for(store.data_dir)))
+    except ChildhubError as error:
+        typer.echo(f"warning: {'; '.join(str(error).splitlines())} (feeds are shown without their cadence)", err=True)
+        feeds = Feeds()
+    now = datetime.now(LOCAL_TIME)
+    with store.reader() as conn:
+        judged = freshness(conn, feeds, now)
+    if not judged:
+        typer.echo("feeds: none declared (feeds.yml) and none delivered yet")
+        return
+    rows = [
+        {
+            "feed": feed.name,
+            "data as at": feed.as_at_text,
+            "last delivered": feed.last_delivered_text + (" (failed)" if feed.last_delivery_failed else ""),
+            "state": feed.label,
+            "in words": feed.summary,
+        }
+        for feed in judged
+    ]
+    rows_out(rows, OutputFormat.table, title=f"Feeds at {when(now)} (UK time)")
 
 
 def _open_to_others(data_dir: Path) -> list[str]:

@@ -20,7 +20,7 @@ as it is now, and builds its own otherwise (or for data as known on an earlier d
 after every write and names the published snapshot with it.
 
 Public surface: ``prepare``, ``prepare_stored`` (a held store's readers), ``refresh``, ``data_version``,
-``fact_names``, ``describe``.
+``fact_names``, ``describe``; ``tables_read`` (the canonical tables facts read, for what bears on a figure).
 """
 
 from childhub.facts.build import (
@@ -32,6 +32,7 @@ from childhub.facts.build import (
     prepare_stored,
     referenced_facts,
     refresh,
+    tables_read,
 )
 
 __all__ = [
@@ -43,4 +44,5 @@ __all__ = [
     "prepare_stored",
     "referenced_facts",
     "refresh",
+    "tables_read",
 ]

@@ -19,6 +19,7 @@ FACT_DIR = Path(__file__).parent / "sql"
 _FACT_REFERENCE = re.compile(r"\bfact_([a-z][a-z0-9_]*)\b")
 _CURRENT = re.compile(r"@current\(\s*([a-z][a-z0-9_]*)\s*\)")
 _EPISODES = "@episodes"
+_EPISODES_TABLES = ("cla_episodes",)  # what ``@episodes`` reads (``facts.episodes.episodes_sql``)
 # Bank holidays are known to the calendar for these years; dates outside them count weekdays only.
 _HOLIDAY_YEARS = range(1990, 2046)
 # The store's facts schema keeps the weekday bank holidays its facts were built with (one row per day, with the
@@ -151,6 +152,18 @@ def referenced_facts(sql: str) -> list[str]:
     """The facts a piece of SQL reads (by ``fact_<name>``), known ones only, for ``prepare``."""
     known = _facts()
     return sorted({ref for ref in _FACT_REFERENCE.findall(sql) if ref in known})
+
+
+def tables_read(names: list[str]) -> list[str]:
+    """The canonical tables the named facts read, through ``@current`` and ``@episodes``, themselves or through
+    the facts they read (unknown names are left out): what the batches that bear on them fill."""
+    facts = _facts()
+    found: set[str] = set()
+    for fact in _order_from(facts, [name for name in names if name in facts]):
+        found.update(fact.tables)
+        if _EPISODES in fact.sql:
+            found.update(_EPISODES_TABLES)
+    return sorted(found)
 
 
 @cache

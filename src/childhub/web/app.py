@@ -47,6 +47,7 @@ ROUTERS = (
     "reconciliation",
     "data_quality",
     "audit",
+    "feeds",
     "api",
 )
 CONTENT_SECURITY_POLICY = (

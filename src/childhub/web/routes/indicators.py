@@ -2,7 +2,8 @@
 
 Every role sees the aggregates (scrutiny with small numbers suppressed). The children behind the
 number are for roles that may see children, limited to those in the user's scope; each such view
-is written to the audit log.
+is written to the audit log. Every role also sees what the sources the figure is counted from are as at, with a
+notice when one of them is late (``feeds_behind``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from childhub.web.charts import figure_view, limits_view, suppression_threshold,
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
+from childhub.web.routes.feeds import feed_freshness
 from childhub.web.scope import child_filter
 
 if TYPE_CHECKING:
@@ -93,6 +95,21 @@ def _sum_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def feeds_behind(request: Request, ind: Indicator) -> dict[str, Any]:
+    """The feeds whose batches fill the tables the indicator's facts read (``childhub.feeds.bearing_on``), each as
+    fresh as it is now; those of them late, overdue or never delivered; and what is wrong with feeds.yml, if any."""
+    from childhub.facts import referenced_facts, tables_read
+    from childhub.feeds import bearing_on
+
+    judged = feed_freshness(request)
+    feeds = bearing_on(judged.feeds, tables_read(referenced_facts(ind.sql)))
+    return {
+        "feeds": feeds,
+        "late": [feed for feed in feeds if feed.flag is not None],
+        "problem": judged.problem,
+    }
+
+
 def indicator_report(
     request: Request, signed: Signed, indicator_id: str, as_at: date, frequency: str
 ) -> tuple[Indicator, dict[str, Any]]:
@@ -142,6 +159,11 @@ def indicator_report(
         },
         "breakdowns": breakdowns,
         "withheld": withheld,
+        # the as-at of each feed the figure reads, and whether it is late (no child in it: every role sees it)
+        "data_as_at": [
+            {"feed": f.name, "as_at": f.as_at.isoformat() if f.as_at else None, "state": f.state, "summary": f.summary}
+            for f in feeds_behind(request, ind)["feeds"]
+        ],
     }
     return ind, report
 
@@ -182,6 +204,7 @@ def indicator_page(
             for p in points
         ],
         breakdown_labels=BREAKDOWN_LABELS,
+        behind=feeds_behind(request, ind),
         sees_children=signed.account.sees_children,
         suppressing=bool(suppression_threshold(signed.role, context(request).small_number)),
     )

@@ -6,7 +6,9 @@ and no warning comes from it (``childhub.indicators.compute``).
 
 Counted once per snapshot and date (``Snapshot.memo``), so many people opening the overview do
 not count again; suppression for scrutiny is applied to the cached figures as each page is drawn.
-Also says when each source was last refreshed, from the snapshot's ``ingest_batch``, and shows data quality as a
+Also says what each source's data are as at and whether its feed is late ("Data as at", every role: dates and
+states, no child; ``childhub.web.routes.feeds.feed_freshness``), when each source was last refreshed, from the
+snapshot's ``ingest_batch``, and shows data quality as a
 measure for every role (``childhub.web.pages.quality.measure``: open errors and queries, their daily trend, new
 since yesterday, fixed in the last week; counts of findings, no child named), with a link to the data-quality
 page for the roles that may open it.
@@ -26,6 +28,7 @@ from childhub.web.disclosure import SUPPRESSED, reference_date
 from childhub.web.measures import figures_on, trend_of
 from childhub.web.pages.quality import measure
 from childhub.web.routes.data_quality import ROLES as DATA_QUALITY_ROLES
+from childhub.web.routes.feeds import feed_freshness
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot
@@ -123,6 +126,7 @@ def overview(request: Request, as_at: date | None = None, signed: Signed = Depen
         as_at=day,
         groups=overview_groups(snapshot, request, day, threshold),
         refreshes=source_refreshes(snapshot),
+        freshness=feed_freshness(request),
         quality=data_quality(snapshot),
         may_open_data_quality=signed.role in DATA_QUALITY_ROLES,
         suppressing=bool(threshold),
