@@ -34,6 +34,16 @@ class Settings(BaseSettings):
         description="The feeds the hub expects (what each feed's records are, how often they are due); "
         "default: feeds.yml in the data folder.",
     )
+    sources_file: Path | None = Field(
+        default=None,
+        description="The source systems' databases childhub pulls from (connections, tables, schedules); "
+        "default: sources.yml in the data folder.",
+    )
+    pull_schedules_in_serve: bool | None = Field(
+        default=None,
+        description="Whether childhub serve runs the sources' pull schedules in the background; "
+        "default: yes when a sources file exists (no when the authority runs childhub feeds-run instead).",
+    )
     small_number_threshold: int = Field(
         default=5,
         ge=1,
