@@ -74,12 +74,14 @@ def pull(
     authority: AuthoritySettings | None = None,
     check_quality: bool = True,
     chunk_rows: int | None = None,
+    now: datetime | None = None,
     progress: Progress | None = None,
 ) -> list[TablePull]:
     """Pull every table of every source (or of ``source``; only ``tables``), each as one batch; a report each.
 
     ``full`` reads whole tables even where a watermark is held, loaded as snapshots, and starts the watermark
-    again. A source that cannot be reached raises ``PullError`` before anything of it is written.
+    again. A source that cannot be reached raises ``PullError`` before anything of it is written. ``now`` is the
+    time recorded as each table's last run (default: the time it ran), which the schedules count from.
     """
     say = progress or (lambda *args, **kwargs: None)
     chosen = [sources.get(source)] if source else list(sources.sources.values())
@@ -87,13 +89,13 @@ def pull(
     reports: list[TablePull] = []
     for each in chosen:
         reports.extend(
-            _pull_source(store, each, wanted, full, shrink_refuse_below, authority, check_quality, chunk_rows, say)
+            _pull_source(store, each, wanted, full, shrink_refuse_below, authority, check_quality, chunk_rows, now, say)
         )
     return reports
 
 
 def _pull_source(
-    store: Store, source: Source, wanted, full, shrink_refuse_below, authority, check_quality, chunk_rows, say
+    store: Store, source: Source, wanted, full, shrink_refuse_below, authority, check_quality, chunk_rows, now, say
 ) -> list[TablePull]:
     from childhub.ingest import SSD_TABLES
 
@@ -127,11 +129,12 @@ def _pull_source(
                         authority=authority,
                         check_quality=check_quality,
                         chunk_rows=chunk_rows,
+                        now=now,
                         say=say,
                     )
                 except PullError as error:  # this table's SELECT failed; the others still run
                     report = TablePull(source.name, table.name, "failed", str(error))
-                    record_failure(store, source.name, [table.name], str(error))
+                    record_failure(store, source.name, [table.name], str(error), now)
                 reports.append(report)
                 log.info("pull %s.%s: %s: %s", source.name, table.name, report.status, report.message)
         finally:
@@ -160,6 +163,7 @@ def _pull_table(
     authority,
     check_quality: bool,
     chunk_rows: int | None,
+    now: datetime | None,
     say: Progress,
 ) -> TablePull:
     from childhub.hub import ingest
@@ -190,7 +194,7 @@ def _pull_table(
     if rows == 0 and changes:
         report = TablePull(source.name, table.name, "nothing new", "no row changed since the last pull")
         report.watermark = _text(since)
-        _record(store, source.name, table, since, report)
+        _record(store, source.name, table, since, report, now)
         return report
     reports = ingest(
         store,
@@ -217,7 +221,7 @@ def _pull_table(
     )
     committed = file_report.status in ("loaded", "unchanged")
     report.watermark = _text(watermark if committed else since)
-    _record(store, source.name, table, watermark if committed else since, report)
+    _record(store, source.name, table, watermark if committed else since, report, now)
     return report
 
 
@@ -359,7 +363,7 @@ def _store_facts(store: Store, source: str) -> tuple[dict[str, list[str]], dict[
     }
 
 
-def _record(store: Store, source: str, table: Table, watermark: Any, report: TablePull) -> None:
+def _record(store: Store, source: str, table: Table, watermark: Any, report: TablePull, now: datetime | None) -> None:
     """Keep the watermark loaded and this run's outcome (after the batch committed, in a write of its own)."""
     text, kind = _typed_text(watermark)
     with store.writer() as conn:
@@ -372,7 +376,7 @@ def _record(store: Store, source: str, table: Table, watermark: Any, report: Tab
                 table.watermark if text is not None else None,
                 text,
                 kind,
-                datetime.now(),
+                now or datetime.now(),
                 report.status,
                 report.message[:1000],
                 report.batch_id,
@@ -380,7 +384,7 @@ def _record(store: Store, source: str, table: Table, watermark: Any, report: Tab
         )
 
 
-def record_failure(store: Store, source: str, tables: Iterable[str], message: str) -> None:
+def record_failure(store: Store, source: str, tables: Iterable[str], message: str, now: datetime | None = None) -> None:
     """A run that failed before any batch (the source unreachable, say): its time and reason, the watermark kept."""
     with store.writer() as conn:
         for table in tables:
@@ -388,7 +392,7 @@ def record_failure(store: Store, source: str, tables: Iterable[str], message: st
                 "INSERT INTO pull.state (source, source_table, last_run_at, last_status, last_message) "
                 "VALUES (?, ?, ?, 'failed', ?) ON CONFLICT (source, source_table) DO UPDATE SET "
                 "last_run_at = excluded.last_run_at, last_status = 'failed', last_message = excluded.last_message",
-                [source, table, datetime.now(), message[:1000]],
+                [source, table, now or datetime.now(), message[:1000]],
             )
 
 

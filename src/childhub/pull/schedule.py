@@ -63,7 +63,7 @@ def run_due(
 ) -> list[TablePull]:
     """Pull, once, every scheduled table that is due at ``now``; a report for each. A source that cannot be
     reached is logged, recorded as each table's last run (so it is tried again at its next time, not in a loop)
-    and reported as failed; the other sources still run."""
+    and reported as failed; the other sources still run. Each table's last run is recorded as ``now``."""
     runs = last_runs(store)
     due: dict[str, list[str]] = {}
     for source, table, schedule in scheduled(sources):
@@ -79,12 +79,18 @@ def run_due(
         only = None if "*" in tables else tables
         try:
             done = pull(
-                store, sources, source=source, tables=only, shrink_refuse_below=shrink_refuse_below, authority=authority
+                store,
+                sources,
+                source=source,
+                tables=only,
+                shrink_refuse_below=shrink_refuse_below,
+                authority=authority,
+                now=now,
             )
         except PullError as error:
             log.warning("scheduled pull of %s failed: %s", source, error)
             names = tables if only else [t for (s, t) in runs if s == source] or ["*"]
-            record_failure(store, source, names, str(error))
+            record_failure(store, source, names, str(error), now)
             reports.extend(TablePull(source, name, "failed", str(error)) for name in names)
             continue
         reports.extend(done)
