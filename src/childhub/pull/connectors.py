@@ -221,6 +221,8 @@ def _sqlserver(source: Source, password: str | None):
         timeout=max(1, int(connection.timeout * 60)),
         appname=APPLICATION_NAME,
         tds_version=connection.tds_version,
+        encryption=connection.encryption,
+        read_only=True,  # application intent read-only: childhub only reads a source
     )
 
 

@@ -78,6 +78,7 @@ class Connection(Frozen):
     db_schema: str | None = Field(default=None, alias="schema")
     timeout: float = Field(default=30, gt=0, le=3600)
     tds_version: str = "7.4"  # SQL Server only: the TDS protocol version pymssql speaks
+    encryption: Literal["off", "request", "require"] | None = None  # SQL Server only: TLS (default FreeTDS's)
 
     @model_validator(mode="after")
     def _one_secret(self):
