@@ -274,13 +274,32 @@ def _write_staging(
         writer = csv.writer(handle)
         writer.writerow([columns[i].lower() for i in keep])
         for chunk in chunks:
-            for row in chunk:
-                writer.writerow([_cell(row[i]) for i in keep])
-                if mark is not None and row[mark] is not None and (latest is None or row[mark] > latest):
-                    latest = row[mark]
+            writer.writerows(_as_written(chunk, keep))
+            if mark is not None:
+                marks = [row[mark] for row in chunk if row[mark] is not None]
+                if marks and (latest is None or max(marks) > latest):
+                    latest = max(marks)
             rows += len(chunk)
             say(f"reading {name}: {rows:,} rows")
     return rows, latest
+
+
+def _as_written(chunk: list[tuple], keep: list[int]):
+    """The chunk's kept cells as the CSV writes them. Text, numbers, dates and date-times without a zone are
+    written by the csv module as they are (None as empty, a date as its ISO form); a column holding anything
+    else passes ``_cell``. Chosen per chunk from each column's first value, since a column has one type."""
+    samples = [next((row[i] for row in chunk if row[i] is not None), None) for i in keep]
+    if all(_written_as_is(sample) for sample in samples):
+        return ([row[i] for i in keep] for row in chunk)
+    return ([_cell(row[i]) for i in keep] for row in chunk)
+
+
+def _written_as_is(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | Decimal | float) and not isinstance(value, bool):
+        return True
+    if isinstance(value, datetime):
+        return value.tzinfo is None
+    return isinstance(value, date)
 
 
 def _cell(value: Any) -> str:
