@@ -226,3 +226,39 @@ def test_the_command_line_pulls_and_says_each_table(source_db, ssd_files, tmp_pa
     assert rows > 10
     assert lines[-1] == "1 table(s) loaded, 0 with nothing new, 0 failed."
     assert PASSWORD_ENV not in done.stdout + done.stderr
+
+
+def test_a_query_read_through_a_mapping_pulls_like_its_file_and_then_its_changes(source_db, tmp_path):
+    from childhub.synth import generate, mapping_files
+
+    made = generate("tiny", 5, date(2026, 3, 31), tmp_path / "authority")
+    contacts_csv = made.extracts / "social_care" / "case_management" / "contacts.csv"
+    total = source_db.load_csv(contacts_csv, "cm_contacts")
+    mapping = next(path for path in mapping_files() if path.name == "synthetic_contacts.yml")
+    query = (
+        "SELECT contact_id, person_id, contact_date, source_code, outcome, last_modified "
+        f'FROM "{source_db.schema}".cm_contacts'
+    )
+    table = {"query": query, "mapping": str(mapping), "mode": "incremental", "watermark": WATERMARK}
+    sources = load_sources(source_db.sources_file(tmp_path, {"tables": {"contacts": table}}))
+    pulled, direct = Store(tmp_path / "pulled"), Store(tmp_path / "direct")
+
+    [first] = pull(pulled, sources, check_quality=False)
+    ingest(direct, [contacts_csv], mapping_files=[mapping], check_quality=False)
+
+    assert (first.status, first.mode, first.rows_pulled, first.rows_loaded) == ("loaded", "snapshot", total, total)
+    assert canonical_rows(pulled, "contacts") == canonical_rows(direct, "contacts")
+    oldest = source_db.execute("SELECT min(contact_id) FROM {schema}.cm_contacts")[0][0]
+    source_db.execute(
+        "UPDATE {schema}.cm_contacts SET outcome = 'No further action', last_modified = TIMESTAMP '2026-03-01 08:00' "
+        "WHERE contact_id = %s",
+        (oldest,),
+    )
+
+    [second] = pull(pulled, sources, check_quality=False)
+
+    assert (second.status, second.mode, second.rows_pulled) == ("loaded", "changes", 1)
+    rows = {row[0]: row for row in canonical_rows(pulled, "contacts")}
+    assert len(rows) == total
+    assert "No further action" in rows[oldest]  # the change stands beside the older, earlier-dated snapshot
+    assert batches(pulled)[-1][1:] == ("case_management_contacts", "changes", "loaded")

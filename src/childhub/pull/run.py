@@ -199,6 +199,7 @@ def _pull_table(
     reports = ingest(
         store,
         [target],
+        extract_date=(now or datetime.now()).date(),  # taken now (a changes batch stands after the last snapshot)
         source=None if table.mapping else f"ssd_{table.name}",
         mapping_files=[table.mapping] if table.mapping else [],
         mode="changes" if changes else None,
@@ -249,10 +250,10 @@ def _ssd_columns(source: Source, database: SourceDatabase, table: Table, canonic
 
 
 def _kept_columns(source: Source, table: Table, columns: list[str], canonical: dict[str, list[str]]) -> list[int]:
-    """Which of the SELECT's columns go into the CSV: all for a mapped query; otherwise the canonical table's
-    (the watermark may be extra; any other column is a mistake in the query, named)."""
-    if table.mapping is not None:
-        return list(range(len(columns)))
+    """Which of the SELECT's columns go into the CSV: for a mapped query all but the watermark; otherwise the
+    canonical table's (the watermark may be extra; any other column is a mistake in the query, named)."""
+    if table.mapping is not None:  # the mapping reads the query's own columns; the watermark is pull's alone
+        return [i for i, c in enumerate(columns) if c.lower() != (table.watermark or "").lower()]
     known = set(canonical.get(table.name, []))
     extra = [c for c in columns if c.lower() not in known and c.lower() != (table.watermark or "").lower()]
     if extra:
