@@ -262,3 +262,23 @@ def test_a_query_read_through_a_mapping_pulls_like_its_file_and_then_its_changes
     assert len(rows) == total
     assert "No further action" in rows[oldest]  # the change stands beside the older, earlier-dated snapshot
     assert batches(pulled)[-1][1:] == ("case_management_contacts", "changes", "loaded")
+
+
+def test_run_due_pulls_a_table_whose_time_has_come_and_not_again_before_its_next(source_db, ssd_files, tmp_path):
+    from datetime import datetime
+
+    from childhub.pull import run_due
+
+    total = source_db.load_csv(ssd_files / "ssd_missing.csv")
+    table = {"mode": "incremental", "watermark": WATERMARK, "schedule": "0 * * * *"}
+    sources = load_sources(source_db.sources_file(tmp_path, {"ssd": True, "tables": {"missing": table}}))
+    store = Store(tmp_path / "store")
+
+    first = run_due(store, sources, datetime(2026, 12, 5, 10, 7))
+    assert [(r.table, r.status, r.mode, r.rows_pulled) for r in first] == [("missing", "loaded", "snapshot", total)]
+    source_db.execute(
+        "UPDATE {schema}.ssd_missing SET miss_missing_rhi_offered = 'Y', last_modified = TIMESTAMP '2026-02-01 00:00'"
+    )
+    assert run_due(store, sources, datetime(2026, 12, 5, 10, 59)) == []  # changed, but not due
+    [second] = run_due(store, sources, datetime(2026, 12, 5, 11, 0))
+    assert (second.status, second.mode, second.rows_pulled) == ("loaded", "changes", total)

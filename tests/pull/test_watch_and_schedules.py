@@ -156,3 +156,46 @@ def test_an_unreachable_source_is_recorded_as_run_and_tried_again_at_its_next_ti
     assert run_due(store, sources, datetime(2026, 12, 5, 10, 59)) == []  # not again before its next time
     again = run_due(store, sources, datetime(2026, 12, 5, 11, 0))
     assert [(r.table, r.status) for r in again] == [("contacts", "failed")]
+
+
+def test_feeds_run_watches_its_folders_until_stopped_and_logs_each_file(ssd_files, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    env = {**os.environ, "CHILDHUB_DATA_DIR": str(tmp_path / "data")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "childhub", "feeds-run", "--watch", str(drop), "--interval", "0.3"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        shutil.copy(ssd_files / "ssd_missing.csv", drop)
+        deadline = time.monotonic() + 30
+        while not (drop / "done" / "ssd_missing.csv.report.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=30)
+
+    assert process.returncode == 0, log
+    assert (drop / "done" / "ssd_missing.csv").exists()
+    assert "watched ssd_missing.csv: loaded, batch 1: " in log
+    assert log.rstrip().endswith("feeds run: stopped")
+
+
+def test_feeds_run_without_sources_or_folders_says_so_in_one_line(tmp_path):
+    from helpers import run
+
+    done = run("feeds-run", data_dir=tmp_path / "data")
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: nothing to run: no sources file at {tmp_path / 'data' / 'sources.yml'} and no --watch folder"
+    ]
