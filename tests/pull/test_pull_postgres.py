@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from pull_support import PASSWORD_ENV, WATERMARK
+from pull_support import PASSWORD_ENV, WATERMARK, SourceDatabase, dsn
 
 from childhub.hub import ingest
 from childhub.pull import PullError, load_sources, pull
@@ -16,6 +16,16 @@ from childhub.store import Store, current_sql
 
 pytestmark = pytest.mark.postgres
 SSD_FOLDER = Path("extracts") / "social_care" / "ssd"
+
+
+@pytest.fixture
+def source_db():
+    """A schema of its own in the test server, dropped after the test."""
+    database = SourceDatabase(dsn())
+    try:
+        yield database
+    finally:
+        database.close()
 
 
 @pytest.fixture(scope="module")
