@@ -4,7 +4,7 @@
 
 The table is ``ssd_cin_visits``: a tiny synthetic authority's rows, repeated (each copy with its own visit ID)
 until there are ``--rows``. A store first holds the whole table (one snapshot pull). Then, for each repeat, every
-row is changed at the source (a visit's "seen" flipped, ``last_modified`` moved on), and two runs start from a
+row is changed at the source (a visit's date a day later, ``last_modified`` moved on), and two runs start from a
 copy of that store: ``childhub pull`` reading the changed rows by their watermark and loading them as one
 changes batch, and today's path, ingesting the same rows written out as a CSV file (a whole-extract snapshot).
 Each timing is the whole write through ``childhub.hub`` (ingest, facts refresh, data-quality check, publish).
@@ -127,10 +127,10 @@ def main() -> None:
             pulled, ingested, pulled_batch, ingested_batch = [], [], [], []
             for repeat in range(args.repeats):
                 moved_on = datetime(2026, 2, 1, 9) + timedelta(hours=repeat)
-                conn.execute(
-                    f'UPDATE "{schema}".ssd_cin_visits SET last_modified = %s, cinv_cin_visit_seen = '
-                    "CASE WHEN cinv_cin_visit_seen = 'Y' THEN 'N' ELSE 'Y' END",
-                    (moved_on,),
+                conn.execute(  # every row changed, and differently each repeat (never back to an earlier file)
+                    f'UPDATE "{schema}".ssd_cin_visits SET last_modified = %s, '
+                    "cinv_cin_visit_date = (CAST(cinv_cin_visit_date AS date) + %s)::text",
+                    (moved_on, 1),
                 )
                 store_pull = Store(temp / f"pull{repeat}")
                 shutil.copytree(template, store_pull.data_dir)

@@ -147,3 +147,26 @@ def test_a_refused_connection_is_one_line_naming_source_host_and_port_and_nothin
     assert "\n" not in message
     with store.reader() as conn:
         assert conn.execute("SELECT count(*) FROM ingest_batch").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("kind", "said"), [("postgresql", "timeout expired"), ("sqlserver", "timed out")])
+def test_a_server_that_never_answers_times_out_in_one_line(tmp_path, monkeypatch, kind, said):
+    import time
+
+    monkeypatch.setenv("UNUSED_PASSWORD", "x")
+    with socket.socket() as silent:  # takes the connection and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        connection = {**CONNECTION, "kind": kind, "host": "127.0.0.1", "port": port, "timeout": 1}
+        path = write(tmp_path, {"eh": {"connection": {**connection, "password_env": "UNUSED_PASSWORD"}, "ssd": True}})
+        began = time.monotonic()
+        with pytest.raises(PullError) as raised:
+            pull(Store(tmp_path / "store"), load_sources(path))
+        waited = time.monotonic() - began
+
+    message = str(raised.value)
+    assert message.startswith(f"source eh: could not connect to {kind} at 127.0.0.1:{port}, database ssd, as hub (")
+    assert "\n" not in message
+    assert said in message
+    assert waited < 15
