@@ -4,6 +4,7 @@ incrementally after rows change there, and what bad input does. Skipped unless C
 from __future__ import annotations
 
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -148,6 +149,11 @@ def test_a_row_that_fails_the_mapping_is_quarantined_and_the_rest_load(source_db
     )
     sources = load_sources(source_db.sources_file(tmp_path, {"ssd": True, "tables": {"cin_visits": {}}}))
     store = Store(tmp_path / "store")
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    left = tmp_path / "store" / "pull" / f"social_care_db-20260101T000000000000-{ended.pid}"  # a pull that died
+    left.mkdir(parents=True)
+    (left / "ssd_cin_visits.csv").write_text("cinv_cin_visit_id\n", "utf-8")
 
     [report] = pull(store, sources, check_quality=False)
 
@@ -159,6 +165,7 @@ def test_a_row_that_fails_the_mapping_is_quarantined_and_the_rest_load(source_db
     )
     assert "the 3rd of never" in str(report.problems[0]) and "cinv_cin_visit_date" in str(report.problems[0])
     assert len(canonical_rows(store, "cin_visits")) == total - 1
+    assert list((tmp_path / "store" / "pull").iterdir()) == []  # what the dead pull left is gone, and this one's
 
 
 def test_a_failing_query_and_a_missing_table_fail_alone_while_the_other_tables_load(source_db, ssd_files, tmp_path):

@@ -426,8 +426,24 @@ def last_runs(store: Store) -> dict[tuple[str, str], datetime]:
 
 
 def _staging_folder(store: Store, source: str) -> Path:
+    """A new private folder for this pull's files, after removing any a pull of ``source`` that died left."""
+    root = store.data_dir / STAGING_FOLDER
+    for left in root.glob(f"{source}-*-*") if root.exists() else ():
+        owner = left.name.rsplit("-", 1)[1]
+        if owner.isdigit() and not _running(int(owner)):
+            _remove_folder(left)
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-    return private_folder(store.data_dir / STAGING_FOLDER / f"{source}-{stamp}-{os.getpid()}")
+    return private_folder(root / f"{source}-{stamp}-{os.getpid()}")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another account's process: not a pull of this hub's
+        return False
+    return True
 
 
 def _remove_folder(folder: Path) -> None:
