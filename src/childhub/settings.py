@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         description="While childhub serve holds the store, how often at most it writes a copy for what reads "
         "outside it (the SQL console's query, childhub commands run meanwhile); also written when it stops.",
     )
+    sources_file: Path | None = Field(
+        default=None,
+        description="The source systems' databases childhub pulls from (connections, tables, schedules); "
+        "default: sources.yml in the data folder.",
+    )
+    pull_schedules_in_serve: bool | None = Field(
+        default=None,
+        description="Whether childhub serve runs the sources' pull schedules in the background; "
+        "default: yes when a sources file exists (no when the authority runs childhub feeds-run instead).",
+    )
     small_number_threshold: int = Field(
         default=5,
         ge=1,

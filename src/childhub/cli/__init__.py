@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dfe_api, dq, ingest, link, measure, nhs, reconcile, returns, serve, synth
+from childhub.cli import admin, dfe_api, dq, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -72,6 +72,9 @@ app.command()(admin.status)
 app.command()(ingest.ingest)
 app.command()(ingest.batches)
 app.command()(ingest.batch)
+app.command()(pull.pull)
+app.command()(pull.watch)
+app.command("feeds-run")(pull.feeds_run)
 app.command("link")(link.link_command)
 app.add_typer(link.review_app, name="review")
 app.command("link-lists")(link.link_lists_command)
