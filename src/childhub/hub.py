@@ -11,7 +11,6 @@ Not to be confused with ``childhub.store.hub``, the SQLite database of accounts 
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -23,6 +22,7 @@ from childhub import facts
 from childhub import ingest as ingest_layer
 from childhub import link as link_layer
 from childhub.link import DEFAULT_THRESHOLD
+from childhub.live import routed
 from childhub.store import Store
 
 if TYPE_CHECKING:
@@ -42,34 +42,7 @@ def _quiet(*args, **kwargs) -> None:
     return None
 
 
-def _absolute(value):
-    if isinstance(value, Path):
-        return value.absolute()
-    if isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
-        return [item.absolute() if isinstance(item, Path) else item for item in value]
-    return value
-
-
-def _routed(write: Callable) -> Callable:
-    """A write that a server holding the store (``childhub serve``) runs when one does: the store is the
-    server's while it serves, so another process asks it (``childhub.live.control``) instead of waiting."""
-
-    @functools.wraps(write)
-    def route(store: Store, *args, **kwargs):
-        if not store.live:
-            from childhub.live import server_for
-
-            server = server_for(store.data_dir)
-            if server is not None:  # its working folder is not ours: every path goes whole
-                args = tuple(_absolute(value) for value in args)
-                kwargs = {name: _absolute(value) for name, value in kwargs.items()}
-                return server.call(write.__name__, args, kwargs)
-        return write(store, *args, **kwargs)
-
-    return route
-
-
-@_routed
+@routed
 def ingest(
     store: Store,
     paths: list[Path],
@@ -119,7 +92,7 @@ def ingest(
     return reports
 
 
-@_routed
+@routed
 def link(
     store: Store,
     *,
@@ -138,7 +111,7 @@ def link(
     return result
 
 
-@_routed
+@routed
 def link_new_records(
     store: Store, *, threshold: float = DEFAULT_THRESHOLD, authority: AuthoritySettings | None = None
 ) -> list:
@@ -154,7 +127,7 @@ def link_new_records(
     return matches
 
 
-@_routed
+@routed
 def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
     """Record a person's decision on a review pair and publish it, so the web app's queue moves on at once."""
     with store.writer() as conn:
@@ -162,7 +135,7 @@ def decide(store: Store, pair_id: int, decision: str, decided_by: str) -> None:
         refresh_and_publish(store, conn)
 
 
-@_routed
+@routed
 def check_quality(
     store: Store,
     *,
@@ -183,7 +156,7 @@ def check_quality(
     return result
 
 
-@_routed
+@routed
 def accept_finding(store: Store, finding_key: str, reason: str, accepted_by: str) -> dict:
     """Accept a data-quality finding with a reason (until its record changes), and publish it."""
     with store.writer() as conn:
@@ -291,6 +264,7 @@ def refresh_and_publish(store: Store, conn: duckdb.DuckDBPyConnection, progress:
     publish(store, conn)
 
 
+@routed
 def record_dfe_send(store: Store, result: SendResult) -> int:
     """Record a send to the DfE's children's social care API (``childhub.dfe_api.SendResult``): the send, each batch
     with the DfE's answer, and the hash of each child's record the DfE accepted; its number. Nothing the facts or the

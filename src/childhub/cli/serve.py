@@ -63,7 +63,10 @@ def _serve(store: Store, host: str, port: int) -> None:
 
     settings = settings_for(store.data_dir)
     hub = LiveHub(
-        store.data_dir, write_wait=settings.write_wait_seconds, snapshot_every=settings.snapshot_every_seconds
+        store.data_dir,
+        write_wait=settings.write_wait_seconds,
+        snapshot_every=settings.snapshot_every_seconds,
+        tasks=_pull_schedules(store, settings),
     )
     typer.echo("Holding the store and bringing its facts up to date...")
     try:
@@ -85,6 +88,29 @@ def _serve(store: Store, host: str, port: int) -> None:
         uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options(settings))
     finally:
         hub.stop()
+
+
+def _pull_schedules(store: Store, settings: Settings) -> tuple:
+    """The sources' pull schedules as a task of the server (every 30 seconds, whatever is due runs), when
+    ``pull_schedules_in_serve`` says so (by default: when there is a sources file)."""
+    from datetime import datetime
+
+    from childhub.cli.options import authority_of
+    from childhub.ingest import SSD_TABLES
+    from childhub.pull import load_sources, run_due, sources_path
+
+    path = sources_path(store.data_dir, settings)
+    wanted = settings.pull_schedules_in_serve
+    if wanted is False or (wanted is None and not path.exists()):
+        return ()
+    sources = load_sources(path, ssd_tables=SSD_TABLES)
+    authority, shrink = authority_of(store), settings.shrink_refuse_below
+    typer.echo(f"Pulling on the schedules in {path} while serving.")
+
+    def run(held: Store) -> None:
+        run_due(held, sources, datetime.now(), shrink_refuse_below=shrink, authority=authority)
+
+    return ((30.0, run),)
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:

@@ -5,12 +5,13 @@ other processes of the same account (``childhub ingest``, ``link``, ``dq``, ``pu
 socket's address and a random key are in ``serve/control.json`` in the data folder, readable by the hub's
 account only; a caller without the key is refused before anything is read. The server runs the write with
 its own held store, as if it were its own, and sends back the progress as it goes and then the result (or
-the error, as one line). Only the hub's write functions named in ``OPERATIONS`` can be asked for.
+the error, as one line). Only the writes marked ``routed`` can be asked for.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -27,11 +28,52 @@ from childhub.exports import private_file, private_folder
 
 CONTROL_FILE = "control.json"
 SERVE_DIR = "serve"
-# The writes another process may ask the server for: childhub.hub's public write functions.
-OPERATIONS = frozenset(
-    {"ingest", "link", "link_new_records", "decide", "check_quality", "accept_finding", "push_records"}
-)
+# The writes another process may ask the server for, by "module:name": those marked ``routed`` (childhub.hub's
+# write functions, a pull's record of its watermark), as written (undecorated): the server runs them itself.
+_ROUTED: dict[str, Callable[..., Any]] = {}
 log = logging.getLogger("childhub.live")
+
+
+def routed(write: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark ``write(store, ...)`` as one a server holding the store runs when one does: the store is the server's
+    while it serves, so another process asks it (over the control socket) instead of waiting for the lock. Paths
+    in the arguments are sent whole (the server's working folder is not the caller's)."""
+    key = f"{write.__module__}:{write.__name__}"
+    _ROUTED[key] = write
+
+    @functools.wraps(write)
+    def route(store, *args, **kwargs):
+        if not store.live:
+            server = server_for(store.data_dir)
+            if server is not None:
+                args = tuple(_absolute(value) for value in args)
+                kwargs = {name: _absolute(value) for name, value in kwargs.items()}
+                return server.call(key, args, kwargs)
+        return write(store, *args, **kwargs)
+
+    return route
+
+
+def _absolute(value: Any) -> Any:
+    if isinstance(value, Path):
+        return value.absolute()
+    if isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
+        return [item.absolute() if isinstance(item, Path) else item for item in value]
+    return value
+
+
+def run_routed(store, operation: str, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """Run the routed write ``operation`` ("module:name") with ``store``; RemoteError for anything else."""
+    import importlib
+
+    module, _, _name = operation.partition(":")
+    if operation not in _ROUTED and module.startswith("childhub."):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)  # marking happens when the module loads
+    write = _ROUTED.get(operation)
+    if write is None:
+        raise RemoteError(f"the server does not take {operation!r} from other processes")
+    return write(store, *args, **kwargs)
 
 
 class RemoteError(ChildhubError):
@@ -110,9 +152,6 @@ class ControlServer:
                 operation, args, kwargs, wants_progress = connection.recv()
             except (EOFError, OSError, ValueError, TypeError):
                 return
-            if operation not in OPERATIONS:
-                connection.send(("error", f"the server does not take {operation!r} from other processes"))
-                return
 
             def progress(*said, **named) -> None:
                 with contextlib.suppress(OSError):  # the caller went away; the write goes on
@@ -140,8 +179,8 @@ class ControlClient:
         self.socket, self.key, self.pid = socket, key, pid
 
     def call(self, operation: str, args: tuple, kwargs: dict[str, Any]) -> Any:
-        """Run ``childhub.hub.<operation>(store, *args, **kwargs)`` in the server; its progress goes to the
-        ``progress`` callable in ``kwargs`` if there is one."""
+        """Run the routed write ``operation`` ("module:name") with the server's store, ``*args`` and ``**kwargs``;
+        its progress goes to the ``progress`` callable in ``kwargs`` if there is one."""
         from multiprocessing.connection import Client
 
         progress = kwargs.pop("progress", None)

@@ -73,12 +73,12 @@ class LiveHub:
         self.stop()
 
     def run(self, operation: str, args: tuple, kwargs: dict[str, Any]) -> Any:
-        """Run ``childhub.hub.<operation>`` on the held store for another process (``childhub.live.control``), then
-        write the snapshot that process's next command reads (from a read transaction: writes go on meanwhile)."""
-        from childhub import hub
+        """Run a routed write (``childhub.live.routed``) on the held store for another process, then write the
+        snapshot that process's next command reads (from a read transaction: writes go on meanwhile)."""
         from childhub.errors import StoreError
+        from childhub.live.control import run_routed
 
-        result = getattr(hub, operation)(self.store, *args, **kwargs)
+        result = run_routed(self.store, operation, args, kwargs)
         try:
             self.store.snapshot_now()
         except StoreError as error:

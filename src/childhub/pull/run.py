@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from childhub.exports import private_file, private_folder
+from childhub.live import routed
 from childhub.pull.connectors import SourceDatabase, connect, select_sql
 from childhub.pull.sources import PullError, Source, Sources, Table
 
@@ -359,11 +360,19 @@ def _from_text(text: str | None, kind: str | None) -> Any:
     return text
 
 
+def _reading(store: Store):
+    """Where a pull reads the store: the writer (which brings its schema up to date) unless a server holds it, whose
+    own store reads live and whose snapshot other processes read (written after each write it ran for them)."""
+    from childhub.live import server_for
+
+    return store.reader() if store.live or server_for(store.data_dir) is not None else store.writer()
+
+
 def _store_facts(store: Store, source: str) -> tuple[dict[str, list[str]], dict[str, State]]:
     """The canonical tables' columns (without provenance) and the pull state of ``source``'s tables."""
     from childhub.ingest import SSD_TABLES
 
-    with store.writer() as conn:
+    with _reading(store) as conn:
         rows = conn.execute(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main' "
             "AND column_name NOT IN ('source_system', 'batch_id', 'source_record_key') "
@@ -383,6 +392,7 @@ def _store_facts(store: Store, source: str) -> tuple[dict[str, list[str]], dict[
     }
 
 
+@routed
 def _record(store: Store, source: str, table: Table, watermark: Any, report: TablePull, now: datetime | None) -> None:
     """Keep the watermark loaded and this run's outcome (after the batch committed, in a write of its own)."""
     text, kind = _typed_text(watermark)
@@ -404,6 +414,7 @@ def _record(store: Store, source: str, table: Table, watermark: Any, report: Tab
         )
 
 
+@routed
 def record_failure(store: Store, source: str, tables: Iterable[str], message: str, now: datetime | None = None) -> None:
     """A run that failed before any batch (the source unreachable, say): its time and reason, the watermark kept."""
     with store.writer() as conn:
@@ -418,7 +429,7 @@ def record_failure(store: Store, source: str, tables: Iterable[str], message: st
 
 def last_runs(store: Store) -> dict[tuple[str, str], datetime]:
     """When each (source, table) was last pulled, whatever the outcome."""
-    with store.writer() as conn:
+    with _reading(store) as conn:
         rows = conn.execute(
             "SELECT source, source_table, last_run_at FROM pull.state WHERE last_run_at IS NOT NULL"
         ).fetchall()
