@@ -299,3 +299,31 @@ def test_run_due_pulls_a_table_whose_time_has_come_and_not_again_before_its_next
     assert run_due(store, sources, datetime(2026, 12, 5, 10, 59)) == []  # changed, but not due
     [second] = run_due(store, sources, datetime(2026, 12, 5, 11, 0))
     assert (second.status, second.mode, second.rows_pulled) == ("loaded", "changes", total)
+
+
+def test_a_pull_run_elsewhere_while_the_server_holds_the_store_is_written_by_the_server(source_db, ssd_files, tmp_path):
+    from childhub.live import LiveHub
+    from helpers import run
+
+    source_db.load_csv(ssd_files / "ssd_cin_visits.csv")
+    path = source_db.sources_file(
+        tmp_path, {"ssd": True, "tables": {"cin_visits": {"mode": "incremental", "watermark": WATERMARK}}}
+    )
+    store = Store(tmp_path / "data")
+    pull(store, load_sources(path), check_quality=False)
+    with LiveHub(store.data_dir) as live:
+        reader = live.store.cursor()
+        source_db.execute(
+            "UPDATE {schema}.ssd_cin_visits SET cinv_cin_visit_seen = 'N', "
+            "last_modified = TIMESTAMP '2026-02-02 09:00' "
+            "WHERE cinv_cin_visit_id = (SELECT min(cinv_cin_visit_id) FROM {schema}.ssd_cin_visits)"
+        )
+        done = run("pull", "--sources", str(path), data_dir=store.data_dir)  # another process: the store is held
+        assert done.returncode == 0, done.stderr
+        assert "(changes): 1 rows pulled, 1 loaded" in done.stdout
+        modes = reader.execute("SELECT mode FROM ingest_batch ORDER BY batch_id").fetchall()
+        assert [mode for (mode,) in modes][-1] == "changes"  # written by the server, seen on its own cursor
+        watermark = reader.execute("SELECT watermark FROM pull.state WHERE source_table = 'cin_visits'").fetchone()
+        assert watermark == ("2026-02-02T09:00:00",)
+        again = run("pull", "--sources", str(path), data_dir=store.data_dir)  # its watermark read from the snapshot
+        assert again.returncode == 0 and "1 with nothing new" in again.stdout, again.stdout

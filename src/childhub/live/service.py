@@ -47,7 +47,7 @@ class LiveHub:
         try:
             with self.store.writer() as conn:
                 refresh_and_publish(self.store, conn)
-            self.store.snapshot_now()  # the SQL console and other processes read it
+            self.store.snapshot_now(force=True)  # the SQL console and other processes read it
             self._control.start()
         except BaseException:
             self.store.close()
@@ -80,7 +80,7 @@ class LiveHub:
 
         result = run_routed(self.store, operation, args, kwargs)
         try:
-            self.store.snapshot_now()
+            self.store.snapshot_now(force=True)
         except StoreError as error:
             log.warning("%s", error)
         return result

@@ -69,6 +69,7 @@ class LiveStore(Store):
         self._snapshot_lock = threading.Lock()
         self._snapshot_of: str | None = None  # the version the newest snapshot holds
         self._snapshot_at = 0.0
+        self._snapshots = 0  # how many this store wrote (each snapshot's name is new)
         self._snapshot_timer: threading.Timer | None = None
         self._closing = False
         self._cursors: weakref.WeakSet = weakref.WeakSet()
@@ -282,22 +283,21 @@ class LiveStore(Store):
         except StoreError as error:
             log.warning("%s", error)
 
-    def snapshot_now(self) -> Path | None:
+    def snapshot_now(self, *, force: bool = False) -> Path | None:
         """Write the store as last committed to ``serve/`` as the current snapshot (from a read transaction: writes
-        go on meanwhile), unless the newest snapshot holds this version already."""
+        go on meanwhile), unless the newest snapshot this store wrote holds this version already (``force``: even
+        then, after a write that publishes nothing, a pull's watermark say)."""
         import os
 
         import duckdb
 
         with self._snapshot_lock:
             version = self._version
-            if self._conn is None or not version or self._snapshot_of == version:
+            if self._conn is None or not version or (self._snapshot_of == version and not force):
                 return current_snapshot(self.data_dir)
             serve = private_folder(self.data_dir / SERVE_DIR)
-            name = f"snapshot-{version}.duckdb"
-            if (serve / name).exists():
-                self._snapshot_of, self._snapshot_at = version, time.monotonic()
-                return serve / name
+            self._snapshots += 1
+            name = f"snapshot-{version}-{os.getpid()}-{self._snapshots}.duckdb"  # never one written before
             partial = serve / f".{name}.partial"
             pointer = serve / f".{CURRENT_FILE}.partial"
             partial.unlink(missing_ok=True)
