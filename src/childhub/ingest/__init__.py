@@ -4,8 +4,7 @@ Public surface: ``ingest`` (files or folders into the store on the writer connec
 per file, a report for each; ``childhub.hub.ingest`` runs it and then refreshes the facts and
 publishes; a ``Delivery`` keeps a pushed batch's feed and idempotency key on it, and ``feed_fields`` names
 the fields a feed's pushed rows carry), ``list_batches`` and ``batch_detail`` (what was loaded, when, from
-where, and every
-problem found) and ``batch_state`` (the batches in one string, for naming a snapshot). A table as
+where, and every problem found) and ``batch_state`` (the batches in one string, for naming a snapshot). A table as
 it stands now or stood on a date is ``childhub.store.current_sql``. ``NHS_TRACE`` (a ``TraceLayout``) is
 the NHS batch trace's file layout, written once: the request ``childhub nhs-trace`` writes and the response
 ingest reads back (``ingest.nhs_trace``).
