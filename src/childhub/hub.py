@@ -130,7 +130,7 @@ def push_records(
     rows: list[dict],
     idempotency_key: str,
     *,
-    check_quality: bool = True,
+    check_quality: bool = False,
     authority: AuthoritySettings | None = None,
 ) -> PushResult:
     """Load ``rows`` (each a map of the feed's fields to values) as one batch of ``feed`` in changes mode: new
@@ -142,7 +142,8 @@ def push_records(
     together; the same key with the same rows again returns the first push's answer and writes nothing (even
     after a restart), with other rows raises PushConflict. A row with a field the feed does not have, or a
     value that is a list or a map, refuses the whole request (PushRefused). StoreBusy (from ``store.writer()``)
-    when another write holds the hub.
+    when another write holds the hub. The data-quality rules run after the push only with ``check_quality``
+    (they take seconds over a whole authority, more than a push may; ``childhub dq`` or the next ingest checks).
     """
     if not feed.takes_pushes:
         raise PushRefused(f"feed {feed.name} takes no pushed records: its batches are {feed.kind} files")

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         description="Memory an analyst's read-only query may use, in its own process (DuckDB's limit; the "
         "process may map twice this and a gigabyte more, for Python's copy of the rows).",
     )
+    push_max_bytes: int = Field(
+        default=5_000_000,
+        ge=1_000,
+        description="Largest request body, in bytes, POST /api/v1/feeds/{feed}/records takes (413 above it).",
+    )
+    push_max_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows one push to a feed may carry (413 above it).",
+    )
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated addresses (or networks, or *) of the reverse proxies whose "

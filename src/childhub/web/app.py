@@ -44,6 +44,7 @@ ROUTERS = (
     "data_quality",
     "audit",
     "api",
+    "push",
 )
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
