@@ -6,9 +6,9 @@ print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
 
 The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
 link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``measure``
-(indicators, indicator, annex-a), ``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and
-``synth``. What they share on the way in (options, dates, the settings and the store) is in
-``options``, on the way out (tables, CSV through ``childhub.exports``, JSON, the progress bar) in
+(indicators, indicator, annex-a), ``admin`` (users, audit, status, sql), ``feeds`` (feeds list, feeds
+token), ``serve`` (serve, demo) and ``synth``. What they share on the way in (options, dates, the settings
+and the store) is in ``options``, on the way out (tables, CSV through ``childhub.exports``, JSON, the progress bar) in
 ``output``. This module is the edge:
 the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, the console script.
 """
@@ -23,7 +23,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dq, ingest, link, measure, nhs, reconcile, returns, serve, synth
+from childhub.cli import admin, dq, feeds, ingest, link, measure, nhs, reconcile, returns, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -88,6 +88,7 @@ app.command("nhs-readiness")(nhs.nhs_readiness_command)
 app.command("nhs-trace")(nhs.nhs_trace_command)
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.audit_app, name="audit")
+app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
 
 
