@@ -174,6 +174,7 @@ def push_records(
                 source=fields.kind,
                 mapping_files=list(fields.mapping_files),
                 mode="changes",
+                extract_date=date.today(),  # the records as the source holds them now, whatever dates they carry
                 delivery=ingest_layer.Delivery(feed.name, idempotency_key),
             )
         finally:

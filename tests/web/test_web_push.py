@@ -30,6 +30,10 @@ feeds:
     description: Referrals
     table: cin_episodes
     cadence: 1d
+  case-contacts:
+    description: Contacts in the case-management system's own layout
+    mapping: {mapping}
+    cadence: 1h
   ssda903:
     description: The SSDA903 return
     kind: ssda903
@@ -42,7 +46,10 @@ class Pushing:
 
     def __init__(self, web_hub, folder) -> None:
         shutil.copytree(web_hub.data_dir, folder, ignore=shutil.ignore_patterns("*.lock"))
-        (folder / "feeds.yml").write_text(FEEDS_YML, "utf-8")
+        from childhub.synth import mapping_files
+
+        contacts_mapping = next(path for path in mapping_files() if path.name == "synthetic_contacts.yml")
+        (folder / "feeds.yml").write_text(FEEDS_YML.format(mapping=contacts_mapping), "utf-8")
         self.data_dir = folder
         from childhub.settings import Settings
         from childhub.web import create_app
@@ -52,6 +59,7 @@ class Pushing:
         self.contacts_token = accounts.issue_feed_token("contacts", "case system", "test")[1]
         self.referrals_token = accounts.issue_feed_token("referrals", "referral system", "test")[1]
         self.ssda903_token = accounts.issue_feed_token("ssda903", "returns", "test")[1]
+        self.case_contacts_token = accounts.issue_feed_token("case-contacts", "case system's own layout", "test")[1]
         self.api_token = accounts.issue_token("admin", "an ordinary API token")
         cursor = self.app.state.childhub.served.current().cursor()
         self.children = cursor.execute(
@@ -181,6 +189,33 @@ def test_the_same_key_on_another_feed_is_a_push_of_its_own(hub):
     assert response.status_code == 200, response.text
     assert response.json()["replayed"] is False
     assert hub.batches()[-1][1:] == ("referrals", "replayed") and len(hub.batches()) == len(before) + 1
+
+
+def test_a_mapping_feed_takes_its_source_columns_and_an_old_contact_still_stands(hub):
+    """The mapping dates a whole extract by its latest contact; a push is the source as it is today, so a contact
+    dated years back is current all the same (it must not hide behind the last whole extract's date)."""
+    person, child_key = hub.children[2]
+    row = {
+        "contact_id": "PUSH-M1",
+        "person_id": person,
+        "contact_date": "14/05/2023",
+        "source_code": "1A",
+        "outcome": "Pushed in the system's own layout",
+    }
+    url = "/api/v1/feeds/case-contacts/records"
+    response = hub.push(
+        [row, {**row, "contact_id": "PUSH-M2", "colour": "red"}], "m-refused", hub.case_contacts_token, url
+    )
+    assert response.status_code == 422
+    assert "row 2, field colour: the feed has no such field" in response.json()["error"]["message"]
+    response = hub.push([row], "mapping-1", token=hub.case_contacts_token, url=url)
+    assert response.status_code == 200, response.text
+    assert (response.json()["received"], response.json()["loaded"], response.json()["rejected"]) == (1, 1, [])
+    assert hub.current_contacts(["PUSH-M1", "PUSH-M2"]) == {
+        "PUSH-M1": (person, date(2023, 5, 14), "Pushed in the system's own layout")
+    }
+    shown = hub.app.state.childhub.served.current().cursor()
+    assert shown.execute("SELECT child_key FROM fact_contact WHERE contact_id = 'PUSH-M1'").fetchall() == [(child_key,)]
 
 
 REFUSED = "PUSH-X"
