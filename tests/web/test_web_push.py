@@ -300,6 +300,14 @@ def test_a_refused_push_says_why_and_writes_nothing(hub, case, status, says):
     assert set(response.json()) == {"error"} and response.json()["error"]["status"] == status
     assert hub.batches() == before
     assert hub.current_contacts([REFUSED]) == {}
+    if case == "another feed's token":  # a valid token tried where it may not push is in the audit log
+        [latest] = events(hub.data_dir, limit=1)
+        assert (latest.actor, latest.action, latest.subject, latest.details["status"]) == (
+            "referral system",
+            "push_refused",
+            "contacts",
+            403,
+        )
 
 
 def test_a_busy_hub_answers_429_with_retry_after_and_writes_nothing(hub, monkeypatch):

@@ -167,40 +167,47 @@ async def push(
     from childhub.hub import PushConflict, PushRefused, push_records
 
     ctx = context(request)
+
+    async def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        await run_in_threadpool(_audit_refusal, ctx.data_dir, token, feed, idempotency_key, status, message)
+        return _error(status, message, headers)
+
     feeds = load_feeds(feeds_path(ctx.data_dir, ctx.settings))
     if feed not in feeds.feeds:
         known = ", ".join(sorted(feeds.feeds)) or "none is declared"
-        return _error(404, f"there is no feed {feed!r} in the hub's feeds file ({known})")
+        return await refuse(404, f"there is no feed {feed!r} in the hub's feeds file ({known})")
     declared = feeds.get(feed)
     if token.feed != feed:
-        return _error(403, f"this token may push records to feed {token.feed} only, not to {feed}")
+        return await refuse(403, f"this token may push records to feed {token.feed} only, not to {feed}")
     if not declared.takes_pushes:
-        return _error(405, f"feed {feed} takes {declared.kind} files only, not pushed records")
+        return await refuse(405, f"feed {feed} takes {declared.kind} files only, not pushed records")
     try:
         body = await _body(request, ctx.settings.push_max_bytes)
     except _TooLarge:
-        return _error(413, f"the request is larger than {ctx.settings.push_max_bytes:,} bytes; send fewer rows a time")
+        return await refuse(
+            413, f"the request is larger than {ctx.settings.push_max_bytes:,} bytes; send fewer rows a time"
+        )
     try:
         sent = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
-        return _error(400, f"the body is not JSON ({error})")
+        return await refuse(400, f"the body is not JSON ({error})")
     try:
         rows = _Sent.model_validate(sent).rows
     except ValidationError as error:
         first = error.errors()[0]
         place = ".".join(str(part) for part in first["loc"]) or "body"
-        return _error(422, f'the body should be {{"rows": [...]}} with at least one row: {place}: {first["msg"]}')
+        return await refuse(422, f'the body should be {{"rows": [...]}} with at least one row: {place}: {first["msg"]}')
     if len(rows) > ctx.settings.push_max_rows:
-        return _error(413, f"{len(rows):,} rows is more than {ctx.settings.push_max_rows:,} in one push")
+        return await refuse(413, f"{len(rows):,} rows is more than {ctx.settings.push_max_rows:,} in one push")
     try:
         result = await run_in_threadpool(push_records, ctx.store, declared, rows, idempotency_key)
     except StoreBusy as busy:
-        return _error(429, str(busy), {"Retry-After": str(busy.retry_after)})
+        return await refuse(429, str(busy), {"Retry-After": str(busy.retry_after)})
     except PushConflict as conflict:
-        return _error(409, str(conflict))
+        return await refuse(409, str(conflict))
     except PushRefused as refused:
-        return _error(422, str(refused))
-    _audit(ctx.data_dir, token, result)
+        return await refuse(422, str(refused))
+    await run_in_threadpool(_audit, ctx.data_dir, token, result)
     ctx.served.look_now()
     return PushAnswer(
         feed=result.feed,
@@ -230,6 +237,14 @@ async def _body(request: Request, limit: int) -> bytes:
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
+
+
+def _audit_refusal(data_dir, token: FeedToken, feed: str, key: str, status: int, message: str) -> None:
+    """A push refused to a valid feed token, in the audit log (a token tried on another feed among them)."""
+    from childhub.audit import record
+
+    details = {"feed_token": token.token_id, "idempotency_key": key, "status": status, "message": message}
+    record(data_dir, actor=token.name, channel="api", action="push_refused", subject=feed, details=details)
 
 
 def _audit(data_dir, token: FeedToken, result) -> None:
