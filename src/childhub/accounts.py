@@ -9,10 +9,11 @@ Roles, least privilege first:
 - ``analyst``: all data, the cohort builder and the SQL console.
 - ``admin``: everything, and the audit log.
 
-Passwords are hashed with argon2id (argon2-cffi). A session or API token is a random secret
-shown once; only its SHA-256 is stored. After ``MAX_FAILURES`` failed sign-ins for one account,
-or ``MAX_CLIENT_FAILURES`` from one client address, within ``THROTTLE_MINUTES``, further attempts
-are refused until the window passes, whatever the password.
+Passwords are hashed with argon2id (argon2-cffi). A session, API token or feed token is a random
+secret shown once; only its SHA-256 is stored. A feed token belongs to no account: it may push records
+to one feed (``POST /api/v1/feeds/{feed}/records``) and do nothing else. After ``MAX_FAILURES``
+failed sign-ins for one account, or ``MAX_CLIENT_FAILURES`` from one client address, within
+``THROTTLE_MINUTES``, further attempts are refused until the window passes, whatever the password.
 """
 
 from __future__ import annotations
@@ -66,6 +67,25 @@ class Account:
     @property
     def sees_all_children(self) -> bool:
         return self.role in ("admin", "analyst")
+
+
+@dataclass(frozen=True)
+class FeedToken:
+    """A token that may push records to one feed and do nothing else (its secret is never kept)."""
+
+    token_id: int
+    feed: str
+    name: str
+    created_at: str
+    created_by: str
+    revoked_at: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+FEED_TOKEN_PREFIX = "chfeed_"
 
 
 @dataclass(frozen=True)
@@ -289,6 +309,66 @@ class Accounts:
         if row is None or row["disabled"]:
             return None
         return _account(row)
+
+    # --- feed tokens ------------------------------------------------------------------------
+
+    def issue_feed_token(self, feed: str, name: str, created_by: str) -> tuple[FeedToken, str]:
+        """A new token that may push records to ``feed`` only: the token's record and its secret (shown once)."""
+        if not name or len(name) > 100 or not name.isprintable():
+            raise AccountError("a feed token's name is 1 to 100 printable characters")
+        token = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.db.connect() as conn:
+            token_id = conn.execute(
+                "INSERT INTO feed_token (token_hash, feed, name, created_at, created_by) VALUES (?, ?, ?, ?, ?) "
+                "RETURNING token_id",
+                [_digest(token), feed, name, utc_now(), created_by],
+            ).fetchone()[0]
+        return self.feed_token_by_id(token_id), token
+
+    def feed_token_by_id(self, token_id: int) -> FeedToken:
+        with self.db.connect(write=False) as conn:
+            row = conn.execute("SELECT * FROM feed_token WHERE token_id = ?", [token_id]).fetchone()
+        if row is None:
+            raise AccountError(f"there is no feed token {token_id}")
+        return _feed_token(row)
+
+    def feed_tokens(self, feed: str | None = None) -> list[FeedToken]:
+        """Every feed token issued (revoked ones too), of ``feed`` or of every feed, oldest first."""
+        with self.db.connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT * FROM feed_token WHERE ? IS NULL OR feed = ? ORDER BY token_id", [feed, feed]
+            ).fetchall()
+        return [_feed_token(row) for row in rows]
+
+    def revoke_feed_token(self, token_id: int) -> FeedToken:
+        """Stop a feed token working, at once (revoking one already revoked changes nothing)."""
+        self.feed_token_by_id(token_id)
+        with self.db.connect() as conn:
+            conn.execute(
+                "UPDATE feed_token SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", [utc_now(), token_id]
+            )
+        return self.feed_token_by_id(token_id)
+
+    def feed_token(self, token: str) -> FeedToken | None:
+        """The live feed token whose secret is ``token`` (None if unknown or revoked)."""
+        if not token.startswith(FEED_TOKEN_PREFIX):
+            return None
+        with self.db.connect(write=False) as conn:
+            row = conn.execute(
+                "SELECT * FROM feed_token WHERE token_hash = ? AND revoked_at IS NULL", [_digest(token)]
+            ).fetchone()
+        return None if row is None else _feed_token(row)
+
+
+def _feed_token(row) -> FeedToken:
+    return FeedToken(
+        token_id=row["token_id"],
+        feed=row["feed"],
+        name=row["name"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        revoked_at=row["revoked_at"],
+    )
 
 
 def _end_access(conn, username: str) -> None:

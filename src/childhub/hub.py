@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from childhub import dq as dq_layer
 from childhub import facts
 from childhub import ingest as ingest_layer
 from childhub import link as link_layer
+from childhub.errors import ChildhubError
 from childhub.link import DEFAULT_THRESHOLD
 from childhub.live import routed
 from childhub.store import Store
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
     from childhub.dfe_api import SendResult
     from childhub.dq import CheckResult
+    from childhub.feeds import Feed
     from childhub.indicators import AuthoritySettings
     from childhub.ingest import FileReport
     from childhub.link import LinkResult
@@ -90,6 +93,177 @@ def ingest(
             _check_after_write(store, conn, say, authority)
         refresh_and_publish(store, conn, say)
     return reports
+
+
+PUSH_FOLDER = "push"  # under the data folder: each pushed request as the CSV file its batch was read from
+
+
+class PushRefused(ChildhubError):
+    """Pushed rows that cannot be a batch of their feed as sent (a field the feed does not have, a value that is
+    not one value, a feed that takes no pushes): nothing was written."""
+
+
+class PushConflict(ChildhubError):
+    """An idempotency key already used on the feed with other rows: nothing was written."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one pushed row: its number (1 = the request's first row), the field and the message."""
+
+    row: int
+    field: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """A push's answer, read back from its batch: the same for the first request and every replay of its key."""
+
+    feed: str
+    idempotency_key: str
+    batch_id: int
+    received: int
+    loaded: int
+    rejected: tuple[RowProblem, ...]  # rows held back (quarantined with their raw values), one entry per problem
+    warnings: tuple[RowProblem, ...]  # rows loaded with a value taken as unknown
+    replayed: bool  # True when the key had been pushed before and this answer is that push's
+
+
+@routed
+def push_records(
+    store: Store,
+    feed: Feed,
+    rows: list[dict],
+    idempotency_key: str,
+    *,
+    check_quality: bool | None = None,
+    authority: AuthoritySettings | None = None,
+) -> PushResult:
+    """Load ``rows`` (each a map of the feed's fields to values) as one batch of ``feed`` in changes mode: new
+    versions of the records they hold, by source key. Then refresh and publish as ``ingest`` does.
+
+    The rows are written as a CSV file (private, under ``<data_dir>/push/``) and ingested like any file: the
+    original archived, bad rows quarantined with their problems while the good ones load. The batch keeps the feed
+    and ``idempotency_key`` in its own transaction, so when this returns the rows and the key are committed
+    together; the same key with the same rows again returns the first push's answer and writes nothing (even
+    after a restart), with other rows raises PushConflict. A row with a field the feed does not have, or a
+    value that is a list or a map, refuses the whole request (PushRefused). StoreBusy (from ``store.writer()``)
+    when another write holds the hub. New people among the rows are matched at once (the instant matcher). The
+    data-quality rules run after the push when ``check_quality`` (None: when the store defers them until the writes
+    pause, as the server's held store does; they take seconds over a whole authority, more than a push may wait).
+    """
+    if not feed.takes_pushes:
+        raise PushRefused(f"feed {feed.name} takes no pushed records: its batches are {feed.kind} files")
+    with store.writer() as conn:
+        fields = ingest_layer.feed_fields(conn, table=feed.table, mapping_file=feed.mapping)
+        content = _push_csv(feed.name, fields.fields, rows)
+        import hashlib
+
+        sha256 = hashlib.sha256(content).hexdigest()
+        earlier = conn.execute(
+            "SELECT batch_id, file_sha256 FROM ingest_batch WHERE push_feed = ? AND idempotency_key = ? "
+            "AND status = 'loaded' ORDER BY batch_id LIMIT 1",
+            [feed.name, idempotency_key],
+        ).fetchone()
+        if earlier is not None:
+            if earlier[1] != sha256:
+                raise PushConflict(
+                    f"the idempotency key {idempotency_key!r} was used on feed {feed.name} for batch {earlier[0]} "
+                    "with other rows; send new rows with a new key"
+                )
+            return _push_answer(conn, feed.name, idempotency_key, earlier[0], replayed=True)
+        path = _staged_push(store.data_dir, feed.name, sha256, content)
+        try:
+            [report] = ingest_layer.ingest(
+                conn,
+                store.data_dir,
+                [path],
+                source=fields.kind,
+                mapping_files=list(fields.mapping_files),
+                mode="changes",
+                extract_date=date.today(),  # the records as the source holds them now, whatever dates they carry
+                delivery=ingest_layer.Delivery(feed.name, idempotency_key),
+            )
+        finally:
+            path.unlink(missing_ok=True)  # the batch archived it by its content hash
+        if report.status != "loaded":
+            raise PushRefused(f"feed {feed.name}: {report.message}")
+        _match_new_records(conn)
+        facts.refresh(conn)
+        if check_quality or (check_quality is None and store.live):
+            _check_after_write(store, conn, _quiet, authority)
+        refresh_and_publish(store, conn)
+        return _push_answer(conn, feed.name, idempotency_key, report.batch_id, replayed=False)
+
+
+def _push_csv(feed: str, fields: tuple[str, ...], rows: list[dict]) -> bytes:
+    """The rows as CSV text with the feed's every field as a column (what a row leaves out is empty); the same
+    rows always give the same bytes."""
+    import csv
+    import io
+
+    known = set(fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    for number, row in enumerate(rows, start=1):
+        unknown = sorted(set(row) - known)
+        if unknown:
+            raise PushRefused(
+                f"feed {feed}: row {number}, field {unknown[0]}: the feed has no such field (its fields are "
+                f"{', '.join(fields)})"
+            )
+        values = [_cell(feed, number, field, row.get(field)) for field in fields]
+        if not any(values):
+            raise PushRefused(f"feed {feed}: row {number} has no values")
+        writer.writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(feed: str, number: int, field: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise PushRefused(f"feed {feed}: row {number}, field {field}: a value is text, a number, true, false or null")
+
+
+def _staged_push(data_dir: Path, feed: str, sha256: str, content: bytes) -> Path:
+    """The pushed rows as a private file the batch is read from."""
+    from childhub.exports import private_file, private_folder
+
+    folder = private_folder(Path(data_dir) / PUSH_FOLDER)
+    path = private_file(folder / f"{feed}-{sha256[:16]}.csv")
+    path.write_bytes(content)
+    return path
+
+
+def _push_answer(conn: duckdb.DuckDBPyConnection, feed: str, key: str, batch_id: int, *, replayed: bool) -> PushResult:
+    """The answer to a push, from its batch and its problems (the file's row 2 is the request's row 1)."""
+    received, rejected_rows = conn.execute(
+        "SELECT rows_read, rows_rejected FROM ingest_batch WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    problems = conn.execute(
+        "SELECT TRY_CAST(row_ref AS BIGINT) - 1, column_name, message, severity FROM ingest_problem "
+        "WHERE batch_id = ? ORDER BY TRY_CAST(row_ref AS BIGINT) NULLS LAST, column_name, message",
+        [batch_id],
+    ).fetchall()
+    found = {"error": [], "warning": []}
+    for row, field, message, severity in problems:
+        found.setdefault(severity, []).append(RowProblem(row, field, message))
+    return PushResult(
+        feed=feed,
+        idempotency_key=key,
+        batch_id=batch_id,
+        received=received or 0,
+        loaded=(received or 0) - (rejected_rows or 0),
+        rejected=tuple(found["error"]),
+        warnings=tuple(found["warning"]),
+        replayed=replayed,
+    )
 
 
 @routed

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     pull_schedules_in_serve: bool | None = Field(
         default=None,
         description="Whether childhub serve runs the sources' pull schedules in the background; "
-        "default: yes when a sources file exists (no when the authority runs childhub feeds-run instead).",
+        "default: yes when a sources file exists (no when the authority runs childhub feeds run instead).",
     )
     small_number_threshold: int = Field(
         default=5,
@@ -97,6 +97,16 @@ class Settings(BaseSettings):
         ge=256,
         description="Memory an analyst's read-only query may use, in its own process (DuckDB's limit; the "
         "process may map twice this and a gigabyte more, for Python's copy of the rows).",
+    )
+    push_max_bytes: int = Field(
+        default=5_000_000,
+        ge=1_000,
+        description="Largest request body, in bytes, POST /api/v1/feeds/{feed}/records takes (413 above it).",
+    )
+    push_max_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows one push to a feed may carry (413 above it).",
     )
     trusted_proxies: str = Field(
         default="",

@@ -169,7 +169,7 @@ def test_feeds_run_watches_its_folders_until_stopped_and_logs_each_file(ssd_file
     drop.mkdir()
     env = {**os.environ, "CHILDHUB_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "childhub", "feeds-run", "--watch", str(drop), "--interval", "0.3"],
+        [sys.executable, "-m", "childhub", "feeds", "run", "--watch", str(drop), "--interval", "0.3"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -193,7 +193,7 @@ def test_feeds_run_watches_its_folders_until_stopped_and_logs_each_file(ssd_file
 def test_feeds_run_without_sources_or_folders_says_so_in_one_line(tmp_path):
     from helpers import run
 
-    done = run("feeds-run", data_dir=tmp_path / "data")
+    done = run("feeds", "run", data_dir=tmp_path / "data")
 
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [

@@ -6,10 +6,10 @@ print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
 
 The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
 link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``dfe_api`` (dfe-api
-preview, send, sends), ``measure``
-(indicators, indicator, annex-a), ``admin`` (users, audit, status, sql), ``serve`` (serve, demo) and
-``synth``. What they share on the way in (options, dates, the settings and the store) is in
-``options``, on the way out (tables, CSV through ``childhub.exports``, JSON, the progress bar) in
+preview, send, sends), ``measure`` (indicators, indicator, annex-a), ``admin`` (users, audit, status, sql),
+``feeds`` (feeds list, feeds token, feeds run), ``pull`` (pull, watch), ``serve`` (serve, demo) and ``synth``.
+What they share on the way in (options, dates, the settings and the store) is in ``options``, on the way out
+(tables, CSV through ``childhub.exports``, JSON, the progress bar) in
 ``output``. This module is the edge:
 the ``app``, the order ``childhub --help`` lists the commands in, and ``main``, the console script.
 """
@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dfe_api, dq, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
+from childhub.cli import admin, dfe_api, dq, feeds, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -74,7 +74,7 @@ app.command()(ingest.batches)
 app.command()(ingest.batch)
 app.command()(pull.pull)
 app.command()(pull.watch)
-app.command("feeds-run")(pull.feeds_run)
+
 app.command("link")(link.link_command)
 app.add_typer(link.review_app, name="review")
 app.command("link-lists")(link.link_lists_command)
@@ -93,6 +93,8 @@ app.command("nhs-trace")(nhs.nhs_trace_command)
 app.add_typer(dfe_api.dfe_api_app, name="dfe-api")
 app.add_typer(admin.users_app, name="users")
 app.add_typer(admin.audit_app, name="audit")
+feeds.feeds_app.command("run")(pull.feeds_run)
+app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
 
 

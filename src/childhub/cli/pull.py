@@ -1,4 +1,4 @@
-"""Feeds that come in by themselves: ``childhub pull`` (from the source systems' databases), ``childhub feeds-run``
+"""Feeds that come in by themselves: ``childhub pull`` (from the source systems' databases), ``childhub feeds run``
 (the pulls on their schedules, and watched folders, until stopped) and ``childhub watch`` (a folder that files are
 dropped in)."""
 

@@ -115,6 +115,25 @@ class FileReport:
         return self.status in ("loaded", "unchanged", "skipped")
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A batch pushed over the API: the declared feed it was pushed to and the sender's idempotency key, kept on
+    the batch (``ingest_batch.push_feed``, ``idempotency_key``) in the batch's own transaction."""
+
+    feed: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class FeedFields:
+    """What one row pushed to a feed holds: ``fields``, the columns a row may carry (in the order a staged file
+    writes them), ``kind``, what ingest detects such a file as, and the ``mapping_files`` that read it."""
+
+    kind: str
+    fields: tuple[str, ...]
+    mapping_files: tuple[Path, ...] = ()
+
+
 @dataclass
 class _Plan:
     facts: FileFacts
@@ -148,13 +167,15 @@ def ingest(
     allow_shrink: bool = False,
     shrink_refuse_below: float | None = None,
     mode: str | None = None,
+    delivery: Delivery | None = None,
     progress: Callable[..., None] | None = None,
 ) -> list[FileReport]:
     """Ingest every file under ``paths`` on the writer ``conn``; one batch per file; a report for each.
 
     ``mode`` "changes" loads mapped files (CSV or sheets) as changes of their feed (new versions of the records
     they hold, by source key; what a push or an incremental pull sends) instead of the mapping's own mode;
-    None keeps the mapping's.
+    None keeps the mapping's. A ``delivery`` (records pushed to a feed: one file) is kept on its batch, and is
+    loaded even when the file is the same as the scope's last batch (each delivery is a batch of its own).
 
     A snapshot file that would leave its scope empty, or with less than ``shrink_refuse_below`` (None:
     ``SHRINK_REFUSE_BELOW``) of the rows it holds, is refused (status ``rejected``) unless
@@ -171,6 +192,8 @@ def ingest(
     mappings = user_mappings + builtin_mappings()
     ssd = {t: {c: k for c, k in known[t].items() if c not in PROVENANCE} for t in SSD_TABLES if t in known}
     files = expand(paths)
+    if delivery is not None and len(files) != 1:
+        raise IngestError(f"records pushed to {delivery.feed} are one file, not {len(files)}")
     plans: dict[Path, _Plan] = {}
     reports: dict[Path, FileReport] = {}
     for path in files:
@@ -193,7 +216,7 @@ def ingest(
     for done, path in enumerate(files):
         say("ingesting", done, len(files))
         if path in plans:
-            reports[path] = _ingest_one(conn, data_dir, plans[path], strict, shrink)
+            reports[path] = _ingest_one(conn, data_dir, plans[path], strict, shrink, delivery)
     return [reports[path] for path in files]
 
 
@@ -207,6 +230,23 @@ def _with_mode(plan: _Plan, mode: str) -> _Plan:
     changed = mapping.model_copy(update={"mode": mode})
     plan.detected = Detected(plan.detected.kind, mapping=changed, ssd_table=plan.detected.ssd_table)
     return plan
+
+
+def feed_fields(conn, *, table: str | None = None, mapping_file: Path | None = None) -> FeedFields:
+    """The fields of a feed's rows: an SSD ``table``'s columns (its provenance aside), or the source columns of
+    the mapping in ``mapping_file`` (the columns it detects the file by first)."""
+    known = _known_tables(conn)
+    if table is not None:
+        if table not in SSD_TABLES or table not in known:
+            raise IngestError(f"{table} is not a Standard Safeguarding Dataset table childhub holds")
+        columns = tuple(column for column in known[table] if column not in PROVENANCE)
+        return FeedFields(f"ssd_{table}", columns)
+    if mapping_file is None:
+        raise IngestError("a feed's rows are an SSD table's or a mapping's")
+    [mapping] = load_mappings([mapping_file], known_tables=known)
+    first = list(dict.fromkeys(mapping.detect.columns))
+    rest = sorted(mapping.source_columns() - set(first))
+    return FeedFields(mapping.kind, (*first, *rest), (Path(mapping_file),))
 
 
 def _known_tables(conn) -> dict[str, dict[str, str]]:
@@ -363,7 +403,9 @@ def _scope(plan: _Plan) -> str:
     return plan.detected.kind
 
 
-def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool, shrink: ShrinkGuard) -> FileReport:
+def _ingest_one(
+    conn, data_dir: Path, plan: _Plan, strict: bool, shrink: ShrinkGuard, delivery: Delivery | None = None
+) -> FileReport:
     path = plan.facts.path
     label = path.name
     kind = plan.detected.kind
@@ -377,7 +419,7 @@ def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool, shrink: ShrinkG
         "AND batch_id = (SELECT max(batch_id) FROM ingest_batch o WHERE o.scope = b.scope AND o.status = 'loaded')",
         [plan.facts.sha256, kind, scope],
     ).fetchone()
-    if previous:
+    if previous and delivery is None:
         return FileReport(
             str(path),
             "unchanged",
@@ -392,7 +434,7 @@ def _ingest_one(conn, data_dir: Path, plan: _Plan, strict: bool, shrink: ShrinkG
     except (*UNEXPECTED, _duckdb_error()) as error:
         return FileReport(str(path), "failed", _unexpected(path, error), kind=kind)
     try:
-        return _load_batch(conn, data_dir, plan, scope, staged, strict, shrink)
+        return _load_batch(conn, data_dir, plan, scope, staged, strict, shrink, delivery)
     finally:
         if staged is not None:
             conn.execute(f"DROP TABLE IF EXISTS {quote_identifier(staged.table)}")
@@ -411,7 +453,14 @@ def _stage(conn, plan: _Plan, label: str) -> Staged | None:
 
 
 def _load_batch(
-    conn, data_dir: Path, plan: _Plan, scope: str, staged: Staged | None, strict: bool, shrink: ShrinkGuard
+    conn,
+    data_dir: Path,
+    plan: _Plan,
+    scope: str,
+    staged: Staged | None,
+    strict: bool,
+    shrink: ShrinkGuard,
+    delivery: Delivery | None = None,
 ) -> FileReport:
     """One batch in one write transaction: recorded, loaded, checked, archived and committed, or nothing."""
     path = plan.facts.path
@@ -421,7 +470,8 @@ def _load_batch(
     try:
         batch_id = conn.execute(
             "INSERT INTO ingest_batch (source_system, source_kind, file_name, file_sha256, extract_date, "
-            "started_at, status, mode, scope, feed) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?) "
+            "started_at, status, mode, scope, feed, push_feed, idempotency_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?) "
             "RETURNING batch_id",
             [
                 _source_system(plan),
@@ -433,6 +483,8 @@ def _load_batch(
                 _mode(plan),
                 scope,
                 _feed(plan),
+                delivery.feed if delivery else None,
+                delivery.idempotency_key if delivery else None,
             ],
         ).fetchone()[0]
         rows_read, loaded, rejected, problems = _load(conn, plan, batch_id, label, staged)
@@ -574,4 +626,4 @@ def _archive(data_dir: Path, path: Path, sha256: str) -> str:
     return str(target.relative_to(data_dir))
 
 
-__all__ = ["FileReport", "ingest", "expand"]
+__all__ = ["Delivery", "FeedFields", "FileReport", "expand", "feed_fields", "ingest"]

@@ -5,7 +5,7 @@
   tables, or one query per canonical table; whole snapshots, or changes by a watermark), with cron schedules.
 - ``pull``: each table read in chunks into a private staging CSV and loaded as one batch through
   ``childhub.hub.ingest``; the watermark advances after the batch commits (``pull.state``, migration 0010).
-- ``run_due`` and ``next_due``: the schedules, for ``childhub feeds-run`` and the server's background thread.
+- ``run_due`` and ``next_due``: the schedules, for ``childhub feeds run`` and the server's background thread.
 - ``Watcher``: the watched folder (``childhub watch``), each complete file one batch, moved to ``done/`` or
   ``failed/`` with its report.
 - ``select_sql`` and ``quote``: the SQL sent to a source, identifiers quoted for its dialect.

@@ -3,7 +3,7 @@
 A table is due when a time its schedule names has come since its last pull (``pull.state.last_run_at``,
 whatever that pull's outcome), or when it has never been pulled. ``run_due`` runs whatever is due once, a
 source at a time; ``next_due`` says when the next scheduled time comes, so a loop can sleep until then. Both
-are what ``childhub feeds-run`` and the server's background thread call.
+are what ``childhub feeds run`` and the server's background thread call.
 """
 
 from __future__ import annotations

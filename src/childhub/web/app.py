@@ -49,6 +49,7 @@ ROUTERS = (
     "audit",
     "feeds",
     "api",
+    "push",
 )
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

@@ -139,6 +139,8 @@ def signed_in(request: Request) -> Signed:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         account = ctx.accounts.token_account(header[7:].strip())
+        if account is None and ctx.accounts.feed_token(header[7:].strip()) is not None:
+            raise Forbidden("a feed token may only push records to its feed (POST /api/v1/feeds/{feed}/records)")
         if account is None:
             raise NotSignedIn("that API token is not valid (unknown, revoked, or its account is disabled)")
         signed = Signed(account, "api", None)
