@@ -24,7 +24,11 @@ _HOLIDAY_YEARS = range(1990, 2046)
 # The store's facts schema keeps the weekday bank holidays its facts were built with (one row per day, with the
 # rule that gave them), so a new connection reads them instead of working them out again from the calendar.
 HOLIDAYS_TABLE = "bank_holiday"
-_KEPT_BESIDE_FACTS = {"refresh_state", HOLIDAYS_TABLE}  # tables of the facts schema that are not facts
+# tables of the facts schema that are not facts: the state of the last refresh (facts/incremental.py) and the holidays
+_KEPT_BESIDE_FACTS = {"refresh_state", HOLIDAYS_TABLE, "refresh_batch", "refresh_link", "fact_version", "refresh_log"}
+# A fact file's header line saying its rows are rebuilt whole, never child by child (a row that depends on other
+# children's records); a fact with no child_key column is rebuilt whole too.
+_WHOLE_HEADER = re.compile(r"^-- refresh: whole\b", re.MULTILINE)
 MACROS_FILE = "_macros.sql"  # the shared macros; every other .sql file is one fact
 
 
@@ -45,6 +49,11 @@ class Fact:
     @property
     def table(self) -> str:
         return f"fact_{self.name}"
+
+    @property
+    def refreshed_whole(self) -> bool:
+        """Declared (``-- refresh: whole``) to be rebuilt whole when its inputs change, never child by child."""
+        return bool(_WHOLE_HEADER.search(self.sql))
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -79,6 +88,8 @@ def _description(sql: str, file: str) -> str:
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
+        if _WHOLE_HEADER.match(line):
+            continue
         lines.append(line.removeprefix("--").strip())
     text = " ".join(lines)
     prefix = f"fact_{Path(file).stem}:"
@@ -275,53 +286,6 @@ def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
         return set()
     rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
     return {row[0] for row in rows} - _KEPT_BESIDE_FACTS
-
-
-def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
-    """Rebuild every fact into the store's ``facts`` schema (on the writer), in one transaction; seconds taken.
-
-    Called after every ingest and link, so readers use the stored facts instead of building them.
-    Facts already built from the data as it is now are kept (0 seconds) unless ``force``. The bank holidays
-    the facts were built with are kept beside them (``HOLIDAYS_TABLE``), for readers' connections.
-    """
-    import time
-
-    import duckdb
-
-    started = time.perf_counter()
-    if not force and _persisted_fresh(conn):
-        if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
-            _keep_bank_holidays(conn)
-        return 0.0  # built from the data as it is now already
-    _install_macros(conn, _calendar_bank_holidays())
-    facts = _facts()
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall():
-            if table not in _KEPT_BESIDE_FACTS:
-                conn.execute(f"DROP TABLE {qualified('facts', table)}")
-        checked: dict[str, bool] = {}
-        for fact in _order_from(facts, list(facts)):
-            for table in fact.tables:
-                if table not in checked:
-                    checked[table] = has_one_version(conn, table, None)
-            one_version = frozenset(table for table, single in checked.items() if single)
-            sql, params = fact.compile(None, one_version)
-            sql = _FACT_REFERENCE.sub(lambda m: f"facts.fact_{m.group(1)}" if m.group(1) in facts else m.group(0), sql)
-            try:
-                conn.execute(f"CREATE TABLE {qualified('facts', fact.table)} AS {sql}", params)
-            except duckdb.Error as error:
-                message = str(error).splitlines()[0]
-                raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
-        _keep_bank_holidays(conn)
-        conn.execute("DELETE FROM facts.refresh_state")
-        seconds = time.perf_counter() - started
-        conn.execute("INSERT INTO facts.refresh_state VALUES (?, now()::TIMESTAMP, ?)", [data_version(conn), seconds])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return seconds
 
 
 def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, known_on: date | None = None) -> None:
