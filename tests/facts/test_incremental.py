@@ -49,7 +49,7 @@ def _push(conn, data_dir: Path, folder: Path, name: str, header: list[str], rows
     kwargs.setdefault("extract_date", date.today())
     kwargs.setdefault("mapping_files", mapping_files())
     (report,) = ingest(conn, data_dir, [path], **kwargs)
-    assert (report.status, report.rows_read) == ("loaded", len(rows)), report
+    assert (report.status, report.rows_read, report.rows_rejected) == ("loaded", len(rows), 0), report
 
 
 def _refreshed_like_whole(conn) -> tuple[str, ...]:

@@ -74,9 +74,11 @@ _DEFINITIONS = slice(3, None)
 
 @dataclass(frozen=True)
 class RefreshRun:
-    """What one ``refresh`` did: ``mode`` is ``whole`` (every fact rebuilt), ``children`` (only changed children's
-    rows) or ``none`` (nothing the facts read had changed); ``changed`` the facts whose rows changed (every fact
-    after a whole rebuild); ``children`` how many child keys were refreshed (0 when whole)."""
+    """What one ``refresh`` did: rebuilt every fact, only changed children's rows, or nothing.
+
+    ``mode`` is ``whole`` (every fact rebuilt), ``children`` (only changed children's rows) or ``none`` (nothing
+    the facts read had changed); ``changed`` the facts whose rows changed (every fact after a whole rebuild);
+    ``children`` how many child keys were refreshed (0 when whole)."""
 
     mode: str
     changed: tuple[str, ...]
@@ -134,9 +136,11 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
 
 
 def fact_versions(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Each stored fact's version (by table name, ``fact_contact``): a count that goes up whenever a refresh changed
-    its rows, so a figure cached from some facts is worked out again only when one of them changed. Facts never
-    refreshed since the store began counting are left out (treat a missing fact as changed)."""
+    """Each stored fact's version, by table name (``fact_contact``): what a cached figure can be keyed by.
+
+    A count that goes up whenever a refresh changed the fact's rows, so a figure cached from some facts is worked
+    out again only when one of them changed. Facts never refreshed since the store began counting are left out
+    (treat a missing fact as changed)."""
     import duckdb
 
     try:
