@@ -8,6 +8,7 @@ child, then rebuilds every fact and compares every fact table row for row (EXCEP
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,15 +17,25 @@ import pytest
 import childhub.facts.incremental as incremental
 from childhub.facts import fact_names, fact_versions, last_refresh, refresh
 from childhub.ingest import ingest
+from childhub.store import Store
 
 
-@pytest.fixture
-def writer(tiny_authority, tmp_path):
-    """The writer of a copy of the tiny store, its facts refreshed once (whole: new definitions), and its folder."""
-    store = tiny_authority.copy(tmp_path / "store")
+@pytest.fixture(scope="module")
+def refreshed(tiny_authority, tmp_path_factory) -> Path:
+    """A copy of the tiny store with its facts refreshed once (whole: new definitions), for each test to copy."""
+    store = tiny_authority.copy(tmp_path_factory.mktemp("incremental") / "store")
     with store.writer() as conn:
         refresh(conn)
         assert last_refresh(conn).mode == "whole"
+    return store.data_dir
+
+
+@pytest.fixture
+def writer(refreshed, tiny_authority, tmp_path):
+    """The writer of a copy of the refreshed tiny store, its folder and the authority's extracts."""
+    shutil.copytree(refreshed, tmp_path / "store", ignore=shutil.ignore_patterns("*.lock", "*.wal"))
+    store = Store(tmp_path / "store")
+    with store.writer() as conn:
         yield conn, store.data_dir, tiny_authority.extracts
 
 

@@ -61,8 +61,7 @@ LINKS_TABLE = "refresh_link"
 VERSIONS_TABLE = "fact_version"
 LOG_TABLE = "refresh_log"
 
-# the writer's temporary tables while a refresh runs: the changed batches, the people and children they touch
-_BATCHES = "refresh_changed_batch"
+# the writer's temporary tables while a refresh runs: the people and children a change touches, a fact's new rows
 _PEOPLE = "refresh_changed_person"
 _CHILDREN = "refresh_changed_child"
 _ROWS = "refresh_rows"
@@ -108,7 +107,8 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
         if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
             _keep_bank_holidays(conn)
         return 0.0  # built from the data as it is now already
-    _install_macros(conn, _calendar_bank_holidays())
+    if force or not _macros_installed(conn):
+        _install_macros(conn, _calendar_bank_holidays())
     conn.execute("BEGIN TRANSACTION")
     try:
         change = None if force else _change_since_basis(conn)
@@ -130,9 +130,20 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
         conn.execute("ROLLBACK")
         raise
     finally:
-        for table in (_BATCHES, _PEOPLE, _CHILDREN, _ROWS):
+        for table in (_PEOPLE, _CHILDREN, _ROWS):
             conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return seconds
+
+
+def _macros_installed(conn: duckdb.DuckDBPyConnection) -> bool:
+    """The facts' macros are on this connection already (a long-lived writer's: childhub serve)."""
+    import duckdb
+
+    try:
+        conn.execute("SELECT add_working_days(DATE '2026-01-02', 1)").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return True
 
 
 def fact_versions(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -225,30 +236,28 @@ def _change_since_basis(conn: duckdb.DuckDBPyConnection) -> _Change | None:
         return None
     visible = "SELECT batch_id FROM visible_batches(CAST(NULL AS DATE))"
     kept = f"SELECT batch_id FROM facts.{BATCHES_TABLE}"
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_BATCHES} AS ({visible} EXCEPT {kept}) UNION ({kept} EXCEPT {visible})"
+    batches = sorted(
+        row[0] for row in conn.execute(f"({visible} EXCEPT {kept}) UNION ({kept} EXCEPT {visible})").fetchall()
     )
-    rows = conn.execute(
-        f"SELECT coalesce(sum(rows_loaded), 0) FROM ingest_batch WHERE batch_id IN (SELECT batch_id FROM {_BATCHES})"
-    ).fetchone()[0]
-    if rows > MAX_ROWS:
-        return None
+    in_batches = f"batch_id IN ({', '.join(str(int(batch)) for batch in batches)})"  # integers, as literals
+    if batches:
+        rows = conn.execute(f"SELECT coalesce(sum(rows_loaded), 0) FROM ingest_batch WHERE {in_batches}").fetchone()[0]
+        if rows > MAX_ROWS:
+            return None
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {_PEOPLE} (person_id VARCHAR)")
-    inputs: set[str] = set()
+    inputs = _tables_holding(conn, in_batches) if batches else set()
     columns = _person_columns(conn)
-    for table in sorted(_tables_read()):
-        if _batch_rows_into_people(conn, table, columns.get(table)) is None:
+    for table in sorted(inputs):
+        if table in columns and not _batch_rows_into_people(conn, table, columns[table], in_batches):
             return None  # a row with no person: which child it belongs to cannot be told
-        if conn.execute(f"SELECT count(*) FROM {_BATCHES}").fetchone()[0] and _holds_batch_rows(conn, table):
-            inputs.add(table)
-    # a child an SSDA903 return holds only in an episode row it could not load (the repairs in episodes.py)
-    held = conn.execute(
-        f"INSERT INTO {_PEOPLE} SELECT DISTINCT split_part(json_extract_string(raw_json, '$._key'), '|', 1) "
-        f"FROM ingest_quarantine WHERE batch_id IN (SELECT batch_id FROM {_BATCHES}) "
-        "AND source_kind = 'ssda903_episodes' AND json_extract_string(raw_json, '$._key') NOT IN ('', '|')"
-    ).fetchone()[0]
-    if held:
-        inputs.add("cla_episodes")
+    if batches:  # a child an SSDA903 return holds only in an episode row it could not load (episodes.py's repairs)
+        held = conn.execute(
+            f"INSERT INTO {_PEOPLE} SELECT DISTINCT split_part(json_extract_string(raw_json, '$._key'), '|', 1) "
+            f"FROM ingest_quarantine WHERE {in_batches} "
+            "AND source_kind = 'ssda903_episodes' AND json_extract_string(raw_json, '$._key') NOT IN ('', '|')"
+        ).fetchone()[0]
+        if held:
+            inputs.add("cla_episodes")
     if before[_LINK_STATE] != now[_LINK_STATE]:
         relinked = conn.execute(
             f"INSERT INTO {_PEOPLE} SELECT DISTINCT source_record_id FROM ("
@@ -302,30 +311,26 @@ def _person_match(table: str, column: str) -> str:
     return match
 
 
-def _holds_batch_rows(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return (
-        conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {quote_identifier(table)} "
-            f"WHERE batch_id IN (SELECT batch_id FROM {_BATCHES}) LIMIT 1)"
-        ).fetchone()[0]
-        > 0
-    )
+def _tables_holding(conn: duckdb.DuckDBPyConnection, in_batches: str) -> set[str]:
+    """The canonical tables the facts read that hold rows of the changed batches (``in_batches``), in one query."""
+    tables = sorted(_tables_read())
+    found = conn.execute(
+        " UNION ALL ".join(
+            f"SELECT ? AS name WHERE EXISTS (SELECT 1 FROM {quote_identifier(table)} WHERE {in_batches})"
+            for table in tables
+        ),
+        tables,
+    ).fetchall()
+    return {row[0] for row in found}
 
 
-def _batch_rows_into_people(conn: duckdb.DuckDBPyConnection, table: str, column: str | None) -> bool | None:
-    """Add the people of the changed batches' rows of ``table`` (every version of each record); None when a row has
-    no person (or the table no person column), so the change cannot be refreshed child by child."""
-    if not conn.execute(f"SELECT count(*) FROM {_BATCHES}").fetchone()[0] or not _holds_batch_rows(conn, table):
-        return True
-    if column is None:  # department, professionals: the facts reading them are rebuilt whole
-        return True
+def _batch_rows_into_people(conn: duckdb.DuckDBPyConnection, table: str, column: str, in_batches: str) -> bool:
+    """Add the people of the changed batches' rows of ``table`` (every version of each record); False when a row has
+    no person, so the change cannot be refreshed child by child."""
     name, person = quote_identifier(table), quote_identifier(column)
-    changed = (
-        f"SELECT source_system, source_record_key, {person} FROM {name} "
-        f"WHERE batch_id IN (SELECT batch_id FROM {_BATCHES})"
-    )
+    changed = f"SELECT source_system, source_record_key, {person} FROM {name} WHERE {in_batches}"
     if conn.execute(f"SELECT count(*) FROM ({changed}) WHERE {person} IS NULL").fetchone()[0]:
-        return None
+        return False
     conn.execute(
         f"INSERT INTO {_PEOPLE} SELECT DISTINCT t.{person} FROM {name} t "
         f"JOIN (SELECT DISTINCT source_system, source_record_key FROM ({changed})) "
@@ -358,9 +363,7 @@ def _close_over_children(conn: duckdb.DuckDBPyConnection) -> int | None:
             f"INSERT INTO {_CHILDREN} SELECT child_key FROM ("
             f"SELECT child_key FROM facts.fact_person WHERE person_id IN {people} "
             f"UNION SELECT 'C' || child_id FROM child_link WHERE valid_to IS NULL AND source_record_id IN {people} "
-            f"UNION SELECT s.system || ':' || p.person_id FROM {_PEOPLE} p CROSS JOIN unnest(?) AS s(system) "
-            f"EXCEPT SELECT child_key FROM {_CHILDREN})",
-            [systems],
+            f"EXCEPT SELECT child_key FROM {_CHILDREN})"
         ).fetchone()[0]
         if not added:
             break
@@ -372,6 +375,13 @@ def _close_over_children(conn: duckdb.DuckDBPyConnection) -> int | None:
         ).fetchone()[0]
         if not more:
             break
+    # the keys of records with no person record, or not linked ('system:person'), in any system: these add no
+    # other people (no person record or link names such a key but the person's own)
+    conn.execute(
+        f"INSERT INTO {_CHILDREN} SELECT s.system || ':' || p.person_id FROM {_PEOPLE} p "
+        f"CROSS JOIN unnest(?) AS s(system) EXCEPT SELECT child_key FROM {_CHILDREN}",
+        [systems],
+    )
     return conn.execute(f"SELECT count(*) FROM {_CHILDREN}").fetchone()[0]
 
 
