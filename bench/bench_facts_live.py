@@ -98,7 +98,8 @@ def main() -> None:
         ]
         persons_total = conn.execute("SELECT count(*) FROM facts.fact_person").fetchone()[0]
         print(f"{len(people)} social care persons, {persons_total} persons in all")
-        chosen = random.Random(14)
+        run = int(time.time())  # new IDs and choices each run, so a repeated run on the same store changes data too
+        chosen = random.Random(run)
 
         def push(tag: str, name: str, header: list[str], rows: list[dict]) -> None:
             path = _write(files / tag, name, header, rows)
@@ -137,14 +138,15 @@ def main() -> None:
         ):
             seconds, runs = [], []
             for repeat in range(args.repeats):
-                change(f"{label[1]}{repeat}")
+                change(f"{run}{label[1]}{repeat}")
                 started = time.perf_counter()
                 refresh(conn)
                 seconds.append(time.perf_counter() - started)
                 runs.append(last_refresh(conn))
-            modes = {run.mode for run in runs}
-            changed = sorted({name for run in runs for name in run.changed})
-            children = statistics.median(run.children for run in runs)
+            assert all("fact_contact" in done.changed for done in runs), runs  # every change adds a contact
+            modes = {done.mode for done in runs}
+            changed = sorted({name for done in runs for name in done.changed})
+            children = statistics.median(done.children for done in runs)
             results.append((label, statistics.median(seconds), seconds, modes, children, changed))
             times = [round(s, 3) for s in seconds]
             print(f"{label}: median {statistics.median(seconds):.3f} s {times} mode {sorted(modes)}, "

@@ -16,6 +16,7 @@ import pytest
 
 import childhub.facts.incremental as incremental
 from childhub.facts import fact_names, fact_versions, last_refresh, refresh
+from childhub.facts.build import _persisted_fresh
 from childhub.ingest import ingest
 from childhub.store import Store
 
@@ -106,6 +107,8 @@ def test_a_pushed_contact_refreshes_only_the_contact_fact(writer, tmp_path):
     assert {name: version for name, version in after.items() if name != "fact_contact"} == {
         name: version for name, version in before.items() if name != "fact_contact"
     }
+    # readers take the stored facts as they are now (prepare's views), none left stale
+    assert _persisted_fresh(conn) == {f"fact_{name}" for name in fact_names()}
     shown = conn.execute(
         "SELECT child_key, contact_date, led_to_referral FROM facts.fact_contact WHERE contact_id = 'PUSHED1'"
     ).fetchall()

@@ -107,11 +107,12 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
         if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
             _keep_bank_holidays(conn)
         return 0.0  # built from the data as it is now already
-    if force or not _macros_installed(conn):
-        _install_macros(conn, _calendar_bank_holidays())
+    installed = _macros_installed(conn)  # asked before the transaction: a failed query would abort it
     conn.execute("BEGIN TRANSACTION")
     try:
         change = None if force else _change_since_basis(conn)
+        if change is None or not installed:  # a whole rebuild installs them afresh (the holidays)
+            _install_macros(conn, _calendar_bank_holidays())
         if change is None:
             changed = _rebuild_everything(conn)
             mode, children = "whole", 0
