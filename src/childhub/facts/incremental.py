@@ -50,9 +50,11 @@ if TYPE_CHECKING:
     from childhub.facts.build import Fact
 
 # A change is refreshed child by child when its batches hold at most this many rows and it touches at most this
-# share of the store's persons (or MIN_PERSONS, whichever is more); a bigger one rebuilds every fact.
+# share of the store's persons (or MIN_PERSONS, whichever is more); a bigger one rebuilds every fact. Measured on
+# the large authority (529,000 persons; whole rebuild 18 s): 20,000 pushed contacts refresh in 1.1 s, new details
+# of 5,000 persons in 4.4 s (every fact reading fact_person reruns for them), 1,000 rows across tables in 5 s.
 MAX_ROWS = 20_000
-MAX_PERSON_SHARE = 0.02
+MAX_PERSON_SHARE = 0.05
 MIN_PERSONS = 500
 LOG_KEPT = 100  # refreshes remembered in facts.refresh_log
 
