@@ -328,3 +328,31 @@ def test_nothing_changed_for_the_facts_changes_no_version(writer):
     run = last_refresh(conn)
     assert (run.mode, run.changed) == ("none", ())
     assert fact_versions(conn) == before
+
+
+def test_a_push_through_the_hub_is_refreshed_child_by_child(refreshed, tiny_authority, tmp_path):
+    from childhub.hub import ingest as hub_ingest
+    from childhub.synth import mapping_files
+
+    shutil.copytree(refreshed, tmp_path / "store", ignore=shutil.ignore_patterns("*.lock", "*.wal"))
+    store = Store(tmp_path / "store")
+    with store.reader() as conn:
+        person, key = _a_linked_child(conn)
+    header, _ = _rows(tiny_authority.extracts / "social_care" / "case_management" / "contacts.csv")
+    contact = {"contact_id": "PUSHED5", "person_id": person, "contact_date": "2026-03-03", "source_code": "6"}
+    path = tmp_path / "push" / "contacts.csv"
+    path.parent.mkdir()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerow({**dict.fromkeys(header, ""), **contact, "outcome": "Referral"})
+    (report,) = hub_ingest(
+        store, [path], mapping_files=mapping_files(), mode="changes", extract_date=date.today(), check_quality=False
+    )
+    assert report.rows_loaded == 1
+    with store.reader() as conn:
+        run = last_refresh(conn)
+        assert (run.mode, run.changed) == ("children", ("fact_contact",))
+        shown = conn.execute("SELECT child_key FROM facts.fact_contact WHERE contact_id = 'PUSHED5'").fetchall()
+        assert shown == [(key,)]
+        assert _persisted_fresh(conn) == {f"fact_{name}" for name in fact_names()}
