@@ -67,6 +67,7 @@ LOG_TABLE = "refresh_log"
 _PEOPLE = "refresh_changed_person"
 _CHILDREN = "refresh_changed_child"
 _ROWS = "refresh_rows"
+_PART = "refresh_part_"  # and the changed children's rows of each fact read by another, as refreshed
 
 _PERSON_COLUMN = re.compile(r"[a-z0-9]+_person_id")  # each canonical table's person (mother's child has a longer name)
 _LINK_STATE = 1  # data_version's parts: batches, links, family memberships, migrations, definitions
@@ -404,22 +405,35 @@ def _rebuild_children(conn: duckdb.DuckDBPyConnection, inputs: set[str]) -> list
     changed: set[str] = set()
     rebuilt_whole: set[str] = set()
     checked: dict[str, bool] = {}
-    for fact in _order_from(facts, list(facts)):
-        if not (_inputs(fact) & inputs or set(fact.reads) & changed):
-            continue
-        whole = (
-            fact.refreshed_whole
-            or fact.name not in keyed
-            or bool(set(fact.reads) & rebuilt_whole)
-            or any(table not in columns for table in _inputs(fact) - {"child_link"})
-        )
-        if whole:
-            sql, params = _whole_sql(conn, fact, checked)
-            if _replace_whole(conn, fact, sql, params):
+    parts: set[str] = set()  # facts whose changed children's rows are copied out already (read by later facts)
+    try:
+        for fact in _order_from(facts, list(facts)):
+            if not (_inputs(fact) & inputs or set(fact.reads) & changed):
+                continue
+            whole = (
+                fact.refreshed_whole
+                or fact.name not in keyed
+                or bool(set(fact.reads) & rebuilt_whole)
+                or any(table not in columns for table in _inputs(fact) - {"child_link"})
+            )
+            if whole:
+                sql, params = _whole_sql(conn, fact, checked)
+                if _replace_whole(conn, fact, sql, params):
+                    changed.add(fact.name)
+                    rebuilt_whole.add(fact.name)
+                continue
+            for name in sorted((set(fact.reads) & keyed) - parts):  # refreshed already: facts in reading order
+                stored = qualified("facts", facts[name].table)
+                conn.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {_PART}{name} AS SELECT * FROM {stored} "
+                    f"WHERE child_key IN (SELECT child_key FROM {_CHILDREN})"
+                )
+                parts.add(name)
+            if _replace_children(conn, fact, columns, keyed):
                 changed.add(fact.name)
-                rebuilt_whole.add(fact.name)
-        elif _replace_children(conn, fact, columns, keyed):
-            changed.add(fact.name)
+    finally:
+        for name in parts:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{_PART}{name}")
     return [facts[name].table for name in sorted(changed)]
 
 
@@ -480,12 +494,9 @@ def _children_sql(fact: Fact, columns: dict[str, str], keyed: set[str]) -> tuple
 
     def read(match: re.Match) -> str:
         name = match.group(1)
-        if name not in facts:
+        if name not in facts or name == fact.name:  # its own name: in its description
             return match.group(0)
-        stored = qualified("facts", facts[name].table)
-        if name not in keyed:
-            return stored
-        return f"(SELECT * FROM {stored} WHERE child_key IN (SELECT child_key FROM {_CHILDREN}))"
+        return f"temp.{_PART}{name}" if name in keyed else qualified("facts", facts[name].table)
 
     sql = _FACT_REFERENCE.sub(read, sql)
     reads_history = bool(fact.tables) or _EPISODES in fact.sql
