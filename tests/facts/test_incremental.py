@@ -356,3 +356,24 @@ def test_a_push_through_the_hub_is_refreshed_child_by_child(refreshed, tiny_auth
         shown = conn.execute("SELECT child_key FROM facts.fact_contact WHERE contact_id = 'PUSHED5'").fetchall()
         assert shown == [(key,)]
         assert _persisted_fresh(conn) == {f"fact_{name}" for name in fact_names()}
+
+
+def test_readers_may_take_the_stored_facts_while_a_refresh_is_pending(writer, tmp_path):
+    from childhub.facts import prepare
+
+    conn, data_dir, extracts = writer
+    person, _ = _a_linked_child(conn)
+    header, _ = _rows(extracts / "social_care" / "case_management" / "contacts.csv")
+    contact = {"contact_id": "PUSHED6", "person_id": person, "contact_date": "2026-03-04", "source_code": "6"}
+    _push(conn, data_dir, tmp_path / "push", "contacts.csv", header, [{**contact, "outcome": "Referral"}])
+    kinds = "SELECT table_name, 'table' FROM duckdb_tables() WHERE temporary AND table_name = 'fact_contact' UNION ALL "
+    kinds += "SELECT view_name, 'view' FROM duckdb_views() WHERE temporary AND view_name = 'fact_contact'"
+    stored, building = conn.cursor(), conn.cursor()
+    prepare(stored, ["contact"], as_stored=True)  # the stored facts, a moment behind: no contact PUSHED6 yet
+    assert stored.execute(kinds).fetchall() == [("fact_contact", "view")]
+    assert stored.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (0,)
+    prepare(building, ["contact"])  # not fresh: built on this connection, with the pushed contact
+    assert building.execute(kinds).fetchall() == [("fact_contact", "table")]
+    assert building.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (1,)
+    refresh(conn)
+    assert stored.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (1,)

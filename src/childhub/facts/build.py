@@ -274,25 +274,35 @@ def _definitions_hash(holidays: tuple[date, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now."""
+def _persisted_fresh(conn: duckdb.DuckDBPyConnection, *, as_stored: bool = False) -> set[str]:
+    """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now (or, with
+    ``as_stored``, from whatever data they were last refreshed from)."""
     exists = conn.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'facts' AND table_name = 'refresh_state'"
     ).fetchone()[0]
     if not exists:  # a store not yet migrated to keep facts
         return set()
     state = conn.execute("SELECT data_version FROM facts.refresh_state").fetchall()
-    if len(state) != 1 or state[0][0] != data_version(conn):
+    if len(state) != 1 or (not as_stored and state[0][0] != data_version(conn)):
         return set()
     rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
     return {row[0] for row in rows} - _KEPT_BESIDE_FACTS
 
 
-def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, known_on: date | None = None) -> None:
+def prepare(
+    conn: duckdb.DuckDBPyConnection,
+    names: list[str] | None = None,
+    *,
+    known_on: date | None = None,
+    as_stored: bool = False,
+) -> None:
     """Build the named facts (all when ``names`` is None) and those they read, as temp tables on ``conn``.
 
     A fact already built on this connection for the same ``known_on`` is reused; facts built for
     another ``known_on`` are dropped first. ``known_on`` None means the data as it stands now.
+    ``as_stored`` takes the store's facts as they stand even while the writer's refresh after a write is
+    still under way (the live server's readers: ``refresh`` follows each write within a second or so),
+    instead of building every fact afresh on this connection because the data moved on a moment ago.
     """
     import duckdb
 
@@ -310,7 +320,7 @@ def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, 
         conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST(? AS VARCHAR) AS known_on", [wanted])
         if known_on is None:
             # Facts the store keeps, built from the data as it is now, stand in as views.
-            for table in sorted(_persisted_fresh(conn)):
+            for table in sorted(_persisted_fresh(conn, as_stored=as_stored)):
                 conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")
                 tables.add(table)
     checked: dict[str, bool] = {}
