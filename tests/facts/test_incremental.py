@@ -377,3 +377,17 @@ def test_readers_may_take_the_stored_facts_while_a_refresh_is_pending(writer, tm
     assert building.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (1,)
     refresh(conn)
     assert stored.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (1,)
+
+
+def test_a_refresh_child_by_child_that_fails_rebuilds_every_fact_instead(writer, tmp_path, monkeypatch):
+    conn, data_dir, extracts = writer
+    person, _ = _a_linked_child(conn)
+    header, _ = _rows(extracts / "social_care" / "case_management" / "contacts.csv")
+    contact = {"contact_id": "PUSHED7", "person_id": person, "contact_date": "2026-03-05", "source_code": "6"}
+    _push(conn, data_dir, tmp_path / "push", "contacts.csv", header, [{**contact, "outcome": "Referral"}])
+    monkeypatch.setattr(incremental, "_children_sql", lambda *args: ("SELECT no_such_column FROM nowhere", {}))
+    refresh(conn)
+    run = last_refresh(conn)
+    assert run.mode == "whole" and len(run.changed) == len(fact_names())
+    assert conn.execute("SELECT count(*) FROM facts.fact_contact WHERE contact_id = 'PUSHED7'").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM facts.refresh_log WHERE mode = 'children'").fetchone() == (0,)

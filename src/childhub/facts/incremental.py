@@ -103,13 +103,25 @@ def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
     every fact is rebuilt when many did, when the definitions or migrations changed, when there is no basis to
     compare with, or when ``force``. Facts already built from the data as it is now are kept (0 seconds) unless
     ``force``. The bank holidays the facts were built with are kept beside them, for readers' connections;
-    ``last_refresh`` says what the run changed and ``fact_versions`` counts each fact's changes.
+    ``last_refresh`` says what the run changed and ``fact_versions`` counts each fact's changes. A refresh child by
+    child that fails is rolled back and every fact rebuilt instead.
     """
+    import duckdb
+
     started = time.perf_counter()
     if not force and _persisted_fresh(conn):
         if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
             _keep_bank_holidays(conn)
         return 0.0  # built from the data as it is now already
+    try:
+        return _refresh_in_one_transaction(conn, force=force, started=started)
+    except (FactError, duckdb.Error):
+        if force:
+            raise
+        return _refresh_in_one_transaction(conn, force=True, started=started)
+
+
+def _refresh_in_one_transaction(conn: duckdb.DuckDBPyConnection, *, force: bool, started: float) -> float:
     installed = _macros_installed(conn)  # asked before the transaction: a failed query would abort it
     conn.execute("BEGIN TRANSACTION")
     try:
