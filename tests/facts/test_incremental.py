@@ -391,3 +391,24 @@ def test_a_refresh_child_by_child_that_fails_rebuilds_every_fact_instead(writer,
     assert run.mode == "whole" and len(run.changed) == len(fact_names())
     assert conn.execute("SELECT count(*) FROM facts.fact_contact WHERE contact_id = 'PUSHED7'").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM facts.refresh_log WHERE mode = 'children'").fetchone() == (0,)
+
+
+def test_an_episode_row_that_could_not_be_loaded_matches_a_whole_rebuild(writer, tmp_path):
+    conn, data_dir, extracts = writer
+    header, episodes = _rows(extracts / "social_care" / "ssda903" / "2026" / "episodes.csv")
+    row = dict(episodes[0], DECOM="31/02/2026", DEC="")  # no such day: the row is quarantined, its child named
+    folder = tmp_path / "push"
+    folder.mkdir()
+    path = folder / "episodes.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(row)
+    (report,) = ingest(conn, data_dir, [path], mode="changes", extract_date=date.today())
+    assert report.status == "loaded" and report.rows_loaded == 0, report
+    held = conn.execute(
+        "SELECT count(*) FROM ingest_quarantine WHERE batch_id = ? AND source_kind = 'ssda903_episodes'",
+        [report.batch_id],
+    ).fetchone()
+    assert held == (1,)
+    _refreshed_like_whole(conn)
