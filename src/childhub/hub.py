@@ -395,7 +395,7 @@ def _check_beside_writes(store: Store, authority: AuthoritySettings | None) -> N
     authority = authority or Defaults()
     try:
         with store.reader() as conn:
-            facts.prepare_stored(conn)
+            facts.prepare(conn, as_stored=True)
             done = dq_layer.run_checks(conn, la_code=authority.ons_code, unallocated_days=authority.unallocated_days)
         with store.writer() as conn:
             dq_layer.record_checks(conn, done)

@@ -25,7 +25,11 @@ _HOLIDAY_YEARS = range(1990, 2046)
 # The store's facts schema keeps the weekday bank holidays its facts were built with (one row per day, with the
 # rule that gave them), so a new connection reads them instead of working them out again from the calendar.
 HOLIDAYS_TABLE = "bank_holiday"
-_KEPT_BESIDE_FACTS = {"refresh_state", HOLIDAYS_TABLE}  # tables of the facts schema that are not facts
+# tables of the facts schema that are not facts: the state of the last refresh (facts/incremental.py) and the holidays
+_KEPT_BESIDE_FACTS = {"refresh_state", HOLIDAYS_TABLE, "refresh_batch", "refresh_link", "fact_version", "refresh_log"}
+# A fact file's header line saying its rows are rebuilt whole, never child by child (a row that depends on other
+# children's records); a fact with no child_key column is rebuilt whole too.
+_WHOLE_HEADER = re.compile(r"^-- refresh: whole\b", re.MULTILINE)
 MACROS_FILE = "_macros.sql"  # the shared macros; every other .sql file is one fact
 
 
@@ -46,6 +50,11 @@ class Fact:
     @property
     def table(self) -> str:
         return f"fact_{self.name}"
+
+    @property
+    def refreshed_whole(self) -> bool:
+        """Declared (``-- refresh: whole``) to be rebuilt whole when its inputs change, never child by child."""
+        return bool(_WHOLE_HEADER.search(self.sql))
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -80,6 +89,8 @@ def _description(sql: str, file: str) -> str:
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
+        if _WHOLE_HEADER.match(line):
+            continue
         lines.append(line.removeprefix("--").strip())
     text = " ".join(lines)
     prefix = f"fact_{Path(file).stem}:"
@@ -276,72 +287,35 @@ def _definitions_hash(holidays: tuple[date, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _persisted_fresh(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now."""
+def _persisted_fresh(conn: duckdb.DuckDBPyConnection, *, as_stored: bool = False) -> set[str]:
+    """The facts kept in the store's ``facts`` schema, if they were built from the data as it is now (or, with
+    ``as_stored``, from whatever data they were last refreshed from)."""
     exists = conn.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'facts' AND table_name = 'refresh_state'"
     ).fetchone()[0]
     if not exists:  # a store not yet migrated to keep facts
         return set()
     state = conn.execute("SELECT data_version FROM facts.refresh_state").fetchall()
-    if len(state) != 1 or state[0][0] != data_version(conn):
+    if len(state) != 1 or (not as_stored and state[0][0] != data_version(conn)):
         return set()
     rows = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
     return {row[0] for row in rows} - _KEPT_BESIDE_FACTS
 
 
-def refresh(conn: duckdb.DuckDBPyConnection, *, force: bool = False) -> float:
-    """Rebuild every fact into the store's ``facts`` schema (on the writer), in one transaction; seconds taken.
-
-    Called after every ingest and link, so readers use the stored facts instead of building them.
-    Facts already built from the data as it is now are kept (0 seconds) unless ``force``. The bank holidays
-    the facts were built with are kept beside them (``HOLIDAYS_TABLE``), for readers' connections.
-    """
-    import time
-
-    import duckdb
-
-    started = time.perf_counter()
-    if not force and _persisted_fresh(conn):
-        if _kept_bank_holidays(conn) is None:  # facts built before the holidays were kept beside them
-            _keep_bank_holidays(conn)
-        return 0.0  # built from the data as it is now already
-    _install_macros(conn, _calendar_bank_holidays())
-    facts = _facts()
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall():
-            if table not in _KEPT_BESIDE_FACTS:
-                conn.execute(f"DROP TABLE {qualified('facts', table)}")
-        checked: dict[str, bool] = {}
-        for fact in _order_from(facts, list(facts)):
-            for table in fact.tables:
-                if table not in checked:
-                    checked[table] = has_one_version(conn, table, None)
-            one_version = frozenset(table for table, single in checked.items() if single)
-            sql, params = fact.compile(None, one_version)
-            sql = _FACT_REFERENCE.sub(lambda m: f"facts.fact_{m.group(1)}" if m.group(1) in facts else m.group(0), sql)
-            try:
-                conn.execute(f"CREATE TABLE {qualified('facts', fact.table)} AS {sql}", params)
-            except duckdb.Error as error:
-                message = str(error).splitlines()[0]
-                raise FactError(f"fact_{fact.name} ({fact.file}) could not be built: {message}") from error
-        _keep_bank_holidays(conn)
-        conn.execute("DELETE FROM facts.refresh_state")
-        seconds = time.perf_counter() - started
-        conn.execute("INSERT INTO facts.refresh_state VALUES (?, now()::TIMESTAMP, ?)", [data_version(conn), seconds])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return seconds
-
-
-def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, known_on: date | None = None) -> None:
+def prepare(
+    conn: duckdb.DuckDBPyConnection,
+    names: list[str] | None = None,
+    *,
+    known_on: date | None = None,
+    as_stored: bool = False,
+) -> None:
     """Build the named facts (all when ``names`` is None) and those they read, as temp tables on ``conn``.
 
     A fact already built on this connection for the same ``known_on`` is reused; facts built for
     another ``known_on`` are dropped first. ``known_on`` None means the data as it stands now.
+    ``as_stored`` takes the store's facts as they stand even while the writer's refresh after a write is
+    still under way (the live server's readers: ``refresh`` follows each write within a second or so),
+    instead of building every fact afresh on this connection because the data moved on a moment ago.
     """
     import duckdb
 
@@ -359,7 +333,7 @@ def prepare(conn: duckdb.DuckDBPyConnection, names: list[str] | None = None, *, 
         conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST(? AS VARCHAR) AS known_on", [wanted])
         if known_on is None:
             # Facts the store keeps, built from the data as it is now, stand in as views.
-            for table in sorted(_persisted_fresh(conn)):
+            for table in sorted(_persisted_fresh(conn, as_stored=as_stored)):
                 conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")
                 tables.add(table)
     checked: dict[str, bool] = {}
@@ -390,20 +364,3 @@ def drop(conn: duckdb.DuckDBPyConnection) -> None:
     """Forget every fact built on ``conn`` (after new data arrives), so the next ``prepare`` rebuilds."""
     tables, _ = _prepared_state(conn)
     _drop_all(conn, tables)
-
-
-def prepare_stored(conn: duckdb.DuckDBPyConnection) -> None:
-    """Views of every fact the store keeps, whatever state they were built from, and the macros, on ``conn``:
-    for the readers of a store held by a server (``childhub serve``), which keeps the stored facts up to date
-    after each of its writes, so a reader never builds its own (as ``prepare`` would, for a moment, between a
-    write's commit and the facts' refresh that follows it)."""
-    tables, _ = _prepared_state(conn)
-    _drop_all(conn, tables)
-    if "fact_state" in tables:
-        conn.execute("DROP TABLE fact_state")
-    _install_macros(conn)
-    conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST('now' AS VARCHAR) AS known_on")
-    stored = conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'facts'").fetchall()
-    for (table,) in stored:
-        if table not in _KEPT_BESIDE_FACTS:
-            conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")

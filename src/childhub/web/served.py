@@ -160,10 +160,10 @@ class LiveView:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
-            from childhub.facts import prepare_stored
+            from childhub.facts import prepare
 
             cursor = self.store.cursor()
-            prepare_stored(cursor)
+            prepare(cursor, as_stored=True)
             self._local.cursor = cursor
         return cursor
 
@@ -171,10 +171,9 @@ class LiveView:
         """Each fact's version now (read again after each publish)."""
         published = self.store.published
         if published != self._versions_of:
-            from childhub import facts
+            from childhub.facts import fact_versions
 
-            reader = getattr(facts, "fact_versions", None)
-            versions = reader(self.cursor()) if reader is not None else {}
+            versions = fact_versions(self.cursor())
             with self._guard:
                 self._versions, self._versions_of = versions, published
         return self._versions
@@ -189,7 +188,7 @@ class LiveView:
             if reads is None or not versions:
                 state = self.store.published
             else:
-                state = tuple(versions.get(name, -1) for name in sorted(reads))
+                state = tuple(versions.get(f"fact_{name}", -1) for name in sorted(reads))
         return _memo(self, (key, state), compute)
 
 

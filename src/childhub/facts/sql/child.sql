@@ -1,7 +1,7 @@
 -- fact_child: one row per child (linked across systems): the forename, surname, date of birth and sex chosen from
 -- what the child's records hold by the declared precedence (facts/precedence.yml: an unknown sex never beats a
 -- known one; then the value most systems agree on; then, where recency counts, one recorded more than the declared
--- days after the others; then the most reliable system), the other demographics social care's first, and the services the child is known to.
+-- days after the others; then the most reliable system), the other demographics social care's first (then the first system by name, so the choice never varies), and the services the child is known to.
 WITH held AS (  -- each value a record holds, as compared (agreed) and as shown (value)
     SELECT child_key, 'forename' AS chosen, 'name' AS field, lower(trim(forename)) AS agreed, trim(forename) AS value,
            source_system, name_recorded_on AS recorded_on
@@ -18,7 +18,7 @@ WITH held AS (  -- each value a record holds, as compared (agreed) and as shown 
 ),
 candidate AS (  -- each distinct value, with how many systems agree on it, how recent and how reliable its holders are
     SELECT child_key, chosen, field, agreed,
-           arg_min(value, precedence_rank(field, source_system)) AS value,
+           arg_min(value, (precedence_rank(field, source_system), value)) AS value,
            count(DISTINCT source_system) AS systems,
            max(recorded_on) AS newest,
            min(precedence_rank(field, source_system)) AS best_rank
@@ -49,13 +49,13 @@ demographics AS (
 other AS (
     SELECT child_key, any_value(child_id) AS child_id,
            arg_min(person_id, (length(person_id), person_id)) FILTER (WHERE source_system = 'social_care') AS la_child_id,
-           arg_min(ethnicity, CASE source_system WHEN 'social_care' THEN 0 ELSE 1 END)
+           arg_min(ethnicity, (source_system <> 'social_care', source_system, ethnicity))
                FILTER (WHERE ethnicity IS NOT NULL) AS ethnicity,
-           arg_min(expected_date_of_birth, CASE source_system WHEN 'social_care' THEN 0 ELSE 1 END)
+           arg_min(expected_date_of_birth, (source_system <> 'social_care', source_system, expected_date_of_birth))
                FILTER (WHERE expected_date_of_birth IS NOT NULL) AS expected_date_of_birth,
-           arg_min(disability, CASE source_system WHEN 'social_care' THEN 0 ELSE 1 END)
+           arg_min(disability, (source_system <> 'social_care', source_system, disability))
                FILTER (WHERE disability IS NOT NULL) AS disability,
-           arg_min(area, CASE source_system WHEN 'social_care' THEN 0 ELSE 1 END) FILTER (WHERE area IS NOT NULL) AS area,
+           arg_min(area, (source_system <> 'social_care', source_system, area)) FILTER (WHERE area IS NOT NULL) AS area,
            list(DISTINCT source_system ORDER BY source_system) AS source_systems
     FROM fact_person
     GROUP BY child_key

@@ -38,7 +38,8 @@ disability AS (
 ),
 home AS (
     SELECT source_system, addr_person_id AS person_id,
-           arg_max(upper(trim(addr_address_postcode)), coalesce(addr_address_start_date, DATE '1900-01-01'))
+           arg_max(upper(trim(addr_address_postcode)),
+                   (coalesce(addr_address_start_date, DATE '1900-01-01'), upper(trim(addr_address_postcode))))
                FILTER (WHERE addr_address_end_date IS NULL AND addr_address_postcode IS NOT NULL) AS postcode
     FROM @current(address)
     GROUP BY ALL

@@ -49,8 +49,7 @@ WITH spell AS (
     UNION ALL
     SELECT n.child_key, 'neet', 'nccis_month', n.activity, n.month, m.next_month, NULL
     FROM fact_neet n
-    JOIN (SELECT month, lead(month) OVER (ORDER BY month) AS next_month FROM (SELECT DISTINCT month FROM fact_neet)) m
-      USING (month)
+    JOIN fact_neet_month m USING (month)
     WHERE n.neet
     UNION ALL
     SELECT child_key, 'police_notification', 'police_notification', CAST(notification_date AS VARCHAR),
