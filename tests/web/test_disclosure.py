@@ -380,7 +380,7 @@ def test_the_month_end_scrutiny_sees_is_warmed_before_a_snapshot_serves(monkeypa
     monkeypatch.setattr(measures, "trend_of", lambda s, r, i, as_at, f: counted.append(("trend", as_at)))
     monkeypatch.setattr(measures, "figure_of", lambda s, r, i, as_at: None)
     monkeypatch.setattr(measures, "breakdowns_of", lambda s, r, i, as_at: None)
-    snapshot = SimpleNamespace(memo=lambda key, compute: compute())
+    snapshot = SimpleNamespace(memo=lambda key, compute, reads=None: compute())
     measures.warm(snapshot, authority=None)
     month_end = reference_date(date.today(), THRESHOLD)
     assert ("figures", month_end) in counted and ("trend", month_end) in counted

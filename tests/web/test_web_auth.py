@@ -283,7 +283,7 @@ def test_serving_on_a_network_address_says_at_start_why_sign_in_cannot_work(web_
 
     ran = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.append(options))
-    monkeypatch.setattr(childhub.web, "create_app", lambda settings, warm_first: object())
+    monkeypatch.setattr(childhub.web, "create_app", lambda settings, warm_first, live: object())
     monkeypatch.setattr(childhub.hub, "publish", lambda store, conn: None)
     for host, trusted in (("0.0.0.0", ""), ("127.0.0.1", ""), ("0.0.0.0", "10.0.0.5")):
         settings = web_hub.settings(trusted_proxies=trusted)

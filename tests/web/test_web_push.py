@@ -317,6 +317,7 @@ def test_a_busy_hub_answers_429_with_retry_after_and_writes_nothing(hub, monkeyp
 
     class BusyStore:
         data_dir = hub.data_dir
+        live = False
 
         @contextmanager
         def writer(self):
