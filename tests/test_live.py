@@ -160,3 +160,36 @@ def test_the_web_app_shows_a_write_on_the_child_page_at_once(web_hub, tmp_path):
         )
         page = client.get(f"/api/v1/children/{child}")
         assert page.status_code == 200 and "2026-03-04" in page.text
+
+
+def test_a_new_person_among_the_changes_is_matched_at_once(tiny_authority, tmp_path):
+    import csv
+
+    from childhub.synth import mapping_files
+
+    copy = tiny_authority.copy(tmp_path / "store")
+    with (tiny_authority.extracts / "education" / "pupils.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with copy.reader() as conn:
+        linked = dict(conn.execute("SELECT source_record_id, child_id FROM child_link WHERE valid_to IS NULL "
+                                   "AND source_system = 'education'").fetchall())  # fmt: skip
+        records_before = conn.execute("SELECT count(*) FROM source_record").fetchone()[0]
+    known = next(row for row in rows if row["pupil_id"] in linked and row["upn"])
+    pupil = {**known, "pupil_id": "PUP-LIVE-1", "school_urn": "999999", "entry_date": "2026-03-01"}
+    path = tmp_path / "in" / "pupils.csv"
+    path.parent.mkdir()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(known))
+        writer.writeheader()
+        writer.writerow(pupil)
+    with LiveStore(copy.data_dir) as store:
+        pupils = next(p for p in mapping_files() if p.name == "synthetic_pupils.yml")
+        [report] = hub.ingest(store, [path], mapping_files=[pupils], mode="changes", check_quality=False)
+        assert report.status == "loaded"
+        with store.reader() as conn:
+            matched = conn.execute(
+                "SELECT child_id FROM child_link WHERE source_record_id = 'PUP-LIVE-1' AND valid_to IS NULL"
+            ).fetchall()
+            records = conn.execute("SELECT count(*) FROM source_record").fetchone()[0]
+    assert matched == [(linked[known["pupil_id"]],)]  # the same child as the pupil it repeats, without a relink
+    assert records == records_before + 1  # only the new person's record was built; the others' kept

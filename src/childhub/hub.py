@@ -85,9 +85,9 @@ def ingest(
             mode=mode,
             progress=say,
         )
-        loaded = any(report.status == "loaded" for report in reports)
+        loaded = [report.batch_id for report in reports if report.status == "loaded"]
         if loaded and mode == "changes":
-            _match_new_records(conn)
+            _match_new_records(conn, loaded)
         facts.refresh(conn)
         if check_quality and loaded:
             _check_after_write(store, conn, say, authority)
@@ -189,7 +189,7 @@ def push_records(
             path.unlink(missing_ok=True)  # the batch archived it by its content hash
         if report.status != "loaded":
             raise PushRefused(f"feed {feed.name}: {report.message}")
-        _match_new_records(conn)
+        _match_new_records(conn, [report.batch_id])
         facts.refresh(conn)
         if check_quality or (check_quality is None and store.live):
             _check_after_write(store, conn, _quiet, authority)
@@ -360,15 +360,21 @@ def _check(
     )
 
 
-def _match_new_records(conn: duckdb.DuckDBPyConnection) -> None:
-    """Changes that brought new people (a push, a pull) are matched at once by the instant matcher, once the store
-    has been linked; uncertain ones go to the review queue. A failure leaves them for the next link."""
+def _match_new_records(conn: duckdb.DuckDBPyConnection, batches: list[int]) -> None:
+    """Changes that brought people (a push, a pull: person or address rows) are matched at once by the instant
+    matcher, once the store has been linked; uncertain ones go to the review queue with their evidence. A failure
+    leaves them for the next link."""
     from childhub.errors import ChildhubError
 
-    if not conn.execute("SELECT count(*) FROM (SELECT 1 FROM child_link LIMIT 1)").fetchone()[0]:
-        return  # never linked: the first childhub link takes them all
+    brought = conn.execute(
+        "SELECT (SELECT count(*) FROM person WHERE list_contains($b, batch_id)) "
+        "+ (SELECT count(*) FROM address WHERE list_contains($b, batch_id))",
+        {"b": batches},
+    ).fetchone()[0]
+    if not brought or not conn.execute("SELECT count(*) FROM (SELECT 1 FROM child_link LIMIT 1)").fetchone()[0]:
+        return  # no people among the changes; or never linked: the first childhub link takes them all
     try:
-        link_layer.link_new_records(conn)
+        link_layer.link_new_records(conn, batches=batches)
     except ChildhubError as error:
         log.warning("new records were not matched at once (the next link will): %s", error)
 

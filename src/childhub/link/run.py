@@ -111,17 +111,20 @@ def link(
     )
 
 
-def link_new_records(conn: duckdb.DuckDBPyConnection, *, threshold: float = DEFAULT_THRESHOLD) -> list:
+def link_new_records(
+    conn: duckdb.DuckDBPyConnection, *, threshold: float = DEFAULT_THRESHOLD, batches: list[int] | None = None
+) -> list:
     """Match only the records that arrived since the last run, at once, without re-linking the rest.
 
-    On the writer ``conn``; ``childhub.hub.link_new_records`` refreshes the facts after it.
+    On the writer ``conn``; ``childhub.hub.link_new_records`` refreshes the facts after it. ``batches``: only the
+    people those batches brought are read again (a push), instead of every person record.
     """
     from childhub.link.instant import match_new_records
 
     now = datetime.now()
     conn.execute("BEGIN TRANSACTION")
     try:
-        build_source_records(conn)
+        build_source_records(conn, batches)
         matches = match_new_records(conn, threshold, now)
         conn.execute("COMMIT")
     except BaseException:

@@ -25,11 +25,29 @@ def _current(expression: str) -> str:
     return f"first({expression} ORDER BY {order}) FILTER (WHERE {expression} IS NOT NULL)"
 
 
-def build_source_records(conn: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``source_record`` from the person and address rows as they stand now; how many records it holds."""
+def build_source_records(conn: duckdb.DuckDBPyConnection, batches: list[int] | None = None) -> int:
+    """Rebuild ``source_record`` from the person and address rows as they stand now; how many records it holds.
+
+    With ``batches``, only the records of the people whose person or address rows those batches brought are built
+    again (a push: the cost follows what arrived, not the size of the store); the rest stand as they were."""
     person, person_params = current_sql("person")
     address, address_params = current_sql("address")
-    conn.execute("DELETE FROM source_record")
+    only_person = only_address = ""
+    if batches is None:
+        conn.execute("DELETE FROM source_record")
+    else:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE _touched_people AS "
+            "SELECT source_system, pers_person_id AS person_id FROM person WHERE list_contains($batches, batch_id) "
+            "UNION SELECT source_system, addr_person_id FROM address WHERE list_contains($batches, batch_id)",
+            {"batches": list(batches)},
+        )
+        conn.execute(
+            "DELETE FROM source_record WHERE (source_system, source_record_id) IN "
+            "(SELECT source_system, person_id FROM _touched_people)"
+        )
+        only_person = "WHERE (source_system, pers_person_id) IN (SELECT source_system, person_id FROM _touched_people)"
+        only_address = "WHERE (source_system, addr_person_id) IN (SELECT source_system, person_id FROM _touched_people)"
     conn.execute(
         f"""
         INSERT INTO source_record (source_record_id, forename, middle_names, surname, sex, date_of_birth,
@@ -45,13 +63,13 @@ def build_source_records(conn: duckdb.DuckDBPyConnection) -> int:
                    upper(NULLIF(trim(pers_upn), '')) AS upn,
                    upper(NULLIF(trim(pers_former_upn), '')) AS former_upn,
                    NULLIF(regexp_replace(coalesce(pers_nhs_number, ''), '[^0-9]', '', 'g'), '') AS nhs_number
-            FROM ({person})
+            FROM ({person}) {only_person}
         ),
         a AS (  -- the home a record holds now: no end date, the latest start (undated rows first)
             SELECT source_system, addr_person_id,
                    {_current("upper(NULLIF(trim(addr_address_postcode), ''))")} AS postcode,
                    {_current("lower(NULLIF(trim(addr_address_json), ''))")} AS address
-            FROM ({address}) GROUP BY ALL
+            FROM ({address}) {only_address} GROUP BY ALL
         )
         SELECT p.pers_person_id, {_first("forename")}, {_first("middle_names")}, {_first("surname")},
                {_first("sex")}, {_first("pers_dob")}, {_first("pers_expected_dob")}, {_first("pers_ethnicity")},
