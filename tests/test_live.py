@@ -193,3 +193,21 @@ def test_a_new_person_among_the_changes_is_matched_at_once(tiny_authority, tmp_p
             records = conn.execute("SELECT count(*) FROM source_record").fetchone()[0]
     assert matched == [(linked[known["pupil_id"]],)]  # the same child as the pupil it repeats, without a relink
     assert records == records_before + 1  # only the new person's record was built; the others' kept
+
+
+def test_serve_runs_the_sources_schedules_when_there_is_a_sources_file(tmp_path):
+    from childhub.cli.serve import _pull_schedules
+    from childhub.settings import Settings
+    from childhub.store import Store
+
+    store = Store(tmp_path / "data")
+    assert _pull_schedules(store, Settings(data_dir=store.data_dir)) == ()  # no sources file: nothing to run
+    store.data_dir.mkdir()
+    (store.data_dir / "sources.yml").write_text(
+        "sources:\n  mosaic:\n    connection: {kind: postgresql, host: localhost, database: ssd, user: reader,"
+        " password_env: CHILDHUB_TEST_UNSET}\n    ssd: true\n    schedule: '*/15 * * * *'\n",
+        "utf-8",
+    )
+    [(seconds, task)] = _pull_schedules(store, Settings(data_dir=store.data_dir))
+    assert seconds == 30.0 and callable(task)
+    assert _pull_schedules(store, Settings(data_dir=store.data_dir, pull_schedules_in_serve=False)) == ()
