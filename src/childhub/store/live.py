@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("childhub.store")
 Listener = Callable[[str], None]
 DEFER_QUIET = 2.0  # seconds without a write before deferred jobs run
-DEFER_AT_MOST = 60.0  # ... or this long after the first was deferred, whatever the writes
+DEFER_AT_MOST = 300.0  # ... or this long after the first was deferred, whatever the writes
 
 
 class LiveStore(Store):

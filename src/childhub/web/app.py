@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore 
     )
     authority = authority_for(data_dir, settings)
     if live is not None:
-        served = LiveServed(live, data_dir, warm=lambda view: warm(view, authority))
+        served = LiveServed(live, data_dir, warm=lambda view: warm(view, authority, breakdowns=False))
     else:
         served = Served(data_dir, warm=lambda snapshot: warm(snapshot, authority))
     app.state.childhub = WebContext(

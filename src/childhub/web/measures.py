@@ -30,16 +30,19 @@ def _not_warming() -> AuthoritySettings:
     raise RuntimeError("counting without a request needs warm(snapshot, authority) first")
 
 
-def warm(snapshot: Snapshot, authority: AuthoritySettings) -> None:
+def warm(snapshot: Snapshot, authority: AuthoritySettings, *, breakdowns: bool = True) -> None:
     """Count what the overview and each indicator's page show today, before the snapshot serves:
-    every figure, monthly trend and breakdown, with the app's ``authority`` settings; and the overview
-    as at the last month end, which is what scrutiny sees (``disclosure.reference_date``)."""
+    every figure, monthly trend and breakdown (not the breakdowns with ``breakdowns`` False: after each write
+    to a held store, where only what the write changed is counted again, and the indicator page counts its own),
+    with the app's ``authority`` settings; and the overview as at the last month end, which is what scrutiny sees
+    (``disclosure.reference_date``)."""
     snapshot.memo(_AUTHORITY, lambda: authority, reads=())
     today = date.today()
     for figure in figures_on(snapshot, None, today):
         trend_of(snapshot, None, figure.indicator.id, today, "monthly")
         figure_of(snapshot, None, figure.indicator, today)
-        breakdowns_of(snapshot, None, figure.indicator, today)
+        if breakdowns:
+            breakdowns_of(snapshot, None, figure.indicator, today)
     month_end = reference_date(today, threshold=1)
     if month_end != today:
         for figure in figures_on(snapshot, None, month_end):
