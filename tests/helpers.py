@@ -26,7 +26,8 @@ def counts(store: Store) -> dict[str, int]:
         tables = [
             t
             for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
+                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
+                "AND table_schema = 'main'"
             ).fetchall()
         ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}

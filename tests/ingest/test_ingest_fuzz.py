@@ -66,7 +66,8 @@ def table_counts(store: Store) -> dict[str, int]:
         names = [
             t
             for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id'"
+                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
+                "AND table_schema = 'main'"
             ).fetchall()
         ]
         return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}

@@ -83,6 +83,7 @@ def batch_detail(store: Store, batch_id: int, problem_limit: int = 200) -> Batch
             name
             for (name,) in conn.execute(
                 "SELECT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
+                "AND table_schema = 'main' "
                 "AND table_name NOT IN ('ingest_batch', 'ingest_problem', 'ingest_quarantine') ORDER BY table_name"
             ).fetchall()
         ]
