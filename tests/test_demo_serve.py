@@ -13,6 +13,8 @@ from childhub.accounts import Accounts
 from childhub.demo import ACCOUNTS_FILE, DEMO_ROLES, demo_accounts
 from conftest import sign_in
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 
 @pytest.fixture(scope="module")
 def demo_hub(web_hub, tmp_path_factory):

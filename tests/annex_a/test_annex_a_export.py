@@ -36,6 +36,8 @@ from childhub.annex_a import template
 from childhub.annex_a.export import NO_SOURCE, NO_VALUE, annex_a_rows, write_annex_a
 from childhub.exports import neutralise
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 AS_AT = date(2026, 3, 31)
 FORMULA_TEAM = '=HYPERLINK("http://example.invalid","click")'
 SAFE_TEAM = "'" + FORMULA_TEAM

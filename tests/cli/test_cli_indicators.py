@@ -11,6 +11,8 @@ import pytest
 
 from helpers import run
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 
 @pytest.fixture
 def data_dir(history):

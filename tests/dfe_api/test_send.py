@@ -13,6 +13,8 @@ from dfe_stub import CLIENT_ID, CLIENT_SECRET, LA_CODE, DfeStub, Scripted
 
 from childhub.dfe_api import Endpoint, send
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 AS_AT = date(2026, 3, 31)  # window from 1 April 2023
 NEXT_YEAR = date(2026, 4, 1)  # window from 1 April 2024: P6's only episode (closed June 2023) falls out
 

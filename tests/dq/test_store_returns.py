@@ -30,6 +30,8 @@ from childhub.dq.files import read_ssda903_folder
 from childhub.dq.returns_xml import cin_census_xml, schema_problems
 from childhub.dq.tables import TABLES
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 # --- hand-worked cases -------------------------------------------------------------------------
 
 

@@ -132,6 +132,7 @@ def test_every_fact_matches_a_whole_rebuild_after_a_pushed_contact(writer, tmp_p
     assert _refreshed_like_whole(conn) == ("fact_contact",)
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_new_person_then_linked_matches_a_whole_rebuild(writer, tmp_path):
     from childhub.link import link_new_records
 
@@ -161,6 +162,7 @@ def test_a_new_person_then_linked_matches_a_whole_rebuild(writer, tmp_path):
     assert now.startswith("C")
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_changed_date_of_birth_matches_a_whole_rebuild(writer, tmp_path):
     conn, data_dir, extracts = writer
     header, persons = _rows(extracts / "social_care" / "case_management" / "persons.csv")
@@ -185,6 +187,7 @@ def _ssd(conn, table: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_cin_episode_closed_matches_a_whole_rebuild(writer, tmp_path):
     conn, data_dir, _ = writer
     columns = _ssd(conn, "cin_episodes")
@@ -204,6 +207,7 @@ def test_a_cin_episode_closed_matches_a_whole_rebuild(writer, tmp_path):
     assert close == date(2026, 3, 20)
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_cla_placement_added_matches_a_whole_rebuild(writer, tmp_path):
     conn, data_dir, extracts = writer
     header, episodes = _rows(extracts / "social_care" / "ssda903" / "2026" / "episodes.csv")
@@ -218,6 +222,7 @@ def test_a_cla_placement_added_matches_a_whole_rebuild(writer, tmp_path):
     assert "fact_cla_episode" in changed
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_change_superseded_by_a_later_snapshot_matches_a_whole_rebuild(writer, tmp_path, monkeypatch):
     conn, data_dir, extracts = writer
     person, _ = _a_linked_child(conn)
@@ -250,6 +255,7 @@ def test_a_change_superseded_by_a_later_snapshot_matches_a_whole_rebuild(writer,
     assert gone == 0
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_whole_snapshot_of_a_big_table_rebuilds_every_fact(writer, tmp_path, monkeypatch):
     conn, data_dir, extracts = writer
     monkeypatch.setattr(incremental, "MAX_ROWS", 10)
@@ -284,6 +290,7 @@ def _relink(conn, person: str, child_id: int) -> None:
     )
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_review_decision_splitting_a_child_matches_a_whole_rebuild(writer):
     conn, _, _ = writer
     person, key = _a_linked_child(conn)
@@ -298,6 +305,7 @@ def test_a_review_decision_splitting_a_child_matches_a_whole_rebuild(writer):
     assert keys == [(f"C{new_child}",)] and key != f"C{new_child}"
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_review_decision_merging_children_matches_a_whole_rebuild(writer):
     conn, _, _ = writer
     person, key = _a_linked_child(conn)
@@ -330,6 +338,7 @@ def test_nothing_changed_for_the_facts_changes_no_version(writer):
     assert fact_versions(conn) == before
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_push_through_the_hub_is_refreshed_child_by_child(refreshed, tiny_authority, tmp_path):
     from childhub.hub import ingest as hub_ingest
     from childhub.synth import mapping_files
@@ -379,6 +388,7 @@ def test_readers_may_take_the_stored_facts_while_a_refresh_is_pending(writer, tm
     assert stored.execute("SELECT count(*) FROM fact_contact WHERE contact_id = 'PUSHED6'").fetchone() == (1,)
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_a_refresh_child_by_child_that_fails_rebuilds_every_fact_instead(writer, tmp_path, monkeypatch):
     conn, data_dir, extracts = writer
     person, _ = _a_linked_child(conn)
@@ -393,6 +403,7 @@ def test_a_refresh_child_by_child_that_fails_rebuilds_every_fact_instead(writer,
     assert conn.execute("SELECT count(*) FROM facts.refresh_log WHERE mode = 'children'").fetchone() == (0,)
 
 
+@pytest.mark.slow  # each a whole rebuild beside the incremental one; CI runs them
 def test_an_episode_row_that_could_not_be_loaded_matches_a_whole_rebuild(writer, tmp_path):
     conn, data_dir, extracts = writer
     header, episodes = _rows(extracts / "social_care" / "ssda903" / "2026" / "episodes.csv")

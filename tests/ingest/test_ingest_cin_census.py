@@ -33,6 +33,8 @@ from childhub.store.schema import load_migrations
 from childhub.synth import generate
 from childhub.synth.dq_errors import KINDS
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 ROOT = Path(__file__).parents[2]
 # Data to Insight's fake real-format samples, copied with their notice (fixtures/samples/NOTICE.md)
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "samples" / "cin"

@@ -28,6 +28,8 @@ from childhub.ingest import ingest
 from childhub.store import Store
 from helpers import counts_on
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 SEED = 20261204
 QUICK = 7  # cases per reader in the default run (49 cases, about 10 s)
 FULL = 100  # cases per reader in the slow run: 110 s on the 2-core machine (150 took 5 min under load)

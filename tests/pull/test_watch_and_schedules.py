@@ -15,6 +15,8 @@ from childhub.pull import Watcher, load_sources, next_due, run_due
 from childhub.pull.schedule import is_due
 from childhub.store import Store
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 
 @pytest.fixture(scope="module")
 def ssd_files(tmp_path_factory) -> Path:

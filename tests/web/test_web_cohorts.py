@@ -15,6 +15,8 @@ from childhub.audit import events
 from childhub.cohorts import POPULATIONS, CohortError, CohortQuery, cohort_query, compile_cohort, load_definitions
 from childhub.cohorts.definitions import DEFINITIONS_FILE
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 
 def _direct(web_hub, sql: str, params: list | None = None):
     from childhub.facts import prepare

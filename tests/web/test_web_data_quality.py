@@ -19,6 +19,8 @@ from markupsafe import escape
 
 from conftest import History, WebHub, csrf_of
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 PLANTED_RECORD = "ZZ1"
 PLANTED_CHILD = "C900001"  # the child ID History links the planted record to
 ALLOCATED_RECORD, ALLOCATED_CHILD = "ZZ2", "C900002"  # the practitioner's, in the manager's team

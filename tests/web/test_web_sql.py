@@ -12,6 +12,8 @@ from childhub.accounts import Accounts
 from childhub.audit import events
 from conftest import csrf_of
 
+pytestmark = pytest.mark.slow  # tens of seconds in all: CI runs it with -m slow, so the default run stays quick
+
 
 @pytest.fixture(scope="module")
 def analyst(web_hub):
