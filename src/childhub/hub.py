@@ -172,6 +172,7 @@ def push_records(
                     f"the idempotency key {idempotency_key!r} was used on feed {feed.name} for batch {earlier[0]} "
                     "with other rows; send new rows with a new key"
                 )
+            refresh_and_publish(store, conn)  # (nothing to do unless the first push's refresh never finished)
             return _push_answer(conn, feed.name, idempotency_key, earlier[0], replayed=True)
         path = _staged_push(store.data_dir, feed.name, sha256, content)
         try:
@@ -395,7 +396,7 @@ def _check_after_write(
 def _check_beside_writes(store: Store, authority: AuthoritySettings | None) -> None:
     """On a held store: run the rules on a reader (the writes go on), then record what they found on the writer and
     publish it. A failure is logged; the next write's check tries again."""
-    from childhub.errors import ChildhubError
+    from childhub.errors import ChildhubError, StoreBusy
     from childhub.indicators import AuthoritySettings as Defaults
 
     authority = authority or Defaults()
@@ -406,6 +407,8 @@ def _check_beside_writes(store: Store, authority: AuthoritySettings | None) -> N
         with store.writer() as conn:
             dq_layer.record_checks(conn, done)
             publish(store, conn)
+    except StoreBusy:
+        raise  # the store defers it again, to the next pause
     except ChildhubError as error:
         log.warning("data quality was not checked after these writes: %s", error)
 

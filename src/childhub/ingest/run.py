@@ -204,9 +204,11 @@ def ingest(
             plans[path] = _plan(path, mappings, ssd, source, extract_date, user_mappings)
             if mode is not None:
                 plans[path] = _with_mode(plans[path], mode)
-            if mode == "changes" and extract_date is None:
+            mapping = plans[path].detected.mapping
+            if mode == "changes" and extract_date is None and (mapping is None or mapping.scope_by == "none"):
                 # changes are as at their arrival, not their latest event: a contact recorded today about last
-                # month is newer than this morning's whole extract, and stands beside it (visible_batches)
+                # month is newer than this morning's whole extract, and stands beside it (visible_batches); a return's
+                # tables keep the year their rows give
                 plans[path].extract_date = date.today()
         except ChildhubError as error:
             reports[path] = FileReport(str(path), "failed", str(error))

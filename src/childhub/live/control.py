@@ -85,9 +85,19 @@ def _control_file(data_dir: Path) -> Path:
 
 
 def _socket_path(data_dir: Path) -> Path:
-    """A short path for the socket (Unix sockets allow about 100 characters), private to this account."""
+    """Where the socket goes: ``serve/control.sock`` in the data folder, or, where that path is too long for a Unix
+    socket (about 100 characters), a folder of this account's own in the temporary folder, refused unless it is a
+    real folder owned by this account that no one else may enter."""
+    own = Path(data_dir).resolve() / SERVE_DIR / "control.sock"
+    if len(str(own)) < 100:
+        return own
+    import stat
+
     digest = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
     folder = private_folder(Path(tempfile.gettempdir()) / f"childhub-{os.getuid()}")
+    facts = folder.lstat()
+    if not stat.S_ISDIR(facts.st_mode) or facts.st_uid != os.getuid() or stat.S_IMODE(facts.st_mode) & 0o077:
+        raise StoreError(f"{folder} is not a private folder of this account's; remove it and start again")
     return folder / f"{digest}.sock"
 
 
@@ -161,8 +171,11 @@ class ControlServer:
                 kwargs = {**kwargs, "progress": progress}
             try:
                 result = self.run(operation, args, kwargs)
-            except ChildhubError as error:
-                connection.send(("error", str(error)))
+            except ChildhubError as error:  # the error itself, so the caller meets the same type (StoreBusy...)
+                try:
+                    connection.send(("failed", error))
+                except Exception:  # one that cannot travel goes as its message
+                    connection.send(("error", str(error)))
                 return
             except Exception as error:  # logged in full here; the caller gets one line
                 log.exception("a write asked for by another process failed")
@@ -203,8 +216,10 @@ class ControlClient:
                         progress(*message[1], **message[2])
                 elif message[0] == "result":
                     return message[1]
+                elif message[0] == "failed" and isinstance(message[1], ChildhubError):
+                    raise message[1]
                 else:
-                    raise RemoteError(message[1])
+                    raise RemoteError(str(message[1]))
 
 
 def server_for(data_dir: Path) -> ControlClient | None:

@@ -73,16 +73,19 @@ class LiveHub:
         self.stop()
 
     def run(self, operation: str, args: tuple, kwargs: dict[str, Any]) -> Any:
-        """Run a routed write (``childhub.live.routed``) on the held store for another process, then write the
-        snapshot that process's next command reads (from a read transaction: writes go on meanwhile)."""
+        """Run a routed write or read (``childhub.live.routed``) on the held store for another process; when it
+        changed what readers see, write the snapshot that process's next command reads (from a read transaction:
+        writes go on meanwhile)."""
         from childhub.errors import StoreError
         from childhub.live.control import run_routed
 
+        published = self.store.published
         result = run_routed(self.store, operation, args, kwargs)
-        try:
-            self.store.snapshot_now(force=True)
-        except StoreError as error:
-            log.warning("%s", error)
+        if self.store.published != published:  # it changed what readers see: they read it next
+            try:
+                self.store.snapshot_now()
+            except StoreError as error:
+                log.warning("%s", error)
         return result
 
     def _every(self, seconds: float, task: Task) -> None:

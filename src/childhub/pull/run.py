@@ -361,13 +361,12 @@ def _from_text(text: str | None, kind: str | None) -> Any:
 
 
 def _reading(store: Store):
-    """Where a pull reads the store: the writer (which brings its schema up to date) unless a server holds it, whose
-    own store reads live and whose snapshot other processes read (written after each write it ran for them)."""
-    from childhub.live import server_for
-
-    return store.reader() if store.live or server_for(store.data_dir) is not None else store.writer()
+    """Where a pull reads the store: a held store's reader, else the writer (which brings the schema up to date);
+    another process's reads are run by the server that holds the store (``routed``)."""
+    return store.reader() if store.live else store.writer()
 
 
+@routed  # while a server holds the store, it reads them (the watermarks as they stand, not its last snapshot)
 def _store_facts(store: Store, source: str) -> tuple[dict[str, list[str]], dict[str, State]]:
     """The canonical tables' columns (without provenance) and the pull state of ``source``'s tables."""
     from childhub.ingest import SSD_TABLES
@@ -427,6 +426,7 @@ def record_failure(store: Store, source: str, tables: Iterable[str], message: st
             )
 
 
+@routed
 def last_runs(store: Store) -> dict[tuple[str, str], datetime]:
     """When each (source, table) was last pulled, whatever the outcome."""
     with _reading(store) as conn:

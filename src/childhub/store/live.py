@@ -118,6 +118,8 @@ class LiveStore(Store):
         conn.execute("SET enable_progress_bar = false")
         schema.migrate(conn)
         self._conn, self._lock_file = conn, lock_file
+        for leftover in (self.data_dir / SERVE_DIR).glob(".*.partial*"):  # copies a crash cut short: never read
+            leftover.unlink(missing_ok=True)
         return self
 
     def close(self) -> None:

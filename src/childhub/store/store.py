@@ -125,16 +125,17 @@ class Store:
         self, sql: str, *, timeout_seconds: float, row_limit: int, byte_limit: int, memory_mb: int
     ) -> QueryResult:
         """Run an analyst's single SELECT, sandboxed and limited; raise QueryError if refused."""
-        with self.reader():  # the store is there and no writer holds it (said as every reader says it)
-            return run_query(
-                self.database_path,
-                sql,
-                timeout_seconds=timeout_seconds,
-                row_limit=row_limit,
-                byte_limit=byte_limit,
-                memory_mb=memory_mb,
-                data_dir=self.data_dir,
-            )
+        with self.reader() as conn:  # the store is there (said as every reader says it); held by a server: its copy
+            held = conn.execute("SELECT current_database()").fetchone()[0] != Path(self.database_path).stem
+        return run_query(
+            current_snapshot(self.data_dir) if held else self.database_path,
+            sql,
+            timeout_seconds=timeout_seconds,
+            row_limit=row_limit,
+            byte_limit=byte_limit,
+            memory_mb=memory_mb,
+            data_dir=self.data_dir,
+        )
 
     @contextmanager
     def _write_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

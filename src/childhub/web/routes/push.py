@@ -12,6 +12,7 @@ such feed, 405 a feed that takes files only, 409 an idempotency key used with ot
 from __future__ import annotations
 
 import json
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -50,6 +51,8 @@ class FeedTokenOnly(RoleCheck):
 
 
 feed_token_only = FeedTokenOnly()
+# Pushes waiting for the writer at once; more are answered busy at once (the app's threads serve pages too).
+_WAITING = threading.BoundedSemaphore(4)
 router = APIRouter(dependencies=[Depends(feed_token_only)])  # no pages: a feed token opens none
 api_router = APIRouter(prefix="/api/v1", tags=["feeds"], dependencies=[Depends(feed_token_only)])
 
@@ -191,6 +194,8 @@ async def push(
         sent = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         return await refuse(400, f"the body is not JSON ({error})")
+    except RecursionError:
+        return await refuse(400, "the body is not JSON childhub can read (nested too deeply)")
     try:
         rows = _Sent.model_validate(sent).rows
     except ValidationError as error:
@@ -199,14 +204,20 @@ async def push(
         return await refuse(422, f'the body should be {{"rows": [...]}} with at least one row: {place}: {first["msg"]}')
     if len(rows) > ctx.settings.push_max_rows:
         return await refuse(413, f"{len(rows):,} rows is more than {ctx.settings.push_max_rows:,} in one push")
+    if not _WAITING.acquire(blocking=False):  # the threads serve pages too: only a few pushes wait for the writer
+        return await refuse(429, "the hub is busy with other pushes; try again shortly", {"Retry-After": "2"})
     try:
-        result = await run_in_threadpool(push_records, ctx.store, declared, rows, idempotency_key)
+        result = await run_in_threadpool(
+            push_records, ctx.store, declared, rows, idempotency_key, authority=ctx.authority
+        )
     except StoreBusy as busy:
         return await refuse(429, str(busy), {"Retry-After": str(busy.retry_after)})
     except PushConflict as conflict:
         return await refuse(409, str(conflict))
     except PushRefused as refused:
         return await refuse(422, str(refused))
+    finally:
+        _WAITING.release()
     await run_in_threadpool(_audit, ctx.data_dir, token, result)
     ctx.served.look_now()
     return PushAnswer(
