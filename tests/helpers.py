@@ -23,14 +23,7 @@ def run(*args: str, data_dir: Path | None = None, check: bool = False) -> subpro
 def counts(store: Store) -> dict[str, int]:
     """Rows in every table that holds ingested rows (a column ``batch_id``), by table."""
     with store.reader() as conn:
-        tables = [
-            t
-            for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
-                "AND table_schema = 'main'"
-            ).fetchall()
-        ]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return counts_on(conn)
 
 
 def counts_on(conn) -> dict[str, int]:

@@ -348,17 +348,15 @@ def _check(
     only: set[str] | None = None,
     everything: bool = False,
 ) -> CheckResult:
+    return dq_layer.check(conn, **_rule_settings(authority), only=only, everything=everything, progress=say)
+
+
+def _rule_settings(authority: AuthoritySettings | None) -> dict:
+    """What the data-quality rules take from the authority's settings (defaults without them)."""
     from childhub.indicators import AuthoritySettings as Defaults
 
     authority = authority or Defaults()
-    return dq_layer.check(
-        conn,
-        la_code=authority.ons_code,
-        unallocated_days=authority.unallocated_days,
-        only=only,
-        everything=everything,
-        progress=say,
-    )
+    return {"la_code": authority.ons_code, "unallocated_days": authority.unallocated_days}
 
 
 def _match_new_records(conn: duckdb.DuckDBPyConnection, batches: list[int]) -> None:
@@ -397,13 +395,11 @@ def _check_beside_writes(store: Store, authority: AuthoritySettings | None) -> N
     """On a held store: run the rules on a reader (the writes go on), then record what they found on the writer and
     publish it. A failure is logged; the next write's check tries again."""
     from childhub.errors import ChildhubError, StoreBusy
-    from childhub.indicators import AuthoritySettings as Defaults
 
-    authority = authority or Defaults()
     try:
         with store.reader() as conn:
             facts.prepare(conn, as_stored=True)
-            done = dq_layer.run_checks(conn, la_code=authority.ons_code, unallocated_days=authority.unallocated_days)
+            done = dq_layer.run_checks(conn, **_rule_settings(authority))
         with store.writer() as conn:
             dq_layer.record_checks(conn, done)
             publish(store, conn)

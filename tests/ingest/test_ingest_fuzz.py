@@ -17,6 +17,7 @@ from childhub.store import Store
 from childhub.synth import mapping_files
 from childhub.synth.extracts.case_management import COLUMNS as CASE_MANAGEMENT_COLUMNS
 from childhub.synth.extracts.ssda903 import COLUMNS as SSDA903_COLUMNS
+from helpers import counts
 
 CONTACT_HEADER = list(CASE_MANAGEMENT_COLUMNS["contacts.csv"])  # read by the synthetic authority's mapping
 EPISODE_HEADER = list(SSDA903_COLUMNS["episodes.csv"])
@@ -61,18 +62,6 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def table_counts(store: Store) -> dict[str, int]:
-    with store.reader() as conn:
-        names = [
-            t
-            for (t,) in conn.execute(
-                "SELECT DISTINCT table_name FROM information_schema.columns WHERE column_name = 'batch_id' "
-                "AND table_schema = 'main'"
-            ).fetchall()
-        ]
-        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names}
-
-
 # Each property runs a few examples in the default run and its full budget in the slow run (-m slow).
 def budgets(full: int) -> list:
     return [pytest.param(max(full // 8, 3), id="quick"), pytest.param(full, id="full", marks=pytest.mark.slow)]
@@ -106,14 +95,14 @@ def any_csv_content(store, tmp_path, header, data):
     rows = data.draw(table(header))
     path = tmp_path / f"fuzz-{abs(hash(str(rows))) % 10**9}.csv"
     write_csv(path, header, rows)
-    before = table_counts(store)
+    before = counts(store)
     try:
         reports = ingest(store, [path], mapping_files=mapping_files())
     except ChildhubError:
-        assert table_counts(store) == before
+        assert counts(store) == before
         return
     [report] = reports
-    after = table_counts(store)
+    after = counts(store)
     if report.status != "loaded":
         assert after == before, report
         return
@@ -134,11 +123,11 @@ def any_ssda903_xml_content(store, tmp_path, texts, drop):
         f"<EXPSSDA903><CHILD><HEADER>{header}</HEADER><EPISODE>{episode}</EPISODE></CHILD></EXPSSDA903>",
         encoding="utf-8",
     )
-    before = table_counts(store)
+    before = counts(store)
     try:
         [report] = ingest(store, [path])
     except ChildhubError:
-        assert table_counts(store) == before
+        assert counts(store) == before
         return
     if report.status != "loaded":
-        assert table_counts(store) == before, report
+        assert counts(store) == before, report

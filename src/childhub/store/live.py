@@ -33,13 +33,15 @@ from childhub.exports import make_private, private_file, private_folder
 from childhub.store import schema
 from childhub.store.store import (
     _WRITER_CONFIG,
-    CURRENT_FILE,
     SERVE_DIR,
     WRITER_LOCK_FILE,
     Store,
     _snapshot_version,
     current_snapshot,
     keep_newest_snapshots,
+    make_current,
+    partial_snapshot,
+    remove_partial_snapshots,
 )
 
 if TYPE_CHECKING:
@@ -118,8 +120,7 @@ class LiveStore(Store):
         conn.execute("SET enable_progress_bar = false")
         schema.migrate(conn)
         self._conn, self._lock_file = conn, lock_file
-        for leftover in (self.data_dir / SERVE_DIR).glob(".*.partial*"):  # copies a crash cut short: never read
-            leftover.unlink(missing_ok=True)
+        remove_partial_snapshots(self.data_dir / SERVE_DIR)
         return self
 
     def close(self) -> None:
@@ -300,8 +301,7 @@ class LiveStore(Store):
             serve = private_folder(self.data_dir / SERVE_DIR)
             self._snapshots += 1
             name = f"snapshot-{version}-{os.getpid()}-{self._snapshots}.duckdb"  # never one written before
-            partial = serve / f".{name}.partial"
-            pointer = serve / f".{CURRENT_FILE}.partial"
+            partial = partial_snapshot(serve, name)
             partial.unlink(missing_ok=True)
             cursor = self._conn.cursor()
             try:
@@ -312,12 +312,9 @@ class LiveStore(Store):
                 finally:
                     cursor.execute("DETACH childhub_snapshot")
                 private_file(partial)
-                os.replace(partial, serve / name)
-                private_file(pointer).write_text(name, "utf-8")
-                os.replace(pointer, serve / CURRENT_FILE)
+                make_current(serve, name)
             except (duckdb.Error, OSError) as error:
                 partial.unlink(missing_ok=True)
-                pointer.unlink(missing_ok=True)
                 raise StoreError(
                     f"the store is saved, but its snapshot for readers outside the server could not be written to "
                     f"{serve} ({str(error).splitlines()[0]}); they read the last one until the next"

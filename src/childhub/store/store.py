@@ -214,28 +214,22 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
     last snapshot or this one, never half of one. The two newest snapshots are kept: the web app may
     still be reading the one before.
     """
-    import os
     import shutil
 
     serve = store.data_dir / SERVE_DIR
-    for leftover in serve.glob(".*.partial"):  # a copy a crash or a full disk cut short: never served
-        leftover.unlink(missing_ok=True)
+    remove_partial_snapshots(serve)
     name = f"snapshot-{_snapshot_version(conn, version)}.duckdb"
     current = current_snapshot(store.data_dir)
     if current is not None and current.name == name:
         return current  # nothing the web app shows has changed since the last one
     conn.execute("CHECKPOINT")
     private_folder(serve)
-    partial = serve / f".{name}.partial"
-    pointer = serve / f".{CURRENT_FILE}.partial"
+    partial = partial_snapshot(serve, name)
     try:
         shutil.copyfile(store.database_path, private_file(partial))
-        os.replace(partial, serve / name)
-        private_file(pointer).write_text(name, "utf-8")
-        os.replace(pointer, serve / CURRENT_FILE)
+        make_current(serve, name)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        pointer.unlink(missing_ok=True)
         raise StoreError(
             f"the store is saved, but its snapshot for the web app could not be written to {serve} "
             f"({error.strerror or error}); the web app shows the last one until the next childhub ingest, "
@@ -243,6 +237,33 @@ def publish_snapshot(store: Store, conn: duckdb.DuckDBPyConnection, version: str
         ) from error
     keep_newest_snapshots(serve)
     return serve / name
+
+
+def partial_snapshot(serve: Path, name: str) -> Path:
+    """Where the snapshot ``name`` is written before ``make_current`` renames it into place."""
+    return serve / f".{name}.partial"
+
+
+def make_current(serve: Path, name: str) -> None:
+    """Rename the written ``partial_snapshot(serve, name)`` into place and point ``serve/CURRENT`` at it, each step an
+    atomic rename, so a reader sees the last snapshot or this one, never half of one. OSError if either fails
+    (the pointer's own partial file removed)."""
+    import os
+
+    os.replace(partial_snapshot(serve, name), serve / name)
+    pointer = serve / f".{CURRENT_FILE}.partial"
+    try:
+        private_file(pointer).write_text(name, "utf-8")
+        os.replace(pointer, serve / CURRENT_FILE)
+    except OSError:
+        pointer.unlink(missing_ok=True)
+        raise
+
+
+def remove_partial_snapshots(serve: Path) -> None:
+    """Delete what a copy cut short by a crash or a full disk left in ``serve`` (never read), write-ahead log too."""
+    for leftover in serve.glob(".*.partial*"):
+        leftover.unlink(missing_ok=True)
 
 
 def keep_newest_snapshots(serve: Path) -> None:
