@@ -56,7 +56,14 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("facts", ("childhub.facts",)),
     (
         "readers of facts",
-        ("childhub.indicators", "childhub.annex_a.*", "childhub.cohorts", "childhub.dq", "childhub.feeds"),
+        (
+            "childhub.indicators",
+            "childhub.annex_a.*",
+            "childhub.cohorts",
+            "childhub.dq",
+            "childhub.feeds",
+            "childhub.frontline",
+        ),
     ),
     ("hub", ("childhub.hub", "childhub.live", "childhub.pull", "childhub.dfe_api")),
     ("edges", ("childhub.web", "childhub.cli", "childhub.demo", "childhub.__main__")),

@@ -201,9 +201,18 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_name: str = "Data") -> bytes:
-    """An Excel workbook of one sheet: a bold header row, then the rows.
+def xlsx_bytes(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    sheet_name: str = "Data",
+    *,
+    heading: Sequence[str] = (),
+    about: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """An Excel workbook: a bold header row, then the rows.
 
+    ``heading`` lines (a title, the date) stand above the header row, the first in bold; ``about``
+    (label, text) pairs make a second sheet, "About", for the definition and where the list came from.
     Text is always written as a string (never guessed into a formula, number or link) and
     neutralised, numbers as numbers, dates as dates.
     """
@@ -222,11 +231,15 @@ def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_name
     sheet = workbook.add_worksheet(sheet_name[:31])
     header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    bold = workbook.add_format({"bold": True, "font_size": 13})
+    for line, text in enumerate(heading):
+        sheet.write_string(line, 0, neutralise(str(text)), bold if line == 0 else None)
+    top = len(heading) + 1 if heading else 0  # a blank line between the heading and the table
     for position, column in enumerate(columns):
-        sheet.write_string(0, position, neutralise(str(column)), header)
+        sheet.write_string(top, position, neutralise(str(column)), header)
         sheet.set_column(position, position, max(10, min(40, len(str(column)) + 4)))
-    sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
+    sheet.freeze_panes(top + 1, 0)
+    for number, row in enumerate(rows, start=top + 1):
         for position, value in enumerate(row):
             if value is None:
                 continue
@@ -238,5 +251,13 @@ def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet_name
                 sheet.write_datetime(number, position, datetime(value.year, value.month, value.day), day)
             else:
                 sheet.write_string(number, position, neutralise(plain_text(value)))
+    if about:
+        notes = workbook.add_worksheet("About")
+        notes.set_column(0, 0, 24)
+        notes.set_column(1, 1, 100)
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        for line, (label, text) in enumerate(about):
+            notes.write_string(line, 0, neutralise(str(label)), header)
+            notes.write_string(line, 1, neutralise(str(text)), wrap)
     workbook.close()
     return buffer.getvalue()

@@ -37,15 +37,19 @@ CSRF_HEADER = "x-csrf-token"
 # The navigation; each role is shown the pages its role may open, as their routers declare (``navigation_for``).
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Overview", "/"),
+    ("My cases", "/my-cases"),
+    ("My team", "/my-team"),
     ("Find a child", "/search"),
     ("Caseloads", "/caseloads"),
     ("Cohorts", "/cohorts"),
     ("SQL", "/sql"),
     ("Annex A", "/annex-a"),
     ("Review", "/review"),
+    ("Match a list", "/match-list"),
     ("Reconciliation", "/reconciliation"),
     ("Data quality", "/data-quality"),
     ("Audit log", "/audit"),
+    ("Accounts", "/accounts"),
     ("API", "/api"),
 )
 EVERY_ROLE = ROLES

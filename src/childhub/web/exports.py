@@ -2,17 +2,31 @@
 
 The files themselves come from ``childhub.exports`` (the one writer: formula-safe text, CRLF,
 UTF-8 with a byte-order mark); this module names them and sends them.
+
+A list of children (behind a number, a cohort, a caseload, the unallocated, the overdue, a fix
+list) leaves the screen through ``child_list_download``: the same columns as the page, the child's
+name and date of birth beside their IDs (every role that may see a child may see its name), a
+title and the date above the table and the definition on a second sheet in Excel, and one audit
+entry naming the children and the row count.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import Response
 
 from childhub.errors import ChildhubError
 from childhub.exports import csv_bytes, plain_text, xlsx_bytes
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from childhub.web.deps import Signed
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -25,16 +39,119 @@ def cell_text(value: Any) -> str:
     return plain_text(value)
 
 
-def download(fmt: str, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """The table as a file download named ``name.csv`` or ``name.xlsx``."""
+def download(
+    fmt: str,
+    name: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    heading: Sequence[str] = (),
+    about: Sequence[tuple[str, str]] = (),
+) -> Response:
+    """The table as a file download named ``name.csv`` or ``name.xlsx`` (Excel with ``heading`` lines above
+    the table and ``about`` on a second sheet; a CSV is the table alone, for the next program to read)."""
     if fmt == "csv":
         content = csv_bytes(columns, rows)
     elif fmt == "xlsx":
-        content = xlsx_bytes(columns, rows)
+        content = xlsx_bytes(columns, rows, "Children" if about else "Data", heading=heading, about=about)
     else:
         raise ChildhubError(f"there is no download format {fmt!r}: choose csv or xlsx")
     return Response(
         content,
         media_type=FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list: its heading in words and the key of each row's dict it reads."""
+
+    heading: str
+    key: str
+
+
+@dataclass
+class ChildList:
+    """A list of children as a page shows it, ready to leave the screen.
+
+    ``rows`` are dicts, each with a ``child_key`` (None for a row that is not a child); ``columns`` say
+    which of their keys are shown, headed in words. ``definition`` is what the list is and how it was
+    chosen (the indicator's definition, the cohort's rules, the due rule), for the second sheet.
+    """
+
+    title: str
+    definition: str
+    columns: Sequence[Column]
+    rows: list[dict[str, Any]]
+    as_at: date
+    name: str = ""  # the file's name without the date; made from the title when empty
+    notes: list[tuple[str, str]] = field(default_factory=list)  # more (label, text) lines for the second sheet
+
+
+NAME_COLUMNS = (Column("Child ID", "child_id"), Column("Name", "child_name"), Column("Date of birth", "date_of_birth"))
+
+
+def file_stem(title: str) -> str:
+    """``title`` as a file name: "Children behind Re-referrals" -> "children-behind-re-referrals"."""
+    return re.sub(r"[^a-z0-9]+", "-", title.casefold()).strip("-")[:80] or "children"
+
+
+def add_names(cursor: Any, rows: list[dict[str, Any]]) -> None:
+    """Put each child's name and date of birth (as ``fact_child`` chose them) and ID into ``rows``."""
+    keys = sorted({row["child_key"] for row in rows if row.get("child_key")})
+    found: dict[str, tuple[Any, ...]] = {}
+    if keys:
+        for key, child_id, forename, surname, born in cursor.execute(
+            "SELECT child_key, child_id, forename, surname, date_of_birth FROM fact_child "
+            "WHERE child_key IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+            [keys],
+        ).fetchall():
+            found[key] = (child_id, " ".join(part for part in (forename, surname) if part), born)
+    for row in rows:
+        child_id, name, born = found.get(row.get("child_key") or "", (row.get("child_id"), None, None))
+        row.setdefault("child_id", child_id)
+        row["child_name"] = name or row.get("child_name")
+        row["date_of_birth"] = born or row.get("date_of_birth")
+
+
+def child_list_download(request: Request, signed: Signed, fmt: str, listing: ChildList) -> Response:
+    """``listing`` as a CSV or Excel download, with names, audited (``download_list``) with its row count.
+
+    The caller has already limited ``listing.rows`` to the children ``signed`` may see.
+    """
+    from childhub.web.deps import audit, context
+
+    add_names(context(request).served.current().cursor(), listing.rows)
+    columns = [*NAME_COLUMNS, *(c for c in listing.columns if c.key not in {n.key for n in NAME_COLUMNS})]
+    stamp = datetime.now().strftime("%d %B %Y at %H:%M").lstrip("0")
+    heading = [listing.title, f"As at {listing.as_at:%d %B %Y}".replace(" 0", " "), f"Downloaded {stamp}"]
+    about = [
+        ("List", listing.title),
+        ("As at", listing.as_at.isoformat()),
+        ("Definition", listing.definition),
+        ("Rows", f"{len(listing.rows):,}"),
+        ("Downloaded by", f"{signed.account.username} ({signed.role}) on {stamp}"),
+        *listing.notes,
+        ("Handling", "Children's personal data: keep it within the authority's secure systems."),
+    ]
+    audit(
+        request,
+        signed,
+        "download_list",
+        subject=listing.title,
+        child_count=len({row["child_key"] for row in listing.rows if row.get("child_key")}),
+        children=[row["child_key"] for row in listing.rows if row.get("child_key")],
+        rows=len(listing.rows),
+        format=fmt,
+        as_at=listing.as_at.isoformat(),
+    )
+    name = f"{listing.name or file_stem(listing.title)}-{listing.as_at.isoformat()}"
+    return download(
+        fmt,
+        name,
+        [c.heading for c in columns],
+        ([row.get(c.key) for c in columns] for row in listing.rows),
+        heading=heading,
+        about=about,
     )

@@ -1,0 +1,5 @@
+"""The frontline's own work: each child's visits, reviews, assessments and plans that are due, by the statutory
+timescales (settings), and caseloads and unallocated work by worker and team over time.
+
+A reader of the facts, beside the indicators: the web app's My cases and My team pages and their lists read it.
+"""
