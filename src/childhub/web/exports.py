@@ -128,6 +128,13 @@ def long_date(day: date | None) -> str:
     return "" if day is None else f"{day.day} {day:%B %Y}"
 
 
+def _cell(value: Any) -> Any:
+    """A value as one cell: a list (the services a child is known to) as words separated by commas."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value if item is not None)
+    return value
+
+
 def _children_of(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The children of ``rows``, each once, in the order they are listed."""
     return list(dict.fromkeys(row["child_key"] for row in rows if row.get("child_key")))
@@ -178,7 +185,7 @@ def child_list_download(request: Request, signed: Signed, fmt: str, listing: Chi
         fmt,
         name,
         [c.heading for c in columns],
-        ([row.get(c.key) for c in columns] for row in listing.rows),
+        ([_cell(row.get(c.key)) for c in columns] for row in listing.rows),
         heading=heading,
         about=about,
     )
