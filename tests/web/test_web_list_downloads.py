@@ -139,9 +139,8 @@ def test_a_cohorts_children_download_with_names_and_its_rules_in_words(web_hub):
 
     heading, header, table, about = workbook(client.get("/cohorts/export", params={**params, "format": "xlsx"}))
     assert heading[0].startswith("Cohort: Looked after") and len(table) == len(rows)
-    assert about["Definition"].startswith(
-        f"Looked after: {definitions().populations['looked_after'].definition}"
-    ) or about["Definition"].startswith(definitions().populations["looked_after"].label)
+    looked_after = definitions().populations["looked_after"]
+    assert about["Definition"] == f"{looked_after.label}: {looked_after.definition} Chosen: {heading[0][8:]}."
     assert newest_download(web_hub, "analyst").details["rows"] == len(table)
     assert web_hub.client("manager").get("/cohorts/export", params={**params, "format": "csv"}).status_code == 403
 
