@@ -235,14 +235,16 @@ def xlsx_bytes(
     for line, text in enumerate(heading):
         sheet.write_string(line, 0, neutralise(str(text)), bold if line == 0 else None)
     top = len(heading) + 1 if heading else 0  # a blank line between the heading and the table
+    widths = [len(str(column)) + 4 for column in columns]  # each column as wide as its widest cell (10 to 50)
     for position, column in enumerate(columns):
         sheet.write_string(top, position, neutralise(str(column)), header)
-        sheet.set_column(position, position, max(10, min(40, len(str(column)) + 4)))
     sheet.freeze_panes(top + 1, 0)
     for number, row in enumerate(rows, start=top + 1):
         for position, value in enumerate(row):
             if value is None:
                 continue
+            if position < len(widths):
+                widths[position] = max(widths[position], 12 if isinstance(value, date) else len(plain_text(value)) + 2)
             if is_number(value):
                 sheet.write_number(number, position, float(value))
             elif isinstance(value, datetime):
@@ -251,6 +253,8 @@ def xlsx_bytes(
                 sheet.write_datetime(number, position, datetime(value.year, value.month, value.day), day)
             else:
                 sheet.write_string(number, position, neutralise(plain_text(value)))
+    for position, width in enumerate(widths):
+        sheet.set_column(position, position, max(10, min(50, width)))
     if about:
         notes = workbook.add_worksheet("About")
         notes.set_column(0, 0, 24)

@@ -83,7 +83,7 @@ def downloaded_keys(response) -> list[str]:
 
 def test_the_cohorts_children_download_names_every_child_in_it(web_hub):
     client = web_hub.client("admin")
-    response, event = audited(web_hub, client, "/cohorts/export", "export_cohort", rows="children", **COHORT)
+    response, event = audited(web_hub, client, "/cohorts/export", "download_list", rows="children", **COHORT)
     keys = downloaded_keys(response)
     assert keys and event.children == tuple(sorted(keys)) and event.child_count == len(keys)
     assert_found_by_child(web_hub, event)
@@ -100,7 +100,7 @@ def test_the_cohorts_counts_name_no_child(web_hub):
 def test_a_download_bigger_than_the_cap_names_the_first_and_counts_the_rest(web_hub, monkeypatch):
     monkeypatch.setattr(childhub.audit, "MAX_CHILD_KEYS", 3)
     client = web_hub.client("analyst")
-    response, event = audited(web_hub, client, "/cohorts/export", "export_cohort", rows="children", **COHORT)
+    response, event = audited(web_hub, client, "/cohorts/export", "download_list", rows="children", **COHORT)
     keys = sorted(downloaded_keys(response))
     assert len(keys) > 3 and event.children == tuple(keys[:3])
     assert event.details["children_not_recorded"] == len(keys) - 3 and event.child_count == len(keys)

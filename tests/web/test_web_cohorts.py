@@ -156,9 +156,9 @@ def test_the_children_download_lists_every_child(web_hub):
     client = web_hub.client("admin")
     response = client.get("/cohorts/export", params={"population": "looked_after", "format": "csv", "rows": "children"})
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Child key,Child ID,LA child ID,Age")
-    event = events(web_hub.data_dir, actor="admin", action="export_cohort", limit=1)[0]
-    assert event.child_count == len(lines) - 1 > 0
+    assert lines[0].startswith("Child ID,Name,Date of birth,Child key,LA child ID,Age")
+    event = events(web_hub.data_dir, actor="admin", action="download_list", limit=1)[0]
+    assert event.child_count == event.details["rows"] == len(lines) - 1 > 0
 
 
 def test_exports_neutralise_formula_text_in_csv_and_excel():

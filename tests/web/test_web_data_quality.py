@@ -202,8 +202,12 @@ def test_the_fix_list_downloads_with_the_finding_and_is_audited_with_its_row_cou
     assert mine["rule"] == "103" and mine["return"] == "SSDA903" and mine["what is wrong"] == RULE_103
     assert mine["system"] == "Children's social care" and mine["child"] == PLANTED_CHILD
     assert mine["finding"] == _planted_key(planted)
-    event = _newest(planted, "export_dq_fix_list")
+    named = planted.client("analyst").get(f"/api/v1/children/{PLANTED_CHILD}").json()["child"]
+    # the list's own Name column, as fact_child chose it (empty where no system records one)
+    assert mine["Name"] == " ".join(part for part in (named["forename"], named["surname"]) if part)
+    event = _newest(planted, "download_list")
     assert event.details["rows"] == len(rows) and event.details["format"] == "csv"
+    assert event.details["filters"] == {"kind": "ssda903", "rule": "103"}
     assert PLANTED_CHILD in event.children
 
 
@@ -212,10 +216,14 @@ def test_the_fix_list_downloads_as_excel(planted):
 
     response = planted.client("manager").get("/data-quality/fix-list", params={"format": "xlsx"})
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    header = [cell.value for cell in sheet[1]]
-    assert header[:5] == ["rule", "return", "severity", "collection year", "what is wrong"]
-    assert _newest(planted, "export_dq_fix_list").details["rows"] == sheet.max_row - 1
+    sheet, about = load_workbook(io.BytesIO(response.content)).worksheets
+    assert sheet["A1"].value == "Data-quality fix list"  # the title, the date and who downloaded it above the table
+    header = [cell.value for cell in sheet[5]]
+    assert header[:8] == ["Child ID", "Name", "Date of birth", "rule", "return", "severity", "collection year",
+                          "what is wrong"]  # fmt: skip
+    assert "child's name" not in header
+    assert _newest(planted, "download_list").details["rows"] == sheet.max_row - 5
+    assert "the record to fix" in dict(about.iter_rows(values_only=True))["Definition"]
 
 
 # --- accepting a finding ----------------------------------------------------------------------------

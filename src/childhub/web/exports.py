@@ -87,6 +87,14 @@ class ChildList:
     as_at: date
     name: str = ""  # the file's name without the date; made from the title when empty
     notes: list[tuple[str, str]] = field(default_factory=list)  # more (label, text) lines for the second sheet
+    # False for a list about one child (a chronology): the name stands in the title, not on every row
+    name_columns: bool = True
+    audited: dict[str, Any] = field(default_factory=dict)  # more details for the audit entry (the filters)
+
+
+def link(path: str, fmt: str, query: str = "") -> str:
+    """The download link of a list at ``path``: its page's query string (the filters, kept) with ``format``."""
+    return f"{path}?{query}{'&' if query else ''}format={fmt}"
 
 
 NAME_COLUMNS = (Column("Child ID", "child_id"), Column("Name", "child_name"), Column("Date of birth", "date_of_birth"))
@@ -115,17 +123,41 @@ def add_names(cursor: Any, rows: list[dict[str, Any]]) -> None:
         row["date_of_birth"] = born or row.get("date_of_birth")
 
 
+def long_date(day: date | None) -> str:
+    """A date as people read it: "5 December 2026" (empty for none)."""
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def _cell(value: Any) -> Any:
+    """A value as one cell: a list (the services a child is known to) as words separated by commas."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(item) for item in value if item is not None)
+    return value
+
+
+def _children_of(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The children of ``rows``, each once, in the order they are listed."""
+    return list(dict.fromkeys(row["child_key"] for row in rows if row.get("child_key")))
+
+
 def child_list_download(request: Request, signed: Signed, fmt: str, listing: ChildList) -> Response:
     """``listing`` as a CSV or Excel download, with names, audited (``download_list``) with its row count.
 
-    The caller has already limited ``listing.rows`` to the children ``signed`` may see.
+    The caller has already limited ``listing.rows`` to the children ``signed`` may see. The CSV is the table alone
+    (dates as ISO dates, for the next program to read); the Excel file has the title, the date and who downloaded it
+    above the table and the definition on its "About" sheet. Text that a spreadsheet could run is neutralised.
     """
     from childhub.web.deps import audit, context
 
-    add_names(context(request).served.current().cursor(), listing.rows)
-    columns = [*NAME_COLUMNS, *(c for c in listing.columns if c.key not in {n.key for n in NAME_COLUMNS})]
-    stamp = datetime.now().strftime("%d %B %Y at %H:%M").lstrip("0")
-    heading = [listing.title, f"As at {listing.as_at:%d %B %Y}".replace(" 0", " "), f"Downloaded {stamp}"]
+    if fmt not in FORMATS:
+        raise ChildhubError(f"there is no download format {fmt!r}: choose csv or xlsx")
+    columns = list(listing.columns)
+    if listing.name_columns:
+        add_names(context(request).served.current().cursor(), listing.rows)
+        columns = [*NAME_COLUMNS, *(c for c in columns if c.key not in {n.key for n in NAME_COLUMNS})]
+    now = datetime.now()
+    stamp = f"{long_date(now.date())} at {now:%H:%M}"
+    heading = [listing.title, f"As at {long_date(listing.as_at)}", f"Downloaded {stamp}"]
     about = [
         ("List", listing.title),
         ("As at", listing.as_at.isoformat()),
@@ -135,23 +167,25 @@ def child_list_download(request: Request, signed: Signed, fmt: str, listing: Chi
         *listing.notes,
         ("Handling", "Children's personal data: keep it within the authority's secure systems."),
     ]
+    children = _children_of(listing.rows)
     audit(
         request,
         signed,
         "download_list",
         subject=listing.title,
-        child_count=len({row["child_key"] for row in listing.rows if row.get("child_key")}),
-        children=[row["child_key"] for row in listing.rows if row.get("child_key")],
+        child_count=len(children),
+        children=children,
         rows=len(listing.rows),
         format=fmt,
         as_at=listing.as_at.isoformat(),
+        **listing.audited,
     )
     name = f"{listing.name or file_stem(listing.title)}-{listing.as_at.isoformat()}"
     return download(
         fmt,
         name,
         [c.heading for c in columns],
-        ([row.get(c.key) for c in columns] for row in listing.rows),
+        ([_cell(row.get(c.key)) for c in columns] for row in listing.rows),
         heading=heading,
         about=about,
     )

@@ -432,7 +432,8 @@ TIMELINE: tuple[TimelineEvent, ...] = (
 def timeline(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> list[Row]:
     """Every event in the child's record across services (each kind ``TIMELINE`` declares), the newest first.
 
-    An event is ``{"date", "year", "end", "service", "kind", "summary"}``; ``end`` is None for an event that does
+    An event is ``{"date", "year", "end", "service", "kind", "summary", "record"}`` (``record``: the source record it
+    is read from, for the chronology's spreadsheet); ``end`` is None for an event that does
     not last; ``year`` is the collection year ("2025-26") of an event known only by its year, shown in place of its
     date (which stays for the order: the year's 31 March), else None. Events without a date are left out.
     """
@@ -452,9 +453,18 @@ def timeline(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date) -> 
                         "service": event.service,
                         "kind": event.kind,
                         "summary": event.summary(row),
+                        "record": _record_of(event.fact, row),
                     }
                 )
     return sorted(events, key=lambda event: (event["date"], event["kind"]), reverse=True)
+
+
+def _record_of(fact: str, row: Row) -> str | None:
+    """The source system's record an event is read from: its own ID (a referral's, a plan's) or else the child's."""
+    for name in (f"{fact}_id", "person_id", "child_id"):
+        if row.get(name) is not None:
+            return str(row[name])
+    return None
 
 
 # --- where the child stands today ------------------------------------------------------------------------

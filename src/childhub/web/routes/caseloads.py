@@ -10,12 +10,13 @@ A manager sees only their own teams (and the teams of their service areas).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
+from childhub.web.exports import ChildList, Column, child_list_download, link
 from childhub.web.measures import calculator
 
 ROLES = ("admin", "analyst", "manager")
@@ -73,7 +74,21 @@ def _in_scope(signed: Signed, team_id: str | None, teams: dict[str, tuple[str, s
 
 
 def caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
-    """The caseloads ``signed`` may see: workers, teams and unallocated children in their teams."""
+    """The caseloads ``signed`` may see: workers, teams and unallocated children in their teams; audited."""
+    shown = _caseloads(request, signed, as_at)
+    audit(
+        request,
+        signed,
+        "view_caseloads",
+        child_count=len(shown["unallocated"]),
+        children=[row["child_key"] for row in shown["unallocated"]],
+        as_at=as_at.isoformat(),
+        workers=len(shown["workers"]),
+    )
+    return shown
+
+
+def _caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
     counted = _counted(request, as_at)
     teams, threshold = counted["teams"], counted["threshold"]
     workers: dict[str, dict[str, Any]] = {}
@@ -147,15 +162,6 @@ def caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
         team["cases_per_fte"] = team["cases"] / team["fte"] if team["fte"] else None
         team["over_threshold"] = team["cases_per_fte"] is not None and team["cases_per_fte"] > threshold
     worker_list = sorted(workers.values(), key=lambda w: (-(w["cases_per_fte"] or 0), w["worker_id"]))
-    audit(
-        request,
-        signed,
-        "view_caseloads",
-        child_count=len(unallocated),
-        children=[row["child_key"] for row in unallocated],
-        as_at=as_at.isoformat(),
-        workers=len(worker_list),
-    )
     return {
         "as_at": as_at.isoformat(),
         "caseload_threshold": threshold,
@@ -171,7 +177,38 @@ def caseloads_page(request: Request, as_at: date | None = None, signed: Signed =
     """Cases, FTE and cases per FTE per worker and team, against the threshold, and unallocated children."""
     day = as_at or date.today()
     shown = caseloads(request, signed, day)
-    return render(request, "caseloads.html", signed, **{**shown, "as_at": day})
+    query = f"as_at={day.isoformat()}"
+    return render(
+        request,
+        "caseloads.html",
+        signed,
+        **{**shown, "as_at": day},
+        unallocated_csv=link("/caseloads/unallocated", "csv", query),
+        unallocated_xlsx=link("/caseloads/unallocated", "xlsx", query),
+    )
+
+
+@router.get("/caseloads/unallocated")
+def unallocated_download(
+    request: Request,
+    format: Literal["csv", "xlsx"] = "csv",
+    as_at: date | None = None,
+    signed: Signed = Depends(signed_in),
+) -> Response:
+    """The unallocated children the person may see, as CSV or Excel (with names), audited with the row count."""
+    from childhub.indicators import indicator
+
+    day = as_at or date.today()
+    shown = _caseloads(request, signed, day)
+    listing = ChildList(
+        title="Unallocated cases" + (" in your teams" if shown["scoped"] else ""),
+        definition=indicator("unallocated_cases").definition,
+        columns=[Column("LA child ID", "la_child_id"), Column("Team", "team_name"), Column("Age band", "age_band")],
+        rows=[dict(row) for row in shown["unallocated"]],
+        as_at=day,
+        name="unallocated-cases",
+    )
+    return child_list_download(request, signed, format, listing)
 
 
 @api_router.get("/caseloads", summary="Caseloads per worker and team, and unallocated cases")

@@ -26,7 +26,7 @@ from childhub.cohorts import (
     filter_choices,
 )
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
-from childhub.web.exports import download
+from childhub.web.exports import ChildList, Column, child_list_download, download
 
 ROLES = ("admin", "analyst")
 CHILDREN_SHOWN = 500  # the children listed on a page; the download has them all
@@ -77,6 +77,7 @@ def cohorts(request: Request, query: Cohort, signed: Signed = Depends(signed_in)
         csv_link=_link("/cohorts/export", query, format="csv"),
         xlsx_link=_link("/cohorts/export", query, format="xlsx"),
         children_csv_link=_link("/cohorts/export", query, format="csv", rows="children"),
+        children_xlsx_link=_link("/cohorts/export", query, format="xlsx", rows="children"),
     )
 
 
@@ -114,15 +115,13 @@ def export(
     rows: Literal["table", "children"] = "table",
     signed: Signed = Depends(signed_in),
 ) -> Response:
-    """The cohort's counts (``rows=table``) or its children (``rows=children``) as CSV or Excel."""
+    """The cohort's counts (``rows=table``) or its children (``rows=children``, through ``child_list_download``:
+    names, the cohort's rules on the About sheet, audited as ``download_list``) as CSV or Excel."""
     if rows == "children":
-        listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_DOWNLOADED)
-        columns, lines, child_count = list(listed.columns), listed.rows, len(listed.rows)
-        keys = _child_keys(listed)
-    else:
-        result = _count(request, query)
-        columns, lines = result.table()
-        child_count, keys = None, []
+        return _children_download(request, signed, query, format)
+    result = _count(request, query)
+    columns, lines = result.table()
+    child_count, keys = None, []
     audit(
         request,
         signed,
@@ -136,6 +135,25 @@ def export(
     )
     name = f"cohort-{query.population}-{query.as_at.isoformat()}{'-children' if rows == 'children' else ''}"
     return download(format, name, columns, lines)
+
+
+def _children_download(request: Request, signed: Signed, query: CohortQuery, fmt: str) -> Response:
+    """Every child of the cohort (an analyst's or admin's: every child in scope), with the cohort's rules in words."""
+    declared = definitions()
+    listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_DOWNLOADED)
+    attributes = list(declared.child_columns)
+    population = declared.populations[query.population]
+    listing = ChildList(
+        title=f"Cohort: {query.describe()}",
+        definition=f"{population.label}: {population.definition} Chosen: {query.describe()}.",
+        columns=[Column(heading, key) for key, heading in declared.child_columns.items()],
+        rows=[dict(zip(attributes, row, strict=True)) for row in listed.rows],
+        as_at=query.as_at,
+        name=f"cohort-{query.population}-children",
+        notes=[("Period", query.span.label), ("Link", _link("/cohorts/children", query))],
+        audited={"cohort": query.parameters()},
+    )
+    return child_list_download(request, signed, fmt, listing)
 
 
 @api_router.get("/cohorts", summary="Count a cohort")

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from childhub.errors import ChildhubError, StoreError
 from childhub.web.deps import Conflict, NotFound, Signed, audit, context, csrf_protected, render, require, signed_in
-from childhub.web.exports import download
+from childhub.web.exports import ChildList, Column, child_list_download
 from childhub.web.pages import quality
 from childhub.web.scope import child_filter
 
@@ -230,15 +230,34 @@ def fix_list(
     format: Literal["csv", "xlsx"] = "xlsx",
     signed: Signed = Depends(signed_in),
 ) -> Response:
-    """The open findings of a rule, system, team or worker (or all), each with the record to fix, as CSV or Excel."""
-    found, _ = _listed(request, signed, "export_dq_fix_list", filters, format=format)
+    """The open findings of a rule, system, team or worker (or all), each with the record to fix and the child's name,
+    as CSV or Excel (through ``child_list_download``: audited as ``download_list`` with its row count)."""
+    found, _ = quality.open_findings(context(request).served.current().cursor(), filters, _scope(signed))
     parts = [
         re.sub(r"[^A-Za-z0-9_-]+", "_", str(filters[name])).strip("_")  # a file name from what was typed: safe
         for name in ("kind", "rule", "system", "team", "worker", "year")
         if name in filters
     ]
-    name = "fix-list-" + ("-".join(parts) or "all")
-    return download(format, f"{name}-{date.today().isoformat()}", FIX_COLUMNS, _lines(found))
+    columns = [heading for heading in FIX_COLUMNS if heading != "child's name"]  # the list's own Name column
+    rows = [
+        {**dict(zip(FIX_COLUMNS, line, strict=True)), "child_key": f["child_key"], "child_name": f["child_name"]}
+        for f, line in zip(found, _lines(found), strict=True)
+    ]
+    listing = ChildList(
+        title="Data-quality fix list" + (f": {_subject(filters)}" if filters else ""),
+        definition=(
+            "The open findings of the DfE's validation rules for the SSDA903 and CIN census returns and of childhub's "
+            "checks across systems, each naming the source system and the record to fix there"
+            + (f"; chosen: {_subject(filters)}" if filters else "")
+            + ". A finding closes when the record is fixed and loaded again, or when it is accepted with a reason."
+        ),
+        columns=[Column(heading, heading) for heading in columns],
+        rows=rows,
+        as_at=date.today(),
+        name="-".join(["fix-list", *parts]) if parts else "fix-list-all",
+        audited={"filters": filters},
+    )
+    return child_list_download(request, signed, format, listing)
 
 
 def accept_one(request: Request, signed: Signed, key: str, reason: str) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from childhub.web.charts import figure_view, limits_view, suppression_threshold, trend_figure, trend_points
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
+from childhub.web.exports import ChildList, Column, child_list_download, link, long_date
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
 from childhub.web.routes.feeds import feed_freshness
 from childhub.web.scope import child_filter
@@ -231,6 +233,24 @@ def children_behind(
 ) -> dict[str, Any]:
     """The rows behind a figure that ``signed`` may see, how many are hidden, audited as a view of children
     (naming the children of the first ``shown`` rows, or of every row)."""
+    found = _behind(request, signed, indicator_id, as_at, part)
+    audit(
+        request,
+        signed,
+        "view_children",
+        subject=found["indicator"].id,
+        child_count=found["children"],
+        children=[row["child_key"] for row in found["rows"][:shown]],
+        part=part,
+        as_at=as_at.isoformat(),
+        rows=len(found["rows"]),
+        hidden=found["hidden"],
+    )
+    return found
+
+
+def _behind(request: Request, signed: Signed, indicator_id: str, as_at: date, part: str) -> dict[str, Any]:
+    """The rows behind a figure that ``signed`` may see, and how many are hidden (not audited: the caller does)."""
     ind = known_indicator(indicator_id)
     snapshot = context(request).served.current()
     rows = snapshot.memo(
@@ -254,18 +274,6 @@ def children_behind(
             allowed = {key for (key,) in found}
         visible = [row for row in rows if row["child_key"] in allowed]
     children = len({row["child_key"] for row in visible if row["child_key"] is not None})
-    audit(
-        request,
-        signed,
-        "view_children",
-        subject=ind.id,
-        child_count=children,
-        children=[row["child_key"] for row in visible[:shown]],
-        part=part,
-        as_at=as_at.isoformat(),
-        rows=len(visible),
-        hidden=len(rows) - len(visible),
-    )
     return {
         "indicator": ind,
         "as_at": as_at,
@@ -283,9 +291,13 @@ def children_page(
     indicator_id: str,
     part: Part = "numerator",
     as_at: date | None = None,
+    format: Literal["html", "csv", "xlsx"] = "html",
     signed: Signed = Depends(signed_in),
 ):
-    """The children behind the figure, in the user's scope, each linking to their record."""
+    """The children behind the figure, in the user's scope, each linking to their record (``format=csv|xlsx``: every
+    one of them as a download, audited with its row count)."""
+    if format != "html":
+        return _children_download(request, signed, indicator_id, as_at or date.today(), part, format)
     found = children_behind(request, signed, indicator_id, as_at or date.today(), part, ROWS_SHOWN)
     columns = [c for c in found["rows"][0] if c not in ("child_key", "child_id")] if found["rows"] else []
     return render(
@@ -296,7 +308,47 @@ def children_page(
         columns=columns,
         shown=found["rows"][:ROWS_SHOWN],
         rows_shown=ROWS_SHOWN,
+        csv_link=link(request.url.path, "csv", urlencode({"part": part, "as_at": found["as_at"].isoformat()})),
+        xlsx_link=link(request.url.path, "xlsx", urlencode({"part": part, "as_at": found["as_at"].isoformat()})),
     )
+
+
+PERIODS = {
+    "snapshot": "On",
+    "month": "The month to",
+    "quarter": "The quarter to",
+    "year": "The year to",
+    "rolling_6": "The 6 months to",
+    "rolling_12": "The 12 months to",
+}
+PARTS = {
+    "numerator": "the numerator: the rows the figure counts",
+    "denominator": "the denominator: the rows the figure is a share of",
+}
+
+
+def _children_download(request: Request, signed: Signed, indicator_id: str, as_at: date, part: str, fmt: str):
+    """Every row behind the figure that ``signed`` may see, as CSV or Excel with the indicator's definition."""
+    found = _behind(request, signed, indicator_id, as_at, part)
+    ind = found["indicator"]
+    keys = [key for key in (found["rows"][0] if found["rows"] else {}) if key not in ("child_key", "child_id")]
+    listing = ChildList(
+        title=f"Children behind {ind.name} ({part})",
+        definition=ind.definition,
+        columns=[Column(key.replace("_", " ").capitalize(), key) for key in keys],
+        rows=[dict(row) for row in found["rows"]],
+        as_at=as_at,
+        name=f"children-behind-{ind.id}-{part}",
+        notes=[
+            ("Indicator", f"{ind.name} ({ind.id})"),
+            ("Period", f"{PERIODS.get(ind.period, ind.period)} {long_date(as_at)}"),
+            ("Part", PARTS[part]),
+            ("Counts", ind.counts),
+            ("Outside your scope", f"{found['hidden']:,} more rows are counted in the figure and not listed here"),
+        ],
+        audited={"indicator": ind.id, "part": part, "hidden": found["hidden"]},
+    )
+    return child_list_download(request, signed, fmt, listing)
 
 
 @children_api.get("/indicators/{indicator_id}/children", summary="The children behind a figure (audited)")
