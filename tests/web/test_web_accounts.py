@@ -492,3 +492,32 @@ def test_accounts_change_from_the_page_while_the_server_holds_the_store(web_hub,
         assert other.get("/").status_code == 200
     assert Accounts(folder).get("served").teams == (team,)
     assert [e.subject for e in events(folder, action="add_account", limit=1)] == ["served"]
+
+
+# --- API token IDs -----------------------------------------------------------------------------------------------
+
+
+def test_tokens_issued_before_token_ids_are_numbered_in_the_order_issued(tmp_path):
+    """A hub database at migration 0003 with two tokens: 0004 numbers them by when they were issued."""
+    import sqlite3
+
+    from childhub.store.hub import MIGRATIONS, _statements, audit_chain_hash
+
+    conn = sqlite3.connect(tmp_path / "hub.sqlite", isolation_level=None)
+    conn.create_function("audit_chain_hash", 2, audit_chain_hash, deterministic=True)
+    conn.execute("CREATE TABLE hub_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+    for version, name in ((1, "0001_hub.sql"), (2, "0002_audit_chain.sql"), (3, "0003_feed_tokens.sql")):
+        for statement in _statements((MIGRATIONS / name).read_text("utf-8")):
+            conn.execute(statement)
+        conn.execute("INSERT INTO hub_migrations VALUES (?, ?, '2026-11-01T00:00:00')", [version, name])
+    conn.execute(
+        "INSERT INTO account (username, display_name, role, password_hash, created_at, updated_at) "
+        "VALUES ('old', 'old', 'analyst', 'x', '2026-11-01T00:00:00', '2026-11-01T00:00:00')"
+    )
+    conn.execute("INSERT INTO api_token VALUES ('h-later', 1, 'later', '2026-11-03T00:00:00', NULL)")
+    conn.execute("INSERT INTO api_token VALUES ('h-earlier', 1, 'earlier', '2026-11-02T00:00:00', NULL)")
+    conn.close()
+    accounts = Accounts(tmp_path)
+    assert [(t.token_id, t.label) for t in accounts.tokens("old")] == [(1, "earlier"), (2, "later")]
+    accounts.issue_token("old", "new")
+    assert [(t.token_id, t.label) for t in accounts.tokens("old")][-1] == (3, "new")
