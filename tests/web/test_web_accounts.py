@@ -529,3 +529,20 @@ def test_tokens_issued_before_token_ids_are_numbered_in_the_order_issued(tmp_pat
     assert [(t.token_id, t.label) for t in accounts.tokens("old")] == [(1, "earlier"), (2, "later")]
     accounts.issue_token("old", "new")
     assert [(t.token_id, t.label) for t in accounts.tokens("old")][-1] == (3, "new")
+
+
+def test_accounts_can_be_managed_before_any_data_is_published(tmp_path):
+    """A new hub, no data yet: the first admin adds the others, their IDs taken as given (as the command line
+    takes them with no store)."""
+    from fastapi.testclient import TestClient
+
+    from childhub.settings import Settings
+    from childhub.web import create_app
+
+    Accounts(tmp_path).add("first", "admin", WEB_PASSWORD)
+    client = TestClient(create_app(Settings(data_dir=tmp_path)), base_url="https://testserver", follow_redirects=False)
+    sign_in(client, "first", WEB_PASSWORD)
+    assert "names no team yet" in client.get("/accounts/new").text
+    page = _post(client, "/accounts", username="early", role="manager", teams="T003")
+    assert page.status_code == 201 and "team T003" in page.text
+    assert Accounts(tmp_path).get("early").teams == ("T003",)

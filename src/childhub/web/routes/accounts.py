@@ -35,6 +35,7 @@ from childhub.accounts import (
     Workforce,
     new_password,
 )
+from childhub.errors import StoreError
 from childhub.web.deps import NotFound, Signed, audit, context, csrf_protected, render, require, signed_in
 
 ROLES = ("admin",)
@@ -92,17 +93,27 @@ def _problem(error: AccountError) -> Problem:
     return Problem(message[:1].upper() + message[1:] + ".", FIELD_IDS.get(error.field or ""))
 
 
-def _workforce(request: Request) -> Workforce:
-    """The case system's teams and workers, as the served facts hold them (read once per state of those facts)."""
+def _known(request: Request) -> Workforce | None:
+    """The case system's teams and workers, as the served facts hold them (read once per state of those facts);
+    None before any data is published (accounts can be managed then too, their IDs taken as given, as
+    ``childhub users`` takes them with no store yet)."""
     from childhub.accounts import workforce
 
-    snapshot = context(request).served.current()
+    try:
+        snapshot = context(request).served.current()
+    except StoreError:
+        return None
     return snapshot.memo(("account_workforce",), lambda: workforce(snapshot.cursor()), reads=("team", "worker"))
+
+
+def _workforce(request: Request) -> Workforce:
+    """What the pages name teams and workers by (none known before any data is published: their IDs)."""
+    return _known(request) or Workforce({}, {})
 
 
 def _administration(request: Request, *, checking_scope: bool = False) -> Administration:
     ctx = context(request)
-    return Administration(ctx.accounts, _workforce(request) if checking_scope else None)
+    return Administration(ctx.accounts, _known(request) if checking_scope else None)
 
 
 def _record(request: Request, signed: Signed, change: Change) -> None:
