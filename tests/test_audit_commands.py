@@ -42,10 +42,17 @@ COMMANDS = [
     (["audit", "--child", "C1001"], "view_audit", {"child": "C1001"}),
     (["audit", "verify"], "verify_audit", {}),
     (["users", "add", "bob", "--role", "scrutiny"], "add_account", {"role": "scrutiny"}),
-    (["users", "set-role", "ann", "manager"], "set_role", {"from": "analyst", "to": "manager"}),
-    (["users", "token", "ann", "--label", "case system"], "issue_token", {"label": "case system"}),
+    (["users", "set-role", "ann", "manager", "--team", "T001"], "set_role", {"from": "analyst", "to": "manager"}),
+    (
+        ["users", "set-scope", "ann", "--team", "T002"],
+        "set_scope",
+        {"to": {"worker": None, "teams": ["T002"], "service_areas": []}},
+    ),
+    (["users", "token", "ann", "--label", "case system"], "issue_token", {"label": "case system", "token": 1}),
+    (["users", "revoke-token", "ann", "1"], "revoke_token", {"label": "case system", "token": 1}),
     (["users", "password", "ann"], "set_password", {"tokens_revoked": True}),
     (["users", "disable", "ann"], "disable_account", {"tokens_revoked": True, "sessions_ended": True}),
+    (["users", "enable", "ann"], "enable_account", {}),
 ]
 
 

@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from childhub.errors import ChildhubError
 from childhub.store import HubDatabase, utc_now
@@ -41,11 +41,33 @@ MIN_PASSWORD_LENGTH = 12
 
 
 class AccountError(ChildhubError):
-    """An account could not be created or changed as asked."""
+    """An account could not be created or changed as asked; ``field`` names the input at fault, where one is
+    (username, role, password, worker, teams, service_areas, label), so a form can point at it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NoSuchAccount(AccountError):
+    """There is no account of that name."""
 
 
 class SignInRefused(ChildhubError):
     """A sign-in failed: wrong name or password, a disabled account, or too many attempts."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an account works in: a practitioner's worker ID and teams, a manager's teams and service areas."""
+
+    worker_id: str | None = None
+    teams: tuple[str, ...] = ()
+    service_areas: tuple[str, ...] = ()
+
+    def as_details(self) -> dict[str, object]:
+        """The scope as the audit log records it."""
+        return {"worker": self.worker_id, "teams": list(self.teams), "service_areas": list(self.service_areas)}
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,25 @@ class Account:
     @property
     def sees_all_children(self) -> bool:
         return self.role in ("admin", "analyst")
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.worker_id, self.teams, self.service_areas)
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An account's API token as an admin sees it: its ID, label and dates (its secret is never kept)."""
+
+    token_id: int
+    username: str
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 @dataclass(frozen=True)
@@ -136,18 +177,19 @@ class Accounts:
         worker_id: str | None = None,
         teams: tuple[str, ...] = (),
         service_areas: tuple[str, ...] = (),
+        workforce: Workforce | None = None,
     ) -> Account:
-        _check_role(role)
+        """A new account. ``workforce`` (the case system's teams and workers) refuses a scope naming one it does
+        not know; without it the IDs are taken as given."""
         _check_username(username)
+        _check_role(role)
+        scope = Scope(worker_id or None, tuple(teams), tuple(service_areas))
+        _check_scope(role, scope, workforce)
         _check_password(password)
-        if role == "practitioner" and not (worker_id or teams):
-            raise AccountError("a practitioner needs --worker or --team: their caseload is what they may see")
-        if role == "manager" and not (teams or service_areas):
-            raise AccountError("a manager needs --team or --service-area: their teams are what they may see")
         now = utc_now()
         with self.db.connect() as conn:
             if conn.execute("SELECT 1 FROM account WHERE username = ?", [username]).fetchone():
-                raise AccountError(f"there is already an account called {username!r}")
+                raise AccountError(f"there is already an account called {username!r}", "username")
             conn.execute(
                 "INSERT INTO account (username, display_name, role, password_hash, worker_id, teams_json, "
                 "service_areas_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -169,27 +211,90 @@ class Accounts:
         with self.db.connect(write=False) as conn:
             row = conn.execute("SELECT * FROM account WHERE username = ?", [username]).fetchone()
         if row is None:
-            raise AccountError(f"there is no account called {username!r}")
+            raise NoSuchAccount(f"there is no account called {username!r}")
         return _account(row)
+
+    def find(self, username: str) -> Account | None:
+        """The account called ``username``, or None."""
+        try:
+            return self.get(username)
+        except NoSuchAccount:
+            return None
 
     def list(self) -> list[Account]:
         with self.db.connect(write=False) as conn:
             return [_account(row) for row in conn.execute("SELECT * FROM account ORDER BY username")]
 
-    def set_role(self, username: str, role: str) -> Account:
+    def set_role(
+        self, username: str, role: str, scope: Scope | None = None, *, workforce: Workforce | None = None
+    ) -> Account:
+        """Change the account's role (and its scope with it, if ``scope`` is given), checked as ``add`` checks a
+        new account's; its sessions end and its API tokens are revoked. Refused if it would leave no admin."""
         _check_role(role)
-        self.get(username)
+        account = self.get(username)
+        scope = account.scope if scope is None else scope
+        _check_scope(role, scope, workforce)
         with self.db.connect() as conn:
-            conn.execute("UPDATE account SET role = ?, updated_at = ? WHERE username = ?", [role, utc_now(), username])
+            conn.execute(
+                "UPDATE account SET role = ?, worker_id = ?, teams_json = ?, service_areas_json = ?, updated_at = ? "
+                "WHERE username = ?",
+                [
+                    role,
+                    scope.worker_id,
+                    json.dumps(list(scope.teams)),
+                    json.dumps(list(scope.service_areas)),
+                    utc_now(),
+                    username,
+                ],
+            )
+            _keep_an_admin(conn, account, "change the role of")
             _end_access(conn, username)  # a new role starts with a new sign-in and new tokens
         return self.get(username)
 
+    def set_scope(self, username: str, scope: Scope, *, workforce: Workforce | None = None) -> Account:
+        """Change what the account works in, checked as ``add`` checks it; its sessions and tokens carry on, and
+        see by the new scope from their next request."""
+        account = self.get(username)
+        _check_scope(account.role, scope, workforce)
+        with self.db.connect() as conn:
+            conn.execute(
+                "UPDATE account SET worker_id = ?, teams_json = ?, service_areas_json = ?, updated_at = ? "
+                "WHERE username = ?",
+                [
+                    scope.worker_id,
+                    json.dumps(list(scope.teams)),
+                    json.dumps(list(scope.service_areas)),
+                    utc_now(),
+                    username,
+                ],
+            )
+        return self.get(username)
+
     def disable(self, username: str) -> Account:
-        self.get(username)
+        """Stop the account signing in; its sessions end and its API tokens are revoked. Refused if it would
+        leave no admin."""
+        account = self.get(username)
         with self.db.connect() as conn:
             conn.execute("UPDATE account SET disabled = 1, updated_at = ? WHERE username = ?", [utc_now(), username])
+            _keep_an_admin(conn, account, "disable")
             _end_access(conn, username)
         return self.get(username)
+
+    def enable(self, username: str) -> Account:
+        """Let a disabled account sign in again (with its password; its old tokens stay revoked)."""
+        self.get(username)
+        with self.db.connect() as conn:
+            conn.execute("UPDATE account SET disabled = 0, updated_at = ? WHERE username = ?", [utc_now(), username])
+        return self.get(username)
+
+    def last_sign_ins(self) -> dict[str, str]:
+        """When each account last signed in (UTC, ISO 8601), for those that ever have."""
+        with self.db.connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT a.username, max(l.attempted_at) FROM account a "
+                "JOIN login_attempt l ON l.username = a.username AND l.succeeded = 1 GROUP BY a.username"
+            ).fetchall()
+        return {username: at for username, at in rows}
 
     def set_password(self, username: str, password: str) -> None:
         _check_password(password)
@@ -291,13 +396,37 @@ class Accounts:
         account = self.get(username)
         if account.disabled:
             raise AccountError(f"{username} is disabled")
+        if not label or len(label) > 100 or not label.isprintable():
+            raise AccountError("a token's label is 1 to 100 printable characters", "label")
         token = "chub_" + secrets.token_urlsafe(32)
         with self.db.connect() as conn:
             conn.execute(
-                "INSERT INTO api_token (token_hash, account_id, label, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO api_token (token_hash, account_id, label, created_at, token_id) "
+                "VALUES (?, ?, ?, ?, (SELECT coalesce(max(token_id), 0) + 1 FROM api_token))",
                 [_digest(token), account.account_id, label, utc_now()],
             )
         return token
+
+    def tokens(self, username: str | None = None) -> list[ApiToken]:
+        """The API tokens issued (revoked ones too), of ``username`` or of every account, oldest first."""
+        with self.db.connect(write=False) as conn:
+            rows = conn.execute(
+                "SELECT t.token_id, a.username, t.label, t.created_at, t.revoked_at FROM api_token t "
+                "JOIN account a USING (account_id) WHERE ? IS NULL OR a.username = ? ORDER BY t.token_id",
+                [username, username],
+            ).fetchall()
+        return [ApiToken(*row) for row in rows]
+
+    def revoke_token(self, username: str, token_id: int) -> ApiToken:
+        """Stop one of the account's API tokens working, at once (revoking one already revoked changes nothing)."""
+        self.get(username)
+        if not any(token.token_id == token_id for token in self.tokens(username)):
+            raise AccountError(f"there is no API token {token_id} of {username}", "token")
+        with self.db.connect() as conn:
+            conn.execute(
+                "UPDATE api_token SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", [utc_now(), token_id]
+            )
+        return next(token for token in self.tokens(username) if token.token_id == token_id)
 
     def token_account(self, token: str) -> Account | None:
         with self.db.connect(write=False) as conn:
@@ -360,6 +489,82 @@ class Accounts:
         return None if row is None else _feed_token(row)
 
 
+# --- changes an admin makes, in the audit log's words ---------------------------------------------------------
+
+ACCESS_ENDED = {"sessions_ended": True, "tokens_revoked": True}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to an account as the audit log records it: the same action, subject and details whoever makes it
+    (``childhub users`` at the command line, or an admin on the accounts page; only the actor and channel differ)."""
+
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+class Administration:
+    """The changes an admin makes to accounts, each checked by ``Accounts``' rules and described as a ``Change`` for
+    the audit log: the one place the command line and the web app both call."""
+
+    def __init__(self, accounts: Accounts, workforce: Workforce | None = None) -> None:
+        self.accounts = accounts
+        self.workforce = workforce  # the case system's teams and workers: a scope naming others is refused
+
+    def add(self, username: str, role: str, password: str, *, display_name: str | None, scope: Scope) -> Change:
+        account = self.accounts.add(
+            username,
+            role,
+            password,
+            display_name=display_name or None,
+            worker_id=scope.worker_id,
+            teams=scope.teams,
+            service_areas=scope.service_areas,
+            workforce=self.workforce,
+        )
+        return Change("add_account", account.username, {"role": account.role})
+
+    def disable(self, username: str) -> Change:
+        self.accounts.disable(username)
+        return Change("disable_account", username, dict(ACCESS_ENDED))
+
+    def enable(self, username: str) -> Change:
+        self.accounts.enable(username)
+        return Change("enable_account", username, {})
+
+    def set_role(self, username: str, role: str, scope: Scope | None = None) -> Change:
+        """A new role, and a new scope with it if ``scope`` is given (one event: ``set_role``)."""
+        before = self.accounts.get(username)
+        after = self.accounts.set_role(username, role, scope, workforce=self.workforce)
+        details: dict[str, Any] = {"from": before.role, "to": after.role}
+        if after.scope != before.scope:
+            details |= {"scope_from": before.scope.as_details(), "scope_to": after.scope.as_details()}
+        return Change("set_role", username, details | ACCESS_ENDED)
+
+    def set_scope(self, username: str, scope: Scope) -> Change:
+        before = self.accounts.get(username)
+        after = self.accounts.set_scope(username, scope, workforce=self.workforce)
+        return Change("set_scope", username, {"from": before.scope.as_details(), "to": after.scope.as_details()})
+
+    def set_password(self, username: str, password: str) -> Change:
+        self.accounts.set_password(username, password)
+        return Change("set_password", username, dict(ACCESS_ENDED))
+
+    def issue_token(self, username: str, label: str) -> tuple[str, Change]:
+        """The token (shown once) and its change."""
+        secret = self.accounts.issue_token(username, label)
+        with self.accounts.db.connect(write=False) as conn:
+            token_id = conn.execute(
+                "SELECT token_id FROM api_token WHERE token_hash = ?", [_digest(secret)]
+            ).fetchone()[0]
+        return secret, Change("issue_token", username, {"label": label, "token": token_id})
+
+    def revoke_token(self, username: str, token_id: int) -> Change:
+        token = self.accounts.revoke_token(username, token_id)
+        return Change("revoke_token", username, {"label": token.label, "token": token.token_id})
+
+
 def _feed_token(row) -> FeedToken:
     return FeedToken(
         token_id=row["token_id"],
@@ -369,6 +574,17 @@ def _feed_token(row) -> FeedToken:
         created_by=row["created_by"],
         revoked_at=row["revoked_at"],
     )
+
+
+def _keep_an_admin(conn, account: Account, doing: str) -> None:
+    """Refuse (inside the caller's transaction, so it rolls back) a change that left no enabled admin."""
+    if account.role != "admin" or account.disabled:
+        return
+    if conn.execute("SELECT count(*) FROM account WHERE role = 'admin' AND disabled = 0").fetchone()[0] == 0:
+        raise AccountError(
+            f"cannot {doing} {account.username}: it is the last admin, and without one nobody could manage "
+            "accounts; make another account admin first"
+        )
 
 
 def _end_access(conn, username: str) -> None:
@@ -391,17 +607,98 @@ def _DUMMY_HASH() -> str:  # noqa: N802 - a constant made once, lazily
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise AccountError(f"the role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}, not {role!r}", "role")
 
 
 def _check_username(username: str) -> None:
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-@" for c in username):
-        raise AccountError("a username is 1 to 64 letters, digits and . _ - @")
+        raise AccountError("a username is 1 to 64 letters, digits and . _ - @", "username")
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "password")
+
+
+def _check_scope(role: str, scope: Scope, workforce: Workforce | None) -> None:
+    """The one rule for what an account of ``role`` must work in, and (given the case system's ``workforce``)
+    that every team, service area and worker it names is one the case system knows."""
+    if role == "practitioner" and not (scope.worker_id or scope.teams):
+        raise AccountError(
+            "a practitioner needs a worker ID (--worker) or a team (--team): their caseload is what they may see",
+            "worker",
+        )
+    if role == "manager" and not (scope.teams or scope.service_areas):
+        raise AccountError(
+            "a manager needs a team (--team) or a service area (--service-area): their teams are what they may see",
+            "teams",
+        )
+    if workforce is not None:
+        workforce.check(scope)
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """The teams (with their names and service areas) and the workers (with their names) the case system knows,
+    as its facts hold them (``workforce``): what an account's scope may name, and the words pages show for it."""
+
+    teams: dict[str, tuple[str, str | None]]  # team ID -> (team name, service area)
+    workers: dict[str, str]  # worker ID -> worker name
+
+    @property
+    def service_areas(self) -> list[str]:
+        return sorted({area for _name, area in self.teams.values() if area})
+
+    def check(self, scope: Scope) -> None:
+        """Refuse, in one line, the first team, service area or worker the case system does not know."""
+        for team in scope.teams:
+            if team not in self.teams:
+                raise AccountError(f"there is no team {team!r} in the case system ({_some(self.teams)})", "teams")
+        for area in scope.service_areas:
+            if area not in self.service_areas:
+                raise AccountError(
+                    f"there is no service area {area!r} in the case system ({_some(self.service_areas)})",
+                    "service_areas",
+                )
+        if scope.worker_id and scope.worker_id not in self.workers:
+            raise AccountError(
+                f"there is no worker {scope.worker_id!r} in the case system ({_some(self.workers)})", "worker"
+            )
+
+    def describe(self, account: Account) -> str:
+        """What ``account`` works in, in words: team and worker names, not IDs."""
+        if account.role in ("admin", "analyst"):
+            return "every child"
+        if account.role == "scrutiny":
+            return "figures only, no child"
+        parts = []
+        if account.worker_id:
+            parts.append(f"caseload of {self.workers.get(account.worker_id, account.worker_id)}")
+        parts += [f"team {self.teams.get(team, (team, None))[0]}" for team in account.teams]
+        parts += [f"service area {area}" for area in account.service_areas]
+        return ", ".join(parts) or "nothing yet"
+
+
+def workforce(cursor) -> Workforce:
+    """The case system's teams and workers, from a cursor with the ``team`` and ``worker`` facts prepared."""
+    teams = {
+        team_id: (name or team_id, area)
+        for team_id, name, area in cursor.execute("SELECT team_id, team_name, service_area FROM fact_team").fetchall()
+    }
+    workers = {
+        worker_id: name or worker_id
+        for worker_id, name in cursor.execute("SELECT worker_id, worker_name FROM fact_worker").fetchall()
+    }
+    return Workforce(teams, workers)
+
+
+def _some(known) -> str:
+    """A few of the IDs the case system knows, to say what was meant."""
+    names = sorted(known)
+    if not names:
+        return "it knows none yet"
+    shown = ", ".join(names[:8])
+    return f"it knows {shown}" + (f" and {len(names) - 8:,} more" if len(names) > 8 else "")
 
 
 def new_password() -> str:

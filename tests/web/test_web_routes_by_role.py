@@ -69,7 +69,12 @@ def path_values(web_hub, app) -> dict[str, str]:
     [(family_id,)] = cursor.execute(
         "SELECT family_id FROM family_member WHERE 'C' || child_id = ? AND valid_to IS NULL", [child_key]
     ).fetchall()
+    accounts = Accounts(web_hub.data_dir)
+    if accounts.find("routes-probe") is None:  # an account the admin's probes may change (disable, reset, ...)
+        accounts.add("routes-probe", "analyst", "a long enough password")
     return {
+        "username": "routes-probe",
+        "token_id": "1",  # revoking another account's token: refused with a reason, past the role check
         "indicator_id": "re_referrals_12m",
         "child_key": child_key,
         "family_id": str(family_id),

@@ -139,84 +139,123 @@ def _open_to_others(data_dir: Path) -> list[str]:
     return lines
 
 
+def _record(data_dir: Path, change) -> None:
+    """Record an account's ``childhub.accounts.Change`` as the web app records the same change."""
+    _audit(data_dir, change.action, subject=change.subject, details=change.details)
+
+
+def _administration(store, *, checking_scope: bool = False):
+    """``childhub.accounts.Administration`` for the store's hub; ``checking_scope`` reads the case system's teams
+    and workers from the store (its snapshot while a server holds it), so a scope naming others is refused."""
+    from childhub.accounts import Accounts, Administration, workforce
+
+    known = None
+    if checking_scope and store.database_path.exists():
+        from childhub.facts import prepare
+
+        with store.reader() as conn:
+            prepare(conn, ["team", "worker"])
+            known = workforce(conn)
+    return Administration(Accounts(store.data_dir), known)
+
+
+TeamOption = Annotated[list[str] | None, typer.Option("--team", help="A team ID they work in (repeatable).")]
+ServiceAreaOption = Annotated[
+    list[str] | None, typer.Option("--service-area", help="A service area a manager runs (repeatable).")
+]
+WorkerOption = Annotated[str | None, typer.Option("--worker", help="A practitioner's worker ID in the case system.")]
+
+
+def _scope(team: list[str] | None, service_area: list[str] | None, worker: str | None):
+    from childhub.accounts import Scope
+
+    return Scope(worker or None, tuple(team or ()), tuple(service_area or ()))
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="The name they sign in with.")],
     role: Annotated[str, typer.Option("--role", help="admin, analyst, manager, practitioner or scrutiny.")],
     name: Annotated[str | None, typer.Option("--name", help="Their name as pages show it.")] = None,
-    team: Annotated[list[str] | None, typer.Option("--team", help="A team ID they work in (repeatable).")] = None,
-    service_area: Annotated[
-        list[str] | None, typer.Option("--service-area", help="A service area a manager runs (repeatable).")
-    ] = None,
-    worker: Annotated[
-        str | None, typer.Option("--worker", help="A practitioner's worker ID in the case system.")
-    ] = None,
+    team: TeamOption = None,
+    service_area: ServiceAreaOption = None,
+    worker: WorkerOption = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input (else one is made).")
     ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Add an account; prints the password made for it unless --password-stdin gives one."""
-    from childhub.accounts import Accounts, new_password
+    """Add an account; prints the password made for it unless --password-stdin gives one. Teams, service areas
+    and workers must be ones the case system's data in the store name."""
+    from childhub.accounts import new_password
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else new_password()
-    account_dir = store_for(data_dir).data_dir
-    account = Accounts(account_dir).add(
-        username,
-        role,
-        password,
-        display_name=name,
-        worker_id=worker,
-        teams=tuple(team or ()),
-        service_areas=tuple(service_area or ()),
+    store = store_for(data_dir)
+    change = _administration(store, checking_scope=True).add(
+        username, role, password, display_name=name, scope=_scope(team, service_area, worker)
     )
-    _audit(account_dir, "add_account", subject=account.username, details={"role": account.role})
-    typer.echo(f"Added {account.username} ({account.role}).")
+    _record(store.data_dir, change)
+    typer.echo(f"Added {change.subject} ({role}).")
     if not password_stdin:
         typer.echo(f"Password: {password}  (shown once; they can be given a new one with childhub users password)")
 
 
 @users_app.command("disable")
 def users_disable(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
-    """Stop an account signing in; its sessions and API tokens end at once."""
-    from childhub.accounts import Accounts
-
-    folder = store_for(data_dir).data_dir
-    Accounts(folder).disable(username)
-    _audit(folder, "disable_account", subject=username, details={"sessions_ended": True, "tokens_revoked": True})
+    """Stop an account signing in; its sessions and API tokens end at once (the last admin cannot be)."""
+    store = store_for(data_dir)
+    _record(store.data_dir, _administration(store).disable(username))
     typer.echo(f"Disabled {username}; their sessions and API tokens no longer work.")
+
+
+@users_app.command("enable")
+def users_enable(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
+    """Let a disabled account sign in again with its password (its old API tokens stay revoked)."""
+    store = store_for(data_dir)
+    _record(store.data_dir, _administration(store).enable(username))
+    typer.echo(f"Enabled {username}; they can sign in again.")
 
 
 @users_app.command("set-role")
 def users_set_role(
     username: Annotated[str, typer.Argument()],
     role: Annotated[str, typer.Argument(help="admin, analyst, manager, practitioner or scrutiny.")],
+    team: TeamOption = None,
+    service_area: ServiceAreaOption = None,
+    worker: WorkerOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Change an account's role; they sign in again to use it."""
-    from childhub.accounts import Accounts
+    """Change an account's role (and what it works in, if --team, --service-area or --worker is given); they sign
+    in again to use it. A manager needs a team or service area, a practitioner a worker ID or team."""
+    store = store_for(data_dir)
+    scoped = bool(team or service_area or worker)
+    scope = _scope(team, service_area, worker) if scoped else None
+    change = _administration(store, checking_scope=scoped).set_role(username, role, scope)
+    _record(store.data_dir, change)
+    typer.echo(f"{username} is now {change.details['to']}.")
 
-    folder = store_for(data_dir).data_dir
-    accounts = Accounts(folder)
-    before = accounts.get(username).role
-    account = accounts.set_role(username, role)
-    _audit(
-        folder,
-        "set_role",
-        subject=username,
-        details={"from": before, "to": account.role, "sessions_ended": True, "tokens_revoked": True},
-    )
-    typer.echo(f"{account.username} is now {account.role}.")
+
+@users_app.command("set-scope")
+def users_set_scope(
+    username: Annotated[str, typer.Argument()],
+    team: TeamOption = None,
+    service_area: ServiceAreaOption = None,
+    worker: WorkerOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Change what an account works in (its teams, service areas and worker ID, all given afresh); it sees by
+    them from its next request."""
+    store = store_for(data_dir)
+    change = _administration(store, checking_scope=True).set_scope(username, _scope(team, service_area, worker))
+    _record(store.data_dir, change)
+    typer.echo(f"Changed what {username} works in.")
 
 
 @users_app.command("password")
 def users_password(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
     """Give an account a new password, read from standard input."""
-    from childhub.accounts import Accounts
-
-    folder = store_for(data_dir).data_dir
-    Accounts(folder).set_password(username, sys.stdin.readline().rstrip("\n"))
-    _audit(folder, "set_password", subject=username, details={"sessions_ended": True, "tokens_revoked": True})
+    store = store_for(data_dir)
+    _record(store.data_dir, _administration(store).set_password(username, sys.stdin.readline().rstrip("\n")))
     typer.echo(f"Changed the password of {username}.")
 
 
@@ -238,12 +277,34 @@ def users_token(
     data_dir: DataDirOption = None,
 ) -> None:
     """Issue an API token for another system to call /api/v1/ as this account (shown once)."""
+    store = store_for(data_dir)
+    token, change = _administration(store).issue_token(username, label)
+    _record(store.data_dir, change)
+    typer.echo(token)
+
+
+@users_app.command("tokens")
+def users_tokens(username: Annotated[str, typer.Argument()], data_dir: DataDirOption = None) -> None:
+    """An account's API tokens: ID, label, when issued and whether revoked (never their secrets)."""
     from childhub.accounts import Accounts
 
-    folder = store_for(data_dir).data_dir
-    token = Accounts(folder).issue_token(username, label)
-    _audit(folder, "issue_token", subject=username, details={"label": label})
-    typer.echo(token)
+    accounts = Accounts(store_for(data_dir).data_dir)
+    accounts.get(username)
+    for token in accounts.tokens(username):
+        state = f"revoked {token.revoked_at}" if token.revoked else "live"
+        typer.echo(f"{token.token_id:>5}  {token.label:30s} issued {token.created_at}  {state}")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(
+    username: Annotated[str, typer.Argument()],
+    token_id: Annotated[int, typer.Argument(help="The token's ID, as users tokens lists it.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Stop one of an account's API tokens working, at once."""
+    store = store_for(data_dir)
+    _record(store.data_dir, _administration(store).revoke_token(username, token_id))
+    typer.echo(f"Revoked API token {token_id} of {username}.")
 
 
 @audit_app.callback(invoke_without_command=True)
