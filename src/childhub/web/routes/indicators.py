@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from childhub.codes import breakdown_field, with_labels, words_for
 from childhub.web.charts import figure_view, limits_view, suppression_threshold, trend_figure, trend_points
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
@@ -29,15 +30,6 @@ SEES_CHILDREN = ("admin", "analyst", "manager", "practitioner")
 ROWS_SHOWN = 2000  # children listed on the page at most (the API gives them all)
 Frequency = Literal["daily", "weekly", "monthly"]
 Part = Literal["numerator", "denominator"]
-BREAKDOWN_LABELS = {
-    "age_band": "Age band",
-    "sex": "Sex",
-    "ethnicity": "Ethnicity",
-    "team": "Team",
-    "worker": "Worker",
-    "area": "Area",
-    "service_area": "Service area",
-}
 
 router = APIRouter(dependencies=[Depends(require(*ROLES))])
 api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ROLES))])
@@ -57,11 +49,16 @@ def known_indicator(indicator_id: str) -> Indicator:
 
 
 def _breakdown_view(
-    rows: list[dict[str, Any]], by: str, threshold: int, total: dict[str, Any] | None = None
+    rows: list[dict[str, Any]],
+    by: str,
+    threshold: int,
+    total: dict[str, Any] | None = None,
+    field: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A breakdown as ``threshold`` allows, and why it is withheld if it is: the groups
     ``disclosure.protect_breakdown`` hides for the figure ``total`` (its numerator, denominator and
-    children) are ``[c]``, every other count is shown."""
+    children) are ``[c]``, every other count is shown. Each group keeps its code (``group``) and is labelled
+    in words: the team's or worker's name, or the code's words in ``field`` (``childhub.codes.words_for``)."""
     total = total if total is not None else _sum_of(rows)
     protection = protect_breakdown(total, rows, threshold)
     if protection.withheld:
@@ -73,7 +70,7 @@ def _breakdown_view(
         shown.append(
             {
                 "group": row[by],
-                "label": row.get("label") or row[by],
+                "label": row.get("label") or words_for(field, row[by]) or "Not recorded",
                 "value": None if suppressed else row["value"],
                 "formatted": SUPPRESSED if suppressed else row["formatted"],
                 "numerator": SUPPRESSED if suppressed else suppress(row["numerator"], threshold),
@@ -128,7 +125,7 @@ def indicator_report(
     counted = breakdowns_of(snapshot, request, ind, as_at)
     total = {"numerator": figure.numerator, "denominator": figure.denominator, "children": figure.children}
     for by in published:
-        breakdowns[by], reason = _breakdown_view(counted[by], by, threshold, total)
+        breakdowns[by], reason = _breakdown_view(counted[by], by, threshold, total, breakdown_field(ind.id, by))
         if reason:
             withheld[by] = reason
     report = {
@@ -203,7 +200,6 @@ def indicator_page(
             )
             for p in points
         ],
-        breakdown_labels=BREAKDOWN_LABELS,
         behind=feeds_behind(request, ind),
         sees_children=signed.account.sees_children,
         suppressing=bool(suppression_threshold(signed.role, context(request).small_number)),
@@ -287,13 +283,16 @@ def children_page(
 ):
     """The children behind the figure, in the user's scope, each linking to their record."""
     found = children_behind(request, signed, indicator_id, as_at or date.today(), part, ROWS_SHOWN)
-    columns = [c for c in found["rows"][0] if c not in ("child_key", "child_id")] if found["rows"] else []
+    # the team's and worker's names are shown, not their IDs (the API and downloads keep both)
+    hidden = {"child_key", "child_id", "team", "worker"}
+    columns = [c for c in found["rows"][0] if c not in hidden] if found["rows"] else []
     return render(
         request,
         "indicator_children.html",
         signed,
         **found,
         columns=columns,
+        fields={c: breakdown_field(indicator_id, c) for c in columns},
         shown=found["rows"][:ROWS_SHOWN],
         rows_shown=ROWS_SHOWN,
     )
@@ -315,8 +314,13 @@ def children_json(
         "part": part,
         "children": found["children"],
         "hidden": found["hidden"],
-        "rows": found["rows"],
+        "rows": [with_labels(row, _fields_of(indicator_id, row)) for row in found["rows"]],
     }
+
+
+def _fields_of(indicator_id: str, row: dict[str, Any]) -> dict[str, str | None]:
+    """The field each column of a row behind an indicator holds (an indicator's own breakdown may differ)."""
+    return {column: breakdown_field(indicator_id, column) for column in row}
 
 
 router.include_router(children_pages)
