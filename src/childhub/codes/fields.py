@@ -31,6 +31,7 @@ class CodedField(Frozen):
     """A field holding codes of one set, and the fact columns holding it."""
 
     set: str = Field(min_length=1)
+    also: tuple[str, ...] = ()  # further sets asked, in order, for a code ``set`` does not know
     columns: tuple[str, ...] = ()
     as_given: bool = False  # a value the set does not know is the source's own words, shown as they are
 
@@ -52,6 +53,9 @@ def load_fields(path: Path = FIELDS_FILE) -> FieldMap:
         for name, field in found.fields.items():
             if field.set not in sets:
                 problems.add(path.name, f"fields.{name}.set", f"there is no code set {field.set!r} in the registry")
+            for position, other in enumerate(field.also):
+                if other not in sets:
+                    problems.add(path.name, f"fields.{name}.also.{position}", f"there is no code set {other!r}")
             for position, column in enumerate(field.columns):
                 fact, _, name_of_column = column.partition(".")
                 if not fact.startswith("fact_") or not name_of_column:
@@ -91,13 +95,14 @@ def words_for(field: str | None, code: Any) -> str | None:
     if not is_coded(field):
         return text
     declared = field_map().fields[field]
-    codes = registry()[declared.set]
-    known = codes.label(text)
-    if known is None:
-        spelled = codes.lookup(text)
-        known = codes.label(spelled) if spelled is not None else None
-    if known is not None:
-        return known
+    for set_id in (declared.set, *declared.also):
+        codes = registry()[set_id]
+        known = codes.label(text)
+        if known is None:
+            spelled = codes.lookup(text)
+            known = codes.label(spelled) if spelled is not None else None
+        if known is not None:
+            return known
     return text if declared.as_given else f"Unknown code {text}"
 
 
