@@ -116,7 +116,10 @@ def breakdown_field(indicator_id: str, by: str) -> str | None:
 
 
 def heading(column: str) -> str:
-    """The words a table heading shows for ``column``: "la_child_id" is "LA child ID"."""
+    """The words a table heading shows for ``column``: "la_child_id" is "LA child ID"; a column of a code's words,
+    ``<column>_label``, is headed as its code's column is."""
+    if column.endswith("_label") and column != "_label":
+        return heading(column.removesuffix("_label"))
     named = field_map().headings.get(column)
     return named if named is not None else column.replace("_", " ").capitalize()
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from childhub.calendar import collection_year_label, reporting_year_end
-from childhub.codes import code_set, words_for
+from childhub.codes import code_set, with_labels, words_for
 from childhub.store import quote_identifier
 from childhub.web.pages.quality import child_findings
 from childhub.web.pages.shared import Row, age_of, rows, service_name
@@ -55,14 +55,16 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
         "SELECT family_id FROM family_member WHERE child_id = ? AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1",
         [child["child_id"]],
     ).fetchall()
+    flags = quality_flags(cursor, child, sources, today)
+    # each code keeps its column and gains a <column>_label in words (the page and the API read the same record)
     return {
-        "child": child,
-        "sources": sources,
+        "child": with_labels(child),
+        "sources": [with_labels(source) for source in sources],
         "disagreements": disagreements(sources),
         "timeline": timeline(cursor, child_key, today),
         "status": current_status(cursor, child_key, today),
-        "allocation": allocation(cursor, child_key, today),
-        "flags": quality_flags(cursor, child, sources, today),
+        "allocation": [with_labels(worker) for worker in allocation(cursor, child_key, today)],
+        "flags": flags,
         "findings": child_findings(cursor, child_key),
         "family_id": family[0][0] if family else None,
     }

@@ -249,6 +249,9 @@ def children_behind(
             )
             allowed = {key for (key,) in found}
         visible = [row for row in rows if row["child_key"] in allowed]
+    # each coded column keeps its code and gains its words beside it, <column>_label (the page, API and downloads)
+    fields = _fields_of(ind.id, rows[0]) if rows else {}
+    visible = [with_labels(row, fields) for row in visible]
     children = len({row["child_key"] for row in visible if row["child_key"] is not None})
     audit(
         request,
@@ -283,16 +286,17 @@ def children_page(
 ):
     """The children behind the figure, in the user's scope, each linking to their record."""
     found = children_behind(request, signed, indicator_id, as_at or date.today(), part, ROWS_SHOWN)
-    # the team's and worker's names are shown, not their IDs (the API and downloads keep both)
-    hidden = {"child_key", "child_id", "team", "worker"}
-    columns = [c for c in found["rows"][0] if c not in hidden] if found["rows"] else []
+    # the team's and worker's names are shown, not their IDs, and each code's words, not the code (the API and
+    # downloads keep both)
+    first = found["rows"][0] if found["rows"] else {}
+    hidden = {"child_key", "child_id", "team", "worker"} | {c for c in first if f"{c}_label" in first}
+    columns = [c for c in first if c not in hidden]
     return render(
         request,
         "indicator_children.html",
         signed,
         **found,
         columns=columns,
-        fields={c: breakdown_field(indicator_id, c) for c in columns},
         shown=found["rows"][:ROWS_SHOWN],
         rows_shown=ROWS_SHOWN,
     )
@@ -314,7 +318,7 @@ def children_json(
         "part": part,
         "children": found["children"],
         "hidden": found["hidden"],
-        "rows": [with_labels(row, _fields_of(indicator_id, row)) for row in found["rows"]],
+        "rows": found["rows"],
     }
 
 
