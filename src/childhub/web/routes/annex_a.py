@@ -309,7 +309,11 @@ CHARTS = (
         _values("placement_type", field="placement_type"),
     ),
     ChartSpec(
-        9, "care_leaver_activity", "Care leavers by activity", "Activity", _values("activity_status", field="activity")
+        9,
+        "care_leaver_activity",
+        "Care leavers by activity",
+        "Activity",
+        _values("activity_status", field="annex_a_activity"),
     ),
     ChartSpec(
         9,

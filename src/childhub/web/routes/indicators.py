@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 ROLES = EVERY_ROLE
 SEES_CHILDREN = ("admin", "analyst", "manager", "practitioner")
+NAMED_GROUPS = ("team", "worker")  # breakdowns whose groups the calculator names (fact_team, fact_worker)
 ROWS_SHOWN = 2000  # children listed on the page at most (the API gives them all)
 Frequency = Literal["daily", "weekly", "monthly"]
 Part = Literal["numerator", "denominator"]
@@ -70,7 +71,8 @@ def _breakdown_view(
         shown.append(
             {
                 "group": row[by],
-                "label": row.get("label") or words_for(field, row[by]) or "Not recorded",
+                # a team's or worker's name as the facts give it; any other group's code in words
+                "label": (row.get("label") if by in NAMED_GROUPS else words_for(field, row[by])) or "Not recorded",
                 "value": None if suppressed else row["value"],
                 "formatted": SUPPRESSED if suppressed else row["formatted"],
                 "numerator": SUPPRESSED if suppressed else suppress(row["numerator"], threshold),
