@@ -194,3 +194,32 @@ def test_the_managers_caseloads_name_teams_and_workers_and_read_fte_as_numbers(w
     body = client.get("/api/v1/caseloads").json()
     for team in body["teams"]:
         assert team["service_area_label"] == words_for("service_area", team["service_area"])
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        (43.0, None, "43"),  # a whole number has no ".0"
+        (1234, None, "1,234"),
+        (1234567.0, None, "1,234,567"),
+        (0.1 + 0.2, None, "0.3"),  # 0.30000000000000004 without its float noise
+        (12.25, None, "12.3"),  # half up, as people round, not to the even 12.2
+        (0.6, None, "0.6"),  # a part-time worker's FTE
+        (18.0, None, "18"),  # the caseload threshold
+        (-0.04, None, "0"),  # never "-0"
+        (12.5, 2, "12.50"),  # fixed places keep their zeros
+        (True, None, "Yes"),
+        (None, None, ""),
+        ("[c]", None, "[c]"),  # a suppressed count is text and stays so
+    ],
+)
+def test_numbers_read_as_numbers(value, places, shown):
+    from childhub.web.words import number
+
+    assert number(value, places) == shown
+
+
+def test_a_percentage_reads_with_its_sign_and_nothing_stays_nothing():
+    from childhub.web.words import percent
+
+    assert percent(15.0) == "15%" and percent(33.333) == "33.3%" and percent(None) == "" and percent("[c]") == "[c]"
