@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader
 import childhub.web
 from childhub.facts import prepare
 from childhub.web.pages import child as records
+from childhub.web.words import register as register_words
 from helpers import held
 
 TODAY = date(2026, 12, 4)
@@ -44,10 +45,11 @@ def test_only_the_cells_that_differ_from_the_shown_value_are_marked(history):
         ("police", "NOM7"): (["name"], True),
     }
     templates = Environment(loader=FileSystemLoader(Path(childhub.web.__file__).parent / "templates"), autoescape=True)
+    register_words(templates)
     table = templates.get_template("_child_sources.html").render(record=record)
     rows = table.split("<tr>")[2:]  # after the header
     assert [row.count("differs") for row in rows] == [0, 0, 0, 1]
-    assert "Muhammad Wrd <span" in rows[3] and 'U <span class="tag tag--grey">not stated' in rows[3]
+    assert "Muhammad Wrd <span" in rows[3] and 'Not stated <span class="tag tag--grey">not stated' in rows[3]
 
 
 def test_the_data_quality_box_says_what_is_wrong(history):

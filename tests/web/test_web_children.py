@@ -341,13 +341,22 @@ def test_the_timeline_shows_every_kind_of_event_it_declares(history):
     # (date, end, service, kind, summary): newest first, and on one day by kind, Z to A.
     care, school, ended = "social_care", "education", date(2023, 6, 30)
     expected = [
-        (date(2024, 11, 15), None, care, "Care leaver", "In touch: YES; accommodation T (suitable: 1); activity F2"),
+        (
+            date(2024, 11, 15),
+            None,
+            care,
+            "Care leaver",
+            (
+                "In touch: Yes; accommodation: Foyers and similar supported accommodation (suitable: Suitable); "
+                "activity: Full time in education other than higher"
+            ),
+        ),
         (
             date(2024, 9, 1),
             date(2024, 10, 1),
             "neet",
             "Post-16 activity",
-            "NEET for 2 months (Sep 2024 to Oct 2024; activity 610)",
+            "NEET for 2 months (Sep 2024 to Oct 2024; NCCIS activity code 610)",
         ),
         (date(2024, 3, 5), None, "police", "Police notification", "Domestic abuse notification (incident 2024-03-03)"),
         (
@@ -357,21 +366,51 @@ def test_the_timeline_shows_every_kind_of_event_it_declares(history):
             "Youth justice outcome",
             "Youth caution (pre-court); first-time entrant",
         ),
-        (date(2024, 1, 1), None, school, "School attendance", "2023/24 spring term: 18 of 120 sessions missed (15.0%)"),
-        (date(2023, 3, 1), None, school, "Permanent exclusion", "Reason PA, 0 sessions"),
-        (date(2023, 1, 19), None, "sen", "SEN provision", "EHC plan; primary need SEMH"),
-        (date(2022, 11, 14), None, school, "Suspension", "Reason VP, 4 sessions"),
+        (date(2024, 1, 1), None, school, "School attendance", "2023/24 spring term: 18 of 120 sessions missed (15%)"),
+        (date(2023, 3, 1), None, school, "Permanent exclusion", "Physical assault against an adult; 0 sessions"),
+        (
+            date(2023, 1, 19),
+            None,
+            "sen",
+            "SEN provision",
+            "Education health and care plan; primary need: Social, emotional and mental health",
+        ),
+        (
+            date(2022, 11, 14),
+            None,
+            school,
+            "Suspension",
+            "Verbal abuse or threatening behaviour against a pupil; 4 sessions",
+        ),
         (
             date(2022, 7, 10),
             date(2022, 7, 11),
             care,
             "Missing episode",
-            "Missing episode; ended 2022-07-11; return interview offered: Y",
+            "Missing episode; ended 2022-07-11; return interview offered: Yes",
         ),
-        (date(2022, 5, 20), None, care, "Looked-after review", "Participation PN1"),
-        (date(2022, 3, 1), ended, care, "Placement", "Placement U4 (provider PR1); ended 2023-06-30"),
-        (date(2022, 3, 1), ended, care, "Period of care", "Category of need N1; ceased 2023-06-30 (reason E11)"),
-        (date(2022, 3, 1), None, care, "Legal status", "Legal status C2"),
+        (date(2022, 5, 20), None, care, "Looked-after review", "Taking part: Attended and spoke for themselves"),
+        (
+            date(2022, 3, 1),
+            ended,
+            care,
+            "Placement",
+            (
+                "Foster placement with other foster carer - long-term fostering "
+                "(provider: Own provision (by the local authority)); ended 2023-06-30"
+            ),
+        ),
+        (
+            date(2022, 3, 1),
+            ended,
+            care,
+            "Period of care",
+            (
+                "Category of need: Abuse or neglect; ceased 2023-06-30 "
+                "(Adopted - application for an adoption order unopposed)"
+            ),
+        ),
+        (date(2022, 3, 1), None, care, "Legal status", "Full care order"),
         (date(2021, 11, 2), None, care, "Child in need plan", "open"),
         (date(2021, 5, 24), None, care, "Child protection review", "Plan CP1"),
         (
@@ -379,7 +418,7 @@ def test_the_timeline_shows_every_kind_of_event_it_declares(history):
             date(2021, 11, 1),
             care,
             "Child protection plan",
-            "Category NEG, latest EMO; ended 2021-11-01",
+            "Category: Neglect, latest Emotional abuse; ended 2021-11-01",
         ),
         (
             date(2021, 2, 8),
@@ -389,8 +428,20 @@ def test_the_timeline_shows_every_kind_of_event_it_declares(history):
             "ICPC 2021-03-01 (15 working days): child protection plan",
         ),
         (date(2021, 1, 7), date(2021, 2, 4), care, "Assessment", "Authorised 2021-02-04 after 20 working days"),
-        (date(2021, 1, 6), date(2021, 8, 2), care, "Referral", "Primary need N1; closed 2021-08-02 (RC1)"),
-        (date(2021, 1, 4), None, care, "Contact", "Source 1A: Referral to children's social care"),
+        (
+            date(2021, 1, 6),
+            date(2021, 8, 2),
+            care,
+            "Referral",
+            "Primary need: Abuse or neglect; closed 2021-08-02 (Adopted)",
+        ),
+        (
+            date(2021, 1, 4),
+            None,
+            care,
+            "Contact",
+            ("From Individual - family member, relative or carer: Referral to children's social care"),
+        ),
         (date(2020, 6, 1), None, care, "Referral (NFA)", "No further action"),
         (
             date(2019, 10, 1),

@@ -140,13 +140,19 @@ def test_the_counts_download_as_csv_and_excel_and_are_audited(web_hub):
     assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_file.headers["content-disposition"]
     lines = csv_file.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Sex,Children,% of the cohort,Population in the group,% of the population"
-    assert len(lines) > 1
+    # the grouping's code, and its words beside it
+    assert lines[0] == "Sex (code),Sex,Children,% of the cohort,Population in the group,% of the population"
+    assert len(lines) > 1 and {tuple(line.split(",")[:2]) for line in lines[1:]} <= {
+        ("F", "Female"),
+        ("M", "Male"),
+        ("I", "Indeterminate"),
+        ("U", "Not stated"),
+    }
     excel = client.get("/cohorts/export", params={**params, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(excel.content)).active
-    assert sheet["A1"].value == "Sex" and sheet["B1"].value == "Children"
-    assert sum(int(row[1]) for row in sheet.iter_rows(min_row=2, values_only=True)) == int(
-        sum(int(line.split(",")[1]) for line in lines[1:])
+    assert sheet["A1"].value == "Sex (code)" and sheet["B1"].value == "Sex" and sheet["C1"].value == "Children"
+    assert sum(int(row[2]) for row in sheet.iter_rows(min_row=2, values_only=True)) == int(
+        sum(int(line.split(",")[2]) for line in lines[1:])
     )
     exported = events(web_hub.data_dir, actor="analyst", action="export_cohort", limit=2)
     assert {event.details["format"] for event in exported} == {"csv", "xlsx"}
@@ -179,7 +185,7 @@ def test_the_chart_has_one_series_per_value_of_the_second_grouping(web_hub):
         "/cohorts", params={"population": "all", "group_by": "age_band", "then_by": "sex"}
     )
     figure = json.loads(re.search(r'id="cohort-chart">(.*?)</script>', page.text, re.S).group(1))
-    assert {trace["name"] for trace in figure["data"]} >= {"F", "M"}
+    assert {trace["name"] for trace in figure["data"]} >= {"Female", "Male"}  # the series named in words
     assert "Show the figures as a table" in page.text
 
 

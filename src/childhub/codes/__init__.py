@@ -4,6 +4,17 @@ Ingest checks values against it, Annex A reads its drop-downs from it, the web d
 it and the synthetic generator draws its codes from it, so none of them can disagree.
 """
 
+from childhub.codes.fields import (
+    CodedField,
+    FieldMap,
+    breakdown_field,
+    field_map,
+    heading,
+    is_coded,
+    load_fields,
+    with_labels,
+    words_for,
+)
 from childhub.codes.registry import (
     Code,
     CodeRegistryError,
@@ -17,6 +28,15 @@ from childhub.codes.registry import (
 )
 
 __all__ = [
+    "CodedField",
+    "FieldMap",
+    "breakdown_field",
+    "field_map",
+    "heading",
+    "is_coded",
+    "load_fields",
+    "with_labels",
+    "words_for",
     "Code",
     "CodeRegistryError",
     "CodeSet",

@@ -63,11 +63,15 @@ class Filter(Frozen):
 
 
 class Grouping(Frozen):
-    """A column of the cohort's attributes to count by, and the order its values are shown in."""
+    """A column of the cohort's attributes to count by, the order its values are shown in, and where the words for
+    its values come from: ``field``, the code set's field (``childhub.codes.words_for``), or ``names``, SQL giving
+    each value and its name (a team's); a value neither knows is shown as it is."""
 
     label: str
     column: str
     order: tuple[str, ...] = ()
+    field: str | None = None
+    names: str | None = None
 
 
 class Definitions(Frozen):
@@ -80,6 +84,8 @@ class Definitions(Frozen):
     filters: dict[str, Filter]
     groupings: dict[str, Grouping]
     child_columns: dict[str, str]  # attribute: heading, for the list of a cohort's children
+    # attribute of the list of children: the field its codes are words of, or "team" for a team's name
+    child_words: dict[str, str] = {}
 
     def problems(self) -> list[tuple[str, str]]:
         """What refers to something not declared, as (field, message)."""
@@ -104,6 +110,18 @@ class Definitions(Frozen):
             (f"child_columns.{name}", f"no attribute {name}")
             for name in self.child_columns
             if name not in self.attributes
+        ]
+        from childhub.codes import is_coded
+
+        found += [
+            (f"groupings.{name}.field", f"no field {g.field} in the code registry's field map")
+            for name, g in self.groupings.items()
+            if g.field is not None and not is_coded(g.field)
+        ]
+        found += [
+            (f"child_words.{name}", f"no field {field} in the code registry's field map")
+            for name, field in self.child_words.items()
+            if field != "team" and not is_coded(field)
         ]
         return found
 

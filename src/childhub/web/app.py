@@ -25,6 +25,7 @@ from childhub.errors import ChildhubError
 from childhub.settings import Settings
 from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, open_to_anyone, render, wants_json
 from childhub.web.served import LiveServed, Served
+from childhub.web.words import register as register_words
 
 if TYPE_CHECKING:
     from childhub.store import LiveStore
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore 
         live=live,
     )
     app.state.childhub.templates.env.globals["version"] = __version__
+    register_words(app.state.childhub.templates.env)
     if warm_first:
         from childhub.store import current_snapshot
 

@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from childhub.calendar import collection_year_label, reporting_year_end
-from childhub.codes import code_set
+from childhub.codes import code_set, with_labels, words_for
 from childhub.store import quote_identifier
 from childhub.web.pages.quality import child_findings
 from childhub.web.pages.shared import Row, age_of, rows, service_name
+from childhub.web.words import number, percent
 
 if TYPE_CHECKING:
     import duckdb
@@ -45,6 +46,8 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
     child["name"] = _full_name(child["forename"], child["surname"]) or "(no name recorded)"
     child["age"] = age_of(child["date_of_birth"], today)
     child["sex_name"] = SEX.get(child["sex"] or "", child["sex"])
+    child["ethnicity_name"] = words_for("ethnicity", child["ethnicity"])
+    child["disability_name"] = words_for("disability", child["disability"])
     child["source_systems"] = list(child["source_systems"] or [])
     child["services"] = [service_name(system) for system in child["source_systems"]]
     mark_differences(child, sources)
@@ -52,14 +55,16 @@ def child_record(cursor: duckdb.DuckDBPyConnection, child_key: str, today: date 
         "SELECT family_id FROM family_member WHERE child_id = ? AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1",
         [child["child_id"]],
     ).fetchall()
+    flags = quality_flags(cursor, child, sources, today)
+    # each code keeps its column and gains a <column>_label in words (the page and the API read the same record)
     return {
-        "child": child,
-        "sources": sources,
+        "child": with_labels(child),
+        "sources": [with_labels(source) for source in sources],
         "disagreements": disagreements(sources),
         "timeline": timeline(cursor, child_key, today),
         "status": current_status(cursor, child_key, today),
-        "allocation": allocation(cursor, child_key, today),
-        "flags": quality_flags(cursor, child, sources, today),
+        "allocation": [with_labels(worker) for worker in allocation(cursor, child_key, today)],
+        "flags": flags,
         "findings": child_findings(cursor, child_key),
         "family_id": family[0][0] if family else None,
     }
@@ -186,18 +191,25 @@ def _pct(missed: float, possible: float | None) -> float | None:
     return round(100.0 * missed / possible, 1) if possible else None
 
 
+def _words(field: str, code: Any, missing: str = "not recorded") -> str:
+    """A code in words (``childhub.codes.words_for``), or ``missing`` when there is none."""
+    return words_for(field, code) or missing
+
+
 def _contact(contact: Row) -> str:
-    return f"Source {contact['contact_source'] or '?'}: {contact['outcome'] or 'no outcome recorded'}"
+    source = _words("contact_source", contact["contact_source"], "source not recorded")
+    return f"From {source}: {contact['outcome'] or 'no outcome recorded'}"
 
 
 def _closed(referral: Row) -> str:
     if not referral["close_date"]:
         return ""
-    return f"; closed {referral['close_date'].isoformat()} ({referral['close_reason'] or 'no reason'})"
+    reason = _words("close_reason", referral["close_reason"], "no reason recorded")
+    return f"; closed {referral['close_date'].isoformat()} ({reason})"
 
 
 def _referral(referral: Row) -> str:
-    return f"Primary need {referral['primary_need'] or '?'}" + _closed(referral)
+    return f"Primary need: {_words('primary_need', referral['primary_need'])}" + _closed(referral)
 
 
 def _referral_no_further_action(referral: Row) -> str:
@@ -219,8 +231,8 @@ def _s47(enquiry: Row) -> str:
 
 def _cp_plan(plan: Row) -> str:
     initial, latest = plan["initial_category"], plan["latest_category"]
-    changed = f", latest {latest}" if latest and latest != initial else ""
-    return f"Category {initial or '?'}{changed}" + _until(plan["end_date"])
+    changed = f", latest {_words('category_of_abuse', latest)}" if latest and latest != initial else ""
+    return f"Category: {_words('category_of_abuse', initial)}{changed}" + _until(plan["end_date"])
 
 
 def _cin_plan(plan: Row) -> str:
@@ -229,32 +241,38 @@ def _cin_plan(plan: Row) -> str:
 
 def _cla_period(period: Row) -> str:
     need = (
-        "Short breaks only" if period["short_breaks_only"] else f"Category of need {period['category_of_need'] or '?'}"
+        "Short breaks only"
+        if period["short_breaks_only"]
+        else f"Category of need: {_words('category_of_need', period['category_of_need'])}"
     )
     if period["end_date"]:
-        return f"{need}; ceased {period['end_date'].isoformat()} (reason {period['reason_ceased']})"
+        reason = _words("reason_ceased", period["reason_ceased"], "no reason recorded")
+        return f"{need}; ceased {period['end_date'].isoformat()} ({reason})"
     return f"{need}; still looked after"
 
 
 def _placement(placement: Row) -> str:
-    where = f"Placement {placement['placement_type'] or '?'} (provider {placement['placement_provider'] or '?'})"
+    kind = _words("placement_type", placement["placement_type"], "type not recorded")
+    where = f"{kind} (provider: {_words('placement_provider', placement['placement_provider'])})"
     return where + _until(placement["end_date"])
 
 
 def _legal_status(episode: Row) -> str:
-    return f"Legal status {episode['legal_status'] or '?'}"
+    return _words("legal_status", episode["legal_status"])
 
 
 def _missing(episode: Row) -> str:
     kind = "Absent" if (episode["missing_type"] or "").upper() == "A" else "Missing"
     offered = episode["return_interview_offered"]
     return (
-        f"{kind} episode" + _until(episode["end_date"]) + (f"; return interview offered: {offered}" if offered else "")
+        f"{kind} episode"
+        + _until(episode["end_date"])
+        + (f"; return interview offered: {_words('return_interview_offered', offered)}" if offered else "")
     )
 
 
 def _cla_review(review: Row) -> str:
-    return f"Participation {review['participation'] or '?'}"
+    return f"Taking part: {_words('participation', review['participation'])}"
 
 
 def _cp_review(review: Row) -> str:
@@ -270,8 +288,10 @@ def _early_help(episode: Row) -> str:
 def _attendance(term: Row) -> str:
     pct = _pct(term["missed"], term["possible"])
     name = {"AUT": "autumn", "SPR": "spring", "SUM": "summer"}.get(term["term"][:3], term["term"].lower())
-    text = f"{term['academic_year']} {name} term: {term['missed']} of {term['possible']} sessions missed"
-    return text + (f" ({pct}%)" if pct is not None else "")
+    text = (
+        f"{term['academic_year']} {name} term: {number(term['missed'])} of {number(term['possible'])} sessions missed"
+    )
+    return text + (f" ({percent(pct)})" if pct is not None else "")
 
 
 def _permanent(exclusion: Row) -> bool:
@@ -279,13 +299,14 @@ def _permanent(exclusion: Row) -> bool:
 
 
 def _exclusion(exclusion: Row) -> str:
-    return f"Reason {exclusion['reason'] or '?'}, {exclusion['sessions'] or 0} sessions"
+    sessions = exclusion["sessions"] or 0
+    reason = _words("exclusion_reason", exclusion["reason"], "no reason recorded")
+    return f"{reason}; {sessions:g} session{'' if sessions == 1 else 's'}"
 
 
 def _sen(provision: Row) -> str:
-    code = provision["provision"]
-    name = {"E": "EHC plan", "K": "SEN support", "N": "No SEN"}.get(code or "", code)
-    return f"{name}; primary need {provision['primary_need'] or '?'}"
+    name = _words("sen_provision", provision["provision"])
+    return f"{name}; primary need: {_words('sen_primary_need', provision['primary_need'])}"
 
 
 def _youth_justice(outcome: Row) -> str:
@@ -304,14 +325,14 @@ def _neet(spell: Row) -> str:
     activities = ", ".join(sorted(str(activity) for activity in spell["activities"] if activity)) or "?"
     return (
         f"{spell['state']} for {months} month{'s' if months != 1 else ''} ({start:%b %Y} to {end:%b %Y}; "
-        f"activity {activities})"
+        f"NCCIS activity code{'s' if ', ' in activities else ''} {activities})"
     )
 
 
 def _in_touch(leaver: Row) -> str:
     """Whether the authority is in touch, and when: the SSDA903 return (OC3) says only whether it was around the
     birthday in its collection year, so such a row names the year, never the 31 March ingest dates it."""
-    answer = leaver["in_touch"] or "?"
+    answer = _words("in_touch", leaver["in_touch"])
     if leaver["date_is_proxy"] and leaver["latest_contact"]:
         return f"In touch around their birthday in {collection_year(leaver['latest_contact'])}: {answer}"
     return f"In touch: {answer}"
@@ -319,8 +340,9 @@ def _in_touch(leaver: Row) -> str:
 
 def _care_leaver(leaver: Row) -> str:
     return (
-        f"{_in_touch(leaver)}; accommodation {leaver['accommodation'] or '?'}"
-        f" (suitable: {leaver['accommodation_suitable'] or '?'}); activity {leaver['activity'] or '?'}"
+        f"{_in_touch(leaver)}; accommodation: {_words('accommodation', leaver['accommodation'])}"
+        f" (suitable: {_words('accommodation_suitable', leaver['accommodation_suitable'])});"
+        f" activity: {_words('activity', leaver['activity'])}"
     )
 
 
@@ -503,8 +525,8 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
     ).fetchall()
     if sen:
         provision, census, need = sen[0]
-        label = {"E": "EHC plan", "K": "SEN support"}.get(provision or "", "No SEN provision")
-        detail = f"{label} (census {census.isoformat()}, need {need or '?'})"
+        label = _words("sen_provision", provision) if provision in ("E", "K") else "No SEN provision"
+        detail = f"{label} (census {census.isoformat()}, need: {_words('sen_primary_need', need)})"
         status.append(_status("SEN", provision in ("E", "K"), detail))
     attendance = cursor.execute(
         "SELECT academic_year, term, possible_sessions, sessions_missed, persistent_absence, severe_absence "
@@ -514,7 +536,7 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
     if attendance:
         year, term, possible, missed, persistent, severe = attendance[0]
         label = "severe absence" if severe else "persistent absence" if persistent else "attending"
-        detail = f"{_pct(missed, possible)}% of sessions missed in {year} to the {term} term ({label})"
+        detail = f"{percent(_pct(missed, possible))} of sessions missed in {year} to the {term} term ({label})"
         status.append(_status("School attendance", bool(persistent), detail))
     outcomes = in_last_12_months("fact_youth_justice", "outcome_date")
     detail = f"{outcomes} outcome{'s' if outcomes != 1 else ''} in the last 12 months"
@@ -543,7 +565,7 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
         latest = leaver[0]
         contact = latest["latest_contact"]
         when = f" (latest contact {contact.isoformat()})" if contact and not latest["date_is_proxy"] else ""
-        detail = f"{_in_touch(latest)}; activity {latest['activity'] or '?'}{when}"
+        detail = f"{_in_touch(latest)}; activity: {_words('activity', latest['activity'])}{when}"
         status.append(_status("Care leaver", True, detail))
     return status
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from childhub.codes import with_labels
 from childhub.web.pages.shared import Row, age_of, rows, service_name
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def family(
     ]
     return {
         "family_id": family_id,
-        "members": members,
+        "members": [with_labels(member) for member in members],  # sex beside its words, sex_label
         "carers": carer_list,
         "relationships": relationships,
         "visible": len(visible),

@@ -98,8 +98,11 @@ def _worded(finding: Row) -> Row:
     finding["return_name"] = RETURN_NAMES.get(finding["kind"], finding["kind"])
     finding["system_name"] = service_name(finding["source_system"]) if finding["source_system"] else ""
     finding["year_label"] = collection_year_label(finding["year"])
-    finding["team_label"] = finding["team_name"] or finding["team_id"] or ""
-    finding["worker_label"] = finding["worker_name"] or finding["worker_id"] or ""
+    # names, never IDs (the filters and the API keep team_id and worker_id)
+    finding["team_label"] = finding["team_name"] or ("A team whose name is not recorded" if finding["team_id"] else "")
+    finding["worker_label"] = finding["worker_name"] or (
+        "A worker whose name is not recorded" if finding["worker_id"] else ""
+    )
     return finding
 
 

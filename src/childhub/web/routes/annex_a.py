@@ -143,11 +143,16 @@ def _months(column: str) -> Callable[[list[dict[str, Any]], date], list[tuple[st
 
 
 def _values(
-    column: str, *, fallback: str | None = None
+    column: str, *, fallback: str | None = None, field: str | None = None
 ) -> Callable[[list[dict[str, Any]], date], list[tuple[str, int]]]:
+    """Rows counted by their value of ``column`` (or ``fallback``), each value in words: a code of ``field``
+    by its code set (``childhub.codes.words_for``), so a bar reads "Full care order", never "C2" or "0"."""
+    from childhub.codes import words_for
+
     def count(rows: list[dict[str, Any]], as_at: date) -> list[tuple[str, int]]:
         counted = Counter(
-            str(row.get(column) or (row.get(fallback) if fallback else None) or "Not recorded") for row in rows
+            words_for(field, row.get(column) or (row.get(fallback) if fallback else None)) or "Not recorded"
+            for row in rows
         )
         return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
@@ -224,7 +229,7 @@ DURATION_BINS = (
 )
 CHARTS = (
     ChartSpec(1, "contacts_month", "Contacts per month", "Month", _months("date_of_contact")),
-    ChartSpec(1, "contact_source", "Contacts by source", "Source", _values("contact_source")),
+    ChartSpec(1, "contact_source", "Contacts by source", "Source", _values("contact_source", field="contact_source")),
     ChartSpec(
         2,
         "early_help_month",
@@ -233,8 +238,16 @@ CHARTS = (
         _months("early_help_assessment_start_date"),
     ),
     ChartSpec(3, "referrals_month", "Referrals per month", "Month", _months("date_of_referral")),
-    ChartSpec(3, "referral_source", "Referrals by source", "Source", _values("referral_source")),
-    ChartSpec(3, "referral_nfa", "Referrals with no further action", "No further action", _values("referral_nfa")),
+    ChartSpec(
+        3, "referral_source", "Referrals by source", "Source", _values("referral_source", field="referral_source")
+    ),
+    ChartSpec(
+        3,
+        "referral_nfa",
+        "Referrals with no further action",
+        "No further action",
+        _values("referral_nfa", field="yes_no"),
+    ),
     ChartSpec(
         4,
         "assessment_duration",
@@ -260,13 +273,19 @@ CHARTS = (
         "Duration",
         _binned(_days_open("cin_start_date", "cin_closure_date"), DURATION_BINS, "No start date"),
     ),
-    ChartSpec(6, "primary_need", "Children in need by primary need", "Primary need", _values("primary_need")),
+    ChartSpec(
+        6,
+        "primary_need",
+        "Children in need by primary need",
+        "Primary need",
+        _values("primary_need", field="primary_need"),
+    ),
     ChartSpec(
         7,
         "cp_category",
         "Child protection plans by category of abuse",
         "Category",
-        _values("latest_category_of_abuse", fallback="initial_category_of_abuse"),
+        _values("latest_category_of_abuse", fallback="initial_category_of_abuse", field="category_of_abuse"),
     ),
     ChartSpec(
         7,
@@ -275,15 +294,33 @@ CHARTS = (
         "Duration",
         _binned(_days_open("cp_plan_start_date", "cp_plan_end_date"), DURATION_BINS, "No start date"),
     ),
-    ChartSpec(8, "legal_status", "Children in care by legal status", "Legal status", _values("legal_status")),
-    ChartSpec(8, "placement_type", "Children in care by placement type", "Placement type", _values("placement_type")),
-    ChartSpec(9, "care_leaver_activity", "Care leavers by activity", "Activity", _values("activity_status")),
+    ChartSpec(
+        8,
+        "legal_status",
+        "Children in care by legal status",
+        "Legal status",
+        _values("legal_status", field="legal_status"),
+    ),
+    ChartSpec(
+        8,
+        "placement_type",
+        "Children in care by placement type",
+        "Placement type",
+        _values("placement_type", field="placement_type"),
+    ),
+    ChartSpec(
+        9,
+        "care_leaver_activity",
+        "Care leavers by activity",
+        "Activity",
+        _values("activity_status", field="annex_a_activity"),
+    ),
     ChartSpec(
         9,
         "care_leaver_accommodation",
         "Care leavers by accommodation suitability",
         "Suitability",
-        _values("accommodation_suitability"),
+        _values("accommodation_suitability", field="accommodation_suitability"),
     ),
     ChartSpec(10, "adoption_stage", "Children in the adoption list by latest stage reached", "Stage", _values("stage")),
 )

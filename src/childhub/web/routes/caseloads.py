@@ -15,6 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from childhub.codes import words_for
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
 from childhub.web.exports import ChildList, Column, child_list_download, link
 from childhub.web.measures import calculator
@@ -116,6 +117,7 @@ def _caseloads(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
                 "team_id": worker["team_id"],
                 "team_name": worker["team_name"],
                 "service_area": teams.get(worker["team_id"], (None, None))[1],
+                "service_area_label": words_for("service_area", teams.get(worker["team_id"], (None, None))[1]),
                 "workers": 0,
                 "cases": 0,
                 "fte": 0.0,

@@ -57,8 +57,8 @@ def cohorts(request: Request, query: Cohort, signed: Signed = Depends(signed_in)
     result = _count(request, query)
     audit(request, signed, "cohort", subject=query.describe(), child_count=result.children, cohort=query.parameters())
     choices = snapshot.memo("cohort_filter_choices", lambda: filter_choices(snapshot.cursor()))
-    columns, rows = result.table()
-    chart_rows = [[" / ".join(row.groups) or "All", row.children, result.share(row)] for row in result.rows]
+    columns, rows = result.table(codes=False)  # the page shows the groups in words; downloads add the codes
+    chart_rows = [[" / ".join(row.shown) or "All", row.children, result.share(row)] for row in result.rows]
     return render(
         request,
         "cohorts.html",
@@ -100,6 +100,7 @@ def children(request: Request, query: Cohort, signed: Signed = Depends(signed_in
         signed,
         query=query,
         listed=listed,
+        listed_on_page=listed.on_page(),
         shown=CHILDREN_SHOWN,
         back_link=_link("/cohorts", query),
         children_csv_link=_link("/cohorts/export", query, format="csv", rows="children"),

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from childhub.codes import breakdown_field, with_labels, words_for
 from childhub.web.charts import figure_view, limits_view, suppression_threshold, trend_figure, trend_points
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
 from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
@@ -28,18 +29,10 @@ if TYPE_CHECKING:
 
 ROLES = EVERY_ROLE
 SEES_CHILDREN = ("admin", "analyst", "manager", "practitioner")
+NAMED_GROUPS = ("team", "worker")  # breakdowns whose groups the calculator names (fact_team, fact_worker)
 ROWS_SHOWN = 2000  # children listed on the page at most (the API gives them all)
 Frequency = Literal["daily", "weekly", "monthly"]
 Part = Literal["numerator", "denominator"]
-BREAKDOWN_LABELS = {
-    "age_band": "Age band",
-    "sex": "Sex",
-    "ethnicity": "Ethnicity",
-    "team": "Team",
-    "worker": "Worker",
-    "area": "Area",
-    "service_area": "Service area",
-}
 
 router = APIRouter(dependencies=[Depends(require(*ROLES))])
 api_router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=[Depends(require(*ROLES))])
@@ -59,11 +52,16 @@ def known_indicator(indicator_id: str) -> Indicator:
 
 
 def _breakdown_view(
-    rows: list[dict[str, Any]], by: str, threshold: int, total: dict[str, Any] | None = None
+    rows: list[dict[str, Any]],
+    by: str,
+    threshold: int,
+    total: dict[str, Any] | None = None,
+    field: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A breakdown as ``threshold`` allows, and why it is withheld if it is: the groups
     ``disclosure.protect_breakdown`` hides for the figure ``total`` (its numerator, denominator and
-    children) are ``[c]``, every other count is shown."""
+    children) are ``[c]``, every other count is shown. Each group keeps its code (``group``) and is labelled
+    in words: the team's or worker's name, or the code's words in ``field`` (``childhub.codes.words_for``)."""
     total = total if total is not None else _sum_of(rows)
     protection = protect_breakdown(total, rows, threshold)
     if protection.withheld:
@@ -75,7 +73,8 @@ def _breakdown_view(
         shown.append(
             {
                 "group": row[by],
-                "label": row.get("label") or row[by],
+                # a team's or worker's name as the facts give it; any other group's code in words
+                "label": (row.get("label") if by in NAMED_GROUPS else words_for(field, row[by])) or "Not recorded",
                 "value": None if suppressed else row["value"],
                 "formatted": SUPPRESSED if suppressed else row["formatted"],
                 "numerator": SUPPRESSED if suppressed else suppress(row["numerator"], threshold),
@@ -130,7 +129,7 @@ def indicator_report(
     counted = breakdowns_of(snapshot, request, ind, as_at)
     total = {"numerator": figure.numerator, "denominator": figure.denominator, "children": figure.children}
     for by in published:
-        breakdowns[by], reason = _breakdown_view(counted[by], by, threshold, total)
+        breakdowns[by], reason = _breakdown_view(counted[by], by, threshold, total, breakdown_field(ind.id, by))
         if reason:
             withheld[by] = reason
     report = {
@@ -205,7 +204,6 @@ def indicator_page(
             )
             for p in points
         ],
-        breakdown_labels=BREAKDOWN_LABELS,
         behind=feeds_behind(request, ind),
         sees_children=signed.account.sees_children,
         suppressing=bool(suppression_threshold(signed.role, context(request).small_number)),
@@ -273,6 +271,9 @@ def _behind(request: Request, signed: Signed, indicator_id: str, as_at: date, pa
             )
             allowed = {key for (key,) in found}
         visible = [row for row in rows if row["child_key"] in allowed]
+    # each coded column keeps its code and gains its words beside it, <column>_label (the page, API and downloads)
+    fields = _fields_of(ind.id, rows[0]) if rows else {}
+    visible = [with_labels(row, fields) for row in visible]
     children = len({row["child_key"] for row in visible if row["child_key"] is not None})
     return {
         "indicator": ind,
@@ -299,7 +300,11 @@ def children_page(
     if format != "html":
         return _children_download(request, signed, indicator_id, as_at or date.today(), part, format)
     found = children_behind(request, signed, indicator_id, as_at or date.today(), part, ROWS_SHOWN)
-    columns = [c for c in found["rows"][0] if c not in ("child_key", "child_id")] if found["rows"] else []
+    # the team's and worker's names are shown, not their IDs, and each code's words, not the code (the API and
+    # downloads keep both)
+    first = found["rows"][0] if found["rows"] else {}
+    hidden = {"child_key", "child_id", "team", "worker"} | {c for c in first if f"{c}_label" in first}
+    columns = [c for c in first if c not in hidden]
     return render(
         request,
         "indicator_children.html",
@@ -369,6 +374,11 @@ def children_json(
         "hidden": found["hidden"],
         "rows": found["rows"],
     }
+
+
+def _fields_of(indicator_id: str, row: dict[str, Any]) -> dict[str, str | None]:
+    """The field each column of a row behind an indicator holds (an indicator's own breakdown may differ)."""
+    return {column: breakdown_field(indicator_id, column) for column in row}
 
 
 router.include_router(children_pages)
