@@ -39,7 +39,8 @@ pytestmark = pytest.mark.browser
 BEING_BUILT = {"/my-cases": "frontline", "/my-team": "frontline", "/match-list": "match_list", "/accounts": "accounts"}
 
 # The pages behind the navigation: what a person reaches by following a link, by its route (its roles are the
-# route's) and the address it is opened at (filled in from what the tiny authority holds).
+# route's) and the address it is opened at (filled in from what the tiny authority holds). A page whose route
+# is not on this branch yet has no roles, so it is checked once its route lands.
 BEHIND = {
     "an indicator": ("/indicators/{indicator_id}", "/indicators/{indicator_id}"),
     "the children behind it": (
@@ -48,6 +49,7 @@ BEHIND = {
     ),
     "a child": ("/children/{child_key}", "/children/{child_key}"),
     "their family": ("/families/{family_id}", "/families/{family_id}"),
+    "a child's chronology": ("/children/{child_key}/chronology", "/children/{child_key}/chronology"),
     "a cohort's children": ("/cohorts/children", "/cohorts/children"),
     "Annex A's charts": ("/annex-a", "/annex-a?as_at={as_at}"),
     "a search with results": ("/search", "/search?q={la_child_id}"),
