@@ -170,3 +170,89 @@ def open_or_skip(page, path: str):
     if response is not None and response.status == 404 and "there is no such page" in page.content().lower():
         pytest.skip(f"page not built yet: {path}")
     return response
+
+
+# --- accessibility: axe-core in the page, and the page's own width --------------------------------
+
+# The rule tags of WCAG 2.2 level AA in axe-core: levels A and AA of WCAG 2.0, 2.1 and 2.2 (2.2 adds no new A
+# rule axe can test, so axe tags none "wcag22a").
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+MOBILE_WIDTH, MOBILE_HEIGHT = 390, 844
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One axe-core rule a page breaks: the rule, how bad, what it asks, and the offending elements."""
+
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]  # a CSS selector per offending element
+
+    def describe(self) -> str:
+        shown = "; ".join(self.targets[:8]) + (f"; and {len(self.targets) - 8} more" if len(self.targets) > 8 else "")
+        return f"{self.rule} ({self.impact}): {self.help} [{shown}]"
+
+
+def axe_violations(page, tags: list[str] = WCAG_22_AA) -> list[Violation]:
+    """Run axe-core (the copy the PyPI package ``axe-playwright-python`` ships, injected here: no CDN) on the
+    page as it stands, checking only the rules of ``tags``; the violations it finds, worst first."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)  # through the DevTools protocol: the page's script-src policy does not apply
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+        ".then(results => results.violations)",
+        tags,
+    )
+    order = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3}
+    violations = [
+        Violation(
+            rule=v["id"],
+            impact=v.get("impact") or "unknown",
+            help=v["help"],
+            targets=tuple(" ".join(map(str, node["target"])) for node in v["nodes"]),
+        )
+        for v in found
+    ]
+    return sorted(violations, key=lambda v: (order.get(v.impact, 4), v.rule))
+
+
+PAGE_OVERFLOW = """() => {
+  const root = document.documentElement, view = root.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter(el => {
+    const box = el.getBoundingClientRect();
+    const spills = getComputedStyle(el).overflowX === 'visible' && box.left + el.scrollWidth > view + 1;  // its text
+    if (box.width === 0 || (box.right <= view + 1 && !spills)) return false;
+    for (let up = el.parentElement; up; up = up.parentElement) {  // inside a box that scrolls: not the page's
+      const style = getComputedStyle(up);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && up !== document.body && up !== root)
+        return false;
+    }
+    return true;
+  });
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  return {scroll: root.scrollWidth, view: view, wide: wide.slice(0, 8).map(name)};
+}"""
+
+
+def page_overflow(page) -> dict:
+    """How far the page itself is wider than the window: ``scroll`` and ``view`` widths in CSS pixels, and up to
+    eight elements that stick out past the right edge or whose text spills past it (not counting those inside a
+    box that scrolls)."""
+    return page.evaluate(PAGE_OVERFLOW)
+
+
+def new_signed_in_context(chromium, url: str, role: str | None, width: int = WIDTH, height: int = HEIGHT):
+    """A browser context of its own on the app at ``url``, ``width`` pixels wide, signed in as ``role`` through
+    the form (or signed out when ``role`` is None); the caller closes it."""
+    context = chromium.new_context(base_url=url, viewport={"width": width, "height": height})
+    context.set_default_timeout(20_000)
+    if role is not None:
+        page = context.new_page()
+        page.goto("/login")
+        sign_in_through_form(page, role)
+        page.close()
+    return context
