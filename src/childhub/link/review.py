@@ -13,7 +13,8 @@ run's probability and evidence; an open pair it does not queue is closed; a deci
 nearest 0.5); the **likely twins or siblings** come last, marked: two records with the same surname, date of
 birth and postcode whose first names clearly differ (``childhub.link.cluster.clearly_different``) and whose
 NHS numbers or UPNs disagree, or whose sexes differ. Linkage already keeps such a pair apart; a reviewer
-confirms it once the rest are settled. ``review_queue`` gives a page of the queue with its total, or leaves the twins out, or shows only them.
+confirms it once the rest are settled. ``review_queue`` gives a page of the queue with its total, or leaves
+the twins out, or shows only them.
 
 One reading for every caller: a store reader (the CLI) or a published snapshot's cursor (the web app).
 A linkage run fills the queue and ``childhub.link.decide`` records a person's decision.
@@ -268,8 +269,8 @@ def find_pair(conn, reference: str | int) -> dict[str, Any] | None:
     """The current row of the pair ``reference`` names: its key (``pair_key``), or the number of any row it
     ever had (an address from before a relink); None when there is no such pair.
 
-    Of a pair's rows, a decided one is current, then an open one, then the latest closed one. Gives ``pair_id``, ``pair_key``
-    and ``status`` (``open``, ``same``, ``different`` or ``closed``: no longer queued).
+    Of a pair's rows, a decided one is current, then an open one, then the latest closed one. Gives
+    ``pair_id``, ``pair_key`` and ``status`` (``open``, ``same``, ``different`` or ``closed``: no longer queued).
     """
     text = str(reference).strip().lower()
     key = text if len(text) == PAIR_KEY_LENGTH else None
