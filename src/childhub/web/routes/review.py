@@ -69,7 +69,8 @@ def queue_for(request: Request, signed: Signed, page: int = 1, twins: str = "las
         "view_review_queue",
         child_count=2 * len(queue.pairs),
         children=_child_keys(cursor, [*queue.pairs, *decided]),
-        pairs=[pair["pair_key"] for pair in queue.pairs],
+        pairs=len(queue.pairs),
+        pair_keys=[pair["pair_key"] for pair in queue.pairs],
         page=queue.page,
         decided=len(decided),
     )
