@@ -174,6 +174,12 @@ def _said(field_name: str, level: int) -> str | None:
     return COMPARISON[field_name].levels[level - 1].search_text if level else None
 
 
+@lru_cache(maxsize=100_000)
+def _name_level(field_name: str, wanted: str, got: str | None) -> int:
+    """``comparison_level`` of two names, kept: a common surname is compared with the same query many times."""
+    return comparison_level(field_name, wanted, got)
+
+
 def _closeness(level: int) -> int:
     """3 for a comparison's first (exact) level, 2 for the next, 1, then 0."""
     return max(0, EXACT + 1 - level)
@@ -270,7 +276,7 @@ def _name_parts(query: Query, forename, surname, weights) -> list[Part] | None:
             ("first_name", first, forename, "first name"),
             ("surname", last, surname, "surname"),
         ):
-            level = comparison_level(field_name, wanted, got)
+            level = _name_level(field_name, wanted, got)
             said = _said(field_name, level)
             if said is not None:
                 parts.append(
@@ -281,7 +287,7 @@ def _name_parts(query: Query, forename, surname, weights) -> list[Part] | None:
         return parts
     options = []
     for field_name, got, label in (("first_name", forename, "first name"), ("surname", surname, "surname")):
-        level = comparison_level(field_name, first, got)
+        level = _name_level(field_name, first, got)
         said = _said(field_name, level)
         if said is not None:
             options.append(
