@@ -78,7 +78,7 @@ def path_values(web_hub, app) -> dict[str, str]:
         "indicator_id": "re_referrals_12m",
         "child_key": child_key,
         "family_id": str(family_id),
-        "pair_id": "1",
+        "pair": "1",
         "feed": "contacts",  # records pushed: no role may, only a feed token
         "key": "no-such-finding",  # a data-quality finding: refused, or past the role check told a reason is needed
     }

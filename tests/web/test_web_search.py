@@ -133,10 +133,11 @@ def test_jon_smyth_finds_john_smith_and_bill_finds_william():
     with scratch_connection() as conn:
         conn.execute(
             "CREATE TABLE source_record AS SELECT * FROM (VALUES "
-            "('social_care', '1', 'john', 'smith', DATE '2015-03-02', NULL, NULL, NULL), "
-            "('education', 'P2', 'william', 'jones', DATE '2012-01-09', NULL, NULL, NULL), "
-            "('social_care', '3', 'jane', 'brown', DATE '2015-03-02', NULL, NULL, NULL)) "
-            "t(source_system, source_record_id, forename, surname, date_of_birth, upn, former_upn, nhs_number)"
+            "('social_care', '1', 'john', 'smith', DATE '2015-03-02', NULL, NULL, NULL, NULL), "
+            "('education', 'P2', 'william', 'jones', DATE '2012-01-09', NULL, NULL, NULL, NULL), "
+            "('social_care', '3', 'jane', 'brown', DATE '2015-03-02', NULL, NULL, NULL, NULL)) "
+            "t(source_system, source_record_id, forename, surname, date_of_birth, upn, former_upn, nhs_number, "
+            "postcode)"
         )
         conn.execute(
             "CREATE TABLE fact_person AS SELECT source_system, source_record_id AS person_id, "
@@ -148,10 +149,80 @@ def test_jon_smyth_finds_john_smith_and_bill_finds_william():
             "'QX1' AS area, [source_system] AS source_systems, forename, surname FROM fact_person"
         )
         scorer = Scorer(reference_model())
-        found = search(conn, scorer, parse_query("Jon Smyth"), ("TRUE", []))
+        found = search(conn, scorer, parse_query("Jon Smyth"), ("TRUE", [])).results
         assert [r["name"] for r in found] == ["john smith"]
         assert found[0]["why"][0].startswith("first name john (")
-        found = search(conn, scorer, parse_query("Bill"), ("TRUE", []))
+        found = search(conn, scorer, parse_query("Bill"), ("TRUE", [])).results
         assert [r["name"] for r in found] == ["william jones"] and "nickname of bill" in found[0]["why"][0]
-        found = search(conn, scorer, parse_query("Jon Smyth 02/03/2015"), ("TRUE", []))
+        found = search(conn, scorer, parse_query("Jon Smyth 02/03/2015"), ("TRUE", [])).results
         assert [r["name"] for r in found] == ["john smith"]
+
+
+def _common_surname(cursor, scope: str = "TRUE", params=()) -> str:
+    """The surname most children hold, among the records where ``scope`` holds."""
+    row = cursor.execute(
+        f"""
+        SELECT s.surname FROM source_record s
+        JOIN fact_person p ON p.source_system = s.source_system AND p.person_id = s.source_record_id
+        WHERE s.surname IS NOT NULL AND ({scope}) GROUP BY 1 ORDER BY count(DISTINCT p.child_key) DESC, 1 LIMIT 1
+        """,
+        list(params),
+    ).fetchone()
+    return row[0]
+
+
+def every_page(client, q: str) -> tuple[dict, list[str]]:
+    """The first page's answer, and the child keys of every page in order."""
+    first = client.get("/api/v1/search", params={"q": q}).json()
+    found = [r["child_key"] for r in first["results"]]
+    for page in range(2, first["pages"] + 1):
+        found += keys_of(client.get("/api/v1/search", params={"q": q, "page": page}))
+    return first, found
+
+
+def test_the_page_says_the_true_total_and_pages_through_it(web_hub):
+    client = web_hub.client("analyst")
+    surname = _common_surname(cursor_of(client))
+    first, found = every_page(client, surname)
+    assert first["total"] == len(found) == len(set(found)) and first["page_size"] == 25
+    assert first["pages"] == -(-first["total"] // 25)
+    assert first["total"] > 25, f"the test authority has too few children called {surname} to page through"
+    page = client.get("/search", params={"q": surname.title(), "page": 2})
+    assert f"{first['total']:,} children match “{surname.title()}”; showing 26 to" in page.text
+    assert f"Page 2 of {first['pages']}" in page.text
+    assert f'href="/search?q={surname.title()}&amp;page=1"' in page.text
+    event = events(web_hub.data_dir, action="search", actor="analyst", limit=1)[0]
+    assert event.details["total"] == first["total"] and event.details["page"] == 2
+    assert event.child_count == len(found[25:50])
+    beyond = client.get("/search", params={"q": surname, "page": first["pages"] + 1})
+    assert "There is no page" in beyond.text
+    assert client.get("/api/v1/search", params={"q": surname, "page": 0}).status_code == 422
+
+
+def test_a_name_with_a_year_is_read_as_a_year_of_birth(web_hub):
+    client = web_hub.client("analyst")
+    record = a_record(cursor_of(client))
+    year = record["dob"].year
+    body = client.get("/api/v1/search", params={"q": f"{record['forename']} {record['surname']} {year}"}).json()
+    assert body["read_as"] == [f"name {record['forename'].title()} {record['surname'].title()}", f"born in {year}"]
+    assert record["child_key"] in keys_of_body(body)
+    assert all(f"born in {year}" in r["why"] for r in body["results"])
+    wrong_year = client.get("/api/v1/search", params={"q": f"{record['forename']} {record['surname']} {year + 3}"})
+    assert record["child_key"] not in keys_of(wrong_year)
+
+
+def keys_of_body(body: dict) -> list[str]:
+    return [r["child_key"] for r in body["results"]]
+
+
+def test_a_managers_total_counts_only_their_children(web_hub):
+    manager, analyst = web_hub.client("manager"), web_hub.client("analyst")
+    cursor = cursor_of(manager)
+    scoped = f"p.child_key IN (SELECT a.child_key FROM fact_allocation a WHERE {OPEN} AND a.team_id = ?)"
+    surname = _common_surname(cursor, scoped, [web_hub.manager_team])
+    theirs, their_keys = every_page(manager, surname)
+    everyone, all_keys = every_page(analyst, surname)
+    # of the analyst's results, those the manager may open (the child page asks the scope one child at a time)
+    may_see = [key for key in all_keys if manager.get(f"/api/v1/children/{key}").status_code == 200]
+    assert 0 < theirs["total"] < everyone["total"]
+    assert theirs["total"] == len(may_see) and their_keys == may_see

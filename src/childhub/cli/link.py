@@ -55,29 +55,46 @@ def link_command(
 @review_app.callback(invoke_without_command=True)
 def review(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", help="How many pairs to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", help="How many pairs a page shows.", min=1)] = 20,
+    page: Annotated[int, typer.Option("--page", help="Which page of the queue to show.", min=1)] = 1,
+    twins: Annotated[
+        str, typer.Option("--twins", help="The likely twins or siblings: last (after the rest), hide or only.")
+    ] = "last",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Show open pairs side by side with the evidence per field (match weights)."""
+    """Show open pairs side by side with the evidence per field (match weights): the pairs to settle first,
+    the likely twins or siblings last."""
     if ctx.invoked_subcommand is not None:
         return
     from childhub.audit import record_command_line
-    from childhub.link import REVIEW_FIELDS, review_pairs
+    from childhub.link import REVIEW_FIELDS, review_queue
 
     store = store_for(data_dir)
     with store.reader() as conn:
-        pairs = review_pairs(conn, "open", limit)
+        queue = review_queue(conn, page, limit, twins)
     record_command_line(
         store.data_dir,
         "view_review_queue",
-        child_count=2 * len(pairs),
-        details={"pairs": [pair["pair_id"] for pair in pairs], "limit": limit},
+        child_count=2 * len(queue.pairs),
+        details={"pairs": [pair["pair_key"] for pair in queue.pairs], "limit": limit, "page": queue.page},
     )
-    if not pairs:
+    if not queue.total:
         typer.echo("No pairs await review.")
         return
-    for pair in pairs:
-        typer.echo(f"pair {pair['pair_id']}: probability {pair['match_probability']:.3f}; {pair['reason']}")
+    typer.echo(
+        f"{queue.total:,} open {'pair' if queue.total == 1 else 'pairs'} ({queue.to_settle:,} to settle, "
+        f"{queue.twins:,} likely twins or siblings{' listed last' if twins == 'last' else ''}); "
+        + (
+            f"showing {queue.first:,} to {queue.last:,}, page {queue.page:,} of {queue.pages:,}."
+            if queue.pairs
+            else f"there is no page {queue.page:,} of {queue.pages:,}."
+        )
+    )
+    for pair in queue.pairs:
+        twins_mark = "; likely twins or siblings" if pair["likely_twins"] else ""
+        typer.echo(
+            f"pair {pair['pair_key']}: probability {pair['match_probability']:.3f}; {pair['reason']}{twins_mark}"
+        )
         for name in REVIEW_FIELDS:
             typer.echo(f"  {name:18s} {str(pair['left'][name] or ''):28s} {str(pair['right'][name] or '')}")
         weights = ", ".join(
@@ -89,7 +106,7 @@ def review(
 
 @review_app.command("decide")
 def review_decide(
-    pair_id: Annotated[int, typer.Argument(help="The pair number.")],
+    pair: Annotated[str, typer.Argument(help="The pair's key (as childhub review shows it), or its number.")],
     decision: Annotated[str, typer.Argument(help="same or different")],
     by: Annotated[str, typer.Option("--by", help="Who decided (for the audit trail).")] = "",
     data_dir: DataDirOption = None,
@@ -97,18 +114,23 @@ def review_decide(
     """Record that a pair is the same child or different children; every later run keeps to it."""
     from childhub.audit import command_line_user, record_command_line
     from childhub.hub import decide
+    from childhub.link import find_pair
 
     store = store_for(data_dir)
-    decide(store, pair_id, decision, by or command_line_user())
+    with store.reader() as conn:
+        found = find_pair(conn, pair)
+    if found is None:
+        raise ChildhubError(f"there is no pair {pair} in the review queue; childhub review lists them")
+    decide(store, found["pair_id"], decision, by or command_line_user())
     record_command_line(
         store.data_dir,
         "review_decision",
-        subject=str(pair_id),
+        subject=found["pair_key"],
         child_count=2,
         details={"decision": decision},
         account=by or None,
     )
-    typer.echo(f"Pair {pair_id} recorded as {decision}; the next childhub link applies it.")
+    typer.echo(f"Pair {found['pair_key']} recorded as {decision}; the next childhub link applies it.")
 
 
 def link_lists_command(

@@ -6,11 +6,14 @@ The public surface, and the only one the CLI and the web app import:
   with the constraints a child imposes, stable IDs, families, the review queue) and
   ``link_new_records`` (records that arrived since, matched at once); ``DEFAULT_THRESHOLD`` is the
   match probability at which a scored pair links;
-- ``review_pairs`` (the queue, side by side, with the evidence per field; ``REVIEW_FIELDS``,
-  ``review_labels``, ``review_pair_status``), ``decide`` (people settle uncertain pairs) and
-  ``review_state`` (the queue in one string, for naming a snapshot);
-- ``search`` and ``parse_query`` (person search with linkage's comparisons), with ``latest_scorer``
-  (the last run's model as a ``Scorer``);
+- ``review_queue`` (a page of the open pairs, the pairs to settle first and the ``likely_twins`` last, with the
+  total: a ``ReviewQueue``; ``REVIEW_PAGE_SIZE``, ``TWINS``) and ``review_pairs`` (the queue or the latest
+  decisions, side by side, with the evidence per field; ``REVIEW_FIELDS``, ``review_labels``, ``review_pair``,
+  ``review_pair_status``); a pair's identity across runs, ``pair_key``, and ``find_pair`` (a key or an old
+  number to the pair's current row); ``decide`` (people settle uncertain pairs) and ``review_state`` (the queue
+  in one string, for naming a snapshot);
+- ``search`` and ``parse_query`` (person search with linkage's comparisons: a page of ``SEARCH_PAGE_SIZE`` children,
+  best match first, and the true total, a ``Found``), with ``latest_scorer`` (the last run's model as a ``Scorer``);
 - ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
 - ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
   truth) and ``export_identities``;
@@ -27,34 +30,57 @@ from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
 from childhub.link.lists import link_lists
 from childhub.link.reconcile import RETURNS, ReconcileError, Reconciliation, duplicate_records, reconcile_return
-from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
+from childhub.link.review import (
+    REVIEW_FIELDS,
+    REVIEW_PAGE_SIZE,
+    TWINS,
+    ReviewQueue,
+    find_pair,
+    likely_twins,
+    pair_key,
+    review_labels,
+    review_pair,
+    review_pair_status,
+    review_pairs,
+    review_queue,
+)
 from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_state
-from childhub.link.search import Query, parse_query, search
+from childhub.link.search import SEARCH_PAGE_SIZE, Found, Query, parse_query, search
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "RETURNS",
     "REVIEW_FIELDS",
+    "REVIEW_PAGE_SIZE",
+    "SEARCH_PAGE_SIZE",
+    "TWINS",
+    "Found",
     "LinkResult",
     "Match",
     "Query",
     "ReconcileError",
     "Reconciliation",
+    "ReviewQueue",
     "Scorer",
     "comparison_level",
     "decide",
     "duplicate_records",
     "evaluate",
     "export_identities",
+    "find_pair",
     "latest_scorer",
+    "likely_twins",
     "link",
     "link_lists",
     "link_new_records",
+    "pair_key",
     "parse_query",
     "reconcile_return",
     "review_labels",
+    "review_pair",
     "review_pair_status",
     "review_pairs",
+    "review_queue",
     "review_state",
     "search",
 ]

@@ -20,6 +20,7 @@ from datetime import datetime
 from childhub.link.cluster import REVIEW_FROM, clearly_different, edit_distance, jaro_winkler
 from childhub.link.comparisons import COMPARISON, FIELDS, Level, nickname_pairs
 from childhub.link.model import reference_model
+from childhub.link.review import queue_pair
 
 
 @dataclass
@@ -173,11 +174,8 @@ def match_one(conn, scorer: Scorer, person: dict, threshold: float, now: datetim
     if ranked and ranked[0][1] >= REVIEW_FROM:
         child, probability = ranked[0]
         other = by_child[child][0]["id"]
-        conn.execute(
-            "INSERT INTO link_review (record_l, record_r, match_probability, reason, status) "
-            "VALUES (?, ?, ?, ?, 'open')",
-            [person["id"], other, probability, f"new record, uncertain: match probability {probability:.2f}"],
-        )
+        reason = f"new record, uncertain: match probability {probability:.2f}"
+        queue_pair(conn, person["id"], other, probability, reason)
     child = conn.execute(
         "INSERT INTO child (created_at, status) VALUES (?, 'active') RETURNING child_id", [now]
     ).fetchall()[0][0]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from childhub.errors import ChildhubError
 from childhub.link.cluster import DEFAULT_THRESHOLD, REVIEW_FROM, Record, cluster
-from childhub.link.identity import assign_children, assign_families, bulk
+from childhub.link.identity import assign_children, assign_families
 from childhub.link.model import score_pairs
+from childhub.link.review import pair_key_sql, queue_pairs
 from childhub.link.source_records import build_source_records
 from childhub.store import Store
 
@@ -134,7 +135,8 @@ def link_new_records(
 
 
 def _queue_for_review(conn, pairs, result, record_child, threshold: float, run_id: int) -> int:
-    """Uncertain pairs left apart, and refused merges, that nobody has decided yet."""
+    """Uncertain pairs left apart, and refused merges, that nobody has decided yet: the open queue from now on
+    (``childhub.link.review.queue_pairs`` keeps a pair queued again in its row, under its identity)."""
     known = {
         frozenset(pair)
         for pair in conn.execute(
@@ -153,16 +155,9 @@ def _queue_for_review(conn, pairs, result, record_child, threshold: float, run_i
             reason = f"uncertain: match probability {probability:.2f}"
         else:
             continue
-        rows.append([left, right, probability, weight, evidence, reason, run_id])
+        rows.append([left, right, probability, weight, evidence, reason])
         known.add(key)
-    conn.execute("UPDATE link_review SET status = 'closed' WHERE status = 'open'")  # superseded by this run
-    bulk(
-        conn,
-        "INSERT INTO link_review (record_l, record_r, match_probability, match_weight, evidence_json, reason, "
-        "status, run_id) SELECT l, r, p, w, e, why, 'open', run FROM rows",
-        rows,
-        ["l", "r", "p", "w", "e", "why", "run"],
-    )
+    queue_pairs(conn, rows, run_id)
     return len(rows)
 
 
@@ -171,7 +166,7 @@ def decide(conn: duckdb.DuckDBPyConnection, pair_id: int, decision: str, decided
     respect it. ``childhub.hub.decide`` publishes it, so the review queue the web app shows moves on at once."""
     if decision not in ("same", "different"):
         raise ChildhubError(f"a decision is 'same' or 'different', not {decision!r}")
-    found = conn.execute("SELECT status FROM link_review WHERE pair_id = ?", [pair_id]).fetchall()
+    found = conn.execute(f"SELECT {pair_key_sql('q')} FROM link_review q WHERE pair_id = ?", [pair_id]).fetchall()
     if not found:
         raise ChildhubError(f"there is no pair {pair_id} in the review queue")
     now = datetime.now()
@@ -181,7 +176,7 @@ def decide(conn: duckdb.DuckDBPyConnection, pair_id: int, decision: str, decided
     )
     conn.execute(
         "INSERT INTO identity_decision (decided_at, decision, decided_by, reason) VALUES (?, ?, ?, ?)",
-        [now, f"review: {decision}", decided_by, f"pair {pair_id}; applied at the next childhub link"],
+        [now, f"review: {decision}", decided_by, f"pair {found[0][0]}; applied at the next childhub link"],
     )
 
 
@@ -189,7 +184,8 @@ def review_state(conn: duckdb.DuckDBPyConnection) -> str:
     """What the review queue is now, in one string (pairs, decisions, the newest), for naming a snapshot."""
     return conn.execute(
         "SELECT count(*) || ':' || count(decided_at) || ':' || coalesce(max(pair_id), 0) || ':' "
-        "|| coalesce(max(decided_at), TIMESTAMP '1900-01-01') FROM link_review"
+        "|| coalesce(max(decided_at), TIMESTAMP '1900-01-01') || ':' || coalesce(max(run_id), 0) || ':' "
+        "|| count(*) FILTER (WHERE status = 'open') FROM link_review"
     ).fetchone()[0]
 
 
