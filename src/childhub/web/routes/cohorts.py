@@ -7,6 +7,7 @@ count, list and download is audited. For admins and analysts only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -142,19 +143,25 @@ def _children_download(request: Request, signed: Signed, query: CohortQuery, fmt
     """Every child of the cohort (an analyst's or admin's: every child in scope), with the cohort's rules in words."""
     declared = definitions()
     listed = cohort_children(context(request).served.current().cursor(), query, CHILDREN_DOWNLOADED)
-    attributes = list(declared.child_columns)
     population = declared.populations[query.population]
+    # every column as the download gives it: a coded column's code, then its words beside it
+    keys = [key for name in declared.child_columns for key in _download_keys(name, declared.child_words)]
     listing = ChildList(
         title=f"Cohort: {query.describe()}",
         definition=f"{population.label}: {population.definition} Chosen: {query.describe()}.",
-        columns=[Column(heading, key) for key, heading in declared.child_columns.items()],
-        rows=[dict(zip(attributes, row, strict=True)) for row in listed.rows],
+        columns=[Column(heading, key) for key, heading in zip(keys, listed.columns, strict=True)],
+        rows=[dict(zip(keys, row, strict=True)) for row in listed.rows],
         as_at=query.as_at,
         name=f"cohort-{query.population}-children",
         notes=[("Period", query.span.label), ("Link", _link("/cohorts/children", query))],
         audited={"cohort": query.parameters()},
     )
     return child_list_download(request, signed, fmt, listing)
+
+
+def _download_keys(name: str, coded: Mapping[str, str]) -> tuple[str, ...]:
+    """The keys of a child column in the download's rows: a coded column's code, then its words."""
+    return (f"{name}_code", name) if name in coded else (name,)
 
 
 @api_router.get("/cohorts", summary="Count a cohort")
