@@ -3,3 +3,8 @@ timescales (settings), and caseloads and unallocated work by worker and team ove
 
 A reader of the facts, beside the indicators: the web app's My cases and My team pages and their lists read it.
 """
+
+from childhub.frontline.due import KINDS, READS, DueItem, due_items, long_date, rule_text
+from childhub.frontline.timescales import Timescales
+
+__all__ = ["KINDS", "READS", "DueItem", "Timescales", "due_items", "long_date", "rule_text"]
