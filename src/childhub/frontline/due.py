@@ -224,7 +224,7 @@ class DueItem:
         return self.days_until < 0
 
     def when(self) -> str:
-        """"Overdue by 12 days", "Due today", "Due in 1 day": calendar days, in words (never colour alone)."""
+        """ "Overdue by 12 days", "Due today", "Due in 1 day": calendar days, in words (never colour alone)."""
         days = abs(self.days_until)
         unit = "day" if days == 1 else "days"
         if self.days_until < 0:
