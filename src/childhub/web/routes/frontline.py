@@ -11,7 +11,7 @@ teams); an admin any worker. Every view and download that lists children is audi
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -186,7 +186,7 @@ def my_cases(request: Request, signed: Signed, worker: str | None, as_at: date) 
 
     cases = _cases(request, as_at)
     chosen = _chosen_worker(signed, cases, worker)
-    base: dict[str, Any] = {"as_at": as_at.isoformat(), "worker": None, "children": []}
+    base: dict[str, Any] = {"as_at": as_at.isoformat(), "as_at_words": long_date(as_at), "worker": None, "children": []}
     if chosen is None:
         return {**base, "choose_from": _workers_in_scope(signed, cases)}
     held = cases["held"].get(chosen, {"children": {}, "team_id": _worker_team(cases, chosen)})
@@ -396,12 +396,15 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     for measure, title in (("cases", "Cases held by the team's workers"), ("unallocated", "Unallocated children")):
         values = [float(sum(weekly.get(t, {}).get(end, {}).get(measure, 0) for t in chosen)) for end in ends]
         limits = xmr_limits(values)
-        warnings = early_warnings(values, "lower_is_better", run_length, lambda v: f"{v:,.0f}")
+        warnings = early_warnings(values, "lower_is_better", run_length, lambda v: f"{v:,.1f}".removesuffix(".0"))
         trend.append(
             {
                 "measure": measure,
                 "title": title,
-                "weeks": [{"week_ending": e.isoformat(), "value": int(v)} for e, v in zip(ends, values, strict=True)],
+                "weeks": [
+                    {"week_ending": e.isoformat(), "week": long_date(e), "value": int(v)}
+                    for e, v in zip(ends, values, strict=True)
+                ],
                 "limits": None if limits is None else {
                     "centre": round(limits.centre, 2), "lower": round(limits.lower, 2), "upper": round(limits.upper, 2)
                 },
@@ -422,6 +425,7 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     )
     return {
         "as_at": as_at.isoformat(),
+        "as_at_words": long_date(as_at),
         "caseload_threshold": threshold,
         "team": team,
         "teams": [{"team_id": t, "team_name": teams.get(t, {}).get("team_name") or t} for t in in_scope],
@@ -429,8 +433,9 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
         "unallocated": unallocated,
         "overdue": overdue,
         "trend": trend,
-        "trend_from": ends[0].isoformat(),
-        "trend_to": ends[-1].isoformat(),
+        "trend_from": long_date(ends[0] - timedelta(days=6)),
+        "trend_to": long_date(ends[-1]),
+        "run_length": run_length,
     }
 
 
