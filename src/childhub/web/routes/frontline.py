@@ -76,6 +76,17 @@ def _cases(request: Request, as_at: date) -> dict[str, Any]:
     return snapshot.memo(("frontline_cases", as_at), count, reads=CASE_READS)
 
 
+def _open_since(request: Request, as_at: date, unallocated: list[dict[str, Any]]) -> dict[str, date]:
+    """When each unallocated child became open to social care (counted once per state of the facts)."""
+    from childhub.frontline import CASE_READS, open_since
+
+    snapshot = context(request).served.current()
+    keys = sorted({row["child_key"] for row in unallocated})
+    return snapshot.memo(
+        ("frontline_open_since", as_at), lambda: open_since(snapshot.cursor(), keys, as_at), reads=CASE_READS
+    )
+
+
 def _weekly(request: Request, as_at: date) -> tuple[list[date], dict]:
     from childhub.frontline import CASE_READS, complete_weeks, weekly_by_team
 
@@ -191,7 +202,8 @@ def my_cases(request: Request, signed: Signed, worker: str | None, as_at: date) 
         return {**base, "choose_from": _workers_in_scope(signed, cases)}
     held = cases["held"].get(chosen, {"children": {}, "team_id": _worker_team(cases, chosen)})
     keys = sorted(held["children"])
-    visible = _visible(request, signed, keys)
+    # A practitioner's own children are those allocated to them today: their scope by definition (scope.py).
+    visible = set(keys) if signed.role == "practitioner" else _visible(request, signed, keys)
     due = _due_by_child(request, as_at)
     timescales = context(request).authority.timescales
     children = []
@@ -295,7 +307,7 @@ def my_cases_json(
 def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> dict[str, Any]:
     """The workers of the manager's teams against the caseload threshold, the unallocated children, the overdue
     visits and reviews by worker, and the weekly trend of caseloads and unallocated work with its early warnings."""
-    from childhub.frontline import long_date, open_since
+    from childhub.frontline import long_date
     from childhub.indicators.targets import early_warnings, xmr_limits
     from childhub.web.charts import sparkline_svg
     from childhub.web.exports import add_names
@@ -315,9 +327,6 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     chosen = [team] if team is not None else in_scope
     chosen_set = set(chosen)
 
-    cases_of: dict[str, int] = defaultdict(int)
-    for case in counted["cases"]:
-        cases_of[case["worker"]] += 1
     due = _due_by_child(request, as_at)
     workers = []
     overdue_rows = []
@@ -325,7 +334,7 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
         if holder["team"] not in chosen_set:
             continue
         worker_id, fte = holder["worker"], float(holder["denominator"])
-        children = cases["held"].get(worker_id, {"children": {}})["children"]
+        children = cases["held"].get(worker_id, {"children": {}})["children"]  # caseload_per_worker's own rule
         overdue = {"visit": 0, "review": 0, "other": 0}
         for key in children:
             for item in due.get(key, []):
@@ -338,10 +347,10 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
                 "worker_name": counted["worker_names"].get(worker_id) or worker_id,
                 "team_id": holder["team"],
                 "team_name": teams.get(holder["team"], {}).get("team_name") or holder["team"],
-                "cases": cases_of[worker_id],
+                "cases": len(children),
                 "fte": fte,
                 "threshold": round(threshold * fte, 1),
-                "over_threshold": cases_of[worker_id] > threshold * fte,
+                "over_threshold": len(children) > threshold * fte,
                 "overdue_visits": overdue["visit"],
                 "overdue_reviews": overdue["review"],
                 "overdue_other": overdue["other"],
@@ -353,8 +362,9 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
         row for row in counted["unallocated"] if (None if row["team"] == "unallocated" else row["team"]) in chosen_set
         or (signed.role == "admin" and team is None and row["team"] in (None, "unallocated"))
     ]  # fmt: skip
-    visible = _visible(request, signed, [row["child_key"] for row in unallocated_rows])
-    since = open_since(context(request).served.current().cursor(), sorted(visible), as_at)
+    keys = {row["child_key"] for row in unallocated_rows} | {item.child_key for _worker, item in overdue_rows}
+    visible = _visible(request, signed, sorted(keys))
+    since = _open_since(request, as_at, counted["unallocated"])
     unallocated = []
     for row in unallocated_rows:
         if row["child_key"] not in visible:
@@ -376,9 +386,8 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     timescales = context(request).authority.timescales
     overdue = []
     names = {w["worker_id"]: w["worker_name"] for w in workers}
-    overdue_keys = _visible(request, signed, sorted({item.child_key for _w, item in overdue_rows}))
     for worker_id, item in overdue_rows:
-        if item.child_key in overdue_keys:
+        if item.child_key in visible:
             overdue.append(
                 {"child_key": item.child_key, "worker_id": worker_id, "worker_name": names.get(worker_id, worker_id),
                  **_item_view(item, timescales)}
