@@ -308,7 +308,7 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     """The workers of the manager's teams against the caseload threshold, the unallocated children, the overdue
     visits and reviews by worker, and the weekly trend of caseloads and unallocated work with its early warnings."""
     from childhub.frontline import long_date
-    from childhub.indicators.targets import early_warnings, xmr_limits
+    from childhub.indicators import early_warnings, xmr_limits
     from childhub.web.charts import sparkline_svg
     from childhub.web.exports import add_names
     from childhub.web.routes.caseloads import _counted
