@@ -30,12 +30,22 @@ Format = Literal["csv", "xlsx"]
 # --- counted once per state of the facts -------------------------------------------------------------------
 
 
+def warm(snapshot: Any, authority: Any) -> None:
+    """Count what My cases and My team read today before the snapshot serves (``web.app`` runs it after the
+    overview's warm-up), so the first practitioner after an ingest does not wait for every child's due items."""
+    today = date.today()
+    due_by_child(snapshot, authority.timescales, today)
+    cases_counted(snapshot, today)
+    weekly_counted(snapshot, today)
+
+
 def _due_by_child(request: Request, as_at: date) -> dict[str, list[Any]]:
+    return due_by_child(context(request).served.current(), context(request).authority.timescales, as_at)
+
+
+def due_by_child(snapshot: Any, timescales: Any, as_at: date) -> dict[str, list[Any]]:
     """Every child's due items on ``as_at``, soonest first (counted once per state of the facts they read)."""
     from childhub.frontline import READS, due_items
-
-    snapshot = context(request).served.current()
-    timescales = context(request).authority.timescales
 
     def count() -> dict[str, list[Any]]:
         found: dict[str, list[Any]] = defaultdict(list)
@@ -47,10 +57,12 @@ def _due_by_child(request: Request, as_at: date) -> dict[str, list[Any]]:
 
 
 def _cases(request: Request, as_at: date) -> dict[str, Any]:
+    return cases_counted(context(request).served.current(), as_at)
+
+
+def cases_counted(snapshot: Any, as_at: date) -> dict[str, Any]:
     """Each worker's children, each child's status in words, and the workers' and teams' names."""
     from childhub.frontline import CASE_READS, cases_by_worker, statuses
-
-    snapshot = context(request).served.current()
 
     def count() -> dict[str, Any]:
         cursor = snapshot.cursor()
@@ -88,9 +100,13 @@ def _open_since(request: Request, as_at: date, unallocated: list[dict[str, Any]]
 
 
 def _weekly(request: Request, as_at: date) -> tuple[list[date], dict]:
+    return weekly_counted(context(request).served.current(), as_at)
+
+
+def weekly_counted(snapshot: Any, as_at: date) -> tuple[list[date], dict]:
+    """Cases and unallocated children by team at the end of each of the last 26 complete weeks."""
     from childhub.frontline import CASE_READS, complete_weeks, weekly_by_team
 
-    snapshot = context(request).served.current()
     ends = complete_weeks(as_at, TREND_WEEKS)
     found = snapshot.memo(
         ("frontline_weekly", ends[-1]), lambda: weekly_by_team(snapshot.cursor(), ends), reads=CASE_READS
