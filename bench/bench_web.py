@@ -1,6 +1,7 @@
 """Benchmark: the web app under 50 concurrent signed-in users while an ingest runs, on a medium authority.
 
     .venv/bin/python bench/bench_web.py [--seed 7] [--users 50] [--seconds 60] [--store DIR] [--prepare-only]
+        [--pages overview,indicator,child,baseline | my-cases,my-team,baseline] [--size small|medium]
 
 Target (issue 6): with 50 users browsing the overview, indicator pages and the pages of
 children each may see, for 60 s, while an ingest writes to the store and publishes a new
@@ -19,6 +20,12 @@ managers and practitioners, with real teams and caseloads) sign in through the f
 is a thread with its own httpx client looping over pages for the time given. Baseline, in the
 same run and under the same load: ``/static/childhub.css`` (a file with no data behind it).
 Writes its table into docs/benchmarks.md (section ``web-medium``).
+
+``--pages`` chooses the page types browsed (default: the overview, indicators, children and the baseline, as
+above). ``my-cases`` and ``my-team`` are the frontline's own pages (issue 15, target p95 under 300 ms): practitioners
+open My cases, managers My team and the cases of a worker of their team (``/my-cases?worker=ID``); users whose role
+may open neither browse the other types chosen, or the baseline. ``--size small`` prepares a small authority instead
+(a quick look that it works; ``--store`` takes any prepared store, ``large`` included).
 """
 
 from __future__ import annotations
@@ -43,7 +50,10 @@ from common import ROOT, write_section
 
 PASSWORD = "bench password for load testing"
 P95_TARGET_MS = 500
+FRONTLINE_P95_TARGET_MS = 300  # issue 15: My cases and My team
 PAGE_TYPES = ("overview", "indicator", "child", "baseline")
+FRONTLINE_PAGES = ("my-cases", "my-team")
+ALL_PAGE_TYPES = (*PAGE_TYPES, *FRONTLINE_PAGES)
 MAX_REQUESTS_PER_USER = 5_000  # a bound on each loop besides the time
 
 PREPARE = """
@@ -52,7 +62,7 @@ from pathlib import Path
 from childhub.hub import ingest, link
 from childhub.store import Store
 from childhub.synth import generate, mapping_files
-made = generate("medium", {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
+made = generate({size!r}, {seed}, date.fromisoformat({as_at!r}), Path({authority!r}))
 store = Store(Path({store!r}))
 ingest(store, [made.extracts], mapping_files=mapping_files())
 link(store)
@@ -82,17 +92,19 @@ print(json.dumps({{"seconds": time.perf_counter() - started,
 """
 
 
-def prepare(cache: Path, seed: int) -> tuple[Path, Path]:
-    """The cached medium store and the other seed's CIN census folder, made on first use."""
+def prepare(cache: Path, seed: int, size: str = "medium") -> tuple[Path, Path]:
+    """The cached store (``size``, medium unless asked) and the other seed's CIN census folder, made on first use."""
     store, authority, other = cache / "store", cache / "authority", cache / "other"
     done = cache / "prepared.json"
     if not done.exists():
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
         as_at = date.today().isoformat()
-        print(f"preparing a medium authority (seed {seed}, as at {as_at}) in {cache}: a few minutes", flush=True)
+        print(f"preparing a {size} authority (seed {seed}, as at {as_at}) in {cache}: a few minutes", flush=True)
         started = time.perf_counter()
-        code = PREPARE.format(seed=seed, as_at=as_at, authority=str(authority), store=str(store), other=str(other))
+        code = PREPARE.format(
+            size=size, seed=seed, as_at=as_at, authority=str(authority), store=str(store), other=str(other)
+        )
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
         done.write_text(json.dumps({"seed": seed, "as_at": as_at, "seconds": time.perf_counter() - started}))
     return store, other / "extracts" / "social_care" / "cin_census"
@@ -112,6 +124,7 @@ class User:
     username: str
     role: str
     child_keys: list[str] = field(default_factory=list)
+    workers: list[str] = field(default_factory=list)  # a manager's team's workers (My cases of each)
 
 
 def make_accounts(data_dir: Path, count: int) -> tuple[list[User], list[str]]:
@@ -153,14 +166,23 @@ def make_accounts(data_dir: Path, count: int) -> tuple[list[User], list[str]]:
     for number, role in enumerate(roles):
         username = f"bench-{role}-{number:02d}"
         scope: dict = {}
+        team = teams[number % len(teams)]
         if role == "manager":
-            scope = {"teams": (teams[number % len(teams)],)}
+            scope = {"teams": (team,)}
         elif role == "practitioner":
             scope = {"worker_id": workers[number % len(workers)]}
         if username not in existing:
             accounts.add(username, role, PASSWORD, **scope)
         account = accounts.get(username)
         user = User(username, role)
+        if role == "manager":
+            user.workers = [
+                row[0]
+                for row in cursor.execute(
+                    f"SELECT DISTINCT worker_id {open_case} AND team_id = ? AND worker_id IS NOT NULL ORDER BY 1",
+                    [team],
+                ).fetchall()
+            ]
         if role in ("admin", "analyst"):
             user.child_keys = random.Random(number).sample(all_children, 200)
         elif role != "scrutiny":
@@ -184,8 +206,8 @@ def make_accounts(data_dir: Path, count: int) -> tuple[list[User], list[str]]:
 
 @dataclass
 class Tally:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in PAGE_TYPES})
-    errors: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in PAGE_TYPES})
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in ALL_PAGE_TYPES})
+    errors: dict[str, int] = field(default_factory=lambda: {kind: 0 for kind in ALL_PAGE_TYPES})
     samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -239,7 +261,9 @@ def browse(
             if time.monotonic() >= deadline[0]:
                 break
             choice = rng.random()
-            if choice < 0.25:
+            if any(kind in pages for kind in FRONTLINE_PAGES):
+                kind, path = frontline_choice(user, indicator_ids, pages, rng)
+            elif choice < 0.25:
                 kind, path = "overview", "/"
             elif choice < 0.55 and "indicator" in pages:
                 kind, path = "indicator", f"/indicators/{rng.choice(indicator_ids)}"
@@ -258,20 +282,48 @@ def browse(
                 time.sleep(think * rng.uniform(0.5, 1.5))
 
 
-def built_pages(base: str, user: User, indicator_ids: list[str]) -> dict[str, float]:
+def frontline_choice(user: User, indicator_ids: list[str], pages: set[str], rng: random.Random) -> tuple[str, str]:
+    """A page for ``user`` when the frontline's pages are browsed: My cases for a practitioner; My team, or a worker's
+    cases, for a manager; otherwise one of the other chosen types (or the baseline)."""
+    options = []
+    if "my-cases" in pages and user.role == "practitioner":
+        options.append(("my-cases", "/my-cases"))
+    if user.role == "manager":
+        if "my-team" in pages:
+            options.append(("my-team", "/my-team"))
+        if "my-cases" in pages and user.workers:
+            options.append(("my-cases", f"/my-cases?worker={rng.choice(user.workers)}"))
+    if not options:
+        if "overview" in pages:
+            options.append(("overview", "/"))
+        if "indicator" in pages:
+            options.append(("indicator", f"/indicators/{rng.choice(indicator_ids)}"))
+        if "child" in pages and user.child_keys:
+            options.append(("child", f"/children/{rng.choice(user.child_keys)}"))
+    return rng.choice(options) if options else ("baseline", "/static/childhub.css")
+
+
+def built_pages(users: list[User], indicator_ids: list[str], base: str, chosen: tuple[str, ...]) -> dict[str, float]:
     """The page types built yet, each with its time alone (warm, no other load), in seconds.
 
     A route not built yet answers 404 or fails; its page type is left out of the run.
     """
     import httpx
 
+    analyst = next(user for user in users if user.role == "analyst")
+    practitioner = next(user for user in users if user.role == "practitioner")
+    manager = next(user for user in users if user.role == "manager")
     alone = {}
-    for kind, path in (
-        ("overview", "/"),
-        ("indicator", f"/indicators/{indicator_ids[0]}"),
-        ("child", f"/children/{user.child_keys[0]}"),
-        ("baseline", "/static/childhub.css"),
+    for kind, user, path in (
+        ("overview", analyst, "/"),
+        ("indicator", analyst, f"/indicators/{indicator_ids[0]}"),
+        ("child", analyst, f"/children/{analyst.child_keys[0]}"),
+        ("my-cases", practitioner, "/my-cases"),
+        ("my-team", manager, "/my-team"),
+        ("baseline", analyst, "/static/childhub.css"),
     ):
+        if kind not in chosen:
+            continue
         with httpx.Client(base_url=base, timeout=120) as client:  # one each: an error closes the connection
             sign_in(client, user.username)
             response = client.get(path)  # warms the caches, as a first visitor would
@@ -312,11 +364,13 @@ def percentile(values: list[float], share: float) -> float:
 def run(args) -> dict:
     from childhub.store import current_snapshot
 
-    cache_store, cin_census = (Path(args.store), None) if args.store else prepare(Path(args.cache), args.seed)
+    cache = Path(args.cache)
+    size = args.size
+    cache_store, cin_census = (Path(args.store), None) if args.store else prepare(cache, args.seed, size)
     if cin_census is None:
-        cin_census = Path(args.cache) / "other" / "extracts" / "social_care" / "cin_census"
+        cin_census = cache / "other" / "extracts" / "social_care" / "cin_census"
         if not cin_census.exists():
-            prepare(Path(args.cache), args.seed)
+            prepare(cache, args.seed, size)
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     print(f"copying the store to {work}", flush=True)
@@ -331,8 +385,7 @@ def run(args) -> dict:
     try:
         warmed = wait_until_up(base, server)
         print(f"the app answered after {warmed:.0f}s (warming its caches first)", flush=True)
-        analyst = next(user for user in users if user.role == "analyst")
-        pages = built_pages(base, analyst, indicator_ids)
+        pages = built_pages(users, indicator_ids, base, args.pages)
         snapshot_before = current_snapshot(work)
         tally = Tally()
         ready = threading.Barrier(len(users) + 1)
@@ -383,13 +436,17 @@ def run(args) -> dict:
     }
 
 
+def target_ms(args) -> int:
+    return FRONTLINE_P95_TARGET_MS if any(kind in args.pages for kind in FRONTLINE_PAGES) else P95_TARGET_MS
+
+
 def report(result: dict, args) -> str:
     tally: Tally = result["tally"]
     mix: dict[str, int] = {}
     for user in result["users"]:
         mix[user.role] = mix.get(user.role, 0) + 1
     lines = [
-        f"`medium` authority (seed {args.seed}), {len(result['users'])} concurrent signed-in users "
+        f"`{args.size}` authority (seed {args.seed}), {len(result['users'])} concurrent signed-in users "
         f"({', '.join(f'{n} {role}' for role, n in sorted(mix.items()))}) for {result['elapsed']:.0f} s; "
         + (
             f"each reading a page for {args.think:g} s on average (0.5-1.5x, at random) before the next; "
@@ -405,7 +462,7 @@ def report(result: dict, args) -> str:
             if result["published"]
             else "it published no new snapshot). "
         )
-        + f"Target: p95 under {P95_TARGET_MS} ms on every page type, no errors. "
+        + f"Target: p95 under {target_ms(args)} ms on every page type, no errors. "
         "'Alone' is one warm request with no other load, before the run.",
         "",
         "| Page | Requests | Errors | Median (ms) | p95 (ms) | Requests/s | Alone (ms) |",
@@ -416,10 +473,12 @@ def report(result: dict, args) -> str:
         "indicator": "Indicator `/indicators/{id}`",
         "child": "Child `/children/{key}` (ones the user may see)",
         "baseline": "Baseline: `/static/childhub.css`",
+        "my-cases": "My cases `/my-cases` (practitioners; managers with `?worker=`)",
+        "my-team": "My team `/my-team` (managers)",
     }
     every: list[float] = []
     total_errors = 0
-    for kind in PAGE_TYPES:
+    for kind in args.pages:
         values = tally.latencies[kind]
         if kind not in result["pages"]:
             lines.append(f"| {labels[kind]} | not built yet | | | | | |")
@@ -438,9 +497,17 @@ def report(result: dict, args) -> str:
     if tally.samples:
         lines += ["", "Errors seen (first few): " + "; ".join(f"`{s}`" for s in tally.samples)]
     worst = max(percentile(tally.latencies[k], 0.95) for k in result["pages"]) * 1000
-    verdict = "met" if worst < P95_TARGET_MS and total_errors == 0 else "NOT met"
+    verdict = "met" if worst < target_ms(args) and total_errors == 0 else "NOT met"
     lines += ["", f"Target {verdict}: worst p95 {worst:.0f} ms, {total_errors} errors."]
     return "\n".join(lines)
+
+
+def page_types(text: str) -> tuple[str, ...]:
+    chosen = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    unknown = [kind for kind in chosen if kind not in ALL_PAGE_TYPES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"page types are {', '.join(ALL_PAGE_TYPES)}, not {', '.join(unknown)}")
+    return chosen
 
 
 def main() -> None:
@@ -451,22 +518,35 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean seconds a user reads a page before the next (0: none)"
     )
-    parser.add_argument("--section", default="web-medium", help="the docs/benchmarks.md section to write")
+    parser.add_argument(
+        "--section", help="the docs/benchmarks.md section to write (web-medium; web-frontline-SIZE for My cases, team)"
+    )
     parser.add_argument("--store", help="a prepared medium store to use (copied; never changed)")
-    parser.add_argument("--cache", default="/tmp/childhub-bench/web-medium", help="where the prepared store is kept")
+    parser.add_argument("--cache", help="where the prepared store is kept (/tmp/childhub-bench/web-SIZE)")
     parser.add_argument("--work", default="/tmp/childhub-bench/web-run", help="the copy each run works on")
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument(
+        "--pages",
+        default=",".join(PAGE_TYPES),
+        type=page_types,
+        help=f"the page types to browse, from {', '.join(ALL_PAGE_TYPES)} (default: {','.join(PAGE_TYPES)})",
+    )
+    parser.add_argument("--size", default="medium", choices=["small", "medium"], help="the authority prepared")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args()
+    frontline = any(kind in args.pages for kind in FRONTLINE_PAGES)
+    args.cache = args.cache or f"/tmp/childhub-bench/web-{args.size}"
+    args.section = args.section or (f"web-frontline-{args.size}" if frontline else "web-medium")
     if args.prepare_only:
-        prepare(Path(args.cache), args.seed)
+        prepare(Path(args.cache), args.seed, args.size)
         return
     result = run(args)
     table = report(result, args)
     print(table)
     if not args.no_write:
         title = "Web app under load" + (f", {args.think:g} s reading time" if args.think else ", saturated")
-        write_section(args.section, f"## {title} (issue 6)\n\n" + table)
+        issue = "My cases and My team, issue 15" if frontline else "issue 6"
+        write_section(args.section, f"## {title} ({issue})\n\n" + table)
 
 
 if __name__ == "__main__":

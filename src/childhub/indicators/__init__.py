@@ -5,7 +5,8 @@ Public surface: ``library`` and ``indicator`` (the definitions), ``calculator`` 
 ``breakdown``; a figure over part of a year carries ``like_for_like``: annualised and the same
 days last year), ``period_ending`` and ``series_ends`` (periods and trend dates),
 ``authority_for`` (the authority settings a hub runs with: ``CHILDHUB_AUTHORITY_FILE`` or the data
-folder's ``authority.yml``) and ``load_authority`` (one such file: population, targets, early warnings).
+folder's ``authority.yml``) and ``load_authority`` (one such file: population, targets, early warnings);
+``xmr_limits`` and ``early_warnings`` (the SPC rules, for any series: My team's weekly trend reads them).
 """
 
 from childhub.indicators.compute import Calculator, Figure, Trend, calculator, format_value
@@ -17,7 +18,9 @@ from childhub.indicators.targets import (
     Target,
     authority_for,
     authority_path,
+    early_warnings,
     load_authority,
+    xmr_limits,
 )
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "authority_for",
     "authority_path",
     "calculator",
+    "early_warnings",
     "format_value",
     "indicator",
     "library",
@@ -41,4 +45,5 @@ __all__ = [
     "load_library",
     "period_ending",
     "series_ends",
+    "xmr_limits",
 ]

@@ -14,6 +14,8 @@
       points: 24                    # monthly points the control limits are drawn from
     targets:
       re_referrals_12m: {target: 20, tolerance: 2}
+    timescales:                     # statutory defaults; docs/frontline.md gives each one's source
+      cin_visit_working_days: 20    # visits to children in need: the authority's own standard
 
 RAG for an indicator where higher is better: green at or above the target, amber within the
 tolerance below it, red further below (mirrored where lower is better). A neutral indicator is
@@ -42,6 +44,7 @@ from pydantic import Field, field_validator
 
 from childhub.declared import Frozen, Problems, raise_if_any, read_yaml, validate
 from childhub.errors import SettingsError
+from childhub.frontline import Timescales
 
 if TYPE_CHECKING:
     from childhub.settings import Settings
@@ -73,6 +76,7 @@ class AuthoritySettings(Frozen):
     unallocated_days: int = Field(default=5, ge=0, le=365)  # days open with no worker before data quality says so
     early_warning: EarlyWarning = EarlyWarning()
     targets: dict[str, Target] = {}
+    timescales: Timescales = Timescales()  # statutory visits, reviews and assessments (docs/frontline.md)
 
     @field_validator("la_number", mode="before")
     @classmethod

@@ -81,7 +81,13 @@ def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore 
     reads the published snapshots (tests, and an app run beside another process that holds the store).
     """
     from childhub.indicators import authority_for
-    from childhub.web.measures import warm
+    from childhub.web.measures import warm as warm_measures
+    from childhub.web.routes.frontline import warm as warm_frontline
+
+    def warm(snapshot, authority, **options) -> None:
+        """What the overview and indicator pages show, then My cases' and My team's counts."""
+        warm_measures(snapshot, authority, **options)
+        warm_frontline(snapshot, authority)
 
     data_dir = Path(settings.data_dir)
     os.umask(0o077)  # downloads staged on disk and anything else the app writes: the hub account's alone
