@@ -169,11 +169,16 @@ def match_list(
         conn.unregister("known_arrow")
         if known_count and records:
             api = DuckDBAPI(connection=conn)
-            tables = [api.register("list", dataset_display_name="list"), api.register("known", dataset_display_name="known")]
+            tables = [
+                api.register("list", dataset_display_name="list"),
+                api.register("known", dataset_display_name="known"),
+            ]
             linker = Linker(tables, settings, log_level=logging.ERROR)
             predictions = linker.inference.predict(threshold_match_probability=REVIEW_FROM / 2)
             gamma_columns = ", ".join(f"gamma_{name}" for name in FIELDS)
-            person_columns = ", ".join(f"{side}.{c}" for side in ("l", "r") for c in ("first_name", "dob", "upn", "nhs_number"))
+            person_columns = ", ".join(
+                f"{side}.{c}" for side in ("l", "r") for c in ("first_name", "dob", "upn", "nhs_number")
+            )
             for row in conn.execute(
                 f"SELECT p.unique_id_l, p.unique_id_r, p.match_probability, {gamma_columns}, {person_columns} "
                 f"FROM {predictions.physical_name} p JOIN list l ON l.unique_id = p.unique_id_l "
