@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from childhub.errors import ChildhubError
-from childhub.link.lists import FIELDS, ListMapping, load_list_mapping, read_list
+from childhub.link.lists import ListMapping, load_list_mapping, read_list
 from childhub.link.match_list import ListMatch, match_list, result_table
 from childhub.web.deps import Signed, audit, context, csrf_protected, render, require, signed_in
 from childhub.web.exports import download
