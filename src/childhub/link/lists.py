@@ -22,7 +22,8 @@ list against the children the store knows.
 **Learning from the list.** From ``LEARN_FROM`` rows, link-lists trains a model on the lists themselves
 with Splink (u probabilities by random sampling, m probabilities by expectation maximisation on blocks of
 date of birth and of surname with first initial), and compares the address and every further identifier
-too. Smaller lists are too small to train on and are scored with childhub's reference model, on the
+too (a row is compared with every row sharing one of its further identifiers, beside linkage's own blocking
+rules). Smaller lists are too small to train on and are scored with childhub's reference model, on the
 declared comparisons alone.
 """
 
@@ -207,9 +208,17 @@ def read_list(path: Path, mapping: ListMapping, *, name: str | None = None) -> R
 
 
 def link_lists(
-    files: list[Path], mapping_path: Path, out: Path, threshold: float = DEFAULT_THRESHOLD
+    files: list[Path],
+    mapping_path: Path,
+    out: Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    learn: bool | None = None,
 ) -> tuple[int, int]:
-    """Link the rows of ``files``; write them to ``out`` with group IDs. Returns (rows, groups)."""
+    """Link the rows of ``files``; write them to ``out`` with group IDs. Returns (rows, groups).
+
+    ``learn``: train a model on the lists (True), score with the reference model (False), or decide by the
+    rule (None: from ``LEARN_FROM`` rows)."""
     from childhub.link.model import reference_model, score_pairs
     from childhub.store import scratch_connection
 
@@ -221,7 +230,7 @@ def link_lists(
         headers = headers or read.header
         rows.extend(read.rows)
     records = [(f"{row.file}:{row.number}", row.person) for row in rows]
-    learn = len(records) >= LEARN_FROM
+    learn = len(records) >= LEARN_FROM if learn is None else learn
     extra = mapping.extra_comparisons() if learn else ()
     with scratch_connection() as conn:
         create_people_table(conn, "list_people", records, extra)
@@ -230,10 +239,20 @@ def link_lists(
             records_sql="SELECT * FROM {catalog}.main.list_people",
             model=None if learn else reference_model(),
             extra=extra,
+            extra_blocking=tuple((c.field.removeprefix("id_"), (c.field,)) for c in extra if c.field.startswith("id_")),
             train=train_on_list,
         )
     people = {
-        uid: Record(uid, p["forename"], p["date_of_birth"], p["upn"], None, p["nhs_number"]) for uid, p in records
+        uid: Record(
+            uid,
+            p["forename"],
+            p["date_of_birth"],
+            p["upn"],
+            None,
+            p["nhs_number"],
+            frozenset(f"{key}:{p[key]}" for key in p if key.startswith("id_") and p[key]),
+        )
+        for uid, p in records
     }
     grouping = cluster(people, [(a, b, p) for a, b, p, *_ in scored.pairs], threshold)
     best: dict[str, float] = {}
@@ -315,6 +334,11 @@ def train_on_list(table, settings, block_on):
     return linker
 
 
+def _postcode(text: str | None) -> str | None:
+    """A UK postcode as childhub writes it; a postcode of another form (a list from abroad) as written, upper case."""
+    return normalise_postcode(text) or (" ".join((text or "").upper().split()) or None)
+
+
 def _address(value: dict[str, str]) -> str | None:
     """The address lines as one text: lower case, punctuation dropped, spaces single."""
     text = " ".join(value.get(line, "") for line in ADDRESS_LINES if value.get(line))
@@ -336,7 +360,7 @@ def _person(value: dict[str, str], mapping: ListMapping) -> dict:
         "surname": surname.lower() if surname else None,
         "date_of_birth": _date(value.get("date_of_birth", ""), mapping.date_formats),
         "sex": sex if sex in ("M", "F") else None,
-        "postcode": normalise_postcode(value.get("postcode")),
+        "postcode": _postcode(value.get("postcode")),
         "upn": upn if is_valid_upn(upn) else None,
         "nhs_number": nhs if is_valid_nhs_number(nhs) else None,
         "address": _address(value),

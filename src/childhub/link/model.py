@@ -125,13 +125,13 @@ def _trained(table, settings, block_on):
     return linker
 
 
-def _blocking_rules():
+def _blocking_rules(blocking=BLOCKING):
     from splink import block_on
 
-    return [block_on(*columns) for _name, columns in BLOCKING]
+    return [block_on(*columns) for _name, columns in blocking]
 
 
-def linkage_settings(extra=(), link_type: str = "dedupe_only"):
+def linkage_settings(extra=(), link_type: str = "dedupe_only", blocking=BLOCKING):
     """Splink's settings for scoring source records: the declared comparisons (and ``extra`` ones a list
     brings), the blocking rules, and the ``gamma_`` and ``mw_`` columns kept so each pair's evidence can be shown."""
     from splink import SettingsCreator
@@ -140,7 +140,7 @@ def linkage_settings(extra=(), link_type: str = "dedupe_only"):
         link_type=link_type,
         unique_id_column_name="unique_id",
         comparisons=_comparisons((*COMPARISONS, *extra)),
-        blocking_rules_to_generate_predictions=_blocking_rules(),
+        blocking_rules_to_generate_predictions=_blocking_rules(blocking),
         retain_intermediate_calculation_columns=True,
     )
 
@@ -190,13 +190,15 @@ def score_pairs(
     records_sql: str = STORE_RECORDS,
     model: dict | None = None,
     extra=(),
+    extra_blocking=(),
     train=None,
 ) -> Scored:
     """Train on source records (or use ``model``) and score every blocked pair above ``threshold``.
 
     ``records_sql`` selects unique_id, forename, surname, date_of_birth, sex, postcode, upn and
     nhs_number (and a column for each ``extra`` comparison); ``{catalog}`` in it names the connection's own
-    catalogue, quoted (the store's, by default). ``train(table, settings, block_on)`` trains a model (None when
+    catalogue, quoted (the store's, by default); ``extra_blocking`` adds (name, columns) rules to ``BLOCKING``.
+    ``train(table, settings, block_on)`` trains a model (None when
     it cannot; the store's training by default). When the records cannot train a model (no pairs share an
     identifier), the reference model is used.
     """
@@ -213,12 +215,13 @@ def score_pairs(
             return Scored([], {}, "{}", records)
         api = DuckDBAPI(connection=conn)
         table = api.register("records", dataset_display_name="records")
-        settings = linkage_settings(extra)
+        blocking = (*BLOCKING, *extra_blocking)
+        settings = linkage_settings(extra, blocking=blocking)
         counts = count_comparisons_from_blocking_rules(
-            table, blocking_rules=_blocking_rules(), link_type="dedupe_only", record_sample_proportion=1.0
+            table, blocking_rules=_blocking_rules(blocking), link_type="dedupe_only", record_sample_proportion=1.0
         )
         by_rule = {
-            name: int(count["marginal_comparison_count"]) for (name, _), count in zip(BLOCKING, counts, strict=True)
+            name: int(count["marginal_comparison_count"]) for (name, _), count in zip(blocking, counts, strict=True)
         }
         if sum(by_rule.values()) > MAX_COMPARISONS:
             raise ChildhubError(
