@@ -193,3 +193,65 @@ def test_the_command_writes_the_result_and_audits_the_children_it_matched(store,
               data_dir=store.data_dir)  # fmt: skip
     assert bad.returncode != 0 and "x.txt: --out is a .csv or an .xlsx file" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_list_s_address_lines_and_further_identifiers_are_read(tmp_path):
+    (tmp_path / "police.csv").write_text(
+        "Nominal,Name,DOB,Address 1,Town\nN 123,Olivia Okafor,14/02/2015,\"12, High St.\",Leeds\n", encoding="utf-8"
+    )
+    (tmp_path / "map.yml").write_text(
+        "columns: {full_name: Name, date_of_birth: DOB, address_line_1: Address 1, town: Town}\n"
+        "identifiers: {police_id: Nominal}\n",
+        encoding="utf-8",
+    )
+    mapping = load_list_mapping(tmp_path / "map.yml")
+    (row,) = read_list(tmp_path / "police.csv", mapping).rows
+    assert (row.person["forename"], row.person["surname"]) == ("olivia", "okafor")
+    assert row.person["address"] == "12 high st leeds" and row.person["id_police_id"] == "N 123"
+    assert [c.field for c in mapping.extra_comparisons()] == ["address", "id_police_id"]
+
+
+@pytest.mark.parametrize(("learn_from", "learned"), [(4, False), (3, True)])
+def test_link_lists_learns_from_lists_of_learn_from_rows_or_more(tmp_path, monkeypatch, learn_from, learned):
+    from childhub.link import lists, model
+
+    seen = {}
+
+    def scored(conn, **options):
+        seen.update(options)
+        return model.Scored([], {}, "{}", 3)
+
+    monkeypatch.setattr(lists, "LEARN_FROM", learn_from)
+    monkeypatch.setattr(model, "score_pairs", scored)
+    (tmp_path / "a.csv").write_text(
+        "First,Last,DOB,Address,Nominal\nAmy,Cole,02/03/2015,1 Ash Row,N1\nBen,Cole,02/03/2015,1 Ash Row,N2\n"
+        "Cal,Dee,05/06/2014,,N3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "map.yml").write_text(
+        "columns: {first_name: First, surname: Last, date_of_birth: DOB, address: Address}\n"
+        "identifiers: {police_id: Nominal}\n",
+        encoding="utf-8",
+    )
+    rows, groups = lists.link_lists([tmp_path / "a.csv"], tmp_path / "map.yml", tmp_path / "out.csv")
+    assert (rows, groups) == (3, 3)
+    if learned:
+        assert seen["model"] is None and seen["train"] is lists.train_on_list
+        assert [c.field for c in seen["extra"]] == ["address", "id_police_id"]
+        assert seen["extra_blocking"] == (("police_id", ("id_police_id",)),)
+    else:  # too small to train on: the reference model, on the declared comparisons alone
+        assert seen["model"] == model.reference_model() and seen["extra"] == () and seen["extra_blocking"] == ()
+
+
+def test_a_shared_further_identifier_lifts_the_twins_constraint():
+    from childhub.link.cluster import Record, cluster
+
+    born = date(2015, 2, 14)
+    twins = {
+        "a:1": Record("a:1", "olivia", born, None, None, None, frozenset({"id_police_id:N1"})),
+        "b:1": Record("b:1", "amelia", born, None, None, None, frozenset({"id_police_id:N2"})),
+        "b:2": Record("b:2", "amelia", born, None, None, None, frozenset({"id_police_id:N1"})),
+    }
+    grouped = cluster(twins, [("a:1", "b:1", 0.95), ("a:1", "b:2", 0.95)], 0.9)
+    assert grouped.cluster_of["a:1"] == grouped.cluster_of["b:2"]  # one person, written two ways, one police ID
+    assert grouped.cluster_of["a:1"] != grouped.cluster_of["b:1"]  # the twin the constraint keeps apart
