@@ -197,7 +197,7 @@ def test_the_command_writes_the_result_and_audits_the_children_it_matched(store,
 
 def test_a_list_s_address_lines_and_further_identifiers_are_read(tmp_path):
     (tmp_path / "police.csv").write_text(
-        "Nominal,Name,DOB,Address 1,Town\nN 123,Olivia Okafor,14/02/2015,\"12, High St.\",Leeds\n", encoding="utf-8"
+        'Nominal,Name,DOB,Address 1,Town\nN 123,Olivia Okafor,14/02/2015,"12, High St.",Leeds\n', encoding="utf-8"
     )
     (tmp_path / "map.yml").write_text(
         "columns: {full_name: Name, date_of_birth: DOB, address_line_1: Address 1, town: Town}\n"

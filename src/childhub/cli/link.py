@@ -137,8 +137,7 @@ def match_list_command(
     the services the child is known to. Read-only; written to the audit log."""
     from childhub.audit import record_command_line
     from childhub.facts import prepare
-    from childhub.link.lists import load_list_mapping, read_list
-    from childhub.link.match_list import match_list, write_result
+    from childhub.link import load_list_mapping, match_list, read_list, write_result
     from childhub.web.pages.shared import service_name
 
     if not 0.5 <= threshold < 1:

@@ -12,8 +12,10 @@ The public surface, and the only one the CLI and the web app import:
 - ``search`` and ``parse_query`` (person search with linkage's comparisons), with ``latest_scorer``
   (the last run's model as a ``Scorer``);
 - ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
-- ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
-  truth) and ``export_identities``;
+- ``link_lists`` (any lists of people, no store; ``read_list`` and ``load_list_mapping`` read a list, CSV or
+  Excel, by its ``ListMapping``), ``match_list`` (a list's rows against the children the store knows: a
+  ``ListMatch``, written out by ``write_result`` or laid out by ``result_table``), ``evaluate`` (against a
+  synthetic authority's truth) and ``export_identities``;
 - ``duplicate_records`` (children a source system holds two or more records for, to merge) and
   ``reconcile_return`` (a DfE return's count of LA child IDs beside childhub's children, with the children
   the return counts twice: a ``Reconciliation``; ``RETURNS`` names the returns).
@@ -25,7 +27,8 @@ refreshes the facts and publishes.
 from childhub.link.cluster import DEFAULT_THRESHOLD
 from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
-from childhub.link.lists import link_lists
+from childhub.link.lists import ListMapping, link_lists, load_list_mapping, read_list, read_table
+from childhub.link.match_list import ListMatch, match_list, result_table, write_result
 from childhub.link.reconcile import RETURNS, ReconcileError, Reconciliation, duplicate_records, reconcile_return
 from childhub.link.review import REVIEW_FIELDS, review_labels, review_pair_status, review_pairs
 from childhub.link.run import LinkResult, decide, export_identities, link, link_new_records, review_state
@@ -36,6 +39,8 @@ __all__ = [
     "RETURNS",
     "REVIEW_FIELDS",
     "LinkResult",
+    "ListMapping",
+    "ListMatch",
     "Match",
     "Query",
     "ReconcileError",
@@ -50,11 +55,17 @@ __all__ = [
     "link",
     "link_lists",
     "link_new_records",
+    "load_list_mapping",
+    "match_list",
     "parse_query",
+    "read_list",
+    "read_table",
     "reconcile_return",
+    "result_table",
     "review_labels",
     "review_pair_status",
     "review_pairs",
     "review_state",
     "search",
+    "write_result",
 ]

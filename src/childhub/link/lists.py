@@ -152,7 +152,7 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _table(path: Path, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_table(path: Path, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and numbered rows of a CSV file or a workbook's first sheet."""
     facts = inspect_file(path)
     if facts.format == "xlsx":
@@ -183,7 +183,7 @@ def read_list(path: Path, mapping: ListMapping, *, name: str | None = None) -> R
     file, the row and the field."""
     path = Path(path)
     name = name or path.name
-    header, lines = _table(path, name)
+    header, lines = read_table(path, name)
     wanted = {**mapping.columns, **{f"id_{key}": column for key, column in mapping.identifiers.items()}}
     missing = [f"{column!r} (for {field})" for field, column in wanted.items() if column not in header]
     if missing:

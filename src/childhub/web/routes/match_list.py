@@ -23,11 +23,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from childhub.errors import ChildhubError
-from childhub.link.lists import ListMapping, load_list_mapping, read_list
-from childhub.link.match_list import ListMatch, match_list, result_table
+from childhub.link import ListMapping, ListMatch, load_list_mapping, match_list, read_list, read_table, result_table
 from childhub.web.deps import Signed, audit, context, csrf_protected, render, require, signed_in
 from childhub.web.exports import download
 from childhub.web.pages.shared import service_name
@@ -183,14 +183,18 @@ async def match_list_post(request: Request, signed: Signed = Depends(csrf_protec
             read = read_list(path, mapping, name=name)
         finally:
             _remove(path)
-        cursor = context(request).served.current().cursor()
-        result = match_list(
-            cursor,
-            read,
-            scope=child_filter(signed, "p.child_key"),
-            threshold=threshold,
-            system_name=service_name,
-        )
+        served = context(request).served
+
+        def matched() -> ListMatch:  # in a worker thread, on its own cursor: the server answers others meanwhile
+            return match_list(
+                served.current().cursor(),
+                read,
+                scope=child_filter(signed, "p.child_key"),
+                threshold=threshold,
+                system_name=service_name,
+            )
+
+        result = await run_in_threadpool(matched)
     except ChildhubError as problem:
         return _page(request, signed, problem=str(problem), status_code=400)
     counts = result.counts()
@@ -214,10 +218,8 @@ async def match_list_post(request: Request, signed: Signed = Depends(csrf_protec
 
 def read_list_header(path: Path, name: str) -> list[str]:
     """The header of a list, to choose its columns from."""
-    from childhub.link.lists import _table
-
     try:
-        header, _rows = _table(path, name)
+        header, _rows = read_table(path, name)
     except ChildhubError:
         _remove(path)
         raise
