@@ -209,6 +209,8 @@ def test_a_list_s_address_lines_and_further_identifiers_are_read(tmp_path):
     assert (row.person["forename"], row.person["surname"]) == ("olivia", "okafor")
     assert row.person["address"] == "12 high st leeds" and row.person["id_police_id"] == "N 123"
     assert [c.field for c in mapping.extra_comparisons()] == ["address", "id_police_id"]
+    example = load_list_mapping(Path(__file__).resolve().parents[2] / "docs" / "examples" / "match_list.yml")
+    assert example.identifiers == {"police_id": "Nominal Ref"} and example.has_address
 
 
 @pytest.mark.parametrize(("learn_from", "learned"), [(4, False), (3, True)])
