@@ -55,6 +55,8 @@ IDENTIFIER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class ListMapping(Frozen):
+    """Which column of a list holds each field (``FIELDS``), its further identifiers, how it writes dates and sex."""
+
     columns: dict[str, str]
     identifiers: dict[str, str] = Field(default_factory=dict)  # a further identifier's name: its column
     date_formats: tuple[str, ...] = ("%d/%m/%Y", "%Y-%m-%d")
@@ -116,11 +118,14 @@ class ListRow:
 
 @dataclass
 class ReadList:
+    """A list as read: its header, and every row with the person it describes."""
+
     header: list[str]
     rows: list[ListRow]
 
 
 def load_list_mapping(path: Path) -> ListMapping:
+    """The list mapping in the YAML file ``path``; every problem in it is one ``MappingError`` naming the file."""
     problems = Problems()
     mapping = load_yaml(Path(path), ListMapping, problems)
     raise_if_any(problems, Path(path).name, MappingError, one_line=True)

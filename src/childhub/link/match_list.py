@@ -64,6 +64,8 @@ class MatchedRow:
 
 @dataclass
 class ListMatch:
+    """Every row of a list with what it matched, the model that scored it, and how long it took."""
+
     header: list[str]
     rows: list[MatchedRow]
     model: str  # which model scored the rows, in words
