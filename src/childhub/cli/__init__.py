@@ -5,7 +5,7 @@ commands so ``childhub --help`` starts fast. Errors meant for users (``ChildhubE
 print as one plain line with a non-zero exit; ``--debug`` shows the traceback.
 
 The commands live by capability: ``ingest`` (ingest, batches, batch), ``link`` (link, review,
-link-lists, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``dfe_api`` (dfe-api
+link-lists, match-list, evaluate-linkage, export identities), ``reconcile`` (duplicates, return), ``dfe_api`` (dfe-api
 preview, send, sends), ``measure`` (indicators, indicator, annex-a), ``admin`` (users, audit, status, sql),
 ``feeds`` (feeds list, feeds token, feeds run), ``pull`` (pull, watch), ``serve`` (serve, demo) and ``synth``.
 What they share on the way in (options, dates, the settings and the store) is in ``options``, on the way out
@@ -78,6 +78,7 @@ app.command()(pull.watch)
 app.command("link")(link.link_command)
 app.add_typer(link.review_app, name="review")
 app.command("link-lists")(link.link_lists_command)
+app.command("match-list")(link.match_list_command)
 app.command("evaluate-linkage")(link.evaluate_linkage)
 app.add_typer(link.export_app, name="export")
 app.add_typer(reconcile.reconcile_app, name="reconcile")

@@ -146,6 +146,52 @@ def link_lists_command(
     typer.echo(f"Linked {rows:,} rows into {groups:,} people; wrote {out}.")
 
 
+def match_list_command(
+    file: Annotated[Path, typer.Argument(help="The list: a CSV file or an Excel workbook (its first sheet).")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Which columns hold names, birth dates, identifiers.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write every row with its match: .csv or .xlsx.")],
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Match probability at which a row matches a child (0.5-0.9999).")
+    ] = 0.9,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Match each row of a list against the children the store knows: the child (or none), how sure, why, and
+    the services the child is known to. Read-only; written to the audit log."""
+    from childhub.audit import record_command_line
+    from childhub.facts import prepare
+    from childhub.link import load_list_mapping, match_list, read_list, write_result
+    from childhub.web.pages.shared import service_name
+
+    if not 0.5 <= threshold < 1:
+        raise ChildhubError("--threshold must be at least 0.5 and below 1")
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise ChildhubError(f"{out.name}: --out is a .csv or an .xlsx file")
+    read = read_list(file, load_list_mapping(mapping))
+    store = store_for(data_dir)
+
+    def matched(say):
+        with store.reader() as conn:
+            prepare(conn, ["child", "person"])
+            return match_list(conn, read, threshold=threshold, system_name=service_name)
+
+    result = with_progress("Matching the list", matched)
+    write_result(result, out)
+    counts = result.counts()
+    record_command_line(
+        store.data_dir,
+        "match_list",
+        subject=file.name,
+        child_count=len(result.child_keys),
+        children=result.child_keys,
+        details={"rows": len(result.rows), **counts, "out": str(out), "threshold": threshold},
+    )
+    typer.echo(
+        f"Matched {counts['matched']:,} of {len(result.rows):,} rows to children ({counts['uncertain']:,} possible "
+        f"matches to check, {counts['none']:,} with no match) by {result.model}, in {result.seconds:.1f}s; "
+        f"wrote {out}."
+    )
+
+
 def evaluate_linkage(
     truth: Annotated[Path, typer.Option("--truth", help="A synthetic authority's truth.csv.")],
     data_dir: DataDirOption = None,

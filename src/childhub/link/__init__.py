@@ -15,8 +15,10 @@ The public surface, and the only one the CLI and the web app import:
 - ``search`` and ``parse_query`` (person search with linkage's comparisons: a page of ``SEARCH_PAGE_SIZE`` children,
   best match first, and the true total, a ``Found``), with ``latest_scorer`` (the last run's model as a ``Scorer``);
 - ``comparison_level`` (the declared comparison levels, ``childhub.link.comparisons``, in Python);
-- ``link_lists`` (any lists of people, no store), ``evaluate`` (against a synthetic authority's
-  truth) and ``export_identities``;
+- ``link_lists`` (any lists of people, no store; ``read_list`` and ``load_list_mapping`` read a list, CSV or
+  Excel, by its ``ListMapping``), ``match_list`` (a list's rows against the children the store knows: a
+  ``ListMatch``, written out by ``write_result`` or laid out by ``result_table``), ``evaluate`` (against a
+  synthetic authority's truth) and ``export_identities``;
 - ``duplicate_records`` (children a source system holds two or more records for, to merge) and
   ``reconcile_return`` (a DfE return's count of LA child IDs beside childhub's children, with the children
   the return counts twice: a ``Reconciliation``; ``RETURNS`` names the returns).
@@ -28,7 +30,8 @@ refreshes the facts and publishes.
 from childhub.link.cluster import DEFAULT_THRESHOLD
 from childhub.link.evaluate import evaluate
 from childhub.link.instant import Match, Scorer, comparison_level, latest_scorer
-from childhub.link.lists import link_lists
+from childhub.link.lists import ListMapping, link_lists, load_list_mapping, read_list, read_table
+from childhub.link.match_list import ListMatch, match_list, result_table, write_result
 from childhub.link.reconcile import RETURNS, ReconcileError, Reconciliation, duplicate_records, reconcile_return
 from childhub.link.review import (
     REVIEW_FIELDS,
@@ -56,6 +59,8 @@ __all__ = [
     "TWINS",
     "Found",
     "LinkResult",
+    "ListMapping",
+    "ListMatch",
     "Match",
     "Query",
     "ReconcileError",
@@ -73,9 +78,14 @@ __all__ = [
     "link",
     "link_lists",
     "link_new_records",
+    "load_list_mapping",
+    "match_list",
     "pair_key",
     "parse_query",
+    "read_list",
+    "read_table",
     "reconcile_return",
+    "result_table",
     "review_labels",
     "review_pair",
     "review_pair_status",
@@ -83,4 +93,5 @@ __all__ = [
     "review_queue",
     "review_state",
     "search",
+    "write_result",
 ]

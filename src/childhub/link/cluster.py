@@ -28,6 +28,8 @@ class Record:
     upn: str | None
     former_upn: str | None
     nhs_number: str | None
+    # further identifiers a list has (link-lists: "name:value"); one shared is as good as a shared UPN
+    identifiers: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -136,6 +138,7 @@ def cluster(
                     and clearly_different(rx.first_name, ry.first_name)
                     and not (rx.upn and rx.upn == ry.upn)
                     and not (rx.nhs_number and rx.nhs_number == ry.nhs_number)
+                    and not (rx.identifiers & ry.identifiers)
                 ):
                     return "same date of birth but clearly different first names: twins or siblings?"
         return None

@@ -85,8 +85,8 @@ def _text(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _comparisons():
-    """The declared comparisons (``childhub.link.comparisons.COMPARISONS``) as Splink comparisons."""
+def _comparisons(comparisons=COMPARISONS):
+    """The declared comparisons (``childhub.link.comparisons.COMPARISONS``, and any a list adds) as Splink's."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -98,7 +98,7 @@ def _comparisons():
                 *(_splink_level(comparison.field, level) for level in comparison.levels),
             ],
         )
-        for comparison in COMPARISONS
+        for comparison in comparisons
     ]
 
 
@@ -125,22 +125,22 @@ def _trained(table, settings, block_on):
     return linker
 
 
-def _blocking_rules():
+def _blocking_rules(blocking=BLOCKING):
     from splink import block_on
 
-    return [block_on(*columns) for _name, columns in BLOCKING]
+    return [block_on(*columns) for _name, columns in blocking]
 
 
-def linkage_settings():
-    """Splink's settings for scoring source records: the declared comparisons, the blocking rules, and the
-    ``gamma_`` and ``mw_`` columns kept so each pair's evidence can be shown."""
+def linkage_settings(extra=(), link_type: str = "dedupe_only", blocking=BLOCKING):
+    """Splink's settings for scoring source records: the declared comparisons (and ``extra`` ones a list
+    brings), the blocking rules, and the ``gamma_`` and ``mw_`` columns kept so each pair's evidence can be shown."""
     from splink import SettingsCreator
 
     return SettingsCreator(
-        link_type="dedupe_only",
+        link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=_comparisons(),
-        blocking_rules_to_generate_predictions=_blocking_rules(),
+        comparisons=_comparisons((*COMPARISONS, *extra)),
+        blocking_rules_to_generate_predictions=_blocking_rules(blocking),
         retain_intermediate_calculation_columns=True,
     )
 
@@ -160,14 +160,47 @@ def reference_model() -> dict:
     return json.loads(resources.files("childhub.link").joinpath("reference_model.json").read_text("utf-8"))
 
 
+def linkage_records(conn, name: str, records_sql: str, extra=()) -> int:
+    """Create the table ``name`` Splink compares, from ``records_sql`` (unique_id, forename, surname,
+    date_of_birth, sex, postcode, upn, nhs_number and a column for each ``extra`` comparison), with the columns
+    the declared levels read (first names' nicknames, postcode districts); how many rows it holds."""
+    if not conn.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'nickname_pairs' "
+                        "AND database_name = current_database()").fetchall():  # fmt: skip
+        conn.execute("CREATE TABLE nickname_pairs (name1 VARCHAR, name2 VARCHAR)")
+        conn.executemany("INSERT INTO nickname_pairs VALUES (?, ?)", sorted(nickname_pairs()))
+    more = "".join(f", r.{quote_identifier(comparison.field)}" for comparison in extra)
+    conn.execute(
+        f"""
+        CREATE TABLE {quote_identifier(name)} AS
+        SELECT r.unique_id, r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
+               regexp_extract(r.postcode, {_text(POSTCODE_DISTRICT)}) AS postcode_district,
+               r.upn, r.nhs_number, n.nicknames AS first_name_nicknames{more}
+        FROM ({records_sql}) r
+        LEFT JOIN (SELECT name1, list(name2 ORDER BY name2) AS nicknames FROM nickname_pairs GROUP BY 1) n
+               ON n.name1 = r.forename
+        """
+    )
+    return conn.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchall()[0][0]
+
+
 def score_pairs(
-    conn, *, threshold: float = 0.01, records_sql: str = STORE_RECORDS, model: dict | None = None
+    conn,
+    *,
+    threshold: float = 0.01,
+    records_sql: str = STORE_RECORDS,
+    model: dict | None = None,
+    extra=(),
+    extra_blocking=(),
+    train=None,
 ) -> Scored:
     """Train on source records (or use ``model``) and score every blocked pair above ``threshold``.
 
     ``records_sql`` selects unique_id, forename, surname, date_of_birth, sex, postcode, upn and
-    nhs_number; ``{catalog}`` in it names the connection's own catalogue, quoted (the store's, by default).
-    When the records cannot train a model (no pairs share an identifier), the reference model is used.
+    nhs_number (and a column for each ``extra`` comparison); ``{catalog}`` in it names the connection's own
+    catalogue, quoted (the store's, by default); ``extra_blocking`` adds (name, columns) rules to ``BLOCKING``.
+    ``train(table, settings, block_on)`` trains a model (None when
+    it cannot; the store's training by default). When the records cannot train a model (no pairs share an
+    identifier), the reference model is used.
     """
     from splink import DuckDBAPI, Linker, block_on
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -177,30 +210,18 @@ def score_pairs(
     conn.execute(f"ATTACH ':memory:' AS {work}")
     try:
         conn.execute(f"USE {work}")
-        conn.execute("CREATE TABLE nickname_pairs (name1 VARCHAR, name2 VARCHAR)")
-        conn.executemany("INSERT INTO nickname_pairs VALUES (?, ?)", sorted(nickname_pairs()))
-        conn.execute(
-            f"""
-            CREATE TABLE records AS
-            SELECT r.unique_id, r.forename AS first_name, r.surname, r.date_of_birth AS dob, r.sex, r.postcode,
-                   regexp_extract(r.postcode, {_text(POSTCODE_DISTRICT)}) AS postcode_district,
-                   r.upn, r.nhs_number, n.nicknames AS first_name_nicknames
-            FROM ({records_sql.format(catalog=store_catalog)}) r
-            LEFT JOIN (SELECT name1, list(name2 ORDER BY name2) AS nicknames FROM nickname_pairs GROUP BY 1) n
-                   ON n.name1 = r.forename
-            """
-        )
-        records = conn.execute("SELECT count(*) FROM records").fetchall()[0][0]
+        records = linkage_records(conn, "records", records_sql.format(catalog=store_catalog), extra)
         if records < 2:
             return Scored([], {}, "{}", records)
         api = DuckDBAPI(connection=conn)
         table = api.register("records", dataset_display_name="records")
-        settings = linkage_settings()
+        blocking = (*BLOCKING, *extra_blocking)
+        settings = linkage_settings(extra, blocking=blocking)
         counts = count_comparisons_from_blocking_rules(
-            table, blocking_rules=_blocking_rules(), link_type="dedupe_only", record_sample_proportion=1.0
+            table, blocking_rules=_blocking_rules(blocking), link_type="dedupe_only", record_sample_proportion=1.0
         )
         by_rule = {
-            name: int(count["marginal_comparison_count"]) for (name, _), count in zip(BLOCKING, counts, strict=True)
+            name: int(count["marginal_comparison_count"]) for (name, _), count in zip(blocking, counts, strict=True)
         }
         if sum(by_rule.values()) > MAX_COMPARISONS:
             raise ChildhubError(
@@ -208,16 +229,16 @@ def score_pairs(
                 f"{MAX_COMPARISONS:,} childhub allows: "
                 + ", ".join(f"{name} {count:,}" for name, count in by_rule.items())
             )
-        linker = _trained(table, settings, block_on) if model is None else None
+        linker = (train or _trained)(table, settings, block_on) if model is None else None
         if linker is None:  # given a model, or the records cannot train one
             linker = Linker(table, model or reference_model(), log_level=logging.ERROR)
         model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         columns = {row[0] for row in conn.execute(f"DESCRIBE {predictions.physical_name}").fetchall()}
         evidence = ", ".join(
-            f"{field} := struct_pack(level := gamma_{field}, "
+            f"{field} := struct_pack(level := {f'gamma_{field}' if f'gamma_{field}' in columns else 'NULL'}, "
             f"weight := round({f'mw_{field}' if f'mw_{field}' in columns else 'NULL'}, 2))"
-            for field in FIELDS
+            for field in (*FIELDS, *(comparison.field for comparison in extra))
         )
         pairs = conn.execute(
             f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
