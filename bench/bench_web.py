@@ -69,6 +69,13 @@ link(store)
 generate("small", {seed} + 1000, date.fromisoformat({as_at!r}), Path({other!r}))
 """
 
+OTHER = """
+from datetime import date
+from pathlib import Path
+from childhub.synth import generate
+generate("small", {seed} + 1000, date.today(), Path({other!r}))
+"""
+
 SERVER = """
 import uvicorn
 from pathlib import Path
@@ -367,10 +374,10 @@ def run(args) -> dict:
     cache = Path(args.cache)
     size = args.size
     cache_store, cin_census = (Path(args.store), None) if args.store else prepare(cache, args.seed, size)
-    if cin_census is None:
+    if cin_census is None:  # a store given: only the other seed's CIN census is needed, for the ingest
         cin_census = cache / "other" / "extracts" / "social_care" / "cin_census"
         if not cin_census.exists():
-            prepare(cache, args.seed, size)
+            subprocess.run([sys.executable, "-c", OTHER.format(seed=args.seed, other=str(cache / "other"))], check=True)
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     print(f"copying the store to {work}", flush=True)
