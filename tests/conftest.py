@@ -170,7 +170,18 @@ class History:
 # Test packages whose tests write through childhub.hub again and again without looking at data quality: the
 # data-quality check that follows each ingest and link is skipped there (tests/dq, tests/web, tests/cli and
 # tests/test_hub.py run it and test it), which keeps the default run inside its time.
-WITHOUT_QUALITY_CHECK = {"ingest", "link", "facts", "indicators", "annex_a", "cohorts", "store", "synth", "codes", "frontline"}
+WITHOUT_QUALITY_CHECK = {
+    "ingest",
+    "link",
+    "facts",
+    "indicators",
+    "annex_a",
+    "cohorts",
+    "store",
+    "synth",
+    "codes",
+    "frontline",
+}
 
 
 @pytest.fixture(autouse=True)
