@@ -160,7 +160,6 @@ def match_list_command(
     from childhub.audit import record_command_line
     from childhub.facts import prepare
     from childhub.link import load_list_mapping, match_list, read_list, write_result
-    from childhub.web.pages.shared import service_name
 
     if not 0.5 <= threshold < 1:
         raise ChildhubError("--threshold must be at least 0.5 and below 1")
@@ -172,7 +171,7 @@ def match_list_command(
     def matched(say):
         with store.reader() as conn:
             prepare(conn, ["child", "person"])
-            return match_list(conn, read, threshold=threshold, system_name=service_name)
+            return match_list(conn, read, threshold=threshold, system_name=_service_words)
 
     result = with_progress("Matching the list", matched)
     write_result(result, out)
@@ -236,3 +235,10 @@ def _child_keys_in(identities: Path) -> set[str]:
 
     with identities.open(encoding="utf-8-sig", newline="") as handle:
         return {f"C{row['child_id']}" for row in csv.DictReader(handle) if row["child_id"]}
+
+
+def _service_words(system: str) -> str:
+    """A source system as the people reading a matched list know it: "Children's social care"."""
+    from childhub.codes import label
+
+    return label("service", system) or system

@@ -161,7 +161,7 @@ def read_table(path: Path, name: str) -> tuple[list[str], list[tuple[int, list[s
     """The header and numbered rows of a CSV file or a workbook's first sheet."""
     facts = inspect_file(path)
     if facts.format == "xlsx":
-        from childhub.ingest.guard import open_workbook
+        from childhub.ingest import open_workbook
 
         workbook = open_workbook(path)
         try:

@@ -166,7 +166,7 @@ class TimelineEvent:
     """One kind of event on the timeline: where its rows come from, and the service and words it is shown with."""
 
     fact: str  # the fact it is read from: the child's rows of fact_<fact>, or those ``read`` makes of it
-    service: str  # the service it belongs to (a key of ``SERVICE_NAMES``)
+    service: str  # the service it belongs to (a code of the registry's ``service`` set)
     kind: str  # what the event is called
     summary: Callable[[Row], str]  # how one row reads
     date: str = "start_date"  # the column holding the day it happened (an event without one is left out)

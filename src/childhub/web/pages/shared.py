@@ -10,22 +10,12 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 
-SERVICE_NAMES = {
-    "social_care": "Children's social care",
-    "education": "Education",
-    "sen": "Special educational needs",
-    "youth_justice": "Youth justice",
-    "police": "Police",
-    "neet": "Post-16 (NCCIS)",
-    "early_help": "Early help",
-    "persistent_absence": "Persistent absence",
-    "police_notification": "Police notification",
-}
-
 
 def service_name(code: str | None) -> str:
     """The name a service (or source system) goes by on the pages: ``social_care`` is "Children's social care"."""
-    return SERVICE_NAMES.get(code or "", (code or "").replace("_", " "))
+    from childhub.codes import label
+
+    return label("service", code) or (code or "").replace("_", " ")
 
 
 def rows(cursor: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[Row]:
