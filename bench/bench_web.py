@@ -538,7 +538,12 @@ def main() -> None:
         type=page_types,
         help=f"the page types to browse, from {', '.join(ALL_PAGE_TYPES)} (default: {','.join(PAGE_TYPES)})",
     )
-    parser.add_argument("--size", default="medium", choices=["small", "medium"], help="the authority prepared")
+    parser.add_argument(
+        "--size",
+        default="medium",
+        choices=["small", "medium", "large"],
+        help="the authority prepared (large: give --store, e.g. bench_push.py's cached large store)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args()
     frontline = any(kind in args.pages for kind in FRONTLINE_PAGES)
