@@ -22,6 +22,8 @@ from childhub.link.match_list import match_list, reasons, write_result
 from childhub.link.source_records import build_source_records
 from helpers import run
 
+pytestmark = pytest.mark.slow  # Splink scores each list: CI runs it with -m slow
+
 MAPPING = """columns:
   first_name: Forename
   surname: Surname

@@ -15,6 +15,8 @@ from childhub.audit import events
 from childhub.cli import app as cli_app
 from conftest import WEB_PASSWORD, sign_in
 
+pytestmark = pytest.mark.slow  # every account action by every role, 30-odd requests: CI runs it with -m slow
+
 
 def _teams_and_workers(web_hub) -> tuple[dict[str, str], dict[str, str]]:
     """The tiny authority's teams and workers by ID, with their names, as its facts hold them."""
@@ -464,7 +466,6 @@ def test_the_command_line_refuses_an_unknown_team_in_one_line(web_hub):
 # --- while childhub serve holds the store ------------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_accounts_change_from_the_page_while_the_server_holds_the_store(web_hub, tmp_path):
     from fastapi.testclient import TestClient
 

@@ -11,6 +11,8 @@ import pytest
 from childhub.audit import events
 from conftest import csrf_of
 
+pytestmark = pytest.mark.slow  # Splink scores each upload: CI runs it with -m slow
+
 MAPPING = b"""columns:
   first_name: Forename
   surname: Surname

@@ -12,6 +12,8 @@ import pytest
 
 from childhub.codes import words_for
 
+pytestmark = pytest.mark.slow  # every page read for codes and float noise, as three roles: CI runs it with -m slow
+
 # Codes the synthetic authority's records hold (primary need, closure reason, placement type and provider, legal
 # status, review participation, ethnicity, SEN, team and worker IDs, service areas): none may be read on a page.
 BARE_CODE = re.compile(
