@@ -100,6 +100,8 @@ def test_a_practitioner_works_through_their_cases_a_child_and_the_childs_chronol
     names = [_name_of(hub, key) for key in sorted(mine)]
     for name in names:
         assert rows.get_by_role("link", name=name, exact=True).count() >= 1  # a name, not a key
+    note = rows.first.locator("th .muted")  # the child's ID and birth under the name: a note, not bold as the header
+    assert note.evaluate("e => getComputedStyle(e).fontWeight") == "400"
 
     # What is due, in words: every overdue item says by how many days, counted from today by hand.
     today = date.today()
