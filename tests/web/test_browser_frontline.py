@@ -136,6 +136,8 @@ def test_a_practitioner_works_through_their_cases_a_child_and_the_childs_chronol
     assert events.count() > 0
     services = {row.locator("td").nth(1).inner_text().strip() for row in events.all()}
     assert services == {"Children's social care"}, services  # the service in words
+    details = " ".join(row.locator("td").nth(2).inner_text() for row in events.all())
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", details), details  # dates as people write them, not ISO
     screenshot(page, "chronology")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
