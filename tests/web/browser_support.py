@@ -85,14 +85,39 @@ def _wait_until_answering(url: str, thread: threading.Thread) -> None:
     raise RuntimeError(f"the app at {url} did not answer within {START_SECONDS}s")
 
 
+# Each test module binds these fixtures under its own name, so pytest makes one of each per module even at session
+# scope; they share one server and one browser per process instead (Playwright's sync API cannot run twice at once:
+# a second instance fails "using Playwright Sync API inside the asyncio loop"). The last to finish closes them.
+_shared: dict[str, object] = {}
+_users: dict[str, int] = {}
+
+
+def _acquire(name: str, start: Callable[[], object]) -> object:
+    if name not in _shared:
+        _shared[name] = start()
+    _users[name] = _users.get(name, 0) + 1
+    return _shared[name]
+
+
+def _release(name: str, stop: Callable[[object], None]) -> None:
+    _users[name] -= 1
+    if _users[name] == 0:
+        stop(_shared.pop(name))
+
+
 @pytest.fixture(scope="session")
 def live_app(web_hub) -> Iterator[LiveApp]:
     """The real app over ``web_hub``, served on 127.0.0.1 for the whole session."""
-    url, stop = _serve_in_thread(web_hub.app())
+
+    def start():
+        url, stop = _serve_in_thread(web_hub.app())
+        return LiveApp(url, web_hub), stop
+
+    served = _acquire("live_app", start)
     try:
-        yield LiveApp(url, web_hub)
+        yield served[0]
     finally:
-        stop()
+        _release("live_app", lambda held: held[1]())
 
 
 @pytest.fixture(scope="session")
@@ -100,14 +125,23 @@ def chromium():
     """Debian's Chromium, headless, driven by Playwright; skipped (not failed) where it is not installed."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    def start():
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        return playwright, playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+    def stop(held) -> None:
+        playwright, browser = held
+        browser.close()
+        playwright.stop()
+
+    held = _acquire("chromium", start)
+    try:
+        yield held[1]
+    finally:
+        _release("chromium", stop)
 
 
 @pytest.fixture

@@ -118,7 +118,7 @@ def test_a_real_contact_on_the_status_keeps_its_date(history):
         status = {row["service"]: row["detail"] for row in records.current_status(conn, "C8", TODAY)}
     assert status["Care leaver"] == (
         "In touch: No; activity: Not in education, employment or training: illness or disability "
-        "(latest contact 2026-11-02)"
+        "(latest contact 2 November 2026)"
     )
 
 

@@ -84,11 +84,11 @@ def test_a_child_protection_plan_and_care_open_past_18_are_flagged(history):
     held(history, 8, "social_care", "141203", "Al Hart", date(2008, 4, 7))
     history.episode("141203", date(2020, 5, 1), "S", "C2")
     assert (
-        "On a child protection plan (since 2024-07-23) at 18: a plan ends by the 18th birthday (2026-07-14); "
+        "On a child protection plan (since 23 July 2024) at 18: a plan ends by the 18th birthday (14 July 2026); "
         "ask social care to record when it ended" in record_of(history, "C7")["flags"]
     )
     assert (
-        "Looked after (since 2020-05-01) at 18: care ends by the 18th birthday (2026-04-07); "
+        "Looked after (since 1 May 2020) at 18: care ends by the 18th birthday (7 April 2026); "
         "ask social care to record when it ended" in record_of(history, "C8")["flags"]
     )
 
