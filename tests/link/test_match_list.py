@@ -160,6 +160,8 @@ def test_an_excel_list_is_read_like_a_csv(store, tmp_path):
     [
         ("Olivia,Okafor,31/02/2015,Girl,,\n", r"^list\.csv row 2, Date of Birth: '31/02/2015' is not a date"),
         ("", r"^list\.csv: the list has a header but no rows$"),
+        # a field longer than the csv module reads (its limit is 131,072 characters at most)
+        ("Olivia,Okafor,14/02/2015,Girl,," + "9" * 200_000 + "\n", r"^list\.csv line 2: cannot be read as CSV \("),
     ],
 )
 def test_bad_input_is_one_line_naming_file_row_and_field(tmp_path, rows, message):
