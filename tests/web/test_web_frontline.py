@@ -152,10 +152,21 @@ def test_unallocated_children_have_names_the_date_they_became_open_and_days_wait
             "AND open_on(from_date, until_date, current_date) GROUP BY child_key",
         )
     )
+    # waiting for a worker: since the child became open or, if later, since their last worker's allocation ended
+    worker_left = dict(
+        _query(
+            web_hub,
+            "SELECT child_key, max(end_date) FROM fact_allocation "
+            "WHERE worker_id IS NOT NULL AND end_date <= current_date GROUP BY child_key",
+        )
+    )
     for row in team["unallocated"]:
         assert row["child_name"]
-        assert row["open_since_date"] == first_open[row["child_key"]].isoformat()
-        assert row["days_waiting"] == (date.today() - first_open[row["child_key"]]).days
+        opened = first_open[row["child_key"]]
+        assert row["open_since_date"] == opened.isoformat()
+        waited = max(opened, worker_left.get(row["child_key"]) or opened)
+        assert row["waiting_since_date"] == waited.isoformat()
+        assert row["days_waiting"] == (date.today() - waited).days
     waits = [row["days_waiting"] for row in team["unallocated"]]
     assert waits == sorted(waits, reverse=True)
 
