@@ -133,6 +133,8 @@ def test_the_result_is_written_as_csv_or_excel_with_every_input_row(store, tmp_p
     assert lines[0]["Forename"] == "Olivia" and lines[0]["child ID"] == "C1001"
     assert lines[0]["outcome"] == "Matched" and lines[2]["outcome"] == "No match"
     write_result(result, tmp_path / "out.xlsx")
+    for written in ("out.csv", "out.xlsx"):  # children's personal data: readable by its owner alone
+        assert (tmp_path / written).stat().st_mode & 0o777 == 0o600, written
     sheet = load_workbook(tmp_path / "out.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("source row", "Forename") and len(rows) == 6
