@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from childhub.facts import prepare
-from childhub.frontline import cases_by_worker, complete_weeks, open_since, statuses, weekly_by_team
-from childhub.frontline.cases import waiting_since
+from childhub.frontline import cases_by_worker, complete_weeks, open_since, statuses, waiting_since, weekly_by_team
 
 
 def _with(history, work):

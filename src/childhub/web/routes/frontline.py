@@ -93,8 +93,7 @@ def _open_since(
 ) -> tuple[dict[str, date], dict[str, date]]:
     """When each unallocated child became open to social care, and when they began waiting for a worker (the later
     of that and the end of their last worker's allocation), counted once per state of the facts."""
-    from childhub.frontline import CASE_READS, open_since
-    from childhub.frontline.cases import waiting_since
+    from childhub.frontline import CASE_READS, open_since, waiting_since
 
     snapshot = context(request).served.current()
     keys = sorted({row["child_key"] for row in unallocated})
