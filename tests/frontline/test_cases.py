@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from childhub.facts import prepare
-from childhub.frontline import cases_by_worker, complete_weeks, open_since, statuses, weekly_by_team
+from childhub.frontline import cases_by_worker, complete_weeks, open_since, statuses, waiting_since, weekly_by_team
 
 
 def _with(history, work):
@@ -58,6 +58,34 @@ def test_the_weekly_counts_and_when_the_waiting_became_open(history):
     assert "cases" not in weekly["T1"][ends[1]]
     held = _with(history, lambda c: cases_by_worker(c, date(2026, 10, 20)))
     assert held == {"W1": {"team_id": "T1", "children": {"C1": date(2026, 10, 12)}}}
+
+
+def test_a_child_waits_for_a_worker_from_when_their_last_worker_left_if_that_is_later(history):
+    for n in (1, 2, 3, 4):
+        history.child(f"P{n}", dob=date(2015, 1, n), child_id=n)
+        history.add("cin_episodes", cine_person_id=f"P{n}", cine_referral_id=f"R{n}", cine_referral_team="T1",
+                    cine_referral_date=date(2026, 10, 1) if n == 3 else date(2026, 9, 1))  # fmt: skip
+    # P1: open since 1 September 2026, held by W1 from 2 September until 14 October, when W1 left: on Tuesday
+    # 20 October it has waited 6 days (14 to 20 October), not the 49 since it became open.
+    _allocation(history, "P1", "W1", date(2026, 9, 2), date(2026, 10, 14))
+    # P2: open since 1 September and never allocated: waiting since then (49 days).
+    # P3: held by W1 from 1 August to 20 September 2026, before its referral of 1 October: waiting since 1 October.
+    _allocation(history, "P3", "W1", date(2026, 8, 1), date(2026, 9, 20))
+    # P4: a team-only allocation (no worker) that ended on 10 October is not a worker leaving: since 1 September.
+    _allocation(history, "P4", None, date(2026, 9, 2), date(2026, 10, 10))
+    keys = ["C1", "C2", "C3", "C4"]
+    as_at = date(2026, 10, 20)
+    assert _with(history, lambda c: open_since(c, keys, as_at)) == {
+        "C1": date(2026, 9, 1), "C2": date(2026, 9, 1), "C3": date(2026, 10, 1), "C4": date(2026, 9, 1)
+    }  # fmt: skip
+    waiting = _with(history, lambda c: waiting_since(c, keys, as_at))
+    assert waiting == {
+        "C1": date(2026, 10, 14),
+        "C2": date(2026, 9, 1),
+        "C3": date(2026, 10, 1),
+        "C4": date(2026, 9, 1),
+    }
+    assert [(as_at - waiting[key]).days for key in keys] == [6, 49, 19, 49]
 
 
 def test_statuses_in_words(history):

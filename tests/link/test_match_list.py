@@ -135,6 +135,8 @@ def test_the_result_is_written_as_csv_or_excel_with_every_input_row(store, tmp_p
     assert lines[0]["Forename"] == "Olivia" and lines[0]["child ID"] == "C1001"
     assert lines[0]["outcome"] == "Matched" and lines[2]["outcome"] == "No match"
     write_result(result, tmp_path / "out.xlsx")
+    for written in ("out.csv", "out.xlsx"):  # children's personal data: readable by its owner alone
+        assert (tmp_path / written).stat().st_mode & 0o777 == 0o600, written
     sheet = load_workbook(tmp_path / "out.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("source row", "Forename") and len(rows) == 6
@@ -162,6 +164,8 @@ def test_an_excel_list_is_read_like_a_csv(store, tmp_path):
     [
         ("Olivia,Okafor,31/02/2015,Girl,,\n", r"^list\.csv row 2, Date of Birth: '31/02/2015' is not a date"),
         ("", r"^list\.csv: the list has a header but no rows$"),
+        # a field longer than the csv module reads (its limit is 131,072 characters at most)
+        ("Olivia,Okafor,14/02/2015,Girl,," + "9" * 200_000 + "\n", r"^list\.csv line 2: cannot be read as CSV \("),
     ],
 )
 def test_bad_input_is_one_line_naming_file_row_and_field(tmp_path, rows, message):

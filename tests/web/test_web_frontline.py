@@ -152,10 +152,21 @@ def test_unallocated_children_have_names_the_date_they_became_open_and_days_wait
             "AND open_on(from_date, until_date, current_date) GROUP BY child_key",
         )
     )
+    # waiting for a worker: since the child became open or, if later, since their last worker's allocation ended
+    worker_left = dict(
+        _query(
+            web_hub,
+            "SELECT child_key, max(end_date) FROM fact_allocation "
+            "WHERE worker_id IS NOT NULL AND end_date <= current_date GROUP BY child_key",
+        )
+    )
     for row in team["unallocated"]:
         assert row["child_name"]
-        assert row["open_since_date"] == first_open[row["child_key"]].isoformat()
-        assert row["days_waiting"] == (date.today() - first_open[row["child_key"]]).days
+        opened = first_open[row["child_key"]]
+        assert row["open_since_date"] == opened.isoformat()
+        waited = max(opened, worker_left.get(row["child_key"]) or opened)
+        assert row["waiting_since_date"] == waited.isoformat()
+        assert row["days_waiting"] == (date.today() - waited).days
     waits = [row["days_waiting"] for row in team["unallocated"]]
     assert waits == sorted(waits, reverse=True)
 
@@ -201,3 +212,18 @@ def test_downloads_name_the_children_and_are_audited_with_their_row_counts(web_h
 
 def test_an_unknown_download_format_is_refused(web_hub):
     assert web_hub.client("practitioner").get("/my-cases?format=pdf").status_code == 422
+
+
+def test_the_trend_s_control_limits_read_as_numbers(web_hub):
+    # a count of children is "12", not "12.0"; a limit below nothing is shown as 0 (as the words filter prints)
+    from childhub.web.words import number
+
+    client = web_hub.client("admin")
+    trend = client.get("/api/v1/my-team").json()["trend"]
+    page = client.get("/my-team").text
+    limited = [t for t in trend if t["limits"]]
+    assert limited, "the tiny authority's 26 weeks give control limits"
+    for t in limited:
+        lower, upper = max(t["limits"]["lower"], 0), t["limits"]["upper"]
+        assert f"; control limits {number(lower)} to {number(upper)}</figcaption>" in page
+    assert not re.search(r"control limits [^<]*\b\d+\.0\b", page)

@@ -121,3 +121,22 @@ def test_other_roles_are_refused(web_hub, role):
     client = web_hub.client(role)
     assert client.get("/match-list").status_code == 403
     assert client.post("/match-list", files={"list": ("a.csv", b"x")}).status_code == 403
+
+
+def test_a_list_named_in_any_characters_downloads_under_its_own_name(web_hub, known):
+    # Windows writes an en dash into names ("FSM list – spring"): a header is Latin-1, so the name goes as UTF-8
+    # in filename* (RFC 6266) beside an ASCII filename with the en dash as "_".
+    client = web_hub.client("analyst")
+    response = client.post(
+        "/match-list",
+        data={"csrf_token": csrf_of(client)},
+        files={"list": ("FSM list – spring.csv", _list(known)), "mapping": ("map.yml", MAPPING)},
+    )
+    assert response.status_code == 200, response.text
+    token = response.text.split('href="/match-list/')[1].split("?")[0]
+    download = client.get(f"/match-list/{token}", params={"format": "csv"})
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="FSM list _ spring-matched.csv"; '
+        "filename*=UTF-8''FSM%20list%20%E2%80%93%20spring-matched.csv"
+    )

@@ -225,3 +225,17 @@ def test_a_percentage_reads_with_its_sign_and_nothing_stays_nothing():
     from childhub.web.words import percent
 
     assert percent(15.0) == "15%" and percent(33.333) == "33.3%" and percent(None) == "" and percent("[c]") == "[c]"
+
+
+def test_an_indicators_control_limits_read_as_numbers(web_hub):
+    # a count of families has a centre line of "111", not "111.0" (the words filter, as every other number)
+    from childhub.web.words import number
+
+    client = web_hub.client("analyst")
+    limits = client.get("/api/v1/indicators/families_several_children_known?frequency=monthly").json()["trend"][
+        "limits"
+    ]
+    page = client.get("/indicators/families_several_children_known?frequency=monthly").text
+    centre, lower, upper = (number(limits[name]) for name in ("centre", "lower", "upper"))
+    assert f"<p>Centre line {centre}; control limits {lower} to {upper} (XmR).</p>" in page
+    assert not re.search(r"Centre line [^<]*\b\d+\.0\b", page)

@@ -10,6 +10,7 @@ from childhub.frontline.cases import (
     complete_weeks,
     open_since,
     statuses,
+    waiting_since,
     weekly_by_team,
 )
 from childhub.frontline.due import KINDS, READS, DueItem, due_items, long_date, rule_text
@@ -28,5 +29,6 @@ __all__ = [
     "open_since",
     "rule_text",
     "statuses",
+    "waiting_since",
     "weekly_by_team",
 ]

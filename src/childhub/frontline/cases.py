@@ -108,6 +108,23 @@ def open_since(cursor: duckdb.DuckDBPyConnection, keys: list[str], as_at: date) 
     return dict(rows)
 
 
+def waiting_since(cursor: duckdb.DuckDBPyConnection, keys: list[str], as_at: date) -> dict[str, date]:
+    """When each child open to social care on ``as_at`` began waiting for a worker: the day their spell open that
+    day began (``open_since``) or, if later, the day their last allocation to a worker ended (a child whose worker
+    left last week has waited a week, however long they have been open)."""
+    opened = open_since(cursor, keys, as_at)
+    if not opened:
+        return {}
+    ended = dict(
+        cursor.execute(
+            "SELECT child_key, max(end_date) FROM fact_allocation WHERE worker_id IS NOT NULL AND end_date <= $as_at "
+            "AND child_key IN (SELECT unnest(CAST($keys AS VARCHAR[]))) GROUP BY child_key",
+            {"as_at": as_at, "keys": sorted(opened)},
+        ).fetchall()
+    )
+    return {key: max(day, ended.get(key) or day) for key, day in opened.items()}
+
+
 def complete_weeks(as_at: date, weeks: int) -> list[date]:
     """The last day (Sunday) of each of the ``weeks`` complete weeks before ``as_at``, oldest first: a week still
     under way is not a point (as the indicators' trends judge complete periods only)."""

@@ -172,7 +172,11 @@ def read_table(path: Path, name: str) -> tuple[list[str], list[tuple[int, list[s
         numbered = list(enumerate(lines, start=1))
     elif facts.format == "csv":
         with path.open(newline="", encoding=facts.encoding or "utf-8") as handle:
-            numbered = [(number, row) for number, row in enumerate(csv.reader(handle), start=1)]
+            reader = csv.reader(handle)
+            try:
+                numbered = [(number, row) for number, row in enumerate(reader, start=1)]
+            except csv.Error as error:  # a field longer than the csv module's limit, say
+                raise ChildhubError(f"{name} line {reader.line_num}: cannot be read as CSV ({error})") from None
     else:
         raise ChildhubError(f"{name}: a list is a CSV file or an Excel workbook, not {facts.format.upper()}")
     numbered = [(number, row) for number, row in numbered if any(cell.strip() for cell in row)]

@@ -268,13 +268,13 @@ def write_result(result: ListMatch, out) -> int:
     from pathlib import Path
 
     from childhub.errors import ChildhubError
-    from childhub.exports import write_csv, xlsx_bytes
+    from childhub.exports import private_file, write_csv, xlsx_bytes
 
     out = Path(out)
     columns, lines = result_table(result)
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        out.write_bytes(xlsx_bytes(columns, lines, "Matched"))
+        private_file(out).write_bytes(xlsx_bytes(columns, lines, "Matched"))  # 0600, as write_csv writes
     elif suffix == ".csv":
         write_csv(out, columns, lines)
     else:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from fastapi.responses import Response
 
@@ -56,11 +57,17 @@ def download(
         content = xlsx_bytes(columns, rows, "Children" if about else "Data", heading=heading, about=about)
     else:
         raise ChildhubError(f"there is no download format {fmt!r}: choose csv or xlsx")
-    return Response(
-        content,
-        media_type=FORMATS[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    return Response(content, media_type=FORMATS[fmt], headers={"Content-Disposition": disposition(f"{name}.{fmt}")})
+
+
+def disposition(file_name: str) -> str:
+    """The Content-Disposition of a download named ``file_name``: a name made from an uploaded list's ("FSM list –
+    spring") may hold any character, and a header only Latin-1 without quotes or controls, so such a name goes as
+    UTF-8 in ``filename*`` (RFC 6266) beside a plain ASCII ``filename`` for older browsers."""
+    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", file_name)
+    if plain == file_name:
+        return f'attachment; filename="{file_name}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
 @dataclass(frozen=True)

@@ -88,15 +88,21 @@ def cases_counted(snapshot: Any, as_at: date) -> dict[str, Any]:
     return snapshot.memo(("frontline_cases", as_at), count, reads=CASE_READS)
 
 
-def _open_since(request: Request, as_at: date, unallocated: list[dict[str, Any]]) -> dict[str, date]:
-    """When each unallocated child became open to social care (counted once per state of the facts)."""
-    from childhub.frontline import CASE_READS, open_since
+def _open_since(
+    request: Request, as_at: date, unallocated: list[dict[str, Any]]
+) -> tuple[dict[str, date], dict[str, date]]:
+    """When each unallocated child became open to social care, and when they began waiting for a worker (the later
+    of that and the end of their last worker's allocation), counted once per state of the facts."""
+    from childhub.frontline import CASE_READS, open_since, waiting_since
 
     snapshot = context(request).served.current()
     keys = sorted({row["child_key"] for row in unallocated})
-    return snapshot.memo(
-        ("frontline_open_since", as_at), lambda: open_since(snapshot.cursor(), keys, as_at), reads=CASE_READS
-    )
+
+    def count() -> tuple[dict[str, date], dict[str, date]]:
+        cursor = snapshot.cursor()
+        return open_since(cursor, keys, as_at), waiting_since(cursor, keys, as_at)
+
+    return snapshot.memo(("frontline_open_since", as_at), count, reads=CASE_READS)
 
 
 def _weekly(request: Request, as_at: date) -> tuple[list[date], dict]:
@@ -380,12 +386,12 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
     ]  # fmt: skip
     keys = {row["child_key"] for row in unallocated_rows} | {item.child_key for _worker, item in overdue_rows}
     visible = _visible(request, signed, sorted(keys))
-    since = _open_since(request, as_at, counted["unallocated"])
+    since, waiting = _open_since(request, as_at, counted["unallocated"])
     unallocated = []
     for row in unallocated_rows:
         if row["child_key"] not in visible:
             continue
-        opened = since.get(row["child_key"])
+        opened, waited = since.get(row["child_key"]), waiting.get(row["child_key"])
         team_id = None if row["team"] == "unallocated" else row["team"]
         unallocated.append(
             {
@@ -394,7 +400,9 @@ def my_team(request: Request, signed: Signed, team: str | None, as_at: date) -> 
                 "team_name": teams.get(team_id or "", {}).get("team_name") or team_id or "no team",
                 "open_since_date": opened.isoformat() if opened else None,
                 "open_since": long_date(opened) if opened else "not known",
-                "days_waiting": (as_at - opened).days if opened else None,
+                "waiting_since_date": waited.isoformat() if waited else None,
+                "waiting_since": long_date(waited) if waited else "not known",
+                "days_waiting": (as_at - waited).days if waited else None,
             }
         )
     unallocated.sort(key=lambda u: (-(u["days_waiting"] or 0), u["child_key"]))
@@ -476,15 +484,20 @@ def _my_team_download(request: Request, signed: Signed, shown: dict[str, Any], w
                 "Children open to social care on the date (an open CIN episode, a child protection plan or looked "
                 "after) with no allocation to a named worker, as the indicator unallocated_cases counts them; open "
                 "since: the start of the earliest spell open to social care on the date; days waiting: calendar "
-                "days since then."
+                "days since then, or since their last worker's allocation ended if that is later."
             ),
             columns=[
                 Column("Team", "team_name"),
                 Column("Open to social care since", "open_since_date"),
+                Column("Waiting for a worker since", "waiting_since_date"),
                 Column("Days waiting", "days_waiting"),
             ],
             rows=[
-                {**row, "open_since_date": row["open_since_date"] and date.fromisoformat(row["open_since_date"])}
+                {
+                    **row,
+                    "open_since_date": row["open_since_date"] and date.fromisoformat(row["open_since_date"]),
+                    "waiting_since_date": row["waiting_since_date"] and date.fromisoformat(row["waiting_since_date"]),
+                }
                 for row in shown["unallocated"]
             ],  # fmt: skip
             as_at=as_at,
