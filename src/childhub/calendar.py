@@ -83,6 +83,11 @@ def reporting_year_end(on: date) -> date:
     return date(on.year if on.month <= 3 else on.year + 1, 3, 31)
 
 
+def long_date(day: date | None) -> str:
+    """A date as people read it: "5 December 2026" (empty for none; ISO dates are for files)."""
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
 def collection_year_label(year: int | None) -> str:
     """A collection year, named by the year of its 31 March, as people write it: 2026 is "2025-26" ("" for none)."""
     return f"{year - 1}-{year % 100:02d}" if year else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from childhub.calendar import long_date
 from childhub.frontline.timescales import Timescales
 
 if TYPE_CHECKING:
@@ -234,11 +235,6 @@ class DueItem:
     def rule(self, timescales: Timescales) -> str:
         """The rule it is due by, in words, with the event it runs from."""
         return rule_text(self.kind, self.basis, self.basis_date, timescales)
-
-
-def long_date(day: date) -> str:
-    """5 December 2026."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def rule_text(kind: str, basis: str, basis_date: date, t: Timescales) -> str:

@@ -35,6 +35,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from childhub.calendar import long_date
 from childhub.link.comparisons import COMPARISON, nickname_pairs
 from childhub.link.instant import Scorer, comparison_level
 
@@ -105,7 +106,7 @@ class Query:
         said = []
         if self.names:
             said.append("name " + " ".join(name.title() for name in self.names))
-        said += [f"born on {day.day} {day:%B %Y}" for day in self.dates]
+        said += [f"born on {long_date(day)}" for day in self.dates]
         said += [f"born in {year}" for year in self.years]
         said += [f"identifier {identifier}" for identifier in self.identifiers]
         said += [f"postcode {postcode[:-3]} {postcode[-3:]}" for postcode in self.postcodes]
@@ -327,7 +328,7 @@ def _parts(query: Query, row: tuple, weights, system_name: Callable[[str], str])
         said = _said("dob", level)
         if said is None:
             return None
-        parts.append(Part(_closeness(level), weights["dob"][level], f"date of birth {_long(born)} ({said})"))
+        parts.append(Part(_closeness(level), weights["dob"][level], f"date of birth {long_date(born)} ({said})"))
     for year in query.years:
         if born is None or born.year != year:
             return None
@@ -343,10 +344,6 @@ def _parts(query: Query, row: tuple, weights, system_name: Callable[[str], str])
             return None
         parts.append(Part(EXACT, weights["postcode"][1], f"postcode {postcode}"))
     return parts
-
-
-def _long(day: date | None) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
 
 
 def search(

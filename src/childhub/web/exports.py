@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from fastapi.responses import Response
 
+from childhub.calendar import long_date
 from childhub.errors import ChildhubError
 from childhub.exports import csv_bytes, plain_text, xlsx_bytes
 
@@ -128,11 +129,6 @@ def add_names(cursor: Any, rows: list[dict[str, Any]]) -> None:
         row.setdefault("child_id", child_id)
         row["child_name"] = name or row.get("child_name")
         row["date_of_birth"] = born or row.get("date_of_birth")
-
-
-def long_date(day: date | None) -> str:
-    """A date as people read it: "5 December 2026" (empty for none)."""
-    return "" if day is None else f"{day.day} {day:%B %Y}"
 
 
 def _cell(value: Any) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from childhub.calendar import collection_year_label, reporting_year_end
+from childhub.calendar import collection_year_label, long_date, reporting_year_end
 from childhub.codes import code_set, with_labels, words_for
 from childhub.store import quote_identifier
 from childhub.web.pages.quality import child_findings
@@ -183,13 +183,8 @@ def collection_year(day: date) -> str:
     return collection_year_label(reporting_year_end(day).year)
 
 
-def _long(day: date) -> str:
-    """A date as the page says it: "5 December 2026" (ISO dates are for files)."""
-    return f"{day.day} {day:%B %Y}"
-
-
 def _until(end: date | None) -> str:
-    return f"; ended {_long(end)}" if end else "; open"
+    return f"; ended {long_date(end)}" if end else "; open"
 
 
 def _pct(missed: float, possible: float | None) -> float | None:
@@ -210,7 +205,7 @@ def _closed(referral: Row) -> str:
     if not referral["close_date"]:
         return ""
     reason = _words("close_reason", referral["close_reason"], "no reason recorded")
-    return f"; closed {_long(referral['close_date'])} ({reason})"
+    return f"; closed {long_date(referral['close_date'])} ({reason})"
 
 
 def _referral(referral: Row) -> str:
@@ -223,14 +218,14 @@ def _referral_no_further_action(referral: Row) -> str:
 
 def _assessment(assessment: Row) -> str:
     if assessment["authorised_date"]:
-        return f"Authorised {_long(assessment['authorised_date'])} after {assessment['working_days']} working days"
+        return f"Authorised {long_date(assessment['authorised_date'])} after {assessment['working_days']} working days"
     return "Not yet authorised"
 
 
 def _s47(enquiry: Row) -> str:
     if enquiry["icpc_date"]:
         outcome = "child protection plan" if enquiry["icpc_led_to_plan"] else "no plan"
-        return f"ICPC {_long(enquiry['icpc_date'])} ({enquiry['icpc_working_days']} working days): {outcome}"
+        return f"ICPC {long_date(enquiry['icpc_date'])} ({enquiry['icpc_working_days']} working days): {outcome}"
     return "No ICPC needed" if enquiry["icpc_not_required"] else "No ICPC recorded"
 
 
@@ -252,7 +247,7 @@ def _cla_period(period: Row) -> str:
     )
     if period["end_date"]:
         reason = _words("reason_ceased", period["reason_ceased"], "no reason recorded")
-        return f"{need}; ceased {_long(period['end_date'])} ({reason})"
+        return f"{need}; ceased {long_date(period['end_date'])} ({reason})"
     return f"{need}; still looked after"
 
 
@@ -321,7 +316,7 @@ def _youth_justice(outcome: Row) -> str:
 
 def _police_notification(notification: Row) -> str:
     incident = notification["incident_date"]
-    when = f"incident {_long(incident)}" if incident else "incident date not given"
+    when = f"incident {long_date(incident)}" if incident else "incident date not given"
     return f"Domestic abuse notification ({when})"
 
 
@@ -531,7 +526,7 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
     if sen:
         provision, census, need = sen[0]
         label = _words("sen_provision", provision) if provision in ("E", "K") else "No SEN provision"
-        detail = f"{label} (census {_long(census)}, need: {_words('sen_primary_need', need)})"
+        detail = f"{label} (census {long_date(census)}, need: {_words('sen_primary_need', need)})"
         status.append(_status("SEN", provision in ("E", "K"), detail))
     attendance = cursor.execute(
         "SELECT academic_year, term, possible_sessions, sessions_missed, persistent_absence, severe_absence "
@@ -569,7 +564,7 @@ def current_status(cursor: duckdb.DuckDBPyConnection, child_key: str, today: dat
     if leaver:
         latest = leaver[0]
         contact = latest["latest_contact"]
-        when = f" (latest contact {_long(contact)})" if contact and not latest["date_is_proxy"] else ""
+        when = f" (latest contact {long_date(contact)})" if contact and not latest["date_is_proxy"] else ""
         detail = f"{_in_touch(latest)}; activity: {_words('activity', latest['activity'])}{when}"
         status.append(_status("Care leaver", True, detail))
     return status
@@ -673,8 +668,8 @@ def _open_past_18(cursor: duckdb.DuckDBPyConnection, child: Row, today: date) ->
         [key, today, today],
     ).fetchall():
         flags.append(
-            f"On a child protection plan (since {_long(start)}) at {age_of(born, today)}: a plan ends by the "
-            f"18th birthday ({_long(birthday)}); ask social care to record when it ended"
+            f"On a child protection plan (since {long_date(start)}) at {age_of(born, today)}: a plan ends by the "
+            f"18th birthday ({long_date(birthday)}); ask social care to record when it ended"
         )
     for (start,) in cursor.execute(
         "SELECT min(e.start_date) FROM fact_cla_episode e WHERE e.child_key = ? AND looked_after_on(e, ?) "
@@ -682,8 +677,8 @@ def _open_past_18(cursor: duckdb.DuckDBPyConnection, child: Row, today: date) ->
         [key, today],
     ).fetchall():
         flags.append(
-            f"Looked after (since {_long(start)}) at {age_of(born, today)}: care ends by the 18th birthday "
-            f"({_long(birthday)}); ask social care to record when it ended"
+            f"Looked after (since {long_date(start)}) at {age_of(born, today)}: care ends by the 18th birthday "
+            f"({long_date(birthday)}); ask social care to record when it ended"
         )
     return flags
 
