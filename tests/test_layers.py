@@ -4,7 +4,8 @@ The order, lowest first (a module may import its own layer and those below it, n
 
 0. base: what sits under everything and imports no other part of childhub: ``errors``, ``settings``,
    ``calendar``, ``identifiers``, ``exports``, ``declared`` and ``codes`` (the declared-data loader and
-   the code registry), the package root (``__version__``), and the Ofsted Annex A template spec
+   the code registry), ``disclosure`` (the small-number rules) and ``documents`` (PDF and Word writers), the
+   package root (``__version__``), and the Ofsted Annex A template spec
    (``annex_a`` itself and ``annex_a.templates``): a shared format definition, read by the Annex A
    workbook reader in ``ingest`` as well as by the report. The rest of ``annex_a`` (the report) is a
    reader of facts, with indicators.
@@ -15,7 +16,8 @@ The order, lowest first (a module may import its own layer and those below it, n
    format definitions).
 3. ``link``.
 4. ``facts``.
-5. ``indicators``, ``annex_a`` (the report), ``cohorts`` and ``dq`` (data quality): readers of the facts.
+5. ``indicators``, ``annex_a`` (the report), ``cohorts``, ``dq`` (data quality), ``frontline`` and ``leaders``
+   (the scrutiny pack, self-evaluation, comparators, clusters, demand): readers of the facts.
 6. ``hub``: the one write path (ingest or link, then refresh the facts, then publish).
 7. the edges: ``web``, ``cli`` (the whole package, one layer), ``demo`` and ``__main__``.
 
@@ -46,6 +48,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "childhub.exports",
             "childhub.declared",
             "childhub.codes",
+            "childhub.disclosure",
+            "childhub.documents",
             "childhub.annex_a",
             "childhub.annex_a.templates",
         ),
@@ -63,6 +67,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "childhub.dq",
             "childhub.feeds",
             "childhub.frontline",
+            "childhub.leaders",
         ),
     ),
     ("hub", ("childhub.hub", "childhub.live", "childhub.pull", "childhub.dfe_api")),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from childhub.web.disclosure import (
+from childhub.disclosure import (
     NOT_PUBLISHED_BY,
     SUPPRESSED,
     protect_breakdown,
@@ -366,8 +366,8 @@ def test_scrutiny_pages_withhold_what_the_api_withholds(web_hub):
 def test_the_month_end_scrutiny_sees_is_warmed_before_a_snapshot_serves(monkeypatch):
     from types import SimpleNamespace
 
+    from childhub.disclosure import reference_date
     from childhub.web import measures
-    from childhub.web.disclosure import reference_date
 
     counted: list[tuple[str, date]] = []
     figure = SimpleNamespace(indicator=SimpleNamespace(id="cla_count"))

@@ -84,7 +84,7 @@ def test_the_api_gives_figure_trend_limits_warnings_and_breakdowns(web_hub):
 
 
 def test_scrutiny_sees_the_indicator_with_small_numbers_suppressed_and_no_children(web_hub):
-    from childhub.web.disclosure import reference_date
+    from childhub.disclosure import reference_date
 
     with calculator(web_hub.store, web_hub.authority) as calc:  # scrutiny sees the last month end
         small = next(f for f in calc.figures(reference_date(date.today(), 5)) if 0 < f.numerator < 5)

@@ -115,5 +115,13 @@ def test_the_navigation_shows_each_role_the_pages_it_may_open(app, clients):
         shown = [href for _label, href in navigation_for(app, role)]
         may_open = [href for _label, href in NAVIGATION if not refused(clients[role].get(href))]
         assert shown == may_open, role
-    assert [label for label, _href in navigation_for(app, "scrutiny")] == ["Overview", "API"]
+    assert [label for label, _href in navigation_for(app, "scrutiny")] == [
+        "Overview",
+        "Front door",
+        "Care projection",
+        "Clusters",
+        "Practice quality",
+        "Scrutiny pack",
+        "API",
+    ]
     assert navigation_for(app, "admin") == list(NAVIGATION)

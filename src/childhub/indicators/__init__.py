@@ -10,8 +10,24 @@ folder's ``authority.yml``) and ``load_authority`` (one such file: population, t
 """
 
 from childhub.indicators.compute import Calculator, Figure, Trend, calculator, format_value
-from childhub.indicators.definitions import GROUPS, Indicator, IndicatorError, indicator, library, load_library
+from childhub.indicators.definitions import (
+    GROUP_JUDGEMENT,
+    GROUPS,
+    JUDGEMENT_AREAS,
+    Indicator,
+    IndicatorError,
+    indicator,
+    library,
+    load_library,
+)
 from childhub.indicators.periods import Period, period_ending, series_ends
+from childhub.indicators.published import (
+    NO_SUPPRESSION,
+    figure_view,
+    limits_view,
+    suppression_threshold,
+    trend_points,
+)
 from childhub.indicators.targets import (
     AuthoritySettings,
     ControlLimits,
@@ -24,7 +40,14 @@ from childhub.indicators.targets import (
 )
 
 __all__ = [
+    "NO_SUPPRESSION",
+    "figure_view",
+    "limits_view",
+    "suppression_threshold",
+    "trend_points",
     "GROUPS",
+    "GROUP_JUDGEMENT",
+    "JUDGEMENT_AREAS",
     "AuthoritySettings",
     "Calculator",
     "ControlLimits",

@@ -55,6 +55,26 @@ GROUPS = {
     "early_help": "Early help",
     "cross_service": "Across services",
 }
+# Ofsted's ILACS judgements (the framework as updated in January 2023, with care leavers judged on their own): the
+# scrutiny pack and the self-evaluation group the indicators under them, each group under one judgement.
+JUDGEMENT_AREAS = {
+    "help_and_protection": "The experiences and progress of children who need help and protection",
+    "children_in_care": "The experiences and progress of children in care",
+    "care_leavers": "The experiences and progress of care leavers",
+    "leadership": "The impact of leaders on social work practice with children and families",
+}
+GROUP_JUDGEMENT = {
+    "front_door": "help_and_protection",
+    "assessment": "help_and_protection",
+    "child_protection": "help_and_protection",
+    "children_in_need": "help_and_protection",
+    "early_help": "help_and_protection",
+    "cross_service": "help_and_protection",
+    "children_in_care": "children_in_care",
+    "adoption": "children_in_care",
+    "care_leavers": "care_leavers",
+    "workforce": "leadership",
+}
 _ID = r"^[a-z][a-z0-9_]*$"
 
 

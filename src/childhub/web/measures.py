@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
+from childhub.disclosure import reference_date
 from childhub.indicators import AuthoritySettings, Calculator, Figure, Indicator, Trend
 from childhub.web.deps import context
-from childhub.web.disclosure import reference_date
 
 if TYPE_CHECKING:
     from childhub.web.served import Snapshot

@@ -10,7 +10,7 @@
 
 ``child_filter(signed)`` gives a predicate over a ``child_key`` column, with its values bound as
 parameters; use it in every query that lists children. ``can_see(cursor, signed, child_key)``
-checks one child. What aggregates scrutiny may see is ``childhub.web.disclosure``'s to decide.
+checks one child. What aggregates scrutiny may see is ``childhub.disclosure``'s to decide.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web.charts import figure_view, suppression_threshold
+from childhub.disclosure import reference_date
+from childhub.indicators import figure_view, suppression_threshold
 from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
-from childhub.web.disclosure import reference_date
 from childhub.web.measures import figures_on
 
 ROLES = EVERY_ROLE

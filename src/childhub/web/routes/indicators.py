@@ -16,12 +16,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from childhub.codes import breakdown_field, with_labels, words_for
-from childhub.web.charts import figure_view, limits_view, suppression_threshold, trend_figure, trend_points
+from childhub.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
+from childhub.indicators import figure_view, limits_view, suppression_threshold, trend_points
+from childhub.web.charts import trend_figure
 from childhub.web.deps import EVERY_ROLE, NotFound, Signed, audit, context, render, require, signed_in
-from childhub.web.disclosure import SUPPRESSED, protect_breakdown, published_breakdowns, reference_date, suppress
 from childhub.web.exports import ChildList, Column, child_list_download, link, long_date
 from childhub.web.measures import breakdowns_of, calculator, figure_of, trend_of
+from childhub.web.routes.commentary import commentary_view
+from childhub.web.routes.comparators import comparison_view
 from childhub.web.routes.feeds import feed_freshness
+from childhub.web.routes.practice import audits_view
 from childhub.web.scope import child_filter
 
 if TYPE_CHECKING:
@@ -160,6 +164,10 @@ def indicator_report(
         },
         "breakdowns": breakdowns,
         "withheld": withheld,
+        # what leaders read beside the figure (issue 16): comparators, the service's commentary, case file audits
+        "comparison": comparison_view(request, signed, ind, as_at, figure.value),
+        "commentary": commentary_view(request, signed, ind, as_at),
+        "audits": audits_view(request, signed, ind, as_at, figure.value),
         # the as-at of each feed the figure reads, and whether it is late (no child in it: every role sees it)
         "data_as_at": [
             {"feed": f.name, "as_at": f.as_at.isoformat() if f.as_at else None, "state": f.state, "summary": f.summary}

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from childhub.web.charts import figure_view, sparkline_svg, suppression_threshold, trend_points
+from childhub.disclosure import SUPPRESSED, reference_date
+from childhub.indicators import figure_view, suppression_threshold, trend_points
+from childhub.web.charts import sparkline_svg
 from childhub.web.deps import EVERY_ROLE, Signed, context, render, require, signed_in
-from childhub.web.disclosure import SUPPRESSED, reference_date
 from childhub.web.measures import figures_on, trend_of
 from childhub.web.pages.quality import measure
 from childhub.web.routes.data_quality import ROLES as DATA_QUALITY_ROLES

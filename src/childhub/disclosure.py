@@ -22,8 +22,8 @@ The rules follow the Government Statistical Service's guidance on disclosure con
   the rounded counts, so consecutive points never differ by 1 to 4.
 - **Units too small to publish.** Breakdowns by worker or team are never shown.
 
-This module is pure: plain numbers in, what to hide out. The web's views (``charts.figure_view``,
-``charts.trend_points``, the indicator page's breakdowns) call it; nothing else decides what is hidden.
+This module is pure: plain numbers in, what to hide out. The web's views (``indicators.published.figure_view``,
+``indicators.published.trend_points``, the indicator page's breakdowns) call it; nothing else decides what is hidden.
 """
 
 from __future__ import annotations

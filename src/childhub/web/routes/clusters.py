@@ -1,0 +1,18 @@
+"""Clusters (FOUNDATION STUB for issue 16: a helper builds this page)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from childhub.web.deps import Signed, render, require, signed_in
+
+ROLES = ("admin", "analyst", "manager", "scrutiny")
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["clusters"], dependencies=[Depends(require(*ROLES))])
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def page(request: Request, signed: Signed = Depends(signed_in)):
+    """Clusters."""
+    return render(request, "placeholder.html", signed, heading="Clusters")

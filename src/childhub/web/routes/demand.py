@@ -1,0 +1,24 @@
+"""Front door (FOUNDATION STUB for issue 16: a helper builds this page)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from childhub.web.deps import Signed, render, require, signed_in
+
+ROLES = ("admin", "analyst", "manager", "scrutiny")
+router = APIRouter(dependencies=[Depends(require(*ROLES))])
+api_router = APIRouter(prefix="/api/v1", tags=["demand"], dependencies=[Depends(require(*ROLES))])
+
+
+@router.get("/front-door", response_class=HTMLResponse)
+def page(request: Request, signed: Signed = Depends(signed_in)):
+    """Front door."""
+    return render(request, "placeholder.html", signed, heading="Front door")
+
+
+@router.get("/care-projection", response_class=HTMLResponse)
+def projection_page(request: Request, signed: Signed = Depends(signed_in)):
+    """Children in care: a 12-month projection."""
+    return render(request, "placeholder.html", signed, heading="Care projection")
