@@ -5,6 +5,8 @@ thousands separators ("1,234"), anything else at ``places`` decimal places (1 un
 otherwise) with the trailing zeros kept only when ``places`` is fixed, and no float noise (0.1 + 0.2 is
 "0.3"). Text (a suppressed "[c]") passes through; None is ""; true and false are "Yes" and "No".
 ``words``: a field's code in words (``childhub.codes.words_for``); ``heading``: a column name in words.
+``long_date``: a date as "5 December 2026" (``childhub.calendar.long_date``); ``when``: a moment as "5 December
+2026 at 14:03". Templates print dates through these two, never with their own ``strftime``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from childhub.calendar import long_date
 from childhub.codes import heading, words_for
 from childhub.web.pages.shared import service_name
 
@@ -59,3 +62,14 @@ def register(env: Any) -> None:
     env.filters["words"] = lambda code, field: words_for(field, code) or ""
     env.filters["heading"] = heading
     env.filters["service"] = service_name
+    env.filters["long_date"] = long_date
+    env.filters["when"] = when
+
+
+def when(moment: Any) -> str:
+    """A date and time as people read it: "5 December 2026 at 14:03" (a date alone as ``long_date``; "" for none)."""
+    if moment is None:
+        return ""
+    if not hasattr(moment, "hour"):
+        return long_date(moment)
+    return f"{long_date(moment.date())} at {moment:%H:%M}"
