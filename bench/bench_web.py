@@ -24,7 +24,10 @@ Writes its table into docs/benchmarks.md (section ``web-medium``).
 ``--pages`` chooses the page types browsed (default: the overview, indicators, children and the baseline, as
 above). ``my-cases`` and ``my-team`` are the frontline's own pages (issue 15, target p95 under 300 ms): practitioners
 open My cases, managers My team and the cases of a worker of their team (``/my-cases?worker=ID``); users whose role
-may open neither browse the other types chosen, or the baseline. ``--size small`` prepares a small authority instead
+may open neither browse the other types chosen, or the baseline.
+``scrutiny``, ``self-evaluation``, ``clusters``, ``front-door``, ``care-projection`` and ``practice-quality`` are the
+leaders' and councillors' pages (issue 16, target p95 under 500 ms): each user opens, at random, those of them its
+role may open (practitioners, who may open none, the baseline). ``--size small`` prepares a small authority instead
 (a quick look that it works; ``--store`` takes any prepared store, ``large`` included).
 """
 
@@ -53,7 +56,16 @@ P95_TARGET_MS = 500
 FRONTLINE_P95_TARGET_MS = 300  # issue 15: My cases and My team
 PAGE_TYPES = ("overview", "indicator", "child", "baseline")
 FRONTLINE_PAGES = ("my-cases", "my-team")
-ALL_PAGE_TYPES = (*PAGE_TYPES, *FRONTLINE_PAGES)
+# issue 16: leaders' and councillors' pages, each with the roles that may open it (target p95 under 500 ms)
+LEADER_PAGES = {
+    "scrutiny": ("/scrutiny", ("admin", "analyst", "manager", "scrutiny")),
+    "self-evaluation": ("/self-evaluation", ("admin", "analyst", "manager")),
+    "clusters": ("/clusters", ("admin", "analyst", "manager", "scrutiny")),
+    "front-door": ("/front-door", ("admin", "analyst", "manager", "scrutiny")),
+    "care-projection": ("/care-projection", ("admin", "analyst", "manager", "scrutiny")),
+    "practice-quality": ("/practice-quality", ("admin", "analyst", "manager", "scrutiny")),
+}
+ALL_PAGE_TYPES = (*PAGE_TYPES, *FRONTLINE_PAGES, *LEADER_PAGES)
 MAX_REQUESTS_PER_USER = 5_000  # a bound on each loop besides the time
 
 PREPARE = """
@@ -268,7 +280,9 @@ def browse(
             if time.monotonic() >= deadline[0]:
                 break
             choice = rng.random()
-            if any(kind in pages for kind in FRONTLINE_PAGES):
+            if any(kind in pages for kind in LEADER_PAGES):
+                kind, path = leader_choice(user, pages, rng)
+            elif any(kind in pages for kind in FRONTLINE_PAGES):
                 kind, path = frontline_choice(user, indicator_ids, pages, rng)
             elif choice < 0.25:
                 kind, path = "overview", "/"
@@ -310,6 +324,12 @@ def frontline_choice(user: User, indicator_ids: list[str], pages: set[str], rng:
     return rng.choice(options) if options else ("baseline", "/static/childhub.css")
 
 
+def leader_choice(user: User, pages: set[str], rng: random.Random) -> tuple[str, str]:
+    """A leaders' page ``user``'s role may open, at random among those chosen (else the baseline)."""
+    options = [(kind, path) for kind, (path, roles) in LEADER_PAGES.items() if kind in pages and user.role in roles]
+    return rng.choice(options) if options else ("baseline", "/static/childhub.css")
+
+
 def built_pages(users: list[User], indicator_ids: list[str], base: str, chosen: tuple[str, ...]) -> dict[str, float]:
     """The page types built yet, each with its time alone (warm, no other load), in seconds.
 
@@ -328,6 +348,7 @@ def built_pages(users: list[User], indicator_ids: list[str], base: str, chosen: 
         ("my-cases", practitioner, "/my-cases"),
         ("my-team", manager, "/my-team"),
         ("baseline", analyst, "/static/childhub.css"),
+        *((kind, manager if "manager" in roles else analyst, path) for kind, (path, roles) in LEADER_PAGES.items()),
     ):
         if kind not in chosen:
             continue
@@ -482,6 +503,7 @@ def report(result: dict, args) -> str:
         "baseline": "Baseline: `/static/childhub.css`",
         "my-cases": "My cases `/my-cases` (practitioners; managers with `?worker=`)",
         "my-team": "My team `/my-team` (managers)",
+        **{kind: f"`{path}` ({', '.join(roles)})" for kind, (path, roles) in LEADER_PAGES.items()},
     }
     every: list[float] = []
     total_errors = 0
@@ -548,7 +570,10 @@ def main() -> None:
     args = parser.parse_args()
     frontline = any(kind in args.pages for kind in FRONTLINE_PAGES)
     args.cache = args.cache or f"/tmp/childhub-bench/web-{args.size}"
-    args.section = args.section or (f"web-frontline-{args.size}" if frontline else "web-medium")
+    leaders = any(kind in args.pages for kind in LEADER_PAGES)
+    args.section = args.section or (
+        f"web-leaders-{args.size}" if leaders else f"web-frontline-{args.size}" if frontline else "web-medium"
+    )
     if args.prepare_only:
         prepare(Path(args.cache), args.seed, args.size)
         return
@@ -557,7 +582,13 @@ def main() -> None:
     print(table)
     if not args.no_write:
         title = "Web app under load" + (f", {args.think:g} s reading time" if args.think else ", saturated")
-        issue = "My cases and My team, issue 15" if frontline else "issue 6"
+        issue = (
+            "leaders' and councillors' pages, issue 16"
+            if leaders
+            else "My cases and My team, issue 15"
+            if frontline
+            else "issue 6"
+        )
         write_section(args.section, f"## {title} ({issue})\n\n" + table)
 
 
