@@ -76,7 +76,21 @@ _NFA_OUTCOME = r"(?i)(no further action|\bnfa\b|information and advice|advice an
 _STEP_UP_REASON = r"(?i)(social care|step(ped)?[\s-]*up|escalat)"
 NO_TEAM = "none"  # the key of "no team": a contact about a child no team was working with
 Z95, Z998 = 1.959964, 3.090232  # funnel limits: 95% and 99.8% two-sided normal quantiles
-Z80 = 1.281552
+FUNNEL_LEVELS = ((Z95, "95% limits"), (Z998, "99.8% limits"))  # the funnel chart's limits: z and their name
+# Every rule above, for the pages to say in words.
+RULES = {
+    "referral_after_contact_days": REFERRAL_AFTER_CONTACT_DAYS,
+    "early_help_after_contact_days": EARLY_HELP_AFTER_CONTACT_DAYS,
+    "referral_after_notification_days": REFERRAL_AFTER_NOTIFICATION_DAYS,
+    "repeat_contacts": REPEAT_CONTACTS,
+    "step_up_days": STEP_UP_DAYS,
+    "step_down_days": STEP_DOWN_DAYS,
+    "outcomes": OUTCOMES,
+    "outcome_words": OUTCOME_WORDS,
+    "outcome_rules": OUTCOME_RULES,
+    "projection_paths": PROJECTION_PATHS,
+    "projection_seed": PROJECTION_SEED,
+}
 
 Count = int | str  # a count, or "[c]" where it is small under a threshold
 

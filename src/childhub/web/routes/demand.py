@@ -1,7 +1,7 @@
 """The front door and demand (``/front-door``) and the projection of children in care (``/care-projection``).
 
-Both read ``childhub.leaders.demand`` (the rules are there and in docs/demand.md), counted once per snapshot, and
-show it as the viewer may see it (``published_front_door``, ``published_projection``): scrutiny under the
+Both read ``childhub.leaders`` (its ``leaders.demand``, where the rules are, and docs/demand.md), counted once per
+snapshot, and show it as the viewer may see it (``published_front_door``, ``published_projection``): scrutiny under the
 small-number threshold, with no teams; analysts, managers and admins with the teams and, behind each number, the
 children they may see (``/front-door/children``: scope-filtered, audited by ``child_list_download``).
 """
@@ -38,14 +38,14 @@ def _threshold(request: Request, signed: Signed) -> int:
 
 
 def _door(request: Request, as_at: date):
-    from childhub.leaders.demand import front_door
+    from childhub.leaders import front_door
 
     snapshot = context(request).served.current()
     return snapshot.memo(("front_door", as_at), lambda: front_door(snapshot.cursor(), as_at), reads=FRONT_DOOR_READS)
 
 
 def _projection(request: Request, as_at: date):
-    from childhub.leaders.demand import care_projection
+    from childhub.leaders import care_projection
 
     snapshot = context(request).served.current()
     return snapshot.memo(
@@ -55,14 +55,14 @@ def _projection(request: Request, as_at: date):
 
 def front_door_view(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
     """The front door as ``signed`` may see it (the page's and the API's figures)."""
-    from childhub.leaders.demand import published_front_door
+    from childhub.leaders import published_front_door
 
     return published_front_door(_door(request, as_at), _threshold(request, signed))
 
 
 def projection_view(request: Request, signed: Signed, as_at: date) -> dict[str, Any]:
     """The projection of children in care as ``signed`` may see it."""
-    from childhub.leaders.demand import published_projection
+    from childhub.leaders import published_projection
 
     return published_projection(_projection(request, as_at), _threshold(request, signed))
 
@@ -88,7 +88,7 @@ def _number(value: Any) -> float | None:
 
 def monthly_figure(months: list[dict[str, Any]]) -> dict[str, Any]:
     """Contacts each month and what became of them."""
-    from childhub.leaders.demand import OUTCOME_WORDS
+    from childhub.leaders import RULES
 
     x = [m["month_end"] for m in months]
     data = [
@@ -97,7 +97,7 @@ def monthly_figure(months: list[dict[str, Any]]) -> dict[str, Any]:
     ]  # fmt: skip
     for outcome, colour in (("referral", RED), ("early_help", GREEN), ("no_further_action", GREY)):
         data.append(
-            {"type": "scatter", "mode": "lines+markers", "name": OUTCOME_WORDS[outcome], "x": x,
+            {"type": "scatter", "mode": "lines+markers", "name": RULES["outcome_words"][outcome], "x": x,
              "y": [_number(m[outcome]) for m in months], "line": {"color": colour, "width": 2}}
         )  # fmt: skip
     return {"data": data, "layout": _layout("Month ending", "Contacts")}
@@ -106,7 +106,7 @@ def monthly_figure(months: list[dict[str, Any]]) -> dict[str, Any]:
 def funnel_figure(teams: list[dict[str, Any]], size_key: str, share_key: str, overall: float | None, y_title: str):
     """A funnel chart: each team's share against its size, with the overall share and its 95% and 99.8% limits,
     which narrow as teams grow (a small team's share varies more by chance)."""
-    from childhub.leaders.demand import Z95, Z998, funnel_limits
+    from childhub.leaders import FUNNEL_LEVELS, funnel_limits
 
     shown = [t for t in teams if t[size_key]]
     data: list[dict[str, Any]] = [
@@ -122,7 +122,7 @@ def funnel_figure(teams: list[dict[str, Any]], size_key: str, share_key: str, ov
             {"type": "scatter", "mode": "lines", "name": "Every team together", "x": [sizes[0], sizes[-1]],
              "y": [round(overall, 1)] * 2, "line": {"color": GREY, "width": 1.5}}
         )  # fmt: skip
-        for z, name, dash in ((Z95, "95% limits", "dot"), (Z998, "99.8% limits", "dash")):
+        for (z, name), dash in zip(FUNNEL_LEVELS, ("dot", "dash"), strict=True):
             for side, label in ((1, name), (0, None)):
                 data.append(
                     {"type": "scatter", "mode": "lines", "name": label or name, "showlegend": label is not None,
@@ -193,7 +193,7 @@ def _children_links(as_at: date) -> Any:
 def page(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
     """The front door: contacts by source and what became of them, police notifications, repeat contacts,
     step-up and step-down, and how consistently teams apply thresholds."""
-    from childhub.leaders import demand
+    from childhub.leaders import RULES
 
     day = as_at or date.today()
     view = front_door_view(request, signed, day)
@@ -209,7 +209,7 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
         end=date.fromisoformat(view["end"]),
         sees_children=signed.role in SEES_CHILDREN,
         children_link=_children_links(day),
-        rules=demand,
+        rules=RULES,
         monthly=monthly_figure(months),
         monthly_rows=[
             [
@@ -248,7 +248,7 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
 def projection_page(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
     """Children in care: a 12-month projection from recent entries and exits, with its uncertainty, beside the
     projection made 12 months ago and the actual figures since."""
-    from childhub.leaders import demand
+    from childhub.leaders import RULES
 
     day = as_at or date.today()
     view = projection_view(request, signed, day)
@@ -260,7 +260,7 @@ def projection_page(request: Request, as_at: date | None = None, signed: Signed 
         as_at=day,
         view=view,
         iso=date.fromisoformat,
-        rules=demand,
+        rules=RULES,
         ahead_figure=projection_figure(view),
         ahead_rows=[
             [
@@ -309,12 +309,12 @@ MEASURES = {
 def _title(measure: str, rows: list[dict[str, Any]]) -> str:
     """The list's title in words: "Contacts from Schools", "Referrals taken by Assessment Team"."""
     from childhub.codes import words_for
-    from childhub.leaders.demand import NO_TEAM, OUTCOME_WORDS
+    from childhub.leaders import NO_TEAM, RULES
 
     kind, _, key = measure.partition(":")
     title = MEASURES[kind]
     if kind == "outcome":
-        return f"{title}: {OUTCOME_WORDS.get(key, key)}"
+        return f"{title}: {RULES['outcome_words'].get(key, key)}"
     if kind == "source":
         return f"{title} {words_for('contact_source', key) or 'an unknown source'}"
     if kind.startswith("team_"):
@@ -346,7 +346,7 @@ def children_download(
     signed: Signed = Depends(signed_in),
 ) -> Response:
     """The children behind one number of the front door that the person may see, as CSV or Excel (audited)."""
-    from childhub.leaders.demand import window_for
+    from childhub.leaders import window_for
 
     day = as_at or date.today()
     kind = measure.partition(":")[0]
