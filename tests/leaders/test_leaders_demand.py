@@ -197,6 +197,9 @@ def test_scrutiny_sees_the_front_door_under_the_threshold_and_no_team(door_histo
         "referral": SUPPRESSED, "early_help": SUPPRESSED, "no_further_action": 5, "other": SUPPRESSED,
     }  # fmt: skip
     assert shown["police"] == {"notifications": SUPPRESSED, "became_referrals": SUPPRESSED, "share": None}
+    # 3 referrals of 10 contacts: the share (30%) would give the hidden count back.
+    assert shown["contact_share"] is None
+    assert {o["key"]: o["share"] for o in shown["by_outcome"]}["no_further_action"] == 50.0
     assert (shown["repeat_children"], shown["step_ups"], shown["step_downs"]) == (SUPPRESSED,) * 3
     # Monthly counts: each month here is small, so [c] or 0; never a number from 1 to 4.
     for month in shown["months"]:

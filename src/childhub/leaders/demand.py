@@ -264,20 +264,6 @@ WHERE r.close_date BETWEEN $start AND $end
 ORDER BY r.close_date, r.referral_id
 """
 
-_REPEAT_SQL = """
-SELECT c.child_key, count(*) AS contacts, min(c.contact_date) AS first_contact, max(c.contact_date) AS last_contact
-FROM fact_contact c
-WHERE c.contact_date BETWEEN $start AND $end AND c.child_key IS NOT NULL
-  AND NOT c.led_to_referral
-GROUP BY c.child_key
-HAVING count(*) >= $repeat
-   AND NOT EXISTS (SELECT 1 FROM fact_referral r WHERE r.child_key = c.child_key
-                   AND r.referral_date BETWEEN $start AND $end)
-   AND NOT EXISTS (SELECT 1 FROM fact_contact o WHERE o.child_key = c.child_key AND o.led_to_referral
-                   AND o.contact_date BETWEEN $start AND $end)
-ORDER BY c.child_key
-"""
-
 
 def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = WINDOW_MONTHS) -> FrontDoor:
     """The front door over the ``months`` complete months to ``as_at`` (``window_for``), read from the facts."""
@@ -373,11 +359,22 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
             month(day)["to_referral"] += 1
             listed("police_referral", child_key, day, f"{detail}, referral on {referred.isoformat()}")
 
-    repeat = cursor.execute(_REPEAT_SQL, {**window, "repeat": REPEAT_CONTACTS}).fetchall()
-    for child_key, count, first, last in repeat:
-        listed(
-            "repeat", child_key, last, f"{count} contacts from {first.isoformat()} to {last.isoformat()}, no referral"
-        )
+    # children with REPEAT_CONTACTS or more contacts, none of which became a referral, and no referral dated in the
+    # window (the contacts' own outcomes, as classified above)
+    referred_children = {child_key for _, child_key, _, _, _ in referral_rows}
+    by_child: dict[str, list[tuple[date, str]]] = {}
+    for _contact_id, child_key, day, _source, outcome, _team_id in contacts:
+        by_child.setdefault(child_key, []).append((day, outcome))
+    repeat = [
+        (child_key, sorted(day for day, _ in held))
+        for child_key, held in sorted(by_child.items())
+        if len(held) >= REPEAT_CONTACTS
+        and child_key not in referred_children
+        and all(outcome != "referral" for _, outcome in held)
+    ]
+    for child_key, days in repeat:
+        first, last = days[0].isoformat(), days[-1].isoformat()
+        listed("repeat", child_key, days[-1], f"{len(days)} contacts from {first} to {last}, no referral")
 
     step_ups = cursor.execute(_STEP_UP_SQL, {**window, "days": STEP_UP_DAYS, "step_up_reason": _STEP_UP_REASON})
     step_up_count = 0
@@ -407,7 +404,9 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
         team_rows.append(
             TeamThreshold(
                 team_id=key,
-                team_name=team_name(None if key == NO_TEAM else key, "No team recorded"),
+                team_name=team_name(
+                    None if key == NO_TEAM else key, "No team (new to the front door, or not recorded)"
+                ),
                 contacts=contacted,
                 contacts_to_referral=became,
                 referrals=referred,
@@ -514,9 +513,7 @@ def published_front_door(door: FrontDoor, threshold: int) -> dict[str, Any]:
         row["label"] = OUTCOME_WORDS[row["key"]]
         row["rule"] = OUTCOME_RULES[row["key"]]
         counted = dict(door.by_outcome)[row["key"]]
-        row["share"] = (
-            100 * counted / door.contacts if door.contacts and row["count"] != SUPPRESSED and counted else 0.0
-        )
+        row["share"] = None if row["count"] == SUPPRESSED or not door.contacts else 100 * counted / door.contacts
     police_hidden = hidden and (
         is_small(door.notifications, threshold) or is_small(door.notifications_to_referral, threshold)
     )
@@ -541,7 +538,10 @@ def published_front_door(door: FrontDoor, threshold: int) -> dict[str, Any]:
         "step_downs": count(door.step_downs),
         "referrals": count(door.referrals),
         "nfa_after_assessment": count(door.nfa_after_assessment),
-        "contact_share": None if hidden and is_small(door.contacts, threshold) else door.contact_share,
+        # the share with the referrals' count hidden would give that count back
+        "contact_share": None
+        if hidden and not any(o["key"] == "referral" and o["count"] != SUPPRESSED for o in outcomes)
+        else door.contact_share,
         "nfa_share": None
         if hidden and (is_small(door.referrals, threshold) or is_small(door.nfa_after_assessment, threshold))
         else door.nfa_share,
