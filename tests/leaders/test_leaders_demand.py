@@ -166,9 +166,15 @@ def test_teams_thresholds(door_history):
     assert (teams["T1"].referrals, teams["T1"].nfa_after_assessment) == (2, 1)
     assert (teams["T2"].referrals, teams["T2"].nfa_after_assessment) == (3, 0)
     assert teams["T1"].team_name == "Safeguarding North" and teams["T1"].nfa_share == pytest.approx(50.0)
-    # Contacts: P4's three count for T2 (allocated the day before each); the other seven for no team.
+    # Contacts: P4's three count for T2 (allocated the day before each); P3's on 1 June is about a child whose
+    # 7 April referral was still open (closed 30 June): apart, not judged; the other six for no team.
     assert (teams["T2"].contacts, teams["T2"].contacts_to_referral) == (3, 0)
-    assert (teams["none"].contacts, teams["none"].contacts_to_referral) == (7, 3)
+    assert (teams["open"].contacts, teams["open"].contact_judgement.startswith("not judged")) == (1, True)
+    assert (teams["none"].contacts, teams["none"].contacts_to_referral) == (6, 3)
+    # Judged: 3 referrals of the 9 contacts not about open cases (a third); T2's 0 of 3 against limits
+    # 1/3 +/- 1.96 x sqrt((1/3)(2/3) / 3) = 1/3 +/- 0.533: within them.
+    assert (door.judged_contacts, door.judged_contacts_to_referral) == (9, 3)
+    assert teams["T2"].contact_judgement == "within the limits"
     assert (door.referrals, door.nfa_after_assessment) == (5, 1)
     # Overall 1 in 5 (0.2) ended in NFA; T1's 1 in 2 with 2 referrals: limits 0.2 +/- 1.96 x sqrt(0.16 / 2) =
     # 0.2 +/- 0.554, so within them.

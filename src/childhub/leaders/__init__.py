@@ -13,6 +13,7 @@ from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
 from childhub.leaders.demand import (
     FUNNEL_LEVELS,
     NO_TEAM,
+    OPEN_CASE,
     RULES,
     CareProjection,
     FrontDoor,
@@ -30,6 +31,7 @@ __all__ = [
     # the front door and the projection of children in care (leaders.demand)
     "FUNNEL_LEVELS",
     "NO_TEAM",
+    "OPEN_CASE",
     "RULES",
     "CareProjection",
     "FrontDoor",

@@ -75,6 +75,7 @@ _EARLY_HELP_OUTCOME = r"(?i)early\s*help"
 _NFA_OUTCOME = r"(?i)(no further action|\bnfa\b|information and advice|advice and information|advice (only|given))"
 _STEP_UP_REASON = r"(?i)(social care|step(ped)?[\s-]*up|escalat)"
 NO_TEAM = "none"  # the key of "no team": a contact about a child no team was working with
+OPEN_CASE = "open"  # the key of contacts about children with a children-in-need case open: no new referral is due
 Z95, Z998 = 1.959964, 3.090232  # funnel limits: 95% and 99.8% two-sided normal quantiles
 FUNNEL_LEVELS = ((Z95, "95% limits"), (Z998, "99.8% limits"))  # the funnel chart's limits: z and their name
 # Every rule above, for the pages to say in words.
@@ -172,6 +173,9 @@ class FrontDoor:
     step_downs: int
     referrals: int
     nfa_after_assessment: int
+    # the contacts teams are judged on (about children with no children-in-need case open), of which referrals
+    judged_contacts: int
+    judged_contacts_to_referral: int
     teams: tuple[TeamThreshold, ...]
     months: tuple[FrontDoorMonth, ...]
     lists: dict[str, list[dict[str, Any]]] = field(repr=False, default_factory=dict)
@@ -185,6 +189,13 @@ class FrontDoor:
     @property
     def nfa_share(self) -> float | None:
         return 100 * self.nfa_after_assessment / self.referrals if self.referrals else None
+
+    @property
+    def judged_contact_share(self) -> float | None:
+        """Percent of the contacts teams are judged on that became referrals."""
+        if not self.judged_contacts:
+            return None
+        return 100 * self.judged_contacts_to_referral / self.judged_contacts
 
 
 _CONTACTS_SQL = """
@@ -204,7 +215,10 @@ SELECT c.contact_id, c.child_key, c.contact_date, coalesce(c.contact_source, 'un
        -- the team already working with the child the day before (a case open in it), if any
        (SELECT arg_max(a.team_id, a.start_date) FROM fact_allocation a
         WHERE a.child_key = c.child_key AND a.team_id IS NOT NULL
-          AND open_on(a.start_date, a.end_date, c.contact_date - 1)) AS team_id
+          AND open_on(a.start_date, a.end_date, c.contact_date - 1)) AS team_id,
+       -- a children-in-need case open the day before: the contact is about a child social care already holds
+       EXISTS (SELECT 1 FROM fact_referral r WHERE r.child_key = c.child_key
+               AND cin_open_on(r, c.contact_date - 1)) AS open_case
 FROM fact_contact c
 WHERE c.contact_date BETWEEN $start AND $end
 ORDER BY c.contact_date, c.contact_id
@@ -313,12 +327,12 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
     by_source: dict[str, list[int]] = {}
     by_outcome = dict.fromkeys(OUTCOMES, 0)
     team_contacts: dict[str, list[int]] = {}
-    for _contact_id, child_key, day, source, outcome, team_id in contacts:
+    for _contact_id, child_key, day, source, outcome, team_id, open_case in contacts:
         by_source.setdefault(source, [0, 0])
         by_source[source][0] += 1
         by_source[source][1] += outcome == "referral"
         by_outcome[outcome] += 1
-        key = team_id or NO_TEAM
+        key = OPEN_CASE if open_case else team_id or NO_TEAM
         team_contacts.setdefault(key, [0, 0])
         team_contacts[key][0] += 1
         team_contacts[key][1] += outcome == "referral"
@@ -363,7 +377,7 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
     # window (the contacts' own outcomes, as classified above)
     referred_children = {child_key for _, child_key, _, _, _ in referral_rows}
     by_child: dict[str, list[tuple[date, str]]] = {}
-    for _contact_id, child_key, day, _source, outcome, _team_id in contacts:
+    for _contact_id, child_key, day, _source, outcome, _team_id, _open in contacts:
         by_child.setdefault(child_key, []).append((day, outcome))
     repeat = [
         (child_key, sorted(day for day, _ in held))
@@ -393,25 +407,32 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
         listed("step_down", child_key, day, f"Step-down from social care: {how}")
 
     total_contacts = len(contacts)
-    contact_share = by_outcome["referral"] / total_contacts if total_contacts else None
+    # teams are judged on the contacts about children social care did not already hold
+    judged = [counts for key, counts in team_contacts.items() if key != OPEN_CASE]
+    judged_contacts, judged_referrals = sum(n for n, _ in judged), sum(r for _, r in judged)
+    contact_share = judged_referrals / judged_contacts if judged_contacts else None
     referrals = len(referral_rows)
     nfa_total = sum(nfa for _, _, _, _, nfa in referral_rows)
     nfa_share = nfa_total / referrals if referrals else None
     team_rows = []
-    for key in sorted(set(team_contacts) | set(team_referrals), key=lambda k: (k == NO_TEAM, team_name(k, ""))):
+    names = {NO_TEAM: "No team (new to the front door, or not recorded)", OPEN_CASE: "Already open to social care"}
+    order = sorted(
+        set(team_contacts) | set(team_referrals), key=lambda k: (k == OPEN_CASE, k == NO_TEAM, team_name(k, ""))
+    )
+    for key in order:
         contacted, became = team_contacts.get(key, [0, 0])
         referred, nfa = team_referrals.get(key, [0, 0])
         team_rows.append(
             TeamThreshold(
                 team_id=key,
-                team_name=team_name(
-                    None if key == NO_TEAM else key, "No team (new to the front door, or not recorded)"
-                ),
+                team_name=names.get(key) or team_name(key, ""),
                 contacts=contacted,
                 contacts_to_referral=became,
                 referrals=referred,
                 nfa_after_assessment=nfa,
-                contact_judgement=funnel_judgement(became, contacted, contact_share),
+                contact_judgement="not judged: a case is already open, so no new referral is due"
+                if key == OPEN_CASE
+                else funnel_judgement(became, contacted, contact_share),
                 nfa_judgement=funnel_judgement(nfa, referred, nfa_share),
             )
         )
@@ -419,6 +440,8 @@ def front_door(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 
         start=start,
         end=end,
         contacts=total_contacts,
+        judged_contacts=judged_contacts,
+        judged_contacts_to_referral=judged_referrals,
         by_source=tuple(
             (code, counts[0], counts[1]) for code, counts in sorted(by_source.items(), key=lambda i: (-i[1][0], i[0]))
         ),
@@ -545,6 +568,7 @@ def published_front_door(door: FrontDoor, threshold: int) -> dict[str, Any]:
         "nfa_share": None
         if hidden and (is_small(door.referrals, threshold) or is_small(door.nfa_after_assessment, threshold))
         else door.nfa_share,
+        "judged_contact_share": None if hidden else door.judged_contact_share,
         "teams": None
         if hidden
         else [
@@ -698,7 +722,9 @@ def project(
     for step in range(1, months + 1):
         simulated = simulated - rng.binomial(simulated, rates) + rng.poisson(means)
         central = central + entries_per_month - exit_rate * central
-        low95, low80, high80, high95 = np.percentile(simulated, [2.5, 10, 90, 97.5])
+        # whole children: the lower bounds rounded down among the paths, the upper ones up
+        low95, low80 = np.percentile(simulated, [2.5, 10], method="lower")
+        high80, high95 = np.percentile(simulated, [90, 97.5], method="higher")
         ahead.append(
             ProjectedMonth(
                 month_end=_month_end(_month_start(first, -step)),

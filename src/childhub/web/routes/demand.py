@@ -193,11 +193,12 @@ def _children_links(as_at: date) -> Any:
 def page(request: Request, as_at: date | None = None, signed: Signed = Depends(signed_in)):
     """The front door: contacts by source and what became of them, police notifications, repeat contacts,
     step-up and step-down, and how consistently teams apply thresholds."""
-    from childhub.leaders import RULES
+    from childhub.leaders import OPEN_CASE, RULES
 
     day = as_at or date.today()
     view = front_door_view(request, signed, day)
     teams = view["teams"] or []
+    judged = [t for t in teams if t["team_id"] != OPEN_CASE]  # contacts about open cases are not judged
     months = view["months"]
     return render(
         request,
@@ -226,7 +227,7 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
             for m in months
         ],  # fmt: skip
         contact_funnel=funnel_figure(
-            teams, "contacts", "contact_share", view["contact_share"], "Contacts that became referrals (%)"
+            judged, "contacts", "contact_share", view["judged_contact_share"], "Contacts that became referrals (%)"
         )
         if teams
         else None,
@@ -236,7 +237,7 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
         if teams
         else None,
         contact_funnel_rows=[
-            [t["team_name"], t["contacts"], t["contact_share"], t["contact_judgement"]] for t in teams if t["contacts"]
+            [t["team_name"], t["contacts"], t["contact_share"], t["contact_judgement"]] for t in judged if t["contacts"]
         ],
         nfa_funnel_rows=[
             [t["team_name"], t["referrals"], t["nfa_share"], t["nfa_judgement"]] for t in teams if t["referrals"]
@@ -309,7 +310,7 @@ MEASURES = {
 def _title(measure: str, rows: list[dict[str, Any]]) -> str:
     """The list's title in words: "Contacts from Schools", "Referrals taken by Assessment Team"."""
     from childhub.codes import words_for
-    from childhub.leaders import NO_TEAM, RULES
+    from childhub.leaders import NO_TEAM, OPEN_CASE, RULES
 
     kind, _, key = measure.partition(":")
     title = MEASURES[kind]
@@ -318,8 +319,13 @@ def _title(measure: str, rows: list[dict[str, Any]]) -> str:
     if kind == "source":
         return f"{title} {words_for('contact_source', key) or 'an unknown source'}"
     if kind.startswith("team_"):
-        named = rows[0]["team_name"] if rows else f"team {key}"
-        return f"{title} no team" if key == NO_TEAM else f"{title} {named}"
+        about = {OPEN_CASE: "children already open to social care", NO_TEAM: "children no team was working with"}
+        if kind.startswith("team_contacts") and key in about:
+            became = "Contacts that became referrals, about " if kind == "team_contacts_referral" else "Contacts about "
+            return became + about[key]
+        if key == NO_TEAM:
+            return f"{title} no team recorded"
+        return f"{title} {rows[0]['team_name'] if rows else 'team ' + key}"
     return title
 
 
