@@ -38,18 +38,23 @@ def _threshold(request: Request, signed: Signed) -> int:
 
 
 def _door(request: Request, as_at: date):
-    from childhub.leaders import front_door
+    """The front door over the 12 complete months to ``as_at``, counted once per snapshot and window (every day of
+    a month asks for the same months)."""
+    from childhub.leaders import front_door, window_for
 
     snapshot = context(request).served.current()
-    return snapshot.memo(("front_door", as_at), lambda: front_door(snapshot.cursor(), as_at), reads=FRONT_DOOR_READS)
+    end = window_for(as_at)[1]
+    return snapshot.memo(("front_door", end), lambda: front_door(snapshot.cursor(), end), reads=FRONT_DOOR_READS)
 
 
 def _projection(request: Request, as_at: date):
-    from childhub.leaders import care_projection
+    """The projection from the last complete month to ``as_at``, once per snapshot and month."""
+    from childhub.leaders import care_projection, window_for
 
     snapshot = context(request).served.current()
+    end = window_for(as_at)[1]
     return snapshot.memo(
-        ("care_projection", as_at), lambda: care_projection(snapshot.cursor(), as_at), reads=PROJECTION_READS
+        ("care_projection", end), lambda: care_projection(snapshot.cursor(), end), reads=PROJECTION_READS
     )
 
 
