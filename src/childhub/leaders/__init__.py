@@ -10,9 +10,38 @@ a mapping like any other, and read from their facts.
 
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
 from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
+from childhub.leaders.demand import (
+    FUNNEL_LEVELS,
+    NO_TEAM,
+    OPEN_CASE,
+    RULES,
+    CareProjection,
+    FrontDoor,
+    care_projection,
+    front_door,
+    funnel_limits,
+    project,
+    published_front_door,
+    published_projection,
+    window_for,
+)
 from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
 
 __all__ = [
+    # the front door and the projection of children in care (leaders.demand)
+    "FUNNEL_LEVELS",
+    "NO_TEAM",
+    "OPEN_CASE",
+    "RULES",
+    "CareProjection",
+    "FrontDoor",
+    "care_projection",
+    "front_door",
+    "funnel_limits",
+    "project",
+    "published_front_door",
+    "published_projection",
+    "window_for",
     "AuditSummary",
     "Comment",
     "Comparison",
