@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -193,14 +192,13 @@ def test_a_list_records_every_key_up_to_the_limit(tmp_path, monkeypatch):
     assert verify(tmp_path).intact
 
 
-def test_an_event_at_the_limit_is_written_in_well_under_a_second(tmp_path):
+def test_an_event_keeps_at_most_the_limit_of_child_keys_and_says_how_many_it_left_out(tmp_path):
     """One event's keys are written while the hub database is locked (every sign-in and audit write waits),
-    and the index's trigger makes that time grow with the square of the keys: the limit keeps it short."""
+    and the index's trigger makes that time grow with the square of the keys: the limit keeps it short
+    (bench, not here: 0.26 s measured for 2,000 keys; 516 s for 100,000)."""
     record(tmp_path, actor="a", channel="cli", action="sign_in")
     keys = [f"C{number}" for number in range(MAX_CHILD_KEYS + 1)]
-    started = time.perf_counter()
     record(tmp_path, actor="a", channel="web", action="export_cohort", children=keys)
-    assert time.perf_counter() - started < 2.0  # 0.26 s measured for 2,000 keys; 516 s for 100,000
     event = events(tmp_path, limit=1)[0]
     assert len(event.children) == MAX_CHILD_KEYS and event.details == {"children_not_recorded": 1}
 
