@@ -187,6 +187,7 @@ def read_clusters(path: Path, name: str | None = None) -> Clusters:
 
 
 def clusters_path(data_dir: Path) -> Path:
+    """Where the data folder keeps the authority's clusters."""
     return Path(data_dir) / CLUSTERS_FILE
 
 
@@ -514,6 +515,15 @@ def count_clusters(
     return found
 
 
+def facts_read(rules: Rules | None = None) -> tuple[str, ...]:
+    """The facts the figures per cluster read (with ``rules``: the facts the children's cluster and those rules
+    read instead): what a cached count is kept against while the server holds the store."""
+    from childhub.facts import referenced_facts
+
+    sql = [CHILD_CLUSTER_SQL, *(MEASURE_SQL.values() if rules is None else (rule.sql for rule in rules.rules))]
+    return tuple(referenced_facts("\n".join(sql)))
+
+
 def _value(measure: Measure, count: float, of: float | None, value: float | None) -> float | None:
     """A cell's value from its counts: a percent or a rate of ``count`` over ``of``, a count itself; ``value``
     where the measure counts something else (attendance's sessions)."""
@@ -628,8 +638,8 @@ def _protected(cells: dict[str, Cell], names: Sequence[str], total: Cell | None,
 
 
 def _show(measure: Measure, cell: Cell | None, hidden: bool, threshold: int, rounded: bool) -> Shown:
-    if cell is None:
-        return Shown(0, None if measure.of is None else 0, None)
+    if cell is None:  # nothing counted: a count of none, and no rate of nothing
+        return Shown(0, None if measure.of is None else 0, 0.0 if measure.unit == "count" else None)
     if hidden or counts_are_small(cell.count, cell.of, threshold):
         return Shown(
             SUPPRESSED if hidden or is_small(cell.count, threshold) else cell.count,

@@ -33,6 +33,7 @@ from childhub.leaders import (
     cluster_figures,
     clusters_for,
     count_clusters,
+    facts_read,
     month_ends,
     rule_findings,
     rules_for,
@@ -68,7 +69,7 @@ def _report(request: Request, signed: Signed, as_at: date | None) -> tuple[Clust
         cursor = snapshot.cursor()
         return count_clusters(cursor, days, clusters), authority_attendance(cursor, days)
 
-    counted, attendance = snapshot.memo(("clusters", day, clusters), count)
+    counted, attendance = snapshot.memo(("clusters", day, clusters), count, reads=facts_read())
     report = cluster_figures(counted, day, clusters, threshold=threshold, attendance_totals=attendance)
     return report, clusters
 
@@ -81,16 +82,16 @@ def _findings(request: Request, day: date, clusters: Clusters, rules: Rules):
         cursor = snapshot.cursor()
         return rule_findings(cursor, day, rules), child_clusters(cursor, clusters)
 
-    return snapshot.memo(("vulnerable", day, clusters, rules), find)
+    return snapshot.memo(("vulnerable", day, clusters, rules), find, reads=facts_read(rules))
 
 
 def _visible(request: Request, signed: Signed, keys: list[str]) -> set[str]:
     """Which of ``keys`` ``signed`` may see (``web.scope.child_filter``, as every list of children)."""
     from childhub.web.scope import child_filter
 
-    if not keys:
-        return set()
     predicate, values = child_filter(signed, "k")
+    if not keys or predicate in ("TRUE", "FALSE"):
+        return set(keys) if predicate == "TRUE" else set()
     rows = (
         _snapshot(request)
         .cursor()
