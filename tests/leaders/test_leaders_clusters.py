@@ -261,7 +261,7 @@ def test_the_figures_per_cluster_are_as_worked_by_hand(three_children):
     assert now["looked_after"]["East"] == (1, 1, 10_000.0)
     assert now["looked_after"]["North"] == (0, 2, 0.0)
     assert now["entering_care"]["East"] == (1, None, 1.0)
-    assert now["entering_care"][NO_CLUSTER] == (0, None, None)
+    assert now["entering_care"][NO_CLUSTER] == (0, None, 0.0)
     # the trend: month ends from April 2025; in care from November, persistent absence of the autumn term alone
     # (P1 20 of 140 missed, P2 14 of 140: both 10% or more) from 1 September
     trend = {
@@ -300,6 +300,16 @@ def test_scrutiny_sees_no_small_count_and_none_worked_out_from_the_authoritys_to
     # in the trend counts are rounded to 5 and the rate made from them: 10 of 400 is 250 per 10,000
     point = dict(next(f for f in looked_after.clusters if f.cluster == "C").trend)[AS_AT]
     assert (point.count, point.of, point.value) == (10, 400, 250.0)
+    # under an authority figure that is itself small no cluster is shown, not even a zero ("A 0, B [c]" says
+    # where the few children are)
+    entering = next(m for m in report.measures if m.measure.id == "entering_care")
+    assert entering.authority.now.count == 0  # nothing counted: nothing to hide
+    few = counted_with({"entering_care": {"A": Cell(3, None, 3.0)}}, days)
+    hidden = next(
+        m for m in cluster_figures(few, AS_AT, clusters, threshold=5).measures if m.measure.id == "entering_care"
+    )
+    assert hidden.authority.now.count == SUPPRESSED
+    assert {f.cluster: f.now.count for f in hidden.clusters} == dict.fromkeys(["A", "B", "C", NO_CLUSTER], SUPPRESSED)
     # without a threshold nothing is hidden
     plain = cluster_figures(counted, AS_AT, clusters)
     assert {f.cluster: f.now.count for f in plain.measures[MEASURES.index(looked_after.measure)].clusters} == {

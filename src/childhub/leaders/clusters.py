@@ -638,6 +638,8 @@ def _protected(cells: dict[str, Cell], names: Sequence[str], total: Cell | None,
 
 
 def _show(measure: Measure, cell: Cell | None, hidden: bool, threshold: int, rounded: bool) -> Shown:
+    if hidden and (cell is None or not cell.count):  # under a hidden total even a zero is not shown
+        return Shown(SUPPRESSED, None if measure.of is None else SUPPRESSED, None, True)
     if cell is None:  # nothing counted: a count of none, and no rate of nothing
         return Shown(0, None if measure.of is None else 0, 0.0 if measure.unit == "count" else None)
     if hidden or counts_are_small(cell.count, cell.of, threshold):
