@@ -235,10 +235,11 @@ sector_map AS (
 school_map AS (
     SELECT unnest(CAST($schools AS VARCHAR[])) AS school_urn, unnest(CAST($school_clusters AS VARCHAR[])) AS cluster
 ),
-home AS (  -- the home postcode of the record fact_child prefers: social care's, else the first system's by name
-    SELECT child_key, arg_min(postcode, (source_system <> 'social_care', source_system, postcode)) AS postcode
+home AS (  -- the home postcode of the record fact_child takes the child's area from: social care's, else the first
+           -- system's by name, of those holding a postcode with a district (fact_child.area)
+    SELECT child_key, arg_min(postcode, (source_system <> 'social_care', source_system, area)) AS postcode
     FROM fact_person
-    WHERE child_key IS NOT NULL AND postcode IS NOT NULL
+    WHERE child_key IS NOT NULL AND area IS NOT NULL
     GROUP BY child_key
 ),
 home_sector AS (
@@ -595,7 +596,7 @@ class ClusterReport:
     def as_dict(self) -> dict[str, Any]:
         def figure(f: ClusterFigure) -> dict[str, Any]:
             return {
-                "cluster": f.cluster,
+                "cluster": f.cluster or None,  # None: the authority
                 **f.now.as_dict(),
                 "trend": [{"as_at": day.isoformat(), **point.as_dict()} for day, point in f.trend],
             }
@@ -673,7 +674,7 @@ def cluster_figures(
     see it. ``attendance_totals`` are the authority's attendance per day (``authority_attendance``)."""
     names = [*clusters.names, NO_CLUSTER]
     extra = sorted({name for by_day in counted.values() for cells in by_day.values() for name in cells} - set(names))
-    names += extra  # (a cluster a child is in that the file no longer holds: never, but never lost either)
+    names += extra  # a cluster the counts hold that the file does not (counted with an older file): still shown
     days = month_ends(as_at)
     measures = []
     for measure in MEASURES:
