@@ -97,6 +97,7 @@ def run_demo(
     )
     lines.append(_quality(store))
     lines.extend(_measure(store, folder, as_at, say, settings))
+    lines.append(_demo_clusters(store, folder))
     return lines
 
 
@@ -190,6 +191,35 @@ def _measure(store: Store, folder: Path, as_at: date, say, settings: Settings) -
         f"in {report.seconds:.1f}s."
     )
     return lines
+
+
+# --- clusters for the synthetic authority (issue 16) ---------------------------------------------
+
+# Ashmere's home districts are QX1 to QX40 (synth/data/localities.csv); each is given, all nine of its sectors, to a
+# cluster named by compass point, eight districts each.
+DEMO_CLUSTERS = ("North", "East", "South", "West", "Central")
+
+
+def _demo_clusters(store: Store, folder: Path) -> str:
+    """Write a clusters file for the synthetic authority beside its extracts and load it, unless the data folder
+    holds clusters already (an authority's own are never replaced)."""
+    from childhub.exports import write_csv
+    from childhub.leaders import clusters_path, load_clusters
+
+    if clusters_path(store.data_dir).exists():
+        return f"Clusters {clusters_path(store.data_dir)}: kept as they are (childhub clusters show)."
+    source = folder / "clusters.csv"
+    rows = [
+        (DEMO_CLUSTERS[(district - 1) // 8], f"QX{district} {sector}", "")
+        for district in range(1, 41)
+        for sector in range(1, 10)
+    ]
+    write_csv(source, ("cluster", "postcode_sector", "school_urn"), rows)
+    clusters = load_clusters(store.data_dir, source)
+    return (
+        f"Loaded {len(clusters.names)} example clusters ({', '.join(clusters.names)}) over "
+        f"{len(clusters.sectors)} postcode sectors (childhub clusters show; the Clusters page)."
+    )
 
 
 # --- one account per role, to sign in to the demo -------------------------------------------------

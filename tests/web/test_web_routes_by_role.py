@@ -82,6 +82,7 @@ def path_values(web_hub, app) -> dict[str, str]:
         "feed": "contacts",  # records pushed: no role may, only a feed token
         "key": "no-such-finding",  # a data-quality finding: refused, or past the role check told a reason is needed
         "token": "no-such-result",  # a matched list's result: none held, so the page says so
+        "cluster": "No cluster",  # children in no cluster: a cluster every authority has
     }
 
 

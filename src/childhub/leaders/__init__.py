@@ -8,6 +8,32 @@ and what an authority loads that is not about a child (published comparators) is
 a mapping like any other, and read from their facts.
 """
 
+from childhub.leaders.clusters import (
+    MEASURES,
+    NO_CLUSTER,
+    ClusterError,
+    ClusterReport,
+    Clusters,
+    Placed,
+    Reason,
+    Rules,
+    VulnerableChild,
+    authority_attendance,
+    child_clusters,
+    cluster_figures,
+    cluster_report,
+    clusters_for,
+    clusters_path,
+    count_clusters,
+    facts_read,
+    load_clusters,
+    month_ends,
+    read_clusters,
+    read_rules,
+    rule_findings,
+    rules_for,
+    vulnerable_children,
+)
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
 from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
 from childhub.leaders.demand import (
@@ -54,4 +80,29 @@ __all__ = [
     "period_of",
     "survey_results",
     "write_comment",
+    # clusters and the most vulnerable children
+    "MEASURES",
+    "NO_CLUSTER",
+    "ClusterError",
+    "ClusterReport",
+    "Clusters",
+    "Placed",
+    "Reason",
+    "Rules",
+    "VulnerableChild",
+    "authority_attendance",
+    "child_clusters",
+    "cluster_figures",
+    "cluster_report",
+    "clusters_for",
+    "clusters_path",
+    "count_clusters",
+    "facts_read",
+    "load_clusters",
+    "month_ends",
+    "read_clusters",
+    "read_rules",
+    "rule_findings",
+    "rules_for",
+    "vulnerable_children",
 ]
