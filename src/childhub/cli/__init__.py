@@ -24,7 +24,22 @@ from typing import Annotated
 import typer
 
 from childhub import __version__
-from childhub.cli import admin, dfe_api, dq, feeds, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
+from childhub.cli import (
+    admin,
+    comparators,  # issue 16: benchmarking
+    dfe_api,
+    dq,
+    feeds,
+    ingest,
+    link,
+    measure,
+    nhs,
+    pull,
+    reconcile,
+    returns,
+    serve,
+    synth,
+)
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -97,6 +112,7 @@ app.add_typer(admin.audit_app, name="audit")
 feeds.feeds_app.command("run")(pull.feeds_run)
 app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
+app.add_typer(comparators.comparators_app, name="comparators")
 
 
 def main() -> None:

@@ -9,19 +9,39 @@ a mapping like any other, and read from their facts.
 """
 
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
-from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
+from childhub.leaders.comparators import (
+    ComparatorError,
+    Comparison,
+    Load,
+    LoadReport,
+    Neighbour,
+    comparison_for,
+    file_kind,
+    load_file,
+    load_measures,
+    loaded_indicators,
+    loads,
+)
 from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
 
 __all__ = [
     "AuditSummary",
     "Comment",
+    "ComparatorError",
     "Comparison",
+    "Load",
+    "LoadReport",
     "Neighbour",
     "SurveyResult",
     "audit_summary",
     "comment_history",
     "comparison_for",
     "current_comment",
+    "file_kind",
+    "load_file",
+    "load_measures",
+    "loaded_indicators",
+    "loads",
     "period_of",
     "survey_results",
     "write_comment",
