@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.store import Store
-from childhub.synth import Progress
-from childhub.synth.comparators import SYNTHETIC_ONS_CODE
+from childhub.synth import SYNTHETIC_ONS_CODE, Progress
 
 if TYPE_CHECKING:
     from childhub.settings import Settings
@@ -152,7 +151,7 @@ def _comparators(store: Store, authority_folder: Path, as_at: date, seed: int) -
     from childhub.audit import command_line_user
     from childhub.leaders import load_file, load_measures
     from childhub.store import HubDatabase
-    from childhub.synth.comparators import write_synthetic_comparators
+    from childhub.synth import write_synthetic_comparators
 
     manifest = json.loads((authority_folder / "manifest.json").read_text("utf-8"))
     folder = store.data_dir / "comparators"

@@ -303,7 +303,7 @@ def test_declarations_are_checked_against_the_indicator_library(tmp_path):
 def test_the_demos_synthetic_files_load_and_say_they_are_synthetic(hub, tmp_path):
     from datetime import date
 
-    from childhub.synth.comparators import SYNTHETIC_ONS_CODE, write_synthetic_comparators
+    from childhub.synth import SYNTHETIC_ONS_CODE, write_synthetic_comparators
 
     paths = write_synthetic_comparators(tmp_path / "c", "Ashmere (synthetic)", date(2026, 12, 5))
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in paths)

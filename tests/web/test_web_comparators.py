@@ -156,7 +156,7 @@ def test_the_comparators_page_refuses_a_practitioner(web_hub):
 def test_synthetic_comparators_are_labelled_on_the_page_and_in_the_api(web_hub, loaded, tmp_path):
     from datetime import date
 
-    from childhub.synth.comparators import SYNTHETIC_ONS_CODE, write_synthetic_comparators
+    from childhub.synth import SYNTHETIC_ONS_CODE, write_synthetic_comparators
 
     hub = HubDatabase(web_hub.data_dir)
     for path in write_synthetic_comparators(tmp_path / "synthetic", "Ashmere (synthetic)", date(2026, 12, 5)):

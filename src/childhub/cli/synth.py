@@ -50,7 +50,7 @@ def _write_comparators(out: Path, day: date, seed: int) -> None:
     """The synthetic comparator files beside the extracts (issue 16), every name in them marked "(synthetic)"."""
     import json
 
-    from childhub.synth.comparators import write_synthetic_comparators
+    from childhub.synth import write_synthetic_comparators
 
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     paths = write_synthetic_comparators(

@@ -463,7 +463,7 @@ def _area(name: str, number: int, level: str, row: list[str], cell) -> tuple[str
 
 
 def _insert_load(conn, kind, publication, years, file_name, sha256, loaded_by, rows_read, rows_kept, synthetic) -> int:
-    from childhub.store.hub import utc_now
+    from childhub.store import utc_now
 
     cursor = conn.execute(
         "INSERT INTO comparator_load (kind, publication, years, file_name, sha256, loaded_at, loaded_by, rows_read, "
