@@ -158,10 +158,11 @@ def _comparators(store: Store, authority_folder: Path, as_at: date, seed: int) -
     paths = write_synthetic_comparators(folder, manifest["authority"], as_at, seed, f"{manifest['la_number']:03d}")
     hub, measures = HubDatabase(store.data_dir), load_measures((), store.data_dir)
     reports = [load_file(hub, path, measures=measures, loaded_by=command_line_user()) for path in paths]
-    kept = sum(report.load.rows_kept for report in reports)
+    figures = sum(report.load.rows_kept for report in reports if report.load.kind == "open_data")
+    indicators = sorted({name for report in reports for name in report.indicators})
     return (
-        f"Wrote and loaded synthetic comparators (made up, labelled so on every page) from {folder}: "
-        f"{kept:,} figures and neighbours (childhub comparators list)."
+        f"Wrote and loaded synthetic comparators (made up, labelled so on every page) from {folder}: {figures:,} "
+        f"figures for {', '.join(indicators)} and a statistical-neighbour list (childhub comparators list)."
     )
 
 

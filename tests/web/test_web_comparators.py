@@ -84,7 +84,7 @@ def test_the_indicator_page_places_the_authority_among_its_neighbours(web_hub, l
     assert "Testshire ranks 3rd of 4 among its statistical neighbours" in text
     assert "Synthetic comparators (demo)" not in text
     for area, shown in (
-        ("Testshire (published)", "22.5%"),
+        ("Testshire, published", "22.5%"),
         ("England", "21.4%"),
         ("South West", "20.0%"),
         ("Statistical neighbours&#39; average", "20.2%"),  # (18 + 20 + 22.5) / 3 = 20.17
@@ -95,7 +95,7 @@ def test_the_indicator_page_places_the_authority_among_its_neighbours(web_hub, l
     chart = _chart(text, "comparators-chart")
     bars = chart["data"][0]
     assert bars["type"] == "bar"
-    assert bars["x"] == ["Testshire (published)", "England", "South West", "Statistical neighbours' average",
+    assert bars["x"] == ["Testshire, published", "England", "South West", "Statistical neighbours' average",
                          "Alpha", "Bravo", "Delta"]  # fmt: skip
     assert bars["y"][:3] == [22.5, 21.4, 20.0]
     report = client.get("/api/v1/indicators/re_referrals_12m").json()["comparison"]
@@ -120,7 +120,7 @@ def test_a_figure_suppressed_for_scrutiny_is_not_ranked_for_them(web_hub, loaded
     assert (hidden["comparison"]["position"], hidden["comparison"]["of"]) == (None, None)
     assert hidden["comparison"]["note"] == "The authority has no figure to rank."
     page = scrutiny.get("/indicators/re_referrals_12m").text
-    assert "The authority has no figure to rank." in page and "Testshire (published)" in page
+    assert "The authority has no figure to rank." in page and "Testshire, published" in page
 
 
 def test_without_comparators_loaded_the_england_figure_shows_as_before(web_hub):

@@ -30,8 +30,10 @@ def comparators_load(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Load each FILE (its kind told from its header), replacing earlier figures for the same indicator and year,
-    or the earlier neighbour list. A bad file changes nothing and says which row and field."""
+    """Load the DfE's open-data figures or its statistical-neighbour list (each FILE's kind told by its header).
+
+    A file's figures replace earlier ones for the same indicator and year; a neighbour list replaces the earlier
+    list. A bad file changes nothing and says which row and field."""
     from childhub.audit import command_line_user, record_command_line
     from childhub.leaders import load_file, load_measures
     from childhub.store import HubDatabase
@@ -81,7 +83,7 @@ def comparators_list(
             "loaded by": load.loaded_by,
             "rows read": load.rows_read,
             "kept": load.rows_kept,
-            "sha256": load.sha256,
+            "sha256": load.sha256 if output is not OutputFormat.table else load.sha256[:12],
         }
         for load in loaded
     ]

@@ -117,7 +117,7 @@ def comparison_dict(comparison: Comparison, ind: Indicator, authority_name: str)
         return MARKER_WORDS.get(marker or "", "not published")
 
     rows = [
-        ("authority", f"{authority_name} (published)", comparison.own_published, None),
+        ("authority", f"{authority_name}, published", comparison.own_published, None),
         ("england", "England", comparison.england, None),
     ]
     if comparison.region_name:
