@@ -122,7 +122,10 @@ def test_higher_is_better_position_ties_and_a_neighbour_without_a_figure(hub, tm
     assert (found.own_published, found.position, found.of, found.ranked_on) == (80, 2, 4, "published")
     assert found.neighbours_average == pytest.approx((90 + 80 + 70) / 3)
     assert found.synthetic is False
-    assert found.source == "development.csv; neighbours.csv"
+    assert found.source == (
+        "Children looked after in England including adoptions, 2025 (development.csv); "
+        "statistical neighbours (neighbours.csv)"
+    )
     assert found.ranking("Testshire").startswith("Testshire ranks 2nd of 4 among its statistical neighbours")
 
 
@@ -196,7 +199,7 @@ def test_a_later_file_replaces_the_same_indicator_and_year(hub, tmp_path):
     load_file(hub, neighbours_file(tmp_path), loaded_by="tester")
     found = comparison_for(hub, indicator("development_assessment_under5"), TESTSHIRE, None)
     assert (found.own_published, found.position) == (85, 2)
-    assert found.source == "development-v2.csv; neighbours.csv"
+    assert found.source.endswith("2025 (development-v2.csv); statistical neighbours (neighbours.csv)")
     third = load_file(
         hub, development_file(tmp_path, testshire="95", name="development-v3.csv", years=(2024, 2025)), loaded_by="c"
     )

@@ -765,7 +765,8 @@ def comparison_for(
         notes.append("the authority has no figure to rank")
     else:
         position, of = position_among(ranked, figures, ind.polarity)
-    files = sorted({row["file_name"] for row in used} | {row["file_name"] for row in listed[:1]})
+    sources = sorted({f"{row['publication']}, {row['year']} ({row['file_name']})" for row in used})
+    sources += [f"statistical neighbours ({row['file_name']})" for row in listed[:1]]
     return Comparison(
         indicator_id=ind.id,
         year=year,
@@ -777,7 +778,7 @@ def comparison_for(
         own_published=own_published,
         position=position,
         of=of,
-        source="; ".join(files),
+        source="; ".join(sources),
         synthetic=any(bool(row["synthetic"]) for row in (*used, *listed)),
         ranked_on=None if position is None else ("published" if own_published is not None else "current"),
         note=_sentence(notes),
