@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.store import Store
-from childhub.synth import Progress
+from childhub.synth import SYNTHETIC_ONS_CODE, Progress
 
 if TYPE_CHECKING:
     from childhub.settings import Settings
@@ -98,6 +98,7 @@ def run_demo(
     lines.append(_quality(store))
     lines.extend(_measure(store, folder, as_at, say, settings))
     lines.append(_demo_clusters(store, folder))
+    lines.append(_comparators(store, folder, as_at, seed))
     return lines
 
 
@@ -131,6 +132,7 @@ def _write_authority_file(path: Path, folder: Path) -> str:
         "name": manifest["authority"],
         "population_0_17": manifest["children_0_17"],
         "caseload_threshold": 18,
+        "ons_code": SYNTHETIC_ONS_CODE,  # the synthetic comparators' code for it (issue 16)
         "early_warning": {"run_length": 6, "points": 24},
         "targets": {key: value for key, value in DEMO_TARGETS.items() if key in library()},
     }
@@ -140,6 +142,29 @@ def _write_authority_file(path: Path, folder: Path) -> str:
     )
     path.write_text(header + yaml.safe_dump(settings, sort_keys=False), "utf-8")
     return f"Authority settings {path}: written (population {manifest['children_0_17']:,}, example targets)."
+
+
+# --- synthetic comparators (issue 16: benchmarking) ------------------------------------------------------------
+
+
+def _comparators(store: Store, authority_folder: Path, as_at: date, seed: int) -> str:
+    """Write the synthetic comparator files (every name marked "(synthetic)") into the data folder and load them."""
+    from childhub.audit import command_line_user
+    from childhub.leaders import load_file, load_measures
+    from childhub.store import HubDatabase
+    from childhub.synth import write_synthetic_comparators
+
+    manifest = json.loads((authority_folder / "manifest.json").read_text("utf-8"))
+    folder = store.data_dir / "comparators"
+    paths = write_synthetic_comparators(folder, manifest["authority"], as_at, seed, f"{manifest['la_number']:03d}")
+    hub, measures = HubDatabase(store.data_dir), load_measures((), store.data_dir)
+    reports = [load_file(hub, path, measures=measures, loaded_by=command_line_user()) for path in paths]
+    figures = sum(report.load.rows_kept for report in reports if report.load.kind == "open_data")
+    indicators = sorted({name for report in reports for name in report.indicators})
+    return (
+        f"Wrote and loaded synthetic comparators (made up, labelled so on every page) from {folder}: {figures:,} "
+        f"figures for {', '.join(indicators)} and a statistical-neighbour list (childhub comparators list)."
+    )
 
 
 def _quality(store: Store) -> str:

@@ -27,6 +27,7 @@ from childhub import __version__
 from childhub.cli import (
     admin,
     clusters,
+    comparators,  # issue 16: benchmarking
     dfe_api,
     dq,
     feeds,
@@ -113,6 +114,7 @@ feeds.feeds_app.command("run")(pull.feeds_run)
 app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
 app.add_typer(clusters.clusters_app, name="clusters")
+app.add_typer(comparators.comparators_app, name="comparators")
 
 
 def main() -> None:

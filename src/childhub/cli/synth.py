@@ -41,8 +41,22 @@ def synth(
         f"{len(result.files)} files, {sum(result.files.values()):,} records."
     )
     typer.echo(f"Ingest it with: childhub ingest {result.extracts} --mapping {result.mappings}")
+    _write_comparators(out, day, seed)
     if report:
         _print_realism(size.value, seed, day)
+
+
+def _write_comparators(out: Path, day: date, seed: int) -> None:
+    """The synthetic comparator files beside the extracts (issue 16), every name in them marked "(synthetic)"."""
+    import json
+
+    from childhub.synth import write_synthetic_comparators
+
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    paths = write_synthetic_comparators(
+        out / "comparators", manifest["authority"], day, seed, f"{manifest['la_number']:03d}"
+    )
+    typer.echo(f"Synthetic comparators (made up): childhub comparators load {' '.join(str(p) for p in paths)}")
 
 
 def _print_realism(size: str, seed: int, day: date) -> None:

@@ -35,7 +35,19 @@ from childhub.leaders.clusters import (
     vulnerable_children,
 )
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
-from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
+from childhub.leaders.comparators import (
+    ComparatorError,
+    Comparison,
+    Load,
+    LoadReport,
+    Neighbour,
+    comparison_for,
+    file_kind,
+    load_file,
+    load_measures,
+    loaded_indicators,
+    loads,
+)
 from childhub.leaders.demand import (
     FUNNEL_LEVELS,
     NO_TEAM,
@@ -70,13 +82,21 @@ __all__ = [
     "window_for",
     "AuditSummary",
     "Comment",
+    "ComparatorError",
     "Comparison",
+    "Load",
+    "LoadReport",
     "Neighbour",
     "SurveyResult",
     "audit_summary",
     "comment_history",
     "comparison_for",
     "current_comment",
+    "file_kind",
+    "load_file",
+    "load_measures",
+    "loaded_indicators",
+    "loads",
     "period_of",
     "survey_results",
     "write_comment",

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from childhub.calendar import age_on
 from childhub.errors import SynthError
+from childhub.synth.comparators import SYNTHETIC_ONS_CODE, write_synthetic_comparators  # issue 16: benchmarking
 
 SIZES = {"tiny": 2_000, "small": 20_000, "medium": 80_000, "large": 300_000}
 AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
@@ -251,6 +252,7 @@ __all__ = [
     "GENERATOR_VERSION",
     "MAPPINGS",
     "SIZES",
+    "SYNTHETIC_ONS_CODE",
     "Progress",
     "SynthResult",
     "build_authority",
@@ -258,6 +260,7 @@ __all__ = [
     "history_start_for",
     "mapping_files",
     "measure_realism",
+    "write_synthetic_comparators",
 ]
 
 
