@@ -13,6 +13,7 @@ from childhub.store import Store
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 AUDITS = "Audit ID,Person ID,Audit Date,Auditor,Overall Grade,Themes\n"
 SURVEY = "Response ID,Survey,Period,Completed On,Respondent,Age Band,Question,Answer\n"
+IN_CARE = "Children in care survey,2025 autumn,20/11/2025,Child in care,11-17"
 
 
 def _facts(store: Store, sql: str) -> list[tuple]:
@@ -60,10 +61,15 @@ def test_an_unknown_grade_or_a_bad_date_quarantines_the_row_with_one_line_naming
     [report] = ingest(store, [path], mapping_files=[EXAMPLES / "case_audits.yml"], check_quality=False)
     assert (report.rows_read, report.rows_rejected) == (4, 3)
     errors = {(p.row, p.column, p.value) for p in report.problems if p.severity == "error"}
-    assert errors == {("3", "Overall Grade", "Brilliant"), ("4", "Audit Date", "31/02/2026"), ("5", "Themes", "Cooking")}
+    assert errors == {
+        ("3", "Overall Grade", "Brilliant"),
+        ("4", "Audit Date", "31/02/2026"),
+        ("5", "Themes", "Cooking"),
+    }
     grade = next(p for p in report.problems if p.value == "Brilliant")
     line = str(grade)
-    assert "\n" not in line and line.startswith("audits.csv, row 3, column Overall Grade: ") and "case_audit_grade" in line
+    assert "\n" not in line and line.startswith("audits.csv, row 3, column Overall Grade: ")
+    assert "case_audit_grade" in line
     assert _facts(store, "SELECT audit_id FROM facts.fact_case_audit") == [("A1",)]
 
 
@@ -81,8 +87,8 @@ def test_survey_answers_load_one_row_each_without_a_person_and_blank_answers_are
     path = tmp_path / "survey.csv"
     path.write_text(
         SURVEY
-        + "R1,Children in care survey,2025 autumn,20/11/2025,Child in care,11-17,Do you feel safe where you live?,Yes\n"
-        + "R1,Children in care survey,2025 autumn,20/11/2025,Child in care,11-17,Do you know who your social worker is?,\n"
+        + f"R1,{IN_CARE},Do you feel safe where you live?,Yes\n"
+        + f"R1,{IN_CARE},Do you know who your social worker is?,\n"
         + "R2,Care leavers survey,2025 autumn,2025-11-21,Care leaver,18-21,Do you feel safe where you live?,Sometimes\n"
     )
     store = Store(tmp_path / "store")

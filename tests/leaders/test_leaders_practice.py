@@ -14,10 +14,11 @@ import pytest
 from childhub.facts import prepare
 from childhub.indicators import indicator
 from childhub.leaders import AuditSummary, SurveyResult, audit_summary, survey_results
-from childhub.leaders.practice import audit_themes, audits_by_month, themes_for, window
+from childhub.leaders.practice import audit_themes, audits_by_month, practice_window, themes_for
 
 AS_AT = date(2026, 3, 31)
 FACTS = ["case_audit", "case_audit_theme", "survey_response"]
+CODES = ("outstanding", "good", "requires_improvement", "inadequate")
 GRADES = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
 _numbers = itertools.count(1)
 
@@ -51,10 +52,11 @@ def read(history):
 
 
 def test_the_window_is_the_months_to_the_day_and_to_the_last_month_end_under_a_threshold():
-    assert window(AS_AT, 12) == (date(2025, 4, 1), date(2026, 3, 31))
-    assert window(date(2024, 2, 29), 12) == (date(2023, 3, 1), date(2024, 2, 29))  # 28 February 2023, then a day
-    assert window(date(2026, 3, 15), 12, threshold=10) == (date(2025, 3, 1), date(2026, 2, 28))
-    assert window(date(2026, 3, 15), 12) == (date(2025, 3, 16), date(2026, 3, 15))
+    assert practice_window(AS_AT, 12) == (date(2025, 4, 1), date(2026, 3, 31))
+    # 12 months before 29 February 2024 is 28 February 2023 (no 29th), so the window starts the day after
+    assert practice_window(date(2024, 2, 29), 12) == (date(2023, 3, 1), date(2024, 2, 29))
+    assert practice_window(date(2026, 3, 15), 12, threshold=10) == (date(2025, 3, 1), date(2026, 2, 28))
+    assert practice_window(date(2026, 3, 15), 12) == (date(2025, 3, 16), date(2026, 3, 15))
 
 
 def test_audits_in_the_window_by_grade_best_first_by_theme_and_the_share_good_or_better(history, read):
@@ -85,7 +87,7 @@ def test_a_small_grade_count_is_hidden_with_another_so_it_cannot_be_recovered_fr
     # 3 outstanding, 40 good, 20 requiring improvement, 12 inadequate: 75. Under 10 the 3 is [c]; alone it would be
     # 75 - 40 - 20 - 12, so the next smallest (12) is hidden too; the hidden cells lie on both sides of "good or
     # better", whose share (43/75) would give the 3 away, so it is not shown.
-    for grade, count in zip(("outstanding", "good", "requires_improvement", "inadequate"), (3, 40, 20, 12), strict=True):
+    for grade, count in zip(CODES, (3, 40, 20, 12), strict=True):
         _audits(history, grade, count, themes=("planning",) if grade == "good" else ())
     summary = read(audit_summary, AS_AT, threshold=10)
     assert summary.audits == 75
@@ -98,7 +100,7 @@ def test_a_small_grade_count_is_hidden_with_another_so_it_cannot_be_recovered_fr
 def test_good_or_better_is_shown_when_the_hidden_grades_are_on_one_side_of_it(history, read):
     # 5 outstanding and 6 good are hidden (each small; together 11, not recoverable); good or better is 11 of 61
     # whichever way they split: 18.0%.
-    for grade, count in zip(("outstanding", "good", "requires_improvement", "inadequate"), (5, 6, 30, 20), strict=True):
+    for grade, count in zip(CODES, (5, 6, 30, 20), strict=True):
         _audits(history, grade, count)
     summary = read(audit_summary, AS_AT, threshold=10)
     assert summary.by_grade == tuple(zip(GRADES, ("[c]", "[c]", 30, 20), strict=True))

@@ -10,19 +10,34 @@ a mapping like any other, and read from their facts.
 
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
 from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
-from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
+from childhub.leaders.practice import (
+    AuditMonth,
+    AuditSummary,
+    SurveyResult,
+    audit_summary,
+    audited_children,
+    audits_by_month,
+    practice_window,
+    survey_results,
+    themes_for,
+)
 
 __all__ = [
+    "AuditMonth",
     "AuditSummary",
     "Comment",
     "Comparison",
     "Neighbour",
     "SurveyResult",
     "audit_summary",
+    "audited_children",
+    "audits_by_month",
     "comment_history",
     "comparison_for",
     "current_comment",
     "period_of",
+    "practice_window",
     "survey_results",
+    "themes_for",
     "write_comment",
 ]

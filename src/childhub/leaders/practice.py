@@ -142,7 +142,7 @@ def themes_for(indicator: Indicator) -> tuple[str, ...]:
     )
 
 
-def window(as_at: date, months: int, threshold: int = NO_THRESHOLD) -> tuple[date, date]:
+def practice_window(as_at: date, months: int, threshold: int = NO_THRESHOLD) -> tuple[date, date]:
     """The first and last day of the ``months`` to ``as_at`` (to the last month end under a threshold)."""
     end = reference_date(as_at, threshold)
     return _months_before(end, months) + timedelta(days=1), end
@@ -186,10 +186,11 @@ def audit_summary(
     indicator: Indicator | None = None,
     threshold: int = 0,
 ) -> AuditSummary | None:
-    """Audits completed in the ``months`` to ``as_at``; with ``indicator``, only those whose themes bear on it,
-    each graded by its own grade for those themes where it gave one (the lowest, if several), else overall.
-    None when there are none (or no theme bears on the indicator)."""
-    start, end = window(as_at, months, threshold)
+    """Audits completed in the ``months`` to ``as_at``; with ``indicator``, only those whose themes bear on it.
+
+    With an indicator, each audit is graded by its own grade for those themes where it gave one (the lowest, if
+    several), else by its overall grade. None when there are none (or no theme bears on the indicator)."""
+    start, end = practice_window(as_at, months, threshold)
     themes: tuple[str, ...] = ()
     if indicator is None:
         audits = cursor.execute(
@@ -246,9 +247,11 @@ def audit_summary(
 def audits_by_month(
     cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 12, threshold: int = 0
 ) -> list[AuditMonth]:
-    """Audits completed in each of the ``months`` to ``as_at``, oldest first, by grade: a trend, so under a threshold
-    each count is "[c]" when small and otherwise rounded to the nearest 5 (``disclosure.round_count``)."""
-    start, end = window(as_at, months, threshold)
+    """Audits completed in each of the ``months`` to ``as_at``, oldest first, by grade (a trend).
+
+    Under a threshold each count is "[c]" when small and otherwise rounded to the nearest 5
+    (``disclosure.round_count``)."""
+    start, end = practice_window(as_at, months, threshold)
     rows = cursor.execute(
         "SELECT date_trunc('month', audit_date)::DATE AS month, grade, count(*) FROM fact_case_audit "
         "WHERE audit_date BETWEEN ? AND ? AND grade IS NOT NULL GROUP BY ALL",
@@ -278,10 +281,11 @@ def audits_by_month(
 
 
 def audited_children(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: int = 12) -> list[dict[str, Any]]:
-    """Every audit completed in the ``months`` to ``as_at``, newest first: the child (``child_key``), the day, the
-    auditor, the grade and the themes in words. For those who may see children: the caller filters by scope and
-    audits the read."""
-    start, end = window(as_at, months)
+    """Every audit completed in the ``months`` to ``as_at``, newest first, with its child.
+
+    Each: the child (``child_key``), the day, the auditor, the grade and the themes in words. For those who may see
+    children: the caller filters by scope and audits the read."""
+    start, end = practice_window(as_at, months)
     order = [code.code for code in code_set(THEME_SET).codes]
     rows = cursor.execute(
         "SELECT audit_id, child_key, person_id, audit_date, auditor, grade, themes FROM fact_case_audit "
@@ -311,7 +315,7 @@ def survey_results(
     answers most given first (over every period of the question, so a question reads the same in each period).
     ``respondents`` counts those who answered the question; under a threshold the answers are a protected breakdown
     of it."""
-    start, end = window(as_at, months, threshold)
+    start, end = practice_window(as_at, months, threshold)
     rows = cursor.execute(
         """
         SELECT survey, period, min(min(response_date)) OVER (PARTITION BY survey, period) AS began, question, answer,

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from childhub.calendar import long_date
 from childhub.disclosure import SUPPRESSED
 from childhub.indicators import Indicator, suppression_threshold
-from childhub.leaders.practice import audit_summary, audited_children, audits_by_month, survey_results, window
+from childhub.leaders import audit_summary, audited_children, audits_by_month, practice_window, survey_results
 from childhub.web.deps import Signed, audit, context, render, require, signed_in
 from childhub.web.exports import ChildList, Column, child_list_download, link
 
@@ -45,7 +45,7 @@ def _threshold(request: Request, signed: Signed) -> int:
 def practice_quality(request: Request, signed: Signed, as_at: date, months: int = MONTHS) -> dict[str, Any]:
     """The counts the page and ``GET /api/v1/practice-quality`` show, as ``signed`` may see them (no child)."""
     threshold = _threshold(request, signed)
-    start, end = window(as_at, months, threshold)
+    start, end = practice_window(as_at, months, threshold)
     snapshot = context(request).served.current()
 
     def count() -> dict[str, Any]:
@@ -162,9 +162,9 @@ def page(
     audits: list[dict[str, Any]] | None = None
     if signed.role in LIST_ROLES:
         audits = _visible_audits(request, signed, day, months)
-        listed = audits[:LIST_SHOWN]
-        audit(request, signed, "view_list", subject="Case file audits", child_count=len(listed),
-              children=[a["child_key"] for a in listed if a["child_key"]], as_at=day.isoformat())  # fmt: skip
+        children = list(dict.fromkeys(a["child_key"] for a in audits[:LIST_SHOWN] if a["child_key"]))
+        audit(request, signed, "view_list", subject="Case file audits", child_count=len(children), children=children,
+              rows=len(audits[:LIST_SHOWN]), as_at=day.isoformat())  # fmt: skip
     query = f"as_at={day.isoformat()}&months={months}"
     return render(
         request,
