@@ -130,3 +130,45 @@ def test_the_indicator_page_shows_the_audits_of_the_themes_that_bear_on_it(web_h
     assert "Case file audits of assessment, voice of the child and management oversight in the last 12 months: " \
         f"{audits['audits']} audits" in page  # fmt: skip
     assert client.get("/api/v1/indicators/care_leavers_in_touch").json()["audits"] is None  # no theme bears on it
+
+
+def _recovered(total, shown: list, exact: list) -> list[int]:
+    """The small numbers (1 to 4) an attacker works out from one breakdown: a lone hidden cell is the total minus
+    the cells shown, and hidden cells adding up to as many as there are must each be 1 (confirmed by ``exact``)."""
+    hidden = [i for i, cell in enumerate(shown) if cell == "[c]"]
+    if total == "[c]" or not hidden:
+        return []
+    rest = total - sum(cell for cell in shown if cell != "[c]")
+    found = []
+    if len(hidden) == 1 and 1 <= rest <= 4 and exact[hidden[0]] == rest:
+        found.append(rest)
+    if len(hidden) > 1 and rest == len(hidden) and all(exact[i] == 1 for i in hidden):
+        found.append(1)
+    return found
+
+
+def test_differencing_recovers_no_small_number_from_what_scrutiny_is_shown(web_hub):
+    month_end = reference_date(date.today(), 5).isoformat()
+    shown = web_hub.client("scrutiny").get(f"/api/v1/practice-quality?as_at={month_end}").json()
+    exact = web_hub.client("analyst").get(f"/api/v1/practice-quality?as_at={month_end}").json()
+    assert shown["as_at"] == exact["as_at"] == month_end
+    recovered = []
+    audits, all_audits = shown["audits"], exact["audits"]
+    cells, exact_cells = [n for _, n in audits["by_grade"]], [n for _, n in all_audits["by_grade"]]
+    recovered += _recovered(audits["audits"], cells, exact_cells)
+    if audits["good_or_better"] is not None:  # the share gives the good-or-better count: does it give a hidden cell?
+        good = round(audits["good_or_better"] * audits["audits"] / 100)
+        recovered += _recovered(good, cells[:2], exact_cells[:2])  # outstanding and good
+        recovered += _recovered(audits["audits"] - good, cells[2:], exact_cells[2:])  # the rest
+    answered = {(r["survey"], r["period"], r["question"]): r for r in exact["surveys"]}
+    suppressed = 0
+    for result in shown["surveys"]:
+        full = answered[(result["survey"], result["period"], result["question"])]
+        cells = [n for _, n in result["answers"]]
+        suppressed += cells.count("[c]") + (result["respondents"] == "[c]")
+        recovered += _recovered(result["respondents"], cells, [dict(full["answers"])[a] for a, _ in result["answers"]])
+    assert suppressed, "the tiny authority's surveys have small counts for the attack to try"
+    assert recovered == []
+    # the window cannot be shortened by a month to difference one month's audits out of it
+    shorter = web_hub.client("scrutiny").get(f"/api/v1/practice-quality?as_at={month_end}&months=11").json()
+    assert shorter["months"] == 12 and shorter["audits"] == shown["audits"]

@@ -43,8 +43,12 @@ def _threshold(request: Request, signed: Signed) -> int:
 
 
 def practice_quality(request: Request, signed: Signed, as_at: date, months: int = MONTHS) -> dict[str, Any]:
-    """The counts the page and ``GET /api/v1/practice-quality`` show, as ``signed`` may see them (no child)."""
+    """The counts the page and ``GET /api/v1/practice-quality`` show, as ``signed`` may see them (no child).
+
+    Under a threshold the window is always the 12 months to the last month end, whatever ``months`` says."""
     threshold = _threshold(request, signed)
+    if threshold:
+        months = MONTHS  # under a threshold the window is fixed: 12 months less 11 would be one month's counts
     start, end = practice_window(as_at, months, threshold)
     snapshot = context(request).served.current()
 
