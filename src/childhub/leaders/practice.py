@@ -288,7 +288,7 @@ def audited_children(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: 
     start, end = practice_window(as_at, months)
     order = [code.code for code in code_set(THEME_SET).codes]
     rows = cursor.execute(
-        "SELECT audit_id, child_key, person_id, audit_date, auditor, grade, themes FROM fact_case_audit "
+        "SELECT audit_id, child_key, child_id, person_id, audit_date, auditor, grade, themes FROM fact_case_audit "
         "WHERE audit_date BETWEEN ? AND ? ORDER BY audit_date DESC, audit_id",
         [start, end],
     ).fetchall()
@@ -296,13 +296,14 @@ def audited_children(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: 
         {
             "audit_id": audit_id,
             "child_key": child_key,
+            "child_id": child_id,
             "person_id": person_id,
             "audit_date": audit_date,
             "auditor": auditor,
             "grade": _words(GRADE_SET, grade) if grade else None,
             "themes": "; ".join(_words(THEME_SET, t) for t in order if t in themes),
         }
-        for audit_id, child_key, person_id, audit_date, auditor, grade, themes in rows
+        for audit_id, child_key, child_id, person_id, audit_date, auditor, grade, themes in rows
     ]
 
 
@@ -312,7 +313,8 @@ def survey_results(
     """Every survey question answered in the ``months`` to ``as_at``, by period, with each answer's count.
 
     Surveys in name order, each one's periods oldest first (by their first answer), questions in name order,
-    answers most given first (over every period of the question, so a question reads the same in each period).
+    answers most given first (over every period of the question, so a question reads the same in each period), or
+    under a threshold in name order (an order by count would say which of two hidden answers is the larger).
     ``respondents`` counts those who answered the question; under a threshold the answers are a protected breakdown
     of it."""
     start, end = practice_window(as_at, months, threshold)
@@ -334,8 +336,11 @@ def survey_results(
         totals[answer] = totals.get(answer, 0) + answered
     results = []
     for (survey, _began, period, question), counts in sorted(questions.items()):
-        order = sorted(answer_totals[(survey, question)].items(), key=lambda item: (-item[1], item[0]))
-        answers = [answer for answer, _ in order]
+        given = answer_totals[(survey, question)]
+        if threshold > NO_THRESHOLD:  # an order by count would say which of two hidden answers is the larger
+            answers = sorted(given)
+        else:
+            answers = sorted(given, key=lambda answer: (-given[answer], answer))
         cells_in = [counts.get(answer, 0) for answer in answers]
         total, cells, _hidden = _protected(sum(cells_in), cells_in, threshold)
         results.append(
