@@ -28,7 +28,7 @@ def test_every_builtin_mapping_fits_the_schema(schema):
 
 def test_the_synthetic_authoritys_mappings_fit_the_schema_and_ship_with_synth(schema):
     synthetic = load_mappings(mapping_files(), known_tables=schema)
-    assert len(synthetic) == 15 and len({m.kind for m in synthetic}) == 15
+    assert len(synthetic) == 17 and len({m.kind for m in synthetic}) == 17
     assert not {m.kind for m in synthetic} & {m.kind for m in builtin_mappings()}
 
 

@@ -112,7 +112,7 @@ def test_the_generators_own_files_are_beside_the_extracts_not_in_them(authority_
     manifest = json.loads((authority_dir / "manifest.json").read_text())
     assert set(manifest["files"]) == extracts | {"truth.csv"}
     assert sorted(p.name for p in (authority_dir / "mappings").iterdir()) == [p.name for p in mapping_files()]
-    assert len(mapping_files()) == 15 and all(p.name.startswith("synthetic_") for p in mapping_files())
+    assert len(mapping_files()) == 17 and all(p.name.startswith("synthetic_") for p in mapping_files())
 
 
 def test_ssda903_tables_have_the_published_columns_and_dates(authority_dir):

@@ -63,9 +63,24 @@ from childhub.leaders.demand import (
     published_projection,
     window_for,
 )
-from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
+from childhub.leaders.practice import (
+    AuditMonth,
+    AuditSummary,
+    SurveyResult,
+    audit_summary,
+    audited_children,
+    audits_by_month,
+    practice_window,
+    survey_results,
+    themes_for,
+)
 
 __all__ = [
+    "AuditMonth",
+    "audited_children",
+    "audits_by_month",
+    "practice_window",
+    "themes_for",
     # the front door and the projection of children in care (leaders.demand)
     "FUNNEL_LEVELS",
     "NO_TEAM",
@@ -89,6 +104,8 @@ __all__ = [
     "Neighbour",
     "SurveyResult",
     "audit_summary",
+    "audited_children",
+    "audits_by_month",
     "comment_history",
     "comparison_for",
     "current_comment",
@@ -98,7 +115,9 @@ __all__ = [
     "loaded_indicators",
     "loads",
     "period_of",
+    "practice_window",
     "survey_results",
+    "themes_for",
     "write_comment",
     # clusters and the most vulnerable children
     "MEASURES",

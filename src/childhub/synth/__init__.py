@@ -159,6 +159,7 @@ def generate(
         write_sen,
         write_youth_justice,
     )
+    from childhub.synth.extracts.practice import write_practice
     from childhub.synth.extracts.registry import SourceRegistry
     from childhub.synth.extracts.social_care_system import SocialCareSystem, collection_years
     from childhub.synth.extracts.ssd import FOLDER as SSD_FOLDER
@@ -204,6 +205,8 @@ def generate(
         name = f"social_care/cin_census/CIN_Census_{year}.xml"
         files[f"{EXTRACTS}/{name}"] = write_cin_census(social, extracts / name, year)
     record(SSD_FOLDER, write_ssd(social, extracts / SSD_FOLDER))
+    say("writing case file audits and surveys")
+    record("practice", write_practice(social, extracts / "practice", seed))
     say("writing partner extracts")
     record("education", write_education(authority, registry, extracts / "education"))
     record("sen", write_sen(authority, registry, extracts / "sen"))
