@@ -104,8 +104,6 @@ __all__ = [
     "Neighbour",
     "SurveyResult",
     "audit_summary",
-    "audited_children",
-    "audits_by_month",
     "comment_history",
     "comparison_for",
     "current_comment",
@@ -115,9 +113,7 @@ __all__ = [
     "loaded_indicators",
     "loads",
     "period_of",
-    "practice_window",
     "survey_results",
-    "themes_for",
     "write_comment",
     # clusters and the most vulnerable children
     "MEASURES",
