@@ -25,6 +25,7 @@ import typer
 
 from childhub import __version__
 from childhub.cli import admin, dfe_api, dq, feeds, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
+from childhub.cli import scrutiny as scrutiny  # issue 16: the scrutiny pack
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -86,6 +87,7 @@ app.command("indicators")(measure.indicators_command)
 app.command("indicator")(measure.indicator_command)
 app.command()(serve.demo)
 app.command("annex-a")(measure.annex_a_command)
+app.command("scrutiny-pack")(scrutiny.scrutiny_pack_command)
 app.command()(dq.validate)
 app.command("dq")(dq.dq_command)
 app.command()(returns.returns)
