@@ -26,7 +26,6 @@ from childhub.indicators import (
     series_ends,
     xmr_limits,
 )
-from childhub.leaders import pack as pack_module
 from childhub.leaders.pack import PackError, build_pack, load_questions, pack_document
 
 TODAY = date(2026, 12, 5)
@@ -210,7 +209,7 @@ def test_comparators_commentary_and_a_synthetic_label(few, monkeypatch):
     item = _item(pack, "re_referrals_12m")
     assert item.commentary.text == "Two families came back after a house move." and item.commentary.version == 2
     assert pack.comparators_loaded and pack.synthetic_comparators
-    assert pack_module.comparison_words(item) == [
+    assert item.comparison_words() == [
         "Comparators for 2024-25 (synthetic: made up for the demonstration, not published figures): England 22.6%; "
         "Ashshire 21.0%; statistical neighbours' average 22.0%; 3rd best of 3 among the authority and its neighbours."
     ]

@@ -33,7 +33,7 @@ def scrutiny_pack_command(
     from childhub.audit import record_command_line
     from childhub.documents import DocumentError, write
     from childhub.indicators import calculator
-    from childhub.leaders.pack import CalculatorCounts, build_pack, pack_date, pack_document
+    from childhub.leaders import CalculatorCounts, build_pack, pack_date, pack_document
     from childhub.store import HubDatabase
 
     day = parse_date(as_at, "--as-at")

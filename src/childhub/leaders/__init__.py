@@ -10,14 +10,16 @@ a mapping like any other, and read from their facts.
 
 from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
 from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
-from childhub.leaders.pack import CalculatorCounts, ScrutinyPack, build_pack, pack_document
+from childhub.leaders.pack import CalculatorCounts, PackError, ScrutinyPack, build_pack, pack_date, pack_document
 from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
 
 __all__ = [
     # the scrutiny pack
     "CalculatorCounts",
+    "PackError",
     "ScrutinyPack",
     "build_pack",
+    "pack_date",
     "pack_document",
     # the foundation
     "AuditSummary",

@@ -172,6 +172,25 @@ class PackIndicator:
     commentary: Commentary | None
     questions: tuple[str, ...]
 
+    def comparison_words(self) -> list[str]:
+        """The published comparators as a sentence (empty when none is loaded)."""
+        comparison = self.comparison
+        if comparison is None:
+            return []
+        tag = " (synthetic: made up for the demonstration, not published figures)" if comparison.synthetic else ""
+        parts = []
+        if comparison.england is not None:
+            parts.append(f"England {_formatted(self, comparison.england)}")
+        if comparison.region is not None:
+            parts.append(f"{comparison.region_name or 'Region'} {_formatted(self, comparison.region)}")
+        if comparison.neighbours_average is not None:
+            parts.append(f"statistical neighbours' average {_formatted(self, comparison.neighbours_average)}")
+        if comparison.position is not None and comparison.of:
+            parts.append(
+                f"{_ordinal(comparison.position)} best of {comparison.of} among the authority and its neighbours"
+            )
+        return [f"Comparators for {comparison.year}{tag}: " + "; ".join(parts) + "."] if parts else []
+
 
 @dataclass(frozen=True)
 class JudgementArea:
@@ -643,24 +662,6 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def comparison_words(item: PackIndicator) -> list[str]:
-    """The published comparators of an indicator as sentences (empty when none is loaded)."""
-    comparison = item.comparison
-    if comparison is None:
-        return []
-    tag = " (synthetic: made up for the demonstration, not published figures)" if comparison.synthetic else ""
-    lines = [f"Comparators for {comparison.year}{tag}:"]
-    if comparison.england is not None:
-        lines.append(f"England {_formatted(item, comparison.england)}")
-    if comparison.region is not None:
-        lines.append(f"{comparison.region_name or 'Region'} {_formatted(item, comparison.region)}")
-    if comparison.neighbours_average is not None:
-        lines.append(f"statistical neighbours' average {_formatted(item, comparison.neighbours_average)}")
-    if comparison.position is not None and comparison.of:
-        lines.append(f"{_ordinal(comparison.position)} best of {comparison.of} among the authority and its neighbours")
-    return [lines[0] + " " + "; ".join(lines[1:]) + "."] if len(lines) > 1 else []
-
-
 def _indicator_blocks(item: PackIndicator, pack: ScrutinyPack) -> list:
     from childhub.documents import Bullets, Heading, Paragraph
     from childhub.documents import Trend as TrendChart
@@ -695,7 +696,7 @@ def _indicator_blocks(item: PackIndicator, pack: ScrutinyPack) -> list:
         blocks.append(Bullets(tuple(f"Early warning: {warning.sentence}" for warning in item.warnings)))
     elif item.warnings_withheld:
         blocks.append(Paragraph("No early warning is worked out: a month in the trend is suppressed.", "small"))
-    blocks += [Paragraph(line, "body") for line in comparison_words(item)]
+    blocks += [Paragraph(line, "body") for line in item.comparison_words()]
     if item.commentary is not None:
         blocks.append(
             Paragraph(

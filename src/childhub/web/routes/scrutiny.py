@@ -22,7 +22,7 @@ from childhub.web.exports import disposition
 
 if TYPE_CHECKING:
     from childhub.indicators import Figure, Indicator, Trend
-    from childhub.leaders.pack import ScrutinyPack
+    from childhub.leaders import ScrutinyPack
     from childhub.web.served import Snapshot
 
 ROLES = ("admin", "analyst", "manager", "scrutiny")
@@ -53,7 +53,7 @@ class _CachedCounts:
 
 def scrutiny_pack(request: Request, as_at: date | None) -> ScrutinyPack:
     """The pack as at the last month end on or before ``as_at`` (default today), under the threshold."""
-    from childhub.leaders.pack import build_pack
+    from childhub.leaders import build_pack
 
     ctx = context(request)
     snapshot = ctx.served.current()
@@ -82,9 +82,7 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
         for area in pack.areas
         for item in area.indicators
     }
-    from childhub.leaders.pack import RAG_ORDER, comparison_words
-
-    comparisons = {item.id: comparison_words(item) for area in pack.areas for item in area.indicators}
+    comparisons = {item.id: item.comparison_words() for area in pack.areas for item in area.indicators}
     return render(
         request,
         "scrutiny.html",
@@ -92,19 +90,35 @@ def page(request: Request, as_at: date | None = None, signed: Signed = Depends(s
         pack=pack,
         charts=charts,
         comparisons=comparisons,
-        rag_order=RAG_ORDER,
         long_date=long_date,
         query=f"?as_at={pack.as_at.isoformat()}",
     )
 
 
-def _download(request: Request, signed: Signed, as_at: date | None, fmt: str) -> Response:
-    from childhub.documents import docx_bytes, pdf_bytes
-    from childhub.leaders.pack import pack_document
+def pack_file(request: Request, pack: ScrutinyPack, fmt: str) -> bytes:
+    """The pack written as ``fmt`` (pdf or docx), kept per snapshot and per content: a file takes seconds to
+    write, and every role, and every download of the same month, gets the same pack (a new commentary changes
+    its content, so it is written again)."""
+    import hashlib
+    import json
 
+    from childhub.documents import docx_bytes, pdf_bytes
+    from childhub.leaders import pack_document
+
+    content = pack.as_dict()
+    content["generated_at"] = content["generated_at"][:10]  # the file says the day it was made
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+    def write() -> bytes:
+        document = pack_document(pack)
+        return pdf_bytes(document) if fmt == "pdf" else docx_bytes(document)
+
+    return context(request).served.current().memo(("scrutiny_pack_file", fmt, digest), write, reads=())
+
+
+def _download(request: Request, signed: Signed, as_at: date | None, fmt: str) -> Response:
     pack = scrutiny_pack(request, as_at)
-    document = pack_document(pack)
-    content = pdf_bytes(document) if fmt == "pdf" else docx_bytes(document)
+    content = pack_file(request, pack, fmt)
     audit(request, signed, "download_scrutiny_pack", subject=pack.as_at.isoformat(), format=fmt)
     name = f"scrutiny-pack-{pack.as_at.isoformat()}.{fmt}"
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition(name)})
