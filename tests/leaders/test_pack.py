@@ -166,6 +166,13 @@ def test_rag_and_the_questions_declared_for_it(made):
         "and when will we see the effect?",
     )
     assert pack.summary.tally == {"green": 0, "amber": 0, "red": 1, "no target": len(library()) - 2, "suppressed": 1}
+    n = len(library())
+    assert pack.summary.sentences == (
+        f"{n} indicators. Of the 1 with a target: 0 green, 0 amber, 1 red. {n - 2} have no target; 1 count too few "
+        "children to show.",
+        "2 early warnings (explained beside each indicator).",  # unallocated_cases's two
+        "Since the month before, 0 indicators moved the better way and 1 the worse way.",
+    )
     assert load_questions().general == pack.questions and len(pack.questions) >= 3
 
 

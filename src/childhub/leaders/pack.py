@@ -540,9 +540,9 @@ def _summary(items: list[PackIndicator]) -> Summary:
     better = tuple(item.name for item in items if item.change.judged == "better")
     judged = tally["green"] + tally["amber"] + tally["red"]
     sentences = [
-        f"{len(items)} indicators. Of the {judged} with a target, {tally['green']} are green, {tally['amber']} amber "
-        f"and {tally['red']} red; {tally['no target']} have no target and {tally['suppressed']} count too few "
-        "children to show.",
+        f"{len(items)} indicators. Of the {judged} with a target: {tally['green']} green, {tally['amber']} amber, "
+        f"{tally['red']} red. {tally['no target']} have no target; {tally['suppressed']} count too few children "
+        "to show.",
         f"{_plural(len(warnings), 'early warning')} (explained beside each indicator)."
         if warnings
         else "No indicator gives an early warning this month.",
