@@ -114,7 +114,7 @@ class Point:
 
 
 @dataclass(frozen=True)
-class Warning:
+class WarningInWords:
     """An early warning in words: ``kind`` is ``limit`` (a month outside the usual range) or ``run`` (months in a
     row the wrong way); ``other`` for a warning the pack has no words of its own for."""
 
@@ -166,7 +166,7 @@ class PackIndicator:
     comparison: Comparison | None
     trend: tuple[Point, ...]
     limits: dict[str, float] | None
-    warnings: tuple[Warning, ...]
+    warnings: tuple[WarningInWords, ...]
     warnings_withheld: bool  # a monthly point is suppressed: no warning is worked out from the exact values
     change: Change
     commentary: Commentary | None
@@ -469,17 +469,17 @@ def warning_sentence(kind: str, ind: Indicator, month: str, months: int, run_len
 
 def _warning_words(
     text: str, ind: Indicator, points: tuple[Point, ...], months: int, authority: AuthoritySettings
-) -> Warning:
+) -> WarningInWords:
     """The calculator's warning (``indicators.early_warnings``, drawn from ``months`` months) in plain words."""
     month = points[-1].month if points else "The last month"
     run_length = authority.early_warning.run_length
     if "above the upper control limit" in text:
-        return Warning("limit", warning_sentence("above", ind, month, months, run_length))
+        return WarningInWords("limit", warning_sentence("above", ind, month, months, run_length))
     if "below the lower control limit" in text:
-        return Warning("limit", warning_sentence("below", ind, month, months, run_length))
+        return WarningInWords("limit", warning_sentence("below", ind, month, months, run_length))
     if "wrong way" in text:
-        return Warning("run", warning_sentence("run", ind, month, months, run_length))
-    return Warning("other", text[:1].upper() + text[1:] + ".")
+        return WarningInWords("run", warning_sentence("run", ind, month, months, run_length))
+    return WarningInWords("other", text[:1].upper() + text[1:] + ".")
 
 
 def _change(ind: Indicator, points: tuple[Point, ...]) -> Change:
@@ -500,7 +500,7 @@ def _change(ind: Indicator, points: tuple[Point, ...]) -> Change:
 
 
 def _figure_questions(
-    ind: Indicator, shown: dict[str, Any], warnings: tuple[Warning, ...], questions: Questions
+    ind: Indicator, shown: dict[str, Any], warnings: tuple[WarningInWords, ...], questions: Questions
 ) -> tuple[str, ...]:
     asked = questions.figures
     found: list[str] = []
