@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -87,14 +88,17 @@ def main() -> None:
 
     _, store, manifest = prepared(args.store, args.size, args.seed, "childhub-bench-scrutiny-")
     fields = {"store": str(store), "as_at": AS_AT.isoformat(), "population": manifest["children_0_17"]}
+    load_before = os.getloadavg()[0]
     runs = [run_once(fields) for _ in range(args.repeats)]
+    load_after = os.getloadavg()[0]
     lines = [
         f"## The scrutiny pack ({args.size})",
         "",
         f"`bench/bench_scrutiny_pack.py --size {args.size} --seed {args.seed} --repeats {args.repeats}`: the pack "
         f"as at {AS_AT.isoformat()} ({runs[0]['indicators']} indicators; PDF {runs[0]['pdf_kb']:,.0f} KB, Word "
         f"{runs[0]['docx_kb']:,.0f} KB), each run in a fresh process with nothing counted before. Target for "
-        "`large`: under 10 s.",
+        f"`large`: under 10 s. Load average (1 minute) {load_before:.1f} when the runs began and {load_after:.1f} when "
+        f"they ended, on {os.cpu_count()} cores: wall time is CPU time stretched by everyone else's work.",
         "",
         "| step | median wall | median CPU (every thread) | wall of each run |",
         "| --- | ---: | ---: | --- |",
