@@ -388,7 +388,8 @@ def _indicator(
         from childhub.leaders.commentary import current_comment, period_of
         from childhub.leaders.comparators import comparison_for
 
-        comparison = comparison_for(hub, ind, authority, None if shown["suppressed"] else figure.value)
+        # placed among the neighbours' full-year figures as England's is compared: annualised over part of a year
+        comparison = comparison_for(hub, ind, authority, None if shown["suppressed"] else figure.comparable_value)
         comment = current_comment(hub, ind.id, period_of(month_end))
         if comment is not None:
             commentary = Commentary(comment.text, _day_of(comment.written_at), comment.version)
