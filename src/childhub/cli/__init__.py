@@ -38,6 +38,7 @@ from childhub.cli import (
     pull,
     reconcile,
     returns,
+    scrutiny,  # issue 16: the scrutiny pack
     serve,
     synth,
 )
@@ -102,6 +103,7 @@ app.command("indicators")(measure.indicators_command)
 app.command("indicator")(measure.indicator_command)
 app.command()(serve.demo)
 app.command("annex-a")(measure.annex_a_command)
+app.command("scrutiny-pack")(scrutiny.scrutiny_pack_command)
 app.command()(dq.validate)
 app.command("dq")(dq.dq_command)
 app.command()(returns.returns)

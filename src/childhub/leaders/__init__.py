@@ -63,6 +63,7 @@ from childhub.leaders.demand import (
     published_projection,
     window_for,
 )
+from childhub.leaders.pack import CalculatorCounts, PackError, ScrutinyPack, build_pack, pack_date, pack_document
 from childhub.leaders.practice import (
     AuditMonth,
     AuditSummary,
@@ -76,6 +77,13 @@ from childhub.leaders.practice import (
 )
 
 __all__ = [
+    # the scrutiny pack
+    "CalculatorCounts",
+    "PackError",
+    "ScrutinyPack",
+    "build_pack",
+    "pack_date",
+    "pack_document",
     "AuditMonth",
     "audited_children",
     "audits_by_month",
