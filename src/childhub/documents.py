@@ -127,20 +127,23 @@ def write(doc: Document, path: Path) -> Path:
 # --- charts ------------------------------------------------------------------------------------------------------
 
 
-def trend_png(trend: Trend, width: int = 1200, height: int = 360) -> bytes:
-    """The trend drawn as a PNG (twice the size it is shown at, for print): line and points, target, limits, and
-    the first and last labels and values."""
-    from PIL import Image, ImageDraw, ImageFont
+@dataclass(frozen=True)
+class _Marks:
+    """A trend chart as marks in a box ``width`` x ``height`` with y growing downwards: what both the PNG (Word) and
+    the vector drawing (PDF) draw, so the two formats show the same chart."""
 
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=22)
-    left, right, top, bottom = 110, width - 30, 20, height - 50
+    axes: tuple[tuple[float, float], ...]
+    levels: tuple[tuple[float, str, float], ...]  # (y, colour, dash length) for the target and the limits
+    line: tuple[tuple[float, float], ...]
+    texts: tuple[tuple[float, float, str, str], ...]  # (x, y of the text's top, text, anchor: start or end)
+
+
+def _marks(trend: Trend, width: float, height: float, font: float) -> _Marks:
+    left, right, top, bottom = font * 5, width - font * 1.4, font, height - font * 2.3
     known = [v for v in trend.values if v is not None]
-    extra = [v for v in (trend.target, trend.lower, trend.upper) if v is not None]
     if not known:
-        draw.text((left, height // 2), "No figures to draw", fill="#505a5f", font=font)
-        return _png(image)
+        return _Marks((), (), (), ((left, height / 2, "No figures to draw", "start"),))
+    extra = [v for v in (trend.target, trend.lower, trend.upper) if v is not None]
     low, high = min(known + extra), max(known + extra)
     if high == low:
         low, high = low - 1, high + 1
@@ -148,36 +151,106 @@ def trend_png(trend: Trend, width: int = 1200, height: int = 360) -> bytes:
     low, high = low - span * 0.08, high + span * 0.08
     count = max(len(trend.values) - 1, 1)
 
-    def x(i: int) -> float:
-        return left + (right - left) * i / count
-
     def y(value: float) -> float:
         return bottom - (bottom - top) * (value - low) / (high - low)
 
-    draw.line([(left, top), (left, bottom), (right, bottom)], fill="#b1b4b6", width=2)
-    for value, label in ((high, _short(high)), (low, _short(low))):
-        draw.text((8, y(value) - 11), label, fill="#505a5f", font=font)
-    lines = ((trend.target, "#1d70b8", 18), (trend.lower, "#505a5f", 6), (trend.upper, "#505a5f", 6))
-    for level, colour, dash in lines:
-        if level is not None:
-            for start in range(left, right, dash * 2):
-                draw.line([(start, y(level)), (min(start + dash, right), y(level))], fill=colour, width=3)
-    points = [(x(i), y(v)) for i, v in enumerate(trend.values) if v is not None]
-    if len(points) > 1:
-        draw.line(points, fill="#0b0c0c", width=4, joint="curve")
-    for px, py in points:
-        draw.ellipse([px - 6, py - 6, px + 6, py + 6], fill="#0b0c0c")
+    texts = [
+        (font * 0.4, y(high) - font / 2, _short(high), "start"),
+        (font * 0.4, y(low) - font / 2, _short(low), "start"),
+    ]
     if trend.labels:
-        draw.text((left, bottom + 12), trend.labels[0], fill="#505a5f", font=font)
-        last = trend.labels[-1]
-        draw.text((right - draw.textlength(last, font=font), bottom + 12), last, fill="#505a5f", font=font)
-    return _png(image)
+        texts += [
+            (left, bottom + font * 0.5, trend.labels[0], "start"),
+            (right, bottom + font * 0.5, trend.labels[-1], "end"),
+        ]
+    levels = [
+        (y(level), colour, dash)
+        for level, colour, dash in (
+            (trend.target, "#1d70b8", font * 0.8),
+            (trend.lower, "#505a5f", font * 0.27),
+            (trend.upper, "#505a5f", font * 0.27),
+        )
+        if level is not None
+    ]
+    line = tuple((left + (right - left) * i / count, y(v)) for i, v in enumerate(trend.values) if v is not None)
+    return _Marks(((left, top), (left, bottom), (right, bottom)), tuple(levels), line, tuple(texts))
 
 
-def _png(image) -> bytes:
+def trend_png(trend: Trend, width: int = 1200, height: int = 360) -> bytes:
+    """The trend drawn as a PNG (twice the size it is shown at, for print): line and points, target, limits, and
+    the first and last labels and values. Word embeds it; the PDF draws the same marks as vectors."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=22)
+    marks = _marks(trend, width, height, 22)
+    if marks.axes:
+        draw.line(list(marks.axes), fill="#b1b4b6", width=2)
+    left, right = marks.axes[0][0] if marks.axes else 0, marks.axes[-1][0] if marks.axes else width
+    for level, colour, dash in marks.levels:
+        start = left
+        while start < right:
+            draw.line([(start, level), (min(start + dash, right), level)], fill=colour, width=3)
+            start += dash * 2
+    if len(marks.line) > 1:
+        draw.line(list(marks.line), fill="#0b0c0c", width=4, joint="curve")
+    for px, py in marks.line:
+        draw.ellipse([px - 6, py - 6, px + 6, py + 6], fill="#0b0c0c")
+    for tx, ty, text, anchor in marks.texts:
+        shift = draw.textlength(text, font=font) if anchor == "end" else 0
+        draw.text((tx - shift, ty), text, fill="#505a5f", font=font)
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue()
+
+
+def _trend_drawing(trend: Trend, width: float, height: float):
+    """The trend as a ReportLab vector drawing (points), from the same marks as ``trend_png``: no image to encode."""
+    from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
+    from reportlab.lib import colors
+
+    size = 8.0
+    marks = _marks(trend, width, height, size)
+    drawing = Drawing(width, height)
+
+    def flip(y: float) -> float:  # the marks' y grows downwards; a drawing's upwards
+        return height - y
+
+    grey = colors.HexColor("#505a5f")
+    if marks.axes:
+        drawing.add(PolyLine([c for x, y in marks.axes for c in (x, flip(y))], strokeColor=colors.HexColor("#b1b4b6")))
+        left, right = marks.axes[0][0], marks.axes[-1][0]
+        for level, colour, dash in marks.levels:
+            drawing.add(
+                Line(
+                    left,
+                    flip(level),
+                    right,
+                    flip(level),
+                    strokeColor=colors.HexColor(colour),
+                    strokeDashArray=[dash, dash],
+                )
+            )
+    if len(marks.line) > 1:
+        drawing.add(
+            PolyLine([c for x, y in marks.line for c in (x, flip(y))], strokeColor=colors.black, strokeWidth=1.5)
+        )
+    for x, y in marks.line:
+        drawing.add(Circle(x, flip(y), 2, fillColor=colors.black, strokeColor=None))
+    for x, y, text, anchor in marks.texts:
+        drawing.add(
+            String(
+                x,
+                flip(y) - size * 0.8,
+                _latin(text),
+                fontName="Helvetica",
+                fontSize=size,
+                fillColor=grey,
+                textAnchor=anchor,
+            )
+        )
+    return drawing
 
 
 def _short(value: float) -> str:
@@ -214,7 +287,7 @@ def pdf_bytes(doc: Document) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import KeepTogether, ListFlowable, ListItem, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import PageBreak as PdfPageBreak
     from reportlab.platypus import Paragraph as PdfParagraph
     from reportlab.platypus import Table as PdfTable
@@ -287,8 +360,8 @@ def pdf_bytes(doc: Document) -> bytes:
             story.append(KeepTogether(parts) if len(block.rows) < 15 else parts[-1])
             story.append(Spacer(1, 3 * mm))
         elif isinstance(block, Trend):
-            image = Image(io.BytesIO(trend_png(block)), width=width * 0.8, height=width * 0.8 * 0.3)
-            story.append(KeepTogether([image, PdfParagraph(_pdf_text(_trend_note(block)), styles["small"])]))
+            chart = _trend_drawing(block, width * 0.8, width * 0.8 * 0.3)
+            story.append(KeepTogether([chart, PdfParagraph(_pdf_text(_trend_note(block)), styles["small"])]))
         elif isinstance(block, PageBreak):
             story.append(PdfPageBreak())
 
