@@ -65,6 +65,7 @@ from childhub.leaders.demand import (
 )
 from childhub.leaders.pack import CalculatorCounts, PackError, ScrutinyPack, build_pack, pack_date, pack_document
 from childhub.leaders.practice import (
+    PRACTICE_READS,
     AuditMonth,
     AuditSummary,
     SurveyResult,
@@ -85,6 +86,7 @@ __all__ = [
     "pack_date",
     "pack_document",
     "AuditMonth",
+    "PRACTICE_READS",
     "audited_children",
     "audits_by_month",
     "practice_window",

@@ -55,6 +55,8 @@ RESPONDENT_SET = "survey_respondent_group"
 GOOD_OR_BETTER = ("outstanding", "good")
 THEMES_FILE = Path(__file__).with_name("audit_themes.yml")
 
+PRACTICE_READS = ("case_audit", "case_audit_theme", "survey_response")  # the facts these readers read
+
 
 class PracticeError(ChildhubError):
     """The declared map of audit themes to indicators is broken; the message names the file and field."""
