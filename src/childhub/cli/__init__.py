@@ -25,6 +25,7 @@ import typer
 
 from childhub import __version__
 from childhub.cli import admin, dfe_api, dq, feeds, ingest, link, measure, nhs, pull, reconcile, returns, serve, synth
+from childhub.cli import leaders as leaders_cli
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -97,6 +98,9 @@ app.add_typer(admin.audit_app, name="audit")
 feeds.feeds_app.command("run")(pull.feeds_run)
 app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
+# issue 16, leaders: the commentary on an indicator and the self-evaluation
+app.add_typer(leaders_cli.commentary_app, name="commentary")
+app.add_typer(leaders_cli.self_evaluation_app, name="self-evaluation")
 
 
 def main() -> None:

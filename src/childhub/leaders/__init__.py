@@ -8,21 +8,62 @@ and what an authority loads that is not about a child (published comparators) is
 a mapping like any other, and read from their facts.
 """
 
-from childhub.leaders.commentary import Comment, comment_history, current_comment, period_of, write_comment
+from childhub.leaders.commentary import (
+    Change,
+    Comment,
+    CommentaryError,
+    changes,
+    check_period,
+    comment_history,
+    current_comment,
+    period_of,
+    with_changes,
+    write_comment,
+)
 from childhub.leaders.comparators import Comparison, Neighbour, comparison_for
+from childhub.leaders.evaluation import (
+    QUESTIONS,
+    Evidence,
+    Narrative,
+    SelfEvaluationError,
+    check_section,
+    gather_evidence,
+    narrative,
+    narrative_history,
+    restore_narrative,
+    self_evaluation_document,
+    write_narrative,
+)
 from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
 
 __all__ = [
     "AuditSummary",
+    "Change",
     "Comment",
+    "CommentaryError",
     "Comparison",
     "Neighbour",
     "SurveyResult",
     "audit_summary",
+    "changes",
+    "check_period",
     "comment_history",
+    "with_changes",
     "comparison_for",
     "current_comment",
     "period_of",
     "survey_results",
     "write_comment",
+    # the self-evaluation
+    "QUESTIONS",
+    "Evidence",
+    "Narrative",
+    "SelfEvaluationError",
+    "check_section",
+    "gather_evidence",
+    "narrative",
+    "narrative_history",
+    "restore_narrative",
+    "self_evaluation_document",
+    "write_narrative",
 ]
