@@ -193,3 +193,40 @@ def test_the_export_reads_back_with_the_narrative_the_figures_and_the_marking(hi
         assert "OFFICIAL-SENSITIVE" in text
         assert "Not written yet." in text  # the questions nobody has answered say so
         assert not re.search(r"\bK[1-5]\b", text)  # no child's ID
+
+
+def test_the_command_refuses_a_file_that_is_not_pdf_or_word_in_one_line(tmp_path):
+    from helpers import run
+
+    refused = run("self-evaluation", "export", "--out", str(tmp_path / "evaluation.txt"), data_dir=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"error: --out must end .pdf or .docx, not '.txt': {tmp_path / 'evaluation.txt'}"
+    assert not (tmp_path / "evaluation.txt").exists()
+
+
+@pytest.mark.slow
+def test_the_command_writes_the_self_evaluation_of_the_tiny_authority(tiny_authority, tmp_path):
+    from childhub.audit import events
+    from helpers import run
+
+    store = tiny_authority.copy(tmp_path / "store")
+    answer = "Every care leaver has a personal adviser."
+    write_narrative(HubDatabase(store.data_dir), "care_leavers", "plans", answer, "x")
+    out = tmp_path / "self-evaluation.docx"
+    done = run("self-evaluation", "export", "--as-at", "2026-03-31", "--out", str(out), data_dir=store.data_dir)
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote the self-evaluation as at 2026-03-31 to {out}." in done.stdout
+    assert out.stat().st_mode & 0o077 == 0  # the hub's account's alone
+    text = _docx_text(out.read_bytes())
+    assert answer in text
+    assert "Evidence as at 31 March 2026" in text and "OFFICIAL-SENSITIVE" in text
+    assert "Care leavers aged 19 to 21 in touch" in text
+    # the same figure the indicator table gives for that date, in the row of its indicator
+    from childhub.indicators import authority_for, calculator
+    from childhub.settings import Settings
+
+    with calculator(store, authority_for(store.data_dir, Settings(data_dir=store.data_dir))) as calc:
+        (looked_after,) = calc.figures(date(2026, 3, 31), ["cla_count"])
+    assert f"Children looked after {looked_after.formatted()}" in text
+    (event,) = events(store.data_dir, action="export_self_evaluation")
+    assert (event.channel, event.subject, event.details["as_at"]) == ("cli", "self-evaluation.docx", "2026-03-31")

@@ -26,12 +26,14 @@ from childhub.leaders.evaluation import (
     Evidence,
     Narrative,
     SelfEvaluationError,
+    ServiceEvidence,
     check_section,
     gather_evidence,
     narrative,
     narrative_history,
     restore_narrative,
     self_evaluation_document,
+    service_evidence,
     write_narrative,
 )
 from childhub.leaders.practice import AuditSummary, SurveyResult, audit_summary, survey_results
@@ -59,11 +61,13 @@ __all__ = [
     "Evidence",
     "Narrative",
     "SelfEvaluationError",
+    "ServiceEvidence",
     "check_section",
     "gather_evidence",
     "narrative",
     "narrative_history",
     "restore_narrative",
     "self_evaluation_document",
+    "service_evidence",
     "write_narrative",
 ]

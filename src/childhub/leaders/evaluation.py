@@ -130,6 +130,28 @@ class Evidence:
     surveys: tuple[SurveyResult, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class ServiceEvidence:
+    """The evidence across the service, read from the store alone (so a web app may keep it per snapshot): data
+    quality, case file audits and children's surveys as at a date."""
+
+    as_at: date
+    quality: QualityEvidence
+    audits: AuditSummary | None
+    surveys: tuple[SurveyResult, ...]
+
+
+def service_evidence(cursor: duckdb.DuckDBPyConnection, as_at: date) -> ServiceEvidence:
+    """Data quality (the open findings as the last check recorded them), and the case file audits and children's
+    surveys of the 12 months to ``as_at``, from the store on ``cursor`` (the facts data quality reads prepared)."""
+    return ServiceEvidence(
+        as_at=as_at,
+        quality=_quality(cursor),
+        audits=audit_summary(cursor, as_at, months=AUDIT_MONTHS),
+        surveys=tuple(survey_results(cursor, as_at, months=AUDIT_MONTHS)),
+    )
+
+
 def gather_evidence(
     cursor: duckdb.DuckDBPyConnection,
     hub: HubDatabase,
@@ -138,10 +160,12 @@ def gather_evidence(
     *,
     counted: Iterable[tuple[Figure, Trend]] | None = None,
     indicator_ids: list[str] | None = None,
+    service: ServiceEvidence | None = None,
 ) -> Evidence:
-    """The evidence as at ``as_at`` from the store on ``cursor`` (facts prepared) and the hub database: every
+    """The evidence as at ``as_at`` from the store on ``cursor`` and the hub database (comparators): every
     indicator's figure and monthly trend (``counted``, as the overview counted them; or counted here, only
-    ``indicator_ids`` if given, with the facts they read prepared on ``cursor``), data quality, audits and surveys."""
+    ``indicator_ids`` if given, with the facts they read prepared on ``cursor``), and the evidence across the
+    service (``service``, or read here by ``service_evidence``)."""
     if counted is None:  # a command's own reader: the facts it reads are built on it (the web's are there)
         from childhub.facts import prepare
         from childhub.indicators import Calculator
@@ -149,29 +173,24 @@ def gather_evidence(
         prepare(cursor, ["person", "allocation"])  # what data quality's open findings read
         calc = Calculator(cursor, authority)
         counted = [(figure, calc.trend(figure.indicator.id, as_at)) for figure in calc.figures(as_at, indicator_ids)]
+    if service is None:
+        service = service_evidence(cursor, as_at)
     by_area: dict[str, list[IndicatorEvidence]] = {area: [] for area in AREAS}
     for figure, trend in counted:
         ind = figure.indicator
         if indicator_ids is not None and ind.id not in indicator_ids:
             continue
         by_area[GROUP_JUDGEMENT[ind.group]].append(_indicator_evidence(hub, authority, figure, trend))
-    surveys = tuple(survey_results(cursor, as_at, months=AUDIT_MONTHS))
     areas = tuple(
         AreaEvidence(
             area,
             title,
             tuple(by_area[area]),
-            tuple(survey for survey in surveys if _survey_area(survey) == area),
+            tuple(survey for survey in service.surveys if _survey_area(survey) == area),
         )
         for area, title in AREAS.items()
     )
-    return Evidence(
-        as_at=as_at,
-        areas=areas,
-        quality=_quality(cursor),
-        audits=audit_summary(cursor, as_at, months=AUDIT_MONTHS),
-        surveys=surveys,
-    )
+    return Evidence(as_at=as_at, areas=areas, quality=service.quality, audits=service.audits, surveys=service.surveys)
 
 
 def _indicator_evidence(

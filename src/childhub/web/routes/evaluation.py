@@ -47,14 +47,17 @@ def _hub(request: Request):
 
 
 def evidence_on(request: Request, as_at: date):
-    """The evidence as at ``as_at``, from the figures and trends the overview counted (cached per snapshot)."""
-    from childhub.leaders import gather_evidence
+    """The evidence as at ``as_at``, from the figures and trends the overview counted and the service's evidence
+    (both cached per snapshot); the comparators are read from the hub database each time."""
+    from childhub.leaders import gather_evidence, service_evidence
     from childhub.web.routes.overview import overview_figures
 
     ctx = context(request)
     snapshot = ctx.served.current()
     counted = overview_figures(snapshot, request, as_at)
-    return gather_evidence(snapshot.cursor(), _hub(request), ctx.authority, as_at, counted=counted)
+    # data quality, audits and surveys change only with the store: read once per snapshot and date
+    service = snapshot.memo(("self_evaluation_service", as_at), lambda: service_evidence(snapshot.cursor(), as_at))
+    return gather_evidence(snapshot.cursor(), _hub(request), ctx.authority, as_at, counted=counted, service=service)
 
 
 def _when(written_at: str) -> str:
