@@ -55,6 +55,8 @@ BEHIND = {
     "a search with results": ("/search", "/search?q={la_child_id}"),
     "a rule's findings": ("/data-quality", "/data-quality?rule={rule}"),
     "the SQL console with a result": ("/sql", "/sql"),
+    "an indicator's commentary": ("/indicators/{indicator_id}/commentary", "/indicators/{indicator_id}/commentary"),
+    "the self-evaluation's versions": ("/self-evaluation/history", "/self-evaluation/history"),
 }
 NOT_FOUND = "/no-such-page"
 

@@ -42,6 +42,9 @@ from childhub.cli import (
     serve,
     synth,
 )
+from childhub.cli import (
+    leaders as leaders_cli,
+)
 from childhub.errors import ChildhubError
 
 __all__ = ["app", "main"]
@@ -117,6 +120,9 @@ app.add_typer(feeds.feeds_app, name="feeds")
 app.command()(serve.serve)
 app.add_typer(clusters.clusters_app, name="clusters")
 app.add_typer(comparators.comparators_app, name="comparators")
+# issue 16, leaders: the commentary on an indicator and the self-evaluation
+app.add_typer(leaders_cli.commentary_app, name="commentary")
+app.add_typer(leaders_cli.self_evaluation_app, name="self-evaluation")
 
 
 def main() -> None:
