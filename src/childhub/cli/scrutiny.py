@@ -32,9 +32,8 @@ def scrutiny_pack_command(
 
     from childhub.audit import record_command_line
     from childhub.documents import DocumentError, write
-    from childhub.facts import prepare
     from childhub.indicators import calculator
-    from childhub.leaders import PRACTICE_READS, CalculatorCounts, build_pack, pack_date, pack_document
+    from childhub.leaders import CalculatorCounts, build_pack, pack_date, pack_document
     from childhub.store import HubDatabase
 
     day = parse_date(as_at, "--as-at")
@@ -47,7 +46,6 @@ def scrutiny_pack_command(
     started = time.perf_counter()
     store = store_for(data_dir)
     with calculator(store, authority_of(store)) as calc:
-        prepare(calc.conn, list(PRACTICE_READS))  # the audits and surveys the pack reads beside the indicators
         pack = build_pack(
             CalculatorCounts(calc),
             as_at=day,

@@ -109,6 +109,21 @@ class AuditThemes(Frozen):
 
 
 @cache
+
+def _facts_ready(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``cursor`` with the audit and survey facts: a served snapshot holds them already; a connection of the
+    command line's own (the pack, the self-evaluation) builds them once (``facts.prepare``)."""
+    from childhub.facts import prepare
+
+    found = cursor.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'fact_survey_response'"
+        " UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = 'fact_survey_response'"
+    ).fetchall()
+    if not any(count for (count,) in found):
+        prepare(cursor, list(PRACTICE_READS))
+    return cursor
+
+
 def audit_themes() -> AuditThemes:
     """The declared map of audit themes to indicators, checked against the code set and the indicator library."""
     from childhub.indicators import GROUPS, library
@@ -192,6 +207,7 @@ def audit_summary(
 
     With an indicator, each audit is graded by its own grade for those themes where it gave one (the lowest, if
     several), else by its overall grade. None when there are none (or no theme bears on the indicator)."""
+    cursor = _facts_ready(cursor)
     start, end = practice_window(as_at, months, threshold)
     themes: tuple[str, ...] = ()
     if indicator is None:
@@ -253,6 +269,7 @@ def audits_by_month(
 
     Under a threshold each count is "[c]" when small and otherwise rounded to the nearest 5
     (``disclosure.round_count``)."""
+    cursor = _facts_ready(cursor)
     start, end = practice_window(as_at, months, threshold)
     rows = cursor.execute(
         "SELECT date_trunc('month', audit_date)::DATE AS month, grade, count(*) FROM fact_case_audit "
@@ -287,6 +304,7 @@ def audited_children(cursor: duckdb.DuckDBPyConnection, as_at: date, *, months: 
 
     Each: the child (``child_key``), the day, the auditor, the grade and the themes in words. For those who may see
     children: the caller filters by scope and audits the read."""
+    cursor = _facts_ready(cursor)
     start, end = practice_window(as_at, months)
     order = [code.code for code in code_set(THEME_SET).codes]
     rows = cursor.execute(
@@ -319,6 +337,7 @@ def survey_results(
     under a threshold in name order (an order by count would say which of two hidden answers is the larger).
     ``respondents`` counts those who answered the question; under a threshold the answers are a protected breakdown
     of it."""
+    cursor = _facts_ready(cursor)
     start, end = practice_window(as_at, months, threshold)
     rows = cursor.execute(
         """
