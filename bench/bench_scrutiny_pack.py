@@ -73,8 +73,8 @@ def run_once(fields: dict) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", RUN.format(**fields)], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
-    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    # DuckDB's progress bar may share the last line (it ends with a carriage return, not a line end)
+    return json.loads(out.rpartition("RESULT ")[2].splitlines()[0])
 
 
 def main() -> None:
