@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import itertools
 import shutil
 from dataclasses import dataclass
@@ -214,6 +215,37 @@ def _cheap_password_hashes():
     childhub.accounts._dummy.clear()
 
 
+# A new store: migrating an empty DuckDB file to the schema takes a quarter of a second of work, and the suite makes
+# hundreds. Outside tests/store (which tests migrating), a store made in the test process starts as a copy of one
+# migrated once per worker, then goes on as the product does (its writer finds nothing to apply). A test that
+# changes the migrations (monkeypatching ``load_migrations``) gets them applied as they are.
+@pytest.fixture(scope="session")
+def _migrated_store(tmp_path_factory) -> tuple[Path, list]:
+    from childhub.store import schema
+
+    store = Store(tmp_path_factory.mktemp("migrated"))
+    store.migrate()
+    return store.database_path, [(m.version, m.sql) for m in schema.load_migrations()]
+
+
+@pytest.fixture(autouse=True)
+def _new_stores_start_migrated(request, monkeypatch):
+    if request.node.path.parent.name == "store":
+        return
+    from childhub.store import schema
+
+    template, migrations = request.getfixturevalue("_migrated_store")
+    product = Store._open
+
+    def _open(self, *, read_only):
+        fresh = not read_only and not self.database_path.exists()
+        if fresh and [(m.version, m.sql) for m in schema.load_migrations()] == migrations:
+            shutil.copyfile(template, self.database_path)
+        return product(self, read_only=read_only)
+
+    monkeypatch.setattr(Store, "_open", _open)
+
+
 @pytest.fixture
 def history(tmp_path: Path) -> History:
     """An empty store in a temporary folder, and a way to write a hand-built history into it."""
@@ -259,16 +291,18 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build, cache=None, k
     share (a file lock makes the others wait), and the rest reuse it. Run alone, it builds in its own.
 
     With pytest's ``cache`` (not under ``-p no:cacheprovider``) the folder is kept between runs instead, in
-    .pytest_cache, named by ``name``, ``key`` and a fingerprint of everything it is made from (childhub's source,
-    this file, the installed packages: ``build_fingerprint``): a run whose source is unchanged uses the folder the
-    last one built, as long as no file in it changed since it was built (else, or after ``pytest --cache-clear``,
-    it is built afresh). The folder is used where it is, because the store names the files it was ingested from.
+    .pytest_cache, named by ``name``, ``key`` and a fingerprint of everything it is made from (``build``'s own code,
+    childhub's source, the installed packages: ``build_fingerprint``): a run whose source is unchanged uses the
+    folder the last one built, as long as no file in it changed since it was built (else, or after
+    ``pytest --cache-clear``, it is built afresh). The folder is used where it is, because the store names the
+    files it was ingested from.
     """
     import fcntl
 
     if cache is not None:
         kept = cache.mkdir("childhub-builds")
-        folder = kept / f"{name}-{hashlib.sha256(f'{key}|{build_fingerprint()}'.encode()).hexdigest()[:16]}"
+        made_by = f"{key}|{inspect.getsource(build)}|{build_fingerprint()}"
+        folder = kept / f"{name}-{hashlib.sha256(made_by.encode()).hexdigest()[:16]}"
         with open(kept / f"{name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # a worker, or another run, may be building it now
             stamp = folder / ".built"
@@ -304,8 +338,8 @@ def _listing(folder: Path) -> str:
 
 @functools.cache
 def build_fingerprint() -> str:
-    """What a kept build depends on: every file of childhub's source (code, SQL, mappings, code lists), this file,
-    and the installed packages' versions (DuckDB, Splink, ...)."""
+    """What a kept build depends on besides its own code: every file of childhub's source (code, SQL, mappings, code
+    lists) and the installed packages' versions (DuckDB, Splink, ...)."""
     from importlib import metadata
 
     import childhub
@@ -315,7 +349,6 @@ def build_fingerprint() -> str:
     for path in sorted(source.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(Path(__file__).read_bytes())
     packages = sorted(f"{dist.metadata['Name']}=={dist.version}" for dist in metadata.distributions())
     digest.update("\n".join(packages).encode())
     return digest.hexdigest()
