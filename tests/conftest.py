@@ -17,6 +17,9 @@ snapshot and counts every web test shares.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import itertools
 import shutil
 from dataclasses import dataclass
@@ -190,6 +193,59 @@ def _quality_check_only_where_tested(request, monkeypatch):
         monkeypatch.setattr("childhub.hub._check", lambda *args, **kwargs: None)
 
 
+# Passwords: argon2id as the product sets it (64 MiB, 3 passes, 4 lanes) takes a tenth of a second or more a hash on
+# these two cores, and the suite hashes hundreds (every account made, every sign-in). Tests in this process hash with
+# the same algorithm at its cheapest; the product's parameters stay the product's (a process the tests start, the CLI
+# or a server, hashes as in production), and an account hashed either way signs in either way (argon2 reads the
+# parameters from the hash).
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes():
+    from argon2 import PasswordHasher
+
+    import childhub.accounts
+
+    product = childhub.accounts._hasher
+    childhub.accounts._hasher = lambda: PasswordHasher(**CHEAP_ARGON2)
+    childhub.accounts._dummy.clear()
+    yield
+    childhub.accounts._hasher = product
+    childhub.accounts._dummy.clear()
+
+
+# A new store: migrating an empty DuckDB file to the schema takes a quarter of a second of work, and the suite makes
+# hundreds. Outside tests/store (which tests migrating), a store made in the test process starts as a copy of one
+# migrated once per worker, then goes on as the product does (its writer finds nothing to apply). A test that
+# changes the migrations (monkeypatching ``load_migrations``) gets them applied as they are.
+@pytest.fixture(scope="session")
+def _migrated_store(tmp_path_factory) -> tuple[Path, list]:
+    from childhub.store import schema
+
+    store = Store(tmp_path_factory.mktemp("migrated"))
+    store.migrate()
+    return store.database_path, [(m.version, m.sql) for m in schema.load_migrations()]
+
+
+@pytest.fixture(autouse=True)
+def _new_stores_start_migrated(request, monkeypatch):
+    if request.node.path.parent.name == "store":
+        return
+    from childhub.store import schema
+
+    template, migrations = request.getfixturevalue("_migrated_store")
+    product = Store._open
+
+    def _open(self, *, read_only):
+        fresh = not read_only and not self.database_path.exists()
+        if fresh and [(m.version, m.sql) for m in schema.load_migrations()] == migrations:
+            shutil.copyfile(template, self.database_path)
+        return product(self, read_only=read_only)
+
+    monkeypatch.setattr(Store, "_open", _open)
+
+
 @pytest.fixture
 def history(tmp_path: Path) -> History:
     """An empty store in a temporary folder, and a way to write a hand-built history into it."""
@@ -228,14 +284,34 @@ class TinyAuthority:
         return Store(data_dir)
 
 
-def built_once(tmp_path_factory, worker_id: str, name: str, build) -> Path:
+def built_once(tmp_path_factory, worker_id: str, name: str, build, cache=None, key: str = "") -> Path:
     """The folder ``name``, made by ``build(folder)`` once per test run however many workers ask for it.
 
     Under pytest-xdist each worker has its own temporary folder; the first to ask builds in the folder they
     share (a file lock makes the others wait), and the rest reuse it. Run alone, it builds in its own.
+
+    With pytest's ``cache`` (not under ``-p no:cacheprovider``) the folder is kept between runs instead, in
+    .pytest_cache, named by ``name``, ``key`` and a fingerprint of everything it is made from (``build``'s own code,
+    childhub's source, the installed packages: ``build_fingerprint``): a run whose source is unchanged uses the
+    folder the last one built, as long as no file in it changed since it was built (else, or after
+    ``pytest --cache-clear``, it is built afresh). The folder is used where it is, because the store names the
+    files it was ingested from.
     """
     import fcntl
 
+    if cache is not None:
+        kept = cache.mkdir("childhub-builds")
+        made_by = f"{key}|{inspect.getsource(build)}|{build_fingerprint()}"
+        folder = kept / f"{name}-{hashlib.sha256(made_by.encode()).hexdigest()[:16]}"
+        with open(kept / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # a worker, or another run, may be building it now
+            stamp = folder / ".built"
+            if not stamp.exists() or stamp.read_text("utf-8") != _listing(folder):
+                for stale in kept.glob(f"{name}-*"):  # another source's build, or one a test wrote to
+                    shutil.rmtree(stale, ignore_errors=True)
+                build(folder)
+                stamp.write_text(_listing(folder), "utf-8")
+        return folder
     if worker_id == "master":
         folder = tmp_path_factory.getbasetemp() / name
         build(folder)
@@ -251,8 +327,35 @@ def built_once(tmp_path_factory, worker_id: str, name: str, build) -> Path:
     return folder
 
 
+def _listing(folder: Path) -> str:
+    """Every file under ``folder`` (but its stamp) with its size and time of change: what a kept build was."""
+    return "\n".join(
+        f"{path.relative_to(folder)} {path.stat().st_size} {path.stat().st_mtime_ns}"
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != ".built" and path.suffix != ".lock"  # a lock: a reader was there
+    )
+
+
+@functools.cache
+def build_fingerprint() -> str:
+    """What a kept build depends on besides its own code: every file of childhub's source (code, SQL, mappings, code
+    lists) and the installed packages' versions (DuckDB, Splink, ...)."""
+    from importlib import metadata
+
+    import childhub
+
+    digest = hashlib.sha256()
+    source = Path(childhub.__file__).parent
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes() + b"\0")
+    packages = sorted(f"{dist.metadata['Name']}=={dist.version}" for dist in metadata.distributions())
+    digest.update("\n".join(packages).encode())
+    return digest.hexdigest()
+
+
 @pytest.fixture(scope="session")
-def tiny_authority(tmp_path_factory, worker_id) -> TinyAuthority:
+def tiny_authority(tmp_path_factory, worker_id, pytestconfig) -> TinyAuthority:
     """The suite's one synthetic authority (seed 5, as at 31 March 2026), generated, ingested and linked once
     per run (shared by the workers: read it, never write to it; ``copy`` gives a store of one's own)."""
     import pickle
@@ -266,7 +369,8 @@ def tiny_authority(tmp_path_factory, worker_id) -> TinyAuthority:
         reports = ingest(store, [made.extracts], mapping_files=mapping_files(), check_quality=False)  # link checks
         (root / "made.pickle").write_bytes(pickle.dumps((tuple(reports), link(store))))
 
-    root = built_once(tmp_path_factory, worker_id, "tiny", build)
+    cache = getattr(pytestconfig, "cache", None)
+    root = built_once(tmp_path_factory, worker_id, "tiny", build, cache, f"{TINY_SEED} {TINY_AS_AT}")
     reports, linked = pickle.loads((root / "made.pickle").read_bytes())
     return TinyAuthority(TINY_SEED, TINY_AS_AT, root / "authority", Store(root / "store"), reports, linked)
 
@@ -360,7 +464,7 @@ def csrf_of(client) -> str:
 
 
 @pytest.fixture(scope="session")
-def web_hub(tmp_path_factory, worker_id) -> WebHub:
+def web_hub(tmp_path_factory, worker_id, pytestconfig) -> WebHub:
     """One tiny authority for every web test (as at today, so cases open today exist): generated, ingested and
     linked once per run, then copied, so each worker's app, accounts and audit log are its own."""
     from childhub.accounts import Accounts
@@ -380,7 +484,7 @@ def web_hub(tmp_path_factory, worker_id) -> WebHub:
             "utf-8",
         )
 
-    shared = built_once(tmp_path_factory, worker_id, "web", build)
+    shared = built_once(tmp_path_factory, worker_id, "web", build, getattr(pytestconfig, "cache", None), f"11 {as_at}")
     folder = tmp_path_factory.mktemp("web")
     shutil.copytree(shared / "store", folder / "store", ignore=shutil.ignore_patterns("*.lock"))
     hub = WebHub(folder / "store", as_at)

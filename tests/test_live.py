@@ -133,6 +133,7 @@ def test_another_process_writes_through_the_server_and_reads_its_snapshot(tiny_a
         assert "no such file" in refused.stderr
 
 
+@pytest.mark.slow  # a second web hub and app; the default run keeps the reader seeing a write as it commits
 def test_the_web_app_shows_a_write_on_the_child_page_at_once(web_hub, tmp_path):
     from fastapi.testclient import TestClient
 
