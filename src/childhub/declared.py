@@ -69,10 +69,15 @@ def declared_files(directory: Path, pattern: str, what: str, problems: Problems)
     return paths
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML text as data, by the safe loader (libyaml's where PyYAML has it); raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 def read_yaml(path: Path, problems: Problems) -> Any:
     """The YAML in ``path``, or None with a problem added when it cannot be read."""
     try:
-        return yaml.load(path.read_text("utf-8"), Loader=_SAFE_LOADER)
+        return parse_yaml(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         problems.add(path.name, "", f"cannot be read ({getattr(error, 'strerror', None) or error})")
     except yaml.YAMLError as error:

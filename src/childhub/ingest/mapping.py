@@ -35,7 +35,7 @@ import yaml
 from pydantic import Field, model_validator
 
 from childhub.codes import registry
-from childhub.declared import Frozen, Problems, raise_if_any, validate
+from childhub.declared import Frozen, Problems, parse_yaml, raise_if_any, validate
 from childhub.errors import MappingError
 
 ColumnType = Literal[
@@ -163,7 +163,7 @@ def load_mapping(path: Path, *, known_tables: dict[str, dict[str, str]] | None =
     """Load and check a mapping file; raise MappingError listing every problem in it."""
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = parse_yaml(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise MappingError(f"{name}: cannot read the mapping file ({error})") from None
     except yaml.YAMLError as error:
@@ -240,5 +240,5 @@ def builtin_mappings() -> tuple[Mapping, ...]:
     found = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yml"):
-            found.append(mapping_from_data(yaml.safe_load(entry.read_text("utf-8")), entry.name))
+            found.append(mapping_from_data(parse_yaml(entry.read_text("utf-8")), entry.name))
     return tuple(found)

@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from childhub.declared import parse_yaml
 from childhub.disclosure import (
     NO_THRESHOLD,
     SUPPRESSED,
@@ -765,7 +766,7 @@ def read_rules(path: Path) -> Rules:
     path = Path(path)
     name = str(path)
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = parse_yaml(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ClusterError(f"{name}: cannot be read as YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(data, dict):

@@ -109,7 +109,6 @@ class AuditThemes(Frozen):
 
 
 @cache
-
 def _facts_ready(cursor: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """``cursor`` with the audit and survey facts: a served snapshot holds them already; a connection of the
     command line's own (the pack, the self-evaluation) builds them once (``facts.prepare``)."""
