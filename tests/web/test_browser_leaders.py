@@ -67,6 +67,12 @@ def _drawn(page, chart_id: str):
     return figure.locator(".chart__table table")
 
 
+def _shot(page, name: str, full_page: bool = True) -> None:
+    """The page's screenshot (with CHILDHUB_SCREENSHOTS=1), with no control left in its focus colour."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    screenshot(page, name, full_page=full_page)
+
+
 def _meets_wcag(page) -> None:
     """The page as it stands now (text written, a notice shown, tables opened) breaks no WCAG 2.2 AA rule."""
     found = axe_violations(page)
@@ -112,6 +118,14 @@ def test_a_manager_writes_the_commentary_and_a_councillor_reads_it_beside_the_fi
     assert seen.bounding_box()["y"] > figure_top
     _meets_wcag(councillor)
 
+    # The same commentary in the scrutiny pack, under the indicator.
+    _follow(councillor, "Scrutiny pack")
+    article = councillor.locator(f"article#{INDICATOR}")
+    in_pack = article.locator(".scrutiny-commentary").inner_text()
+    assert in_pack.startswith("The service's commentary") and text in in_pack
+    article.evaluate("element => element.scrollIntoView({block: 'start'})")
+    _shot(councillor, "scrutiny-pack-indicator", full_page=False)  # one indicator of the pack, as the window shows it
+
 
 # --- self-evaluation -----------------------------------------------------------------------------------------
 
@@ -136,24 +150,24 @@ def test_a_manager_edits_the_self_evaluation_restores_a_version_and_downloads_it
     _follow(page, "Self-evaluation")
     assert page.get_by_role("heading", level=1).inner_text().strip() == "Self-evaluation"
 
-    answer = page.locator("#leadership-know")
-    _write_answer(page, "leadership-know", question, first)
+    answer = page.locator("#help_and_protection-know")
+    _write_answer(page, "help_and_protection-know", question, first)
     assert page.get_by_role("status").inner_text().strip() == "Saved as a new version."
     caption = answer.locator(".caption").inner_text()
     version = int(re.match(r"Version (\d+), by manager", caption).group(1))
-    _write_answer(page, "leadership-know", question, second)
+    _write_answer(page, "help_and_protection-know", question, second)
     assert answer.locator(".answer__text").inner_text().strip() == second
     assert answer.locator(".caption").inner_text().startswith(f"Version {version + 1}, by manager")
 
     # The evidence drawn in under the answers: the area's indicators with their RAG, and data quality.
-    leadership = page.locator("#leadership")
-    assert leadership.get_by_role("heading", name="Evidence: the indicators").is_visible()
-    evidence = leadership.locator("table.evidence-table")
+    area = page.locator("#help_and_protection")
+    assert area.get_by_role("heading", name="Evidence: the indicators").is_visible()
+    evidence = area.locator("table.evidence-table")
     assert evidence.locator("tbody tr").count() >= 1
     assert evidence.locator("thead th").all_inner_texts()[:4] == ["Indicator", "Value", "Target", "RAG"]
     assert page.get_by_role("heading", name="Data quality").is_visible()
     _meets_wcag(page)
-    screenshot(page, "self-evaluation")
+    _shot(page, "self-evaluation")
 
     answer.get_by_role("link", name="history").click()
     page.wait_for_load_state()
@@ -221,7 +235,7 @@ def test_a_councillor_reads_the_front_door_and_the_care_projection_with_their_ch
     counts = [c.replace(",", "") for row in rows for c in [row[1], *row[2].split(" and "), *row[3].split(" and ")]]
     assert counts and all(c == "[c]" or int(c) % 5 == 0 for c in counts), counts
     _meets_wcag(page)
-    screenshot(page, "care-projection")
+    _shot(page, "care-projection")
 
 
 def test_a_manager_reads_the_front_door_and_downloads_the_children_behind_a_number(web_hub, signed_in_page, tmp_path):
@@ -231,7 +245,7 @@ def test_a_manager_reads_the_front_door_and_downloads_the_children_behind_a_numb
     _drawn(page, "front-door-monthly")
     assert main.get_by_role("heading", name="How consistently teams apply thresholds").is_visible()
     _meets_wcag(page)
-    screenshot(page, "front-door")
+    _shot(page, "front-door")
     row = main.get_by_role("table").first.locator("tbody tr").filter(has=page.get_by_role("link")).first
     outcome = row.get_by_role("rowheader").inner_text().strip()
     with page.expect_download() as download:
@@ -312,7 +326,7 @@ def test_an_analyst_reads_an_indicator_beside_the_synthetic_comparators(chromium
         assert page.locator("#commentary blockquote").inner_text().strip() == text
         _drawn(page, "comparators-chart")
         _meets_wcag(page)
-        screenshot(page, "indicator-comparators")
+        _shot(page, "indicator-comparators")
         page.goto("/comparators")
         assert "Synthetic comparators (demo)" in page.get_by_role("main").text_content()
         _meets_wcag(page)
