@@ -183,14 +183,15 @@ def signed_in_page(browse):
     return open_as
 
 
-def screenshot(page, name: str) -> Path | None:
-    """Save the whole page to docs/screenshots/NAME.png when CHILDHUB_SCREENSHOTS=1; else nothing."""
+def screenshot(page, name: str, full_page: bool = True) -> Path | None:
+    """Save the whole page (or, with ``full_page=False``, the window's first screen of it) to
+    docs/screenshots/NAME.png when CHILDHUB_SCREENSHOTS=1; else nothing."""
     if os.environ.get("CHILDHUB_SCREENSHOTS") != "1":
         return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.wait_for_load_state("networkidle")  # charts drawn by childhub.js
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
