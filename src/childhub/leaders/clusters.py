@@ -685,7 +685,13 @@ def cluster_figures(
             total = _total(cells, measure)
             if total is not None and measure.id == "attendance":
                 total = Cell(total.count, None, (attendance_totals or {}).get(day))
-            hidden = _protected(cells, names, total, threshold)
+            if measure.id == "attendance":
+                # the same pupils persistent absence counts out of: hide the clusters it hides, or a cluster's
+                # pupils hidden under one measure could be worked out from those shown under the other
+                absence = counted.get("persistent_absence", {}).get(day, {})
+                hidden = _protected(absence, names, _total(absence, MEASURE["persistent_absence"]), threshold)
+            else:
+                hidden = _protected(cells, names, total, threshold)
             shown = {name: _show(measure, cells.get(name), name in hidden, threshold, rounded) for name in names}
             shown[""] = _show(measure, total, False, threshold, rounded)
             return shown
