@@ -86,6 +86,25 @@ def test_every_problem_in_a_clusters_file_is_one_line_naming_file_row_and_field(
     ]
 
 
+def test_a_cluster_name_with_a_control_character_or_far_too_long_is_refused_in_one_short_line(tmp_path):
+    source = write(
+        tmp_path / "names.csv",
+        "cluster,postcode_sector\n"
+        "No\x07rth,QX1 1\n"  # row 2: a bell, invisible on the page and in the files
+        "East\u202e,QX1 2\n"  # row 3: a right-to-left override turns what follows it round
+        + "N" * 5_000
+        + ",QX1 3\n",  # row 4: the message quotes the start of it, not 5,000 characters
+    )
+    with pytest.raises(ClusterError) as raised:
+        read_clusters(source)
+    assert str(raised.value).splitlines() == [
+        "names.csv row 2, cluster: 'No\\x07rth' holds a control character (U+0007); a cluster name is plain text",
+        "names.csv row 3, cluster: 'East\\u202e' holds a control character (U+202E); a cluster name is plain text",
+        f"names.csv row 4, cluster: '{'N' * 80}...' (5,000 characters) is not a cluster name (at most 80 characters, "
+        "no '/')",
+    ]
+
+
 def test_a_clusters_file_with_no_clusters_or_the_wrong_columns_is_refused(tmp_path):
     with pytest.raises(ClusterError, match=r"^empty\.csv: the file has a header but no clusters$"):
         read_clusters(write(tmp_path / "empty.csv", "cluster,postcode_sector\n"))
