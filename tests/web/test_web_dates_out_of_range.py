@@ -1,5 +1,6 @@
-"""A date the calendar cannot count from (the year 1: a financial or academic year would start in the year 0) is
-refused with one clear line, on every leaders' page and API and on the overview, never a 500."""
+"""Dates on pages: one the calendar cannot count from (the year 1: a financial or academic year would start in the
+year 0) is refused with one clear line, on every leaders' page and API and on the overview, never a 500; and templates
+print dates with the date filters, never their own strftime."""
 
 from __future__ import annotations
 
@@ -32,3 +33,20 @@ def test_a_date_in_the_year_1_is_refused_in_words(web_hub, path):
 
 def test_a_date_in_1900_is_still_taken(web_hub):
     assert web_hub.client("analyst").get("/?as_at=1900-01-01").status_code == 200
+
+
+def test_templates_print_dates_with_the_date_filters_never_strftime():
+    """Dates on pages are written by ``long_date`` and ``when`` (one way, "5 December 2026"): a template's own
+    ``strftime`` pattern drifts from them (no leading zero on some platforms, not on others)."""
+    from pathlib import Path
+
+    import childhub.web
+
+    templates = Path(childhub.web.__file__).parent / "templates"
+    found = [
+        f"{path.name}:{number}"
+        for path in sorted(templates.rglob("*.html"))
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1)
+        if "strftime" in line
+    ]
+    assert found == []
