@@ -181,7 +181,7 @@ def _workbook_rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list
     from itertools import islice
 
     from childhub.errors import IngestError
-    from childhub.ingest.guard import Limits, open_workbook
+    from childhub.ingest import Limits, open_workbook
 
     try:  # the guard every ingested workbook passes, with a neighbour list's own bound on its size
         workbook = open_workbook(path, Limits(max_uncompressed_bytes=MAX_WORKBOOK_BYTES))
