@@ -12,7 +12,7 @@ ingest reads back (``ingest.nhs_trace``). ``SSD_TABLES`` names the Standard Safe
 """
 
 from childhub.ingest.batches import BatchDetail, batch_detail, batch_state, list_batches
-from childhub.ingest.guard import Limits, inspect_file, open_workbook, parse_xml
+from childhub.ingest.guard import inspect_file, open_workbook, parse_xml
 from childhub.ingest.nhs_trace import NHS_TRACE, TraceLayout
 from childhub.ingest.run import SSD_TABLES, Delivery, FeedFields, FileReport, feed_fields, ingest
 from childhub.ingest.ssda903_xml import flatten as flatten_ssda903_xml
@@ -22,7 +22,6 @@ __all__ = [
     "Delivery",
     "FeedFields",
     "FileReport",
-    "Limits",
     "NHS_TRACE",
     "SSD_TABLES",
     "TraceLayout",

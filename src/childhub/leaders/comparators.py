@@ -178,13 +178,24 @@ def _rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
 
 
 def _workbook_rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
+    import zipfile
     from itertools import islice
 
     from childhub.errors import IngestError
-    from childhub.ingest import Limits, open_workbook
+    from childhub.ingest import open_workbook
 
-    try:  # the guard every ingested workbook passes, with a neighbour list's own bound on its size
-        workbook = open_workbook(path, Limits(max_uncompressed_bytes=MAX_WORKBOOK_BYTES))
+    try:  # a neighbour list's own bound on what the zip expands to, read from its directory alone
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        expanded = 0  # not a zip: the guard below says what it is
+    if expanded > MAX_WORKBOOK_BYTES:
+        raise ComparatorError(
+            f"{path.name}: looks like a zip bomb: its contents would expand to {expanded / 1024**2:,.0f} MiB, more "
+            f"than the {MAX_WORKBOOK_BYTES / 1024**2:,.0f} MiB a statistical-neighbour list may"
+        )
+    try:  # the guard every ingested workbook passes
+        workbook = open_workbook(path)
     except IngestError as error:
         raise ComparatorError(str(error)) from None
 
