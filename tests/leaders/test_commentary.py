@@ -114,6 +114,24 @@ def test_an_unknown_indicator_or_a_period_that_is_not_a_month_is_refused(hub, in
         write_comment(hub, indicator_id, period, "Text.", "analyst")
 
 
+def test_a_period_in_the_year_0_or_after_this_month_is_refused_and_the_history_still_reads(hub):
+    """A commentary for "0000-05" was kept, and then every reading of the indicator's history failed (the month
+    cannot be written in words); a commentary on a month not yet begun has no figure to speak to."""
+    today = date.today()
+    following = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    for period, message in (
+        ("0000-05", "the period 0000-05 is before January 1900"),
+        (
+            period_of(following),
+            f"the period {period_of(following)} is after this month ({period_of(today)}): there is no figure yet",
+        ),
+    ):
+        with pytest.raises(CommentaryError, match=f"^{re.escape(message)}$"):
+            write_comment(hub, "cla_count", period, "Text.", "analyst")
+    assert comment_history(hub, "cla_count") == []
+    assert write_comment(hub, "cla_count", period_of(today), "This month.", "analyst").period == period_of(today)
+
+
 def test_what_changed_is_shown_word_by_word():
     assert changes("Re-referrals fell to 19% in November.", "Re-referrals fell to 18% in November, as planned.") == [
         Change("same", "Re-referrals fell to "),

@@ -290,6 +290,54 @@ def test_a_neighbour_list_in_excel_with_a_title_above_its_header(hub, tmp_path):
     assert (found.position, found.of) == (3, 4)  # Alpha's 90 and Echo's 99 are better, Delta's 70 worse; Charlie none
 
 
+def test_a_workbook_far_longer_than_any_neighbour_list_is_refused_in_one_line_and_changes_nothing(
+    hub, tmp_path, monkeypatch
+):
+    """A neighbour list has a row per authority (153 in England): a sheet of millions of rows (an Excel bomb, a few
+    MB zipped) is refused once past the limit, not read whole into memory for minutes."""
+    from openpyxl import Workbook
+
+    from childhub.leaders import comparators
+
+    monkeypatch.setattr(comparators, "MAX_WORKBOOK_ROWS", 20)
+    load_file(hub, development_file(tmp_path), loaded_by="tester")
+    before = _dump(hub)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["LA number", "LA name", "SN1", "SN2"])
+    sheet.append([801, "Testshire", "Alpha", "Charlie"])
+    for _ in range(30):
+        sheet.append([" "])  # rows that hold nothing but a space still count: each is read
+    path = tmp_path / "long.xlsx"
+    workbook.save(path)
+    with pytest.raises(ComparatorError) as raised:
+        load_file(hub, path, loaded_by="tester")
+    assert str(raised.value) == (
+        "long.xlsx: the sheet has more than 20 rows; a statistical-neighbour list has one row per local authority"
+    )
+    assert _dump(hub) == before
+
+
+def test_a_workbook_that_would_expand_past_the_limit_is_refused_before_it_is_opened(hub, tmp_path, monkeypatch):
+    """openpyxl reads a whole sheet to size it when the sheet does not say its size: a zip of a few MB expanding
+    to hundreds took minutes. The workbook passes the ingest guard first, with a neighbour list's own limit."""
+    from openpyxl import Workbook
+
+    from childhub.leaders import comparators
+
+    monkeypatch.setattr(comparators, "MAX_WORKBOOK_BYTES", 4096)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["LA number", "LA name", "SN1", "SN2"])
+    for number in range(200):
+        sheet.append([number, f"Authority {number}", "", ""])
+    path = tmp_path / "big.xlsx"
+    workbook.save(path)
+    with pytest.raises(ComparatorError, match=r"^big\.xlsx: looks like a zip bomb: its contents would expand to "):
+        load_file(hub, path, loaded_by="tester")
+    assert _dump(hub)["comparator_load"] == []
+
+
 def test_declarations_are_checked_against_the_indicator_library(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text(

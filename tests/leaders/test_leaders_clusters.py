@@ -86,6 +86,25 @@ def test_every_problem_in_a_clusters_file_is_one_line_naming_file_row_and_field(
     ]
 
 
+def test_a_cluster_name_with_a_control_character_or_far_too_long_is_refused_in_one_short_line(tmp_path):
+    source = write(
+        tmp_path / "names.csv",
+        "cluster,postcode_sector\n"
+        "No\x07rth,QX1 1\n"  # row 2: a bell, invisible on the page and in the files
+        "East\u202e,QX1 2\n"  # row 3: a right-to-left override turns what follows it round
+        + "N" * 5_000
+        + ",QX1 3\n",  # row 4: the message quotes the start of it, not 5,000 characters
+    )
+    with pytest.raises(ClusterError) as raised:
+        read_clusters(source)
+    assert str(raised.value).splitlines() == [
+        "names.csv row 2, cluster: 'No\\x07rth' holds a control character (U+0007); a cluster name is plain text",
+        "names.csv row 3, cluster: 'East\\u202e' holds a control character (U+202E); a cluster name is plain text",
+        f"names.csv row 4, cluster: '{'N' * 80}...' (5,000 characters) is not a cluster name (at most 80 characters, "
+        "no '/')",
+    ]
+
+
 def test_a_clusters_file_with_no_clusters_or_the_wrong_columns_is_refused(tmp_path):
     with pytest.raises(ClusterError, match=r"^empty\.csv: the file has a header but no clusters$"):
         read_clusters(write(tmp_path / "empty.csv", "cluster,postcode_sector\n"))
@@ -318,6 +337,42 @@ def test_scrutiny_sees_no_small_count_and_none_worked_out_from_the_authoritys_to
         "C": 12,
         NO_CLUSTER: 0,
     }
+
+
+def test_the_pupils_hidden_under_attendance_are_the_pupils_hidden_under_persistent_absence():
+    """Attendance counts the same pupils as persistent absence's "out of": a cluster whose pupils one measure hides
+    and the other shows would let the hidden small cluster be worked out from the two together."""
+    clusters = Clusters((("QX1 1", "A"), ("QX2 1", "B"), ("QX3 1", "C"), ("QX4 1", "D")), ())
+    days = [*month_ends(AS_AT)]
+    pupils = {"A": 3, "B": 50, "C": 100, "D": 200}  # 353 pupils; A's 3 are a small number
+    absent = {"A": 1, "B": 20, "C": 6, "D": 30}
+    counted = counted_with(
+        {
+            "attendance": {name: Cell(n, None, 90.0) for name, n in pupils.items()},
+            "persistent_absence": {name: Cell(absent[name], n, 100 * absent[name] / n) for name, n in pupils.items()},
+        },
+        days,
+    )
+    report = cluster_figures(counted, AS_AT, clusters, threshold=5)
+    shown = {
+        m.measure.id: {f.cluster: f.now for f in m.clusters}
+        for m in report.measures
+        if m.measure.id in ("attendance", "persistent_absence")
+    }
+    # persistent absence hides A (1 of 3) and, as A's 1 alone would be the total's 57 minus the rest, C (the next
+    # smallest numerator, 6); attendance hid A and B (the next smallest count of pupils), so B's 50 (shown as
+    # persistent absence's "out of") and C's 100 (shown as attendance's pupils) gave A's 3 = 353 - 50 - 100 - 200
+    pupils_seen = {
+        name
+        for measure, counts in (("attendance", "count"), ("persistent_absence", "of"))
+        for name, now in shown[measure].items()
+        if getattr(now, counts) != SUPPRESSED and name != NO_CLUSTER
+    }
+    assert pupils_seen != {"B", "C", "D"}
+    hidden_in = {measure: {n for n, now in s.items() if now.suppressed} for measure, s in shown.items()}
+    assert hidden_in["attendance"] == hidden_in["persistent_absence"] == {"A", "C"}
+    assert (shown["attendance"]["B"].count, shown["attendance"]["D"].count) == (50, 200)
+    assert shown["attendance"]["C"].value is None  # C's attendance is hidden with its pupils
 
 
 # --- the declared rules ------------------------------------------------------------------------------------

@@ -153,8 +153,14 @@ def read_clusters(path: Path, name: str | None = None) -> Clusters:
             problems.append(f"{where}, cluster: empty (every row names its cluster)")
         elif cluster.casefold() == NO_CLUSTER.casefold():
             problems.append(f"{where}, cluster: {NO_CLUSTER!r} is what childhub calls children in no cluster")
+        elif (control := _control_character(cluster)) is not None:
+            problems.append(
+                f"{where}, cluster: {cluster!r} holds a control character (U+{ord(control):04X}); a cluster name is "
+                "plain text"
+            )
         elif "/" in cluster or len(cluster) > 80:
-            problems.append(f"{where}, cluster: {cluster!r} is not a cluster name (at most 80 characters, no '/')")
+            quoted = repr(cluster) if len(cluster) <= 80 else f"'{cluster[:80]}...' ({len(cluster):,} characters)"
+            problems.append(f"{where}, cluster: {quoted} is not a cluster name (at most 80 characters, no '/')")
         if not sector and not urn:
             problems.append(f"{where}: names neither a postcode sector nor a school")
         for text, pattern, held, field_name, what in (
@@ -185,6 +191,13 @@ def read_clusters(path: Path, name: str | None = None) -> Clusters:
         tuple(sorted((key, cluster) for key, (cluster, _row) in sectors.items())),
         tuple(sorted((key, cluster) for key, (cluster, _row) in schools.items())),
     )
+
+
+def _control_character(text: str) -> str | None:
+    """The first control or formatting character in ``text`` (a bell, a right-to-left override), if any."""
+    import unicodedata
+
+    return next((c for c in text if unicodedata.category(c) in ("Cc", "Cf")), None)
 
 
 def clusters_path(data_dir: Path) -> Path:
@@ -686,7 +699,13 @@ def cluster_figures(
             total = _total(cells, measure)
             if total is not None and measure.id == "attendance":
                 total = Cell(total.count, None, (attendance_totals or {}).get(day))
-            hidden = _protected(cells, names, total, threshold)
+            if measure.id == "attendance":
+                # the same pupils persistent absence counts out of: hide the clusters it hides, or a cluster's
+                # pupils hidden under one measure could be worked out from those shown under the other
+                absence = counted.get("persistent_absence", {}).get(day, {})
+                hidden = _protected(absence, names, _total(absence, MEASURE["persistent_absence"]), threshold)
+            else:
+                hidden = _protected(cells, names, total, threshold)
             shown = {name: _show(measure, cells.get(name), name in hidden, threshold, rounded) for name in names}
             shown[""] = _show(measure, total, False, threshold, rounded)
             return shown

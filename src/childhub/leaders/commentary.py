@@ -68,6 +68,11 @@ def check_period(period: str) -> str:
     text = (period or "").strip()
     if not _PERIOD.match(text):
         raise CommentaryError(f"the period is a month written YYYY-MM (2026-11), not {period!r}")
+    if text < "1900-01":  # a month that cannot be written in words (the year 0) would break every history read
+        raise CommentaryError(f"the period {text} is before January 1900")
+    this_month = period_of(date.today())
+    if text > this_month:
+        raise CommentaryError(f"the period {text} is after this month ({this_month}): there is no figure yet")
     return text
 
 

@@ -145,6 +145,10 @@ def file_kind(path: Path) -> Kind | None:
     return kind_of(header)
 
 
+MAX_WORKBOOK_ROWS = 5_000  # rows read from a workbook's sheet (a neighbour list: one per authority, 153)
+MAX_WORKBOOK_BYTES = 64 * 1024**2  # what a workbook may expand to (the DfE tool: a few MiB)
+
+
 def _rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
     """The header of ``path`` (CSV, or the first sheet of an Excel workbook with a header childhub knows in its
     first 30 rows), its row number, and the rows after it, each with its row number in the file."""
@@ -174,24 +178,51 @@ def _rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
 
 
 def _workbook_rows(path: Path) -> tuple[list[str], int, Iterator[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
+    import zipfile
+    from itertools import islice
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ComparatorError(f"{path.name}: cannot be read as an Excel workbook ({error})") from None
+    from childhub.errors import IngestError
+    from childhub.ingest import open_workbook
+
+    try:  # a neighbour list's own bound on what the zip expands to, read from its directory alone
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        expanded = 0  # not a zip: the guard below says what it is
+    if expanded > MAX_WORKBOOK_BYTES:
+        raise ComparatorError(
+            f"{path.name}: looks like a zip bomb: its contents would expand to {expanded / 1024**2:,.0f} MiB, more "
+            f"than the {MAX_WORKBOOK_BYTES / 1024**2:,.0f} MiB a statistical-neighbour list may"
+        )
+    try:  # the guard every ingested workbook passes
+        workbook = open_workbook(path)
+    except IngestError as error:
+        raise ComparatorError(str(error)) from None
+
+    def text_of(row: tuple) -> list[str]:
+        return ["" if cell is None else str(cell).strip() for cell in row]
+
     for sheet in workbook.worksheets:
-        cells = [
-            ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
-        ]
-        for index, row in enumerate(cells[:30]):
+        read = iter(sheet.iter_rows(values_only=True))
+        for index, row in enumerate(text_of(row) for row in islice(read, 30)):
             if kind_of(row) is not None:
-                body = ((number, row) for number, row in enumerate(cells[index + 1 :], start=index + 2))
-                return row, index + 1, body
+                return row, index + 1, _bounded(path, read, index + 2)
     raise ComparatorError(
         f"{path.name}: no sheet has a header childhub knows (the DfE's open-data layout, or an LA and its "
         "statistical neighbours SN1 to SN10) in its first 30 rows"
     )
+
+
+def _bounded(path: Path, read: Iterator[tuple], first: int) -> Iterator[tuple[int, list[str]]]:
+    """A sheet's rows after its header, read one at a time and refused past ``MAX_WORKBOOK_ROWS`` (an Excel bomb
+    of millions of rows would otherwise be read whole, for minutes)."""
+    for number, row in enumerate(read, start=first):
+        if number > MAX_WORKBOOK_ROWS:
+            raise ComparatorError(
+                f"{path.name}: the sheet has more than {MAX_WORKBOOK_ROWS:,} rows; a statistical-neighbour list has "
+                "one row per local authority"
+            )
+        yield number, ["" if cell is None else str(cell).strip() for cell in row]
 
 
 def figure_of(text: str) -> tuple[float | None, str | None]:

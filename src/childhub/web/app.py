@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from childhub import __version__
 from childhub.accounts import Accounts
+from childhub.calendar import long_date
 from childhub.errors import ChildhubError
 from childhub.settings import Settings
 from childhub.web.deps import Conflict, Forbidden, NotFound, NotSignedIn, WebContext, open_to_anyone, render, wants_json
@@ -105,6 +107,7 @@ def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore 
         docs_url=None,  # the interactive docs would load scripts from a CDN; the schema is at /api/v1/openapi.json
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(_dates_in_range)],
     )
     authority = authority_for(data_dir, settings)
     if live is not None:
@@ -154,6 +157,20 @@ def create_app(settings: Settings, *, warm_first: bool = False, live: LiveStore 
         if hasattr(module, "api_router"):  # the resource's JSON under /api/v1/, beside its pages
             app.include_router(module.api_router)
     return app
+
+
+EARLIEST = date(1900, 1, 1)  # the first day a page counts from (periods reach back a year from the date asked)
+
+
+def _dates_in_range(request: Request) -> None:
+    """Refuse an ``as_at`` before ``EARLIEST`` in words (a year starting in the year 0 cannot be counted)."""
+    text = request.query_params.get("as_at")
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        return  # not a date: the route's own validation says so
+    if day is not None and day < EARLIEST:
+        raise ChildhubError(f"as_at: {text} is before {long_date(EARLIEST)}; ask for a date from then on")
 
 
 def _error(request: Request, status: int, message: str) -> Response:
