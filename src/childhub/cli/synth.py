@@ -40,8 +40,9 @@ def synth(
         f"as at {day.isoformat()}, seed {seed}) to {out} in {result.seconds:.1f}s: "
         f"{len(result.files)} files, {sum(result.files.values()):,} records."
     )
-    typer.echo(f"Ingest it with: childhub ingest {result.extracts} --mapping {result.mappings}")
     _write_comparators(out, day, seed)
+    # the last line is the command that loads it (scripts read it): keep it last
+    typer.echo(f"Ingest it with: childhub ingest {result.extracts} --mapping {result.mappings}")
     if report:
         _print_realism(size.value, seed, day)
 
