@@ -237,15 +237,7 @@ def cluster_children(
             audited={"cluster": view["cluster"]},
         )
         return child_list_download(request, signed, format, listing)
-    audit(
-        request,
-        signed,
-        "view_vulnerable_children",
-        subject=view["cluster"],
-        child_count=len(view["rows"]),
-        children=[row["child_key"] for row in view["rows"]],
-        as_at=view["as_at"].isoformat(),
-    )
+    _audit_viewed(request, signed, view)
     path = request.url.path
     query = f"as_at={view['as_at'].isoformat()}"
     return render(
@@ -261,14 +253,8 @@ def cluster_children(
     )
 
 
-@children_api_router.get(
-    "/clusters/{cluster}/children", summary="The most vulnerable children in a cluster, with the reasons"
-)
-def cluster_children_json(
-    request: Request, cluster: str, as_at: date | None = None, signed: Signed = Depends(signed_in)
-) -> dict:
-    """The most vulnerable children in a cluster by the declared rules (the children the account may see); audited."""
-    view = _children_view(request, signed, cluster, as_at)
+def _audit_viewed(request: Request, signed: Signed, view: dict) -> None:
+    """One ``view_vulnerable_children`` entry with the children shown (the page and the API alike)."""
     audit(
         request,
         signed,
@@ -278,6 +264,17 @@ def cluster_children_json(
         children=[row["child_key"] for row in view["rows"]],
         as_at=view["as_at"].isoformat(),
     )
+
+
+@children_api_router.get(
+    "/clusters/{cluster}/children", summary="The most vulnerable children in a cluster, with the reasons"
+)
+def cluster_children_json(
+    request: Request, cluster: str, as_at: date | None = None, signed: Signed = Depends(signed_in)
+) -> dict:
+    """The most vulnerable children in a cluster by the declared rules (the children the account may see); audited."""
+    view = _children_view(request, signed, cluster, as_at)
+    _audit_viewed(request, signed, view)
     rules: Rules = view["rules"]
     return {
         "cluster": view["cluster"],
