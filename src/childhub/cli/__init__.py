@@ -37,6 +37,7 @@ from childhub.cli import (
     nhs,
     pull,
     reconcile,
+    region,  # issue 17: a region on Spark
     returns,
     scrutiny,  # issue 16: the scrutiny pack
     serve,
@@ -101,6 +102,8 @@ app.command("link-lists")(link.link_lists_command)
 app.command("match-list")(link.match_list_command)
 app.command("evaluate-linkage")(link.evaluate_linkage)
 app.add_typer(link.export_app, name="export")
+link.export_app.command("pooled")(region.export_pooled)
+app.add_typer(region.region_app, name="region")
 app.add_typer(reconcile.reconcile_app, name="reconcile")
 app.command("indicators")(measure.indicators_command)
 app.command("indicator")(measure.indicator_command)

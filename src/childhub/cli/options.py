@@ -33,6 +33,18 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+class EngineName(str, Enum):
+    """Where the declared SQL runs (``childhub.engines``)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOption = Annotated[
+    EngineName,
+    typer.Option("--engine", help="duckdb (embedded, the default) or spark (local mode, or the cluster configured)."),
+]
+
 DataDirOption = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data folder (default: $CHILDHUB_DATA_DIR or ./childhub-data)."),

@@ -1,0 +1,27 @@
+"""Engines: where the declared SQL runs, DuckDB (embedded, the default) or Apache Spark (a region's cluster).
+
+Every definition (facts, indicators, Annex A lists, data-quality rules, cohorts) is written once in DuckDB's
+dialect. ``translate`` is the one place engine differences live: it expands childhub's SQL macros and rewrites the
+constructs another engine lacks (through SQLGlot), and refuses a definition it cannot run with
+``UnsupportedConstruct``, naming the engine and the construct. ``SparkConnection`` presents a Spark session with the
+few methods of a DuckDB connection the readers use (``execute`` with ``$name`` or ``?`` parameters, ``fetchall``,
+``fetchone``, ``description``, ``register``), so the readers run unchanged on either engine.
+"""
+
+from __future__ import annotations
+
+from childhub.errors import ChildhubError
+
+ENGINES = ("duckdb", "spark")  # the values of ``--engine``
+
+
+class EngineError(ChildhubError):
+    """An engine could not start or run a statement; the message names the engine."""
+
+
+class UnsupportedConstruct(EngineError):
+    """A definition uses something an engine cannot run: the message names the engine, the definition and the
+    construct."""
+
+
+__all__ = ["ENGINES", "EngineError", "UnsupportedConstruct"]
