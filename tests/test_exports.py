@@ -223,6 +223,7 @@ def _xlsx_cells(name: str, raw: bytes) -> list[str]:
     return cells
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output", list(OUTPUTS))
 def test_every_export_writes_formulas_as_text_in_one_convention(hub, tmp_path, output):
     written = OUTPUTS[output](hub, tmp_path)

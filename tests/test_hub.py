@@ -116,6 +116,7 @@ def _stored_batches(store: Store) -> int:
         return conn.execute("SELECT count(*) FROM ingest_batch").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_a_crash_between_commit_and_publish_heals_at_the_next_ingest(tmp_path, monkeypatch):
     (tmp_path / "teams.csv").write_text(TEAMS)
     (tmp_path / "more").mkdir()

@@ -152,6 +152,7 @@ def violations(module: str, imports: list[tuple[int, str]]) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_every_module_imports_only_its_own_layer_and_those_below():
     problems = []
     for path in sorted(PACKAGE.rglob("*.py")):

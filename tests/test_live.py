@@ -111,6 +111,7 @@ def _childhub(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_another_process_writes_through_the_server_and_reads_its_snapshot(tiny_authority, tmp_path):
     copy = tiny_authority.copy(tmp_path / "store")
     person = _a_person(copy)

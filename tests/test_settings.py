@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from childhub.settings import Settings
 
 DOC = Path(__file__).parent.parent / "docs" / "settings.md"
@@ -33,6 +35,7 @@ def test_the_authority_file_is_found_in_one_place(tmp_path):
     assert (configured.name, configured.population_0_17) == ("Elsewhere Council", 3000)
 
 
+@pytest.mark.slow
 def test_the_web_app_and_the_command_line_count_rates_with_the_same_authority_file(history, tmp_path, monkeypatch):
     """CHILDHUB_AUTHORITY_FILE set: the overview, the API and ``childhub indicators`` all use its population."""
     import json

@@ -347,6 +347,7 @@ def run_cli(store, *args):
     return run("annex-a", *args, data_dir=store.data_dir)
 
 
+@pytest.mark.slow
 def test_cli_check_prints_the_findings_writes_the_csv_and_exits_0_unless_strict(history, tmp_path):
     store = build(history)
     out, found_csv = tmp_path / "a.xlsx", tmp_path / "findings.csv"

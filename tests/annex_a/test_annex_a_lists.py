@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 
 from childhub.annex_a.export import annex_a_rows, write_annex_a
 from helpers import from_the_ssda903_return
@@ -260,6 +261,7 @@ def test_list_8_last_social_work_visit_and_return_interviews(history):
 # --- List 7 and List 6: visits -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_list_7_last_statutory_visit_and_seen_alone_and_list_6_date_last_seen(history):
     # P1 on a CP plan from 1 Dec 2025: visits 1 Mar 2026 (seen alone) and 20 Mar 2026 (seen, not alone); one on
     # 2 Apr 2026 is after the as-at date. List 7: 20 Mar, "No". P2 in need: seen 1 Feb 2026, then a visit on
@@ -561,6 +563,7 @@ def test_list_8_care_begun_on_short_breaks_starts_when_the_short_breaks_ended(hi
     assert c7["legal_status"].startswith("C2")
 
 
+@pytest.mark.slow
 def test_list_8_and_9_a_year_known_record_counts_only_once_its_year_is_over(history):
     # The inspection date is 1 Jun 2025, inside the collection year 2025-26 (1 Apr 2025 - 31 Mar 2026).
     # P1: health assessment from OC2 2025-26 (the year is not over) and a real one on 1 Mar 2025 -> 1 Mar 2025.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import openpyxl
+import pytest
 
 from childhub.annex_a.export import annex_a_rows, write_annex_a
 from helpers import load_feed
@@ -40,6 +41,7 @@ def missing(person: str, start: date, offered: str | None = None, accepted: str 
     }
 
 
+@pytest.mark.slow
 def test_list_8_return_interviews_after_the_last_missing_episode_from_the_ssd(history, tmp_path):
     # All four in care since 1 June 2025. The SSDA903 return holds every missing episode, without interviews;
     # the SSD export restates some with theirs.

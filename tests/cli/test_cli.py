@@ -159,6 +159,7 @@ def test_demo_twice_duplicates_nothing(demo_dir):
     assert synthetic and all(after[p] == files[p] for p in synthetic)
 
 
+@pytest.mark.slow
 def test_sql_formats_and_refusals(data_dir):
     table = run("sql", "SELECT 1 AS one, 'a' AS letter", data_dir=data_dir, check=True).stdout
     assert "one" in table and "letter" in table

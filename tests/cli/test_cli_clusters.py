@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from helpers import run
 
 
+@pytest.mark.slow
 def test_load_keeps_the_clusters_and_show_counts_the_children_each_holds(history, tmp_path):
     history.child("A", dob=date(2015, 1, 1))
     history.add("address", addr_person_id="A", addr_address_postcode="QX1 2AB")
@@ -50,6 +53,7 @@ def test_load_keeps_the_clusters_and_show_counts_the_children_each_holds(history
     ]
 
 
+@pytest.mark.slow
 def test_a_bad_clusters_file_is_one_line_per_problem_and_changes_nothing(tmp_path):
     data = tmp_path / "data"
     source = tmp_path / "bad.csv"

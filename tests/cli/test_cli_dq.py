@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from helpers import run
 
 
+@pytest.mark.slow
 def test_dq_lists_findings_by_rule_and_team_and_audits_them(tiny_authority, tmp_path):
     store = tiny_authority.copy(tmp_path / "store")
     every = run("dq", "--no-check", "--format", "json", data_dir=store.data_dir)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 from childhub.accounts import Accounts
 from childhub.audit import events
 from helpers import run
@@ -43,6 +45,7 @@ def test_the_feeds_are_listed_with_what_they_take_and_whether_they_take_pushes(t
     ]
 
 
+@pytest.mark.slow
 def test_a_feed_token_is_printed_once_stored_hashed_listed_and_revoked(tmp_path):
     (tmp_path / "feeds.yml").write_text(FEEDS_YML, "utf-8")
     issued = run("feeds", "token", "contacts", "--name", "Mosaic", data_dir=tmp_path, check=True)
@@ -71,6 +74,7 @@ def test_a_feed_token_is_printed_once_stored_hashed_listed_and_revoked(tmp_path)
     ]
 
 
+@pytest.mark.slow
 def test_no_token_is_issued_for_a_feed_of_files_or_a_feed_not_declared(tmp_path):
     (tmp_path / "feeds.yml").write_text(FEEDS_YML, "utf-8")
     files = run("feeds", "token", "ssda903", data_dir=tmp_path)

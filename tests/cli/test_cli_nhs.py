@@ -49,6 +49,7 @@ def test_readiness_as_a_table_ends_with_the_overall_share(store):
     )
 
 
+@pytest.mark.slow
 def test_the_trace_request_is_written_safely_audited_and_loads_back(store, tmp_path):
     request = tmp_path / "trace.csv"
     result = run("nhs-trace", "--out", str(request), data_dir=store.data_dir, check=True)
@@ -83,6 +84,7 @@ def test_the_trace_request_is_written_safely_audited_and_loads_back(store, tmp_p
     assert again.read_text("utf-8-sig").splitlines() == [lines[0]]  # nothing left to trace there
 
 
+@pytest.mark.slow
 def test_a_response_for_a_record_not_held_is_one_line_and_loads_nothing(store, tmp_path):
     response = tmp_path / "response.csv"
     response.write_text(f"UNIQUE REFERENCE,MATCHED_NHS_NO,TRACE_OUTCOME\nsocial_care-S1,{B},matched\nsocial_care-Z,,\n")

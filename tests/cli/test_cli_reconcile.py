@@ -21,6 +21,7 @@ def store(history):
     return store
 
 
+@pytest.mark.slow
 def test_reconcile_return_gives_the_headline_and_the_children_counted_twice(store):
     result = run("reconcile", "return", "cin_census", "--as-at", "2026-03-31", data_dir=store.data_dir, check=True)
     lines = result.stdout.splitlines()

@@ -30,6 +30,7 @@ def store(history):
     return history.store()
 
 
+@pytest.mark.slow
 def test_returns_writes_the_ssda903_tables_and_a_valid_cin_census(store, tmp_path):
     out = tmp_path / "returns"
     result = run("returns", "--year", "2026", "--out", str(out), "--lea", "201", data_dir=store.data_dir, check=True)
@@ -50,6 +51,7 @@ def test_returns_writes_the_ssda903_tables_and_a_valid_cin_census(store, tmp_pat
     assert event.channel == "cli" and event.subject == "2026" and set(event.children) == {"A", "C"}
 
 
+@pytest.mark.slow
 def test_a_year_with_only_one_return_writes_that_one_and_says_so(store, tmp_path):
     out = tmp_path / "returns"
     result = run("returns", "--year", "2024", "--out", str(out), data_dir=store.data_dir, check=True)

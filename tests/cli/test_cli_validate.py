@@ -7,11 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from helpers import run
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 
 
+@pytest.mark.slow
 def test_validate_names_rule_file_row_child_and_fields(tmp_path):
     folder = tmp_path / "2026"
     folder.mkdir()
@@ -31,6 +34,7 @@ def test_validate_names_rule_file_row_child_and_fields(tmp_path):
     assert strict.returncode == 3
 
 
+@pytest.mark.slow
 def test_validate_the_samples_whole(tmp_path):
     folder = tmp_path / "return"
     folder.mkdir()
@@ -45,6 +49,7 @@ def test_validate_the_samples_whole(tmp_path):
     assert "SSDA903 2018-19:" in done.stdout and "CIN census 2021-22:" in done.stdout
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line(tmp_path):
     bad = tmp_path / "header.csv"
     bad.write_text("NOT,A,RETURN\n1,2,3\n")
@@ -62,6 +67,7 @@ def test_bad_input_is_one_line(tmp_path):
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
 
 
+@pytest.mark.slow
 def test_many_findings_are_shown_by_rule_in_the_table(tmp_path):
     folder = tmp_path / "2026"
     folder.mkdir()

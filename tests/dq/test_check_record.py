@@ -113,6 +113,7 @@ def test_a_relinked_record_keeps_its_finding_and_two_rows_of_one_record_are_two(
     assert record(conn, [hub, first, second], datetime(2026, 12, 3)) == (2, 0)  # two episodes, two findings
 
 
+@pytest.mark.slow
 def test_a_check_that_fails_records_nothing(tiny_authority, tmp_path, monkeypatch):
     import sys
 

@@ -146,6 +146,7 @@ def _response(request: Path, target: Path, numbers: dict[str, str]) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_a_trace_response_loads_back_and_readiness_rises(store, tmp_path):
     with store.reader() as conn:
         records, _ = trace_request(conn)
@@ -175,6 +176,7 @@ def test_a_trace_response_loads_back_and_readiness_rises(store, tmp_path):
     assert own == [(C,)] and kept == (4,)
 
 
+@pytest.mark.slow
 def test_a_number_the_record_takes_after_the_trace_stands_over_the_traced_one(store, history, tmp_path):
     response = tmp_path / "response.csv"
     response.write_text(

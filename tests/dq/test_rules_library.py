@@ -11,6 +11,7 @@ from childhub.dq.engine import applicable, tables_read
 from childhub.dq.rules import Rule, year_span
 
 
+@pytest.mark.slow
 def test_every_return_rule_binds_in_every_version():
     """Each version of each rule binds over its return's tables in a year it applies (the earliest from 2019)."""
     from childhub.dq.rules import year_span

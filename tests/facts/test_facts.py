@@ -33,6 +33,7 @@ def test_ingest_and_link_leave_fresh_facts_in_the_store(linked_store):
         assert not {t for t in _temporary(conn, "table") if t.startswith("fact_") and t != "fact_state"}
 
 
+@pytest.mark.slow
 def test_stored_facts_are_the_facts_built_on_the_fly(linked_store):
     with linked_store.reader() as conn:
         prepare(conn, known_on=date(2099, 1, 1))  # as known on a date: always built on the fly
@@ -203,6 +204,7 @@ def _keys(store: Store, sql: str, day: date, *more: date) -> list:
         return sorted(row[0] for row in conn.execute(sql, [day, *more]).fetchall())
 
 
+@pytest.mark.slow
 def test_looked_after_on_a_day(three_children):
     sql = "SELECT DISTINCT e.child_key FROM fact_cla_episode e WHERE looked_after_on(e, ?)"
     # The day before: C1 in care; C2 on a short break only (not looked after); C3 never.
@@ -213,6 +215,7 @@ def test_looked_after_on_a_day(three_children):
     assert _keys(three_children, sql, date(2025, 10, 1)) == ["C2"]
 
 
+@pytest.mark.slow
 def test_looked_after_during_days(three_children):
     sql = "SELECT DISTINCT e.child_key FROM fact_cla_episode e WHERE looked_after_during(e, ?, ?)"
     # From DAY: C1's care ceased on the first day, which counts; C2's care starts 1 October, within the days.
@@ -240,6 +243,7 @@ def test_cp_plan_on_a_day(three_children):
     assert _keys(three_children, sql, DAY) == ["C3", "social_care:P9"]
 
 
+@pytest.mark.slow
 def test_allocation_on_a_day(three_children):
     sql = "SELECT a.allocation_id FROM fact_allocation a WHERE allocation_on(a, ?)"
     assert _keys(three_children, sql, BEFORE) == ["A1"]  # W1 holds C1's case
@@ -287,6 +291,7 @@ def test_age_bands(three_children, day, expected):
     assert rows == expected
 
 
+@pytest.mark.slow
 def test_facts_as_known_on_a_date_bind_the_date_as_a_named_parameter(history):
     from childhub.facts.build import _facts
 

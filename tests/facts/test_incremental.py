@@ -117,6 +117,7 @@ def test_a_pushed_contact_refreshes_only_the_contact_fact(writer, tmp_path):
     assert conn.execute("SELECT count(*) FROM facts.fact_contact WHERE contact_id = 'PUSHED1'").fetchone()[0] == 1
 
 
+@pytest.mark.slow
 def test_every_fact_matches_a_whole_rebuild_after_a_pushed_contact(writer, tmp_path):
     conn, data_dir, extracts = writer
     person, _ = _a_linked_child(conn)

@@ -116,6 +116,7 @@ def test_a_child_with_nothing_recorded_yet_is_due_from_the_start_and_overdue_in_
     assert later[("C2", "cin_visit")].days_until == 10
 
 
+@pytest.mark.slow
 def test_looked_after_reviews_first_in_20_working_days_then_3_months_then_6(history):
     history.child("P1", dob=date(2012, 1, 1), child_id=1)
     history.episode("P1", date(2026, 1, 5), "S", "C2")

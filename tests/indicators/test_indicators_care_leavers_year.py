@@ -18,6 +18,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from childhub.calendar import age_on
 from childhub.codes import code_set
 from childhub.hub import ingest
@@ -159,6 +161,7 @@ def _valid_rows(oc3: list[dict[str, str]]) -> list[dict[str, str]]:
     return [row for row in oc3 if row["ACTIV"] in activities and row["ACCOM"] in accommodations]
 
 
+@pytest.mark.slow
 def test_on_the_samples_the_return_answers_only_for_the_birthday_in_its_year(tmp_path):
     # The samples' return for 2017-18 is about 17th birthdays (born January to April 2001). On 31 March 2018
     # no one is 19 to 21; on 31 March 2020 the 19th birthdays of those born by 31 March 2001 fell in the year, and

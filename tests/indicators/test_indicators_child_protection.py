@@ -314,6 +314,7 @@ def _census(tmp_path, children: dict[str, list[tuple[str, str, str | None, int]]
     return path
 
 
+@pytest.mark.slow
 def test_a_previous_plan_known_only_from_the_census_makes_a_second_plan(tmp_path):
     from childhub.annex_a.export import annex_a_rows
     from childhub.hub import ingest

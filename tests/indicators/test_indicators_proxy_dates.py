@@ -172,6 +172,7 @@ def test_a_care_leavers_return_speaks_only_for_the_birthday_in_its_year(history)
         assert by_answer == {"YES": (3, 3), "unknown": (0, 1)}
 
 
+@pytest.mark.slow
 def test_on_the_samples_the_return_counts_on_its_31_march_as_it_says_and_proves_nothing_in_december(tmp_path):
     # On 31 March 2018 each figure's numerator is exactly the children of its cohort whose OC2 field for
     # 2017-18 says 1, counted here from the raw CSV. On 4 December 2018 (the 12 months from 5 December 2017)

@@ -226,6 +226,7 @@ ingest(Store(Path(sys.argv[1])), [Path(sys.argv[2])], mapping_files=mapping_file
 """
 
 
+@pytest.mark.slow
 def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path, authority):
     store = Store(tmp_path / "store")
     ingest(store, [authority / "social_care/case_management/teams.csv"], mapping_files=SYNTHETIC)
@@ -317,6 +318,7 @@ def test_real_format_ssda903_samples_are_read_and_their_faults_reported(tmp_path
         assert report.status in ("loaded", "unchanged"), (report.file, report.message)
 
 
+@pytest.mark.slow
 def test_cli_ingest_reports_and_exit_codes(tmp_path, authority):
     env = {**os.environ, "CHILDHUB_DATA_DIR": str(tmp_path / "store")}
     ok = subprocess.run(
@@ -555,6 +557,7 @@ def test_ssda903_xml_episodes_without_a_header_are_quarantined_not_lost(tmp_path
     assert any(p.column == "CHILD" for p in report.problems)
 
 
+@pytest.mark.slow
 def test_a_return_in_progress_takes_its_episodes_year(tmp_path):
     # as at November the current year's return is part-way; its AD1 and adoption decisions
     # carry earlier dates, yet every table of the folder belongs to the year of its episodes

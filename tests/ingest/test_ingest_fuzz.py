@@ -79,6 +79,7 @@ def store(tmp_path_factory) -> Store:
     return store
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("examples", budgets(40))
 def test_any_csv_content(store, tmp_path, examples):
     headers = st.sampled_from([CONTACT_HEADER, EPISODE_HEADER])

@@ -60,6 +60,7 @@ def _persons_cut_short(extracts: Path, folder: Path) -> Path:
     ],
     ids=["empty CIN census", "header-only persons", "persons cut to a tenth"],
 )
+@pytest.mark.slow
 def test_a_shrinking_snapshot_is_refused_unless_the_person_says_so(tiny_authority, tmp_path, make, said):
     store = tiny_authority.copy(tmp_path / "store")
     path = make(tiny_authority.extracts, tmp_path)

@@ -157,6 +157,7 @@ def test_each_version_of_a_history_shows_what_it_changed_from_the_one_before_it_
     ]
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_a_version_shows_the_history_and_refuses_bad_text(tmp_path):
     folder = tmp_path / "hub"
     wrote = run("commentary", "write", "cla_count", "--period", "2026-11", "--text", "Up by 4.", data_dir=folder)

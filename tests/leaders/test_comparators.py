@@ -381,6 +381,7 @@ def test_small_helpers():
         figure_of("12.3.4")
 
 
+@pytest.mark.slow
 def test_the_command_line_loads_lists_and_refuses_a_bad_file_in_one_line(tmp_path):
     data = tmp_path / "data"
     path, _ = rereferrals(tmp_path)

@@ -176,6 +176,7 @@ def _docx_text(content: bytes) -> str:
     return " ".join(" ".join(parts).split())
 
 
+@pytest.mark.slow
 def test_the_export_reads_back_with_the_narrative_the_figures_and_the_marking(history, hub):
     evidence = _evidence(_looked_after(history), hub)
     write_narrative(hub, "children_in_care", "know", ANSWER, "analyst")

@@ -214,6 +214,7 @@ def test_link_lists_links_rows_of_any_lists(tmp_path):
     assert float(linked[("partner.csv", "2")]["match_probability"]) >= 0.9
 
 
+@pytest.mark.slow
 def test_new_records_are_matched_at_once_without_a_full_run(relinked, tmp_path):
     from childhub.hub import link_new_records
 

@@ -296,6 +296,7 @@ def test_adoption_pathways_are_the_generators_and_the_returns(truth, conn):
     assert {(pid, ffa) for pid, _, _, ffa, *_ in pathways if ffa} <= u5
 
 
+@pytest.mark.slow
 def test_early_permanence_is_one_story_in_the_episodes_and_the_ssd(tmp_path):
     """On three tiny authorities (seeds 7 and 11 have an early permanence placement after 1 April 2023, where
     the export's window opens; the shared seed 5 has one long before): every adoption by early permanence

@@ -237,6 +237,7 @@ def _file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_same_seed_same_files_other_seed_other_files(authority_dir, tmp_path):
     again = tmp_path / "again"
     generate("tiny", SEED, AS_AT, again)
@@ -246,6 +247,7 @@ def test_same_seed_same_files_other_seed_other_files(authority_dir, tmp_path):
     assert _file_hashes(other)["truth.csv"] != _file_hashes(authority_dir)["truth.csv"]
 
 
+@pytest.mark.slow
 def test_noise_changes_partner_copies_but_not_the_truth(tmp_path):
     clean, noisy = tmp_path / "clean", tmp_path / "noisy"
     generate("tiny", SEED, AS_AT, clean, noise=0.0)
@@ -275,6 +277,7 @@ def test_noise_changes_partner_copies_but_not_the_truth(tmp_path):
     assert 0.08 < noisy_wrong["date_of_birth"] / rows < 0.3
 
 
+@pytest.mark.slow
 def test_dq_errors_are_planted_and_listed(tmp_path):
     out = tmp_path / "dq"
     generate("tiny", SEED, AS_AT, out, dq_errors=len(KINDS))

@@ -8,6 +8,8 @@ import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from childhub.codes import code_set
 from childhub.synth import generate
 from childhub.synth.extracts import practice
@@ -23,6 +25,7 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_every_other_extract_is_the_same_with_or_without_the_audits_and_surveys(tmp_path, monkeypatch):
     made = generate("tiny", 3, AS_AT, tmp_path / "with")
     with_practice = _digests(made.out)
@@ -38,6 +41,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_the_audits_are_of_social_care_records_in_the_last_two_years_graded_from_the_code_set(tmp_path):
     made = generate("tiny", 3, AS_AT, tmp_path / "authority")
     extracts = made.out / "extracts"

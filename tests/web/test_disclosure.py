@@ -326,6 +326,7 @@ FEW = (
 )
 
 
+@pytest.mark.slow
 def test_differencing_recovers_no_small_number_from_a_few_indicators(web_hub):
     attack = run_attack(web_hub, FEW, [web_hub.as_at])
     print(f"differencing attack (few): {attack.attempts} attempts, {len(attack.recovered)} recoveries")

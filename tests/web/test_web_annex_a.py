@@ -77,6 +77,7 @@ def test_downloading_the_workbook_needs_the_csrf_token_and_is_audited(web_hub, t
     assert event.child_count == expected.children and event.details["format"] == "xlsx"
 
 
+@pytest.mark.slow
 def test_the_csv_option_gives_a_zip_of_the_lists(web_hub):
     client = web_hub.client("admin")
     token = csrf_of(client)

@@ -31,6 +31,7 @@ def test_a_date_in_the_year_1_is_refused_in_words(web_hub, path):
         assert response.json()["error"]["message"].startswith("as_at:")
 
 
+@pytest.mark.slow
 def test_a_date_in_1900_is_still_taken(web_hub):
     assert web_hub.client("analyst").get("/?as_at=1900-01-01").status_code == 200
 

@@ -77,6 +77,7 @@ def row(section: str, description: str) -> str:
     return section.split(f'<th scope="row">{description}</th>')[1].split("</tr>")[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", WEB_ROLES)
 def test_every_role_sees_each_source_as_at_and_its_state_in_words(web_hub, app, later, role):
     page = client(web_hub, app, role).get("/")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import WEB_ROLES
 
 
@@ -41,6 +43,7 @@ def test_the_overview_says_when_each_source_was_last_refreshed(web_hub):
     assert re.search(r"\d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d", section)  # "5 December 2026 at 14:03"
 
 
+@pytest.mark.slow
 def test_the_overview_takes_a_date(web_hub):
     page = web_hub.client("analyst").get("/?as_at=2025-03-31")
     assert page.status_code == 200 and "As at 2025-03-31" in page.text
@@ -75,6 +78,7 @@ def test_every_role_may_open_the_overview_but_not_without_signing_in(web_hub):
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
+@pytest.mark.slow
 def test_on_the_4th_of_a_month_the_overview_shows_the_part_month_as_partial_and_the_year_annualised(web_hub):
     from datetime import date, timedelta
 

@@ -44,6 +44,7 @@ def test_the_api_gives_each_field_with_its_level_and_weight(web_hub):
     assert pair["left"]["source_record_id"] and pair["right"]["source_record_id"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["manager", "practitioner", "scrutiny"])
 def test_other_roles_are_refused(web_hub, role):
     client = web_hub.client(role)
@@ -70,6 +71,7 @@ def test_a_decision_needs_the_csrf_token_and_then_shows_as_decided(web_hub):
     assert event.actor == "analyst" and event.details["decision"] == "same"
 
 
+@pytest.mark.slow
 def test_while_another_process_writes_the_pair_is_kept_and_the_error_shown(web_hub):
     client = web_hub.client("analyst")
     pair = open_pairs(client)[0]

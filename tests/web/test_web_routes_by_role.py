@@ -98,6 +98,7 @@ def test_every_route_declares_its_roles(app):
     assert len(routes(app)) > 30
 
 
+@pytest.mark.slow
 def test_every_route_refuses_the_roles_it_does_not_declare_and_lets_in_those_it_does(app, clients, path_values):
     wrong = []
     for method, path, declared in routes(app):
@@ -111,6 +112,7 @@ def test_every_route_refuses_the_roles_it_does_not_declare_and_lets_in_those_it_
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.slow
 def test_the_navigation_shows_each_role_the_pages_it_may_open(app, clients):
     for role in ROLES:
         shown = [href for _label, href in navigation_for(app, role)]

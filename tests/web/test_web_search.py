@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from childhub.audit import events
 from childhub.link import parse_query
 from childhub.link.comparisons import nickname_pairs
@@ -215,6 +217,7 @@ def keys_of_body(body: dict) -> list[str]:
     return [r["child_key"] for r in body["results"]]
 
 
+@pytest.mark.slow
 def test_a_managers_total_counts_only_their_children(web_hub):
     manager, analyst = web_hub.client("manager"), web_hub.client("analyst")
     cursor = cursor_of(manager)
