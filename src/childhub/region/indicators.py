@@ -300,12 +300,14 @@ def spark_session() -> Iterator[Any]:
             .appName("childhub-region-indicators")
             .config("spark.driver.memory", "2g")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )
     except Exception as error:  # Java missing or failing to start: Spark's own error is long
         raise RegionError(f"Spark could not start: {str(error).splitlines()[0]}") from None
+    spark.sparkContext.setLogLevel("ERROR")
     try:
         yield spark
     finally:
