@@ -214,7 +214,6 @@ def _indicator_rows(conn, authority: AuthoritySettings, key: bytes, code: str, a
                 {
                     "indicator_id": ind.id,
                     "period_end": end.isoformat(),
-                    "period": figure.period.label,
                     "numerator": figure.numerator,
                     "denominator": figure.denominator,
                     "value": figure.value,
