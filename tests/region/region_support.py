@@ -56,7 +56,9 @@ def hand_export(
     )
     pq.write_table(table, folder / "indicator_rows.parquet")
     children = sorted({r[1] for r in rows if r[1] is not None})
-    pq.write_table(pa.table({"pooled_id": children, "authority_code": [code] * len(children)}), folder / "children.parquet")
+    pq.write_table(
+        pa.table({"pooled_id": children, "authority_code": [code] * len(children)}), folder / "children.parquet"
+    )
     manifest = {
         "format": "childhub-pooled",
         "version": version,

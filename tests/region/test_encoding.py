@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from childhub.identifiers import make_upn
 from childhub.region import RegionError
 from childhub.region.encoding import (
     BITS,
@@ -29,7 +30,6 @@ from childhub.region.encoding import (
     upn_hash,
     write_key,
 )
-from childhub.identifiers import make_upn
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))

@@ -14,13 +14,13 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import run
 
 from childhub.identifiers import is_valid_nhs_number
 from childhub.indicators import AuthoritySettings, library
 from childhub.region import RegionError
 from childhub.region.pooled import export_pooled
 from childhub.store import Store
+from helpers import run
 
 KEY = bytes(range(32))
 CODE = "E06000099"
@@ -217,4 +217,3 @@ def test_the_region_key_command_writes_once(tmp_path):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) == 64
     again = run("region", "key", "--out", str(key))
     assert again.returncode == 1 and "already there" in again.stderr and again.stderr.count("\n") == 1
-

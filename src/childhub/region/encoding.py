@@ -26,7 +26,7 @@ import re
 import secrets
 import stat
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,7 +81,9 @@ def read_key(path: Path) -> bytes:
     if not re.fullmatch(r"[0-9a-fA-F]*", text):
         raise RegionError(f"{path}: the key is not hexadecimal (childhub region key writes one)")
     if len(text) != 2 * KEY_BYTES:
-        raise RegionError(f"{path}: the key is {len(text) // 2} bytes, not {KEY_BYTES} (childhub region key writes one)")
+        raise RegionError(
+            f"{path}: the key is {len(text) // 2} bytes, not {KEY_BYTES} (childhub region key writes one)"
+        )
     return bytes.fromhex(text)
 
 

@@ -27,7 +27,7 @@ import secrets
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +106,7 @@ def export_pooled(store: Store, authority: AuthoritySettings, key: bytes, out: P
         "version": VERSION,
         "authority_code": code,
         "authority_name": authority.name,
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "as_at": as_at.isoformat(),
         "key_check": key_check(key),
         "encoding": encoding_settings(),
@@ -225,9 +225,7 @@ def _indicator_rows(conn, authority: AuthoritySettings, key: bytes, code: str, a
             columns["indicator_id"].append(ind.id)
             columns["period_end"].append(ends[period_id])
             columns["pooled_id"].append(_pooled_child(pooled, key, code, child_key))
-            columns["item_hash"].append(
-                None if item_id is None else keyed_hash(key, f"{code}:{ind.id}:{item_id}")[:32]
-            )
+            columns["item_hash"].append(None if item_id is None else keyed_hash(key, f"{code}:{ind.id}:{item_id}")[:32])
             columns["numerator"].append(numerator)
             columns["denominator"].append(denominator_value)
             columns["value"].append(measured)
