@@ -27,7 +27,7 @@ def region_key(
 ) -> None:
     """Write a new shared key for a region: 32 random bytes as hex, readable by its owner only. Give a copy to every
     authority of the region, and to no one else."""
-    from childhub.region.encoding import write_key
+    from childhub.region import write_key
 
     write_key(out)
     typer.echo(f"Wrote a new region key to {out} (owner-only). Every authority of the region needs this same file.")
@@ -43,8 +43,8 @@ def export_pooled(
     as Bloom-filter encodings, month of birth and postcode district for display, no free text."""
     from childhub.audit import record_command_line
     from childhub.cli.options import authority_of, store_for
-    from childhub.region.encoding import read_key
-    from childhub.region.pooled import export_pooled as write_export
+    from childhub.region import export_pooled as write_export
+    from childhub.region import read_key
 
     secret = read_key(key)
     day = date_or_today(as_at)
@@ -93,8 +93,7 @@ def region_indicators(
     """The region's indicators, counted once across councils, with each authority beside its neighbours."""
     from childhub.cli.output import rows_out
     from childhub.indicators import format_value, indicator
-    from childhub.region.encoding import key_check, read_key
-    from childhub.region.indicators import REGION_SCOPE, count_region, load_region
+    from childhub.region import REGION_SCOPE, count_region, key_check, load_region, read_key
 
     checked = key_check(read_key(key)) if key is not None else None
     loaded = load_region(region, checked)

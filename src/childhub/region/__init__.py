@@ -17,10 +17,11 @@ class RegionError(ChildhubError):
 
 
 from childhub.region.encoding import dice, encode_dates_of_birth, encode_names, key_check, read_key, write_key  # noqa: E402
-from childhub.region.indicators import Region, RegionFigure, count_region, load_export, load_region  # noqa: E402
+from childhub.region.indicators import REGION_SCOPE, Region, RegionFigure, count_region, load_export, load_region  # noqa: E402
 from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
 
 __all__ = [
+    "REGION_SCOPE",
     "PooledExport",
     "Region",
     "RegionError",

@@ -236,8 +236,7 @@ def _rules() -> list[tuple[str, int]]:
 
 def count_region(region: Region, period_end: date, engine: str = "duckdb") -> list[RegionFigure]:
     """Every indicator at ``period_end`` for the region, then for each authority, in the library's order."""
-    from childhub.indicators import library
-    from childhub.indicators.compute import figure_value
+    from childhub.indicators import figure_value, library
 
     sources = {
         "indicator_rows": [a.folder / INDICATOR_ROWS_FILE for a in region.authorities],

@@ -48,7 +48,7 @@ from childhub.region.encoding import (
 if TYPE_CHECKING:
     import duckdb
 
-    from childhub.indicators.targets import AuthoritySettings
+    from childhub.indicators import AuthoritySettings
     from childhub.store import Store
 
 FORMAT = "childhub-pooled"
@@ -187,8 +187,7 @@ def _indicator_rows(conn, authority: AuthoritySettings, key: bytes, code: str, a
     """Every indicator's counted rows for its default period at each month end, and the authority's own figures."""
     import pyarrow as pa
 
-    from childhub.indicators import Calculator, library
-    from childhub.indicators.periods import period_ending
+    from childhub.indicators import Calculator, library, period_ending
 
     calc = Calculator(conn, authority)
     ends = month_ends(as_at)
