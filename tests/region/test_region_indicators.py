@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from region_support import KEY_CHECK, hand_export, hand_region
 
-from childhub.region import RegionError
-from childhub.region.indicators import count_region, load_region
+from childhub.region import RegionError, count_region, load_region, protect
+from helpers import run
 
 END = date(2026, 3, 31)
 
@@ -241,3 +241,34 @@ def test_the_tiny_authoritys_region_on_spark_equals_duckdb(tiny_region):
         assert (other.numerator, other.denominator, other.value, other.children) == pytest.approx(
             (figure.numerator, figure.denominator, figure.value, figure.children)
         ), key
+
+
+# ---- disclosure and the command ----------------------------------------------------------------------------------
+
+
+def test_public_hides_a_small_region_figure_whole_and_protects_its_authorities(region):
+    loaded = load_region(region)
+    figures = count_region(loaded, END)
+    # threshold 5: the region's 3 referrals are a small number: the region and both authorities hidden
+    hidden = protect(figures, 5)
+    assert [hidden[("referrals_count", s)] for s in ("region", "A", "B")] == ["figure", "figure", "figure"]
+    # threshold 2: the region's 3 and A's 2 are not small, B's 1 is; A hidden too, or B's 1 = 3 - 2
+    hidden = protect(figures, 2)
+    assert [hidden[("referrals_count", s)] for s in ("region", "A", "B")] == [None, "figure", "figure"]
+    # an indicator with nothing counted hides nothing (zero is not a small number)
+    assert hidden[("adoptions_count", "region")] is None
+
+
+def test_the_command_prints_the_regions_table(region):
+    result = run("region", "indicators", str(region), "--engine", "duckdb", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = {(r["indicator_id"], r["scope"]): r for r in json.loads(result.stdout)}
+    assert rows[("unallocated_cases", "region")]["numerator"] == 3 and rows[("unallocated_cases", "B")]["value"] == 3
+    public = run("region", "indicators", str(region), "--engine", "duckdb", "--format", "json", "--public")
+    rows = {(r["indicator_id"], r["scope"]): r for r in json.loads(public.stdout)}
+    assert rows[("unallocated_cases", "region")]["value"] == "[c]"  # 3 children, under the default threshold of 5
+
+
+def test_the_command_refuses_a_missing_region_in_one_line(tmp_path):
+    result = run("region", "indicators", str(tmp_path / "nowhere"), "--engine", "duckdb")
+    assert result.returncode == 1 and result.stderr == f"error: {tmp_path / 'nowhere'}: no such region folder\n"

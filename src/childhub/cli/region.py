@@ -89,16 +89,22 @@ def region_indicators(
         Path | None, typer.Option("--key", help="The region's key file: the exports must have been made under it.")
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    public: Annotated[
+        bool, typer.Option("--public", help="Hide small numbers (the settings' small_number_threshold) to publish.")
+    ] = False,
 ) -> None:
     """The region's indicators, counted once across councils, with each authority beside its neighbours."""
+    from childhub.cli.options import settings_for
     from childhub.cli.output import rows_out
+    from childhub.disclosure import SUPPRESSED
     from childhub.indicators import format_value, indicator
-    from childhub.region import REGION_SCOPE, count_region, key_check, load_region, read_key
+    from childhub.region import REGION_SCOPE, count_region, key_check, load_region, protect, read_key
 
     checked = key_check(read_key(key)) if key is not None else None
     loaded = load_region(region, checked)
     period_end = loaded.month_end(date_or_today(as_at) if as_at else None)
     figures = count_region(loaded, period_end, engine.value)
+    hidden = protect(figures, settings_for().small_number_threshold) if public else {}
     scopes = [REGION_SCOPE, *(a.code for a in loaded.authorities)]
     by_indicator: dict[str, dict[str, object]] = {}
     for figure in figures:
@@ -110,6 +116,9 @@ def region_indicators(
             row = {"indicator": f"{ind.name} ({ind.id})"}
             for scope in scopes:
                 figure = scoped[scope]
+                if hidden.get((indicator_id, scope)) == "figure":
+                    row[scope] = SUPPRESSED
+                    continue
                 shown = format_value(ind, figure.value)
                 count = f"{figure.numerator:,.0f}" + (
                     f"/{figure.denominator:,.0f}" if figure.denominator is not None else ""
@@ -119,15 +128,16 @@ def region_indicators(
         else:
             for scope in scopes:
                 figure = scoped[scope]
+                whole = hidden.get((indicator_id, scope)) == "figure"
                 rows.append(
                     {
                         "indicator_id": ind.id,
                         "scope": scope,
                         "period_end": period_end.isoformat(),
-                        "value": figure.value,
-                        "numerator": figure.numerator,
-                        "denominator": figure.denominator,
-                        "children": figure.children,
+                        "value": SUPPRESSED if whole else figure.value,
+                        "numerator": SUPPRESSED if whole else figure.numerator,
+                        "denominator": SUPPRESSED if whole and figure.denominator is not None else figure.denominator,
+                        "children": SUPPRESSED if whole or hidden.get((indicator_id, scope)) else figure.children,
                         "note": figure.note,
                     }
                 )

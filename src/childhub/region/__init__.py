@@ -17,7 +17,15 @@ class RegionError(ChildhubError):
 
 
 from childhub.region.encoding import dice, encode_dates_of_birth, encode_names, key_check, read_key, write_key  # noqa: E402
-from childhub.region.indicators import REGION_SCOPE, Region, RegionFigure, count_region, load_export, load_region  # noqa: E402
+from childhub.region.indicators import (  # noqa: E402
+    REGION_SCOPE,
+    Region,
+    RegionFigure,
+    count_region,
+    load_export,
+    load_region,
+    protect,
+)
 from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "key_check",
     "load_export",
     "load_region",
+    "protect",
     "read_key",
     "write_key",
 ]

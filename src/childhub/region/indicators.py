@@ -311,3 +311,40 @@ def spark_session() -> Iterator[Any]:
         yield spark
     finally:
         spark.stop()
+
+
+# ---- disclosure ------------------------------------------------------------------------------------------------------
+
+
+def protect(figures: list[RegionFigure], threshold: int) -> dict[tuple[str, str], str | None]:
+    """What a public table hides (``--public``): for each (indicator, scope), None (shown), "children" (the children
+    counted hidden) or "figure" (value and counts hidden), by childhub.disclosure's rules: a small region figure hides
+    the whole indicator (its authorities would say where the few children are); otherwise each authority is a group
+    of the region's figure, protected from being worked out from the region and its neighbours."""
+    from childhub.disclosure import counts_are_small, is_small, protect_breakdown
+
+    hidden: dict[tuple[str, str], str | None] = {}
+    by_indicator: dict[str, dict[str, RegionFigure]] = {}
+    for figure in figures:
+        by_indicator.setdefault(figure.indicator_id, {})[figure.scope] = figure
+    for indicator_id, scoped in by_indicator.items():
+        region = scoped.pop(REGION_SCOPE)
+        if counts_are_small(region.numerator, region.denominator, threshold):
+            hidden.update({(indicator_id, scope): "figure" for scope in (REGION_SCOPE, *scoped)})
+            continue
+        hidden[(indicator_id, REGION_SCOPE)] = "children" if is_small(region.children, threshold) else None
+        scopes = list(scoped)
+        rows = [
+            {"numerator": f.numerator, "denominator": f.denominator, "children": f.children}
+            for f in (scoped[s] for s in scopes)
+        ]
+        total = {"numerator": region.numerator, "denominator": region.denominator, "children": region.children}
+        protection = protect_breakdown(total, rows, threshold)
+        for index, scope in enumerate(scopes):
+            if protection.withheld or index in protection.hidden:
+                hidden[(indicator_id, scope)] = "figure"
+            elif index in protection.children_hidden:
+                hidden[(indicator_id, scope)] = "children"
+            else:
+                hidden[(indicator_id, scope)] = None
+    return hidden
