@@ -217,3 +217,24 @@ def test_the_region_key_command_writes_once(tmp_path):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_text().strip()) == 64
     again = run("region", "key", "--out", str(key))
     assert again.returncode == 1 and "already there" in again.stderr and again.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_the_command_writes_the_export_and_audits_it(tiny_authority, tmp_path):
+    from childhub.audit import events
+
+    store = tiny_authority.copy(tmp_path / "data")
+    (store.data_dir / "authority.yml").write_text(f"name: Tinyshire\nons_code: {CODE}\npopulation_0_17: 45000\n")
+    key = tmp_path / "region.key"
+    assert run("region", "key", "--out", str(key)).returncode == 0
+    out = tmp_path / "export"
+    command = ("export", "pooled", "--key", str(key), "--out", str(out))
+    result = run(*command, "--as-at", "2026-03-31", data_dir=store.data_dir)
+    assert result.returncode == 0, result.stderr
+    rows = pq.read_metadata(out / "children.parquet").num_rows
+    assert f"Wrote {rows:,} children" in result.stdout
+    (event,) = events(store.data_dir, action="export_pooled")
+    assert event.subject == str(out) and event.child_count == rows
+    again = run(*command, data_dir=store.data_dir)
+    assert again.returncode == 1 and again.stderr.count("\n") == 1
+    assert again.stderr.startswith(f"error: {out}: already there and not an empty folder")

@@ -159,7 +159,7 @@ def load_region(folder: Path, key_check: str | None = None) -> Region:
         raise RegionError(f"{folder / MANIFEST_FILE}: names no exports")
     authorities = []
     for entry in exports:
-        named = entry.get("folder") if isinstance(entry, dict) else entry
+        named = (entry.get("folder") or entry.get("path")) if isinstance(entry, dict) else entry
         if not isinstance(named, str):
             raise RegionError(f"{folder / MANIFEST_FILE}: an export without its folder")
         path = Path(named) if Path(named).is_absolute() else folder / named
