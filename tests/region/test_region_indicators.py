@@ -272,3 +272,13 @@ def test_the_command_prints_the_regions_table(region):
 def test_the_command_refuses_a_missing_region_in_one_line(tmp_path):
     result = run("region", "indicators", str(tmp_path / "nowhere"), "--engine", "duckdb")
     assert result.returncode == 1 and result.stderr == f"error: {tmp_path / 'nowhere'}: no such region folder\n"
+
+
+def test_rows_of_the_wrong_shape_are_one_line(region, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"authority_code": ["A"], "pooled_id": ["a1"]}), region / "region_children.parquet")
+    with pytest.raises(RegionError, match="could not be counted on duckdb") as caught:
+        count_region(load_region(region), END)
+    assert "\n" not in str(caught.value)

@@ -244,7 +244,14 @@ def count_region(region: Region, period_end: date, engine: str = "duckdb") -> li
     }
     sql = _counting_sql(period_end)
     runner = _on_spark if engine == "spark" else _on_duckdb
-    counted = {(row[0], row[1]): row[2:] for row in runner(sources, _rules(), sql)}
+    try:
+        rows = runner(sources, _rules(), sql)
+    except RegionError:
+        raise
+    except Exception as error:  # a Parquet file of the wrong shape: DuckDB's or Spark's own error, first line
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RegionError(f"{region.folder}: the region could not be counted on {engine}: {message}") from None
+    counted = {(row[0], row[1]): row[2:] for row in rows}
     populations = {a.code: a.population_0_17 for a in region.authorities}
     populations[REGION_SCOPE] = region.population_0_17
     figures = []
