@@ -16,4 +16,33 @@ class RegionError(ChildhubError):
     message is one line naming the folder or file."""
 
 
-__all__ = ["RegionError"]
+from childhub.region.encoding import dice, encode_dates_of_birth, encode_names, key_check, read_key, write_key  # noqa: E402
+from childhub.region.indicators import (  # noqa: E402
+    REGION_SCOPE,
+    Region,
+    RegionFigure,
+    count_region,
+    load_export,
+    load_region,
+    protect,
+)
+from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
+
+__all__ = [
+    "REGION_SCOPE",
+    "PooledExport",
+    "Region",
+    "RegionError",
+    "RegionFigure",
+    "count_region",
+    "dice",
+    "encode_dates_of_birth",
+    "encode_names",
+    "export_pooled",
+    "key_check",
+    "load_export",
+    "load_region",
+    "protect",
+    "read_key",
+    "write_key",
+]
