@@ -208,6 +208,21 @@ def linkage_records(conn, name: str, records_sql: str, extra=()) -> int:
     return conn.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchall()[0][0]
 
 
+def _number_records(conn, name: str) -> None:
+    """Give the records of the table ``name`` whole numbers for IDs, in the order of their own IDs (so each pair
+    comes out the same way round), kept in ``record_number``: Splink joins tens of millions of pairs back to
+    their records, far faster on a number than on text."""
+    table = quote_identifier(name)
+    conn.execute(
+        "CREATE TABLE record_number AS "
+        f"SELECT row_number() OVER (ORDER BY unique_id) AS unique_id, unique_id AS record FROM {table}"
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT n.unique_id, r.* EXCLUDE (unique_id) "
+        f"FROM {table} r JOIN record_number n ON n.record = r.unique_id ORDER BY n.unique_id"
+    )
+
+
 def score_pairs(
     conn,
     *,
@@ -240,6 +255,7 @@ def score_pairs(
         records = linkage_records(conn, "records", records_sql.format(catalog=store_catalog), extra)
         if records < 2:
             return Scored([], {}, "{}", records)
+        _number_records(conn, "records")
         api = DuckDBAPI(connection=conn)
         table = api.register("records", dataset_display_name="records")
         blocking = (*BLOCKING, *extra_blocking)
@@ -274,9 +290,9 @@ def score_pairs(
         )
         scored = conn.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]
         pairs = conn.execute(
-            f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
-            f"to_json(struct_pack({evidence})) FROM {predictions.physical_name} "
-            "WHERE match_probability >= $keep_from",
+            f"SELECT l.record, r.record, p.match_probability, p.match_weight, to_json(struct_pack({evidence})) "
+            f"FROM {predictions.physical_name} p JOIN record_number l ON l.unique_id = p.unique_id_l "
+            "JOIN record_number r ON r.unique_id = p.unique_id_r WHERE p.match_probability >= $keep_from",
             {"keep_from": threshold if keep_from is None else keep_from},
         ).fetchall()
         return Scored(pairs, by_rule, model_json, records, scored)
