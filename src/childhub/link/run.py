@@ -56,7 +56,7 @@ def link(
     Refreshing the facts and publishing for readers is ``childhub.hub.link``'s, which calls this.
     """
     say = progress or (lambda *args, **kwargs: None)
-    conn.execute(f"SET memory_limit = '{int(LINK_MEMORY_MB)}MB'")
+    conn.execute(f"SET memory_limit = '{int(LINK_MEMORY_MB)}MiB'")
     try:
         return _link(conn, threshold, say)
     finally:
