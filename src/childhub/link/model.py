@@ -116,6 +116,7 @@ U_PAIRS_PER_RECORD = 10
 U_PAIRS_FEWEST = 1_000_000
 U_PAIRS_MOST = 5_000_000
 EM_PAIRS_MOST = 3_000_000
+EM_PROBE_RECORDS = 100_000  # how many records the count that decides a block's sampling reads (all, below it)
 
 
 def u_pairs(records: int) -> int:
@@ -143,7 +144,7 @@ def _trained(table, settings, block_on, records: int = 0):
                 block_on(column),
                 estimate_without_term_frequencies=True,
                 max_pairs=EM_PAIRS_MOST,
-                record_sample_proportion=min(1.0, 100_000 / max(records, 1)),
+                record_sample_proportion=min(1.0, EM_PROBE_RECORDS / max(records, 1)),
             )
     except (EMTrainingException, ValueError, ZeroDivisionError):
         return None

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import duckdb
 
 
-# DuckDB's memory for a linkage run, in megabytes: past it, Splink's working tables spill to the store's
+# DuckDB's memory for a linkage run, in MiB: past it, Splink's working tables spill to the store's
 # temporary folder (childhub.duckdb.tmp, beside the database) instead of growing the process.
 LINK_MEMORY_MB = 2048
 
@@ -73,7 +73,9 @@ def _link(conn: duckdb.DuckDBPyConnection, threshold: float, say: Callable[..., 
     if records_count == 0:
         raise ChildhubError("there are no person records in the store to link: childhub ingest loads them")
     say("scoring pairs (Splink)")
-    scored = score_pairs(conn)
+    # Only pairs that may link or be queued come back to Python (a threshold under REVIEW_FROM, which the CLI
+    # refuses, keeps more).
+    scored = score_pairs(conn) if threshold >= REVIEW_FROM else model.score_pairs(conn, keep_from=threshold)
     # Pairs in one order, whatever order the scoring returned them in: where two merges tie and only one
     # may be made, the same one is made every time, so a second run over the same records (after a run
     # killed between its commit and its publish, say) changes no child's ID.
