@@ -40,6 +40,12 @@ class Scored:
     comparisons_by_rule: dict[str, int]
     model_json: str
     records: int
+    pairs_scored: int | None = None  # pairs scored above the threshold, when ``pairs`` keeps only some of them
+
+    @property
+    def scored(self) -> int:
+        """How many pairs were scored above the threshold (``pairs`` may hold fewer: ``score_pairs``'s keep_from)."""
+        return len(self.pairs) if self.pairs_scored is None else self.pairs_scored
 
 
 def _splink_level(field: str, level: Level):
@@ -102,8 +108,25 @@ def _comparisons(comparisons=COMPARISONS):
     ]
 
 
-def _trained(table, settings, block_on):
-    """A model trained on these records, or None when they cannot train one."""
+# Training reads samples sized to the records, not every pair: u from random pairs (ten for each record, from
+# U_PAIRS_FEWEST to U_PAIRS_MOST), m by EM on at most EM_PAIRS_MOST pairs of each training block (the
+# date-of-birth block of a large authority holds over 20 million), iterating on the counts of each pattern
+# of agreement rather than on every pair (term frequencies still weigh each pair when it is scored).
+U_PAIRS_PER_RECORD = 10
+U_PAIRS_FEWEST = 1_000_000
+U_PAIRS_MOST = 5_000_000
+EM_PAIRS_MOST = 3_000_000
+EM_PROBE_RECORDS = 100_000  # how many records the count that decides a block's sampling reads (all, below it)
+
+
+def u_pairs(records: int) -> int:
+    """How many random pairs u is estimated from, for this many records."""
+    return min(max(records * U_PAIRS_PER_RECORD, U_PAIRS_FEWEST), U_PAIRS_MOST)
+
+
+def _trained(table, settings, block_on, records: int = 0):
+    """A model trained on these ``records`` (how many there are sizes the samples), or None when they cannot
+    train one."""
     from splink import Linker
 
     # Splink 5.0.0 exports no exceptions, so EMTrainingException comes from its internals; the
@@ -115,10 +138,13 @@ def _trained(table, settings, block_on):
         linker.training.estimate_probability_two_random_records_match(
             [block_on("nhs_number"), block_on("upn")], recall=0.7
         )
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e7, seed=1)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs(records), seed=1)
         for column in ("nhs_number", "upn", "dob"):
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(column), max_pairs=None, record_sample_proportion=1.0
+                block_on(column),
+                estimate_without_term_frequencies=True,
+                max_pairs=EM_PAIRS_MOST,
+                record_sample_proportion=min(1.0, EM_PROBE_RECORDS / max(records, 1)),
             )
     except (EMTrainingException, ValueError, ZeroDivisionError):
         return None
@@ -183,6 +209,21 @@ def linkage_records(conn, name: str, records_sql: str, extra=()) -> int:
     return conn.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchall()[0][0]
 
 
+def _number_records(conn, name: str) -> None:
+    """Give the records of the table ``name`` whole numbers for IDs, in the order of their own IDs (so each pair
+    comes out the same way round), kept in ``record_number``: Splink joins tens of millions of pairs back to
+    their records, far faster on a number than on text."""
+    table = quote_identifier(name)
+    conn.execute(
+        "CREATE TABLE record_number AS "
+        f"SELECT row_number() OVER (ORDER BY unique_id) AS unique_id, unique_id AS record FROM {table}"
+    )
+    conn.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT n.unique_id, r.* EXCLUDE (unique_id) "
+        f"FROM {table} r JOIN record_number n ON n.record = r.unique_id ORDER BY n.unique_id"
+    )
+
+
 def score_pairs(
     conn,
     *,
@@ -192,6 +233,7 @@ def score_pairs(
     extra=(),
     extra_blocking=(),
     train=None,
+    keep_from: float | None = None,
 ) -> Scored:
     """Train on source records (or use ``model``) and score every blocked pair above ``threshold``.
 
@@ -200,7 +242,8 @@ def score_pairs(
     catalogue, quoted (the store's, by default); ``extra_blocking`` adds (name, columns) rules to ``BLOCKING``.
     ``train(table, settings, block_on)`` trains a model (None when
     it cannot; the store's training by default). When the records cannot train a model (no pairs share an
-    identifier), the reference model is used.
+    identifier), the reference model is used. ``keep_from``: only pairs scored at least this come back in
+    ``pairs`` (the rest stay in DuckDB and are only counted), so Python never holds the pairs nothing will use.
     """
     from splink import DuckDBAPI, Linker, block_on
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -213,6 +256,7 @@ def score_pairs(
         records = linkage_records(conn, "records", records_sql.format(catalog=store_catalog), extra)
         if records < 2:
             return Scored([], {}, "{}", records)
+        _number_records(conn, "records")
         api = DuckDBAPI(connection=conn)
         table = api.register("records", dataset_display_name="records")
         blocking = (*BLOCKING, *extra_blocking)
@@ -229,7 +273,12 @@ def score_pairs(
                 f"{MAX_COMPARISONS:,} childhub allows: "
                 + ", ".join(f"{name} {count:,}" for name, count in by_rule.items())
             )
-        linker = (train or _trained)(table, settings, block_on) if model is None else None
+        if model is not None:
+            linker = None
+        elif train is None:
+            linker = _trained(table, settings, block_on, records)
+        else:
+            linker = train(table, settings, block_on)
         if linker is None:  # given a model, or the records cannot train one
             linker = Linker(table, model or reference_model(), log_level=logging.ERROR)
         model_json = json.dumps(linker.misc.save_model_to_json(), default=str)
@@ -240,11 +289,14 @@ def score_pairs(
             f"weight := round({f'mw_{field}' if f'mw_{field}' in columns else 'NULL'}, 2))"
             for field in (*FIELDS, *(comparison.field for comparison in extra))
         )
+        scored = conn.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]
         pairs = conn.execute(
-            f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, "
-            f"to_json(struct_pack({evidence})) FROM {predictions.physical_name}"
+            f"SELECT l.record, r.record, p.match_probability, p.match_weight, to_json(struct_pack({evidence})) "
+            f"FROM {predictions.physical_name} p JOIN record_number l ON l.unique_id = p.unique_id_l "
+            "JOIN record_number r ON r.unique_id = p.unique_id_r WHERE p.match_probability >= $keep_from",
+            {"keep_from": threshold if keep_from is None else keep_from},
         ).fetchall()
-        return Scored(pairs, by_rule, model_json, records)
+        return Scored(pairs, by_rule, model_json, records, scored)
     finally:
         conn.execute(f"USE {store_catalog}")
         conn.execute(f"DETACH {work}")

@@ -10,15 +10,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from childhub.errors import ChildhubError
+from childhub.link import model
 from childhub.link.cluster import DEFAULT_THRESHOLD, REVIEW_FROM, Record, cluster
 from childhub.link.identity import assign_children, assign_families
-from childhub.link.model import score_pairs
 from childhub.link.review import pair_key_sql, queue_pairs
 from childhub.link.source_records import build_source_records
 from childhub.store import Store
 
 if TYPE_CHECKING:
     import duckdb
+
+
+# DuckDB's memory for a linkage run, in MiB: past it, Splink's working tables spill to the store's
+# temporary folder (childhub.duckdb.tmp, beside the database) instead of growing the process.
+LINK_MEMORY_MB = 2048
+
+
+def score_pairs(conn: duckdb.DuckDBPyConnection) -> model.Scored:
+    """The store's source records scored pairwise, keeping in Python only the pairs a run can use: those that may
+    link or go to the review queue (from ``REVIEW_FROM``); the rest are counted."""
+    return model.score_pairs(conn, keep_from=REVIEW_FROM)
 
 
 @dataclass
@@ -45,6 +56,14 @@ def link(
     Refreshing the facts and publishing for readers is ``childhub.hub.link``'s, which calls this.
     """
     say = progress or (lambda *args, **kwargs: None)
+    conn.execute(f"SET memory_limit = '{int(LINK_MEMORY_MB)}MiB'")
+    try:
+        return _link(conn, threshold, say)
+    finally:
+        conn.execute("RESET memory_limit")
+
+
+def _link(conn: duckdb.DuckDBPyConnection, threshold: float, say: Callable[..., None]) -> LinkResult:
     started = time.perf_counter()
     now = datetime.now()
     say("gathering source records")
@@ -54,7 +73,9 @@ def link(
     if records_count == 0:
         raise ChildhubError("there are no person records in the store to link: childhub ingest loads them")
     say("scoring pairs (Splink)")
-    scored = score_pairs(conn)
+    # Only pairs that may link or be queued come back to Python (a threshold under REVIEW_FROM, which the CLI
+    # refuses, keeps more).
+    scored = score_pairs(conn) if threshold >= REVIEW_FROM else model.score_pairs(conn, keep_from=threshold)
     # Pairs in one order, whatever order the scoring returned them in: where two merges tie and only one
     # may be made, the same one is made every time, so a second run over the same records (after a run
     # killed between its commit and its publish, say) changes no child's ID.
@@ -93,7 +114,7 @@ def link(
         conn.execute(
             "UPDATE link_run SET finished_at = ?, pairs_scored = ?, children = ?, families = ?, model_json = ? "
             "WHERE run_id = ?",
-            [datetime.now(), len(pairs), len(clusters), families, scored.model_json, run_id],
+            [datetime.now(), scored.scored, len(clusters), families, scored.model_json, run_id],
         )
         conn.execute("COMMIT")
     except BaseException:
@@ -102,7 +123,7 @@ def link(
     return LinkResult(
         run_id,
         records_count,
-        len(scored.pairs),
+        scored.scored,
         len(clusters),
         families,
         len(result.refused),
