@@ -133,6 +133,7 @@ def test_the_product_macros_all_translate():
 
 def test_every_rewrite_is_listed():
     assert [rewrite.__name__ for rewrite in SPARK_REWRITES] == [
+        "_qualify_star",
         "_date_difference",
         "_list_index",
         "_list_length",
@@ -217,6 +218,25 @@ def test_functions_spark_spells_differently():
     assert spark("SELECT row(a, b)") == "SELECT STRUCT(a, b)"
 
 
+def test_stars_beside_qualify_are_written_out():
+    columns = {"cp_plans": ["id", "person", "batch_id"], "batch": ["batch_id", "feed"]}
+    sql = spark(
+        "WITH plan AS (SELECT * FROM (SELECT t.* FROM cp_plans t JOIN batch b USING (batch_id) "
+        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY b.feed) = 1) WHERE person IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY person ORDER BY batch_id DESC) = 1) SELECT * FROM plan",
+        columns=columns,
+    )
+    assert sql == (
+        "WITH plan AS (SELECT id, person, batch_id FROM (SELECT id, person, batch_id, ROW_NUMBER() OVER "
+        "(PARTITION BY person ORDER BY batch_id DESC) AS _w FROM (SELECT id, person, batch_id FROM (SELECT t.id, "
+        "t.person, t.batch_id, ROW_NUMBER() OVER (PARTITION BY id ORDER BY b.feed NULLS LAST) AS _w FROM cp_plans "
+        "AS t JOIN batch AS b USING (batch_id)) AS _t WHERE _w = 1) WHERE NOT person IS NULL) AS _t WHERE _w = 1) "
+        "SELECT * FROM plan"
+    )
+    with pytest.raises(UnsupportedConstruct, match=r"QUALIFY beside \* over columns not known"):
+        spark("SELECT * FROM unknown QUALIFY row_number() OVER () = 1", columns=columns)
+
+
 def test_what_sqlglot_translates_itself():
     assert spark("SELECT a FROM t QUALIFY row_number() OVER (PARTITION BY b ORDER BY c DESC) = 1") == (
         "SELECT a FROM (SELECT a, ROW_NUMBER() OVER (PARTITION BY b ORDER BY c DESC) AS _w FROM t) AS _t WHERE _w = 1"
@@ -250,15 +270,28 @@ def test_sql_that_cannot_be_parsed_is_refused():
         spark("SELECT (1", source="fact_q")
 
 
-def test_every_fact_translates():
-    """Every fact definition translates for Spark with the product's macros and the store's (no refusals)."""
-    from childhub.facts.build import _calendar_bank_holidays, _facts, _macro_statements
+def test_every_fact_translates(history):
+    """Every fact definition translates for Spark with the product's macros and the store's, over the store's tables
+    (an empty store: only their columns count), each fact's columns worked out for the facts that read it."""
+    from childhub.engines.translate import output_columns
+    from childhub.facts.build import _calendar_bank_holidays, _facts, _macro_statements, _order_from
 
     macros = Macros(_macro_statements(_calendar_bank_holidays()))
-    macros.add(
-        "CREATE MACRO visible_batches(as_of) AS TABLE SELECT batch_id, feed, extract_date FROM ingest_batch "
-        "WHERE as_of IS NULL OR extract_date <= as_of"
-    )
-    for fact in _facts().values():
+    with history.store().reader() as reader:
+        rows = reader.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY column_index"
+        ).fetchall()
+        stored = reader.execute(
+            "SELECT function_name, parameters, macro_definition FROM duckdb_functions() "
+            "WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    for name, parameters, definition in stored:
+        macros.add(f"CREATE MACRO {name}({', '.join(parameters)}) AS TABLE {definition}")
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    for fact in _order_from(_facts(), list(_facts())):
         sql, params = fact.compile(None)
-        assert "SELECT" in translate(sql, "spark", macros, params=params, source=fact.file)
+        assert "SELECT" in translate(sql, "spark", macros, params=params, columns=columns, source=fact.file)
+        columns[fact.table] = output_columns(sql, columns)
+        assert columns[fact.table], fact.file

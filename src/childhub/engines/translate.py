@@ -272,7 +272,10 @@ class _Types:
     """What is known of the statement's columns: the names that are dates (from the tables' schemas, and the aliases
     of date expressions in the statement itself)."""
 
-    def __init__(self, tree: exp.Expression, date_columns: Iterable[str]) -> None:
+    def __init__(
+        self, tree: exp.Expression, date_columns: Iterable[str], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        self.columns = {name.lower(): list(names) for name, names in (columns or {}).items()}
         self.dates = {name.lower() for name in date_columns}
         for _ in range(5):  # aliases of aliases of dates
             before = len(self.dates)
@@ -305,6 +308,97 @@ class _Types:
                 isinstance(node, exp.Add) and self.is_date(right) and not isinstance(left, exp.Interval)
             )
         return False
+
+
+def _cte(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The CTE ``name`` visible from ``node``: in the WITH of a query around it (the nearest first)."""
+    scope = node.parent
+    while scope is not None:
+        with_ = scope.args.get("with_") if isinstance(scope, exp.Query) else None
+        if with_ is not None:
+            for cte in with_.expressions:
+                # a CTE does not read itself: the same name inside it is a table of that name
+                if cte.alias_or_name.lower() == name.lower() and node.find_ancestor(exp.CTE) is not cte:
+                    return cte
+        scope = scope.parent
+    return None
+
+
+def _source_columns(source: exp.Expression, types: _Types) -> list[str] | None:
+    """The columns of a FROM or JOIN source: a table or view (its schema), a CTE, a subquery; None if unknown."""
+    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+        cte = _cte(source, source.name)
+        if cte is not None:
+            return _query_columns(cte.this, types)
+        return types.columns.get(source.name.lower())
+    if isinstance(source, exp.Subquery):
+        return _query_columns(source.this, types)
+    return None
+
+
+def _sources(select: exp.Select) -> list[exp.Expression]:
+    from_ = select.args.get("from_")
+    found = [from_.this] if from_ is not None else []
+    return found + [join.this for join in select.args.get("joins") or []]
+
+
+def _star_columns(select: exp.Select, star: exp.Expression, types: _Types) -> list[exp.Expression] | None:
+    """What ``*`` or ``t.*`` in ``select`` stands for, as columns; None when unknown."""
+    qualifier = star.table if isinstance(star, exp.Column) else ""
+    sources = _sources(select)
+    if qualifier:
+        sources = [source for source in sources if source.alias_or_name.lower() == qualifier.lower()]
+    elif len(sources) != 1:
+        return None  # ``*`` over a join: which columns a USING join merges is not worked out here
+    if len(sources) != 1:
+        return None
+    names = _source_columns(sources[0], types)
+    if names is None:
+        return None
+    return [
+        exp.Column(this=exp.to_identifier(name), table=exp.to_identifier(qualifier) if qualifier else None)
+        for name in names
+    ]
+
+
+def _query_columns(query: exp.Expression, types: _Types) -> list[str] | None:
+    if isinstance(query, exp.SetOperation):
+        return _query_columns(query.this, types)
+    if isinstance(query, exp.Subquery):
+        return _query_columns(query.this, types)
+    if not isinstance(query, exp.Select):
+        return None
+    names: list[str] = []
+    for projection in query.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and projection.is_star):
+            columns = _star_columns(query, projection, types)
+            if columns is None:
+                return None
+            names.extend(column.name for column in columns)
+        elif projection.alias_or_name:
+            names.append(projection.alias_or_name)
+        else:
+            return None
+    return names
+
+
+def _qualify_star(node: exp.Expression, types: _Types) -> exp.Expression:
+    """Spark 3.5 has no QUALIFY: SQLGlot moves the filter to an outer query over a column it adds (``_w``), which a
+    ``SELECT *`` would pass on (and two levels would name alike). Stars beside a QUALIFY are written out as the
+    columns they stand for (from the tables' schemas, the CTEs and subqueries); refused when they cannot be."""
+    if not isinstance(node, exp.Select) or node.args.get("qualify") is None:
+        return node
+    projections: list[exp.Expression] = []
+    for projection in node.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and projection.is_star):
+            columns = _star_columns(node, projection, types)
+            if columns is None:
+                raise UnsupportedConstruct(f"QUALIFY beside {projection.sql('duckdb')} over columns not known")
+            projections.extend(columns)
+        else:
+            projections.append(projection)
+    node.set("expressions", projections)
+    return node
 
 
 def _date_difference(node: exp.Expression, types: _Types) -> exp.Expression:
@@ -475,6 +569,7 @@ def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
 
 
 SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] = (
+    _qualify_star,
     _date_difference,
     _list_index,
     _list_length,
@@ -509,8 +604,10 @@ def _check_functions(tree: exp.Expression, source: str) -> None:
         raise UnsupportedConstruct(f"spark cannot run {source}: no Spark function {', '.join(unknown)}")
 
 
-def _rewrite(tree: exp.Expression, date_columns: Iterable[str], source: str) -> exp.Expression:
-    types = _Types(tree, date_columns)
+def _rewrite(
+    tree: exp.Expression, date_columns: Iterable[str], columns: Mapping[str, Sequence[str]] | None, source: str
+) -> exp.Expression:
+    types = _Types(tree, date_columns, columns)
     for rewrite in SPARK_REWRITES:
         try:
             tree = tree.transform(lambda node, rewrite=rewrite: rewrite(node, types), copy=False)
@@ -518,6 +615,16 @@ def _rewrite(tree: exp.Expression, date_columns: Iterable[str], source: str) -> 
             raise UnsupportedConstruct(f"spark cannot run {source}: {error}") from None
     _check_functions(tree, source)
     return tree
+
+
+def output_columns(sql: str, columns: Mapping[str, Sequence[str]] | None = None) -> list[str] | None:
+    """The names of the columns a query in DuckDB's dialect gives, worked out from the SQL and the columns of the
+    tables it reads (``columns``), without running it; None when they cannot be."""
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except SqlglotError:
+        return None
+    return _query_columns(tree, _Types(tree, (), columns))
 
 
 @functools.cache
@@ -540,13 +647,14 @@ def translate(
     *,
     params: Sequence[Any] | Mapping[str, Any] | None = None,
     date_columns: Iterable[str] = (),
+    columns: Mapping[str, Sequence[str]] | None = None,
     source: str = "the SQL",
 ) -> str:
     """``sql`` (one statement in DuckDB's dialect) as ``engine`` runs it: for DuckDB, as written (its macros live on
     the connection, parameters are bound by it); for Spark, parameters bound as literals, ``macros`` expanded and
     the constructs Spark lacks rewritten. ``date_columns``: the names of the date columns of the tables it reads
-    (``date - date`` is a number of days in DuckDB, an interval in Spark). ``source`` names the definition (a
-    file) in errors.
+    (``date - date`` is a number of days in DuckDB, an interval in Spark); ``columns``: each table's column names
+    (a ``SELECT *`` beside a QUALIFY is written out). ``source`` names the definition (a file) in errors.
 
     Raises ``UnsupportedConstruct`` (naming the engine, ``source`` and the construct) when it cannot.
     """
@@ -566,7 +674,7 @@ def translate(
     tree = _bind(statements[0], params, source)
     if macros is not None and len(macros):
         tree = _expand_macros(tree, macros, source)
-    tree = _rewrite(tree, date_columns, source)
+    tree = _rewrite(tree, date_columns, columns, source)
     try:
         return tree.sql(dialect=_spark_dialect(), unsupported_level=sqlglot.ErrorLevel.RAISE)
     except SqlglotError as error:
