@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from childhub.engines.errors import EngineError, UnsupportedConstruct
 from childhub.engines.spark import SparkConnection, SparkResult, spark_session
-from childhub.engines.translate import SPARK_REWRITES, Macros, translate
+from childhub.engines.translate import SPARK_REWRITES, Macros, output_columns, translate
 
 ENGINES = ("duckdb", "spark")  # the values of ``--engine``
 
@@ -24,6 +24,7 @@ __all__ = [
     "SparkConnection",
     "SparkResult",
     "UnsupportedConstruct",
+    "output_columns",
     "spark_session",
     "translate",
 ]

@@ -524,9 +524,11 @@ def _ordered_list(node: exp.Expression, types: _Types) -> exp.Expression:
 
 
 def _any_value(node: exp.Expression, types: _Types) -> exp.Expression:
-    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told."""
-    if isinstance(node, exp.AnyValue) and not isinstance(node.parent, exp.IgnoreNulls):
-        return exp.IgnoreNulls(this=node.copy())
+    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told (its second argument: Spark reads no
+    ``IGNORE NULLS`` before a FILTER)."""
+    target = node.this if isinstance(node, exp.IgnoreNulls) else node
+    if isinstance(target, exp.AnyValue):
+        return exp.Anonymous(this="any_value", expressions=[target.this.copy(), exp.Boolean(this=True)])
     return node
 
 
@@ -582,6 +584,7 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
 
 # DuckDB functions SQLGlot passes through that Spark does not have (checked after the rewrites)
 _SPARK_FUNCTIONS = {
+    "any_value",
     "datediff",
     "element_at",
     "dayofweek",
