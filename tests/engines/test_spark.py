@@ -117,9 +117,10 @@ def test_an_error_names_the_engine(conn):
 def test_a_fact_spark_cannot_run_fails_before_any_is_built(spark, monkeypatch):
     from childhub.facts import build
 
-    facts = dict(build._facts())
-    broken = facts["team"]
-    facts["team"] = build.Fact(broken.name, broken.description, "SELECT list_sum([1]) AS n", broken.reads, broken.file)
+    facts = {
+        "worker": build.Fact("worker", "one row", "SELECT 1 AS n", (), "worker.sql"),  # built first, were it run
+        "team": build.Fact("team", "one row", "SELECT list_sum([1]) AS n", (), "team.sql"),
+    }
     monkeypatch.setattr(build, "_facts", lambda: facts)
     connection = SparkConnection(spark)
     try:

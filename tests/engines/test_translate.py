@@ -173,6 +173,13 @@ def test_list_positions_count_from_one_and_from_the_end():
     )
 
 
+def test_a_list_position_given_to_a_macro_counts_from_one():
+    macros = Macros(["CREATE MACRO nth(l, n) AS l[n]"])
+    assert spark("SELECT nth(l, 1), nth(l, -1) FROM t", macros) == (
+        "SELECT ELEMENT_AT(l, 1), ELEMENT_AT(l, (-1)) FROM t"
+    )
+
+
 def test_len_of_a_list_is_its_size():
     assert spark("SELECT len(list_filter(l, lambda h: h <= x)) FROM t") == "SELECT SIZE(FILTER(l, h -> h <= x)) FROM t"
 
