@@ -113,7 +113,7 @@ def test_a_macro_calling_itself_is_refused():
 
 
 def test_a_macro_sqlglot_cannot_read_is_refused_when_used_only():
-    macros = Macros(["CREATE MACRO odd(x) AS list_apply(x, (lambda i: i + 1))"])  # parenthesised lambda
+    macros = Macros(["CREATE MACRO odd(x) AS x ! 2"])  # not SQL SQLGlot reads
     assert spark("SELECT 1", macros) == "SELECT 1"
     with pytest.raises(UnsupportedConstruct, match="the macro odd could not be parsed"):
         spark("SELECT odd(l) FROM t", macros)
@@ -141,6 +141,7 @@ def test_every_rewrite_is_listed():
         "_arg_extreme",
         "_ordered_list",
         "_any_value",
+        "_lists",
         "_functions",
     ]
 
@@ -211,6 +212,30 @@ def test_an_ordered_list_spark_cannot_sort_is_refused():
         spark("SELECT list(x ORDER BY k DESC) FROM t", source="fact_y")
 
 
+def test_list_comprehensions_apply_and_sum():
+    assert spark("SELECT [x * i FOR i IN range(1, 4) IF i > 1] FROM t") == (
+        "SELECT TRANSFORM(FILTER(SEQUENCE(1, 3), i -> i > 1), i -> x * i) FROM t"
+    )
+    assert spark("SELECT list_apply(l, lambda i: i + 1) FROM t") == "SELECT TRANSFORM(l, i -> i + 1) FROM t"
+    assert spark("SELECT list_sum(l) FROM t") == (
+        "SELECT CASE WHEN SIZE(FILTER(l, _item -> NOT _item IS NULL)) = 0 THEN NULL ELSE AGGREGATE(FILTER(l, "
+        "_item -> NOT _item IS NULL), CAST(0 AS DOUBLE), (_sum, _item) -> _sum + _item) END FROM t"
+    )
+
+
+def test_a_stored_macros_lambdas_in_parentheses_are_read():
+    # as DuckDB's catalog gives a macro's body (duckdb_functions().macro_definition)
+    macros = Macros(['CREATE MACRO total(x) AS list_sum(list_apply("range"(1, 3), (lambda i: (i * x))))'])
+    assert "TRANSFORM(SEQUENCE(1, 2), i -> (i * 2))" in spark("SELECT total(2)", macros)
+    assert spark("SELECT '(lambda i: 1)'", macros) == "SELECT '(lambda i: 1)'"  # text is left alone
+
+
+def test_year_and_month_intervals():
+    assert spark("SELECT d + to_years(2), d + to_months(n) FROM t") == (
+        "SELECT d + MAKE_YM_INTERVAL(2, 0), d + MAKE_YM_INTERVAL(0, n) FROM t"
+    )
+
+
 def test_any_value_skips_nulls():
     assert spark("SELECT any_value(a) FILTER (WHERE b) FROM t") == "SELECT ANY_VALUE(a, TRUE) FILTER(WHERE b) FROM t"
 
@@ -263,8 +288,10 @@ def test_what_sqlglot_translates_itself():
 
 
 def test_a_function_spark_lacks_is_refused_naming_engine_definition_and_function():
-    with pytest.raises(UnsupportedConstruct, match=r"^spark cannot run fact_z \(z\.sql\): no Spark function list_sum$"):
-        spark("SELECT list_sum(l) FROM t", source="fact_z (z.sql)")
+    with pytest.raises(
+        UnsupportedConstruct, match=r"^spark cannot run fact_z \(z\.sql\): no Spark function json_group_array$"
+    ):
+        spark("SELECT json_group_array(l) FROM t", source="fact_z (z.sql)")
 
 
 def test_regexp_replace_of_the_first_match_only_is_refused():
