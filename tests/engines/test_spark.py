@@ -76,6 +76,13 @@ def test_values_come_back_as_duckdb_gives_them(conn):
     assert _same(result.fetchall(), expected)
 
 
+def test_division_and_averages_as_duckdb_gives_them(conn):
+    sql = "SELECT 1.5 / 2 AS q, 7 / 2 AS h, 7 // 2 AS w, avg(v) AS a, sum(v) AS s FROM (VALUES (1.5), (2.0)) t(v)"
+    expected = duckdb.connect().execute(sql).fetchall()
+    assert expected == [(0.75, 3.5, 3, 1.75, Decimal("3.5"))]
+    assert _same(conn.execute(sql).fetchall(), expected)
+
+
 def test_working_days_and_ages_as_worked_by_hand(conn):
     from childhub.facts.build import _install_macros
 

@@ -102,6 +102,13 @@ def test_a_table_macro_becomes_a_subquery_with_its_own_cte_names():
     assert "CAST(NULL AS DATE) IS NULL" in sql
 
 
+def test_a_table_named_by_a_string_in_a_table_macro_is_that_table():
+    macros = Macros(["CREATE MACRO days_of(listed) AS TABLE SELECT DISTINCT day FROM query_table(listed) q"])
+    assert spark("WITH rows AS (SELECT 1 AS day) SELECT * FROM days_of('rows')", macros) == (
+        "WITH rows AS (SELECT 1 AS day) SELECT * FROM (SELECT DISTINCT day FROM rows AS q) AS days_of"
+    )
+
+
 def test_a_macro_given_the_wrong_number_of_arguments_is_named():
     with pytest.raises(EngineError, match="twice takes 1 argument"):
         spark("SELECT twice(1, 2)", MACROS)
@@ -142,6 +149,7 @@ def test_every_rewrite_is_listed():
         "_ordered_list",
         "_any_value",
         "_lists",
+        "_division",
         "_functions",
     ]
 
@@ -165,6 +173,13 @@ def test_date_minus_a_number_stays_a_date():
 
 def test_integer_division():
     assert spark("SELECT a // 7 FROM t") == "SELECT a DIV 7 FROM t"
+
+
+def test_division_and_averages_are_doubles_as_in_duckdb():
+    assert spark("SELECT a / b, 1.5 / 2, CAST(a AS DOUBLE) / 2, avg(x), avg(DISTINCT x) FROM t") == (
+        "SELECT CAST(a AS DOUBLE) / b, CAST(1.5 AS DOUBLE) / 2, CAST(a AS DOUBLE) / 2, AVG(CAST(x AS DOUBLE)), "
+        "AVG(DISTINCT CAST(x AS DOUBLE)) FROM t"
+    )
 
 
 def test_list_positions_count_from_one_and_from_the_end():

@@ -254,6 +254,22 @@ def _unique_ctes(body: exp.Expression, prefix: str) -> exp.Expression:
     return body
 
 
+def _tables_by_name(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's ``query_table('name')`` (a table named by a string, as a table macro is given a CTE's name): the
+    table ``name`` itself."""
+    for table in list(tree.find_all(exp.Table)):
+        function = table.this
+        if isinstance(function, exp.Anonymous) and function.name.lower() == "query_table":
+            arguments = function.expressions
+            if len(arguments) != 1 or not (isinstance(arguments[0], exp.Literal) and arguments[0].is_string):
+                raise UnsupportedConstruct("query_table given something other than a table's name")
+            named = exp.Table(this=exp.to_identifier(arguments[0].this))
+            if table.args.get("alias") is not None:
+                named.set("alias", table.args["alias"].copy())
+            table.replace(named)
+    return tree
+
+
 def _expand_macros(tree: exp.Expression, macros: Macros, source: str) -> exp.Expression:
     counter = itertools.count(1)
     for _ in range(_MAX_EXPANSION):
@@ -616,6 +632,24 @@ def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
     return node
 
 
+def _double(expression: exp.Expression) -> exp.Expression:
+    if isinstance(expression, exp.Cast) and expression.to.is_type(exp.DataType.Type.DOUBLE):
+        return expression
+    return exp.Cast(this=expression, to=exp.DataType.build("DOUBLE"))
+
+
+def _division(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB's ``/`` and ``avg`` give a DOUBLE whatever they divide (decimals too); Spark's keep a DECIMAL a
+    DECIMAL: what is divided or averaged is made a DOUBLE first (integers divide to a DOUBLE on both)."""
+    if isinstance(node, exp.Div) and not isinstance(node.this, exp.Interval):
+        node.set("this", _double(node.this.copy()))
+    elif isinstance(node, exp.Avg) and isinstance(node.this, exp.Distinct) and len(node.this.expressions) == 1:
+        node.this.set("expressions", [_double(node.this.expressions[0].copy())])
+    elif isinstance(node, exp.Avg):
+        node.set("this", _double(node.this.copy()))
+    return node
+
+
 def _lambda(body: exp.Expression, *names: str) -> exp.Lambda:
     return exp.Lambda(this=body, expressions=[exp.to_identifier(name) for name in names])
 
@@ -669,6 +703,7 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
     _ordered_list,
     _any_value,
     _lists,
+    _division,
     _functions,
 )
 
@@ -769,6 +804,10 @@ def translate(
     tree = _bind(_positions_as_written(statements[0]), params, source)
     if macros is not None and len(macros):
         tree = _expand_macros(tree, macros, source)
+    try:
+        tree = _tables_by_name(tree)
+    except UnsupportedConstruct as error:
+        raise UnsupportedConstruct(f"spark cannot run {source}: {error}") from None
     tree = _rewrite(tree, date_columns, columns, source)
     try:
         return tree.sql(dialect=_spark_dialect(), unsupported_level=sqlglot.ErrorLevel.RAISE)
