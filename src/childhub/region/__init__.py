@@ -16,4 +16,35 @@ class RegionError(ChildhubError):
     message is one line naming the folder or file."""
 
 
-__all__ = ["RegionError"]
+from childhub.region.link import (  # noqa: E402  (after RegionError, which link.py imports)
+    LINK_THRESHOLD,
+    REVIEW_THRESHOLD,
+    PooledExport,
+    RegionLinkage,
+    RegionLinkSummary,
+    cluster_region,
+    link_children,
+    link_region,
+    read_model,
+    read_pooled_exports,
+    region_settings,
+)
+from childhub.region.evaluate import RegionScores, evaluate_region, score_region  # noqa: E402
+
+__all__ = [
+    "LINK_THRESHOLD",
+    "REVIEW_THRESHOLD",
+    "PooledExport",
+    "RegionError",
+    "RegionLinkSummary",
+    "RegionLinkage",
+    "RegionScores",
+    "cluster_region",
+    "evaluate_region",
+    "link_children",
+    "link_region",
+    "read_model",
+    "read_pooled_exports",
+    "region_settings",
+    "score_region",
+]

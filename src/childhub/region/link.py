@@ -283,7 +283,7 @@ def region_settings(kind: str = "encoded"):
             _exact("postcode_district"),
         ],
         blocking_rules_to_generate_predictions=blocking_rules(kind),
-        retain_intermediate_calculation_columns=True,  # the gamma_ columns pairs.parquet keeps
+        retain_intermediate_calculation_columns=True,  # each comparison's match weight, kept in pairs.parquet
         retain_matching_columns=False,
     )
 
@@ -394,7 +394,8 @@ def link_children(
                 spark = stack.enter_context(local_spark_session())
             from splink import SparkAPI
 
-            api = SparkAPI(spark_session=spark)
+            # persisted (memory, then local disk) rather than Splink's default of parquet files between steps
+            api = SparkAPI(spark_session=spark, break_lineage_method="persist")
             frames = []
             for authority, source in tables.items():
                 if isinstance(source, (str, Path)):
@@ -454,7 +455,7 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
     saved = json.loads(json.dumps(linker.misc.save_model_to_json(), default=str))
     predictions = linker.inference.predict(threshold_match_probability=REVIEW_THRESHOLD)
     frame = predictions.as_pandas_dataframe()
-    gammas = sorted(column for column in frame.columns if column.startswith("gamma_"))
+    weights = [column for column in frame.columns if column.startswith("mw_")]
     pairs = []
     for row in frame.to_dict("records"):
         left, right = (row["source_dataset_l"], row["pooled_id_l"]), (row["source_dataset_r"], row["pooled_id_r"])
@@ -466,7 +467,7 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
                 "pooled_id_r": str(right[1]),
                 "match_probability": float(row["match_probability"]),
                 "match_weight": float(row["match_weight"]),
-                **{gamma: int(row[gamma]) for gamma in gammas},
+                **{weight: float(row[weight]) for weight in weights},
             }
         )
     pairs.sort(key=lambda pair: (pair["pooled_id_l"], pair["pooled_id_r"]))
@@ -627,7 +628,7 @@ def _write(out: Path, linkage: RegionLinkage, sizes: Mapping[str, int], manifest
             ),
         }
     )
-    gammas = sorted({key for pair in linkage.pairs for key in pair if key.startswith("gamma_")})
+    weights = [key for key in (linkage.pairs[0] if linkage.pairs else {}) if key.startswith("mw_")]
     pairs = pa.table(
         {
             "pooled_id_l": pa.array([pair["pooled_id_l"] for pair in linkage.pairs], pa.string()),
@@ -637,7 +638,7 @@ def _write(out: Path, linkage: RegionLinkage, sizes: Mapping[str, int], manifest
             "match_probability": pa.array([pair["match_probability"] for pair in linkage.pairs], pa.float64()),
             "match_weight": pa.array([pair["match_weight"] for pair in linkage.pairs], pa.float64()),
             "linked": pa.array([pair["linked"] for pair in linkage.pairs], pa.bool_()),
-            **{gamma: pa.array([pair[gamma] for pair in linkage.pairs], pa.int8()) for gamma in gammas},
+            **{weight: pa.array([pair[weight] for pair in linkage.pairs], pa.float64()) for weight in weights},
         }
     )
     out = out.absolute()
