@@ -185,9 +185,7 @@ def encoded_rows(key: bytes, records: list[Record]) -> list[dict]:
             words, count = bloom_words(key, field, value)
             row.update({f"{field}_bf{w}": word for w, word in enumerate(words)})
             row[f"{field}_bits"] = count
-        row.update(
-            birth_month=record.dob.strftime("%Y-%m"), sex=record.sex, postcode_district=record.postcode_district
-        )
+        row.update(birth_month=record.dob.strftime("%Y-%m"), sex=record.sex, postcode_district=record.postcode_district)
         rows.append(row)
     return rows
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import run
 from region_fixture import KEY, OTHER_KEY, clear_table, draw_region, truth, write_pooled_export, write_region
 
 from childhub.region import (
@@ -27,6 +26,7 @@ from childhub.region import (
     read_model,
     score_region,
 )
+from helpers import run
 
 # What a link of the drawn region must reach, on encodings (measured 0.99 and 0.98 on seed 1: docs/region.md).
 PRECISION_FLOOR = 0.97

@@ -16,6 +16,7 @@ class RegionError(ChildhubError):
     message is one line naming the folder or file."""
 
 
+from childhub.region.evaluate import RegionScores, evaluate_region, score_region  # noqa: E402
 from childhub.region.link import (  # noqa: E402  (after RegionError, which link.py imports)
     LINK_THRESHOLD,
     REVIEW_THRESHOLD,
@@ -29,7 +30,6 @@ from childhub.region.link import (  # noqa: E402  (after RegionError, which link
     read_pooled_exports,
     region_settings,
 )
-from childhub.region.evaluate import RegionScores, evaluate_region, score_region  # noqa: E402
 
 __all__ = [
     "LINK_THRESHOLD",

@@ -146,9 +146,8 @@ def read_pooled_export(folder: Path) -> PooledExport:
         raise RegionError(f"{folder / CHILDREN}: {rows} rows, but the manifest says {entry.get('rows')!r}")
     if authorities - {manifest["authority_code"]}:
         other = sorted(str(code) for code in authorities - {manifest["authority_code"]})[0]
-        raise RegionError(
-            f"{folder / CHILDREN}: field authority_code holds {other!r}, not the manifest's {manifest['authority_code']}"
-        )
+        expected = manifest["authority_code"]
+        raise RegionError(f"{folder / CHILDREN}: field authority_code holds {other!r}, not the manifest's {expected}")
     return PooledExport(
         folder=folder,
         authority_code=manifest["authority_code"],
@@ -528,9 +527,7 @@ def cluster_region(
     members: dict[str, list[str]] = {}
     for pooled_id in authority_of:
         members.setdefault(find(pooled_id), []).append(pooled_id)
-    return {
-        pooled_id: region_child_id(min(group)) for group in members.values() for pooled_id in group
-    }, refused
+    return {pooled_id: region_child_id(min(group)) for group in members.values() for pooled_id in group}, refused
 
 
 # ---- the region's folder ----
