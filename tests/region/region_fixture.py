@@ -33,8 +33,12 @@ AUTHORITIES = (
     ("E06000902", "Southmere"),
     ("E06000903", "Eastmere"),
     ("E06000904", "Westmere"),
+    ("E06000905", "Upper Dale"),
+    ("E06000906", "Lower Dale"),
+    ("E06000907", "Highfold"),
+    ("E06000908", "Lowfold"),
 )
-DISTRICTS = {code: [f"Q{'ABCD'[i]}{n}" for n in range(1, 9)] for i, (code, _) in enumerate(AUTHORITIES)}
+DISTRICTS = {code: [f"Q{'ABCDEFGH'[i]}{n}" for n in range(1, 9)] for i, (code, _) in enumerate(AUTHORITIES)}
 
 
 @dataclass(frozen=True)
