@@ -18,6 +18,8 @@ from childhub.region import RegionError
 
 @dataclass(frozen=True)
 class RegionScores:
+    """Pairwise precision, recall and F1 of a region's link over pairs in different authorities, with counts."""
+
     precision: float
     recall: float
     f1: float

@@ -77,6 +77,8 @@ MAX_COMPARISONS = 200_000_000
 
 @dataclass(frozen=True)
 class PooledExport:
+    """One authority's pooled export, as its manifest describes it once checked (``read_pooled_exports``)."""
+
     folder: Path
     authority_code: str
     authority_name: str
@@ -313,6 +315,8 @@ Children = Mapping[str, "Path | Any"]  # authority_code -> a children.parquet pa
 
 @dataclass
 class RegionLinkage:
+    """What ``link_children`` found: the children, the pairs scored, the model, and each child's region child."""
+
     kind: str  # "encoded" or "clear"
     engine: str
     records: list[tuple[str, str, str | None]]  # (authority_code, pooled_id, nhs_hash)
@@ -535,6 +539,8 @@ def cluster_region(
 
 @dataclass(frozen=True)
 class RegionLinkSummary:
+    """What ``link_region`` wrote: counts of children, region children, pairs and refused joins."""
+
     out: Path
     authorities: int
     children: int
