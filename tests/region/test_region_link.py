@@ -333,3 +333,20 @@ def test_nothing_left_in_the_temporary_folder_on_a_failed_write(tmp_path, small_
     with pytest.raises(OSError, match="No space left"):
         link_region(folders, tmp_path / "region", engine="duckdb")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_the_command_links_and_says_what_it_did(tmp_path, small_region):
+    folders, records = small_region
+    out = tmp_path / "region"
+    result = run("region", "link", *map(str, folders), "--out", str(out), "--engine", "duckdb", check=True)
+    children = pq.read_table(out / "region_children.parquet")
+    made = len(set(children.column("region_child_id").to_pylist()))
+    assert result.stdout.startswith(
+        f"Linked {len(records):,} children of 3 authorities into {made:,} region children on duckdb: "
+    )
+    assert "  blocking on surname and year of birth: " in result.stdout
+    again = tmp_path / "again"
+    run("region", "link", *map(str, folders), "--out", str(again), "--engine", "duckdb",
+        "--model", str(out / "manifest.json"), check=True)  # fmt: skip
+    assert pq.read_table(again / "region_children.parquet").equals(children)
