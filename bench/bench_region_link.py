@@ -43,7 +43,8 @@ with tempfile.TemporaryDirectory() as work:
     linkage = link_children(children, engine={engine!r})
     seconds = time.perf_counter() - started
 scores = score_region({{p: (a, linkage.region_child[p]) for a, p, _ in linkage.records}}, truth(KEY, records))
-print(json.dumps({{"seconds": seconds, "children": len(records), "comparisons": sum(linkage.comparisons_by_rule.values()),
+comparisons = sum(linkage.comparisons_by_rule.values())
+print(json.dumps({{"seconds": seconds, "children": len(records), "comparisons": comparisons,
                   "precision": scores.precision, "recall": scores.recall, "f1": scores.f1,
                   "pairs": scores.true_positives + scores.false_negatives, "refused": linkage.refused}}))
 """
