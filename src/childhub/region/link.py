@@ -397,8 +397,7 @@ def link_children(
                 spark = stack.enter_context(local_spark_session())
             from splink import SparkAPI
 
-            # persisted (memory, then local disk) rather than Splink's default of parquet files between steps
-            api = SparkAPI(spark_session=spark, break_lineage_method="persist")
+            api = SparkAPI(spark_session=spark)  # Splink's steps written as parquet under the checkpoint folder
             frames = []
             for authority, source in tables.items():
                 if isinstance(source, (str, Path)):
