@@ -76,7 +76,7 @@ MAX_COMPARISONS = 200_000_000
 
 
 @dataclass(frozen=True)
-class PooledExport:
+class CheckedExport:
     """One authority's pooled export, as its manifest describes it once checked (``read_pooled_exports``)."""
 
     folder: Path
@@ -100,7 +100,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_pooled_export(folder: Path) -> PooledExport:
+def read_pooled_export(folder: Path) -> CheckedExport:
     """One authority's pooled export, checked against its manifest; RegionError naming the folder otherwise."""
     import pyarrow.parquet as pq
 
@@ -150,7 +150,7 @@ def read_pooled_export(folder: Path) -> PooledExport:
         other = sorted(str(code) for code in authorities - {manifest["authority_code"]})[0]
         expected = manifest["authority_code"]
         raise RegionError(f"{folder / CHILDREN}: field authority_code holds {other!r}, not the manifest's {expected}")
-    return PooledExport(
+    return CheckedExport(
         folder=folder,
         authority_code=manifest["authority_code"],
         authority_name=str(manifest.get("authority_name") or manifest["authority_code"]),
@@ -161,11 +161,11 @@ def read_pooled_export(folder: Path) -> PooledExport:
     )
 
 
-def read_pooled_exports(folders: Sequence[Path]) -> list[PooledExport]:
+def read_pooled_exports(folders: Sequence[Path]) -> list[CheckedExport]:
     """Two or more pooled exports of one region: made under one key, each authority once."""
     if len(folders) < 2:
         raise RegionError("a region link needs two or more pooled exports")
-    exports: list[PooledExport] = []
+    exports: list[CheckedExport] = []
     for folder in folders:
         export = read_pooled_export(folder)
         for earlier in exports:
