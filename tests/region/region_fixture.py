@@ -2,9 +2,9 @@
 between them, each record drawn with the slips systems make (typos, a changed surname, a mistyped date of birth,
 a missing identifier), with the truth of who is who.
 
-The pooled exports are written by a minimal encoder of this file's own that follows docs/region.md (keyed
-HMAC-SHA256 hashes of identifiers, 512-bit field-level Bloom filters of names and dates of birth over bigrams):
-helper "pooled"'s encoder (``childhub export pooled``) was not on its branch yet. The clear children table
+The pooled exports are written with ``childhub.region.encoding`` (the encoder ``childhub export pooled`` uses:
+keyed hashes of valid identifiers, 512-bit Bloom filters of names' bigrams and of dates of birth's tokens), the
+manifest as ``childhub export pooled`` writes it; the clear children table
 (``clear_table``) has the same columns with clear values, for linkage on the clear data as a comparison: it
 exists only here, never as an export.
 """
@@ -12,7 +12,6 @@ exists only here, never as an export.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import random
 from dataclasses import dataclass, replace
@@ -22,12 +21,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from childhub.identifiers import make_upn, nhs_check_digit
+from childhub.region import encode_dates_of_birth, encode_names, key_check
+from childhub.region.encoding import encoding_settings, nhs_hash, upn_hash
+from childhub.region.encoding import pooled_id as encoded_pooled_id
 from childhub.synth.names import name_bank
 from childhub.synth.noise import mistyped_date, typo
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
-BITS, WORDS, HASHES = 512, 8, 15
+WORDS = 8
 AUTHORITIES = (
     ("E06000901", "Northmere"),
     ("E06000902", "Southmere"),
@@ -76,9 +79,19 @@ def _person(rng: random.Random, number: int) -> Person:
         bank.surname.draw(rng),
         dob,
         sex,
-        f"{9_000_000_000 + number:010d}",
-        f"A{number:012d}",
+        _nhs_number(number),
+        make_upn(901, number // 1000, 2015, number % 1000),
     )
+
+
+def _nhs_number(number: int) -> str:
+    """A valid NHS number (its modulus-11 check digit right), one for each ``number``."""
+    for last in range(10):
+        first_nine = f"{400_000_000 + 10 * number + last:09d}"
+        check = nhs_check_digit(first_nine)
+        if check is not None:
+            return f"{first_nine}{check}"
+    raise AssertionError("no valid NHS number")
 
 
 def _recorded(rng: random.Random, person: Person, authority: str, child_id: int) -> Record:
@@ -143,29 +156,8 @@ def draw_region(seed: int, *, children: int = 1500, authorities: int = 3, moved:
     return records
 
 
-def _keyed(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-
-
 def pooled_id(key: bytes, record: Record) -> str:
-    return _keyed(key, f"{record.authority_code}:{record.child_id}")[:32]
-
-
-def bloom_words(key: bytes, field: str, value: str) -> tuple[list[int], int]:
-    """A 512-bit Bloom filter of ``value``'s bigrams (padded with a space each side), HASHES positions per bigram
-    by double hashing one HMAC of the field and bigram; as 8 signed 64-bit words and the count of set bits."""
-    text = f" {value} "
-    bits = 0
-    for i in range(len(text) - 1):
-        digest = hmac.new(key, f"{field}\x00{text[i : i + 2]}".encode(), hashlib.sha256).digest()
-        first, second = int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:16], "big") | 1
-        for k in range(HASHES):
-            bits |= 1 << ((first + k * second) % BITS)
-    words = []
-    for w in range(WORDS):
-        word = (bits >> (64 * w)) & (2**64 - 1)
-        words.append(word - 2**64 if word >= 2**63 else word)
-    return words, bin(bits).count("1")
+    return encoded_pooled_id(key, record.authority_code, record.child_id)
 
 
 def _name(value: str) -> str:
@@ -173,22 +165,23 @@ def _name(value: str) -> str:
 
 
 def encoded_rows(key: bytes, records: list[Record]) -> list[dict]:
+    """The rows of children.parquet for ``records``, encoded as ``childhub export pooled`` encodes them."""
+    encoded = {
+        "first_name": encode_names(key, "first_name", [record.first_name for record in records]),
+        "last_name": encode_names(key, "last_name", [record.last_name for record in records]),
+        "dob": encode_dates_of_birth(key, [record.dob for record in records]),
+    }
     rows = []
-    for record in records:
+    for i, record in enumerate(records):
         row = {
             "pooled_id": pooled_id(key, record),
             "authority_code": record.authority_code,
-            "nhs_hash": _keyed(key, record.nhs) if record.nhs else None,
-            "upn_hash": _keyed(key, record.upn) if record.upn else None,
+            "nhs_hash": nhs_hash(key, record.nhs),
+            "upn_hash": upn_hash(key, record.upn),
         }
-        for field, value in (
-            ("first_name", _name(record.first_name)),
-            ("last_name", _name(record.last_name)),
-            ("dob", record.dob.isoformat()),
-        ):
-            words, count = bloom_words(key, field, value)
-            row.update({f"{field}_bf{w}": word for w, word in enumerate(words)})
-            row[f"{field}_bits"] = count
+        for field, (words, bits) in encoded.items():
+            row.update({f"{field}_bf{w}": int(words[i, w]) for w in range(WORDS)})
+            row[f"{field}_bits"] = int(bits[i])
         row.update(birth_month=record.dob.strftime("%Y-%m"), sex=record.sex, postcode_district=record.postcode_district)
         rows.append(row)
     return rows
@@ -255,8 +248,8 @@ def write_pooled_export(folder: Path, key: bytes, records: list[Record], authori
         "authority_name": dict(AUTHORITIES)[authority_code],
         "exported_at": "2026-12-05T09:00:00+00:00",
         "as_at": "2026-11-30",
-        "key_check": hmac.new(key, b"childhub pooled key check", hashlib.sha256).hexdigest(),
-        "encoding": {"kind": "bloom", "bits": BITS, "hashes": HASHES, "ngram": 2},
+        "key_check": key_check(key),
+        "encoding": encoding_settings(),
         "files": {
             "children.parquet": {
                 "rows": table.num_rows,

@@ -60,11 +60,12 @@ CLEAR_COLUMNS = (
 # A pair at or above LINK_THRESHOLD joins one region child; pairs from REVIEW_THRESHOLD are kept in pairs.parquet.
 LINK_THRESHOLD = 0.9
 REVIEW_THRESHOLD = 0.5
-# Dice levels of 512-bit bigram Bloom filters: a name with one slip scores about 0.6 to 0.8 (olive/oliver 0.79,
-# smith/smyth 0.70, a swap oliver/olivre 0.62); any two dates of one month score 0.8 to 0.9 (a digit mistyped
-# likewise), other dates below (docs/region.md).
+# Dice levels, set by what childhub.region.encoding's filters give (docs/region.md): a name with one slip scores
+# about 0.65 to 0.85 (olive/oliver 0.83, smith/smyth 0.71, a swap oliver/olivre 0.68); a date of birth with the
+# year mistyped about 0.9, with day and month swapped or a day mistyped 0.75 to 0.82 (as another day of the month),
+# another month below 0.65.
 NAME_DICE_LEVELS = (0.95, 0.75, 0.6)
-DOB_DICE_LEVELS = (0.95, 0.8)
+DOB_DICE_LEVELS = (0.95, 0.85, 0.7)
 JARO_WINKLER_LEVELS = (0.95, 0.88, 0.7)
 # The prior: the share of true cross-authority matches the identifier rules are taken to find.
 IDENTIFIER_RECALL = 0.6
