@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -378,6 +379,7 @@ def link_children(
         kind = this
         tables[authority] = source
     columns = ENCODED_COLUMNS if kind == "encoded" else CLEAR_COLUMNS
+    run = uuid.uuid4().hex[:12]  # a Spark session given may hold an earlier run's tables
     if engine == "duckdb":
         from childhub.store import scratch_connection
 
@@ -386,7 +388,7 @@ def link_children(
 
             api = DuckDBAPI(connection=conn)
             frames = [
-                api.register(_read(source, columns), dataset_display_name=_dataset(authority))
+                api.register(_read(source, columns), **_names(authority, run))
                 for authority, source in tables.items()
             ]
             linkage = _link(frames, kind, "duckdb", model)
@@ -405,7 +407,7 @@ def link_children(
                     frame = spark.read.parquet(str(source)).select(*columns)
                 else:
                     frame = spark.createDataFrame(source.select(columns).to_pandas())
-                frames.append(api.register(frame, dataset_display_name=_dataset(authority)))
+                frames.append(api.register(frame, **_names(authority, run)))
             linkage = _link(frames, kind, "spark", model)
     else:
         raise RegionError(f"no engine {engine!r}: spark or duckdb")
@@ -423,9 +425,11 @@ def link_children(
     return linkage
 
 
-def _dataset(authority: str) -> str:
-    """A table name Splink can use for an authority (its codes are letters and digits; anything else goes)."""
-    return "authority_" + "".join(ch if ch.isalnum() else "_" for ch in authority)
+def _names(authority: str, run: str) -> dict[str, str]:
+    """Splink's names for an authority's table: the dataset (in its pairs' ``source_dataset``) and the table,
+    which is this run's own (letters, digits and underscores only)."""
+    dataset = "authority_" + "".join(ch if ch.isalnum() else "_" for ch in authority)
+    return {"dataset_display_name": dataset, "table_name": f"{dataset}_{run}"}
 
 
 def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
