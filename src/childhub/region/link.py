@@ -88,6 +88,7 @@ class CheckedExport:
     as_at: str | None
     rows: int
     sha256: str
+    encoding: dict = field(default_factory=dict, compare=False)
 
     @property
     def children(self) -> Path:
@@ -160,6 +161,7 @@ def read_pooled_export(folder: Path) -> CheckedExport:
         as_at=manifest.get("as_at"),
         rows=rows,
         sha256=entry["sha256"],
+        encoding=manifest.get("encoding") if isinstance(manifest.get("encoding"), dict) else {},
     )
 
 
@@ -176,6 +178,11 @@ def read_pooled_exports(folders: Sequence[Path]) -> list[CheckedExport]:
             if export.key_check != earlier.key_check:
                 raise RegionError(
                     f"{folder}: made under a different key from {earlier.folder} (their key_check differs)"
+                )
+            if export.encoding != earlier.encoding:
+                raise RegionError(
+                    f"{folder}: encoded differently from {earlier.folder} (their manifests' encoding differs), so "
+                    "their encodings cannot be compared"
                 )
             if export.authority_code == earlier.authority_code:
                 raise RegionError(f"{folder}: authority {export.authority_code} is already in {earlier.folder}")
@@ -388,8 +395,7 @@ def link_children(
 
             api = DuckDBAPI(connection=conn)
             frames = [
-                api.register(_read(source, columns), **_names(authority, run))
-                for authority, source in tables.items()
+                api.register(_read(source, columns), **_names(authority, run)) for authority, source in tables.items()
             ]
             linkage = _link(frames, kind, "duckdb", model)
     elif engine == "spark":
