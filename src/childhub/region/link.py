@@ -458,10 +458,9 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
             "childhub allows: " + ", ".join(f"{name} {count:,}" for name, count in by_rule.items())
         )
     if model is not None:
-        model = {**model, "sql_dialect": engine}
         if _model_kind(model) != kind:
             raise RegionError(f"the model given was trained on {_model_kind(model)} data, these children are {kind}")
-        linker = Linker(frames, model, log_level=logging.ERROR)
+        linker = Linker(frames, _with_parameters(region_settings(kind), engine, model), log_level=logging.ERROR)
     else:
         linker = Linker(frames, region_settings(kind), log_level=logging.ERROR)
         _train(linker, kind)
@@ -485,6 +484,25 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
         )
     pairs.sort(key=lambda pair: (pair["pooled_id_l"], pair["pooled_id_r"]))
     return RegionLinkage(kind, engine, [], pairs, by_rule, saved)
+
+
+def _with_parameters(settings, engine: str, model: Mapping) -> dict:
+    """This childhub's settings written for ``engine``, with the m and u probabilities and the prior of a saved
+    ``model`` (trained on either engine: its SQL is written in its own engine's dialect, so only its numbers are
+    taken)."""
+    built = settings.create_settings_dict(engine)
+    saved = {comparison.get("output_column_name"): comparison for comparison in model.get("comparisons", [])}
+    for comparison in built["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = saved.get(name, {}).get("comparison_levels", [])
+        if len(levels) != len(comparison["comparison_levels"]):
+            raise RegionError(f"the model given does not compare {name} as this childhub does (its levels differ)")
+        for level, saved_level in zip(comparison["comparison_levels"], levels, strict=True):
+            for parameter in ("m_probability", "u_probability"):
+                if saved_level.get(parameter) is not None:
+                    level[parameter] = saved_level[parameter]
+    built["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    return built
 
 
 def _model_kind(model: Mapping) -> str:
