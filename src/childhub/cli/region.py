@@ -72,9 +72,33 @@ def region_link(
     folders: Annotated[list[Path], typer.Argument(help="Two or more authorities' pooled exports.")],
     out: Annotated[Path, typer.Option("--out", help="The region's folder: its linked children are written here.")],
     engine: RegionEngineOption = EngineName.spark,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Reuse a saved model (an earlier region folder's manifest.json) instead of training one.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="The match probability at which two children are one (0.5 to 1).")
+    ] = 0.9,
 ) -> None:
     """Link the authorities' children across councils, so a child who moved is one child."""
-    raise ChildhubError("childhub region link is not built yet")
+    from childhub.region import link_region, read_model
+
+    if not 0.5 <= threshold < 1:
+        raise ChildhubError("--threshold must be at least 0.5 and below 1")
+    summary = link_region(
+        folders, out, engine=engine.value, model=read_model(model) if model else None, threshold=threshold
+    )
+    typer.echo(
+        f"Linked {summary.children:,} children of {summary.authorities} authorities into "
+        f"{summary.region_children:,} region children on {engine.value}: {summary.linked_pairs:,} pairs across "
+        f"councils joined, {summary.pairs:,} kept from probability 0.5, {summary.refused:,} joins refused (two "
+        f"children of one authority). Wrote {summary.out}."
+    )
+    for rule, count in summary.comparisons_by_rule.items():
+        typer.echo(f"  blocking on {rule}: {count:,} comparisons")
 
 
 # ---- region indicators (its owner: the pooled-export work) ----
