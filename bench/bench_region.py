@@ -4,7 +4,7 @@
         [--engines spark,duckdb] [--work DIR] [--movers RATE]
 
 One region of the largest count of authorities is generated (``childhub synth-region``), and each authority is
-ingested and linked once into its own store; all of it is kept in ``--work`` (default ``bench-region-work``) and
+ingested and linked once into its own store; all of it is kept in ``--work`` (default ``bench/out/region``) and
 reused by later runs with the same size, seed and movers rate. The regions of 2, 4 and 8 are the first 2, 4 and 8
 authorities of it (a family that moved to an authority outside the first N has left the smaller region). Then, for
 each N:
@@ -259,7 +259,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--engines", default="spark,duckdb")
     parser.add_argument("--movers", type=float, default=None, help="Yearly movers rate (default: the generator's).")
-    parser.add_argument("--work", type=Path, default=ROOT / "bench-region-work")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "region")
     parser.add_argument("--no-write", action="store_true", help="Print the figures; leave docs/benchmarks.md alone.")
     args = parser.parse_args()
     counts = sorted({int(n) for n in args.authorities.split(",")})

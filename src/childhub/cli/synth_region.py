@@ -33,7 +33,7 @@ def synth_region(
     as_at: Annotated[str, typer.Option("--as-at", help="The region's 'today', YYYY-MM-DD (default: today).")] = "",
 ) -> None:
     """Generate a synthetic region: authorities that share children who moved, with region_truth.csv."""
-    from childhub.synth.region import DEFAULT_MOVERS, generate_region
+    from childhub.synth import DEFAULT_MOVERS, generate_region
 
     day = date_or_today(as_at)
     rate = DEFAULT_MOVERS if movers is None else movers

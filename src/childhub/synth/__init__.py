@@ -33,6 +33,11 @@ AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
 # DfE's pseudo LA code 001 keeps UPNs well-formed without posing as a real authority.
 LA_NUMBER = 1
 DEFAULT_NOISE = 0.05
+# A synthetic region's movers (``generate_region``): ONS counted about 2.85 million people moving between local
+# authorities in England and Wales in the year to June 2015, about 5% of residents; young adults (students) lift the
+# all-age rate and children move less, so a child's household moves to another authority in about 4% of years
+# (docs/synthetic-authority.md, "A synthetic region").
+DEFAULT_MOVERS = 0.04
 GENERATOR_VERSION = 1
 EXTRACTS, MAPPINGS = "extracts", "mappings"  # folders of the output
 
@@ -297,6 +302,7 @@ def write_authority(
 
 
 __all__ = [
+    "DEFAULT_MOVERS",
     "DEFAULT_NOISE",
     "EXTRACTS",
     "GENERATOR_VERSION",
@@ -306,12 +312,11 @@ __all__ = [
     "Progress",
     "SynthResult",
     "build_authority",
-    "check_parameters",
+    "generate_region",
     "generate",
     "history_start_for",
     "mapping_files",
     "measure_realism",
-    "write_authority",
     "write_synthetic_comparators",
 ]
 
@@ -321,3 +326,12 @@ def measure_realism(authority):
     from childhub.synth.realism import measure
 
     return measure(authority)
+
+
+def generate_region(out: Path, authorities: int, size: str, seed: int, as_at: date, **options):
+    """A synthetic region: ``authorities`` synthetic authorities sharing the families who moved between them, with
+    ``region_truth.csv`` and ``region.json`` (``childhub.synth.region.generate_region``; options ``movers``,
+    ``noise``, ``progress``)."""
+    from childhub.synth.region import generate_region as write_region
+
+    return write_region(out, authorities, size, seed, as_at, **options)

@@ -42,7 +42,15 @@ from pathlib import Path
 
 from childhub.calendar import age_on
 from childhub.errors import SynthError
-from childhub.synth import DEFAULT_NOISE, Progress, _quiet, build_authority, check_parameters, write_authority
+from childhub.synth import (
+    DEFAULT_MOVERS,
+    DEFAULT_NOISE,
+    Progress,
+    _quiet,
+    build_authority,
+    check_parameters,
+    write_authority,
+)
 from childhub.synth.model import (
     Adult,
     Authority,
@@ -55,10 +63,6 @@ from childhub.synth.model import (
 )
 from childhub.synth.services import TERMS
 
-# ONS: about 2.85 million people moved between local authorities in England and Wales in the year to June 2015,
-# about 5% of residents; young adults (students) lift the all-age rate and children move less, so a child's
-# household moves to another authority in about 4% of years (docs/synthetic-authority.md, "A synthetic region").
-DEFAULT_MOVERS = 0.04
 MAX_AUTHORITIES = 20
 SURNAME_CHANGE_AT_MOVE = 0.05  # a family that takes a new partner's surname when it moves
 REGION_VERSION = 1
