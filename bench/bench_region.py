@@ -46,6 +46,40 @@ from common import ROOT, write_section
 
 AS_AT = "2026-03-31"
 CHILDHUB = [sys.executable, "-m", "childhub"]
+# The link on clear data, for comparison: the same children, the same columns as the pooled exports, but the names
+# and full date of birth in clear from each authority's store (the identifiers stay keyed hashes, which compare as
+# the clear values would), linked by the region link's own clear-data model.
+CLEAR = """
+from pathlib import Path
+import pyarrow as pa
+import pyarrow.parquet as pq
+from childhub.region.encoding import normalise_name, pooled_id, read_key
+from childhub.region.link import link_children
+from childhub.store import scratch_connection
+key = read_key(Path({key!r}))
+tables = {{}}
+for code, store, export in {members!r}:
+    columns = ["pooled_id", "authority_code", "nhs_hash", "upn_hash", "birth_month", "sex", "postcode_district"]
+    table = pq.read_table(Path(export) / "children.parquet", columns=columns)
+    with scratch_connection() as conn:
+        conn.execute(f"ATTACH '{{store}}/childhub.duckdb' AS store (READ_ONLY)")
+        rows = conn.execute("SELECT child_id, forename, surname, date_of_birth FROM store.main.fact_child "
+                            "WHERE child_id IS NOT NULL").fetchall()
+    clear = {{pooled_id(key, code, child): (normalise_name(first) or None, normalise_name(last) or None,
+                                           born.isoformat() if born else None)
+             for child, first, last, born in rows}}
+    ids = table.column("pooled_id").to_pylist()
+    for index, name in enumerate(("first_name", "last_name", "dob")):
+        values = [clear.get(child, (None, None, None))[index] for child in ids]
+        table = table.append_column(name, pa.array(values, pa.string()))
+    tables[code] = table
+linkage = link_children(tables, engine={engine!r})
+authority = {{child: code for code, table in tables.items() for child in table.column("pooled_id").to_pylist()}}
+children = sorted(linkage.region_child)
+pq.write_table(pa.table({{"authority_code": [authority[c] for c in children], "pooled_id": children,
+                         "region_child_id": [linkage.region_child[c] for c in children]}}),
+               Path({out!r}) / "region_children.parquet")
+"""
 
 
 # ---- running a command: wall time and the peak memory of its whole process tree ------------------------------------
@@ -113,13 +147,24 @@ def _sample(pid: int, peak: list[float], done: threading.Event) -> None:
         done.wait(0.1)
 
 
-def run(args: list[str], repeats: int, env: dict[str, str] | None = None, log: Path | None = None) -> Run:
+def run_python(code: str, repeats: int, log: Path | None = None) -> Run:
+    """``code`` in a fresh Python process, as ``run`` times a command."""
+    return run(["-c", code], repeats, log=log, program=[sys.executable])
+
+
+def run(
+    args: list[str],
+    repeats: int,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    program: list[str] = CHILDHUB,
+) -> Run:
     """``childhub ARGS`` in a fresh process ``repeats`` times: wall time, peak tree memory, peak single process."""
     result = Run()
     for _ in range(repeats):
         started = time.perf_counter()
         out = open(log, "a", encoding="utf-8") if log else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen([*CHILDHUB, *args], cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
+        process = subprocess.Popen([*program, *args], cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
                                    stderr=subprocess.STDOUT)  # fmt: skip
         peak = [0.0]
         done = threading.Event()
@@ -258,6 +303,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--engines", default="spark,duckdb")
+    parser.add_argument(
+        "--clear-engine", default="duckdb", help="Engine of the comparison link on clear data ('' for none)."
+    )
     parser.add_argument("--movers", type=float, default=None, help="Yearly movers rate (default: the generator's).")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "region")
     parser.add_argument("--no-write", action="store_true", help="Print the figures; leave docs/benchmarks.md alone.")
@@ -324,6 +372,15 @@ def main() -> None:
                 args.repeats,
                 log=log,
             )  # fmt: skip
+        if args.clear_engine:
+            clear_out = work / f"region-{n}-clear-{args.clear_engine}"
+            if clear_out.exists():
+                shutil.rmtree(clear_out)
+            clear_out.mkdir()
+            members_spec = [(a["code"], str(a["store"]), str(work / "pooled" / a["code"])) for a in members]
+            code = CLEAR.format(key=str(key), members=members_spec, engine=args.clear_engine, out=str(clear_out))
+            row["link_clear"] = run_python(code, 1, log=log)
+            row["quality_clear"] = link_quality(clear_out, persons, codes)
         rows[n] = row
         print(f"N={n}: done at {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -367,6 +424,13 @@ def report(args, counts: list[int], engines: list[str], rows: dict[int, dict], d
                 f"{quality['precision']:.4f} | {quality['recall']:.4f} |"
             )
             indicators = row[f"indicators_{engine}"]
+            if engine == engines[-1] and "quality_clear" in row:
+                clear, quality = row["link_clear"], row["quality_clear"]
+                lines.append(
+                    lead + f"| link on clear data (comparison) | {args.clear_engine} | {clear.median_seconds:.1f} | "
+                    f"{clear.median_tree_mb:,.0f} ({clear.median_process_mb:,.0f}) | {quality['true_pairs']:,} / "
+                    f"{quality['predicted_pairs']:,} | {quality['precision']:.4f} | {quality['recall']:.4f} |"
+                )
             lines.append(
                 lead + f"| region indicators | {engine} | {indicators.median_seconds:.1f} | "
                 f"{indicators.median_tree_mb:,.0f} ({indicators.median_process_mb:,.0f}) | | | |"
