@@ -222,7 +222,7 @@ def _write_region(
         authority = _build(authority_of, size, as_at)
         for move, household in _moves(authority, authority_of, region, seed, movers):
             moves.append(move)
-            arrivals[move.destination].append(_arrival(household, move, region))
+            arrivals[move.destination].append(_arrival(household, move, region, seed))
         del authority
     # second pass: each authority again, its movers leaving and others arriving, written as childhub synth would
     result = RegionResult(out=folder, authorities=region, moves=moves)
@@ -431,14 +431,14 @@ def _term_start(academic_year: str, term: str) -> date:
 # ---- arriving: the same people in the new authority's systems ------------------------------------------------------
 
 
-def _arrival(household: Household, move: Move, region: list[RegionAuthority]) -> Household:
+def _arrival(household: Household, move: Move, region: list[RegionAuthority], seed: int) -> Household:
     """The household as it arrives in ``move.destination`` on ``move.day``: the same people (IDs that say where they
     came from), a new address there, what happened to them from the day on."""
     from childhub.synth.population import PopulationBuilder
 
     day = move.day
     destination = next(a for a in region if a.code == move.destination)
-    rng = random.Random(f"{move.origin}:{move.household_id}:arrival")
+    rng = random.Random(f"{seed}:region-arrival:{move.origin}:{move.household_id}")
     builder = PopulationBuilder(rng, day, destination.la_number, day)
     address = builder.address()
     address.postcode = _in_area(address.postcode, destination.postcode_area)
