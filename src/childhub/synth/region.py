@@ -368,6 +368,8 @@ def _leave(household: Household, day: date) -> None:
         for episode in child.early_help:
             if episode.end is None or episode.end > day:
                 episode.end, episode.end_reason = day, "Moved away"
+            if episode.assessment_completed is not None and episode.assessment_completed > day:
+                episode.assessment_completed = None
             episode.allocations = _allocations_before(episode.allocations, day)
         child.enrolments = [e for e in child.enrolments if e.entry < day]
         for enrolment in child.enrolments:
