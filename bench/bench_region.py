@@ -283,7 +283,7 @@ def link_quality(linked: Path, persons: dict[tuple[str, str], str], codes: set[s
             by_person[person].append((code, pooled))
     predicted, true = _cross_pairs(clusters), _cross_pairs(by_person)
     right = len(predicted & true)
-    return {
+    quality = {
         "children": table.num_rows,
         "matched_to_truth": found,
         "true_pairs": len(true),
@@ -291,6 +291,15 @@ def link_quality(linked: Path, persons: dict[tuple[str, str], str], codes: set[s
         "precision": right / len(predicted) if predicted else float("nan"),
         "recall": right / len(true) if true else float("nan"),
     }
+    # the region link's own evaluation, on the same truth: the two counts must agree
+    from childhub.region import evaluate_region
+
+    scores = evaluate_region(linked, {pooled: person for (_code, pooled), person in persons.items()})
+    if (scores.true_positives, scores.true_positives + scores.false_positives) != (right, len(predicted)):
+        print(f"warning: evaluate_region counts {scores} differ from the benchmark's own {quality}", flush=True)
+    quality["f1"] = scores.f1
+    quality["people_exact"] = scores.people_exact / scores.people if scores.people else float("nan")
+    return quality
 
 
 # ---- the measurement ------------------------------------------------------------------------------------------------
@@ -406,22 +415,22 @@ def report(args, counts: list[int], engines: list[str], rows: dict[int, dict], d
         f"{total:.0f} s.",
         "",
         "| authorities | children 0-17 | moved between them | step | engine | time (s) | peak MB: tree (process) |"
-        " cross-authority pairs: true / found | precision | recall |",
-        "| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        " cross-authority pairs: true / found | precision | recall | F1 |",
+        "| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in counts:
         row = rows[n]
         lead = f"| {n} | {row['children_0_17']:,} | {row['moved_children']:,} "
         lines.append(
             lead + f"| pooled export (sum over authorities) | - | {row['export_seconds']:.1f} | "
-            f"{row['export_tree_mb']:,.0f} ({row['export_process_mb']:,.0f}) | | | |"
+            f"{row['export_tree_mb']:,.0f} ({row['export_process_mb']:,.0f}) | | | | |"
         )
         for engine in engines:
             link, quality = row[f"link_{engine}"], row[f"quality_{engine}"]
             lines.append(
                 lead + f"| region link | {engine} | {link.median_seconds:.1f} | {link.median_tree_mb:,.0f} "
                 f"({link.median_process_mb:,.0f}) | {quality['true_pairs']:,} / {quality['predicted_pairs']:,} | "
-                f"{quality['precision']:.4f} | {quality['recall']:.4f} |"
+                f"{quality['precision']:.4f} | {quality['recall']:.4f} | {quality['f1']:.4f} |"
             )
             indicators = row[f"indicators_{engine}"]
             if engine == engines[-1] and "quality_clear" in row:
@@ -429,11 +438,12 @@ def report(args, counts: list[int], engines: list[str], rows: dict[int, dict], d
                 lines.append(
                     lead + f"| link on clear data (comparison) | {args.clear_engine} | {clear.median_seconds:.1f} | "
                     f"{clear.median_tree_mb:,.0f} ({clear.median_process_mb:,.0f}) | {quality['true_pairs']:,} / "
-                    f"{quality['predicted_pairs']:,} | {quality['precision']:.4f} | {quality['recall']:.4f} |"
+                    f"{quality['predicted_pairs']:,} | {quality['precision']:.4f} | {quality['recall']:.4f} | "
+                    f"{quality['f1']:.4f} |"
                 )
             lines.append(
                 lead + f"| region indicators | {engine} | {indicators.median_seconds:.1f} | "
-                f"{indicators.median_tree_mb:,.0f} ({indicators.median_process_mb:,.0f}) | | | |"
+                f"{indicators.median_tree_mb:,.0f} ({indicators.median_process_mb:,.0f}) | | | | |"
             )
     if len(counts) > 1:
         lines += ["", "How each step grows (time, then tree memory, as a ratio to the smallest region):", ""]
