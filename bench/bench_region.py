@@ -63,7 +63,7 @@ for code, store, export in {members!r}:
     table = pq.read_table(Path(export) / "children.parquet", columns=columns)
     with scratch_connection() as conn:
         conn.execute(f"ATTACH '{{store}}/childhub.duckdb' AS store (READ_ONLY)")
-        rows = conn.execute("SELECT child_id, forename, surname, date_of_birth FROM store.main.fact_child "
+        rows = conn.execute("SELECT child_id, forename, surname, date_of_birth FROM store.facts.fact_child "
                             "WHERE child_id IS NOT NULL").fetchall()
     clear = {{pooled_id(key, code, child): (normalise_name(first) or None, normalise_name(last) or None,
                                            born.isoformat() if born else None)
@@ -178,7 +178,7 @@ def run(
         result.seconds.append(time.perf_counter() - started)
         if os.waitstatus_to_exitcode(status) != 0:
             tail = log.read_text("utf-8").splitlines()[-5:] if log else []
-            raise SystemExit(f"benchmark run failed: childhub {' '.join(args)}\n" + "\n".join(tail))
+            raise SystemExit(f"benchmark run failed: {program[-1]} {args[0]} ...\n" + "\n".join(tail))
         result.tree_peak_mb.append(peak[0])
         result.process_peak_mb.append(usage.ru_maxrss / 1024)  # Linux reports kilobytes
     return result
