@@ -42,6 +42,7 @@ from childhub.cli import (
     scrutiny,  # issue 16: the scrutiny pack
     serve,
     synth,
+    synth_region,  # issue 17: a synthetic region
 )
 from childhub.cli import (
     leaders as leaders_cli,
@@ -88,6 +89,7 @@ def _root(
 
 
 app.command()(synth.synth)
+app.command("synth-region")(synth_region.synth_region)
 app.command()(admin.sql)
 app.command()(admin.status)
 app.command()(ingest.ingest)

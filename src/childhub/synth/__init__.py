@@ -33,6 +33,11 @@ AUTHORITY_NAME = "Ashmere Borough Council (synthetic)"
 # DfE's pseudo LA code 001 keeps UPNs well-formed without posing as a real authority.
 LA_NUMBER = 1
 DEFAULT_NOISE = 0.05
+# A synthetic region's movers (``generate_region``): ONS counted about 2.85 million people moving between local
+# authorities in England and Wales in the year to June 2015, about 5% of residents; young adults (students) lift the
+# all-age rate and children move less, so a child's household moves to another authority in about 4% of years
+# (docs/synthetic-authority.md, "A synthetic region").
+DEFAULT_MOVERS = 0.04
 GENERATOR_VERSION = 1
 EXTRACTS, MAPPINGS = "extracts", "mappings"  # folders of the output
 
@@ -82,8 +87,17 @@ def history_start_for(as_at: date) -> date:
     return date(last_march.year - 3, 4, 1)
 
 
-def build_authority(size: str | int, seed: int, as_at: date, progress: Progress | None = None):
-    """The in-memory authority (ground truth), before any extract is written."""
+def build_authority(
+    size: str | int,
+    seed: int,
+    as_at: date,
+    progress: Progress | None = None,
+    *,
+    name: str = AUTHORITY_NAME,
+    la_number: int = LA_NUMBER,
+):
+    """The in-memory authority (ground truth), before any extract is written. ``name`` and ``la_number`` (the DfE's
+    three-digit code, in every UPN) tell a region's authorities apart (``childhub.synth.region``)."""
     from childhub.synth.model import Authority
     from childhub.synth.population import build_households
     from childhub.synth.services import Schools, ServicesSimulator
@@ -97,7 +111,7 @@ def build_authority(size: str | int, seed: int, as_at: date, progress: Progress 
     children_target = SIZES[size] if isinstance(size, str) else int(size)
     history_start = history_start_for(as_at)
     builder, households = build_households(
-        random.Random(f"{seed}:population"), children_target, as_at, LA_NUMBER, history_start
+        random.Random(f"{seed}:population"), children_target, as_at, la_number, history_start
     )
     workforce = Workforce(random.Random(f"{seed}:workforce"), children_target)
     simulator = SocialCareSimulator(random.Random(f"{seed}:social-care"), as_at, history_start, workforce)
@@ -118,15 +132,15 @@ def build_authority(size: str | int, seed: int, as_at: date, progress: Progress 
         simulator.households_by_id[household.household_id] = household
         households.append(household)
         unaccompanied_arrival(simulator, household.children[0], day)
-    schools = Schools(random.Random(f"{seed}:schools"), LA_NUMBER, children_target)
+    schools = Schools(random.Random(f"{seed}:schools"), la_number, children_target)
     services = ServicesSimulator(random.Random(f"{seed}:services"), as_at, history_start, schools)
     for done, household in enumerate(households):
         services.simulate(household)
         if done % 2000 == 0:
             say("simulating schools and partner services", done, len(households))
     return Authority(
-        name=AUTHORITY_NAME,
-        la_number=LA_NUMBER,
+        name=name,
+        la_number=la_number,
         as_at=as_at,
         history_start=history_start,
         households=households,
@@ -150,6 +164,57 @@ def generate(
     the mappings, ``truth.csv``, ``manifest.json`` and (with ``dq_errors``) ``dq_errors.csv``."""
     import time
 
+    check_parameters(size, noise, as_at)
+    started = time.perf_counter()
+    say = progress or _quiet
+    out = Path(out)
+    _prepare_folder(out)
+    say("building households and service histories")
+    authority = build_authority(size, seed, as_at, progress)
+    result, _ = write_authority(authority, str(size), seed, out, noise=noise, dq_errors=dq_errors, progress=progress)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check_parameters(size: str | int, noise: float, as_at: date) -> None:
+    """Refuse a size, noise rate or as-at date the generator cannot make (one line each)."""
+    if isinstance(size, str) and size not in SIZES:
+        raise SynthError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
+    if not 0 <= noise <= 0.5:
+        raise SynthError(f"noise must be between 0 and 0.5, not {noise}")
+    if as_at < date(2018, 3, 31):
+        raise SynthError(
+            "the as-at date must be on or after 31 March 2018 (SSDA903 and CIN formats before that are not generated)"
+        )
+
+
+def _prepare_folder(out: Path) -> None:
+    """An empty folder to write into (a synthetic authority written there before is replaced)."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / "manifest.json").exists():
+            raise SynthError(f"{out} is not empty and is not a childhub synthetic authority; choose another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_authority(
+    authority,
+    size: str,
+    seed: int,
+    out: Path,
+    *,
+    noise: float = DEFAULT_NOISE,
+    dq_errors: int = 0,
+    progress: Progress | None = None,
+    children_0_17: int | None = None,
+    manifest_extra: dict | None = None,
+) -> tuple[SynthResult, list[tuple[str, str, str, str]]]:
+    """Write a built authority into the empty folder ``out`` (what ``generate`` writes), and its truth rows
+    (source, source_record_id, person_id, household_id). ``children_0_17`` overrides the count of the
+    authority's children (a region's authority leaves out the families that moved away); ``manifest_extra``
+    adds keys to manifest.json."""
+    import time
+
     from childhub.synth.extracts.case_management import write_case_management
     from childhub.synth.extracts.cin_census import write_cin_census
     from childhub.synth.extracts.partners import (
@@ -166,29 +231,14 @@ def generate(
     from childhub.synth.extracts.ssd import write_ssd
     from childhub.synth.extracts.ssda903 import write_ssda903
 
-    if isinstance(size, str) and size not in SIZES:
-        raise SynthError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
-    if not 0 <= noise <= 0.5:
-        raise SynthError(f"noise must be between 0 and 0.5, not {noise}")
-    if as_at < date(2018, 3, 31):
-        raise SynthError(
-            "the as-at date must be on or after 31 March 2018 (SSDA903 and CIN formats before that are not generated)"
-        )
     started = time.perf_counter()
     say = progress or _quiet
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        if not (out / "manifest.json").exists():
-            raise SynthError(f"{out} is not empty and is not a childhub synthetic authority; choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    as_at = authority.as_at
     extracts = out / EXTRACTS
     (out / MAPPINGS).mkdir()
     for mapping in mapping_files():
         shutil.copyfile(mapping, out / MAPPINGS / mapping.name)
 
-    say("building households and service histories")
-    authority = build_authority(size, seed, as_at, progress)
     registry = SourceRegistry(authority, seed, noise)
     files: dict[str, int] = {}
 
@@ -221,7 +271,8 @@ def generate(
         files["dq_errors.csv"] = inject_dq_errors(out, extracts, dq_errors, latest_year, random.Random(f"{seed}:dq"))
     registry.write_truth(out / "truth.csv")
     files["truth.csv"] = len(registry.truth)
-    children_0_17 = sum(1 for c in authority.children() if c.dob <= as_at and age_on(c.dob, as_at) <= 17)
+    if children_0_17 is None:
+        children_0_17 = sum(1 for c in authority.children() if c.dob <= as_at and age_on(c.dob, as_at) <= 17)
     result = SynthResult(
         out=out,
         size=str(size),
@@ -234,8 +285,8 @@ def generate(
     manifest = {
         "generator": "childhub synth",
         "generator_version": GENERATOR_VERSION,
-        "authority": AUTHORITY_NAME,
-        "la_number": LA_NUMBER,
+        "authority": authority.name,
+        "la_number": authority.la_number,
         "size": str(size),
         "seed": seed,
         "as_at": as_at.isoformat(),
@@ -244,12 +295,14 @@ def generate(
         "dq_errors": dq_errors,
         "children_0_17": children_0_17,
         "files": files,
+        **(manifest_extra or {}),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return result
+    return result, registry.truth
 
 
 __all__ = [
+    "DEFAULT_MOVERS",
     "DEFAULT_NOISE",
     "EXTRACTS",
     "GENERATOR_VERSION",
@@ -259,6 +312,7 @@ __all__ = [
     "Progress",
     "SynthResult",
     "build_authority",
+    "generate_region",
     "generate",
     "history_start_for",
     "mapping_files",
@@ -272,3 +326,12 @@ def measure_realism(authority):
     from childhub.synth.realism import measure
 
     return measure(authority)
+
+
+def generate_region(out: Path, authorities: int, size: str, seed: int, as_at: date, **options):
+    """A synthetic region: ``authorities`` synthetic authorities sharing the families who moved between them, with
+    ``region_truth.csv`` and ``region.json`` (``childhub.synth.region.generate_region``; options ``movers``,
+    ``noise``, ``progress``)."""
+    from childhub.synth.region import generate_region as write_region
+
+    return write_region(out, authorities, size, seed, as_at, **options)
