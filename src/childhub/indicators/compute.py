@@ -239,7 +239,8 @@ def _periods_cte(periods: list[Period]) -> str:
 
 
 class Calculator:
-    """Indicators counted on one connection to the store, for the authority's settings."""
+    """Indicators counted on one connection to the store, for the authority's settings: a DuckDB connection, or
+    a ``SparkConnection`` with the store's tables (``childhub.engines``): the same SQL runs on either."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, authority: AuthoritySettings) -> None:
         self.conn = conn
@@ -263,11 +264,11 @@ class Calculator:
         return f"WITH {_periods_cte(periods)}, {settings}, counted AS (SELECT * FROM ({ind.sql}))"
 
     def _run(self, ind: Indicator, sql: str) -> list[tuple]:
-        import duckdb
+        from childhub.engines.readers import engine_errors
 
         try:
             return self.conn.execute(sql).fetchall()
-        except duckdb.Error as error:
+        except engine_errors() as error:
             message = str(error).splitlines()[0]
             raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be counted: {message}") from error
 
@@ -278,11 +279,11 @@ class Calculator:
             sql = (
                 f"{self._counted_sql(ind, [period_ending('snapshot', date(2000, 1, 1))])} SELECT * FROM counted LIMIT 0"
             )
-            import duckdb
+            from childhub.engines.readers import engine_errors
 
             try:
                 description = self.conn.execute(sql).description
-            except duckdb.Error as error:
+            except engine_errors() as error:
                 message = str(error).splitlines()[0]
                 raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be compiled: {message}") from error
             self._columns[ind.id] = tuple(column[0] for column in description)
@@ -524,8 +525,10 @@ class Calculator:
 
 
 @contextmanager
-def calculator(store: Store, authority: AuthoritySettings) -> Iterator[Calculator]:
+def calculator(store: Store, authority: AuthoritySettings, engine: str = "duckdb") -> Iterator[Calculator]:
     """A Calculator on a read-only connection to ``store``, with the authority's settings
-    (``childhub.indicators.authority_for`` finds them)."""
-    with store.reader() as conn:
+    (``childhub.indicators.authority_for`` finds them), counting on ``engine`` (duckdb or spark)."""
+    from childhub.engines.readers import reader
+
+    with reader(store, engine) as conn:
         yield Calculator(conn, authority)
