@@ -402,17 +402,26 @@ class _ListRun:
         return tuple(fields)
 
 
-def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
-    from childhub.engines.readers import engine_errors
+def _prepare(conn: duckdb.DuckDBPyConnection, as_at: date) -> None:
+    from childhub.engines.readers import check_translation, engine_errors
     from childhub.facts import prepare, referenced_facts
 
-    sql = _macros_sql() + "\n".join(query.sql for query in list_queries().values())
+    queries = list_queries()
+    sql = _macros_sql() + "\n".join(query.sql for query in queries.values())
     prepare(conn, referenced_facts(sql))
     try:
         conn.execute(_macros_sql())
     except engine_errors() as error:
         message = str(error).splitlines()[0]
         raise AnnexAExportError(f"The Annex A macros ({MACROS_FILE}) could not be created: {message}") from error
+    # every list translated before any runs (on Spark): one it cannot run fails now, naming the engine and construct
+    check_translation(
+        conn,
+        (
+            (f"List {number}'s query ({query.file})", query.sql, {"as_at": as_at} if "$as_at" in query.sql else None)
+            for number, query in queries.items()
+        ),
+    )
 
 
 def _runs(
@@ -429,7 +438,7 @@ def _runs(
     database is already running the next list's query (it works outside Python's lock). Closing the
     generator waits for the query in hand, so the connection is free again when it returns."""
     refuse_future_date(as_at)
-    _prepare(conn)
+    _prepare(conn, as_at)
     queries = list_queries()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-lists")
     try:

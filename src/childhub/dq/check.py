@@ -96,9 +96,17 @@ def hub_findings(
     rules: dict[str, Rule] | None = None,
 ) -> list[Finding]:
     """The checks across systems (``library/hub``) over the facts on ``conn`` (built by ``facts.prepare``)."""
+    from childhub.engines.readers import check_translation
+
     rules = rules if rules is not None else load_rules()["hub"]
     conn.execute(f"CREATE OR REPLACE TEMP MACRO as_at() AS DATE '{as_at.isoformat()}'")
     conn.execute(f"CREATE OR REPLACE TEMP MACRO unallocated_days() AS {int(unallocated_days)}")
+    # every check translated before any runs (on Spark): one it cannot run fails now, naming the engine and construct
+    versions = {code: rule.version(as_at.year) for code, rule in rules.items() if not only or code in only}
+    check_translation(
+        conn,
+        ((f"rule hub {code} ({rules[code].file})", version.sql, None) for code, version in versions.items() if version),
+    )
     found: list[Finding] = []
     for code, rule in rules.items():
         if only and code not in only:

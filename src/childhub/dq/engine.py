@@ -243,7 +243,7 @@ def _copied_to(run: ReturnRun, engine: Any) -> Any:
             target.execute(statement)
         names = [name for (name,) in run.conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         for name in names:
-            target.register(name, run.conn.execute(f'SELECT * FROM "{name}"').fetch_arrow_table())
+            target.register(name, run.conn.sql(f'SELECT * FROM "{name}"').to_arrow_table())
     except BaseException:
         target.close()
         raise
@@ -292,6 +292,13 @@ def run_rules(
     planning than in running on a return's tables), the shares side by side on cursors of the run's
     connection (DuckDB runs them on their threads), unless ``timings`` asks for each rule's seconds."""
     chosen = applicable(run, rules, only)
+    if run.engine is not None and chosen:  # every rule translated before any runs: one Spark cannot run fails now
+        from childhub.engines.readers import check_translation
+
+        check_translation(
+            run.rules_connection(),
+            ((f"rule {run.kind} {rule.code} ({rule.file})", rule.version(run.year).sql, None) for rule in chosen),
+        )
     if timings is not None:
         conn = run.rules_connection() if chosen else run.conn
         rows = [_rule_rows(conn, run.year, rule, timings) for rule in chosen]

@@ -16,7 +16,7 @@ declared SQL runs on both. Three things here keep the readers from depending on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +72,19 @@ def values_relation(conn: Any, name: str, columns: dict[str, Sequence[Any]]) -> 
         conn.unregister(name)
 
 
+def check_translation(conn: Any, definitions: Iterable[tuple[str, str, Any]]) -> None:
+    """Every definition (``(source, sql, params)``: the file or rule it comes from, its SQL, its parameters)
+    translated for ``conn``'s engine before any of them runs, so one that engine cannot run fails at load with
+    ``UnsupportedConstruct`` naming the engine, the definition and the construct, never halfway through a run.
+    Nothing to do on DuckDB, whose dialect the definitions are written in."""
+    if not is_spark(conn):
+        return
+    from childhub.engines import translate
+
+    for source, sql, params in definitions:
+        translate(sql, "spark", conn.macros, params=params, source=source)
+
+
 def separate_session(conn: Any) -> Any:
     """A connection on the same Spark as ``conn`` whose temp tables and macros are its own (a new session of the
     same Spark context): for tables whose names the store's would shadow, such as a return's ``missing``.
@@ -103,4 +116,12 @@ def reader(store: Store, engine: str = "duckdb") -> Iterator[Any]:
         yield conn
 
 
-__all__ = ["check_engine", "engine_errors", "is_spark", "reader", "separate_session", "values_relation"]
+__all__ = [
+    "check_engine",
+    "check_translation",
+    "engine_errors",
+    "is_spark",
+    "reader",
+    "separate_session",
+    "values_relation",
+]

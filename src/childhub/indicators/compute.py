@@ -246,12 +246,35 @@ class Calculator:
         self.conn = conn
         self.authority = authority
         self._columns: dict[str, tuple[str, ...]] = {}
+        self._checked = False
+
+    def check_definitions(self) -> None:
+        """Every indicator of the library translated for the connection's engine before any is counted: one the
+        engine cannot run fails here (``UnsupportedConstruct`` naming the engine, the indicator's file and the
+        construct). Nothing to do on DuckDB; on Spark done once, before the first figure."""
+        from childhub.engines.readers import check_translation, is_spark
+
+        if self._checked or not is_spark(self.conn):
+            return
+        from childhub.facts import prepare
+
+        prepare(self.conn, [])  # the facts' macros, which the definitions use
+        sample = [period_ending("snapshot", date(2000, 1, 1))]
+        check_translation(
+            self.conn,
+            (
+                (f"indicator {ind.id} ({ind.file})", f"{self._counted_sql(ind, sample)} SELECT * FROM counted", None)
+                for ind in library().values()
+            ),
+        )
+        self._checked = True
 
     # --- the SQL --------------------------------------------------------------------------
 
     def _prepare(self, ind: Indicator) -> None:
         from childhub.facts import prepare, referenced_facts
 
+        self.check_definitions()
         prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team", "worker"])
 
     def _counted_sql(self, ind: Indicator, periods: list[Period]) -> str:
