@@ -36,6 +36,8 @@ from childhub.facts.build import (
     install_macros,
     prepare,
     referenced_facts,
+    source_tables,
+    spark_connection,
     tables_read,
 )
 from childhub.facts.incremental import RefreshRun, fact_versions, last_refresh, refresh
@@ -51,5 +53,7 @@ __all__ = [
     "prepare",
     "referenced_facts",
     "refresh",
+    "source_tables",
+    "spark_connection",
     "tables_read",
 ]
