@@ -366,13 +366,13 @@ def _check_on(
     """The check with its rules run on another engine: the facts brought up to date on the writer, the rules run on
     ``engine`` over the store as it then stands (loaded from a read-only reader), and what they found recorded on
     the writer and published, as a held store's check beside its writes does."""
-    from childhub.engines.readers import check_engine, reader
+    from childhub.engines import check_engine
 
     check_engine(engine)
     with store.writer() as conn:
         facts.refresh(conn)
     say(f"loading the store into {engine}")
-    with store.reader() as conn, reader(store, engine) as counting:
+    with store.reader() as conn, facts.engine_reader(store, engine) as counting:
         done = dq_layer.run_checks(
             conn, **_rule_settings(authority), only=only, everything=everything, progress=say, engine=counting
         )

@@ -1,7 +1,7 @@
 """Every reader's definition on both engines over the same tiny authority: the same results.
 
 The tiny authority (``tiny_authority``) is read once on DuckDB (the store's reader) and once loaded into Spark
-(``childhub.engines.readers.reader(store, "spark")``), in one Spark session for the module. Then, definition by
+(``childhub.facts.spark_connection``), on the one Spark session of the test run (``spark``, tests/engines/conftest.py). Then, definition by
 definition, what DuckDB gives is what Spark gives (floats to 1e-9):
 
 - every indicator of the library: its figure as at the authority's date (each field of ``Figure.as_dict``) and
@@ -78,13 +78,18 @@ def in_order(rows: list[tuple]) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def engines(tiny_authority):
-    """(DuckDB's reader, the store in Spark) on the tiny authority, for the module."""
-    from childhub.engines.readers import reader
+def engines(spark, tiny_authority):
+    """(DuckDB's reader, the store loaded into Spark) on the tiny authority, for the module; each reader builds
+    the facts it reads on each."""
+    from childhub.facts import spark_connection
 
     store = tiny_authority.store
-    with store.reader() as duck, reader(store, "spark") as spark:
-        yield duck, spark
+    with store.reader() as duck:
+        on_spark = spark_connection(duck, spark)
+        try:
+            yield duck, on_spark
+        finally:
+            on_spark.close()
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +156,7 @@ def return_findings(engines, tiny_authority) -> dict[tuple[str, str], tuple[list
     year the store holds; each year's tables built once, the rules run over them on each engine."""
     from childhub.dq import RuleError, run_rules, store_run, years_held
     from childhub.dq.engine import applicable
-    from childhub.engines import UnsupportedConstruct
-    from childhub.engines.readers import check_translation
+    from childhub.engines import UnsupportedConstruct, check_translation
 
     duck, spark = engines
     results: dict[tuple[str, str], tuple[list, Any]] = {}

@@ -555,7 +555,7 @@ def source_records(conn: duckdb.DuckDBPyConnection, children: set[str]) -> dict[
 
     if not children:
         return {}
-    from childhub.engines.readers import values_relation
+    from childhub.engines import values_relation
 
     prepare(conn, referenced_facts(SOURCE_RECORDS_SQL))
     # the children as a relation joined to (on either engine), not a list bound and unnested

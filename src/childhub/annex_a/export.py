@@ -308,7 +308,7 @@ def _fetch(
 ) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     """Run one list's query and fetch its rows: each column's database type, the names of the query's hidden
     columns (after the template's, in the rows) and the rows."""
-    from childhub.engines.readers import engine_errors
+    from childhub.engines import engine_errors
     from childhub.store import quote_identifier
 
     body = query.sql.rstrip().rstrip(";")
@@ -403,7 +403,7 @@ class _ListRun:
 
 
 def _prepare(conn: duckdb.DuckDBPyConnection, as_at: date) -> None:
-    from childhub.engines.readers import check_translation, engine_errors
+    from childhub.engines import check_translation, engine_errors
     from childhub.facts import prepare, referenced_facts
 
     queries = list_queries()
@@ -480,9 +480,9 @@ def write_annex_a(
     """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``;
     ``check`` also checks every row and writes the findings with it (``AnnexAReport.check``). The lists are
     queried on ``engine`` (duckdb, or spark with the store loaded into it)."""
-    from childhub.engines.readers import reader
+    from childhub.facts import engine_reader
 
-    with reader(store, engine) as conn:
+    with engine_reader(store, engine) as conn:
         return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version, check=check)
 
 

@@ -96,7 +96,7 @@ def hub_findings(
     rules: dict[str, Rule] | None = None,
 ) -> list[Finding]:
     """The checks across systems (``library/hub``) over the facts on ``conn`` (built by ``facts.prepare``)."""
-    from childhub.engines.readers import check_translation
+    from childhub.engines import check_translation
 
     rules = rules if rules is not None else load_rules()["hub"]
     conn.execute(f"CREATE OR REPLACE TEMP MACRO as_at() AS DATE '{as_at.isoformat()}'")
@@ -335,7 +335,7 @@ def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:
     pairs = sorted({(f.source_system, f.child) for f in returns if f.source_system and f.child})
     keys: dict[tuple[str, str], str] = {}
     if pairs:
-        from childhub.engines.readers import values_relation
+        from childhub.engines import values_relation
 
         with values_relation(conn, "_dq_pairs", {"s": [p[0] for p in pairs], "p": [p[1] for p in pairs]}):
             rows = conn.execute(

@@ -233,7 +233,7 @@ class ReturnRun:
 def _copied_to(run: ReturnRun, engine: Any) -> Any:
     """A connection on a session of ``engine``'s own (its temp tables apart from the store's) holding every table
     of ``run`` (as Arrow, a table at a time), the shared macros of ``childhub.facts`` and the run's own."""
-    from childhub.engines.readers import separate_session
+    from childhub.engines import separate_session
     from childhub.facts import install_macros
 
     target = separate_session(engine)
@@ -293,7 +293,7 @@ def run_rules(
     connection (DuckDB runs them on their threads), unless ``timings`` asks for each rule's seconds."""
     chosen = applicable(run, rules, only)
     if run.engine is not None and chosen:  # every rule translated before any runs: one Spark cannot run fails now
-        from childhub.engines.readers import check_translation
+        from childhub.engines import check_translation
 
         check_translation(
             run.rules_connection(),

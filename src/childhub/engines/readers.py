@@ -4,26 +4,28 @@ connection methods both engines share.
 A reader is handed a connection: DuckDB's (a store's reader, the default) or a ``SparkConnection`` holding the
 store's tables in a Spark session. Everything it does with it is ``execute(sql, params)`` with ``fetchall``,
 ``fetchone`` and ``description``, ``register``/``unregister`` of an Arrow table, and temp tables, so the same
-declared SQL runs on both. Three things here keep the readers from depending on which one they were given:
+declared SQL runs on both. The things here keep the readers from depending on which one they were given:
 
 - ``engine_errors()``: the exceptions a statement may raise on either engine (DuckDB's ``duckdb.Error``; the
   adapter's ``EngineError``), for a reader to name its definition when one fails;
 - ``values_relation(conn, name, columns)``: a list of values as a relation to join, instead of a list bound as a
   parameter and unnested (which Spark cannot bind);
-- ``reader(store, engine)``: a connection to read the store on the chosen engine, DuckDB's read-only reader or
-  the store loaded into Spark (the writes, such as the data-quality record, stay on DuckDB's writer).
+- ``check_translation(conn, definitions)``: every definition translated for the engine before any runs, so one it
+  cannot run fails at load naming the engine, the definition and the construct;
+- ``separate_session(conn)``: a Spark session of its own beside the store's, for tables whose names the store's
+  would shadow.
+
+``childhub.facts.engine_reader(store, engine)`` opens a store on either engine (the store loaded into Spark
+needs the facts' list of the tables they read, a layer above this one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from childhub.engines import ENGINES, EngineError
-
-if TYPE_CHECKING:
-    from childhub.store import Store
+from childhub.engines.errors import EngineError
 
 
 def engine_errors() -> tuple[type[BaseException], ...]:
@@ -96,24 +98,11 @@ def separate_session(conn: Any) -> Any:
 
 def check_engine(engine: str) -> str:
     """``engine`` when it is one childhub runs on, else an EngineError naming the choices."""
+    from childhub.engines import ENGINES
+
     if engine not in ENGINES:
         raise EngineError(f"the engine is {' or '.join(ENGINES)}, not {engine!r}")
     return engine
-
-
-@contextmanager
-def reader(store: Store, engine: str = "duckdb") -> Iterator[Any]:
-    """A connection that reads ``store`` on ``engine``: DuckDB's read-only reader, or a Spark session holding the
-    store's tables (read through a read-only reader, so nothing is written), stopped when done."""
-    check_engine(engine)
-    if engine == "duckdb":
-        with store.reader() as conn:
-            yield conn
-        return
-    from childhub.engines.spark import spark_reader
-
-    with spark_reader(store) as conn:
-        yield conn
 
 
 __all__ = [
@@ -121,7 +110,6 @@ __all__ = [
     "check_translation",
     "engine_errors",
     "is_spark",
-    "reader",
     "separate_session",
     "values_relation",
 ]

@@ -251,10 +251,21 @@ class SparkConnection:
         self._columns.pop(name, None)
 
     def register(self, name: str, data: Any) -> SparkConnection:
-        """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``)."""
-        frame = data.to_pandas() if hasattr(data, "to_pandas") and not hasattr(data, "iloc") else data
-        self.create(name, self.spark.createDataFrame(frame), materialise=False)
+        """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``). An Arrow table keeps
+        its columns' types, so an empty one, or a column of NULLs, is still a relation of the same columns."""
+        if hasattr(data, "to_pandas") and hasattr(data, "schema") and not hasattr(data, "iloc"):  # Arrow
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            frame = self.spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(data.schema))
+        else:
+            frame = self.spark.createDataFrame(data)
+        self.create(name, frame, materialise=False)
         return self
+
+    def new_session(self) -> SparkConnection:
+        """A connection on a new session of the same Spark (``SparkSession.newSession``): its own temp views and
+        macros, none of this one's, for relations whose names would shadow this one's. The caller closes it."""
+        return SparkConnection(self.spark.newSession())
 
     def unregister(self, name: str) -> SparkConnection:
         self.drop(name, missing_ok=True)

@@ -252,7 +252,7 @@ class Calculator:
         """Every indicator of the library translated for the connection's engine before any is counted: one the
         engine cannot run fails here (``UnsupportedConstruct`` naming the engine, the indicator's file and the
         construct). Nothing to do on DuckDB; on Spark done once, before the first figure."""
-        from childhub.engines.readers import check_translation, is_spark
+        from childhub.engines import check_translation, is_spark
 
         if self._checked or not is_spark(self.conn):
             return
@@ -287,7 +287,7 @@ class Calculator:
         return f"WITH {_periods_cte(periods)}, {settings}, counted AS (SELECT * FROM ({ind.sql}))"
 
     def _run(self, ind: Indicator, sql: str) -> list[tuple]:
-        from childhub.engines.readers import engine_errors
+        from childhub.engines import engine_errors
 
         try:
             return self.conn.execute(sql).fetchall()
@@ -302,7 +302,7 @@ class Calculator:
             sql = (
                 f"{self._counted_sql(ind, [period_ending('snapshot', date(2000, 1, 1))])} SELECT * FROM counted LIMIT 0"
             )
-            from childhub.engines.readers import engine_errors
+            from childhub.engines import engine_errors
 
             try:
                 description = self.conn.execute(sql).description
@@ -551,7 +551,7 @@ class Calculator:
 def calculator(store: Store, authority: AuthoritySettings, engine: str = "duckdb") -> Iterator[Calculator]:
     """A Calculator on a read-only connection to ``store``, with the authority's settings
     (``childhub.indicators.authority_for`` finds them), counting on ``engine`` (duckdb or spark)."""
-    from childhub.engines.readers import reader
+    from childhub.facts import engine_reader
 
-    with reader(store, engine) as conn:
+    with engine_reader(store, engine) as conn:
         yield Calculator(conn, authority)
