@@ -1,8 +1,8 @@
 """Every reader's definition on both engines over the same tiny authority: the same results.
 
 The tiny authority (``tiny_authority``) is read once on DuckDB (the store's reader) and once loaded into Spark
-(``childhub.facts.spark_connection``), on the one Spark session of the test run (``spark``, tests/engines/conftest.py). Then, definition by
-definition, what DuckDB gives is what Spark gives (floats to 1e-9):
+(``childhub.facts.spark_connection``), on the one Spark session of the test run (``spark``, in
+tests/engines/conftest.py). Then, definition by definition, what DuckDB gives is what Spark gives (floats to 1e-9):
 
 - every indicator of the library: its figure as at the authority's date (each field of ``Figure.as_dict``) and
   its trend over 12 month ends (every point's value, numerator, denominator and children);
