@@ -117,9 +117,10 @@ def test_an_error_names_the_engine(conn):
 def test_a_fact_spark_cannot_run_fails_before_any_is_built(spark, monkeypatch):
     from childhub.facts import build
 
-    facts = dict(build._facts())
-    broken = facts["team"]
-    facts["team"] = build.Fact(broken.name, broken.description, "SELECT list_sum([1]) AS n", broken.reads, broken.file)
+    facts = {
+        "worker": build.Fact("worker", "one row", "SELECT 1 AS n", (), "worker.sql"),  # built first, were it run
+        "team": build.Fact("team", "one row", "SELECT list_sum([1]) AS n", (), "team.sql"),
+    }
     monkeypatch.setattr(build, "_facts", lambda: facts)
     connection = SparkConnection(spark)
     try:
@@ -128,6 +129,17 @@ def test_a_fact_spark_cannot_run_fails_before_any_is_built(spark, monkeypatch):
         assert not any(name.startswith("fact_") for name in connection.relations())
     finally:
         connection.close()
+
+
+def test_splinks_similarity_functions_load_from_the_jar_on_the_session(spark):
+    from pyspark.sql.types import DoubleType
+
+    # what Splink's Spark backend does (splink.internals.spark.jar_location.get_scala_udfs): fails if the jar is absent
+    spark.udf.registerJavaFunction("jaro_winkler", "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType())
+    # Winkler's example: MARTHA and MARHTA, Jaro 17/18 = 0.9444 (6 matches, 1 transposition), a common prefix of 3:
+    # 0.9444 + 3 * 0.1 * (1 - 0.9444) = 0.9611
+    value = spark.sql("SELECT jaro_winkler('MARTHA', 'MARHTA')").first()[0]
+    assert value == pytest.approx(17 / 18 + 0.3 * (1 - 17 / 18))
 
 
 @pytest.fixture(scope="module")

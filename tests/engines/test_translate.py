@@ -173,6 +173,13 @@ def test_list_positions_count_from_one_and_from_the_end():
     )
 
 
+def test_a_list_position_given_to_a_macro_counts_from_one():
+    macros = Macros(["CREATE MACRO nth(l, n) AS l[n]"])
+    assert spark("SELECT nth(l, 1), nth(l, -1) FROM t", macros) == (
+        "SELECT ELEMENT_AT(l, 1), ELEMENT_AT(l, (-1)) FROM t"
+    )
+
+
 def test_len_of_a_list_is_its_size():
     assert spark("SELECT len(list_filter(l, lambda h: h <= x)) FROM t") == "SELECT SIZE(FILTER(l, h -> h <= x)) FROM t"
 
@@ -205,7 +212,7 @@ def test_an_ordered_list_spark_cannot_sort_is_refused():
 
 
 def test_any_value_skips_nulls():
-    assert spark("SELECT any_value(a) FROM t") == "SELECT ANY_VALUE(a) IGNORE NULLS FROM t"
+    assert spark("SELECT any_value(a) FILTER (WHERE b) FROM t") == "SELECT ANY_VALUE(a, TRUE) FILTER(WHERE b) FROM t"
 
 
 def test_functions_spark_spells_differently():
@@ -273,7 +280,7 @@ def test_sql_that_cannot_be_parsed_is_refused():
 def test_every_fact_translates(history):
     """Every fact definition translates for Spark with the product's macros and the store's, over the store's tables
     (an empty store: only their columns count), each fact's columns worked out for the facts that read it."""
-    from childhub.engines.translate import output_columns
+    from childhub.engines import output_columns
     from childhub.facts.build import _calendar_bank_holidays, _facts, _macro_statements, _order_from
 
     macros = Macros(_macro_statements(_calendar_bank_holidays()))

@@ -20,7 +20,7 @@ from childhub.engines.readers import (
     values_relation,
 )
 from childhub.engines.spark import SparkConnection, SparkResult, spark_session
-from childhub.engines.translate import SPARK_REWRITES, Macros, translate
+from childhub.engines.translate import SPARK_REWRITES, Macros, output_columns, translate
 
 ENGINES = ("duckdb", "spark")  # the values of ``--engine``
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_translation",
     "engine_errors",
     "is_spark",
+    "output_columns",
     "separate_session",
     "spark_session",
     "translate",

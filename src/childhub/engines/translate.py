@@ -67,7 +67,7 @@ class Macros:
             return found
         parameters, body, table = found
         try:
-            parsed = sqlglot.parse_one(body, read="duckdb")
+            parsed = _positions_as_written(sqlglot.parse_one(body, read="duckdb"))
         except SqlglotError as error:
             raise UnsupportedConstruct(f"the macro {name} could not be parsed: {str(error).splitlines()[0]}") from None
         macro = Macro(name.lower(), parameters, parsed, table)
@@ -178,7 +178,16 @@ def _bind(tree: exp.Expression, params: Sequence[Any] | Mapping[str, Any] | None
 
 def _needs_parentheses(node: exp.Expression) -> bool:
     return not isinstance(
-        node, exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Func | exp.Paren | exp.Cast | exp.Identifier
+        node,
+        exp.Column
+        | exp.Literal
+        | exp.Null
+        | exp.Boolean
+        | exp.Func
+        | exp.Paren
+        | exp.Cast
+        | exp.Identifier
+        | exp.Bracket,
     )
 
 
@@ -412,14 +421,22 @@ def _list_index(node: exp.Expression, types: _Types) -> exp.Expression:
     """DuckDB counts list positions from 1 and negative ones from the end (``[-1]`` the last); Spark's ``[i]``
     counts from 0: ``element_at`` counts as DuckDB does."""
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and not isinstance(node.expressions[0], exp.Slice):
+        return exp.Anonymous(this="element_at", expressions=[node.this.copy(), node.expressions[0].copy()])
+    return node
+
+
+def _positions_as_written(tree: exp.Expression) -> exp.Expression:
+    """SQLGlot's parser keeps a literal list position counted from 0 (DuckDB's ``[2]`` as 1, ``[-1]`` as -2) and any
+    other as written; back to DuckDB's as written, right after parsing, so a macro's ``[n]`` given 1 means 1."""
+    for node in tree.find_all(exp.Bracket):
+        if len(node.expressions) != 1:
+            continue
         index = node.expressions[0]
         number = index.this if isinstance(index, exp.Neg) else index
         if isinstance(number, exp.Literal) and number.is_int:
-            # SQLGlot keeps a literal position counted from 0 (DuckDB's [2] as 1, [-1] as -2), others as written
             written = (-int(number.this) if isinstance(index, exp.Neg) else int(number.this)) + 1
-            index = exp.Literal.number(written) if written >= 0 else exp.Neg(this=exp.Literal.number(-written))
-        return exp.Anonymous(this="element_at", expressions=[node.this.copy(), index.copy()])
-    return node
+            index.replace(exp.Literal.number(written) if written >= 0 else exp.Neg(this=exp.Literal.number(-written)))
+    return tree
 
 
 def _list_length(node: exp.Expression, types: _Types) -> exp.Expression:
@@ -524,9 +541,11 @@ def _ordered_list(node: exp.Expression, types: _Types) -> exp.Expression:
 
 
 def _any_value(node: exp.Expression, types: _Types) -> exp.Expression:
-    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told."""
-    if isinstance(node, exp.AnyValue) and not isinstance(node.parent, exp.IgnoreNulls):
-        return exp.IgnoreNulls(this=node.copy())
+    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told (its second argument: Spark reads no
+    ``IGNORE NULLS`` before a FILTER)."""
+    target = node.this if isinstance(node, exp.IgnoreNulls) else node
+    if isinstance(target, exp.AnyValue):
+        return exp.Anonymous(this="any_value", expressions=[target.this.copy(), exp.Boolean(this=True)])
     return node
 
 
@@ -582,6 +601,7 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
 
 # DuckDB functions SQLGlot passes through that Spark does not have (checked after the rewrites)
 _SPARK_FUNCTIONS = {
+    "any_value",
     "datediff",
     "element_at",
     "dayofweek",
@@ -671,7 +691,7 @@ def translate(
     statements = [statement for statement in statements if statement is not None]
     if len(statements) != 1:
         raise EngineError(f"{source}: one statement expected, found {len(statements)}")
-    tree = _bind(statements[0], params, source)
+    tree = _bind(_positions_as_written(statements[0]), params, source)
     if macros is not None and len(macros):
         tree = _expand_macros(tree, macros, source)
     tree = _rewrite(tree, date_columns, columns, source)

@@ -377,8 +377,7 @@ def prepare(
 def _check_translation(conn, facts: dict[str, Fact], names: list[str] | None) -> None:
     """Every fact to be built, translated for Spark before any is built: one that cannot be (``UnsupportedConstruct``
     naming the engine, the fact's file and the construct) fails before the run starts, not halfway through it."""
-    from childhub.engines import translate
-    from childhub.engines.translate import output_columns
+    from childhub.engines import output_columns, translate
 
     _install_macros(conn)
     columns = conn.columns()  # and each fact's, as worked out from its SQL, for the facts that read it
