@@ -111,6 +111,29 @@ def _python(value: Any) -> Any:
     return value
 
 
+# Spark's simple type names as DuckDB names the same types, so a reader that looks at a result's types (Annex A: is a
+# column already the cell it wants?) reads the same on either engine; others (decimal(p,s), arrays) as Spark has them.
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "timestamp_ntz": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "float": "FLOAT",
+    "double": "DOUBLE",
+    "void": "NULL",
+}
+
+
+def _duckdb_type(data_type) -> str:
+    name = data_type.simpleString()
+    return _DUCKDB_TYPES.get(name, name)
+
+
 class SparkResult:
     """What ``SparkConnection.execute`` returns: DuckDB's ``fetchall``, ``fetchone``, ``description``, ``df``."""
 
@@ -129,9 +152,7 @@ class SparkResult:
     def description(self) -> list[tuple] | None:
         if self._frame is None:
             return None
-        return [
-            (field.name, field.dataType.simpleString(), None, None, None, None, None) for field in self._frame.schema
-        ]
+        return [(field.name, _duckdb_type(field.dataType), None, None, None, None, None) for field in self._frame.schema]
 
     def fetchall(self) -> list[tuple]:
         rows = self._all()[self._next :]
