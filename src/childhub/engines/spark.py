@@ -152,7 +152,8 @@ class SparkResult:
     def description(self) -> list[tuple] | None:
         if self._frame is None:
             return None
-        return [(field.name, _duckdb_type(field.dataType), None, None, None, None, None) for field in self._frame.schema]
+        schema = self._frame.schema
+        return [(field.name, _duckdb_type(field.dataType), None, None, None, None, None) for field in schema]
 
     def fetchall(self) -> list[tuple]:
         rows = self._all()[self._next :]
