@@ -530,7 +530,7 @@ def _shown(value: Any) -> str:
 # A Child Unique ID is the child's social care ID, else the list record's own person ID (the lists' common
 # columns). Plain joins on each, not on an expression, so the look-up stays quick.
 SOURCE_RECORDS_SQL = """
-WITH wanted AS (SELECT DISTINCT unnest($children) AS child_unique_id),
+WITH wanted AS (SELECT DISTINCT child_unique_id FROM _annex_a_wanted),
 keyed AS (
     SELECT w.child_unique_id, c.child_key
     FROM wanted w
@@ -555,8 +555,12 @@ def source_records(conn: duckdb.DuckDBPyConnection, children: set[str]) -> dict[
 
     if not children:
         return {}
+    from childhub.engines import values_relation
+
     prepare(conn, referenced_facts(SOURCE_RECORDS_SQL))
-    rows = conn.execute(SOURCE_RECORDS_SQL, {"children": sorted(children)}).fetchall()
+    # the children as a relation joined to (on either engine), not a list bound and unnested
+    with values_relation(conn, "_annex_a_wanted", {"child_unique_id": sorted(children)}):
+        rows = conn.execute(SOURCE_RECORDS_SQL).fetchall()
     return {str(child): (str(key), records) for child, key, records in rows}
 
 

@@ -308,14 +308,14 @@ def _fetch(
 ) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     """Run one list's query and fetch its rows: each column's database type, the names of the query's hidden
     columns (after the template's, in the rows) and the rows."""
-    import duckdb
-
+    from childhub.engines import engine_errors
     from childhub.store import quote_identifier
 
     body = query.sql.rstrip().rstrip(";")
     parameters = {"as_at": as_at} if "$as_at" in query.sql else {}
     try:
-        described = conn.execute(f"DESCRIBE SELECT * FROM ({body}) AS annex_a_list", parameters).fetchall()
+        # the query's columns, from a run that fetches nothing (DESCRIBE is DuckDB's alone)
+        described = conn.execute(f"SELECT * FROM ({body}) AS annex_a_list LIMIT 0", parameters).description
         hidden = [row[0] for row in described if row[0].startswith(HIDDEN_PREFIX)]
         selected = []
         for column in annex_list.columns:
@@ -329,7 +329,7 @@ def _fetch(
         selected += [quote_identifier(name) for name in hidden]
         cursor = conn.execute(f"SELECT {', '.join(selected)} FROM ({body}) AS annex_a_list", parameters)
         return [str(described[1]) for described in cursor.description], hidden, cursor.fetchall()
-    except duckdb.Error as error:
+    except engine_errors() as error:
         message = str(error).splitlines()[0]
         raise AnnexAExportError(f"List {annex_list.number}'s query ({query.file}) failed: {message}") from error
 
@@ -402,18 +402,26 @@ class _ListRun:
         return tuple(fields)
 
 
-def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
-    import duckdb
-
+def _prepare(conn: duckdb.DuckDBPyConnection, as_at: date) -> None:
+    from childhub.engines import check_translation, engine_errors
     from childhub.facts import prepare, referenced_facts
 
-    sql = _macros_sql() + "\n".join(query.sql for query in list_queries().values())
+    queries = list_queries()
+    sql = _macros_sql() + "\n".join(query.sql for query in queries.values())
     prepare(conn, referenced_facts(sql))
     try:
         conn.execute(_macros_sql())
-    except duckdb.Error as error:
+    except engine_errors() as error:
         message = str(error).splitlines()[0]
         raise AnnexAExportError(f"The Annex A macros ({MACROS_FILE}) could not be created: {message}") from error
+    # every list translated before any runs (on Spark): one it cannot run fails now, naming the engine and construct
+    check_translation(
+        conn,
+        (
+            (f"List {number}'s query ({query.file})", query.sql, {"as_at": as_at} if "$as_at" in query.sql else None)
+            for number, query in queries.items()
+        ),
+    )
 
 
 def _runs(
@@ -430,7 +438,7 @@ def _runs(
     database is already running the next list's query (it works outside Python's lock). Closing the
     generator waits for the query in hand, so the connection is free again when it returns."""
     refuse_future_date(as_at)
-    _prepare(conn)
+    _prepare(conn, as_at)
     queries = list_queries()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annex-a-lists")
     try:
@@ -467,10 +475,14 @@ def write_annex_a(
     fmt: Format = "xlsx",
     version: str | None = None,
     check: bool = False,
+    engine: str = "duckdb",
 ) -> AnnexAReport:
     """Write Annex A as at ``as_at``: a workbook at ``out``, or (``fmt="csv"``) CSV files in the folder ``out``;
-    ``check`` also checks every row and writes the findings with it (``AnnexAReport.check``)."""
-    with store.reader() as conn:
+    ``check`` also checks every row and writes the findings with it (``AnnexAReport.check``). The lists are
+    queried on ``engine`` (duckdb, or spark with the store loaded into it)."""
+    from childhub.facts import engine_reader
+
+    with engine_reader(store, engine) as conn:
         return write_annex_a_from(conn, as_at, out, fmt=fmt, version=version, check=check)
 
 

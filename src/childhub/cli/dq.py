@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from childhub.calendar import collection_year_label
-from childhub.cli.options import DataDirOption, OutputFormat
+from childhub.cli.options import DataDirOption, EngineName, EngineOption, OutputFormat
 from childhub.cli.output import rows_out
 
 
@@ -170,11 +170,13 @@ def dq_command(
     full: Annotated[
         bool, typer.Option("--full", help="Run every collection year's return again, whether or not it changed.")
     ] = False,
+    engine: EngineOption = EngineName.duckdb,
     data_dir: DataDirOption = None,
 ) -> None:
     """Every data-quality rule over the store: the DfE's return rules for every collection year held and the checks
     across systems, recorded (new, standing and fixed findings), then the open findings listed, each naming the
-    source system and record to fix. The list names children, so it is written to the audit log."""
+    source system and record to fix. The list names children, so it is written to the audit log. The rules run on
+    DuckDB (the default) or Spark (``--engine spark``); the findings are recorded in the store either way."""
     from childhub import hub
     from childhub.audit import record_command_line
     from childhub.cli.options import authority_of, store_for
@@ -187,7 +189,9 @@ def dq_command(
         authority = authority_of(store)
         result = with_progress(
             "Checking data quality",
-            lambda say: hub.check_quality(store, authority=authority, everything=full, progress=say),
+            lambda say: hub.check_quality(
+                store, authority=authority, everything=full, progress=say, engine=engine.value
+            ),
         )
         kept = (
             f"; {result.unchanged} return years unchanged since their last check kept their findings"

@@ -12,6 +12,8 @@ import typer
 from childhub.cli.options import (
     AsAtOption,
     DataDirOption,
+    EngineName,
+    EngineOption,
     OutputFormat,
     authority_of,
     date_or_today,
@@ -95,14 +97,16 @@ def indicators_command(
         bool, typer.Option("--warnings", help="Also draw each indicator's monthly trend and flag early warnings.")
     ] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    engine: EngineOption = EngineName.duckdb,
     data_dir: DataDirOption = None,
 ) -> None:
-    """The indicator table for a date: value, England comparator, target and RAG for every indicator."""
+    """The indicator table for a date: value, England comparator, target and RAG for every indicator, counted on
+    DuckDB (the default) or Spark (``--engine spark``: the same figures)."""
     from childhub.indicators import calculator
 
     day = date_or_today(as_at)
     store = store_for(data_dir)
-    with calculator(store, authority_of(store)) as calc:
+    with calculator(store, authority_of(store), engine.value) as calc:
         figures = calc.figures(day, period=period.value if period else None)
         if warnings:
             flags = {f.indicator.id: calc.trend(f.indicator.id, day).warnings for f in figures}
@@ -219,9 +223,11 @@ def annex_a_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with status 3 when the check finds anything (implies --check).")
     ] = False,
+    engine: EngineOption = EngineName.duckdb,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store, and check it."""
+    """Write Ofsted's Annex A (Lists 1 to 11) for an inspection date, from the store, and check it; the lists are
+    queried on DuckDB (the default) or Spark (``--engine spark``: the same rows)."""
     from childhub.annex_a import template
     from childhub.annex_a.export import refuse_future_date, write_annex_a
     from childhub.audit import record_command_line
@@ -232,14 +238,22 @@ def annex_a_command(
     store = store_for(data_dir)
     report = with_progress(
         "Annex A",
-        lambda say: write_annex_a(store, day, out, fmt=output.value, version=version, check=checking),
+        lambda say: write_annex_a(
+            store, day, out, fmt=output.value, version=version, check=checking, engine=engine.value
+        ),
     )
     record_command_line(
         store.data_dir,
         "export_annex_a",
         subject=str(report.path),
         child_count=report.children,
-        details={"as_at": day, "format": output.value, "version": report.version, "checked": checking},
+        details={
+            "as_at": day,
+            "format": output.value,
+            "version": report.version,
+            "checked": checking,
+            "engine": engine.value,
+        },
     )
     annex = template(report.version)
     for number, rows in report.rows.items():

@@ -96,9 +96,17 @@ def hub_findings(
     rules: dict[str, Rule] | None = None,
 ) -> list[Finding]:
     """The checks across systems (``library/hub``) over the facts on ``conn`` (built by ``facts.prepare``)."""
+    from childhub.engines import check_translation
+
     rules = rules if rules is not None else load_rules()["hub"]
     conn.execute(f"CREATE OR REPLACE TEMP MACRO as_at() AS DATE '{as_at.isoformat()}'")
     conn.execute(f"CREATE OR REPLACE TEMP MACRO unallocated_days() AS {int(unallocated_days)}")
+    # every check translated before any runs (on Spark): one it cannot run fails now, naming the engine and construct
+    versions = {code: rule.version(as_at.year) for code, rule in rules.items() if not only or code in only}
+    check_translation(
+        conn,
+        ((f"rule hub {code} ({rules[code].file})", version.sql, None) for code, version in versions.items() if version),
+    )
     found: list[Finding] = []
     for code, rule in rules.items():
         if only and code not in only:
@@ -237,8 +245,13 @@ def run_checks(
     only: set[str] | None = None,
     everything: bool = False,
     progress: Any = None,
+    engine: Any = None,
 ) -> Checked:
-    """Run the rules as ``check`` does, reading only (any connection that sees the stored facts fresh)."""
+    """Run the rules as ``check`` does, reading only (any connection that sees the stored facts fresh).
+
+    ``engine``, a connection of another engine holding the store (a ``SparkConnection``, ``childhub.engines``),
+    runs every rule and builds the facts the checks across systems read; ``conn`` then only derives the return
+    tables and reads what the last run recorded."""
     from contextlib import closing
 
     from childhub import facts
@@ -246,6 +259,7 @@ def run_checks(
     from childhub.dq.store import store_runs, years_held
 
     say = progress or (lambda *a, **k: None)
+    counting = conn if engine is None else engine  # where the rules run and the facts are read
     started, clock = datetime.now().replace(microsecond=0), time.perf_counter()
     as_at = as_at or date.today()
     found: list[Finding] = []
@@ -265,7 +279,7 @@ def run_checks(
         due = [year for year in years if everything or only is not None or last.get((kind, year)) != inputs[year]]
         unchanged += len(years) - len(due)  # nothing the others read has changed since they were checked
         # each year's tables derived once (they are the next year's last year), from relations built once
-        with closing(store_runs(conn, kind, due, la_code=la_code)) as runs:
+        with closing(store_runs(conn, kind, due, la_code=la_code, engine=engine)) as runs:
             for year in due:
                 say(f"checking the {kind} return for {collection_year_label(year)}")
                 run = next(runs)
@@ -277,10 +291,10 @@ def run_checks(
                 checked.append((kind, year))
                 states.append((kind, year, inputs[year]))
     say("checking across systems")
-    facts.prepare(conn)
-    hub = hub_findings(conn, as_at, unallocated_days=unallocated_days, only=only)
+    facts.prepare(counting)
+    hub = hub_findings(counting, as_at, unallocated_days=unallocated_days, only=only)
     rules_run += len(load_rules()["hub"]) if not only else len(only & set(load_rules()["hub"]))
-    found += _with_child_keys(conn, found) + hub
+    found += _with_child_keys(counting, found) + hub
     seconds = time.perf_counter() - clock
     return Checked(started, seconds, rules_run, found, checked, states, spans, unchanged, only)
 
@@ -321,13 +335,12 @@ def _with_child_keys(conn: Any, found: list[Finding]) -> list[Finding]:
     pairs = sorted({(f.source_system, f.child) for f in returns if f.source_system and f.child})
     keys: dict[tuple[str, str], str] = {}
     if pairs:
-        import pyarrow as pa
+        from childhub.engines import values_relation
 
-        conn.register("_dq_pairs", pa.table({"s": [p[0] for p in pairs], "p": [p[1] for p in pairs]}))
-        rows = conn.execute(
-            "SELECT s, p, f.child_key FROM _dq_pairs JOIN fact_person f ON f.source_system = s AND f.person_id = p"
-        ).fetchall()
-        conn.unregister("_dq_pairs")
+        with values_relation(conn, "_dq_pairs", {"s": [p[0] for p in pairs], "p": [p[1] for p in pairs]}):
+            rows = conn.execute(
+                "SELECT s, p, f.child_key FROM _dq_pairs JOIN fact_person f ON f.source_system = s AND f.person_id = p"
+            ).fetchall()
         keys = {(s, p): k for s, p, k in rows}
     return [replace(f, child_key=keys.get((f.source_system, f.child))) for f in returns]
 

@@ -16,6 +16,10 @@ findings. The rules may use, beside the shared macros of ``childhub.facts`` (``w
                           SSDA903, ``yyyy-mm-dd`` in the CIN census), NULL when it is not one
 ``_codes``                (code_set, code): the registry's codes valid in the collection year
 ========================  =====================================================================
+
+The tables are always built in the run's DuckDB; with ``engine`` (a ``SparkConnection``, ``childhub.engines``)
+the rules run on Spark instead: the run's tables and macros are copied into a Spark session of their own (the
+return's table names, ``missing`` or ``cp_plans``, are the canonical model's too) before the first rule runs.
 """
 
 from __future__ import annotations
@@ -82,31 +86,47 @@ class ReturnRun:
     la_code: str | None = None
     tables: set[str] = field(default_factory=set)  # tables supplied (with _last ones)
     next_rid: int = 1
+    engine: Any = None  # where the rules run: None for ``conn``, else a connection of another engine (Spark)
+    macros: list[str] = field(default_factory=list)  # the run's own macros, as created on ``conn``
+    _rules_conn: Any = None  # ``engine``'s session holding a copy of the run's tables, made on first use
 
     @classmethod
-    def new(cls, kind: str, year: int, la_code: str | None = None) -> ReturnRun:
+    def new(cls, kind: str, year: int, la_code: str | None = None, engine: Any = None) -> ReturnRun:
+        """A run with every table of the return empty; ``engine`` (a ``SparkConnection``) runs its rules."""
         import duckdb
 
         from childhub.facts import install_macros
 
         conn = duckdb.connect(":memory:", config={"threads": 1})
         install_macros(conn)
-        run = cls(kind=kind, year=year, conn=conn, la_code=la_code)
+        run = cls(kind=kind, year=year, conn=conn, la_code=la_code, engine=engine)
         run._setup()
         return run
+
+    def rules_connection(self) -> Any:
+        """The connection the rules run on: the run's own DuckDB, or (with ``engine``) a Spark session of its own
+        holding a copy of every table of the run and its macros, made on the first call."""
+        if self.engine is None:
+            return self.conn
+        if self._rules_conn is None:
+            self._rules_conn = _copied_to(self, self.engine)
+        return self._rules_conn
 
     def _setup(self) -> None:
         from childhub.codes import registry
 
         year, fmt = self.year, _DATE_FORMAT[self.kind]
         la = "NULL" if not self.la_code else "'" + self.la_code.replace("'", "''") + "'"
-        statements = [
+        self.macros = [
             f"CREATE MACRO collection_end() AS DATE '{year}-03-31'",
             f"CREATE MACRO collection_start() AS DATE '{year - 1}-04-01'",
             f"CREATE MACRO collection_year() AS {year}",
             f"CREATE MACRO la_code() AS CAST({la} AS VARCHAR)",
             f"CREATE MACRO d(x) AS CASE WHEN regexp_full_match(CAST(x AS VARCHAR), '{_DATE_SHAPE[self.kind]}') "
             f"THEN CAST(try_strptime(CAST(x AS VARCHAR), '{fmt}') AS DATE) END",
+        ]
+        statements = [
+            *self.macros,
             "CREATE TABLE _rows (_rid BIGINT, tbl VARCHAR, origin VARCHAR, line INTEGER, child VARCHAR)",
         ]
         for name, columns in TABLES[self.kind].items():  # every table exists, empty until supplied
@@ -204,7 +224,30 @@ class ReturnRun:
         self.tables.add(table)
 
     def close(self) -> None:
+        if self._rules_conn is not None:
+            self._rules_conn.close()
+            self._rules_conn = None
         self.conn.close()
+
+
+def _copied_to(run: ReturnRun, engine: Any) -> Any:
+    """A connection on a session of ``engine``'s own (its temp tables apart from the store's) holding every table
+    of ``run`` (as Arrow, a table at a time), the shared macros of ``childhub.facts`` and the run's own."""
+    from childhub.engines import separate_session
+    from childhub.facts import install_macros
+
+    target = separate_session(engine)
+    try:
+        install_macros(target)
+        for statement in run.macros:
+            target.execute(statement)
+        names = [name for (name,) in run.conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        for name in names:
+            target.register(name, run.conn.sql(f'SELECT * FROM "{name}"').to_arrow_table())
+    except BaseException:
+        target.close()
+        raise
+    return target
 
 
 def _text(value: Any) -> str | None:
@@ -249,8 +292,16 @@ def run_rules(
     planning than in running on a return's tables), the shares side by side on cursors of the run's
     connection (DuckDB runs them on their threads), unless ``timings`` asks for each rule's seconds."""
     chosen = applicable(run, rules, only)
+    if run.engine is not None and chosen:  # every rule translated before any runs: one Spark cannot run fails now
+        from childhub.engines import check_translation
+
+        check_translation(
+            run.rules_connection(),
+            ((f"rule {run.kind} {rule.code} ({rule.file})", rule.version(run.year).sql, None) for rule in chosen),
+        )
     if timings is not None:
-        rows = [_rule_rows(run.conn, run.year, rule, timings) for rule in chosen]
+        conn = run.rules_connection() if chosen else run.conn
+        rows = [_rule_rows(conn, run.year, rule, timings) for rule in chosen]
     else:
         rows = _shares_rows(run, chosen)
     return [finding for rule, found in zip(chosen, rows, strict=True) for finding in _findings(run, rule, found)]
@@ -278,10 +329,18 @@ def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
     """What ``_rule_rows`` gives for each rule, the rules in shares of one query each, run side by side."""
     if not chosen:
         return []
+    if run.engine is not None:  # Spark spreads each query over its own workers: shares one after another
+        conn = run.rules_connection()
+        shares = [
+            list(range(first, min(first + _RULES_PER_WORKER, len(chosen))))
+            for first in range(0, len(chosen), _RULES_PER_WORKER)
+        ]
+        done = [_share_rows(conn, run.year, chosen, share) for share in shares]
+        return _gathered(chosen, done)
     count = max(1, min(_WORKERS, len(chosen) // _RULES_PER_WORKER, (run.next_rid - 1) // _ROWS_PER_WORKER))
     shares = [list(range(first, len(chosen), count)) for first in range(count)]
     if count == 1:
-        done = [_share_rows(run.conn, run.year, chosen, shares[0])]
+        done = [_share_rows(run.rules_connection(), run.year, chosen, shares[0])]
     else:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -289,6 +348,11 @@ def _shares_rows(run: ReturnRun, chosen: list[Rule]) -> list[list[tuple]]:
             work = [pool.submit(_share_rows, run.conn, run.year, chosen, shares[0])]
             work += [pool.submit(_cursor_share_rows, run.conn, run.year, chosen, share) for share in shares[1:]]
             done = [job.result() for job in work]
+    return _gathered(chosen, done)
+
+
+def _gathered(chosen: list[Rule], done: list[dict | tuple]) -> list[list[tuple]]:
+    """The shares' rows as one list per rule of ``chosen``; the first rule to fail (in rule order) raised."""
     failed = [result for result in done if isinstance(result, tuple)]
     if failed:  # the first rule to fail, in rule order, as one rule after another would have failed
         raise min(failed)[1]

@@ -819,21 +819,28 @@ def store_run(
     la_code: str | None = None,
     last_year: bool = True,
     lea: str | None = None,
+    engine: Any = None,
 ) -> ReturnRun:
     """A run of the rules over the return the store holds for collection ``year`` (and last year's, as
     ``<table>_last``, when ``last_year``): each row's origin the system and record it came from, no line.
 
     The CIN census header is not in the store: with ``lea`` (the authority's three-digit LA number) the run
-    has the header ``childhub returns`` writes, else none (rules about the header are skipped)."""
+    has the header ``childhub returns`` writes, else none (rules about the header are skipped). The tables are
+    derived on ``conn``; ``engine`` (a ``SparkConnection``) runs the rules (``ReturnRun.new``)."""
     if kind not in TABLES:
         raise ValueError(f"kind is ssda903 or cin, not {kind!r}")
     with _shared(conn, kind):
         last = _tables(conn, kind, year - 1) if last_year else None
-        return _run(conn, kind, year, _tables(conn, kind, year), last, la_code, lea)
+        return _run(conn, kind, year, _tables(conn, kind, year), last, la_code, lea, engine)
 
 
 def store_runs(
-    conn: duckdb.DuckDBPyConnection, kind: str, years: list[int], la_code: str | None = None, lea: str | None = None
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    years: list[int],
+    la_code: str | None = None,
+    lea: str | None = None,
+    engine: Any = None,
 ) -> Iterator[ReturnRun]:
     """``store_run`` (with last year's tables) for each of ``years`` in turn, each year's tables derived once:
     a year's are the next year's last year. The caller closes each run."""
@@ -845,7 +852,7 @@ def store_runs(
             last = previous[1] if previous and previous[0] == year - 1 else _tables(conn, kind, year - 1)
             tables = _tables(conn, kind, year)
             previous = (year, tables)
-            yield _run(conn, kind, year, tables, last, la_code, lea)
+            yield _run(conn, kind, year, tables, last, la_code, lea, engine)
 
 
 def _run(
@@ -856,10 +863,11 @@ def _run(
     last: dict[str, pa.Table] | None,
     la_code: str | None,
     lea: str | None,
+    engine: Any = None,
 ) -> ReturnRun:
     from childhub.dq.returns_xml import header_row
 
-    run = ReturnRun.new(kind, year, la_code)
+    run = ReturnRun.new(kind, year, la_code, engine)
     for which, is_last, held in ((year, False, tables), (year - 1, True, last)):
         if held is None:
             continue

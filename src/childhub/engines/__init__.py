@@ -11,6 +11,14 @@ few methods of a DuckDB connection the readers use (``execute`` with ``$name`` o
 from __future__ import annotations
 
 from childhub.engines.errors import EngineError, UnsupportedConstruct
+from childhub.engines.readers import (
+    check_engine,
+    check_translation,
+    engine_errors,
+    is_spark,
+    separate_session,
+    values_relation,
+)
 from childhub.engines.spark import SparkConnection, SparkResult, spark_session
 from childhub.engines.translate import SPARK_REWRITES, Macros, output_columns, translate
 
@@ -24,7 +32,13 @@ __all__ = [
     "SparkConnection",
     "SparkResult",
     "UnsupportedConstruct",
+    "check_engine",
+    "check_translation",
+    "engine_errors",
+    "is_spark",
     "output_columns",
+    "separate_session",
     "spark_session",
     "translate",
+    "values_relation",
 ]

@@ -111,6 +111,29 @@ def _python(value: Any) -> Any:
     return value
 
 
+# Spark's simple type names as DuckDB names the same types, so a reader that looks at a result's types (Annex A: is a
+# column already the cell it wants?) reads the same on either engine; others (decimal(p,s), arrays) as Spark has them.
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "timestamp_ntz": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+    "tinyint": "TINYINT",
+    "smallint": "SMALLINT",
+    "int": "INTEGER",
+    "bigint": "BIGINT",
+    "float": "FLOAT",
+    "double": "DOUBLE",
+    "void": "NULL",
+}
+
+
+def _duckdb_type(data_type) -> str:
+    name = data_type.simpleString()
+    return _DUCKDB_TYPES.get(name, name)
+
+
 class SparkResult:
     """What ``SparkConnection.execute`` returns: DuckDB's ``fetchall``, ``fetchone``, ``description``, ``df``."""
 
@@ -129,9 +152,8 @@ class SparkResult:
     def description(self) -> list[tuple] | None:
         if self._frame is None:
             return None
-        return [
-            (field.name, field.dataType.simpleString(), None, None, None, None, None) for field in self._frame.schema
-        ]
+        schema = self._frame.schema
+        return [(field.name, _duckdb_type(field.dataType), None, None, None, None, None) for field in schema]
 
     def fetchall(self) -> list[tuple]:
         rows = self._all()[self._next :]
@@ -251,10 +273,21 @@ class SparkConnection:
         self._columns.pop(name, None)
 
     def register(self, name: str, data: Any) -> SparkConnection:
-        """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``)."""
-        frame = data.to_pandas() if hasattr(data, "to_pandas") and not hasattr(data, "iloc") else data
-        self.create(name, self.spark.createDataFrame(frame), materialise=False)
+        """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``). An Arrow table keeps
+        its columns' types, so an empty one, or a column of NULLs, is still a relation of the same columns."""
+        if hasattr(data, "to_pandas") and hasattr(data, "schema") and not hasattr(data, "iloc"):  # Arrow
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            frame = self.spark.createDataFrame(data.to_pandas(), schema=from_arrow_schema(data.schema))
+        else:
+            frame = self.spark.createDataFrame(data)
+        self.create(name, frame, materialise=False)
         return self
+
+    def new_session(self) -> SparkConnection:
+        """A connection on a new session of the same Spark (``SparkSession.newSession``): its own temp views and
+        macros, none of this one's, for relations whose names would shadow this one's. The caller closes it."""
+        return SparkConnection(self.spark.newSession())
 
     def unregister(self, name: str) -> SparkConnection:
         self.drop(name, missing_ok=True)

@@ -40,12 +40,14 @@ from childhub.facts.build import (
     spark_connection,
     tables_read,
 )
+from childhub.facts.engine_reader import engine_reader
 from childhub.facts.incremental import RefreshRun, fact_versions, last_refresh, refresh
 
 __all__ = [
     "RefreshRun",
     "data_version",
     "describe",
+    "engine_reader",
     "fact_names",
     "fact_versions",
     "install_macros",

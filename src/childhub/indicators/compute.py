@@ -259,18 +259,42 @@ def figure_value(
 
 
 class Calculator:
-    """Indicators counted on one connection to the store, for the authority's settings."""
+    """Indicators counted on one connection to the store, for the authority's settings: a DuckDB connection, or
+    a ``SparkConnection`` with the store's tables (``childhub.engines``): the same SQL runs on either."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, authority: AuthoritySettings) -> None:
         self.conn = conn
         self.authority = authority
         self._columns: dict[str, tuple[str, ...]] = {}
+        self._checked = False
+
+    def check_definitions(self) -> None:
+        """Every indicator of the library translated for the connection's engine before any is counted: one the
+        engine cannot run fails here (``UnsupportedConstruct`` naming the engine, the indicator's file and the
+        construct). Nothing to do on DuckDB; on Spark done once, before the first figure."""
+        from childhub.engines import check_translation, is_spark
+
+        if self._checked or not is_spark(self.conn):
+            return
+        from childhub.facts import prepare
+
+        prepare(self.conn, [])  # the facts' macros, which the definitions use
+        sample = [period_ending("snapshot", date(2000, 1, 1))]
+        check_translation(
+            self.conn,
+            (
+                (f"indicator {ind.id} ({ind.file})", f"{self._counted_sql(ind, sample)} SELECT * FROM counted", None)
+                for ind in library().values()
+            ),
+        )
+        self._checked = True
 
     # --- the SQL --------------------------------------------------------------------------
 
     def _prepare(self, ind: Indicator) -> None:
         from childhub.facts import prepare, referenced_facts
 
+        self.check_definitions()
         prepare(self.conn, [*referenced_facts(ind.sql), "child", "allocation", "team", "worker"])
 
     def _counted_sql(self, ind: Indicator, periods: list[Period]) -> str:
@@ -283,11 +307,11 @@ class Calculator:
         return f"WITH {_periods_cte(periods)}, {settings}, counted AS (SELECT * FROM ({ind.sql}))"
 
     def _run(self, ind: Indicator, sql: str) -> list[tuple]:
-        import duckdb
+        from childhub.engines import engine_errors
 
         try:
             return self.conn.execute(sql).fetchall()
-        except duckdb.Error as error:
+        except engine_errors() as error:
             message = str(error).splitlines()[0]
             raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be counted: {message}") from error
 
@@ -298,11 +322,11 @@ class Calculator:
             sql = (
                 f"{self._counted_sql(ind, [period_ending('snapshot', date(2000, 1, 1))])} SELECT * FROM counted LIMIT 0"
             )
-            import duckdb
+            from childhub.engines import engine_errors
 
             try:
                 description = self.conn.execute(sql).description
-            except duckdb.Error as error:
+            except engine_errors() as error:
                 message = str(error).splitlines()[0]
                 raise IndicatorError(f"indicator {ind.id} ({ind.file}) could not be compiled: {message}") from error
             self._columns[ind.id] = tuple(column[0] for column in description)
@@ -547,8 +571,10 @@ class Calculator:
 
 
 @contextmanager
-def calculator(store: Store, authority: AuthoritySettings) -> Iterator[Calculator]:
+def calculator(store: Store, authority: AuthoritySettings, engine: str = "duckdb") -> Iterator[Calculator]:
     """A Calculator on a read-only connection to ``store``, with the authority's settings
-    (``childhub.indicators.authority_for`` finds them)."""
-    with store.reader() as conn:
+    (``childhub.indicators.authority_for`` finds them), counting on ``engine`` (duckdb or spark)."""
+    from childhub.facts import engine_reader
+
+    with engine_reader(store, engine) as conn:
         yield Calculator(conn, authority)
