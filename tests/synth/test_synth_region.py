@@ -128,9 +128,7 @@ def test_a_moved_child_is_one_person_in_both_authorities_with_the_same_upn(regio
         assert len(upns[person]) == 1
 
 
-def test_school_records_end_at_the_move_and_start_again_in_the_new_authority_at_a_new_address(
-    region, described, truth
-):
+def test_school_records_end_at_the_move_and_start_again_in_the_new_authority_at_a_new_address(region, described, truth):
     areas = {a["code"]: a["postcode_area"] for a in described["authorities"]}
     moved = {child: move for move in described["moves"] for child in move["children"]}
     pupil_of = {
