@@ -144,6 +144,17 @@ class Settings(BaseSettings):
         "with jitter; a 429's Retry-After is honoured) before the send stops.",
     )
 
+    spark_master: str = Field(
+        default="local[2]",
+        description="Where --engine spark runs: the Spark master (local[2], two cores on this machine, by default; "
+        "a cluster's master URL such as spark://host:7077 or yarn).",
+    )
+    spark_driver_memory: str = Field(
+        default="2g",
+        pattern=r"^[0-9]+[kmgt]$",
+        description="The Spark driver's memory (a JVM size such as 2g) when childhub starts the Spark session.",
+    )
+
     def sign_in_refused_over_http(self, host: str | None) -> bool:
         """Whether a browser that reached childhub at ``host`` over plain HTTP will not keep its sign-in
         cookies: they are Secure (``secure_cookies``), and browsers accept Secure cookies over plain HTTP

@@ -10,18 +10,9 @@ few methods of a DuckDB connection the readers use (``execute`` with ``$name`` o
 
 from __future__ import annotations
 
-from childhub.errors import ChildhubError
+from childhub.engines.errors import EngineError, UnsupportedConstruct
+from childhub.engines.translate import SPARK_REWRITES, Macros, translate
 
 ENGINES = ("duckdb", "spark")  # the values of ``--engine``
 
-
-class EngineError(ChildhubError):
-    """An engine could not start or run a statement; the message names the engine."""
-
-
-class UnsupportedConstruct(EngineError):
-    """A definition uses something an engine cannot run: the message names the engine, the definition and the
-    construct."""
-
-
-__all__ = ["ENGINES", "EngineError", "UnsupportedConstruct"]
+__all__ = ["ENGINES", "SPARK_REWRITES", "EngineError", "Macros", "UnsupportedConstruct", "translate"]

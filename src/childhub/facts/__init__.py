@@ -36,6 +36,7 @@ from childhub.facts.build import (
     install_macros,
     prepare,
     referenced_facts,
+    source_tables,
     tables_read,
 )
 from childhub.facts.incremental import RefreshRun, fact_versions, last_refresh, refresh
@@ -51,5 +52,6 @@ __all__ = [
     "prepare",
     "referenced_facts",
     "refresh",
+    "source_tables",
     "tables_read",
 ]

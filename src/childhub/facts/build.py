@@ -207,8 +207,16 @@ def _kept_bank_holidays(conn: duckdb.DuckDBPyConnection) -> tuple[date, ...] | N
 
 
 def _bank_holidays(conn: duckdb.DuckDBPyConnection) -> tuple[date, ...]:
-    """The weekday bank holidays: those the store keeps (``_keep_bank_holidays``), else the calendar's."""
+    """The weekday bank holidays: those the store keeps (``_keep_bank_holidays``), else the calendar's (on Spark,
+    which has no store, always the calendar's)."""
+    if _on_spark(conn):
+        return _calendar_bank_holidays()
     return _kept_bank_holidays(conn) or _calendar_bank_holidays()
+
+
+def _on_spark(conn) -> bool:
+    """Whether ``conn`` is a ``childhub.engines.SparkConnection`` (not imported: Spark is optional)."""
+    return getattr(conn, "engine", "duckdb") == "spark"
 
 
 def _keep_bank_holidays(conn: duckdb.DuckDBPyConnection) -> None:
@@ -248,6 +256,10 @@ def _install_macros(conn: duckdb.DuckDBPyConnection, holidays: tuple[date, ...] 
 
 
 def _prepared_state(conn: duckdb.DuckDBPyConnection) -> tuple[set[str], str | None]:
+    if _on_spark(conn):
+        tables = set(conn.relations())
+        known_on = conn.execute("SELECT known_on FROM fact_state").fetchone()[0] if "fact_state" in tables else None
+        return tables, known_on
     rows = conn.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary "
         "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary"
@@ -328,10 +340,12 @@ def prepare(
     if "fact_state" in tables and built_for != wanted:
         _drop_all(conn, tables)
         tables = set()
+    if _on_spark(conn):
+        _check_translation(conn, facts, names)
     if "fact_state" not in tables:
         _install_macros(conn)
         conn.execute("CREATE TEMP TABLE fact_state AS SELECT CAST(? AS VARCHAR) AS known_on", [wanted])
-        if known_on is None:
+        if known_on is None and not _on_spark(conn):
             # Facts the store keeps, built from the data as it is now, stand in as views.
             for table in sorted(_persisted_fresh(conn, as_stored=as_stored)):
                 conn.execute(f"CREATE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM {qualified('facts', table)}")
@@ -342,9 +356,14 @@ def prepare(
             continue
         for table in fact.tables:
             if table not in checked:
-                checked[table] = has_one_version(conn, table, known_on)
+                # on Spark a query costs seconds: the latest-version search runs whatever the versions
+                checked[table] = not _on_spark(conn) and has_one_version(conn, table, known_on)
         one_version = frozenset(table for table, single in checked.items() if single)
         sql, params = fact.compile(known_on, one_version)
+        if _on_spark(conn):
+            _build_on_spark(conn, fact, sql, params)
+            tables.add(fact.table)
+            continue
         try:
             conn.execute(f"CREATE TEMP TABLE {quote_identifier(fact.table)} AS {sql}", params)
         except duckdb.Error as error:
@@ -353,7 +372,51 @@ def prepare(
         tables.add(fact.table)
 
 
+def _check_translation(conn, facts: dict[str, Fact], names: list[str] | None) -> None:
+    """Every fact to be built, translated for Spark before any is built: one that cannot be (``UnsupportedConstruct``
+    naming the engine, the fact's file and the construct) fails before the run starts, not halfway through it."""
+    from childhub.engines import translate
+
+    _install_macros(conn)
+    for fact in _order_from(facts, list(names) if names is not None else list(facts)):
+        sql, params = fact.compile(None)
+        translate(sql, "spark", conn.macros, params=params, source=f"fact_{fact.name} ({fact.file})")
+
+
+def _build_on_spark(conn, fact: Fact, sql: str, params: dict) -> None:
+    from childhub.engines import EngineError
+
+    try:
+        conn.create(fact.table, conn.sql(sql, params, source=f"fact_{fact.name} ({fact.file})"), materialise=True)
+    except EngineError as error:
+        raise FactError(f"fact_{fact.name} ({fact.file}) could not be built on Spark: {error}") from error
+
+
+def source_tables() -> list[str]:
+    """The tables of a store the facts read (their canonical tables, the batches and quarantine the history rules
+    read, the links, families and children): what an engine without the store (Spark) is given to build them."""
+    import sqlglot
+    from sqlglot import exp
+
+    found = {"ingest_batch", "child", "child_link"}  # the batches visible_batches reads; the links
+    for fact in _facts().values():
+        tree = sqlglot.parse_one(fact.compile(None)[0], read="duckdb")
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        found.update(fact.tables)  # a table may share its name with a CTE of another
+        found.update(
+            table.name
+            for table in tree.find_all(exp.Table)
+            if isinstance(table.this, exp.Identifier) and table.name not in ctes
+        )
+    return sorted(name for name in found if not name.startswith("fact_"))
+
+
 def _drop_all(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    if _on_spark(conn):
+        for table in sorted(tables):
+            if table.startswith("fact_"):
+                conn.drop(table)
+        return
     views = {row[0] for row in conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for table in sorted(tables):
         if table.startswith("fact_"):

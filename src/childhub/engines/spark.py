@@ -1,0 +1,299 @@
+"""Spark: a session (``spark_session``), a Spark session presented as a DuckDB connection (``SparkConnection``), and an
+authority's store loaded into it (``load_store``).
+
+Every statement a ``SparkConnection`` runs is DuckDB SQL translated by ``childhub.engines.translate``; its results
+come back as the Python values DuckDB gives (dates, datetimes, Decimals, lists, dicts for structs), so results from
+the two engines compare exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from childhub.engines.errors import EngineError
+from childhub.engines.translate import Macros, is_macro_statement, split_statements, strip_comments, translate
+
+if TYPE_CHECKING:
+    import duckdb
+    from pyspark.sql import DataFrame, SparkSession
+
+SPLINK_JAR = "scala-udf-similarity-0.1.2_spark3.x.jar"  # Splink's similarity functions for Spark 3.x
+INSTALL_HINT = "pip install 'childhub[spark]'"
+_CREATE = re.compile(
+    r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW)\s+(IF\s+NOT\s+EXISTS\s+)?"
+    r"(\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*)\s+AS\s+(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DROP = re.compile(
+    r"^\s*DROP\s+(TABLE|VIEW)\s+(IF\s+EXISTS\s+)?(\"[^\"]+\"|[A-Za-z_][A-Za-z0-9_]*)\s*;?\s*$", re.IGNORECASE
+)
+# Settings the translation relies on: see docs/engines.md
+SESSION_CONFIG = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",  # DuckDB's NULL for an element past a list's end; see docs/engines.md
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",  # DuckDB's TIMESTAMP has no time zone
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+}
+
+
+def splink_jar() -> Path | None:
+    """Splink's Spark 3.x similarity jar, from the installed splink package (None without Splink)."""
+    try:
+        from importlib.resources import files
+
+        path = Path(str(files("splink"))) / "internals" / "files" / "spark_jars" / SPLINK_JAR
+    except ModuleNotFoundError:
+        return None
+    return path if path.exists() else None
+
+
+def spark_session(master: str | None = None, driver_memory: str | None = None) -> SparkSession:
+    """A Spark session for childhub: the master ``master`` (default: the ``spark_master`` setting, ``local[2]``),
+    the driver's memory ``driver_memory`` (default: ``spark_driver_memory``, 2g), no web UI, four shuffle
+    partitions, UTC, ANSI mode off, and Splink's similarity jar on ``spark.jars``. The caller stops it.
+
+    Raises ``EngineError`` when pyspark or Java is missing.
+    """
+    from childhub.settings import get_settings
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError(f"spark: pyspark is not installed ({INSTALL_HINT})") from None
+    import os
+
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):
+        raise EngineError("spark: Java is not installed (Spark needs Java 17; set JAVA_HOME or put java on PATH)")
+    settings = get_settings()
+    master = master or settings.spark_master
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # this machine only, whatever its name resolves to
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("childhub")
+        .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
+    )
+    for key, value in SESSION_CONFIG.items():
+        builder = builder.config(key, value)
+    jar = splink_jar()
+    if jar is not None:
+        builder = builder.config("spark.jars", str(jar))
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # the JVM did not start: py4j and pyspark raise several kinds
+        raise EngineError(f"spark: the session could not start: {str(error).splitlines()[0]}") from error
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _python(value: Any) -> Any:
+    """A value of a Spark row as DuckDB gives it: a struct as a dict, a list as a list."""
+    from pyspark.sql import Row
+
+    if isinstance(value, Row):
+        return {key: _python(item) for key, item in value.asDict(recursive=False).items()}
+    if isinstance(value, list):
+        return [_python(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _python(item) for key, item in value.items()}
+    return value
+
+
+class SparkResult:
+    """What ``SparkConnection.execute`` returns: DuckDB's ``fetchall``, ``fetchone``, ``description``, ``df``."""
+
+    def __init__(self, frame: DataFrame | None) -> None:
+        self._frame = frame
+        self._rows: list[tuple] | None = None
+        self._next = 0
+
+    def _all(self) -> list[tuple]:
+        if self._rows is None:
+            rows = self._frame.collect() if self._frame is not None else []
+            self._rows = [tuple(_python(value) for value in row) for row in rows]
+        return self._rows
+
+    @property
+    def description(self) -> list[tuple] | None:
+        if self._frame is None:
+            return None
+        return [
+            (field.name, field.dataType.simpleString(), None, None, None, None, None) for field in self._frame.schema
+        ]
+
+    def fetchall(self) -> list[tuple]:
+        rows = self._all()[self._next :]
+        self._next = len(self._all())
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        rows = self._all()
+        if self._next >= len(rows):
+            return None
+        self._next += 1
+        return rows[self._next - 1]
+
+    def fetchmany(self, size: int = 1) -> list[tuple]:
+        rows = self._all()[self._next : self._next + size]
+        self._next += len(rows)
+        return rows
+
+    def df(self):
+        """The rows as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self._all(), columns=[column[0] for column in self.description or []])
+
+    fetchdf = df
+
+
+def _date_fields(data_type, name: str = "") -> Iterable[str]:
+    from pyspark.sql.types import ArrayType, DateType, StructType
+
+    if isinstance(data_type, DateType) and name:
+        yield name
+    elif isinstance(data_type, StructType):
+        for field in data_type.fields:
+            yield from _date_fields(field.dataType, field.name)
+    elif isinstance(data_type, ArrayType):
+        yield from _date_fields(data_type.elementType, "")
+
+
+def _name(identifier: str) -> str:
+    return identifier[1:-1].replace('""', '"') if identifier.startswith('"') else identifier
+
+
+class SparkConnection:
+    """A Spark session with the methods of a DuckDB connection the readers use. Every statement is translated
+    from DuckDB's dialect (``translate``); ``CREATE MACRO`` statements are recorded and expanded in the statements
+    after them; ``CREATE [TEMP] TABLE x AS`` makes a temp view of materialised rows, ``CREATE [TEMP] VIEW`` a temp
+    view; ``register`` makes a temp view of a pandas or Arrow table."""
+
+    engine = "spark"
+
+    def __init__(self, spark: SparkSession, macros: Macros | None = None) -> None:
+        self.spark = spark
+        self.macros = macros or Macros()
+        self._relations: dict[str, str] = {}  # temp name -> "table" or "view"
+        self._date_columns: set[str] = set()
+        self._folders: list[Path] = []
+
+    # --- what DuckDB's connection offers
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> SparkResult:
+        """Run one statement (or several ``CREATE MACRO`` statements) written in DuckDB's dialect."""
+        text = strip_comments(sql).strip()
+        statements = split_statements(text)
+        if statements and all(is_macro_statement(statement) for statement in statements):
+            for statement in statements:
+                self.macros.add(statement)
+            return SparkResult(None)
+        if len(statements) != 1:
+            raise EngineError(f"spark: one statement at a time (given {len(statements)})")
+        statement = statements[0]
+        if match := _DROP.match(statement):
+            self.drop(_name(match.group(3)), missing_ok=bool(match.group(2)))
+            return SparkResult(None)
+        if match := _CREATE.match(statement):
+            kind, name, query = match.group(2).lower(), _name(match.group(4)), match.group(5)
+            if name in self._relations and not (match.group(1) or match.group(3)):
+                raise EngineError(f"spark: {name} already exists")
+            if name in self._relations and match.group(3):
+                return SparkResult(None)
+            self.create(name, self.sql(query, params), materialise=kind == "table")
+            return SparkResult(None)
+        return SparkResult(self.sql(statement, params))
+
+    def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None, source: str = "the SQL"):
+        """The DataFrame of one query in DuckDB's dialect (translated)."""
+        translated = translate(
+            query, "spark", self.macros, params=params, date_columns=self._date_columns, source=source
+        )
+        try:
+            return self.spark.sql(translated)
+        except Exception as error:  # Spark's AnalysisException and ParseException, through py4j
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise EngineError(f"spark could not run {source}: {message}") from error
+
+    def create(self, name: str, frame: DataFrame, *, materialise: bool) -> None:
+        """``frame`` as the temp view ``name``; ``materialise`` computes its rows once (a table, not a view)."""
+        if materialise:
+            frame = frame.localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+        self._relations[name] = "table" if materialise else "view"
+        self._date_columns.update(_date_fields(frame.schema))
+
+    def drop(self, name: str, *, missing_ok: bool = False) -> None:
+        if name not in self._relations and not missing_ok:
+            raise EngineError(f"spark: there is no table or view {name}")
+        self.spark.catalog.dropTempView(name)
+        self._relations.pop(name, None)
+
+    def register(self, name: str, data: Any) -> SparkConnection:
+        """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``)."""
+        frame = data.to_pandas() if hasattr(data, "to_pandas") and not hasattr(data, "iloc") else data
+        self.create(name, self.spark.createDataFrame(frame), materialise=False)
+        return self
+
+    def unregister(self, name: str) -> SparkConnection:
+        self.drop(name, missing_ok=True)
+        return self
+
+    def relations(self) -> dict[str, str]:
+        """The temp tables and views made on this connection: name -> "table" or "view"."""
+        return dict(self._relations)
+
+    def close(self) -> None:
+        """Forget the temp views and remove the files loaded from a store (the session itself is the caller's)."""
+        for name in list(self._relations):
+            self.spark.catalog.dropTempView(name)
+        self._relations.clear()
+        for folder in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()
+
+    def __enter__(self) -> SparkConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- an authority's store
+
+    def load_tables(self, conn: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+        """The tables ``tables`` of a DuckDB connection (a store's reader) as Spark temp views of the same names:
+        written as Parquet into a private temporary folder (removed by ``close``) and read from there."""
+        import pyarrow.parquet as pq
+
+        from childhub.store import quote_identifier
+
+        folder = Path(tempfile.mkdtemp(prefix="childhub-spark-"))  # mode 700: owner only
+        self._folders.append(folder)
+        for table in sorted(set(tables)):
+            path = folder / f"{table}.parquet"
+            # through Arrow: a store's reader may not write files itself
+            pq.write_table(conn.sql(f"SELECT * FROM {quote_identifier(table)}").to_arrow_table(), path)
+            path.chmod(0o600)
+            self.create(table, self.spark.read.parquet(str(path)), materialise=False)
+
+    def load_macros(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """The macros stored in a DuckDB database (the store's ``visible_batches``, ...), recorded for translation."""
+        rows = conn.execute(
+            "SELECT function_name, parameters, macro_definition, function_type FROM duckdb_functions() "
+            "WHERE NOT internal AND function_type IN ('macro', 'table_macro') AND schema_name = 'main'"
+        ).fetchall()
+        for name, parameters, definition, kind in rows:
+            table = "TABLE " if kind == "table_macro" else ""
+            self.macros.add(f"CREATE MACRO {name}({', '.join(parameters)}) AS {table}{definition}")

@@ -1,0 +1,573 @@
+"""Translation: childhub's declared SQL (DuckDB's dialect, with its macros) into the SQL another engine runs.
+
+``translate(sql, engine, macros)`` parses the SQL with SQLGlot, binds its parameters (``$name`` and ``?``) as
+literals, expands childhub's macros (``Macros``: the ``CREATE MACRO`` statements a DuckDB connection would have), and
+rewrites what Spark lacks or does differently as transforms of the parsed tree, each named in ``SPARK_REWRITES``.
+SQLGlot's Spark dialect writes the rest. What cannot be translated raises ``UnsupportedConstruct`` naming the engine,
+the definition and the construct, before anything runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from childhub.engines.errors import EngineError, UnsupportedConstruct
+
+_MACRO = re.compile(
+    r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?MACRO\s+(?:[a-z_][a-z0-9_]*\.)?([a-z_][a-z0-9_]*)"
+    r"\s*\(([^)]*)\)\s+AS\s+(TABLE\s+)?(.*?)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_MAX_EXPANSION = 20  # macros calling macros, this deep at most (a macro calling itself is refused)
+
+
+@dataclass(frozen=True)
+class Macro:
+    """One DuckDB macro: its parameters and body (an expression, or a SELECT for a table macro)."""
+
+    name: str
+    parameters: tuple[str, ...]
+    body: exp.Expression
+    table: bool = False
+
+
+class Macros:
+    """The macros a connection has, by name: read from ``CREATE MACRO`` statements (``add``)."""
+
+    def __init__(self, statements: Iterable[str] = ()) -> None:
+        self._macros: dict[str, Macro | tuple[tuple[str, ...], str, bool]] = {}
+        for statement in statements:
+            self.add(statement)
+
+    def add(self, statements: str) -> None:
+        """Record every ``CREATE [OR REPLACE] [TEMP] MACRO`` in ``statements`` (one or several, ``;``-separated)."""
+        for statement in split_statements(statements):
+            match = _MACRO.match(statement)
+            if not match:
+                raise EngineError(f"not a macro definition: {statement[:80]!r}")
+            name, parameters, table, body = match.groups()
+            names = tuple(part.strip().lower() for part in parameters.split(",") if part.strip())
+            self._macros[name.lower()] = (names, body, bool(table))  # parsed when first used
+
+    def get(self, name: str) -> Macro | None:
+        """The macro ``name``, its body parsed (``UnsupportedConstruct`` if SQLGlot cannot read it)."""
+        found = self._macros.get(name.lower())
+        if found is None or isinstance(found, Macro):
+            return found
+        parameters, body, table = found
+        try:
+            parsed = sqlglot.parse_one(body, read="duckdb")
+        except SqlglotError as error:
+            raise UnsupportedConstruct(f"the macro {name} could not be parsed: {str(error).splitlines()[0]}") from None
+        macro = Macro(name.lower(), parameters, parsed, table)
+        self._macros[name.lower()] = macro
+        return macro
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._macros
+
+    def __len__(self) -> int:
+        return len(self._macros)
+
+
+def is_macro_statement(sql: str) -> bool:
+    """Whether ``sql`` (one statement) creates a macro."""
+    return bool(_MACRO.match(strip_comments(sql)))
+
+
+def strip_comments(sql: str) -> str:
+    """``sql`` without its ``--`` comments (outside quotes)."""
+    out, quote, i = [], None, 0
+    while i < len(sql):
+        char = sql[i]
+        if quote:
+            out.append(char)
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+            out.append(char)
+        elif sql.startswith("--", i):
+            while i < len(sql) and sql[i] != "\n":
+                i += 1
+            continue
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of ``sql``, comments removed, split at the semicolons outside quotes."""
+    text = strip_comments(sql)
+    statements, current, quote = [], [], None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == ";":
+            statements.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    statements.append("".join(current))
+    return [statement.strip() for statement in statements if statement.strip()]
+
+
+# ---------------------------------------------------------------------------------------------------- parameters
+
+
+def literal(value: Any) -> exp.Expression:
+    """A Python value as a SQL literal of the type DuckDB would bind it as."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, datetime):
+        return exp.Cast(
+            this=exp.Literal.string(value.isoformat(sep=" ")), to=exp.DataType.build("TIMESTAMP", dialect="duckdb")
+        )
+    if isinstance(value, date):
+        return exp.Cast(this=exp.Literal.string(value.isoformat()), to=exp.DataType.build("DATE"))
+    if isinstance(value, int | float | Decimal):
+        return exp.Literal.number(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[literal(item) for item in value])
+    raise EngineError(f"a parameter of type {type(value).__name__} cannot be bound")
+
+
+def _bind(tree: exp.Expression, params: Sequence[Any] | Mapping[str, Any] | None, source: str) -> exp.Expression:
+    placeholders = list(tree.find_all(exp.Placeholder))
+    if not placeholders:
+        return tree
+    positional = iter(params) if isinstance(params, list | tuple) else iter(())
+    for placeholder in placeholders:
+        name = placeholder.this
+        if name and str(name).isdigit() and isinstance(params, list | tuple) and 0 < int(name) <= len(params):
+            value = params[int(name) - 1]
+        elif name:
+            if not isinstance(params, Mapping) or name not in params:
+                raise EngineError(f"{source}: no value for the parameter ${name}")
+            value = params[name]
+        else:
+            try:
+                value = next(positional)
+            except StopIteration:
+                raise EngineError(f"{source}: fewer parameters than '?' in the SQL") from None
+        placeholder.replace(literal(value))
+    return tree
+
+
+# -------------------------------------------------------------------------------------------------------- macros
+
+
+def _needs_parentheses(node: exp.Expression) -> bool:
+    return not isinstance(
+        node, exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Func | exp.Paren | exp.Cast | exp.Identifier
+    )
+
+
+def _substitute(macro: Macro, arguments: list[exp.Expression]) -> exp.Expression:
+    """The macro's body with each parameter replaced by its argument; a parameter used as a row
+    (``episode.short_break``) takes the argument's alias (``e.short_break``) or, for an expression, its field."""
+    by_name = dict(zip(macro.parameters, arguments, strict=True))
+    body = macro.body.copy()
+    replacements: list[tuple[exp.Expression, exp.Expression]] = []
+    for column in body.find_all(exp.Column):
+        table = column.table.lower() if column.table else ""
+        if not table and column.name.lower() in by_name:
+            argument = by_name[column.name.lower()].copy()
+            replacements.append((column, exp.Paren(this=argument) if _needs_parentheses(argument) else argument))
+        elif table in by_name and not column.args.get("db"):
+            argument = by_name[table]
+            field = column.args["this"].copy()
+            if isinstance(argument, exp.Column) and not argument.table:
+                replacements.append((column, exp.Column(this=field, table=argument.args["this"].copy())))
+            else:
+                replacements.append((column, exp.Dot(this=exp.Paren(this=argument.copy()), expression=field)))
+    for old, new in replacements:
+        if old is body:
+            body = new
+        else:
+            old.replace(new)
+    return body
+
+
+def _unique_ctes(body: exp.Expression, prefix: str) -> exp.Expression:
+    """A table macro's body with its CTEs renamed ``prefix_name``: SQLGlot's Spark SQL moves every CTE to the
+    statement's top, where two uses of one macro would name theirs alike."""
+    names = {cte.alias_or_name: f"{prefix}_{cte.alias_or_name}" for cte in body.find_all(exp.CTE)}
+    for cte in body.find_all(exp.CTE):
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(names[cte.alias_or_name])))
+    for table in body.find_all(exp.Table):
+        if not table.db and table.name in names:
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+            table.set("this", exp.to_identifier(names[table.name]))
+    return body
+
+
+def _expand_macros(tree: exp.Expression, macros: Macros, source: str) -> exp.Expression:
+    counter = itertools.count(1)
+    for _ in range(_MAX_EXPANSION):
+        calls = [
+            node
+            for node in tree.find_all(exp.Anonymous)
+            if node.name.lower() in macros and not isinstance(node.parent, exp.Table)
+        ]
+        tables = [
+            node
+            for node in tree.find_all(exp.Table)
+            if isinstance(node.this, exp.Anonymous) and node.this.name.lower() in macros
+        ]
+        if not calls and not tables:
+            return tree
+        for call in calls:
+            macro = macros.get(call.name)
+            assert macro is not None
+            if macro.table:
+                raise UnsupportedConstruct(f"{source}: the table macro {macro.name} is used as a value")
+            arguments = list(call.expressions)
+            if len(arguments) != len(macro.parameters):
+                raise EngineError(
+                    f"{source}: {macro.name} takes {len(macro.parameters)} argument(s), given {len(arguments)}"
+                )
+            expanded = _substitute(macro, arguments)
+            if call is tree:
+                tree = expanded
+            else:
+                call.replace(exp.Paren(this=expanded) if _needs_parentheses(expanded) else expanded)
+        for table in tables:
+            macro = macros.get(table.this.name)
+            assert macro is not None
+            if not macro.table:
+                raise UnsupportedConstruct(f"{source}: the macro {macro.name} is used as a table")
+            alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(macro.name))
+            body = _unique_ctes(_substitute(macro, list(table.this.expressions)), f"{macro.name}_{next(counter)}")
+            table.replace(exp.Subquery(this=body, alias=alias.copy()))
+    raise UnsupportedConstruct(f"{source}: macros nested more than {_MAX_EXPANSION} deep (a macro calling itself?)")
+
+
+# ------------------------------------------------------------------------------------------------ Spark rewrites
+
+_DATE_FUNCTIONS = (exp.CurrentDate, exp.DateFromParts, exp.DateAdd, exp.DateSub, exp.LastDay, exp.TsOrDsToDate)
+
+
+class _Types:
+    """What is known of the statement's columns: the names that are dates (from the tables' schemas, and the aliases
+    of date expressions in the statement itself)."""
+
+    def __init__(self, tree: exp.Expression, date_columns: Iterable[str]) -> None:
+        self.dates = {name.lower() for name in date_columns}
+        for _ in range(5):  # aliases of aliases of dates
+            before = len(self.dates)
+            for alias in tree.find_all(exp.Alias):
+                if self.is_date(alias.this):
+                    self.dates.add(alias.alias.lower())
+            if len(self.dates) == before:
+                break
+
+    def is_date(self, node: exp.Expression) -> bool:
+        if isinstance(node, exp.Paren):
+            return self.is_date(node.this)
+        if isinstance(node, exp.Cast | exp.TryCast):
+            return node.to.is_type(exp.DataType.Type.DATE)
+        if isinstance(node, _DATE_FUNCTIONS):
+            return True
+        if isinstance(node, exp.Column):
+            return node.name.lower() in self.dates
+        if isinstance(node, exp.Coalesce | exp.Least | exp.Greatest):
+            return any(self.is_date(part) for part in [node.this, *node.expressions])
+        if isinstance(node, exp.Case):
+            return any(self.is_date(branch.args["true"]) for branch in node.args.get("ifs", [])) or (
+                node.args.get("default") is not None and self.is_date(node.args["default"])
+            )
+        if isinstance(node, exp.Add | exp.Sub):
+            left, right = node.this, node.expression
+            if isinstance(node, exp.Sub) and self.is_date(right):
+                return False  # days
+            return (self.is_date(left) and not isinstance(right, exp.Interval)) or (
+                isinstance(node, exp.Add) and self.is_date(right) and not isinstance(left, exp.Interval)
+            )
+        return False
+
+
+def _date_difference(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``date - date`` is a number of days in DuckDB and an interval in Spark: ``datediff``."""
+    if isinstance(node, exp.Sub) and types.is_date(node.expression):  # nothing but a date less a date is valid
+        return exp.Anonymous(this="datediff", expressions=[node.this.copy(), node.expression.copy()])
+    return node
+
+
+def _list_index(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB counts list positions from 1 and negative ones from the end (``[-1]`` the last); Spark's ``[i]``
+    counts from 0: ``element_at`` counts as DuckDB does."""
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and not isinstance(node.expressions[0], exp.Slice):
+        index = node.expressions[0]
+        number = index.this if isinstance(index, exp.Neg) else index
+        if isinstance(number, exp.Literal) and number.is_int:
+            # SQLGlot keeps a literal position counted from 0 (DuckDB's [2] as 1, [-1] as -2), others as written
+            written = (-int(number.this) if isinstance(index, exp.Neg) else int(number.this)) + 1
+            index = exp.Literal.number(written) if written >= 0 else exp.Neg(this=exp.Literal.number(-written))
+        return exp.Anonymous(this="element_at", expressions=[node.this.copy(), index.copy()])
+    return node
+
+
+def _list_length(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``len(list)`` is a list's length: Spark's ``size`` (``length`` is a string's)."""
+    if isinstance(node, exp.Length) and isinstance(node.this, exp.ArrayFilter | exp.Array | exp.ArrayAgg):
+        return exp.ArraySize(this=node.this.copy())
+    return node
+
+
+def _iso_weekday(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``isodow`` (Monday 1 to Sunday 7) from Spark's ``dayofweek`` (Sunday 1 to Saturday 7)."""
+    if isinstance(node, exp.DayOfWeekIso):
+        day = exp.Anonymous(this="dayofweek", expressions=[node.this.copy()])
+        return exp.Paren(
+            this=exp.Add(
+                this=exp.Mod(
+                    this=exp.Paren(this=exp.Add(this=day, expression=exp.Literal.number(5))),
+                    expression=exp.Literal.number(7),
+                ),
+                expression=exp.Literal.number(1),
+            )
+        )
+    return node
+
+
+def _arg_extreme(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB's ``arg_max(x, y)`` skips rows where ``x`` is NULL (``arg_max_null`` keeps them); Spark's ``max_by``
+    keeps them: a FILTER leaves them out."""
+    target = node.this if isinstance(node, exp.Filter) else node
+    if isinstance(target, exp.Anonymous) and target.name.lower() in {"arg_max_null", "arg_min_null"}:
+        spark = "max_by" if target.name.lower() == "arg_max_null" else "min_by"
+        replacement = exp.Anonymous(this=spark, expressions=[e.copy() for e in target.expressions])
+        if target is node:
+            return replacement
+        target.replace(replacement)
+        return node
+    if not isinstance(target, exp.ArgMax | exp.ArgMin) or isinstance(node.parent, exp.Window):
+        return node
+    if target is node and isinstance(node.parent, exp.Filter):
+        return node  # rewritten with its FILTER
+    if target.args.get("count") is not None:
+        return node
+    value = target.this
+    not_null = exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
+    if isinstance(node, exp.Filter):
+        condition = node.expression.this
+        node.set("expression", exp.Where(this=exp.and_(exp.Paren(this=condition.copy()), not_null)))
+        return node
+    if isinstance(node.parent, exp.Window):
+        return node
+    return exp.Filter(this=node.copy(), expression=exp.Where(this=not_null))
+
+
+def _ordered_list(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``list(x ORDER BY k)``: Spark's ``collect_list`` has no order, so the values are collected with their keys
+    as structs, sorted, and taken back out; an empty group is NULL, as in DuckDB. ``list(DISTINCT x ORDER BY x)``
+    likewise, the duplicates removed."""
+    target = node.this if isinstance(node, exp.Filter) else node
+    if not isinstance(target, exp.ArrayAgg) or isinstance(node.parent, exp.Filter):
+        return node
+    inner = target.this
+    keys: list[exp.Ordered] = []
+    if isinstance(inner, exp.Order):
+        keys = list(inner.expressions)
+        inner = inner.this
+    distinct = isinstance(inner, exp.Distinct)
+    value = inner.expressions[0] if distinct else inner
+    for key in keys:
+        if key.args.get("desc") or key.args.get("nulls_first"):
+            raise UnsupportedConstruct(f"list(... ORDER BY {key.sql('duckdb')}): only ascending, nulls last")
+    if distinct and keys and any(key.this != value for key in keys):
+        raise UnsupportedConstruct("list(DISTINCT x ORDER BY y) with y other than x")
+    fields = [exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=key.this.copy()) for i, key in enumerate(keys)]
+    fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
+    collected: exp.Expression = exp.Anonymous(this="collect_list", expressions=[exp.Struct(expressions=fields)])
+    if isinstance(node, exp.Filter):
+        collected = exp.Filter(this=collected, expression=node.expression.copy())
+    if distinct:
+        collected = exp.Anonymous(this="array_distinct", expressions=[collected])
+    if keys:
+        collected = exp.Anonymous(this="array_sort", expressions=[collected])
+    item = exp.to_identifier("item")
+    values = exp.Anonymous(
+        this="transform",
+        expressions=[
+            collected,
+            exp.Lambda(
+                this=exp.Dot(this=exp.Column(this=item.copy()), expression=exp.to_identifier("v")),
+                expressions=[item.copy()],
+            ),
+        ],
+    )
+    # NULL, as DuckDB gives, for a group with no rows (an empty list in Spark)
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.EQ(this=exp.ArraySize(this=values.copy()), expression=exp.Literal.number(0)), true=exp.Null()
+            )
+        ],
+        default=values,
+    )
+
+
+def _any_value(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told."""
+    if isinstance(node, exp.AnyValue) and not isinstance(node.parent, exp.IgnoreNulls):
+        return exp.IgnoreNulls(this=node.copy())
+    return node
+
+
+_STRPTIME = {"%d": "dd", "%m": "MM", "%Y": "yyyy", "%H": "HH", "%M": "mm", "%S": "ss", "%y": "yy"}
+
+
+def _java_format(duckdb_format: str) -> str:
+    out = re.sub(r"%[a-zA-Z]", lambda m: _STRPTIME.get(m.group(0), m.group(0)), duckdb_format)
+    if "%" in out:
+        raise UnsupportedConstruct(f"the date format {duckdb_format!r}")
+    return out
+
+
+def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB functions Spark names or spells differently."""
+    if isinstance(node, exp.Anonymous):
+        name, args = node.name.lower(), [arg.copy() for arg in node.expressions]
+        if name == "try_strptime" and len(args) == 2 and isinstance(args[1], exp.Literal):
+            return exp.Anonymous(
+                this="try_to_timestamp", expressions=[args[0], exp.Literal.string(_java_format(args[1].this))]
+            )
+        if name == "row":
+            return exp.Struct(expressions=args)
+        if name == "list_position" and len(args) == 2:
+            return exp.Anonymous(this="array_position", expressions=args)
+        if name == "list_contains" and len(args) == 2:
+            return exp.ArrayContains(this=args[0], expression=args[1])
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(this="make_dt_interval", expressions=[node.this.copy()])
+    if isinstance(node, exp.RegexpFullMatch):
+        pattern = node.expression
+        if not isinstance(pattern, exp.Literal):
+            raise UnsupportedConstruct("regexp_full_match with a pattern that is not a literal")
+        return exp.RegexpLike(this=node.this.copy(), expression=exp.Literal.string(f"^(?:{pattern.this})$"))
+    if isinstance(node, exp.RegexpReplace):
+        modifiers = node.args.get("modifiers")
+        if modifiers is None or "g" not in modifiers.name:
+            raise UnsupportedConstruct("regexp_replace without the 'g' option (Spark replaces every match)")
+    return node
+
+
+SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] = (
+    _date_difference,
+    _list_index,
+    _list_length,
+    _iso_weekday,
+    _arg_extreme,
+    _ordered_list,
+    _any_value,
+    _functions,
+)
+
+# DuckDB functions SQLGlot passes through that Spark does not have (checked after the rewrites)
+_SPARK_FUNCTIONS = {
+    "datediff",
+    "element_at",
+    "dayofweek",
+    "max_by",
+    "min_by",
+    "collect_list",
+    "array_distinct",
+    "array_sort",
+    "transform",
+    "try_to_timestamp",
+    "array_position",
+    "make_dt_interval",
+    "split_part",
+}
+
+
+def _check_functions(tree: exp.Expression, source: str) -> None:
+    unknown = sorted({node.name for node in tree.find_all(exp.Anonymous) if node.name.lower() not in _SPARK_FUNCTIONS})
+    if unknown:
+        raise UnsupportedConstruct(f"spark cannot run {source}: no Spark function {', '.join(unknown)}")
+
+
+def _rewrite(tree: exp.Expression, date_columns: Iterable[str], source: str) -> exp.Expression:
+    types = _Types(tree, date_columns)
+    for rewrite in SPARK_REWRITES:
+        try:
+            tree = tree.transform(lambda node, rewrite=rewrite: rewrite(node, types), copy=False)
+        except UnsupportedConstruct as error:
+            raise UnsupportedConstruct(f"spark cannot run {source}: {error}") from None
+    _check_functions(tree, source)
+    return tree
+
+
+@functools.cache
+def _spark_dialect() -> type:
+    """SQLGlot's Spark dialect, leaving CTEs where they are written: Spark 3 reads a WITH inside a subquery (SQLGlot
+    moves them all to the top, where two of one name, in a fact and in the history rules it reads, would clash)."""
+    from sqlglot.dialects.spark import Spark
+
+    class ChildhubSpark(Spark):
+        class Generator(Spark.Generator):
+            EXPRESSIONS_WITHOUT_NESTED_CTES: set = set()
+
+    return ChildhubSpark
+
+
+def translate(
+    sql: str,
+    engine: str,
+    macros: Macros | None = None,
+    *,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    date_columns: Iterable[str] = (),
+    source: str = "the SQL",
+) -> str:
+    """``sql`` (one statement in DuckDB's dialect) as ``engine`` runs it: for DuckDB, as written (its macros live on
+    the connection, parameters are bound by it); for Spark, parameters bound as literals, ``macros`` expanded and
+    the constructs Spark lacks rewritten. ``date_columns``: the names of the date columns of the tables it reads
+    (``date - date`` is a number of days in DuckDB, an interval in Spark). ``source`` names the definition (a
+    file) in errors.
+
+    Raises ``UnsupportedConstruct`` (naming the engine, ``source`` and the construct) when it cannot.
+    """
+    if engine == "duckdb":
+        return sql
+    if engine != "spark":
+        raise EngineError(f"there is no engine {engine!r}; the engines are duckdb and spark")
+    try:
+        statements = sqlglot.parse(sql, read="duckdb")
+    except SqlglotError as error:
+        raise UnsupportedConstruct(
+            f"spark cannot run {source}: it could not be parsed ({str(error).splitlines()[0]})"
+        ) from None
+    statements = [statement for statement in statements if statement is not None]
+    if len(statements) != 1:
+        raise EngineError(f"{source}: one statement expected, found {len(statements)}")
+    tree = _bind(statements[0], params, source)
+    if macros is not None and len(macros):
+        tree = _expand_macros(tree, macros, source)
+    tree = _rewrite(tree, date_columns, source)
+    try:
+        return tree.sql(dialect=_spark_dialect(), unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except SqlglotError as error:
+        raise UnsupportedConstruct(f"spark cannot run {source}: {str(error).splitlines()[0]}") from None
