@@ -9,7 +9,7 @@ folder's ``authority.yml``) and ``load_authority`` (one such file: population, t
 ``xmr_limits`` and ``early_warnings`` (the SPC rules, for any series: My team's weekly trend reads them).
 """
 
-from childhub.indicators.compute import Calculator, Figure, Trend, calculator, format_value
+from childhub.indicators.compute import Calculator, Figure, Trend, calculator, figure_value, format_value
 from childhub.indicators.definitions import (
     GROUP_JUDGEMENT,
     GROUPS,
@@ -61,6 +61,7 @@ __all__ = [
     "authority_path",
     "calculator",
     "early_warnings",
+    "figure_value",
     "format_value",
     "indicator",
     "library",

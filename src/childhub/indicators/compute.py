@@ -238,6 +238,26 @@ def _periods_cte(periods: list[Period]) -> str:
     return f"period AS (SELECT * FROM (VALUES {rows}) AS p(period_id, start_date, end_date))"
 
 
+def figure_value(
+    ind: Indicator, numerator: float, denominator: float | None, measured: float | None, population: int | None
+) -> tuple[float | None, str | None]:
+    """An indicator's value from its sums (numerator, denominator, the median or mean measured), with the note saying
+    why there is none; ``population`` the children aged 0-17 a rate is per 10,000 of (a region's: the sum of its
+    authorities')."""
+    if ind.unit == "count":
+        return numerator, None
+    if ind.unit == "rate_per_10k":
+        if population is None:
+            return None, "set population_0_17 in the authority settings to get a rate"
+        return numerator / population * 10_000, None
+    if ind.unit in ("median", "mean"):
+        return measured, None if measured is not None else "nothing to measure in the period"
+    if not denominator:
+        return None, "the denominator is zero in the period"
+    scale = 100.0 if ind.unit == "percent" else 1.0
+    return scale * numerator / denominator, None
+
+
 class Calculator:
     """Indicators counted on one connection to the store, for the authority's settings."""
 
@@ -374,19 +394,7 @@ class Calculator:
         )
 
     def _value(self, ind: Indicator, numerator: float, denominator: float | None, measured: float | None):
-        if ind.unit == "count":
-            return numerator, None
-        if ind.unit == "rate_per_10k":
-            population = self.authority.population_0_17
-            if population is None:
-                return None, "set population_0_17 in the authority settings to get a rate"
-            return numerator / population * 10_000, None
-        if ind.unit in ("median", "mean"):
-            return measured, None if measured is not None else "nothing to measure in the period"
-        if not denominator:
-            return None, "the denominator is zero in the period"
-        scale = 100.0 if ind.unit == "percent" else 1.0
-        return scale * numerator / denominator, None
+        return figure_value(ind, numerator, denominator, measured, self.authority.population_0_17)
 
     def _counted(self, ind: Indicator, periods: list[Period]) -> list[tuple]:
         """The aggregate row (numerator, denominator, measured value, children) of each period, in order."""
@@ -401,6 +409,21 @@ class Calculator:
         )
         by_period = {row[0]: row[1:] for row in self._run(ind, sql)}
         return [by_period.get(index, (0.0, None, None, 0)) for index in range(len(periods))]
+
+    def counted_rows(self, ind: Indicator, periods: list[Period]) -> list[tuple]:
+        """The rows a figure is counted from, for each period: (period index, child_key, item_id, numerator,
+        denominator, value), item_id, denominator and value None where the indicator has none (a region pools these:
+        childhub.region)."""
+        self._prepare(ind)
+        columns = self.columns(ind)
+        item = "CAST(item_id AS VARCHAR)" if "item_id" in columns else "CAST(NULL AS VARCHAR)"
+        denominator = "CAST(denominator AS DOUBLE)" if "denominator" in columns else "CAST(NULL AS DOUBLE)"
+        value = "CAST(value AS DOUBLE)" if "value" in columns else "CAST(NULL AS DOUBLE)"
+        sql = (
+            f"{self._counted_sql(ind, periods)} SELECT period_id, CAST(child_key AS VARCHAR), {item}, "
+            f"CAST(numerator AS DOUBLE), {denominator}, {value} FROM counted ORDER BY ALL"
+        )
+        return self._run(ind, sql)
 
     def calculate(self, ind: Indicator, periods: list[Period]) -> list[Figure]:
         """The indicator for each period, in the order given (a trend's points: no like-for-like figures)."""

@@ -16,4 +16,61 @@ class RegionError(ChildhubError):
     message is one line naming the folder or file."""
 
 
-__all__ = ["RegionError"]
+from childhub.region.encoding import dice, encode_dates_of_birth, encode_names, key_check, read_key, write_key  # noqa: E402
+from childhub.region.evaluate import RegionScores, evaluate_region, score_region  # noqa: E402
+from childhub.region.indicators import (  # noqa: E402
+    REGION_SCOPE,
+    Region,
+    RegionFigure,
+    count_region,
+    load_export,
+    load_region,
+    protect,
+)
+from childhub.region.link import (  # noqa: E402
+    LINK_THRESHOLD,
+    REVIEW_THRESHOLD,
+    CheckedExport,
+    RegionLinkage,
+    RegionLinkSummary,
+    cluster_region,
+    link_children,
+    link_region,
+    read_model,
+    read_pooled_exports,
+    region_settings,
+)
+from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
+
+__all__ = [
+    "LINK_THRESHOLD",
+    "REGION_SCOPE",
+    "REVIEW_THRESHOLD",
+    "CheckedExport",
+    "PooledExport",
+    "Region",
+    "RegionError",
+    "RegionFigure",
+    "RegionLinkSummary",
+    "RegionLinkage",
+    "RegionScores",
+    "cluster_region",
+    "count_region",
+    "dice",
+    "encode_dates_of_birth",
+    "encode_names",
+    "evaluate_region",
+    "export_pooled",
+    "key_check",
+    "link_children",
+    "link_region",
+    "load_export",
+    "load_region",
+    "protect",
+    "read_key",
+    "read_model",
+    "read_pooled_exports",
+    "region_settings",
+    "score_region",
+    "write_key",
+]
