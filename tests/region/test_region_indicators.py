@@ -34,6 +34,9 @@ A_ROWS = [
     # the median working days of assessments: items
     ("assessment_median_wd", "a1", "asm-a1", 1, None, 10),
     ("assessment_median_wd", "a2", "asm-a2", 1, None, 30),
+    # children looked after on the date: people, each row with its episode as the item; the mover is in both
+    ("cla_count", "a2", "epi-a2", 1, None, None),
+    ("cla_count", "a3", "epi-a3", 1, None, None),
 ]
 B_ROWS = [
     ("referrals_count", "b1", "ref-b1", 1, None, None),
@@ -47,6 +50,7 @@ B_ROWS = [
     ("assessment_median_wd", "b1", "asm-b1", 1, None, 20),
     ("assessment_median_wd", "b2", "asm-b2", 1, None, 50),
     ("assessment_median_wd", "b2", "asm-b2x", 0, None, 99),  # not counted (numerator 0): not in the median
+    ("cla_count", "b1", "epi-b1", 1, None, None),
 ]
 REGION_CHILDREN = [("A", "a1", 1), ("A", "a2", 100), ("A", "a3", 3), ("B", "b1", 100), ("B", "b2", 5)]
 
@@ -84,6 +88,10 @@ EXPECTED = {
     ("assessment_median_wd", "region"): (4, None, 25.0, 3),
     ("assessment_median_wd", "A"): (2, None, 20.0, 2),
     ("assessment_median_wd", "B"): (2, None, 35.0, 2),
+    # looked after: child 100 (in both councils, two episodes) and a3: 2 children, where the councils' sum is 3
+    ("cla_count", "region"): (2, None, 2, 2),
+    ("cla_count", "A"): (2, None, 2, 2),
+    ("cla_count", "B"): (1, None, 1, 1),
 }
 
 
@@ -272,3 +280,13 @@ def test_the_command_prints_the_regions_table(region):
 def test_the_command_refuses_a_missing_region_in_one_line(tmp_path):
     result = run("region", "indicators", str(tmp_path / "nowhere"), "--engine", "duckdb")
     assert result.returncode == 1 and result.stderr == f"error: {tmp_path / 'nowhere'}: no such region folder\n"
+
+
+def test_rows_of_the_wrong_shape_are_one_line(region, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"authority_code": ["A"], "pooled_id": ["a1"]}), region / "region_children.parquet")
+    with pytest.raises(RegionError, match="could not be counted on duckdb") as caught:
+        count_region(load_region(region), END)
+    assert "\n" not in str(caught.value)

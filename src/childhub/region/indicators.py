@@ -6,13 +6,14 @@ the same key, each file's SHA-256) and ``region_children.parquet`` (each authori
 child). ``count_region`` counts, as one plain SQL statement over the Parquet files that runs on DuckDB and on Spark
 (temporary views of the same names on either), each indicator for the region and for each authority:
 
-- an indicator whose rows are items (``item_hash``: referrals, assessments, adoptions...) counts every item, so two
-  councils' events are two events, and its children are the distinct region children among them;
-- an indicator whose rows are children (no item) takes each region child once: in the denominator if any council
-  has them there, in the numerator if any council counts them (the most any council counts), except an indicator that
-  counts events per child (its ``counts`` is not people: missing incidents per child), whose numerator adds the
-  councils' events;
-- a row with no child (a worker) is its own.
+- an indicator that counts people (its ``counts``: children, young people, care leavers) takes each region child
+  once, whatever the councils' rows' items: in the denominator if any council has them there, in the numerator if any
+  council counts them (the most any council counts); a child looked after in two councils on the date is one child;
+- any other indicator counts every item (``item_hash``: referrals, assessments, plans, adoptions...), so two
+  councils' events are two events, and its children are the distinct region children among them; a row of it with
+  a child and no item (missing incidents per child) takes the child once in the denominator and adds the councils'
+  events in the numerator;
+- a row with no child (a worker, a family) is its own.
 
 An authority's own figure is counted from its rows exactly as the Calculator counts it (the same sums and the same
 ``figure_value``), so it equals ``childhub indicators`` on that authority's store. A rate per 10,000 in the region is
@@ -41,9 +42,9 @@ from childhub.region.pooled import (
 
 REGION_CHILDREN_FILE = "region_children.parquet"
 REGION_SCOPE = "region"
-# What an indicator counts when its rows are children and its numerator is the child itself (taken once); any other
-# child-grain indicator's numerator counts events of the child, which add up across councils.
-PEOPLE = frozenset({"children", "young people", "care leavers", "families"})
+# What an indicator counts when it counts people (each taken once in the region, whatever its rows' items: a child
+# looked after in two councils on the date is one child); anything else (referrals, plans, incidents) adds up.
+PEOPLE = frozenset({"children", "young people", "care leavers"})
 
 
 @dataclass(frozen=True)
@@ -207,16 +208,17 @@ def _counting_sql(period_end: date) -> str:
         WHERE r.period_end = DATE '{day}'
     ),
     region_rows AS (
-        SELECT indicator_id, region_child AS counted_child, numerator, denominator, value
-        FROM chosen
-        WHERE item_hash IS NOT NULL OR region_child IS NULL
+        SELECT c.indicator_id, c.region_child AS counted_child, c.numerator, c.denominator, c.value
+        FROM chosen c
+        JOIN indicator_rule u ON u.indicator_id = c.indicator_id
+        WHERE c.region_child IS NULL OR (u.per_child = 0 AND c.item_hash IS NOT NULL)
         UNION ALL
         SELECT c.indicator_id, c.region_child AS counted_child,
-               CASE WHEN max(u.sums_numerator) = 1 THEN sum(c.numerator) ELSE max(c.numerator) END AS numerator,
+               CASE WHEN max(u.per_child) = 1 THEN max(c.numerator) ELSE sum(c.numerator) END AS numerator,
                max(c.denominator) AS denominator, max(c.value) AS value
         FROM chosen c
         JOIN indicator_rule u ON u.indicator_id = c.indicator_id
-        WHERE c.item_hash IS NULL AND c.region_child IS NOT NULL
+        WHERE c.region_child IS NOT NULL AND (u.per_child = 1 OR c.item_hash IS NULL)
         GROUP BY c.indicator_id, c.region_child
     ),
     authority_rows AS (
@@ -231,7 +233,7 @@ def _counting_sql(period_end: date) -> str:
 def _rules() -> list[tuple[str, int]]:
     from childhub.indicators import library
 
-    return [(ind.id, 0 if ind.counts in PEOPLE else 1) for ind in library().values()]
+    return [(ind.id, 1 if ind.counts in PEOPLE else 0) for ind in library().values()]
 
 
 def count_region(region: Region, period_end: date, engine: str = "duckdb") -> list[RegionFigure]:
@@ -244,7 +246,14 @@ def count_region(region: Region, period_end: date, engine: str = "duckdb") -> li
     }
     sql = _counting_sql(period_end)
     runner = _on_spark if engine == "spark" else _on_duckdb
-    counted = {(row[0], row[1]): row[2:] for row in runner(sources, _rules(), sql)}
+    try:
+        rows = runner(sources, _rules(), sql)
+    except RegionError:
+        raise
+    except Exception as error:  # a Parquet file of the wrong shape: DuckDB's or Spark's own error, first line
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RegionError(f"{region.folder}: the region could not be counted on {engine}: {message}") from None
+    counted = {(row[0], row[1]): row[2:] for row in rows}
     populations = {a.code: a.population_0_17 for a in region.authorities}
     populations[REGION_SCOPE] = region.population_0_17
     figures = []
@@ -270,7 +279,7 @@ def _on_duckdb(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql
     with scratch_connection() as conn:
         for name, paths in sources.items():
             conn.read_parquet([str(path) for path in paths]).create_view(name)
-        conn.execute("CREATE TABLE indicator_rule (indicator_id VARCHAR, sums_numerator INTEGER)")
+        conn.execute("CREATE TABLE indicator_rule (indicator_id VARCHAR, per_child INTEGER)")
         conn.executemany("INSERT INTO indicator_rule VALUES (?, ?)", rules)
         return conn.execute(sql).fetchall()
 
@@ -279,9 +288,7 @@ def _on_spark(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql:
     with spark_session() as spark:
         for name, paths in sources.items():
             spark.read.parquet(*(str(path) for path in paths)).createOrReplaceTempView(name)
-        spark.createDataFrame(rules, "indicator_id string, sums_numerator int").createOrReplaceTempView(
-            "indicator_rule"
-        )
+        spark.createDataFrame(rules, "indicator_id string, per_child int").createOrReplaceTempView("indicator_rule")
         return [tuple(row) for row in spark.sql(sql).collect()]
 
 

@@ -270,9 +270,12 @@ def _write(out: Path, tables: dict[str, Any], manifest: dict[str, Any]) -> None:
             manifest["files"][name] = {"rows": table.num_rows, "sha256": sha256_of(path)}
         manifest_path = private_file(temporary / MANIFEST_FILE)
         manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()  # empty: checked before
-        os.replace(temporary, out)
+        try:
+            if out.exists():
+                out.rmdir()  # empty when checked; not empty now: another process wrote there meanwhile
+            os.replace(temporary, out)
+        except OSError as error:
+            raise RegionError(f"{out}: could not be made the export ({error.strerror})") from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
