@@ -1,12 +1,15 @@
-"""A small local Spark session for the region's link, until ``childhub.engines`` brings the product's own.
+"""The Spark session a region's commands run on: ``childhub.engines``' session (``local[2]`` and 2 GB for the driver
+by default, or what spark-submit configured: docs/spark.md), with Splink's working files (checkpoints, its
+intermediate parquet) in a folder of their own removed when the session stops.
 
-Local mode on two cores, the driver's memory capped at 2 GB, Splink's similarity functions on ``spark.jars`` (the
-jar ships inside the splink package: nothing is downloaded), and its working files (checkpoints, Splink's
-intermediate parquet, shuffle spills) in a temporary folder removed when the session stops.
+In local mode that folder is a temporary one on this machine. On a cluster it must be on storage every executor
+reaches: a folder under the ``spark_checkpoint_dir`` setting (``hdfs://...``, ``s3a://...``); a cluster without it
+is refused in one line before anything runs.
 """
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,34 +22,38 @@ DRIVER_MEMORY = "2g"
 
 
 @contextmanager
-def local_spark_session() -> Iterator[object]:
-    """A Spark session in local mode for one run, stopped (and its working folder removed) at the end."""
+def local_spark_session(checkpoints: bool = True) -> Iterator[object]:
+    """A Spark session for one run, stopped (and its working folder removed) at the end. ``checkpoints``: give
+    it a checkpoint folder (Splink's link needs one; counting does not)."""
+    from childhub.engines.spark import spark_session
+    from childhub.settings import get_settings
+
+    spark = spark_session()
+    work = None
     try:
-        from pyspark.sql import SparkSession
-        from splink.backends.spark import similarity_jar_location
-    except ImportError as error:  # the spark extra is not installed
-        raise EngineError(f"spark: PySpark is not installed (pip install 'childhub[spark]'): {error}") from None
-    with tempfile.TemporaryDirectory(prefix="childhub-spark-") as work:
-        try:
-            spark = (
-                SparkSession.builder.master(f"local[{CORES}]")
-                .appName("childhub region link")
-                .config("spark.driver.memory", DRIVER_MEMORY)
-                .config("spark.jars", similarity_jar_location())
-                .config("spark.sql.shuffle.partitions", str(2 * CORES))
-                .config("spark.default.parallelism", str(2 * CORES))
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.local.dir", str(Path(work, "local")))
-                .config("spark.sql.warehouse.dir", str(Path(work, "warehouse")))
-                .config("spark.sql.session.timeZone", "UTC")
-                .getOrCreate()
-            )
-        except Exception as error:  # Java missing, a port refused: one line naming the engine
-            raise EngineError(f"spark: could not start a local session: {str(error).splitlines()[0]}") from None
-        try:
-            spark.sparkContext.setLogLevel("ERROR")
-            spark.sparkContext.setCheckpointDir(str(Path(work, "checkpoints")))
-            yield spark
-        finally:
-            spark.stop()
+        if checkpoints:
+            master = spark.sparkContext.master
+            configured = get_settings().spark_checkpoint_dir
+            if configured:
+                from childhub.region.storage import HadoopPath
+
+                work = HadoopPath(configured.rstrip("/") + f"/childhub-{secrets.token_hex(8)}", spark)
+                work.mkdir(parents=True)
+                spark.sparkContext.setCheckpointDir(str(work))
+            elif master.startswith("local"):
+                work = Path(tempfile.mkdtemp(prefix="childhub-spark-"))  # mode 700: owner only
+                spark.sparkContext.setCheckpointDir(str(work / "checkpoints"))
+            else:
+                raise EngineError(
+                    f"spark: on a cluster ({master}) Splink's working files need a folder every executor reaches: "
+                    "set spark_checkpoint_dir (CHILDHUB_SPARK_CHECKPOINT_DIR) to an hdfs:// or s3a:// folder"
+                )
+        yield spark
+    finally:
+        if work is not None and not isinstance(work, Path):
+            work.remove_tree()  # through the session's Hadoop file system, before it stops
+        spark.stop()
+        if isinstance(work, Path):
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
