@@ -88,6 +88,8 @@ def _submitted_builder(SparkSession, jar: Path | None):  # noqa: N803 (pyspark's
     from pyspark import SparkConf, SparkContext
 
     SparkContext._ensure_initialized()  # connects to the JVM spark-submit launched
+    time_zone = SparkContext._jvm.java.util.TimeZone
+    time_zone.setDefault(time_zone.getTimeZone("UTC"))  # the driver's -Duser.timezone=UTC, its JVM already running
     configured = SparkConf()  # spark-submit's settings, as the JVM holds them
     builder = SparkSession.builder
     for key, value in {**SESSION_CONFIG, "spark.app.name": "childhub"}.items():
@@ -97,9 +99,11 @@ def _submitted_builder(SparkSession, jar: Path | None):  # noqa: N803 (pyspark's
             given = configured.get(key, "")
             value = given if "-Duser.timezone=" in given else f"{given} {value}".strip()
         builder = builder.config(key, value)
-    jars = configured.get("spark.jars", "")
-    if jar is not None and not _has_splink_jar(jars):  # not given with --jars: the driver's copy, added once
-        builder = builder.config("spark.jars", ",".join(filter(None, [jars, str(jar)])))
+    if not _has_splink_jar(configured.get("spark.jars", "")):
+        # Added now it would reach the executors but not the driver's JVM, already running: Splink could not
+        # register its functions there. So spark-submit must be given it.
+        where = str(jar) if jar is not None else f"{SPLINK_JAR} (inside the splink package)"
+        raise EngineError(f"spark: spark-submit was not given Splink's similarity jar: add --jars {where}")
     return builder
 
 
@@ -109,8 +113,9 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
     partitions, UTC, ANSI mode off, and Splink's similarity jar on ``spark.jars``. The caller stops it.
 
     Under spark-submit (``submitted``) the session is the one spark-submit configured: its master, driver memory,
-    ``--jars`` (Splink's jar added only if they lack it) and ``--conf`` settings stand; only SESSION_CONFIG's SQL
-    settings are added. docs/spark.md.
+    ``--jars`` (which must hold Splink's jar: refused otherwise) and ``--conf`` settings stand; only
+    SESSION_CONFIG's SQL settings are added (the deployment's own value kept for the UI and shuffle partitions).
+    docs/spark.md.
 
     Raises ``EngineError`` when pyspark or Java is missing.
     """

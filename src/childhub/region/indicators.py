@@ -156,7 +156,9 @@ def _export_folder(named: str, region: Path) -> Path:
     from childhub.region.storage import HadoopPath, is_uri
 
     if isinstance(region, HadoopPath):
-        return HadoopPath(named, region.spark) if is_uri(named) or named.startswith("/") else region / named
+        if is_uri(named):
+            return HadoopPath(named, region.spark)
+        return region.on_same_store(named) if named.startswith("/") else region / named
     if is_uri(named):
         raise RegionError(f"{region / MANIFEST_FILE}: export {named} is a URI: read the region with --engine spark")
     return Path(named) if Path(named).is_absolute() else region / named

@@ -120,6 +120,10 @@ class HadoopPath:
     def scheme(self) -> str:
         return str(self._path.toUri().getScheme() or "")
 
+    def on_same_store(self, path: str) -> HadoopPath:
+        """The absolute ``path`` (no scheme) on this path's store."""
+        return self._at(self._fs.makeQualified(self._fs_api.Path(path)))
+
     def resolve(self) -> HadoopPath:
         return self
 
