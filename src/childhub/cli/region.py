@@ -209,3 +209,14 @@ def region_indicators(
                     }
                 )
     rows_out(rows, output, title=f"The region's indicators at {period_end.isoformat()} ({engine.value})")
+
+
+# ---- spark-submit (its owner: the deploy work) ----
+
+
+@region_app.command("submit-path")
+def region_submit_path() -> None:
+    """Print the path of the script spark-submit runs childhub's commands with (docs/spark.md)."""
+    import childhub.engines.submit as submit
+
+    typer.echo(submit.__file__)
