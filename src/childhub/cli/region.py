@@ -73,7 +73,7 @@ def export_pooled(
 def _region_session(named: list[str], engine: EngineName, checkpoints: bool = True) -> Iterator[object | None]:
     """The Spark session a region command reads and writes its URIs through (None when every folder is local: the
     command starts its own session, if it needs one, as before). A URI with DuckDB is refused in one line."""
-    from childhub.region.storage import is_uri
+    from childhub.region import is_uri
 
     uris = [text for text in named if is_uri(text)]
     if not uris:
@@ -88,7 +88,7 @@ def _region_session(named: list[str], engine: EngineName, checkpoints: bool = Tr
 
 
 def _location(text: str, spark: object | None):
-    from childhub.region.storage import location
+    from childhub.region import location
 
     return location(text, spark)
 
