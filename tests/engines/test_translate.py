@@ -133,6 +133,7 @@ def test_the_product_macros_all_translate():
 
 def test_every_rewrite_is_listed():
     assert [rewrite.__name__ for rewrite in SPARK_REWRITES] == [
+        "_qualify_star",
         "_date_difference",
         "_list_index",
         "_list_length",
@@ -172,6 +173,13 @@ def test_list_positions_count_from_one_and_from_the_end():
     )
 
 
+def test_a_list_position_given_to_a_macro_counts_from_one():
+    macros = Macros(["CREATE MACRO nth(l, n) AS l[n]"])
+    assert spark("SELECT nth(l, 1), nth(l, -1) FROM t", macros) == (
+        "SELECT ELEMENT_AT(l, 1), ELEMENT_AT(l, (-1)) FROM t"
+    )
+
+
 def test_len_of_a_list_is_its_size():
     assert spark("SELECT len(list_filter(l, lambda h: h <= x)) FROM t") == "SELECT SIZE(FILTER(l, h -> h <= x)) FROM t"
 
@@ -204,7 +212,7 @@ def test_an_ordered_list_spark_cannot_sort_is_refused():
 
 
 def test_any_value_skips_nulls():
-    assert spark("SELECT any_value(a) FROM t") == "SELECT ANY_VALUE(a) IGNORE NULLS FROM t"
+    assert spark("SELECT any_value(a) FILTER (WHERE b) FROM t") == "SELECT ANY_VALUE(a, TRUE) FILTER(WHERE b) FROM t"
 
 
 def test_functions_spark_spells_differently():
@@ -215,6 +223,25 @@ def test_functions_spark_spells_differently():
     )
     assert spark("SELECT to_days(3)") == "SELECT MAKE_DT_INTERVAL(3)"
     assert spark("SELECT row(a, b)") == "SELECT STRUCT(a, b)"
+
+
+def test_stars_beside_qualify_are_written_out():
+    columns = {"cp_plans": ["id", "person", "batch_id"], "batch": ["batch_id", "feed"]}
+    sql = spark(
+        "WITH plan AS (SELECT * FROM (SELECT t.* FROM cp_plans t JOIN batch b USING (batch_id) "
+        "QUALIFY row_number() OVER (PARTITION BY id ORDER BY b.feed) = 1) WHERE person IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY person ORDER BY batch_id DESC) = 1) SELECT * FROM plan",
+        columns=columns,
+    )
+    assert sql == (
+        "WITH plan AS (SELECT id, person, batch_id FROM (SELECT id, person, batch_id, ROW_NUMBER() OVER "
+        "(PARTITION BY person ORDER BY batch_id DESC) AS _w FROM (SELECT id, person, batch_id FROM (SELECT t.id, "
+        "t.person, t.batch_id, ROW_NUMBER() OVER (PARTITION BY id ORDER BY b.feed NULLS LAST) AS _w FROM cp_plans "
+        "AS t JOIN batch AS b USING (batch_id)) AS _t WHERE _w = 1) WHERE NOT person IS NULL) AS _t WHERE _w = 1) "
+        "SELECT * FROM plan"
+    )
+    with pytest.raises(UnsupportedConstruct, match=r"QUALIFY beside \* over columns not known"):
+        spark("SELECT * FROM unknown QUALIFY row_number() OVER () = 1", columns=columns)
 
 
 def test_what_sqlglot_translates_itself():
@@ -250,15 +277,28 @@ def test_sql_that_cannot_be_parsed_is_refused():
         spark("SELECT (1", source="fact_q")
 
 
-def test_every_fact_translates():
-    """Every fact definition translates for Spark with the product's macros and the store's (no refusals)."""
-    from childhub.facts.build import _calendar_bank_holidays, _facts, _macro_statements
+def test_every_fact_translates(history):
+    """Every fact definition translates for Spark with the product's macros and the store's, over the store's tables
+    (an empty store: only their columns count), each fact's columns worked out for the facts that read it."""
+    from childhub.engines import output_columns
+    from childhub.facts.build import _calendar_bank_holidays, _facts, _macro_statements, _order_from
 
     macros = Macros(_macro_statements(_calendar_bank_holidays()))
-    macros.add(
-        "CREATE MACRO visible_batches(as_of) AS TABLE SELECT batch_id, feed, extract_date FROM ingest_batch "
-        "WHERE as_of IS NULL OR extract_date <= as_of"
-    )
-    for fact in _facts().values():
+    with history.store().reader() as reader:
+        rows = reader.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY column_index"
+        ).fetchall()
+        stored = reader.execute(
+            "SELECT function_name, parameters, macro_definition FROM duckdb_functions() "
+            "WHERE function_type = 'table_macro' AND NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    for name, parameters, definition in stored:
+        macros.add(f"CREATE MACRO {name}({', '.join(parameters)}) AS TABLE {definition}")
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    for fact in _order_from(_facts(), list(_facts())):
         sql, params = fact.compile(None)
-        assert "SELECT" in translate(sql, "spark", macros, params=params, source=fact.file)
+        assert "SELECT" in translate(sql, "spark", macros, params=params, columns=columns, source=fact.file)
+        columns[fact.table] = output_columns(sql, columns)
+        assert columns[fact.table], fact.file

@@ -93,10 +93,10 @@ def spark_submit(deployed, *args: str, cwd: Path, jars: bool = True, conf: tuple
 
 def test_the_wheel_holds_the_entry_point_and_the_definitions(deployed):
     names = zipfile.ZipFile(deployed["wheel"]).namelist()
-    assert "childhub/engines/submit.py" in names
+    assert "childhub/cli/submit.py" in names
     assert "childhub/region/storage.py" in names
     assert any(name.startswith("childhub/indicators/library/") and name.endswith(".yml") for name in names)
-    assert deployed["script"] == deployed["site"] / "childhub" / "engines" / "submit.py"
+    assert deployed["script"] == deployed["site"] / "childhub" / "cli" / "submit.py"
 
 
 PROBE = """

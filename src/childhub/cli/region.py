@@ -81,7 +81,7 @@ def _region_session(named: list[str], engine: EngineName, checkpoints: bool = Tr
         return
     if engine is not EngineName.spark:
         raise ChildhubError(f"{uris[0]}: a URI is read and written through Spark: give --engine spark")
-    from childhub.region.spark import local_spark_session
+    from childhub.region import local_spark_session
 
     with local_spark_session(checkpoints=checkpoints) as spark:
         yield spark
@@ -217,6 +217,6 @@ def region_indicators(
 @region_app.command("submit-path")
 def region_submit_path() -> None:
     """Print the path of the script spark-submit runs childhub's commands with (docs/spark.md)."""
-    import childhub.engines.submit as submit
+    import childhub.cli.submit as submit
 
     typer.echo(submit.__file__)

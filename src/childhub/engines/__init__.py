@@ -11,8 +11,20 @@ few methods of a DuckDB connection the readers use (``execute`` with ``$name`` o
 from __future__ import annotations
 
 from childhub.engines.errors import EngineError, UnsupportedConstruct
-from childhub.engines.translate import SPARK_REWRITES, Macros, translate
+from childhub.engines.spark import SparkConnection, SparkResult, spark_session
+from childhub.engines.translate import SPARK_REWRITES, Macros, output_columns, translate
 
 ENGINES = ("duckdb", "spark")  # the values of ``--engine``
 
-__all__ = ["ENGINES", "SPARK_REWRITES", "EngineError", "Macros", "UnsupportedConstruct", "translate"]
+__all__ = [
+    "ENGINES",
+    "SPARK_REWRITES",
+    "EngineError",
+    "Macros",
+    "SparkConnection",
+    "SparkResult",
+    "UnsupportedConstruct",
+    "output_columns",
+    "spark_session",
+    "translate",
+]

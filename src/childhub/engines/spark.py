@@ -245,6 +245,7 @@ class SparkConnection:
         self.macros = macros or Macros()
         self._relations: dict[str, str] = {}  # temp name -> "table" or "view"
         self._date_columns: set[str] = set()
+        self._columns: dict[str, list[str]] = {}  # each temp view's column names
         self._folders: list[Path] = []
 
     # --- what DuckDB's connection offers
@@ -276,7 +277,13 @@ class SparkConnection:
     def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None, source: str = "the SQL"):
         """The DataFrame of one query in DuckDB's dialect (translated)."""
         translated = translate(
-            query, "spark", self.macros, params=params, date_columns=self._date_columns, source=source
+            query,
+            "spark",
+            self.macros,
+            params=params,
+            date_columns=self._date_columns,
+            columns=self._columns,
+            source=source,
         )
         try:
             return self.spark.sql(translated)
@@ -291,12 +298,14 @@ class SparkConnection:
         frame.createOrReplaceTempView(name)
         self._relations[name] = "table" if materialise else "view"
         self._date_columns.update(_date_fields(frame.schema))
+        self._columns[name] = list(frame.columns)
 
     def drop(self, name: str, *, missing_ok: bool = False) -> None:
         if name not in self._relations and not missing_ok:
             raise EngineError(f"spark: there is no table or view {name}")
         self.spark.catalog.dropTempView(name)
         self._relations.pop(name, None)
+        self._columns.pop(name, None)
 
     def register(self, name: str, data: Any) -> SparkConnection:
         """A pandas DataFrame or Arrow table as the temp view ``name`` (DuckDB's ``register``)."""
@@ -307,6 +316,10 @@ class SparkConnection:
     def unregister(self, name: str) -> SparkConnection:
         self.drop(name, missing_ok=True)
         return self
+
+    def columns(self) -> dict[str, list[str]]:
+        """Each temp table's and view's column names."""
+        return {name: list(names) for name, names in self._columns.items()}
 
     def relations(self) -> dict[str, str]:
         """The temp tables and views made on this connection: name -> "table" or "view"."""

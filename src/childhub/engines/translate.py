@@ -67,7 +67,7 @@ class Macros:
             return found
         parameters, body, table = found
         try:
-            parsed = sqlglot.parse_one(body, read="duckdb")
+            parsed = _positions_as_written(sqlglot.parse_one(body, read="duckdb"))
         except SqlglotError as error:
             raise UnsupportedConstruct(f"the macro {name} could not be parsed: {str(error).splitlines()[0]}") from None
         macro = Macro(name.lower(), parameters, parsed, table)
@@ -178,7 +178,16 @@ def _bind(tree: exp.Expression, params: Sequence[Any] | Mapping[str, Any] | None
 
 def _needs_parentheses(node: exp.Expression) -> bool:
     return not isinstance(
-        node, exp.Column | exp.Literal | exp.Null | exp.Boolean | exp.Func | exp.Paren | exp.Cast | exp.Identifier
+        node,
+        exp.Column
+        | exp.Literal
+        | exp.Null
+        | exp.Boolean
+        | exp.Func
+        | exp.Paren
+        | exp.Cast
+        | exp.Identifier
+        | exp.Bracket,
     )
 
 
@@ -272,7 +281,10 @@ class _Types:
     """What is known of the statement's columns: the names that are dates (from the tables' schemas, and the aliases
     of date expressions in the statement itself)."""
 
-    def __init__(self, tree: exp.Expression, date_columns: Iterable[str]) -> None:
+    def __init__(
+        self, tree: exp.Expression, date_columns: Iterable[str], columns: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        self.columns = {name.lower(): list(names) for name, names in (columns or {}).items()}
         self.dates = {name.lower() for name in date_columns}
         for _ in range(5):  # aliases of aliases of dates
             before = len(self.dates)
@@ -307,6 +319,97 @@ class _Types:
         return False
 
 
+def _cte(node: exp.Expression, name: str) -> exp.CTE | None:
+    """The CTE ``name`` visible from ``node``: in the WITH of a query around it (the nearest first)."""
+    scope = node.parent
+    while scope is not None:
+        with_ = scope.args.get("with_") if isinstance(scope, exp.Query) else None
+        if with_ is not None:
+            for cte in with_.expressions:
+                # a CTE does not read itself: the same name inside it is a table of that name
+                if cte.alias_or_name.lower() == name.lower() and node.find_ancestor(exp.CTE) is not cte:
+                    return cte
+        scope = scope.parent
+    return None
+
+
+def _source_columns(source: exp.Expression, types: _Types) -> list[str] | None:
+    """The columns of a FROM or JOIN source: a table or view (its schema), a CTE, a subquery; None if unknown."""
+    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+        cte = _cte(source, source.name)
+        if cte is not None:
+            return _query_columns(cte.this, types)
+        return types.columns.get(source.name.lower())
+    if isinstance(source, exp.Subquery):
+        return _query_columns(source.this, types)
+    return None
+
+
+def _sources(select: exp.Select) -> list[exp.Expression]:
+    from_ = select.args.get("from_")
+    found = [from_.this] if from_ is not None else []
+    return found + [join.this for join in select.args.get("joins") or []]
+
+
+def _star_columns(select: exp.Select, star: exp.Expression, types: _Types) -> list[exp.Expression] | None:
+    """What ``*`` or ``t.*`` in ``select`` stands for, as columns; None when unknown."""
+    qualifier = star.table if isinstance(star, exp.Column) else ""
+    sources = _sources(select)
+    if qualifier:
+        sources = [source for source in sources if source.alias_or_name.lower() == qualifier.lower()]
+    elif len(sources) != 1:
+        return None  # ``*`` over a join: which columns a USING join merges is not worked out here
+    if len(sources) != 1:
+        return None
+    names = _source_columns(sources[0], types)
+    if names is None:
+        return None
+    return [
+        exp.Column(this=exp.to_identifier(name), table=exp.to_identifier(qualifier) if qualifier else None)
+        for name in names
+    ]
+
+
+def _query_columns(query: exp.Expression, types: _Types) -> list[str] | None:
+    if isinstance(query, exp.SetOperation):
+        return _query_columns(query.this, types)
+    if isinstance(query, exp.Subquery):
+        return _query_columns(query.this, types)
+    if not isinstance(query, exp.Select):
+        return None
+    names: list[str] = []
+    for projection in query.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and projection.is_star):
+            columns = _star_columns(query, projection, types)
+            if columns is None:
+                return None
+            names.extend(column.name for column in columns)
+        elif projection.alias_or_name:
+            names.append(projection.alias_or_name)
+        else:
+            return None
+    return names
+
+
+def _qualify_star(node: exp.Expression, types: _Types) -> exp.Expression:
+    """Spark 3.5 has no QUALIFY: SQLGlot moves the filter to an outer query over a column it adds (``_w``), which a
+    ``SELECT *`` would pass on (and two levels would name alike). Stars beside a QUALIFY are written out as the
+    columns they stand for (from the tables' schemas, the CTEs and subqueries); refused when they cannot be."""
+    if not isinstance(node, exp.Select) or node.args.get("qualify") is None:
+        return node
+    projections: list[exp.Expression] = []
+    for projection in node.expressions:
+        if isinstance(projection, exp.Star) or (isinstance(projection, exp.Column) and projection.is_star):
+            columns = _star_columns(node, projection, types)
+            if columns is None:
+                raise UnsupportedConstruct(f"QUALIFY beside {projection.sql('duckdb')} over columns not known")
+            projections.extend(columns)
+        else:
+            projections.append(projection)
+    node.set("expressions", projections)
+    return node
+
+
 def _date_difference(node: exp.Expression, types: _Types) -> exp.Expression:
     """``date - date`` is a number of days in DuckDB and an interval in Spark: ``datediff``."""
     if isinstance(node, exp.Sub) and types.is_date(node.expression):  # nothing but a date less a date is valid
@@ -318,14 +421,22 @@ def _list_index(node: exp.Expression, types: _Types) -> exp.Expression:
     """DuckDB counts list positions from 1 and negative ones from the end (``[-1]`` the last); Spark's ``[i]``
     counts from 0: ``element_at`` counts as DuckDB does."""
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1 and not isinstance(node.expressions[0], exp.Slice):
+        return exp.Anonymous(this="element_at", expressions=[node.this.copy(), node.expressions[0].copy()])
+    return node
+
+
+def _positions_as_written(tree: exp.Expression) -> exp.Expression:
+    """SQLGlot's parser keeps a literal list position counted from 0 (DuckDB's ``[2]`` as 1, ``[-1]`` as -2) and any
+    other as written; back to DuckDB's as written, right after parsing, so a macro's ``[n]`` given 1 means 1."""
+    for node in tree.find_all(exp.Bracket):
+        if len(node.expressions) != 1:
+            continue
         index = node.expressions[0]
         number = index.this if isinstance(index, exp.Neg) else index
         if isinstance(number, exp.Literal) and number.is_int:
-            # SQLGlot keeps a literal position counted from 0 (DuckDB's [2] as 1, [-1] as -2), others as written
             written = (-int(number.this) if isinstance(index, exp.Neg) else int(number.this)) + 1
-            index = exp.Literal.number(written) if written >= 0 else exp.Neg(this=exp.Literal.number(-written))
-        return exp.Anonymous(this="element_at", expressions=[node.this.copy(), index.copy()])
-    return node
+            index.replace(exp.Literal.number(written) if written >= 0 else exp.Neg(this=exp.Literal.number(-written)))
+    return tree
 
 
 def _list_length(node: exp.Expression, types: _Types) -> exp.Expression:
@@ -430,9 +541,11 @@ def _ordered_list(node: exp.Expression, types: _Types) -> exp.Expression:
 
 
 def _any_value(node: exp.Expression, types: _Types) -> exp.Expression:
-    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told."""
-    if isinstance(node, exp.AnyValue) and not isinstance(node.parent, exp.IgnoreNulls):
-        return exp.IgnoreNulls(this=node.copy())
+    """DuckDB's ``any_value`` skips NULLs; Spark's does only when told (its second argument: Spark reads no
+    ``IGNORE NULLS`` before a FILTER)."""
+    target = node.this if isinstance(node, exp.IgnoreNulls) else node
+    if isinstance(target, exp.AnyValue):
+        return exp.Anonymous(this="any_value", expressions=[target.this.copy(), exp.Boolean(this=True)])
     return node
 
 
@@ -475,6 +588,7 @@ def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
 
 
 SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] = (
+    _qualify_star,
     _date_difference,
     _list_index,
     _list_length,
@@ -487,6 +601,7 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
 
 # DuckDB functions SQLGlot passes through that Spark does not have (checked after the rewrites)
 _SPARK_FUNCTIONS = {
+    "any_value",
     "datediff",
     "element_at",
     "dayofweek",
@@ -509,8 +624,10 @@ def _check_functions(tree: exp.Expression, source: str) -> None:
         raise UnsupportedConstruct(f"spark cannot run {source}: no Spark function {', '.join(unknown)}")
 
 
-def _rewrite(tree: exp.Expression, date_columns: Iterable[str], source: str) -> exp.Expression:
-    types = _Types(tree, date_columns)
+def _rewrite(
+    tree: exp.Expression, date_columns: Iterable[str], columns: Mapping[str, Sequence[str]] | None, source: str
+) -> exp.Expression:
+    types = _Types(tree, date_columns, columns)
     for rewrite in SPARK_REWRITES:
         try:
             tree = tree.transform(lambda node, rewrite=rewrite: rewrite(node, types), copy=False)
@@ -518,6 +635,16 @@ def _rewrite(tree: exp.Expression, date_columns: Iterable[str], source: str) -> 
             raise UnsupportedConstruct(f"spark cannot run {source}: {error}") from None
     _check_functions(tree, source)
     return tree
+
+
+def output_columns(sql: str, columns: Mapping[str, Sequence[str]] | None = None) -> list[str] | None:
+    """The names of the columns a query in DuckDB's dialect gives, worked out from the SQL and the columns of the
+    tables it reads (``columns``), without running it; None when they cannot be."""
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except SqlglotError:
+        return None
+    return _query_columns(tree, _Types(tree, (), columns))
 
 
 @functools.cache
@@ -540,13 +667,14 @@ def translate(
     *,
     params: Sequence[Any] | Mapping[str, Any] | None = None,
     date_columns: Iterable[str] = (),
+    columns: Mapping[str, Sequence[str]] | None = None,
     source: str = "the SQL",
 ) -> str:
     """``sql`` (one statement in DuckDB's dialect) as ``engine`` runs it: for DuckDB, as written (its macros live on
     the connection, parameters are bound by it); for Spark, parameters bound as literals, ``macros`` expanded and
     the constructs Spark lacks rewritten. ``date_columns``: the names of the date columns of the tables it reads
-    (``date - date`` is a number of days in DuckDB, an interval in Spark). ``source`` names the definition (a
-    file) in errors.
+    (``date - date`` is a number of days in DuckDB, an interval in Spark); ``columns``: each table's column names
+    (a ``SELECT *`` beside a QUALIFY is written out). ``source`` names the definition (a file) in errors.
 
     Raises ``UnsupportedConstruct`` (naming the engine, ``source`` and the construct) when it cannot.
     """
@@ -563,10 +691,10 @@ def translate(
     statements = [statement for statement in statements if statement is not None]
     if len(statements) != 1:
         raise EngineError(f"{source}: one statement expected, found {len(statements)}")
-    tree = _bind(statements[0], params, source)
+    tree = _bind(_positions_as_written(statements[0]), params, source)
     if macros is not None and len(macros):
         tree = _expand_macros(tree, macros, source)
-    tree = _rewrite(tree, date_columns, source)
+    tree = _rewrite(tree, date_columns, columns, source)
     try:
         return tree.sql(dialect=_spark_dialect(), unsupported_level=sqlglot.ErrorLevel.RAISE)
     except SqlglotError as error:

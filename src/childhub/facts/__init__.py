@@ -37,6 +37,7 @@ from childhub.facts.build import (
     prepare,
     referenced_facts,
     source_tables,
+    spark_connection,
     tables_read,
 )
 from childhub.facts.incremental import RefreshRun, fact_versions, last_refresh, refresh
@@ -53,5 +54,6 @@ __all__ = [
     "referenced_facts",
     "refresh",
     "source_tables",
+    "spark_connection",
     "tables_read",
 ]

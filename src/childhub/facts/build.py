@@ -15,6 +15,8 @@ from childhub.store import has_one_version, qualified, quote_identifier
 if TYPE_CHECKING:
     import duckdb
 
+    from childhub.engines import SparkConnection
+
 FACT_DIR = Path(__file__).parent / "sql"
 _FACT_REFERENCE = re.compile(r"\bfact_([a-z][a-z0-9_]*)\b")
 _CURRENT = re.compile(r"@current\(\s*([a-z][a-z0-9_]*)\s*\)")
@@ -375,12 +377,16 @@ def prepare(
 def _check_translation(conn, facts: dict[str, Fact], names: list[str] | None) -> None:
     """Every fact to be built, translated for Spark before any is built: one that cannot be (``UnsupportedConstruct``
     naming the engine, the fact's file and the construct) fails before the run starts, not halfway through it."""
-    from childhub.engines import translate
+    from childhub.engines import output_columns, translate
 
     _install_macros(conn)
+    columns = conn.columns()  # and each fact's, as worked out from its SQL, for the facts that read it
     for fact in _order_from(facts, list(names) if names is not None else list(facts)):
         sql, params = fact.compile(None)
-        translate(sql, "spark", conn.macros, params=params, source=f"fact_{fact.name} ({fact.file})")
+        source = f"fact_{fact.name} ({fact.file})"
+        translate(sql, "spark", conn.macros, params=params, columns=columns, source=source)
+        if fact.table not in columns and (names_of_fact := output_columns(sql, columns)) is not None:
+            columns[fact.table] = names_of_fact
 
 
 def _build_on_spark(conn, fact: Fact, sql: str, params: dict) -> None:
@@ -409,6 +415,26 @@ def source_tables() -> list[str]:
             if isinstance(table.this, exp.Identifier) and table.name not in ctes
         )
     return sorted(name for name in found if not name.startswith("fact_"))
+
+
+def spark_connection(reader: duckdb.DuckDBPyConnection, spark) -> SparkConnection:
+    """A ``SparkConnection`` on the Spark session ``spark`` holding what the facts read from a store (``reader``, a
+    store's read connection): the tables of ``source_tables``, the families' tables, and the store's macros.
+    ``prepare(conn, names)`` builds facts on it; the caller closes it (and stops the session)."""
+    from childhub.engines import SparkConnection
+
+    held = {
+        row[0]
+        for row in reader.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
+        ).fetchall()
+    }
+    wanted = set(source_tables()) | {name for name in held if name.startswith("family")}
+    conn = SparkConnection(spark)
+    conn.load_macros(reader)
+    conn.load_tables(reader, sorted(wanted & held))
+    return conn
 
 
 def _drop_all(conn: duckdb.DuckDBPyConnection, tables: set[str]) -> None:

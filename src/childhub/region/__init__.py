@@ -41,6 +41,7 @@ from childhub.region.link import (  # noqa: E402
     region_settings,
 )
 from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
+from childhub.region.spark import local_spark_session  # noqa: E402
 from childhub.region.storage import HadoopPath, is_uri, location  # noqa: E402
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "link_region",
     "load_export",
     "load_region",
+    "local_spark_session",
     "location",
     "protect",
     "read_key",

@@ -25,7 +25,7 @@ DRIVER_MEMORY = "2g"
 def local_spark_session(checkpoints: bool = True) -> Iterator[object]:
     """A Spark session for one run, stopped (and its working folder removed) at the end. ``checkpoints``: give
     it a checkpoint folder (Splink's link needs one; counting does not)."""
-    from childhub.engines.spark import spark_session
+    from childhub.engines import spark_session
     from childhub.settings import get_settings
 
     spark = spark_session()
