@@ -107,7 +107,9 @@ def _submitted_builder(SparkSession, jar: Path | None):  # noqa: N803 (pyspark's
     return builder
 
 
-def spark_session(master: str | None = None, driver_memory: str | None = None) -> SparkSession:
+def spark_session(
+    master: str | None = None, driver_memory: str | None = None, config: Mapping[str, str] | None = None
+) -> SparkSession:
     """A Spark session for childhub: the master ``master`` (default: the ``spark_master`` setting, ``local[2]``),
     the driver's memory ``driver_memory`` (default: ``spark_driver_memory``, 2g), no web UI, four shuffle
     partitions, UTC, ANSI mode off, and Splink's similarity jar on ``spark.jars``. The caller stops it.
@@ -115,7 +117,8 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
     Under spark-submit (``submitted``) the session is the one spark-submit configured: its master, driver memory,
     ``--jars`` (which must hold Splink's jar: refused otherwise) and ``--conf`` settings stand; only
     SESSION_CONFIG's SQL settings are added (the deployment's own value kept for the UI and shuffle partitions).
-    docs/spark.md.
+    docs/spark.md. ``config``: more settings for a session childhub starts itself (its folders, say); not used
+    under spark-submit.
 
     Raises ``EngineError`` when pyspark or Java is missing.
     """
@@ -142,7 +145,7 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
             .appName("childhub")
             .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
         )
-        for key, value in SESSION_CONFIG.items():
+        for key, value in {**SESSION_CONFIG, **(config or {})}.items():
             builder = builder.config(key, value)
         jar = splink_jar()
         if jar is not None:

@@ -10,6 +10,7 @@ is refused in one line before anything runs.
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,8 +29,15 @@ def local_spark_session(checkpoints: bool = True) -> Iterator[object]:
     from childhub.engines import spark_session
     from childhub.settings import get_settings
 
-    spark = spark_session()
-    work = None
+    local = Path(tempfile.mkdtemp(prefix="childhub-spark-"))  # mode 700: owner only; removed at the end
+    try:  # Spark's scratch and catalogue there too when childhub starts Spark (spark-submit's own otherwise)
+        spark = spark_session(
+            config={"spark.local.dir": str(local / "local"), "spark.sql.warehouse.dir": str(local / "warehouse")}
+        )
+    except BaseException:
+        shutil.rmtree(local, ignore_errors=True)
+        raise
+    stored = None
     try:
         if checkpoints:
             master = spark.sparkContext.master
@@ -37,12 +45,11 @@ def local_spark_session(checkpoints: bool = True) -> Iterator[object]:
             if configured:
                 from childhub.region.storage import HadoopPath
 
-                work = HadoopPath(configured.rstrip("/") + f"/childhub-{secrets.token_hex(8)}", spark)
-                work.mkdir(parents=True)
-                spark.sparkContext.setCheckpointDir(str(work))
+                stored = HadoopPath(configured.rstrip("/") + f"/childhub-{secrets.token_hex(8)}", spark)
+                stored.mkdir(parents=True)
+                spark.sparkContext.setCheckpointDir(str(stored))
             elif master.startswith("local"):
-                work = Path(tempfile.mkdtemp(prefix="childhub-spark-"))  # mode 700: owner only
-                spark.sparkContext.setCheckpointDir(str(work / "checkpoints"))
+                spark.sparkContext.setCheckpointDir(str(local / "checkpoints"))
             else:
                 raise EngineError(
                     f"spark: on a cluster ({master}) Splink's working files need a folder every executor reaches: "
@@ -50,10 +57,7 @@ def local_spark_session(checkpoints: bool = True) -> Iterator[object]:
                 )
         yield spark
     finally:
-        if work is not None and not isinstance(work, Path):
-            work.remove_tree()  # through the session's Hadoop file system, before it stops
+        if stored is not None:
+            stored.remove_tree()  # through the session's Hadoop file system, before it stops
         spark.stop()
-        if isinstance(work, Path):
-            import shutil
-
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(local, ignore_errors=True)
