@@ -154,18 +154,21 @@ def _uri(path: Path) -> str:
 
 
 def test_region_link_by_spark_submit_on_uris_writes_what_the_plain_command_writes(deployed, region_exports, tmp_path):
-    """The plain command trains and links on local paths; spark-submit links the same exports, given as file://
-    URIs, with the model the plain command saved (so the comparison is of the link, not of two trainings)."""
+    """The plain command and spark-submit link the same exports on Spark, as local paths and as file:// URIs, with
+    one model (trained by a DuckDB link, the quicker: the comparison is of the link, not of two trainings)."""
     folders, records = region_exports
+    trained = tmp_path / "trained"
+    run("region", "link", *map(str, folders), "--out", str(trained), "--engine", "duckdb", check=True)
+    model = ("--model", str(trained / "manifest.json"))
     plain = tmp_path / "plain"
-    first = run("region", "link", *map(str, folders), "--out", str(plain), "--engine", "spark")
+    first = run("region", "link", *map(str, folders), "--out", str(plain), "--engine", "spark", *model)
     assert first.returncode == 0, first.stderr[-2000:]
     submitted = tmp_path / "submitted"
     result = spark_submit(
         deployed,
         str(deployed["script"]),
         *("region", "link", *map(_uri, folders), "--out", _uri(submitted)),
-        *("--model", str(plain / "manifest.json")),
+        *model,
         cwd=tmp_path / "cwd",
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -186,7 +189,7 @@ def test_region_link_by_spark_submit_on_uris_writes_what_the_plain_command_write
     assert stat.S_IMODE(submitted.stat().st_mode) == 0o700
     assert sorted(p.name for p in submitted.iterdir()) == ["manifest.json", "pairs.parquet", "region_children.parquet"]
     assert {stat.S_IMODE(p.stat().st_mode) for p in submitted.iterdir()} == {0o600}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "plain", "submitted"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd", "plain", "submitted", "trained"]
 
 
 def test_region_indicators_by_spark_submit_on_a_uri_counts_what_the_plain_command_counts(deployed, tmp_path):
