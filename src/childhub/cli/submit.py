@@ -10,6 +10,7 @@ errors are the same as on the command line; the Spark session they open is the o
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -29,8 +30,16 @@ def _installed_first() -> None:
     sys.path.extend(wheels)
 
 
+def _not_beside_me() -> None:
+    """Run as a script, this file's folder is first on the path, where its neighbours (``region.py``, ``sql.py``...)
+    would hide modules of the same names: it goes."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+
+
 def main() -> None:
     """Run ``childhub`` with this script's arguments."""
+    _not_beside_me()
     _installed_first()
     from childhub.cli import main as childhub
 
