@@ -91,6 +91,17 @@ def test_an_authority_twice_is_refused(tmp_path, few):
     _refused([folders[0], again], tmp_path / "region", match=f"{again}: authority E06000901 is already in")
 
 
+def test_an_export_encoded_another_way_is_refused(tmp_path, few):
+    folders, _ = few
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("children.parquet", "manifest.json"):
+        (other / name).write_bytes((folders[1] / name).read_bytes())
+    manifest = json.loads((other / "manifest.json").read_text())
+    (other / "manifest.json").write_text(json.dumps({**manifest, "encoding": {**manifest["encoding"], "hashes": 30}}))
+    _refused([folders[0], other], tmp_path / "region", match=f"{other}: encoded differently from {folders[0]}")
+
+
 def test_a_later_version_and_a_lone_export_are_refused(tmp_path, few):
     folders, _ = few
     later = tmp_path / "later"

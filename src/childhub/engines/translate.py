@@ -67,7 +67,7 @@ class Macros:
             return found
         parameters, body, table = found
         try:
-            parsed = _positions_as_written(sqlglot.parse_one(body, read="duckdb"))
+            parsed = _positions_as_written(sqlglot.parse_one(_bare_lambdas(body), read="duckdb"))
         except SqlglotError as error:
             raise UnsupportedConstruct(f"the macro {name} could not be parsed: {str(error).splitlines()[0]}") from None
         macro = Macro(name.lower(), parameters, parsed, table)
@@ -79,6 +79,29 @@ class Macros:
 
     def __len__(self) -> int:
         return len(self._macros)
+
+
+def _bare_lambdas(sql: str) -> str:
+    """DuckDB writes a stored macro's lambdas in parentheses (``list_apply(l, (lambda i: i + 1))``), which SQLGlot
+    does not read: the parentheses around each lambda removed (outside quotes)."""
+    out = list(sql)
+    starts = [m.start() for m in re.finditer(r"\(\s*lambda\s", sql)]
+    for start in starts:
+        depth, quote = 0, None
+        for i in range(start, len(sql)):
+            char = sql[i]
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    out[start], out[i] = " ", " "
+                    break
+    return "".join(out)
 
 
 def is_macro_statement(sql: str) -> bool:
@@ -229,6 +252,22 @@ def _unique_ctes(body: exp.Expression, prefix: str) -> exp.Expression:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
             table.set("this", exp.to_identifier(names[table.name]))
     return body
+
+
+def _tables_by_name(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's ``query_table('name')`` (a table named by a string, as a table macro is given a CTE's name): the
+    table ``name`` itself."""
+    for table in list(tree.find_all(exp.Table)):
+        function = table.this
+        if isinstance(function, exp.Anonymous) and function.name.lower() == "query_table":
+            arguments = function.expressions
+            if len(arguments) != 1 or not (isinstance(arguments[0], exp.Literal) and arguments[0].is_string):
+                raise UnsupportedConstruct("query_table given something other than a table's name")
+            named = exp.Table(this=exp.to_identifier(arguments[0].this))
+            if table.args.get("alias") is not None:
+                named.set("alias", table.args["alias"].copy())
+            table.replace(named)
+    return tree
 
 
 def _expand_macros(tree: exp.Expression, macros: Macros, source: str) -> exp.Expression:
@@ -567,6 +606,12 @@ def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
             return exp.Anonymous(
                 this="try_to_timestamp", expressions=[args[0], exp.Literal.string(_java_format(args[1].this))]
             )
+        if name in {"to_years", "to_months"} and len(args) == 1:
+            years = name == "to_years"
+            return exp.Anonymous(
+                this="make_ym_interval",
+                expressions=[args[0], exp.Literal.number(0)] if years else [exp.Literal.number(0), args[0]],
+            )
         if name == "row":
             return exp.Struct(expressions=args)
         if name == "list_position" and len(args) == 2:
@@ -587,6 +632,67 @@ def _functions(node: exp.Expression, types: _Types) -> exp.Expression:
     return node
 
 
+def _double(expression: exp.Expression) -> exp.Expression:
+    if isinstance(expression, exp.Cast) and expression.to.is_type(exp.DataType.Type.DOUBLE):
+        return expression
+    return exp.Cast(this=expression, to=exp.DataType.build("DOUBLE"))
+
+
+def _division(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB's ``/`` and ``avg`` give a DOUBLE whatever they divide (decimals too); Spark's keep a DECIMAL a
+    DECIMAL: what is divided or averaged is made a DOUBLE first (integers divide to a DOUBLE on both)."""
+    if isinstance(node, exp.Div) and not isinstance(node.this, exp.Interval):
+        node.set("this", _double(node.this.copy()))
+    elif isinstance(node, exp.Avg) and isinstance(node.this, exp.Distinct) and len(node.this.expressions) == 1:
+        node.this.set("expressions", [_double(node.this.expressions[0].copy())])
+    elif isinstance(node, exp.Avg):
+        node.set("this", _double(node.this.copy()))
+    return node
+
+
+def _lambda(body: exp.Expression, *names: str) -> exp.Lambda:
+    return exp.Lambda(this=body, expressions=[exp.to_identifier(name) for name in names])
+
+
+def _lists(node: exp.Expression, types: _Types) -> exp.Expression:
+    """List comprehensions (``[f(i) for i in l if c]``: ``transform(filter(l, i -> c), i -> f(i))``),
+    ``list_apply``/``list_transform`` (``transform``) and ``list_sum`` (``aggregate``: NULL for a list with no
+    values, as DuckDB gives; summed as a DOUBLE, so whole numbers come back as floats of the same value)."""
+
+    def inner(expression: exp.Expression) -> exp.Expression:  # what a rewritten node holds, rewritten too
+        return expression.copy().transform(lambda child: _lists(child, types), copy=False)
+
+    if (
+        isinstance(node, exp.Array)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Comprehension)
+    ):
+        comprehension = node.expressions[0]
+        variable = comprehension.expression.name
+        items = inner(comprehension.args["iterator"])
+        if comprehension.args.get("condition") is not None:
+            items = exp.ArrayFilter(this=items, expression=_lambda(inner(comprehension.args["condition"]), variable))
+        return exp.Anonymous(this="transform", expressions=[items, _lambda(inner(comprehension.this), variable)])
+    if isinstance(node, exp.Anonymous) and node.name.lower() in {"list_apply", "list_transform", "array_apply"}:
+        return exp.Anonymous(this="transform", expressions=[inner(arg) for arg in node.expressions])
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "list_sum" and len(node.expressions) == 1:
+        values = exp.ArrayFilter(
+            this=inner(node.expressions[0]),
+            expression=_lambda(exp.Not(this=exp.Is(this=exp.column("_item"), expression=exp.Null())), "_item"),
+        )
+        total = exp.Anonymous(
+            this="aggregate",
+            expressions=[
+                values.copy(),
+                exp.Cast(this=exp.Literal.number(0), to=exp.DataType.build("DOUBLE")),
+                _lambda(exp.Add(this=exp.column("_sum"), expression=exp.column("_item")), "_sum", "_item"),
+            ],
+        )
+        empty = exp.EQ(this=exp.ArraySize(this=values), expression=exp.Literal.number(0))
+        return exp.Case(ifs=[exp.If(this=empty, true=exp.Null())], default=total)
+    return node
+
+
 SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] = (
     _qualify_star,
     _date_difference,
@@ -596,11 +702,15 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
     _arg_extreme,
     _ordered_list,
     _any_value,
+    _lists,
+    _division,
     _functions,
 )
 
 # DuckDB functions SQLGlot passes through that Spark does not have (checked after the rewrites)
 _SPARK_FUNCTIONS = {
+    "aggregate",
+    "make_ym_interval",
     "any_value",
     "datediff",
     "element_at",
@@ -694,6 +804,10 @@ def translate(
     tree = _bind(_positions_as_written(statements[0]), params, source)
     if macros is not None and len(macros):
         tree = _expand_macros(tree, macros, source)
+    try:
+        tree = _tables_by_name(tree)
+    except UnsupportedConstruct as error:
+        raise UnsupportedConstruct(f"spark cannot run {source}: {error}") from None
     tree = _rewrite(tree, date_columns, columns, source)
     try:
         return tree.sql(dialect=_spark_dialect(), unsupported_level=sqlglot.ErrorLevel.RAISE)

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,6 +85,7 @@ class CheckedExport:
     as_at: str | None
     rows: int
     sha256: str
+    encoding: dict = field(default_factory=dict, compare=False)
 
     @property
     def children(self) -> Path:
@@ -156,6 +158,7 @@ def read_pooled_export(folder: Path) -> CheckedExport:
         as_at=manifest.get("as_at"),
         rows=rows,
         sha256=entry["sha256"],
+        encoding=manifest.get("encoding") if isinstance(manifest.get("encoding"), dict) else {},
     )
 
 
@@ -172,6 +175,11 @@ def read_pooled_exports(folders: Sequence[Path]) -> list[CheckedExport]:
             if export.key_check != earlier.key_check:
                 raise RegionError(
                     f"{folder}: made under a different key from {earlier.folder} (their key_check differs)"
+                )
+            if export.encoding != earlier.encoding:
+                raise RegionError(
+                    f"{folder}: encoded differently from {earlier.folder} (their manifests' encoding differs), so "
+                    "their encodings cannot be compared"
                 )
             if export.authority_code == earlier.authority_code:
                 raise RegionError(f"{folder}: authority {export.authority_code} is already in {earlier.folder}")
@@ -377,6 +385,7 @@ def link_children(
         kind = this
         tables[authority] = source
     columns = ENCODED_COLUMNS if kind == "encoded" else CLEAR_COLUMNS
+    run = uuid.uuid4().hex[:12]  # a Spark session given may hold an earlier run's tables
     if engine == "duckdb":
         from childhub.store import scratch_connection
 
@@ -385,8 +394,7 @@ def link_children(
 
             api = DuckDBAPI(connection=conn)
             frames = [
-                api.register(_read(source, columns), dataset_display_name=_dataset(authority))
-                for authority, source in tables.items()
+                api.register(_read(source, columns), **_names(authority, run)) for authority, source in tables.items()
             ]
             linkage = _link(frames, kind, "duckdb", model)
     elif engine == "spark":
@@ -404,7 +412,7 @@ def link_children(
                     frame = spark.read.parquet(str(source)).select(*columns)
                 else:
                     frame = spark.createDataFrame(source.select(columns).to_pandas())
-                frames.append(api.register(frame, dataset_display_name=_dataset(authority)))
+                frames.append(api.register(frame, **_names(authority, run)))
             linkage = _link(frames, kind, "spark", model)
     else:
         raise RegionError(f"no engine {engine!r}: spark or duckdb")
@@ -422,9 +430,11 @@ def link_children(
     return linkage
 
 
-def _dataset(authority: str) -> str:
-    """A table name Splink can use for an authority (its codes are letters and digits; anything else goes)."""
-    return "authority_" + "".join(ch if ch.isalnum() else "_" for ch in authority)
+def _names(authority: str, run: str) -> dict[str, str]:
+    """Splink's names for an authority's table: the dataset (in its pairs' ``source_dataset``) and the table,
+    which is this run's own (letters, digits and underscores only)."""
+    dataset = "authority_" + "".join(ch if ch.isalnum() else "_" for ch in authority)
+    return {"dataset_display_name": dataset, "table_name": f"{dataset}_{run}"}
 
 
 def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
@@ -447,10 +457,9 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
             "childhub allows: " + ", ".join(f"{name} {count:,}" for name, count in by_rule.items())
         )
     if model is not None:
-        model = {**model, "sql_dialect": engine}
         if _model_kind(model) != kind:
             raise RegionError(f"the model given was trained on {_model_kind(model)} data, these children are {kind}")
-        linker = Linker(frames, model, log_level=logging.ERROR)
+        linker = Linker(frames, _with_parameters(region_settings(kind), engine, model), log_level=logging.ERROR)
     else:
         linker = Linker(frames, region_settings(kind), log_level=logging.ERROR)
         _train(linker, kind)
@@ -474,6 +483,25 @@ def _link(frames, kind: str, engine: str, model: dict | None) -> RegionLinkage:
         )
     pairs.sort(key=lambda pair: (pair["pooled_id_l"], pair["pooled_id_r"]))
     return RegionLinkage(kind, engine, [], pairs, by_rule, saved)
+
+
+def _with_parameters(settings, engine: str, model: Mapping) -> dict:
+    """This childhub's settings written for ``engine``, with the m and u probabilities and the prior of a saved
+    ``model`` (trained on either engine: its SQL is written in its own engine's dialect, so only its numbers are
+    taken)."""
+    built = settings.create_settings_dict(engine)
+    saved = {comparison.get("output_column_name"): comparison for comparison in model.get("comparisons", [])}
+    for comparison in built["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = saved.get(name, {}).get("comparison_levels", [])
+        if len(levels) != len(comparison["comparison_levels"]):
+            raise RegionError(f"the model given does not compare {name} as this childhub does (its levels differ)")
+        for level, saved_level in zip(comparison["comparison_levels"], levels, strict=True):
+            for parameter in ("m_probability", "u_probability"):
+                if saved_level.get(parameter) is not None:
+                    level[parameter] = saved_level[parameter]
+    built["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    return built
 
 
 def _model_kind(model: Mapping) -> str:
