@@ -290,3 +290,40 @@ def test_rows_of_the_wrong_shape_are_one_line(region, tmp_path):
     with pytest.raises(RegionError, match="could not be counted on duckdb") as caught:
         count_region(load_region(region), END)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.slow
+def test_the_same_children_in_two_councils_count_once_and_their_events_twice(tiny_region, tmp_path):
+    """The tiny authority exported as two councils whose children the region link made one each (every child moved):
+    an indicator counting people counts what one council counts, any other counts every event twice."""
+    import pyarrow.parquet as pq
+
+    from childhub.indicators import AuthoritySettings, library
+    from childhub.region.pooled import export_pooled
+
+    tiny, _, region = tiny_region
+    first = load_region(region).authorities[0].folder
+    second = tmp_path / "second"
+    twin = AuthoritySettings(name="Twinshire", ons_code="E06000098", population_0_17=45_000)
+    export_pooled(tiny.store, twin, bytes(range(32)), second, tiny.as_at)
+    pairs = []
+    for folder, code in ((first, "E06000099"), (second, "E06000098")):
+        ids = pq.read_table(folder / "children.parquet", columns=["pooled_id"]).column(0).to_pylist()
+        pairs += [(code, pooled, number) for number, pooled in enumerate(ids)]  # same order: the same child
+    key_check = json.loads((first / "manifest.json").read_text())["key_check"]
+    both = hand_region(tmp_path / "both", [first, second], pairs, key_check)
+    figures = {(f.indicator_id, f.scope): f for f in count_region(load_region(both), tiny.as_at)}
+    for ind in library().values():
+        one = figures[(ind.id, "E06000099")]
+        region_figure = figures[(ind.id, "region")]
+        people = ind.counts in ("children", "young people", "care leavers")
+        assert region_figure.numerator == (one.numerator if people else 2 * one.numerator), ind.id
+        if ind.unit == "rate_per_10k" and one.value is not None:
+            # twice the population: the same children are half the rate, twice the events the same rate
+            assert region_figure.value == pytest.approx(one.value / 2 if people else one.value), ind.id
+        elif people or ind.unit in ("percent", "median", "mean"):
+            assert region_figure.value == pytest.approx(one.value), ind.id  # same children, or each item twice
+    # incidents per child who went missing: each child's incidents in both councils add up, the child is one
+    incidents = figures[("missing_incidents_per_child", "E06000099")]
+    assert figures[("missing_incidents_per_child", "region")].value == pytest.approx(2 * incidents.value)
+    assert figures[("cla_count", "region")].numerator > 0  # the tiny authority has children in care

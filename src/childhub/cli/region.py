@@ -187,10 +187,12 @@ def region_indicators(
                     row[scope] = SUPPRESSED
                     continue
                 shown = format_value(ind, figure.value)
-                count = f"{figure.numerator:,.0f}" + (
-                    f"/{figure.denominator:,.0f}" if figure.denominator is not None else ""
-                )
-                row[scope] = f"{shown} ({count})"
+                if ind.unit != "count":  # a count is its own numerator
+                    count = f"{figure.numerator:,.0f}" + (
+                        f"/{figure.denominator:,.0f}" if figure.denominator is not None else ""
+                    )
+                    shown = f"{shown} ({count})"
+                row[scope] = shown
             rows.append(row)
         else:
             for scope in scopes:
