@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         pattern=r"^[0-9]+[kmgt]$",
         description="The Spark driver's memory (a JVM size such as 2g) when childhub starts the Spark session.",
     )
+    spark_checkpoint_dir: str = Field(
+        default="",
+        description="A folder every Spark executor reaches (an hdfs://, s3a:// or abfss:// URI) for Splink's working "
+        "files during a region link on a cluster; each run uses a folder of its own inside and removes it. Empty: a "
+        "temporary folder on this machine, right for local mode only.",
+    )
 
     def sign_in_refused_over_http(self, host: str | None) -> bool:
         """Whether a browser that reached childhub at ``host`` over plain HTTP will not keep its sign-in

@@ -4,6 +4,8 @@ indicators`` (the region's figures with each authority beside its neighbours). S
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -64,13 +66,45 @@ def export_pooled(
     )
 
 
+# ---- storage: local folders, or URIs on Spark's stores (its owner: the deploy work) ----
+
+
+@contextmanager
+def _region_session(named: list[str], engine: EngineName, checkpoints: bool = True) -> Iterator[object | None]:
+    """The Spark session a region command reads and writes its URIs through (None when every folder is local: the
+    command starts its own session, if it needs one, as before). A URI with DuckDB is refused in one line."""
+    from childhub.region import is_uri
+
+    uris = [text for text in named if is_uri(text)]
+    if not uris:
+        yield None
+        return
+    if engine is not EngineName.spark:
+        raise ChildhubError(f"{uris[0]}: a URI is read and written through Spark: give --engine spark")
+    from childhub.region import local_spark_session
+
+    with local_spark_session(checkpoints=checkpoints) as spark:
+        yield spark
+
+
+def _location(text: str, spark: object | None):
+    from childhub.region import location
+
+    return location(text, spark)
+
+
 # ---- region link (its owner: the region-link work) ----
 
 
 @region_app.command("link")
 def region_link(
-    folders: Annotated[list[Path], typer.Argument(help="Two or more authorities' pooled exports.")],
-    out: Annotated[Path, typer.Option("--out", help="The region's folder: its linked children are written here.")],
+    folders: Annotated[
+        list[str], typer.Argument(help="Two or more authorities' pooled exports (folders, or URIs with Spark).")
+    ],
+    out: Annotated[
+        str,
+        typer.Option("--out", help="The region's folder (or a URI: hdfs://, s3a://, file://...): written here."),
+    ],
     engine: RegionEngineOption = EngineName.spark,
     model: Annotated[
         Path | None,
@@ -88,9 +122,15 @@ def region_link(
 
     if not 0.5 <= threshold < 1:
         raise ChildhubError("--threshold must be at least 0.5 and below 1")
-    summary = link_region(
-        folders, out, engine=engine.value, model=read_model(model) if model else None, threshold=threshold
-    )
+    with _region_session([*folders, out], engine) as spark:
+        summary = link_region(
+            [_location(folder, spark) for folder in folders],
+            _location(out, spark),
+            engine=engine.value,
+            model=read_model(model) if model else None,
+            threshold=threshold,
+            spark=spark,
+        )
     typer.echo(
         f"Linked {summary.children:,} children of {summary.authorities} authorities into "
         f"{summary.region_children:,} region children on {engine.value}: {summary.linked_pairs:,} pairs across "
@@ -106,7 +146,9 @@ def region_link(
 
 @region_app.command("indicators")
 def region_indicators(
-    region: Annotated[Path, typer.Argument(help="The region's folder (written by childhub region link).")],
+    region: Annotated[
+        str, typer.Argument(help="The region's folder (written by childhub region link), or its URI with Spark.")
+    ],
     engine: RegionEngineOption = EngineName.spark,
     as_at: AsAtOption = "",
     key: Annotated[
@@ -125,9 +167,10 @@ def region_indicators(
     from childhub.region import REGION_SCOPE, count_region, key_check, load_region, protect, read_key
 
     checked = key_check(read_key(key)) if key is not None else None
-    loaded = load_region(region, checked)
-    period_end = loaded.month_end(date_or_today(as_at) if as_at else None)
-    figures = count_region(loaded, period_end, engine.value)
+    with _region_session([region], engine, checkpoints=False) as spark:
+        loaded = load_region(_location(region, spark), checked)
+        period_end = loaded.month_end(date_or_today(as_at) if as_at else None)
+        figures = count_region(loaded, period_end, engine.value, spark=spark)
     hidden = protect(figures, settings_for().small_number_threshold) if public else {}
     scopes = [REGION_SCOPE, *(a.code for a in loaded.authorities)]
     by_indicator: dict[str, dict[str, object]] = {}
@@ -168,3 +211,14 @@ def region_indicators(
                     }
                 )
     rows_out(rows, output, title=f"The region's indicators at {period_end.isoformat()} ({engine.value})")
+
+
+# ---- spark-submit (its owner: the deploy work) ----
+
+
+@region_app.command("submit-path")
+def region_submit_path() -> None:
+    """Print the path of the script spark-submit runs childhub's commands with (docs/spark.md)."""
+    import childhub.cli.submit as submit
+
+    typer.echo(submit.__file__)

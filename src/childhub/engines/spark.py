@@ -58,10 +58,67 @@ def splink_jar() -> Path | None:
     return path if path.exists() else None
 
 
-def spark_session(master: str | None = None, driver_memory: str | None = None) -> SparkSession:
+# Under spark-submit these are the deployment's to choose (its --conf wins); childhub sets them only when unset.
+DEPLOYMENT_CONFIG = frozenset(
+    {"spark.ui.enabled", "spark.ui.showConsoleProgress", "spark.sql.shuffle.partitions", "spark.app.name"}
+)
+JAVA_OPTIONS = ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions")
+
+
+def submitted() -> bool:
+    """Whether Spark was started for this Python process by someone else: spark-submit (which launches the JVM
+    first and hands the Python driver its gateway in ``PYSPARK_GATEWAY_PORT``, read by pyspark's
+    ``launch_gateway``), or a Spark context already running here. Its master, memory and jars are then theirs."""
+    import os
+
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):
+        return True
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None
+
+
+def _has_splink_jar(jars: str) -> bool:
+    return any(Path(jar.strip()).name == SPLINK_JAR for jar in jars.split(",") if jar.strip())
+
+
+def _submitted_builder(SparkSession, jar: Path | None):  # noqa: N803 (pyspark's class, imported lazily)
+    """A builder that keeps what spark-submit configured (master, memory, ``--jars``, ``--conf``) and adds only
+    what childhub's SQL relies on (SESSION_CONFIG), the deployment's choices where it made them."""
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized()  # connects to the JVM spark-submit launched
+    time_zone = SparkContext._jvm.java.util.TimeZone
+    time_zone.setDefault(time_zone.getTimeZone("UTC"))  # the driver's -Duser.timezone=UTC, its JVM already running
+    configured = SparkConf()  # spark-submit's settings, as the JVM holds them
+    builder = SparkSession.builder
+    for key, value in {**SESSION_CONFIG, "spark.app.name": "childhub"}.items():
+        if key in DEPLOYMENT_CONFIG and configured.contains(key):
+            continue
+        if key in JAVA_OPTIONS:  # added to the deployment's options, not in place of them
+            given = configured.get(key, "")
+            value = given if "-Duser.timezone=" in given else f"{given} {value}".strip()
+        builder = builder.config(key, value)
+    if not _has_splink_jar(configured.get("spark.jars", "")):
+        # Added now it would reach the executors but not the driver's JVM, already running: Splink could not
+        # register its functions there. So spark-submit must be given it.
+        where = str(jar) if jar is not None else f"{SPLINK_JAR} (inside the splink package)"
+        raise EngineError(f"spark: spark-submit was not given Splink's similarity jar: add --jars {where}")
+    return builder
+
+
+def spark_session(
+    master: str | None = None, driver_memory: str | None = None, config: Mapping[str, str] | None = None
+) -> SparkSession:
     """A Spark session for childhub: the master ``master`` (default: the ``spark_master`` setting, ``local[2]``),
     the driver's memory ``driver_memory`` (default: ``spark_driver_memory``, 2g), no web UI, four shuffle
     partitions, UTC, ANSI mode off, and Splink's similarity jar on ``spark.jars``. The caller stops it.
+
+    Under spark-submit (``submitted``) the session is the one spark-submit configured: its master, driver memory,
+    ``--jars`` (which must hold Splink's jar: refused otherwise) and ``--conf`` settings stand; only
+    SESSION_CONFIG's SQL settings are added (the deployment's own value kept for the UI and shuffle partitions).
+    docs/spark.md. ``config``: more settings for a session childhub starts itself (its folders, say); not used
+    under spark-submit.
 
     Raises ``EngineError`` when pyspark or Java is missing.
     """
@@ -73,23 +130,26 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
         raise EngineError(f"spark: pyspark is not installed ({INSTALL_HINT})") from None
     import os
 
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):
-        raise EngineError("spark: Java is not installed (Spark needs Java 17; set JAVA_HOME or put java on PATH)")
-    settings = get_settings()
-    master = master or settings.spark_master
-    if master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # this machine only, whatever its name resolves to
-    builder = (
-        SparkSession.builder.master(master)
-        .appName("childhub")
-        .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
-    )
-    for key, value in SESSION_CONFIG.items():
-        builder = builder.config(key, value)
-    jar = splink_jar()
-    if jar is not None:
-        builder = builder.config("spark.jars", str(jar))
+    if submitted():
+        builder = _submitted_builder(SparkSession, splink_jar())
+    else:
+        java_home = os.environ.get("JAVA_HOME")
+        if not shutil.which("java") and not (java_home and (Path(java_home) / "bin" / "java").exists()):
+            raise EngineError("spark: Java is not installed (Spark needs Java 17; set JAVA_HOME or put java on PATH)")
+        settings = get_settings()
+        master = master or settings.spark_master
+        if master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # this machine only, whatever its name resolves to
+        builder = (
+            SparkSession.builder.master(master)
+            .appName("childhub")
+            .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
+        )
+        for key, value in {**SESSION_CONFIG, **(config or {})}.items():
+            builder = builder.config(key, value)
+        jar = splink_jar()
+        if jar is not None:
+            builder = builder.config("spark.jars", str(jar))
     try:
         session = builder.getOrCreate()
     except Exception as error:  # the JVM did not start: py4j and pyspark raise several kinds

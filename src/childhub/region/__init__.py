@@ -41,12 +41,15 @@ from childhub.region.link import (  # noqa: E402
     region_settings,
 )
 from childhub.region.pooled import PooledExport, export_pooled  # noqa: E402
+from childhub.region.spark import local_spark_session  # noqa: E402
+from childhub.region.storage import HadoopPath, is_uri, location  # noqa: E402
 
 __all__ = [
     "LINK_THRESHOLD",
     "REGION_SCOPE",
     "REVIEW_THRESHOLD",
     "CheckedExport",
+    "HadoopPath",
     "PooledExport",
     "Region",
     "RegionError",
@@ -61,11 +64,14 @@ __all__ = [
     "encode_names",
     "evaluate_region",
     "export_pooled",
+    "is_uri",
     "key_check",
     "link_children",
     "link_region",
     "load_export",
     "load_region",
+    "local_spark_session",
+    "location",
     "protect",
     "read_key",
     "read_model",

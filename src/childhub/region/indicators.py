@@ -22,6 +22,7 @@ per the sum of the authorities' populations aged 0-17.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +150,20 @@ def load_export(folder: Path) -> PooledAuthority:
         raise RegionError(f"{folder / MANIFEST_FILE}: field {error} is missing or wrong") from None
 
 
+def _export_folder(named: str, region: Path) -> Path:
+    """An export's folder as the region's manifest names it: a URI, an absolute path (on the region's own store), or
+    a path relative to the region's folder."""
+    from childhub.region.storage import HadoopPath, is_uri
+
+    if isinstance(region, HadoopPath):
+        if is_uri(named):
+            return HadoopPath(named, region.spark)
+        return region.on_same_store(named) if named.startswith("/") else region / named
+    if is_uri(named):
+        raise RegionError(f"{region / MANIFEST_FILE}: export {named} is a URI: read the region with --engine spark")
+    return Path(named) if Path(named).is_absolute() else region / named
+
+
 def load_region(folder: Path, key_check: str | None = None) -> Region:
     """A region's folder, checked (``key_check``: the key the caller holds, if any): every export it names under the
     one key, no authority twice, and its region_children.parquet."""
@@ -163,7 +178,7 @@ def load_region(folder: Path, key_check: str | None = None) -> Region:
         named = (entry.get("folder") or entry.get("path")) if isinstance(entry, dict) else entry
         if not isinstance(named, str):
             raise RegionError(f"{folder / MANIFEST_FILE}: an export without its folder")
-        path = Path(named) if Path(named).is_absolute() else folder / named
+        path = _export_folder(named, folder)
         authorities.append(load_export(path))
     expected = key_check or manifest.get("key_check") or authorities[0].key_check
     for authority in authorities:
@@ -236,8 +251,9 @@ def _rules() -> list[tuple[str, int]]:
     return [(ind.id, 1 if ind.counts in PEOPLE else 0) for ind in library().values()]
 
 
-def count_region(region: Region, period_end: date, engine: str = "duckdb") -> list[RegionFigure]:
-    """Every indicator at ``period_end`` for the region, then for each authority, in the library's order."""
+def count_region(region: Region, period_end: date, engine: str = "duckdb", spark: Any = None) -> list[RegionFigure]:
+    """Every indicator at ``period_end`` for the region, then for each authority, in the library's order (on Spark:
+    ``spark``, a session the caller stops, or one of its own for this count)."""
     from childhub.indicators import figure_value, library
 
     sources = {
@@ -247,7 +263,7 @@ def count_region(region: Region, period_end: date, engine: str = "duckdb") -> li
     sql = _counting_sql(period_end)
     runner = _on_spark if engine == "spark" else _on_duckdb
     try:
-        rows = runner(sources, _rules(), sql)
+        rows = runner(sources, _rules(), sql, spark)
     except RegionError:
         raise
     except Exception as error:  # a Parquet file of the wrong shape: DuckDB's or Spark's own error, first line
@@ -273,7 +289,7 @@ def count_region(region: Region, period_end: date, engine: str = "duckdb") -> li
 # ---- the engines -----------------------------------------------------------------------------------------------------
 
 
-def _on_duckdb(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql: str) -> list[tuple]:
+def _on_duckdb(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql: str, spark: Any) -> list[tuple]:
     from childhub.store import scratch_connection
 
     with scratch_connection() as conn:
@@ -284,8 +300,8 @@ def _on_duckdb(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql
         return conn.execute(sql).fetchall()
 
 
-def _on_spark(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql: str) -> list[tuple]:
-    with spark_session() as spark:
+def _on_spark(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql: str, given: Any) -> list[tuple]:
+    with contextlib.nullcontext(given) if given is not None else spark_session() as spark:
         for name, paths in sources.items():
             spark.read.parquet(*(str(path) for path in paths)).createOrReplaceTempView(name)
         spark.createDataFrame(rules, "indicator_id string, per_child int").createOrReplaceTempView("indicator_rule")
@@ -294,30 +310,16 @@ def _on_spark(sources: dict[str, list[Path]], rules: list[tuple[str, int]], sql:
 
 @contextmanager
 def spark_session() -> Iterator[Any]:
-    """A local Spark session for counting (local[2], 2 GB for the driver; stopped after), or one line if Spark
-    cannot start. (childhub.engines' session, when it has one, is the one to use.)"""
+    """A Spark session for counting (``childhub.region.spark``: local[2] and 2 GB for the driver, or what spark-submit
+    configured; stopped after), or one line if Spark cannot start."""
+    from childhub.engines import EngineError
+    from childhub.region.spark import local_spark_session
+
     try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise RegionError("--engine spark needs pyspark: pip install 'childhub[spark]'") from None
-    try:
-        spark = (
-            SparkSession.builder.master("local[2]")
-            .appName("childhub-region-indicators")
-            .config("spark.driver.memory", "2g")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate()
-        )
-    except Exception as error:  # Java missing or failing to start: Spark's own error is long
-        raise RegionError(f"Spark could not start: {str(error).splitlines()[0]}") from None
-    spark.sparkContext.setLogLevel("ERROR")
-    try:
-        yield spark
-    finally:
-        spark.stop()
+        with local_spark_session(checkpoints=False) as spark:
+            yield spark
+    except EngineError as error:
+        raise RegionError(str(error)) from None
 
 
 # ---- disclosure ------------------------------------------------------------------------------------------------------

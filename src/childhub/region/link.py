@@ -17,8 +17,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from childhub.exports import PRIVATE_FILE, private_folder
-from childhub.region import RegionError
+from childhub.region import RegionError, storage
 
 POOLED_FORMAT, POOLED_VERSION = "childhub-pooled", 1
 REGION_FORMAT, REGION_VERSION = "childhub-region", 1
@@ -138,7 +135,7 @@ def read_pooled_export(folder: Path) -> CheckedExport:
             raise RegionError(f"{path}: its sha256 differs from the manifest's: changed or corrupt since export")
     entry = files[CHILDREN]
     try:
-        parquet = pq.ParquetFile(folder / CHILDREN)
+        parquet = pq.ParquetFile(storage.source(folder / CHILDREN))
         columns = set(parquet.schema_arrow.names)
         rows = parquet.metadata.num_rows
         authorities = set(parquet.read(columns=["authority_code"]).column(0).unique().to_pylist())
@@ -354,7 +351,9 @@ def _kind(columns: Iterable[str]) -> str:
 def _read(source, columns: Sequence[str]):
     import pyarrow.parquet as pq
 
-    return pq.read_table(source, columns=list(columns)) if isinstance(source, (str, Path)) else source.select(columns)
+    if storage.is_path(source):
+        return pq.read_table(storage.source(source), columns=list(columns))
+    return source.select(columns)
 
 
 def link_children(
@@ -374,10 +373,10 @@ def link_children(
     tables = {}
     kind = None
     for authority, source in sorted(children.items()):
-        if isinstance(source, (str, Path)):
+        if storage.is_path(source):
             import pyarrow.parquet as pq
 
-            names = pq.ParquetFile(source).schema_arrow.names
+            names = pq.ParquetFile(storage.source(source)).schema_arrow.names
         else:
             names = source.column_names
         this = _kind(names)
@@ -409,7 +408,7 @@ def link_children(
             api = SparkAPI(spark_session=spark)  # Splink's steps written as parquet under the checkpoint folder
             frames = []
             for authority, source in tables.items():
-                if isinstance(source, (str, Path)):
+                if storage.is_path(source):
                     frame = spark.read.parquet(str(source)).select(*columns)
                 else:
                     frame = spark.createDataFrame(source.select(columns).to_pandas())
@@ -646,7 +645,6 @@ def link_region(
 
 def _write(out: Path, linkage: RegionLinkage, sizes: Mapping[str, int], manifest: dict) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     authority_of = {pooled_id: authority for authority, pooled_id, _ in linkage.records}
     region_children = pa.table(
@@ -672,25 +670,12 @@ def _write(out: Path, linkage: RegionLinkage, sizes: Mapping[str, int], manifest
             **{weight: pa.array([pair[weight] for pair in linkage.pairs], pa.float64()) for weight in weights},
         }
     )
-    out = out.absolute()
-    temporary = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    private_folder(temporary)
-    try:
+    with storage.writing(out) as folder:
         files = {}
         for name, table in (("region_children.parquet", region_children), ("pairs.parquet", pairs)):
-            pq.write_table(table, temporary / name)
-            os.chmod(temporary / name, PRIVATE_FILE)
-            files[name] = {"rows": table.num_rows, "sha256": _sha256(temporary / name)}
-        manifest_path = temporary / "manifest.json"
-        manifest_path.write_text(json.dumps({**manifest, "files": files}, indent=2) + "\n", "utf-8")
-        os.chmod(manifest_path, PRIVATE_FILE)
-        if out.exists():
-            out.rmdir()  # checked empty before the link began
-        temporary.rename(out)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+            storage.write_parquet(table, folder / name)
+            files[name] = {"rows": table.num_rows, "sha256": _sha256(folder / name)}
+        storage.write_text(folder / "manifest.json", json.dumps({**manifest, "files": files}, indent=2) + "\n")
 
 
 def read_model(path: Path) -> dict:
