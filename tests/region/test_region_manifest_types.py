@@ -71,3 +71,14 @@ def test_the_command_says_so_in_one_line(region, tmp_path):
     result = run("region", "indicators", str(region), "--engine", "duckdb")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "population_0_17" in result.stderr and "unexpected" not in result.stderr
+
+
+def test_an_export_made_again_since_the_region_link_is_refused(region, tmp_path):
+    # the region link names each export's children.parquet by its SHA-256; an authority that exported again into the
+    # same folder (new pooled_ids after a new link of its own) would otherwise count its movers twice, silently
+    children = tmp_path / "a" / "manifest.json"
+    sha = json.loads(children.read_text(encoding="utf-8"))["files"]["children.parquet"]["sha256"]
+    _edit(region / "manifest.json", lambda m: m["exports"][0].__setitem__("sha256", "0" * 64))
+    _refused(region, "since the region link")
+    _edit(region / "manifest.json", lambda m: m["exports"][0].__setitem__("sha256", sha))
+    assert load_region(region).authorities[0].code == "A"  # the same export: read

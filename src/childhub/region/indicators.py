@@ -59,6 +59,7 @@ class PooledAuthority:
     key_check: str
     month_ends: tuple[date, ...]
     figures: tuple[dict[str, Any], ...]  # its own figures, as its store counted them when it exported
+    children_sha256: str | None = None  # its children.parquet's, as its manifest lists it
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def load_export(folder: Path) -> PooledAuthority:
             key_check=str(manifest["key_check"]),
             month_ends=tuple(date.fromisoformat(end) for end in manifest["month_ends"]),
             figures=tuple(manifest.get("figures") or ()),
+            children_sha256=files[CHILDREN_FILE]["sha256"],
         )
     except (KeyError, TypeError, ValueError) as error:
         raise RegionError(f"{folder / MANIFEST_FILE}: field {error} is missing or wrong") from None
@@ -189,7 +191,14 @@ def load_region(folder: Path, key_check: str | None = None) -> Region:
         if not isinstance(named, str):
             raise RegionError(f"{folder / MANIFEST_FILE}: an export without its folder")
         path = _export_folder(named, folder)
-        authorities.append(load_export(path))
+        authority = load_export(path)
+        linked = entry.get("sha256") if isinstance(entry, dict) else None
+        if linked is not None and linked != authority.children_sha256:
+            raise RegionError(
+                f"{path}: exported again since the region link (its children.parquet is not the one linked): "
+                "run childhub region link again"
+            )
+        authorities.append(authority)
     expected = key_check or manifest.get("key_check") or authorities[0].key_check
     for authority in authorities:
         if authority.key_check != expected:
