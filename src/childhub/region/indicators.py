@@ -59,6 +59,7 @@ class PooledAuthority:
     key_check: str
     month_ends: tuple[date, ...]
     figures: tuple[dict[str, Any], ...]  # its own figures, as its store counted them when it exported
+    children_sha256: str | None = None  # its children.parquet's, as its manifest lists it
 
 
 @dataclass(frozen=True)
@@ -126,25 +127,36 @@ def load_export(folder: Path) -> PooledAuthority:
             f"{folder / MANIFEST_FILE}: format version {manifest.get('version')!r} is not one this childhub reads "
             f"(it reads version {VERSION})"
         )
-    files = manifest.get("files") or {}
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise RegionError(f"{folder / MANIFEST_FILE}: field 'files' is not an object naming the export's files")
     for name in (CHILDREN_FILE, INDICATOR_ROWS_FILE):
         if name not in files:
             raise RegionError(f"{folder / MANIFEST_FILE}: lists no {name}")
     for name, listed in files.items():
+        if Path(name).name != name or not isinstance(listed, dict):  # a file beside the manifest, never elsewhere
+            raise RegionError(f"{folder / MANIFEST_FILE}: field 'files' has an entry {name!r} childhub cannot read")
         path = folder / name
         if not path.is_file():
             raise RegionError(f"{path}: missing (the manifest lists it)")
         if sha256_of(path) != listed.get("sha256"):
             raise RegionError(f"{path}: corrupt or truncated (its SHA-256 is not the manifest's)")
+    population = manifest.get("population_0_17")
+    if population is not None and (not isinstance(population, int) or isinstance(population, bool) or population < 0):
+        raise RegionError(f"{folder / MANIFEST_FILE}: field 'population_0_17' is {population!r}, not a whole number")
+    ends = manifest.get("month_ends")
+    if not isinstance(ends, list) or not all(isinstance(end, str) for end in ends):
+        raise RegionError(f"{folder / MANIFEST_FILE}: field 'month_ends' is not a list of dates (YYYY-MM-DD)")
     try:
         return PooledAuthority(
             folder=folder,
             code=str(manifest["authority_code"]),
             name=str(manifest.get("authority_name") or manifest["authority_code"]),
-            population_0_17=manifest.get("population_0_17"),
+            population_0_17=population,
             key_check=str(manifest["key_check"]),
             month_ends=tuple(date.fromisoformat(end) for end in manifest["month_ends"]),
             figures=tuple(manifest.get("figures") or ()),
+            children_sha256=files[CHILDREN_FILE]["sha256"],
         )
     except (KeyError, TypeError, ValueError) as error:
         raise RegionError(f"{folder / MANIFEST_FILE}: field {error} is missing or wrong") from None
@@ -179,7 +191,14 @@ def load_region(folder: Path, key_check: str | None = None) -> Region:
         if not isinstance(named, str):
             raise RegionError(f"{folder / MANIFEST_FILE}: an export without its folder")
         path = _export_folder(named, folder)
-        authorities.append(load_export(path))
+        authority = load_export(path)
+        linked = entry.get("sha256") if isinstance(entry, dict) else None
+        if linked is not None and linked != authority.children_sha256:
+            raise RegionError(
+                f"{path}: exported again since the region link (its children.parquet is not the one linked): "
+                "run childhub region link again"
+            )
+        authorities.append(authority)
     expected = key_check or manifest.get("key_check") or authorities[0].key_check
     for authority in authorities:
         if authority.key_check != expected:
@@ -194,6 +213,8 @@ def load_region(folder: Path, key_check: str | None = None) -> Region:
     if not children.is_file():
         raise RegionError(f"{children}: missing (childhub region link writes it)")
     listed = manifest.get("files", {}).get(REGION_CHILDREN_FILE, {}) if isinstance(manifest.get("files"), dict) else {}
+    if not isinstance(listed, dict):
+        raise RegionError(f"{folder / MANIFEST_FILE}: field 'files' has an entry {REGION_CHILDREN_FILE!r} unreadable")
     if listed.get("sha256") and sha256_of(children) != listed["sha256"]:
         raise RegionError(f"{children}: corrupt or truncated (its SHA-256 is not the manifest's)")
     return Region(folder, tuple(authorities), children)
