@@ -14,7 +14,6 @@ import random
 from datetime import date, timedelta
 
 import numpy as np
-import pytest
 
 from childhub.region.encoding import encode_dates_of_birth
 

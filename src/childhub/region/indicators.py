@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
