@@ -30,6 +30,7 @@ from childhub.region.encoding import (
     upn_hash,
     write_key,
 )
+from childhub.region.link import DOB_DICE_LEVELS
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -109,12 +110,14 @@ def test_names_are_normalised_to_plain_letters_and_padded_bigrams():
     assert name_tokens("  ") == frozenset()
 
 
-def test_a_date_of_birth_has_14_tokens_and_a_swap_keeps_the_day_and_month_values():
+def test_a_date_of_birth_has_11_tokens_none_shared_by_a_day_and_a_month():
     tokens = dob_tokens(date(2014, 3, 7))
-    assert len(tokens) == 14
+    assert tokens == {"P0:2", "P1:0", "P2:1", "P3:4", "P4:0", "P5:3", "P6:0", "P7:7", "Y:2014", "M:03", "D:07"}
+    # the 3rd of July and the 7th of March share only what their places share: the year and the two leading zeros
     swapped = dob_tokens(date(2014, 7, 3))
-    # shared: 4 year digits, P4:0 and P6:0, the year, V:03, V:07 and the unordered pair: 10 of 14
-    assert tokens & swapped == {"P0:2", "P1:0", "P2:1", "P3:4", "P4:0", "P6:0", "Y:2014", "V:03", "V:07", "DM:03|07"}
+    assert tokens & swapped == {"P0:2", "P1:0", "P2:1", "P3:4", "P4:0", "P6:0", "Y:2014"}
+    # a day and a month of the same number are still different tokens: the 3rd of March keeps all 11
+    assert len(dob_tokens(date(2014, 3, 3))) == 11
 
 
 def test_a_tokens_bit_positions_are_16_bit_draws_of_its_hmac():
@@ -149,6 +152,44 @@ def test_a_typo_scores_higher_than_another_name():
     words, _ = encode_names(KEY, "last_name", ["Robinson", "Robinsen", "Robertson", "Khan"])
     typo, near, other = dice(words[0], words[1]), dice(words[0], words[2]), dice(words[0], words[3])
     assert typo > 0.75 and typo > near > other
+
+
+def test_the_dob_dice_levels_put_a_slip_above_another_date():
+    """What each kind of disagreement scores with the tests' key, against the region link's levels.
+
+    Tokens shared of 11 (worked from ``dob_tokens``): a one-digit slip keeps 9 (its digit and its part differ), a day
+    and month swapped 7 (the year's five and the two leading zeros), another day of the month 8 or 9, another year
+    with another month and day only the common leading digits. The bits follow, less a little for collisions."""
+    base = date(2014, 3, 7)
+    others = {
+        "slip in the day": date(2014, 3, 8),
+        "slip in the month": date(2014, 8, 7),
+        "slip in the year": date(2015, 3, 7),
+        "swap": date(2014, 7, 3),
+        "another day of the month": date(2014, 3, 22),
+        "another month": date(2014, 11, 22),
+        "another year": date(2011, 10, 19),
+        "another year, other digits": date(2009, 12, 25),
+    }
+    shared = {name: len(dob_tokens(base) & dob_tokens(other)) for name, other in others.items()}
+    assert shared == {
+        "slip in the day": 9,
+        "slip in the month": 9,
+        "slip in the year": 9,
+        "swap": 7,
+        "another day of the month": 8,
+        "another month": 5,  # 20141122: the year's five; month 11 and day 22 share no digit in place with 03, 07
+        "another year": 3,  # 20111019: P0:2, P1:0, P2:1
+        "another year, other digits": 2,  # 20091225: P0:2, P1:0
+    }
+    words, _ = encode_dates_of_birth(KEY, [base, *others.values()])
+    score = {name: dice(words[0], words[i]) for i, name in enumerate(others, 1)}
+    exact, slip, near = DOB_DICE_LEVELS
+    for name in ("slip in the day", "slip in the month", "slip in the year"):
+        assert exact > score[name] >= slip, (name, score[name])
+    assert slip > score["swap"] >= near and slip > score["another day of the month"] >= near
+    for name in ("another month", "another year", "another year, other digits"):
+        assert score[name] < near, (name, score[name])
 
 
 def test_a_day_month_swap_or_a_digit_slip_scores_higher_than_another_date():

@@ -275,6 +275,8 @@ def test_the_command_prints_the_regions_table(region):
     public = run("region", "indicators", str(region), "--engine", "duckdb", "--format", "json", "--public")
     rows = {(r["indicator_id"], r["scope"]): r for r in json.loads(public.stdout)}
     assert rows[("unallocated_cases", "region")]["value"] == "[c]"  # 3 children, under the default threshold of 5
+    shown = [r[column] for r in rows.values() for column in ("numerator", "denominator", "children")]
+    assert all(count % 5 == 0 for count in shown if isinstance(count, int | float))  # every count shown rounded to 5
 
 
 def test_the_command_refuses_a_missing_region_in_one_line(tmp_path):

@@ -164,14 +164,16 @@ def region_indicators(
     from childhub.cli.output import rows_out
     from childhub.disclosure import SUPPRESSED
     from childhub.indicators import format_value, indicator
-    from childhub.region import REGION_SCOPE, count_region, key_check, load_region, protect, read_key
+    from childhub.region import REGION_SCOPE, count_region, key_check, load_region, public_figures, read_key
 
     checked = key_check(read_key(key)) if key is not None else None
     with _region_session([region], engine, checkpoints=False) as spark:
         loaded = load_region(_location(region, spark), checked)
         period_end = loaded.month_end(date_or_today(as_at) if as_at else None)
         figures = count_region(loaded, period_end, engine.value, spark=spark)
-    hidden = protect(figures, settings_for().small_number_threshold) if public else {}
+    hidden: dict[tuple[str, str], str | None] = {}
+    if public:  # small numbers hidden, then every count shown rounded to 5 (docs/region.md)
+        figures, hidden = public_figures(figures, settings_for().small_number_threshold)
     scopes = [REGION_SCOPE, *(a.code for a in loaded.authorities)]
     by_indicator: dict[str, dict[str, object]] = {}
     for figure in figures:

@@ -26,6 +26,7 @@ from childhub.region.indicators import (  # noqa: E402
     load_export,
     load_region,
     protect,
+    public_figures,
 )
 from childhub.region.link import (  # noqa: E402
     LINK_THRESHOLD,
@@ -73,6 +74,7 @@ __all__ = [
     "local_spark_session",
     "location",
     "protect",
+    "public_figures",
     "read_key",
     "read_model",
     "read_pooled_exports",

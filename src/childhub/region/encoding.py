@@ -142,21 +142,20 @@ def name_tokens(value: str | None) -> frozenset[str]:
 
 
 def dob_tokens(value: date | None) -> frozenset[str]:
-    """A date of birth's tokens, 14 for most dates (docs/region.md says why these):
+    """A date of birth's 11 tokens (docs/region.md says why these):
 
     - each of the eight digits of YYYYMMDD with its position (``P4:0``): a one-digit slip changes one of them;
-    - the year, the month and the day (``Y:2014``, ``M:03``, ``D:07``): a correct part agrees as a whole;
-    - the day and the month as values whatever their role (``V:03``, ``V:07``) and as an unordered pair
-      (``DM:03|07``): a day and month swapped (07/03 for 03/07) still agree on these three.
+    - the year, the month and the day (``Y:2014``, ``M:03``, ``D:07``): a correct part agrees as a whole.
+
+    No token is shared by a day and a month (each token names its role), so the bits a clear ``birth_month`` shows
+    to be its month's say nothing of the day.
     """
     if value is None:
         return frozenset()
     digits = f"{value.year:04d}{value.month:02d}{value.day:02d}"
-    month, day = f"{value.month:02d}", f"{value.day:02d}"
-    pair = "|".join(sorted((month, day)))
     return frozenset(
         [f"P{i}:{digit}" for i, digit in enumerate(digits)]
-        + [f"Y:{value.year:04d}", f"M:{month}", f"D:{day}", f"V:{month}", f"V:{day}", f"DM:{pair}"]
+        + [f"Y:{value.year:04d}", f"M:{value.month:02d}", f"D:{value.day:02d}"]
     )
 
 
@@ -232,5 +231,5 @@ def encoding_settings() -> dict[str, object]:
         "ngram": NGRAM,
         "positions": "hmac-sha256 16-bit draws",
         "fields": list(FIELDS),
-        "dob_tokens": "positional digits, year, month, day, day and month unordered",
+        "dob_tokens": "positional digits, year, month, day",
     }

@@ -18,6 +18,11 @@ child). ``count_region`` counts, as one plain SQL statement over the Parquet fil
 An authority's own figure is counted from its rows exactly as the Calculator counts it (the same sums and the same
 ``figure_value``), so it equals ``childhub indicators`` on that authority's store. A rate per 10,000 in the region is
 per the sum of the authorities' populations aged 0-17.
+
+``protect`` says what a public table hides (``--public``); ``public_figures`` gives the figures as such a table shows
+them: hidden as ``protect`` says, then every count rounded to the nearest 5 and each rate or percentage made from the
+rounded counts, so that no difference of shown figures (the authorities' sum less the region's) is an exact small
+number.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -378,3 +383,34 @@ def protect(figures: list[RegionFigure], threshold: int) -> dict[tuple[str, str]
             else:
                 hidden[(indicator_id, scope)] = None
     return hidden
+
+
+def _rounded(figure: RegionFigure, unit: str) -> RegionFigure:
+    """``figure`` with its counts rounded to the nearest 5 (``disclosure.round_count``) and its value made from the
+    rounded counts; a median or a mean is not a count and stays."""
+    from childhub.disclosure import round_count, rounded_value
+
+    numerator, denominator = round_count(figure.numerator), round_count(figure.denominator)
+    value = figure.value
+    if unit not in ("median", "mean"):
+        value = rounded_value(value, figure.numerator, figure.denominator, numerator, denominator)
+    return replace(
+        figure,
+        numerator=float(numerator),
+        denominator=None if denominator is None else float(denominator),
+        value=value,
+        children=round_count(figure.children),
+    )
+
+
+def public_figures(
+    figures: list[RegionFigure], threshold: int
+) -> tuple[list[RegionFigure], dict[tuple[str, str], str | None]]:
+    """The figures as a public table shows them (``--public``), with what it hides (``protect``): the small numbers
+    found on the true counts, then every count (the region's and the authorities', numerators, denominators and
+    children) rounded to the nearest 5 and rates and percentages made from the rounded counts. Without the rounding
+    the authorities' sum less the region's would be the children counted in two councils, which can be 1."""
+    from childhub.indicators import indicator
+
+    hidden = protect(figures, threshold)
+    return [_rounded(figure, indicator(figure.indicator_id).unit) for figure in figures], hidden
