@@ -789,7 +789,7 @@ def _series_tables(node: exp.Expression, types: _Types) -> exp.Expression:
         )
         values = exp.select(exp.alias_(exp.Explode(this=cut), column, quoted=True))
     else:
-        if step is not None and not (isinstance(step, exp.Literal) or isinstance(step, exp.Neg)):
+        if step is not None and not isinstance(step, exp.Literal | exp.Neg):
             raise UnsupportedConstruct(f"{series.sql('duckdb')} with a step that is not a number written out")
         negative = isinstance(step, exp.Neg) or (isinstance(step, exp.Literal) and step.this.startswith("-"))
         stop = (
