@@ -152,6 +152,7 @@ def test_every_rewrite_is_listed():
         "_iso_weekday",
         "_arg_extreme",
         "_ordered_list",
+        "_scalar_subqueries",
         "_any_value",
         "_lists",
         "_division",
@@ -271,8 +272,10 @@ def test_string_agg_is_an_array_joined():
         "ELSE ARRAY_JOIN(COLLECT_LIST(CAST(x AS STRING)), ', ') END) FROM t"
     )
     ordered = spark("SELECT string_agg(DISTINCT s, ' + ' ORDER BY s) FROM t")
-    assert "ARRAY_JOIN(TRANSFORM(ARRAY_SORT(ARRAY_DISTINCT(COLLECT_LIST(STRUCT(s AS k0, CAST(s AS STRING) AS v)))), "
-    "_item -> _item.v), ' + ')" in ordered
+    assert (
+        "ARRAY_JOIN(TRANSFORM(ARRAY_SORT(ARRAY_DISTINCT(COLLECT_LIST(STRUCT(s AS k0, CAST(s AS STRING) AS v)))), "
+        "_item -> _item.v), ' + ')"
+    ) in ordered
     # over a window, DISTINCT: the set of the window's values
     assert spark("SELECT string_agg(DISTINCT x, ',') OVER (PARTITION BY a) FROM t") == (
         "SELECT (CASE WHEN SIZE(COLLECT_SET(CAST(x AS STRING)) OVER (PARTITION BY a)) = 0 THEN NULL "
@@ -297,6 +300,18 @@ def test_filter_and_distinct_inside_a_window():
     # outside a window, Spark has both
     assert spark("SELECT count(*) FILTER (WHERE c), count(DISTINCT k) FROM t") == (
         "SELECT COUNT(*) FILTER(WHERE c), COUNT(DISTINCT k) FROM t"
+    )
+
+
+def test_a_scalar_subquery_is_aggregated():
+    # Spark runs a correlated scalar subquery only when it aggregates: any_value of its one row (or none)
+    assert spark("SELECT coalesce((SELECT n.name AS x FROM team n WHERE n.id = t.team), t.team) FROM t") == (
+        "SELECT COALESCE((SELECT ANY_VALUE(n.name, TRUE) AS x FROM team AS n WHERE n.id = t.team), t.team) FROM t"
+    )
+    # one that aggregates, a list for IN, EXISTS and a FROM's subquery stay
+    sql = "SELECT (SELECT max(z) FROM h WHERE h.k = t.k), a IN (SELECT b FROM g), EXISTS (SELECT 1 FROM h) FROM t"
+    assert spark(sql) == (
+        "SELECT (SELECT MAX(z) FROM h WHERE h.k = t.k), a IN (SELECT b FROM g), EXISTS(SELECT 1 FROM h) FROM t"
     )
 
 

@@ -893,6 +893,31 @@ def _window_aggregates(node: exp.Expression, types: _Types) -> exp.Expression:
     return node
 
 
+def _scalar_subqueries(node: exp.Expression, types: _Types) -> exp.Expression:
+    """A scalar subquery (``(SELECT t.name FROM team t WHERE t.id = a.team_id)``) gives its one row's value in DuckDB
+    (NULL with none; more than one is an error); Spark refuses a correlated one unless it aggregates: its value is
+    taken as ``any_value`` of its rows, the same for no row or one."""
+    if not isinstance(node, exp.Subquery) or node.args.get("alias") is not None:
+        return node
+    if isinstance(node.parent, exp.From | exp.Join | exp.In | exp.Exists | exp.Table | exp.SetOperation):
+        return node
+    select = node.this
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return node
+    if any(select.args.get(part) is not None for part in ("group", "having", "limit", "distinct", "qualify")):
+        return node
+    projection = select.expressions[0]
+    value = projection.this if isinstance(projection, exp.Alias) else projection
+    if isinstance(value, exp.Star) or value.find(exp.AggFunc, exp.Window) is not None:
+        return node
+    aggregated = exp.AnyValue(this=value.copy())
+    if value is projection:
+        select.set("expressions", [aggregated])
+    else:
+        value.replace(aggregated)
+    return node
+
+
 def _weekday(node: exp.Expression, types: _Types) -> exp.Expression:
     """DuckDB's ``dayofweek`` counts Sunday 0 to Saturday 6, Spark's Sunday 1 to Saturday 7."""
     if isinstance(node, exp.DayOfWeek):
@@ -914,6 +939,7 @@ SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] =
     _iso_weekday,
     _arg_extreme,
     _ordered_list,
+    _scalar_subqueries,
     _any_value,
     _lists,
     _division,
