@@ -140,13 +140,19 @@ def test_the_product_macros_all_translate():
 
 def test_every_rewrite_is_listed():
     assert [rewrite.__name__ for rewrite in SPARK_REWRITES] == [
+        "_series_tables",
+        "_lateral_aliases",
         "_qualify_star",
         "_date_difference",
+        "_string_agg",
+        "_window_aggregates",
+        "_weekday",
         "_list_index",
         "_list_length",
         "_iso_weekday",
         "_arg_extreme",
         "_ordered_list",
+        "_scalar_subqueries",
         "_any_value",
         "_lists",
         "_division",
@@ -198,6 +204,115 @@ def test_a_list_position_given_to_a_macro_counts_from_one():
 
 def test_len_of_a_list_is_its_size():
     assert spark("SELECT len(list_filter(l, lambda h: h <= x)) FROM t") == "SELECT SIZE(FILTER(l, h -> h <= x)) FROM t"
+
+
+def test_len_of_an_alias_of_a_list_is_its_size():
+    sql = "WITH r AS (SELECT list_sort(list(d)) AS held FROM t) SELECT len(held) FROM r"
+    assert spark(sql).endswith("SELECT SIZE(held) FROM r")
+    assert spark("SELECT len(name) FROM t") == "SELECT LENGTH(name) FROM t"  # a string's length stays
+
+
+def test_the_extreme_of_dates_is_a_date():
+    sql = "WITH o AS (SELECT min(referral_date) AS opened FROM t) SELECT DATE '2026-03-31' - opened FROM o"
+    assert spark(sql, date_columns=["referral_date"]).endswith(
+        "SELECT DATEDIFF(CAST('2026-03-31' AS DATE), opened) FROM o"
+    )
+    assert spark("SELECT max(d) FILTER (WHERE c) - min(d) FROM t", date_columns=["d"]) == (
+        "SELECT DATEDIFF(MAX(d) FILTER(WHERE c), MIN(d)) FROM t"
+    )
+
+
+def test_weekday_counts_sunday_0_as_duckdb_does():
+    # Spark's dayofweek is Sunday 1 .. Saturday 7; DuckDB's Sunday 0 .. Saturday 6
+    assert spark("SELECT dayofweek(d) IN (0, 6) FROM t") == "SELECT (DAYOFWEEK(d) - 1) IN (0, 6) FROM t"
+
+
+def test_range_as_a_table():
+    # whole numbers: Spark's range, end excluded as DuckDB's; the column named by the alias
+    assert spark("SELECT n FROM range(1, 1000) AS numbers(n) WHERE n < 5") == (
+        "SELECT n FROM (SELECT id AS `n` FROM RANGE(1, 1000)) AS numbers WHERE n < 5"
+    )
+    # generate_series includes its end; unaliased, its column is named after the function
+    assert spark("SELECT generate_series FROM generate_series(1, 3)") == (
+        "SELECT generate_series FROM (SELECT id AS `generate_series` FROM RANGE(1, (3 + 1))) AS `generate_series`"
+    )
+    # dates by an interval: a sequence cut before the end (empty when the end comes first, as in DuckDB)
+    assert spark("SELECT range FROM range(DATE '2026-01-05', DATE '2026-01-01', INTERVAL 1 DAY)") == (
+        "SELECT range FROM (SELECT EXPLODE(FILTER(SEQUENCE(CAST('2026-01-05' AS DATE), "
+        "GREATEST(CAST('2026-01-01' AS DATE), CAST('2026-01-05' AS DATE)), INTERVAL '1' DAY), "
+        "_x -> CAST('2026-01-01' AS DATE) > _x)) AS `range`) AS `range`"
+    )
+    with pytest.raises(UnsupportedConstruct, match="step that is not a number"):
+        spark("SELECT * FROM range(1, 10, s)")
+
+
+def test_an_alias_read_inside_a_window_is_written_out():
+    sql = "SELECT a, b + 1 AS c, c * 2 AS e, row_number() OVER (ORDER BY e DESC) AS r FROM t"
+    assert spark(sql) == (
+        "SELECT a, b + 1 AS c, c * 2 AS e, ROW_NUMBER() OVER (ORDER BY ((b + 1) * 2) DESC) AS r FROM t"
+    )
+    # a name that is a column of the FROM is that column, as in DuckDB (over (1, 1, 9), (2, 2, 8) as t(a, b, x),
+    # DuckDB ranks a = 2 first: its x is 8)
+    assert (
+        spark(
+            "SELECT a, b AS x, b + 1 AS c, row_number() OVER (PARTITION BY c ORDER BY x) FROM t",
+            columns={"t": ["a", "b", "x"]},
+        )
+        == "SELECT a, b AS x, b + 1 AS c, ROW_NUMBER() OVER (PARTITION BY (b + 1) ORDER BY x NULLS LAST) FROM t"
+    )
+    # the FROM's columns unknown: an alias reading its own name is left alone
+    assert spark("SELECT coalesce(x, 0) AS x, rank() OVER (ORDER BY x) FROM t") == (
+        "SELECT COALESCE(x, 0) AS x, RANK() OVER (ORDER BY x NULLS LAST) FROM t"
+    )
+
+
+def test_string_agg_is_an_array_joined():
+    assert spark("SELECT string_agg(x, ', ') FROM t") == (
+        "SELECT (CASE WHEN SIZE(COLLECT_LIST(CAST(x AS STRING))) = 0 THEN NULL "
+        "ELSE ARRAY_JOIN(COLLECT_LIST(CAST(x AS STRING)), ', ') END) FROM t"
+    )
+    ordered = spark("SELECT string_agg(DISTINCT s, ' + ' ORDER BY s) FROM t")
+    assert (
+        "ARRAY_JOIN(TRANSFORM(ARRAY_SORT(ARRAY_DISTINCT(COLLECT_LIST(STRUCT(s AS k0, CAST(s AS STRING) AS v)))), "
+        "_item -> _item.v), ' + ')"
+    ) in ordered
+    # over a window, DISTINCT: the set of the window's values
+    assert spark("SELECT string_agg(DISTINCT x, ',') OVER (PARTITION BY a) FROM t") == (
+        "SELECT (CASE WHEN SIZE(COLLECT_SET(CAST(x AS STRING)) OVER (PARTITION BY a)) = 0 THEN NULL "
+        "ELSE ARRAY_JOIN(COLLECT_SET(CAST(x AS STRING)) OVER (PARTITION BY a), ',') END) FROM t"
+    )
+    with pytest.raises(UnsupportedConstruct, match="only ascending"):
+        spark("SELECT string_agg(x, ',' ORDER BY x DESC) FROM t")
+    with pytest.raises(UnsupportedConstruct, match="DISTINCT x ORDER BY y"):
+        spark("SELECT string_agg(DISTINCT x, ',' ORDER BY y) FROM t")
+
+
+def test_filter_and_distinct_inside_a_window():
+    assert spark("SELECT count(*) FILTER (WHERE e IS NULL) OVER (PARTITION BY a) FROM t") == (
+        "SELECT COUNT(CASE WHEN e IS NULL THEN 1 END) OVER (PARTITION BY a) FROM t"
+    )
+    assert spark("SELECT sum(x) FILTER (WHERE c) OVER (PARTITION BY a) FROM t") == (
+        "SELECT SUM(CASE WHEN c THEN x END) OVER (PARTITION BY a) FROM t"
+    )
+    assert spark("SELECT count(DISTINCT k) OVER (PARTITION BY n) FROM t") == (
+        "SELECT SIZE(COLLECT_SET(k) OVER (PARTITION BY n)) FROM t"
+    )
+    # outside a window, Spark has both
+    assert spark("SELECT count(*) FILTER (WHERE c), count(DISTINCT k) FROM t") == (
+        "SELECT COUNT(*) FILTER(WHERE c), COUNT(DISTINCT k) FROM t"
+    )
+
+
+def test_a_scalar_subquery_is_aggregated():
+    # Spark runs a correlated scalar subquery only when it aggregates: any_value of its one row (or none)
+    assert spark("SELECT coalesce((SELECT n.name AS x FROM team n WHERE n.id = t.team), t.team) FROM t") == (
+        "SELECT COALESCE((SELECT ANY_VALUE(n.name, TRUE) AS x FROM team AS n WHERE n.id = t.team), t.team) FROM t"
+    )
+    # one that aggregates, a list for IN, EXISTS and a FROM's subquery stay
+    sql = "SELECT (SELECT max(z) FROM h WHERE h.k = t.k), a IN (SELECT b FROM g), EXISTS (SELECT 1 FROM h) FROM t"
+    assert spark(sql) == (
+        "SELECT (SELECT MAX(z) FROM h WHERE h.k = t.k), a IN (SELECT b FROM g), EXISTS(SELECT 1 FROM h) FROM t"
+    )
 
 
 def test_iso_weekday():

@@ -81,10 +81,8 @@ def check_translation(conn: Any, definitions: Iterable[tuple[str, str, Any]]) ->
     Nothing to do on DuckDB, whose dialect the definitions are written in."""
     if not is_spark(conn):
         return
-    from childhub.engines import translate
-
-    for source, sql, params in definitions:
-        translate(sql, "spark", conn.macros, params=params, source=source)
+    for source, sql, params in definitions:  # as the connection will run it: its tables' columns and dates known
+        conn.translate(sql, params, source)
 
 
 def separate_session(conn: Any) -> Any:

@@ -299,9 +299,12 @@ class SparkConnection:
             return SparkResult(None)
         return SparkResult(self.sql(statement, params))
 
-    def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None, source: str = "the SQL"):
-        """The DataFrame of one query in DuckDB's dialect (translated)."""
-        translated = translate(
+    def translate(
+        self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None, source: str = "the SQL"
+    ) -> str:
+        """One query in DuckDB's dialect as this connection runs it: translated with its macros, the date columns
+        and the column names of the tables and views it holds (``UnsupportedConstruct`` when it cannot be)."""
+        return translate(
             query,
             "spark",
             self.macros,
@@ -310,6 +313,10 @@ class SparkConnection:
             columns=self._columns,
             source=source,
         )
+
+    def sql(self, query: str, params: Sequence[Any] | Mapping[str, Any] | None = None, source: str = "the SQL"):
+        """The DataFrame of one query in DuckDB's dialect (translated)."""
+        translated = self.translate(query, params, source)
         try:
             return self.spark.sql(translated)
         except Exception as error:  # Spark's AnalysisException and ParseException, through py4j

@@ -313,6 +313,7 @@ def _expand_macros(tree: exp.Expression, macros: Macros, source: str) -> exp.Exp
 
 # ------------------------------------------------------------------------------------------------ Spark rewrites
 
+_LIST_EXPRESSIONS = (exp.ArrayAgg, exp.Array, exp.ArrayFilter, exp.ArraySort, exp.ArrayConcat, exp.ArrayDistinct)
 _DATE_FUNCTIONS = (exp.CurrentDate, exp.DateFromParts, exp.DateAdd, exp.DateSub, exp.LastDay, exp.TsOrDsToDate)
 
 
@@ -325,13 +326,29 @@ class _Types:
     ) -> None:
         self.columns = {name.lower(): list(names) for name, names in (columns or {}).items()}
         self.dates = {name.lower() for name in date_columns}
-        for _ in range(5):  # aliases of aliases of dates
-            before = len(self.dates)
+        self.lists: set[str] = set()
+        for _ in range(5):  # aliases of aliases of dates (and of lists)
+            before = len(self.dates) + len(self.lists)
             for alias in tree.find_all(exp.Alias):
                 if self.is_date(alias.this):
                     self.dates.add(alias.alias.lower())
-            if len(self.dates) == before:
+                if self.is_list(alias.this):
+                    self.lists.add(alias.alias.lower())
+            if len(self.dates) + len(self.lists) == before:
                 break
+
+    def is_list(self, node: exp.Expression) -> bool:
+        """Whether ``node`` is a list: a list built in the statement (``list(...)``, ``[...]``, ``list_sort``,
+        ``list_filter``...) or a column that is an alias of one."""
+        if isinstance(node, exp.Paren | exp.Filter):
+            return self.is_list(node.this)
+        if isinstance(node, _LIST_EXPRESSIONS):
+            return True
+        if isinstance(node, exp.Anonymous):
+            return node.name.lower().startswith("list_") and node.name.lower() not in {"list_sum", "list_position"}
+        if isinstance(node, exp.Column):
+            return not node.table and node.name.lower() in self.lists
+        return False
 
     def is_date(self, node: exp.Expression) -> bool:
         if isinstance(node, exp.Paren):
@@ -342,6 +359,10 @@ class _Types:
             return True
         if isinstance(node, exp.Column):
             return node.name.lower() in self.dates
+        if isinstance(node, exp.Filter | exp.Window | exp.IgnoreNulls):  # an aggregate's FILTER, OVER
+            return self.is_date(node.this)
+        if isinstance(node, exp.Min | exp.Max | exp.AnyValue | exp.ArgMax | exp.ArgMin | exp.First | exp.Last):
+            return self.is_date(node.this)  # the extreme (or any) of dates is a date
         if isinstance(node, exp.Coalesce | exp.Least | exp.Greatest):
             return any(self.is_date(part) for part in [node.this, *node.expressions])
         if isinstance(node, exp.Case):
@@ -480,7 +501,7 @@ def _positions_as_written(tree: exp.Expression) -> exp.Expression:
 
 def _list_length(node: exp.Expression, types: _Types) -> exp.Expression:
     """``len(list)`` is a list's length: Spark's ``size`` (``length`` is a string's)."""
-    if isinstance(node, exp.Length) and isinstance(node.this, exp.ArrayFilter | exp.Array | exp.ArrayAgg):
+    if isinstance(node, exp.Length) and types.is_list(node.this):
         return exp.ArraySize(this=node.this.copy())
     return node
 
@@ -693,14 +714,232 @@ def _lists(node: exp.Expression, types: _Types) -> exp.Expression:
     return node
 
 
+def _lateral_aliases(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB reads a column alias of a SELECT inside that SELECT's windows and QUALIFY (``row_number() OVER (ORDER
+    BY for_the_birthday)``); Spark 3.5 reads an alias beside it but not inside a window: the aliased expression is
+    written there instead (its own aliases too). A name that is also a column of the FROM is that column, as in
+    DuckDB; when the FROM's columns are not known, an alias whose expression reads its own name is left alone."""
+    if not isinstance(node, exp.Select):
+        return node
+    aliases = {p.alias.lower(): p.this for p in node.expressions if isinstance(p, exp.Alias)}
+    if not aliases:
+        return node
+    known: set[str] | None = set()
+    for source in _sources(node):
+        names = _source_columns(source, types)
+        if names is None:
+            known = None
+            break
+        known.update(name.lower() for name in names)
+
+    def is_alias(column: exp.Column) -> bool:
+        name = column.name.lower()
+        if column.table or name not in aliases:
+            return False
+        if known is not None:
+            return name not in known
+        return not any(c.name.lower() == name and not c.table for c in aliases[name].find_all(exp.Column))
+
+    def inlined(expression: exp.Expression, depth: int = 0) -> exp.Expression:
+        if depth > _MAX_EXPANSION:
+            raise UnsupportedConstruct("column aliases reading each other in a window")
+        for column in list(expression.find_all(exp.Column)):
+            if is_alias(column) and column.find_ancestor(exp.Select) in (None, node):
+                replacement = exp.Paren(this=inlined(aliases[column.name.lower()].copy(), depth + 1))
+                if column is expression:
+                    return replacement
+                column.replace(replacement)
+        return expression
+
+    places = [*node.expressions, node.args.get("qualify")]
+    windows = [w for place in places if place is not None for w in place.find_all(exp.Window)]
+    for window in windows:
+        if window.find_ancestor(exp.Select) is node:
+            for part in ("partition_by", "order"):
+                value = window.args.get(part)
+                if isinstance(value, list):
+                    window.set(part, [inlined(item) for item in value])
+                elif value is not None:
+                    window.set(part, inlined(value))
+    return node
+
+
+def _series_tables(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``FROM range(a, b[, step]) [AS t(n)]`` and ``generate_series`` (DuckDB's end excluded, or included; empty when
+    the end comes first; the column named ``range``/``generate_series`` unless aliased). Spark's ``range`` TVF has
+    DuckDB's ``range``'s whole numbers (its column ``id``); dates and timestamps by an interval are a ``sequence``
+    exploded, cut at the end. SQLGlot's own version writes an alias Spark cannot resolve and compares an interval
+    with 0."""
+    if not isinstance(node, exp.Table) or not isinstance(node.this, exp.GenerateSeries):
+        return node
+    series = node.this
+    exclusive = bool(series.args.get("is_end_exclusive"))
+    start, end, step = series.args["start"], series.args["end"], series.args.get("step")
+    alias = node.args.get("alias")
+    columns = list(alias.columns) if alias is not None else []
+    column = columns[0].name if columns else ("range" if exclusive else "generate_series")
+    if step is not None and (isinstance(step, exp.Interval) or types.is_date(start)):
+        bound = exp.GT if exclusive else exp.GTE
+        cut = exp.ArrayFilter(
+            this=exp.Anonymous(
+                this="sequence",
+                expressions=[start.copy(), exp.Greatest(this=end.copy(), expressions=[start.copy()]), step.copy()],
+            ),
+            expression=_lambda(bound(this=end.copy(), expression=exp.column("_x")), "_x"),
+        )
+        values = exp.select(exp.alias_(exp.Explode(this=cut), column, quoted=True))
+    else:
+        if step is not None and not isinstance(step, exp.Literal | exp.Neg):
+            raise UnsupportedConstruct(f"{series.sql('duckdb')} with a step that is not a number written out")
+        negative = isinstance(step, exp.Neg) or (isinstance(step, exp.Literal) and step.this.startswith("-"))
+        stop = (
+            end.copy()
+            if exclusive
+            else exp.Paren(this=(exp.Sub if negative else exp.Add)(this=end.copy(), expression=exp.Literal.number(1)))
+        )
+        arguments = [start.copy(), stop] + ([step.copy()] if step is not None else [])
+        values = exp.select(exp.alias_(exp.column("id"), column, quoted=True)).from_(
+            exp.Table(this=exp.Anonymous(this="range", expressions=arguments))
+        )
+    name = alias.this.copy() if alias is not None and alias.this else exp.to_identifier(column, quoted=True)
+    return exp.Subquery(this=values, alias=exp.TableAlias(this=name))
+
+
+def _over(window: exp.Window | None, aggregate: exp.Expression) -> exp.Expression:
+    """``aggregate`` over the same window as ``window`` (or alone when None)."""
+    if window is None:
+        return aggregate
+    over = window.copy()
+    over.set("this", aggregate)
+    return over
+
+
+def _string_agg(node: exp.Expression, types: _Types) -> exp.Expression:
+    """``string_agg(x, sep)`` (SQLGlot's LISTAGG, which Spark 3.5 lacks), aggregate or window, DISTINCT, ORDER BY
+    ascending, FILTER: ``array_join`` of the values collected as text (``collect_list``, ``collect_set`` for
+    DISTINCT), sorted by their keys when ordered; NULL when there are none, as in DuckDB."""
+    window = node if isinstance(node, exp.Window) else None
+    target = node.this if window is not None else node
+    where = None
+    if isinstance(target, exp.Filter):
+        where = target.expression.this
+        target = target.this
+    if not isinstance(target, exp.GroupConcat) or (window is None and isinstance(node.parent, exp.Window | exp.Filter)):
+        return node
+    inner, keys = target.this, []
+    if isinstance(inner, exp.Order):
+        keys, inner = list(inner.expressions), inner.this
+    distinct = isinstance(inner, exp.Distinct)
+    value = inner.expressions[0] if distinct else inner
+    for key in keys:
+        if key.args.get("desc") or key.args.get("nulls_first"):
+            raise UnsupportedConstruct(f"string_agg(... ORDER BY {key.sql('duckdb')}): only ascending, nulls last")
+    if distinct and keys and any(key.this != value for key in keys):
+        raise UnsupportedConstruct("string_agg(DISTINCT x ORDER BY y) with y other than x")
+    text = exp.Cast(this=value.copy(), to=exp.DataType.build("STRING"))
+    if keys:
+        fields = [
+            exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=key.this.copy()) for i, key in enumerate(keys)
+        ]
+        collected_value: exp.Expression = exp.Struct(
+            expressions=[*fields, exp.PropertyEQ(this=exp.to_identifier("v"), expression=text)]
+        )
+    else:
+        collected_value = text
+    if where is not None:  # Spark has no FILTER inside a window: the rows left out collect NULL, which is skipped
+        collected_value = exp.Case(ifs=[exp.If(this=where.copy(), true=collected_value)])
+    collect = "collect_set" if distinct and not keys else "collect_list"
+    collected: exp.Expression = _over(window, exp.Anonymous(this=collect, expressions=[collected_value]))
+    if keys:
+        if distinct:
+            collected = exp.Anonymous(this="array_distinct", expressions=[collected])
+        collected = exp.Anonymous(
+            this="transform",
+            expressions=[
+                exp.Anonymous(this="array_sort", expressions=[collected]),
+                _lambda(exp.Dot(this=exp.column("_item"), expression=exp.to_identifier("v")), "_item"),
+            ],
+        )
+    separator = target.args.get("separator") or exp.Literal.string(",")
+    joined = exp.Anonymous(this="array_join", expressions=[collected, separator.copy()])
+    empty = exp.EQ(this=exp.ArraySize(this=collected.copy()), expression=exp.Literal.number(0))
+    return exp.Paren(this=exp.Case(ifs=[exp.If(this=empty, true=exp.Null())], default=joined))
+
+
+def _window_aggregates(node: exp.Expression, types: _Types) -> exp.Expression:
+    """Spark 3.5 has no FILTER and no DISTINCT inside a window aggregate: ``agg(x) FILTER (WHERE c) OVER w`` is
+    ``agg(CASE WHEN c THEN x END) OVER w`` (``count(*)`` counts ``CASE WHEN c THEN 1 END``), and
+    ``count(DISTINCT x) OVER w`` is ``size(collect_set(x) OVER w)`` (NULLs skipped by both)."""
+    if not isinstance(node, exp.Window):
+        return node
+    target = node.this
+    if isinstance(target, exp.Filter):
+        aggregate, condition = target.this, target.expression.this
+        if not isinstance(aggregate, exp.AggFunc) or isinstance(aggregate, exp.GroupConcat):
+            return node
+        argument = aggregate.this
+        if isinstance(argument, exp.Distinct) or aggregate.expressions:
+            raise UnsupportedConstruct(f"{target.sql('duckdb')} inside a window")
+        value = exp.Literal.number(1) if isinstance(argument, exp.Star) else argument.copy()
+        aggregate = aggregate.copy()
+        aggregate.set("this", exp.Case(ifs=[exp.If(this=condition.copy(), true=value)]))
+        node.set("this", aggregate)
+        target = aggregate
+    if isinstance(target, exp.Count) and isinstance(target.this, exp.Distinct):
+        values = target.this.expressions
+        if len(values) != 1:
+            raise UnsupportedConstruct("count(DISTINCT a, b) inside a window")
+        return exp.ArraySize(this=_over(node, exp.Anonymous(this="collect_set", expressions=[values[0].copy()])))
+    return node
+
+
+def _scalar_subqueries(node: exp.Expression, types: _Types) -> exp.Expression:
+    """A scalar subquery (``(SELECT t.name FROM team t WHERE t.id = a.team_id)``) gives its one row's value in DuckDB
+    (NULL with none; more than one is an error); Spark refuses a correlated one unless it aggregates: its value is
+    taken as ``any_value`` of its rows, the same for no row or one."""
+    if not isinstance(node, exp.Subquery) or node.args.get("alias") is not None:
+        return node
+    if isinstance(node.parent, exp.From | exp.Join | exp.In | exp.Exists | exp.Table | exp.SetOperation):
+        return node
+    select = node.this
+    if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+        return node
+    if any(select.args.get(part) is not None for part in ("group", "having", "limit", "distinct", "qualify")):
+        return node
+    projection = select.expressions[0]
+    value = projection.this if isinstance(projection, exp.Alias) else projection
+    if isinstance(value, exp.Star) or value.find(exp.AggFunc, exp.Window) is not None:
+        return node
+    aggregated = exp.AnyValue(this=value.copy())
+    if value is projection:
+        select.set("expressions", [aggregated])
+    else:
+        value.replace(aggregated)
+    return node
+
+
+def _weekday(node: exp.Expression, types: _Types) -> exp.Expression:
+    """DuckDB's ``dayofweek`` counts Sunday 0 to Saturday 6, Spark's Sunday 1 to Saturday 7."""
+    if isinstance(node, exp.DayOfWeek):
+        day = exp.Anonymous(this="dayofweek", expressions=[node.this.copy()])
+        return exp.Paren(this=exp.Sub(this=day, expression=exp.Literal.number(1)))
+    return node
+
+
 SPARK_REWRITES: tuple[Callable[[exp.Expression, _Types], exp.Expression], ...] = (
+    _series_tables,
+    _lateral_aliases,
     _qualify_star,
     _date_difference,
+    _string_agg,
+    _window_aggregates,
+    _weekday,
     _list_index,
     _list_length,
     _iso_weekday,
     _arg_extreme,
     _ordered_list,
+    _scalar_subqueries,
     _any_value,
     _lists,
     _division,
@@ -725,6 +964,10 @@ _SPARK_FUNCTIONS = {
     "array_position",
     "make_dt_interval",
     "split_part",
+    "sequence",
+    "range",
+    "array_join",
+    "collect_set",
 }
 
 
